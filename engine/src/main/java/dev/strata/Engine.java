@@ -1,0 +1,227 @@
+package dev.strata;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * A Strata engine: one memory budget (an on-heap region, an off-heap region and optionally a disk quota) shared by
+ * every cache and task created from it, arbitrated by one memory manager.
+ *
+ * {@snippet :
+ * try (Engine engine = Engine.builder()
+ *         .memoryManager(MemoryManagerKind.UNIFIED)
+ *         .heap(DataSize.ofMebibytes(64))
+ *         .offHeap(DataSize.ofMebibytes(256), OffHeapBackend.ARENA)
+ *         .pageSize(DataSize.ofKibibytes(64))
+ *         .build()) {
+ *     System.out.println(engine.plan());
+ * }
+ * }
+ *
+ * <p>Thread-safety: an engine may be used from any number of threads. {@link #close()} must not race with other
+ * calls; calls after it throw {@link IllegalStateException}.
+ */
+public final class Engine implements AutoCloseable {
+
+    private final EngineConfig config;
+    private volatile boolean closed;
+
+    private Engine(EngineConfig config) {
+        this.config = config;
+    }
+
+    /** {@return a new builder with the documented defaults} */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** {@return the engine's name, used in JMX object names and log messages} */
+    public String name() {
+        return config.name();
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("engine '" + config.name() + "' is closed");
+        }
+    }
+
+    /**
+     * Closes the engine: releases every slab it took (closing ARENA slabs returns their memory to the operating
+     * system at once).
+     *
+     * @throws IllegalStateException in strict mode, if pages are still outstanding (a leak); the engine is closed
+     *     all the same
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+    }
+
+    /**
+     * Builds an {@link Engine}. Every setter checks its own argument at once; settings that conflict with each other
+     * or with the JVM's limits are refused by {@link #build()} with the numbers and the rule.
+     *
+     * <p>Not thread-safe; a builder may be reused to build several engines.
+     */
+    public static final class Builder {
+        private String name = "strata";
+        private MemoryManagerKind memoryManager = MemoryManagerKind.UNIFIED;
+        private DataSize heap;
+        private DataSize offHeap = DataSize.ZERO;
+        private OffHeapBackend offHeapBackend = OffHeapBackend.ARENA;
+        private DataSize pageSize = DataSize.ofKibibytes(64);
+        private DataSize slabSize;
+        private double storageFraction = 0.5;
+        private Path diskDirectory;
+        private DataSize diskQuota = DataSize.ZERO;
+        private Boolean strict;
+
+        private Builder() {
+        }
+
+        /**
+         * Sets the engine's name (default {@code "strata"}).
+         *
+         * @param name a non-blank name
+         * @return this builder
+         * @throws NullPointerException if {@code name} is null
+         * @throws IllegalArgumentException if {@code name} is blank
+         */
+        public Builder name(String name) {
+            Objects.requireNonNull(name, "name");
+            if (name.isBlank()) {
+                throw new IllegalArgumentException("name: '" + name + "' (expected: not blank)");
+            }
+            this.name = name;
+            return this;
+        }
+
+        /**
+         * Chooses the memory manager (default {@link MemoryManagerKind#UNIFIED}).
+         *
+         * @param kind the manager
+         * @return this builder
+         * @throws NullPointerException if {@code kind} is null
+         */
+        public Builder memoryManager(MemoryManagerKind kind) {
+            this.memoryManager = Objects.requireNonNull(kind, "kind");
+            return this;
+        }
+
+        /**
+         * Sets the on-heap region the engine manages (storage for heap tiers, execution for on-heap tasks). Default:
+         * 60% of what the heap has beyond the reserved memory, as Spark's {@code spark.memory.fraction}.
+         *
+         * @param size the region's size
+         * @return this builder
+         * @throws NullPointerException if {@code size} is null
+         */
+        public Builder heap(DataSize size) {
+            this.heap = Objects.requireNonNull(size, "size");
+            return this;
+        }
+
+        /**
+         * Sets the off-heap region and where its native memory comes from (default: none).
+         *
+         * @param size the region's size; zero means no off-heap memory
+         * @param backend the slab source
+         * @return this builder
+         * @throws NullPointerException if an argument is null
+         */
+        public Builder offHeap(DataSize size, OffHeapBackend backend) {
+            this.offHeap = Objects.requireNonNull(size, "size");
+            this.offHeapBackend = Objects.requireNonNull(backend, "backend");
+            return this;
+        }
+
+        /**
+         * Sets the page size (default 64 KiB): a power of two from 4 KiB to 64 MiB.
+         *
+         * @param size the page size
+         * @return this builder
+         * @throws NullPointerException if {@code size} is null
+         * @throws IllegalArgumentException if the size is not a power of two in [4 KiB, 64 MiB]
+         */
+        public Builder pageSize(DataSize size) {
+            Objects.requireNonNull(size, "size");
+            EngineConfig.checkPageSize(size.bytes());
+            this.pageSize = size;
+            return this;
+        }
+
+        /**
+         * Sets the slab size: how much memory the allocator takes from its source at a time (default: 1/16 of the
+         * region, between the page size and 64 MiB, rounded to a multiple of the page size).
+         *
+         * @param size the slab size; checked at {@link #build()} to be a multiple of the page size
+         * @return this builder
+         * @throws NullPointerException if {@code size} is null
+         */
+        public Builder slabSize(DataSize size) {
+            this.slabSize = Objects.requireNonNull(size, "size");
+            return this;
+        }
+
+        /**
+         * Sets the storage fraction (default 0.5): with the unified manager, the protected storage region R as a
+         * fraction of each mode's region; with the static manager, the storage pool's fixed share.
+         *
+         * @param fraction a fraction in [0, 1)
+         * @return this builder
+         * @throws IllegalArgumentException if the fraction is outside [0, 1) or not a number
+         */
+        public Builder storageFraction(double fraction) {
+            if (!(fraction >= 0.0 && fraction < 1.0)) {
+                throw new IllegalArgumentException("storageFraction: " + fraction + " (expected: in [0, 1))");
+            }
+            this.storageFraction = fraction;
+            return this;
+        }
+
+        /**
+         * Gives the engine a directory for disk tiers and a quota for all the bytes it may write there.
+         *
+         * @param directory the directory; created when missing
+         * @param quota the most bytes all disk tiers together may keep on disk
+         * @return this builder
+         * @throws NullPointerException if an argument is null
+         */
+        public Builder disk(Path directory, DataSize quota) {
+            this.diskDirectory = Objects.requireNonNull(directory, "directory");
+            this.diskQuota = Objects.requireNonNull(quota, "quota");
+            return this;
+        }
+
+        /**
+         * Turns strict mode on or off. In strict mode closing an engine, cache or task with pages still outstanding
+         * throws; otherwise the leak is logged with its owner. Default: the system property {@code strata.strict}
+         * (off when unset; the project's tests set it).
+         *
+         * @param strict whether leaks throw
+         * @return this builder
+         */
+        public Builder strict(boolean strict) {
+            this.strict = strict;
+            return this;
+        }
+
+        /**
+         * Checks the settings against each other and against the JVM's limits and builds the engine.
+         *
+         * @return a new engine
+         * @throws IllegalArgumentException if settings conflict or exceed what the JVM can give, with the numbers
+         *     and the rule (for example an off-heap {@code DIRECT_BUFFER} region above {@code MaxDirectMemorySize})
+         */
+        public Engine build() {
+            boolean strictMode = strict != null ? strict : Boolean.getBoolean("strata.strict");
+            EngineConfig config = EngineConfig.validate(name, memoryManager, heap, offHeap, offHeapBackend, pageSize,
+                    slabSize, storageFraction, diskDirectory, diskQuota, strictMode, JvmLimits.current());
+            return new Engine(config);
+        }
+    }
+}

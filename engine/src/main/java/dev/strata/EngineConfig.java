@@ -1,0 +1,102 @@
+package dev.strata;
+
+import java.nio.file.Path;
+
+/**
+ * The validated settings of one engine: every rule that ties settings to each other or to the JVM lives here.
+ *
+ * @param name the engine's name
+ * @param memoryManager the memory manager kind
+ * @param heapRegionBytes the on-heap region
+ * @param offHeapRegionBytes the off-heap region, 0 for none
+ * @param offHeapBackend the off-heap slab source
+ * @param pageSizeBytes the page size, a power of two in [4 KiB, 64 MiB]
+ * @param offHeapSlabBytes the off-heap slab size, a multiple of the page size
+ * @param heapSlabBytes the heap slab size, a multiple of the page size
+ * @param storageFraction the storage fraction in [0, 1)
+ * @param diskDirectory the disk directory, or null for none
+ * @param diskQuotaBytes the disk quota, 0 when there is no disk
+ * @param strict whether leaks throw
+ * @param limits the JVM limits the settings were checked against
+ */
+record EngineConfig(String name, MemoryManagerKind memoryManager, long heapRegionBytes, long offHeapRegionBytes,
+                    OffHeapBackend offHeapBackend, long pageSizeBytes, long offHeapSlabBytes, long heapSlabBytes,
+                    double storageFraction, Path diskDirectory, long diskQuotaBytes, boolean strict,
+                    JvmLimits limits) {
+
+    /** Smallest page: 4 KiB. */
+    static final long MIN_PAGE_SIZE = 4L << 10;
+    /** Largest page: 64 MiB. */
+    static final long MAX_PAGE_SIZE = 64L << 20;
+    /** Largest default slab: 64 MiB. */
+    static final long MAX_DEFAULT_SLAB = 64L << 20;
+    /** Heap the engine leaves to the JVM and the application: 300 MiB, as Spark, or a quarter of a small heap. */
+    static final long RESERVED_HEAP = 300L << 20;
+    /** Default share of the usable heap given to the engine's heap region, as Spark's memory fraction. */
+    static final double DEFAULT_HEAP_FRACTION = 0.6;
+
+    static void checkPageSize(long bytes) {
+        if (bytes < MIN_PAGE_SIZE || bytes > MAX_PAGE_SIZE || Long.bitCount(bytes) != 1) {
+            throw new IllegalArgumentException("pageSize: " + DataSize.format(bytes) + " (" + bytes
+                    + " bytes) (expected: a power of two from 4 KiB to 64 MiB)");
+        }
+    }
+
+    /** {@return the heap the JVM and the application keep outside the engine: 300 MiB, or a quarter of a small heap} */
+    static long reservedHeap(long maxHeapBytes) {
+        return Math.min(RESERVED_HEAP, maxHeapBytes / 4);
+    }
+
+    static EngineConfig validate(String name, MemoryManagerKind kind, DataSize heap, DataSize offHeap,
+                                 OffHeapBackend backend, DataSize pageSize, DataSize slabSize, double storageFraction,
+                                 Path diskDirectory, DataSize diskQuota, boolean strict, JvmLimits limits) {
+        long page = pageSize.bytes();
+        long usableHeap = limits.maxHeapBytes() - reservedHeap(limits.maxHeapBytes());
+        long heapRegion = heap != null ? heap.bytes() : (long) (usableHeap * DEFAULT_HEAP_FRACTION);
+        if (heapRegion > usableHeap) {
+            throw new IllegalArgumentException("heap region " + DataSize.format(heapRegion) + " exceeds what the heap can give: "
+                    + DataSize.format(usableHeap) + " (max heap " + DataSize.format(limits.maxHeapBytes()) + " minus "
+                    + DataSize.format(reservedHeap(limits.maxHeapBytes())) + " reserved for the JVM and the application)");
+        }
+        long offHeapRegion = offHeap.bytes();
+        if (backend == OffHeapBackend.DIRECT_BUFFER && offHeapRegion > limits.maxDirectBytes()) {
+            throw new IllegalArgumentException("off-heap " + DataSize.format(offHeapRegion) + " exceeds MaxDirectMemorySize "
+                    + DataSize.format(limits.maxDirectBytes()) + " for backend DIRECT_BUFFER"
+                    + (limits.maxDirectExplicit() ? "" : " (unset, so the max heap size)"));
+        }
+        checkRegion("off-heap", offHeapRegion, page);
+        checkRegion("heap", heapRegion, page);
+        long offHeapSlab = slab(slabSize, offHeapRegion, page);
+        long heapSlab = slab(slabSize, heapRegion, page);
+        if (diskDirectory != null && diskQuota.bytes() <= 0) {
+            throw new IllegalArgumentException("disk quota: " + diskQuota + " for " + diskDirectory + " (expected: > 0)");
+        }
+        return new EngineConfig(name, kind, heapRegion, offHeapRegion, backend, page, offHeapSlab, heapSlab,
+                storageFraction, diskDirectory, diskDirectory == null ? 0 : diskQuota.bytes(), strict, limits);
+    }
+
+    private static void checkRegion(String what, long region, long page) {
+        if (region % page != 0) {
+            throw new IllegalArgumentException(what + " region " + DataSize.format(region) + " (" + region
+                    + " bytes) is not a multiple of the page size " + DataSize.format(page));
+        }
+    }
+
+    private static long slab(DataSize requested, long region, long page) {
+        if (requested != null) {
+            long slab = requested.bytes();
+            if (slab < page || slab % page != 0) {
+                throw new IllegalArgumentException("slabSize: " + DataSize.format(slab) + " (expected: a multiple of the page size "
+                        + DataSize.format(page) + ")");
+            }
+            if (slab > Integer.MAX_VALUE && slab > region) {
+                throw new IllegalArgumentException("slabSize: " + DataSize.format(slab) + " (expected: at most the region "
+                        + DataSize.format(region) + ")");
+            }
+            return slab;
+        }
+        long byRegion = Math.min(MAX_DEFAULT_SLAB, region / 16);
+        long rounded = Math.max(page, byRegion / page * page);
+        return Math.min(rounded, Math.max(page, region));
+    }
+}
