@@ -1,0 +1,60 @@
+package dev.strata.bench.raw;
+
+import dev.strata.bench.workload.KeyDistribution;
+import dev.strata.bench.workload.KeyStream;
+import dev.strata.bench.workload.WorkingSet;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.infra.ThreadParams;
+
+/**
+ * The parameters and key stream the raw limits share with {@code CacheWorkload}: same value sizes, same key counts,
+ * same uniform/Zipfian index streams (same seed), so a raw number and a cache number are directly comparable.
+ */
+@State(Scope.Benchmark)
+public abstract class RawWorkload {
+
+    /** Value size in bytes. */
+    @Param({"100", "1024", "16384"})
+    public int valueSize;
+
+    /** Key popularity. */
+    @Param({"UNIFORM", "ZIPF"})
+    public KeyDistribution keys;
+
+    /** How many keys this value size populates. */
+    protected int keyCount;
+    /** The precomputed key indices. */
+    protected KeyStream stream;
+
+    /** Draws the key stream; subclasses build their data after calling this. */
+    @Setup(Level.Trial)
+    public void drawKeys() {
+        keyCount = WorkingSet.keyCount(valueSize);
+        stream = KeyStream.draw(keys, keyCount, KeyStream.DEFAULT_LENGTH, 42);
+    }
+
+    /** One thread's position in the key stream. */
+    @State(Scope.Thread)
+    public static class Cursor {
+        private KeyStream.Cursor cursor;
+
+        /**
+         * Spreads threads evenly over the stream.
+         *
+         * @param thread JMH's thread parameters
+         */
+        @Setup(Level.Trial)
+        public void start(ThreadParams thread) {
+            cursor = new KeyStream.Cursor(thread.getThreadIndex() * (KeyStream.DEFAULT_LENGTH / thread.getThreadCount()));
+        }
+
+        /** {@return the next stream position} */
+        public int next() {
+            return cursor.next();
+        }
+    }
+}
