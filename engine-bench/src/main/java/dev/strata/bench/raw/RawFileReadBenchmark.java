@@ -44,8 +44,8 @@ public class RawFileReadBenchmark extends RawWorkload {
      *
      * @throws IOException if it cannot be written
      */
-    @Setup(Level.Trial)
-    public void fill() throws IOException {
+    @Override
+    protected void prepare() throws IOException {
         directory = BenchFiles.newScratchDirectory("raw-read-");
         channel = FileChannel.open(directory.resolve("values.bin"), StandardOpenOption.CREATE_NEW,
                 StandardOpenOption.READ, StandardOpenOption.WRITE);

@@ -9,11 +9,9 @@ import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -33,8 +31,8 @@ public class RawHeapMapBenchmark extends RawWorkload {
     private ByteKey[] keyObjects;
 
     /** Fills the map. */
-    @Setup(Level.Trial)
-    public void fill() {
+    @Override
+    protected void prepare() {
         map = HashMap.newHashMap(keyCount);
         keyObjects = new ByteKey[keyCount];
         for (int i = 0; i < keyCount; i++) {

@@ -13,7 +13,6 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
@@ -33,8 +32,8 @@ public class RawSlabBenchmark extends RawWorkload {
     private MemorySegment slab;
 
     /** Allocates and fills the slab. */
-    @Setup(Level.Trial)
-    public void fill() {
+    @Override
+    protected void prepare() {
         arena = Arena.ofShared();
         slab = arena.allocate((long) keyCount * valueSize, 64);
         for (int i = 0; i < keyCount; i++) {

@@ -30,12 +30,21 @@ public abstract class RawWorkload {
     /** The precomputed key indices. */
     protected KeyStream stream;
 
-    /** Draws the key stream; subclasses build their data after calling this. */
+    /** Draws the key stream, then lets the subclass build its data ({@link #prepare()}). */
     @Setup(Level.Trial)
-    public void drawKeys() {
+    public void setUp() throws Exception {
         keyCount = WorkingSet.keyCount(valueSize);
         stream = KeyStream.draw(keys, keyCount, KeyStream.DEFAULT_LENGTH, 42);
+        prepare();
     }
+
+    /**
+     * Builds the data the benchmark reads ({@link #keyCount} values of {@link #valueSize} bytes). JMH does not order
+     * {@code @Setup} methods across a class hierarchy, so subclasses do it here, not in their own {@code @Setup}.
+     *
+     * @throws Exception if the data cannot be built
+     */
+    protected abstract void prepare() throws Exception;
 
     /** One thread's position in the key stream. */
     @State(Scope.Thread)
