@@ -43,6 +43,15 @@ final class TestCache implements StorageEvictor {
         manager.releaseStorageMemory(bytes, mode);
     }
 
+    /** Removes up to {@code bytes} of cached data; {@return the bytes removed} */
+    synchronized long removeUpTo(long bytes, MemoryMode mode) {
+        long removed = Math.min(bytes, cachedBytes.get(mode));
+        if (removed > 0) {
+            remove(removed, mode);
+        }
+        return removed;
+    }
+
     @Override
     public long evictStorage(MemoryMode mode, long bytes) {
         beforeEviction.run();
