@@ -11,4 +11,5 @@ module dev.strata.engine {
     requires static chronicle.bytes;
 
     exports dev.strata;
+    exports dev.strata.codec;
 }
