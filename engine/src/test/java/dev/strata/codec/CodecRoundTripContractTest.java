@@ -88,6 +88,13 @@ class CodecRoundTripContractTest {
                 "\uD83D\uDE00", "emoji \uD83D\uDE00\uD83C\uDF89 and \uD801\uDC37 (U+10437)",
                 new String(Character.toChars(Character.MAX_CODE_POINT)),
                 new String(Character.toChars(Character.MIN_SUPPLEMENTARY_CODE_POINT))));
+        // each length class of UTF-8 at each position of the first two 8-char words of an ASCII string
+        for (String special : List.of("\u0080", "\u00E9", "\u00FF", "\u0100", "\u07FF", "\u0800", "\uFFFF",
+                "\uD83D\uDE00")) {
+            for (int position = 0; position <= 16; position++) {
+                values.add("abcdefghijklmnopq".substring(0, position) + special + "rstuvwxyz0123456".substring(position));
+            }
+        }
         for (int i = 0; i < 40; i++) {
             values.add(randomString(random, random.nextInt(300)));
         }
