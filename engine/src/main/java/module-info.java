@@ -11,4 +11,6 @@ module dev.strata.engine {
     requires static chronicle.bytes;
 
     exports dev.strata;
+    exports dev.strata.codec;
+    exports dev.strata.management;
 }
