@@ -1,6 +1,17 @@
 package dev.strata;
 
+import dev.strata.manager.ManagerStats;
+import dev.strata.manager.MemoryManager;
+import dev.strata.manager.PoolState;
+import dev.strata.memory.PageAllocator;
+import dev.strata.memory.PageAllocatorConfig;
+import dev.strata.memory.PageAllocatorStats;
+import dev.strata.memory.SlabSourceKind;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -24,10 +35,30 @@ import java.util.Objects;
 public final class Engine implements AutoCloseable {
 
     private final EngineConfig config;
+    private final MemoryManager memoryManager;
+    /** Pages of the off-heap region (storage of off-heap tiers, off-heap execution); null without an off-heap region. */
+    private final PageAllocator offHeapPages;
+    /** Heap pages for on-heap execution; null without a heap region. */
+    private final PageAllocator heapPages;
     private volatile boolean closed;
 
     private Engine(EngineConfig config) {
         this.config = config;
+        this.memoryManager = MemoryManager.create(config.memoryManager(), config.heapRegionBytes(),
+                config.offHeapRegionBytes(), config.storageFraction());
+        this.offHeapPages = config.offHeapRegionBytes() == 0 ? null : PageAllocator.create(new PageAllocatorConfig(
+                config.name() + ".off-heap", slabSource(config.offHeapBackend()), config.pageSizeBytes(),
+                config.offHeapSlabBytes(), config.offHeapRegionBytes(), config.strict(), false));
+        this.heapPages = config.heapRegionBytes() == 0 ? null : PageAllocator.create(new PageAllocatorConfig(
+                config.name() + ".heap", SlabSourceKind.HEAP, config.pageSizeBytes(), config.heapSlabBytes(),
+                config.heapRegionBytes(), config.strict(), false));
+    }
+
+    private static SlabSourceKind slabSource(OffHeapBackend backend) {
+        return switch (backend) {
+            case DIRECT_BUFFER -> SlabSourceKind.DIRECT_BUFFER;
+            case ARENA -> SlabSourceKind.ARENA;
+        };
     }
 
     /** {@return a new builder with the documented defaults} */
@@ -38,6 +69,44 @@ public final class Engine implements AutoCloseable {
     /** {@return the engine's name, used in JMX object names and log messages} */
     public String name() {
         return config.name();
+    }
+
+    /**
+     * {@return a snapshot of the engine's pools, page allocators, manager counters and tier bytes}
+     *
+     * @throws IllegalStateException if the engine is closed
+     */
+    public EngineStats stats() {
+        ensureOpen();
+        List<EngineStats.Pool> pools = new ArrayList<>();
+        for (MemoryMode mode : MemoryMode.values()) {
+            PoolState s = memoryManager.state(mode);
+            pools.add(new EngineStats.Pool(mode, s.regionBytes(), s.protectedStorageBytes(), s.storagePoolBytes(),
+                    s.storageUsedBytes(), s.executionPoolBytes(), s.executionUsedBytes(), s.activeTasks()));
+        }
+        List<EngineStats.Allocator> allocators = new ArrayList<>();
+        for (PageAllocator allocator : allocators()) {
+            PageAllocatorStats a = allocator.stats();
+            allocators.add(new EngineStats.Allocator(a.backend(), a.slabs(), a.pagesTotal(), a.pagesUsed(),
+                    a.bytesReserved(), a.budgetBytes(), a.pageSize()));
+        }
+        ManagerStats m = memoryManager.stats();
+        EngineStats.Manager manager = new EngineStats.Manager(memoryManager.kind(), m.storageGrants(),
+                m.storageRefusals(), m.executionGrants(), m.executionShortfalls(), m.executionWaits(),
+                m.storageEvictedForExecutionBytes());
+        Map<Tier, Long> tierBytes = new EnumMap<>(Tier.class);
+        return new EngineStats(pools, allocators, manager, tierBytes, config.diskQuotaBytes(), 0);
+    }
+
+    private List<PageAllocator> allocators() {
+        List<PageAllocator> list = new ArrayList<>(2);
+        if (heapPages != null) {
+            list.add(heapPages);
+        }
+        if (offHeapPages != null) {
+            list.add(offHeapPages);
+        }
+        return list;
     }
 
     private void ensureOpen() {
@@ -59,6 +128,28 @@ public final class Engine implements AutoCloseable {
             return;
         }
         closed = true;
+        closeAll(allocators());
+    }
+
+    /** Closes every allocator even when one of them reports a leak; rethrows the first failure. */
+    private static void closeAll(List<? extends AutoCloseable> resources) {
+        RuntimeException failure = null;
+        for (AutoCloseable resource : resources) {
+            try {
+                resource.close();
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException("closing " + resource + " failed", e);
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
     }
 
     /**

@@ -52,7 +52,7 @@ record EngineConfig(String name, MemoryManagerKind memoryManager, long heapRegio
                                  Path diskDirectory, DataSize diskQuota, boolean strict, JvmLimits limits) {
         long page = pageSize.bytes();
         long usableHeap = limits.maxHeapBytes() - reservedHeap(limits.maxHeapBytes());
-        long heapRegion = heap != null ? heap.bytes() : (long) (usableHeap * DEFAULT_HEAP_FRACTION);
+        long heapRegion = heap != null ? heap.bytes() : (long) (usableHeap * DEFAULT_HEAP_FRACTION) / page * page;
         if (heapRegion > usableHeap) {
             throw new IllegalArgumentException("heap region " + DataSize.format(heapRegion) + " exceeds what the heap can give: "
                     + DataSize.format(usableHeap) + " (max heap " + DataSize.format(limits.maxHeapBytes()) + " minus "

@@ -1,7 +1,30 @@
 package dev.strata.bench;
 
-/** Placeholder main for the tour; replaced once the engine can be built. */
+import dev.strata.DataSize;
+import dev.strata.Engine;
+import dev.strata.EngineStats;
+import dev.strata.MemoryBudgetExceededException;
+import dev.strata.MemoryMode;
+import dev.strata.OffHeapBackend;
+import dev.strata.memory.Page;
+import dev.strata.memory.PageAllocator;
+import dev.strata.memory.PageAllocatorConfig;
+import dev.strata.memory.SlabSourceKind;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Locale;
+
+/**
+ * The README's first command: a short tour of a live engine. It prints the engine's memory layout and pools, then
+ * fills a page allocator of each off-heap backend to its budget and shows what the JVM and the operating system see.
+ */
 public final class Tour {
+
+    private static final long REGION = 256L << 20;
+    private static final long PAGE = 64L << 10;
+
     private Tour() {
     }
 
@@ -11,6 +34,80 @@ public final class Tour {
      * @param args ignored
      */
     public static void main(String[] args) {
-        System.out.println("Strata tour on " + Runtime.version());
+        System.out.printf(Locale.ROOT, "Strata tour on JDK %s, %d CPUs%n%n", Runtime.version(),
+                Runtime.getRuntime().availableProcessors());
+        try (Engine engine = Engine.builder().heap(DataSize.ofMebibytes(64))
+                .offHeap(DataSize.ofBytes(REGION), OffHeapBackend.ARENA).pageSize(DataSize.ofBytes(PAGE)).build()) {
+            printPools(engine.stats());
+        }
+        for (SlabSourceKind backend : new SlabSourceKind[] {SlabSourceKind.DIRECT_BUFFER, SlabSourceKind.ARENA}) {
+            fill(backend);
+        }
+    }
+
+    private static void printPools(EngineStats stats) {
+        System.out.println("Pools of a live engine (unified manager, heap 64 MiB, off-heap 256 MiB ARENA):");
+        for (MemoryMode mode : MemoryMode.values()) {
+            EngineStats.Pool p = stats.pool(mode);
+            System.out.printf(Locale.ROOT, "  %-8s region %-9s storage %-9s (protected R %s)  execution %s%n", mode,
+                    DataSize.format(p.regionBytes()), DataSize.format(p.storagePoolBytes()),
+                    DataSize.format(p.protectedStorageBytes()), DataSize.format(p.executionPoolBytes()));
+        }
+        System.out.println();
+    }
+
+    private static void fill(SlabSourceKind backend) {
+        PageAllocatorConfig config = new PageAllocatorConfig("tour-" + backend, backend, PAGE, 16L << 20, REGION,
+                true, false);
+        long rssBefore = residentBytes();
+        long directBefore = directPoolUsed();
+        Deque<Page> pages = new ArrayDeque<>();
+        long start = System.nanoTime();
+        try (PageAllocator allocator = PageAllocator.create(config)) {
+            try {
+                while (true) {
+                    Page page = allocator.allocate("tour");
+                    page.segment().fill((byte) 1);
+                    pages.push(page);
+                }
+            } catch (MemoryBudgetExceededException expected) {
+                long elapsed = System.nanoTime() - start;
+                System.out.printf(Locale.ROOT, "%s: filled %d pages of %s (%s) in %.1f ms, then: %s%n", backend,
+                        pages.size(), DataSize.format(PAGE), DataSize.format(pages.size() * PAGE), elapsed / 1e6,
+                        expected.getMessage());
+            }
+            System.out.printf(Locale.ROOT, "  allocator: %s%n  JDK direct buffer pool: %s   resident memory: %s%n",
+                    allocator.stats(), delta(directPoolUsed() - directBefore), delta(residentBytes() - rssBefore));
+            while (!pages.isEmpty()) {
+                allocator.free(pages.pop());
+            }
+        }
+        System.out.printf(Locale.ROOT, "  after close, no GC: resident memory %s against before the fill (%s)%n%n",
+                delta(residentBytes() - rssBefore), backend == SlabSourceKind.ARENA
+                        ? "closing an arena returns its memory to the OS at once"
+                        : "direct buffers are freed only when the GC collects them");
+    }
+
+    private static String delta(long bytes) {
+        return (bytes >= 0 ? "+" : "") + DataSize.format(bytes);
+    }
+
+    private static long directPoolUsed() {
+        return ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
+                .filter(pool -> pool.getName().equals("direct")).mapToLong(BufferPoolMXBean::getMemoryUsed).sum();
+    }
+
+    /** Resident set size of this process from /proc (Linux), or 0 where that file does not exist. */
+    static long residentBytes() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            return 0;
+        }
+        return 0;
     }
 }

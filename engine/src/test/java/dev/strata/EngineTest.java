@@ -1,0 +1,53 @@
+package dev.strata;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class EngineTest {
+
+    @ParameterizedTest
+    @EnumSource(OffHeapBackend.class)
+    void statsShowBothModesAndBothAllocatorsOfAFreshEngine(OffHeapBackend backend) {
+        try (Engine engine = Engine.builder().heap(DataSize.ofMebibytes(8))
+                .offHeap(DataSize.ofMebibytes(16), backend).storageFraction(0.25).build()) {
+            EngineStats stats = engine.stats();
+            EngineStats.Pool offHeap = stats.pool(MemoryMode.OFF_HEAP);
+            assertEquals(16L << 20, offHeap.regionBytes());
+            assertEquals(4L << 20, offHeap.protectedStorageBytes());
+            assertEquals(offHeap.regionBytes(), offHeap.storagePoolBytes() + offHeap.executionPoolBytes());
+            assertEquals(0, offHeap.storageUsedBytes() + offHeap.executionUsedBytes());
+            assertEquals(8L << 20, stats.pool(MemoryMode.ON_HEAP).regionBytes());
+            List<String> backends = stats.allocators().stream().map(EngineStats.Allocator::backend).toList();
+            assertEquals(List.of("HEAP", backend.name()), backends);
+            EngineStats.Allocator native_ = stats.allocators().get(1);
+            assertEquals(0, native_.slabs(), "slabs are taken lazily");
+            assertEquals(16L << 20, native_.budgetBytes());
+            assertEquals(MemoryManagerKind.UNIFIED, stats.manager().kind());
+        }
+    }
+
+    @Test
+    void anEngineWithoutOffHeapHasAnEmptyOffHeapRegion() {
+        try (Engine engine = Engine.builder().heap(DataSize.ofMebibytes(4))
+                .memoryManager(MemoryManagerKind.STATIC).build()) {
+            EngineStats stats = engine.stats();
+            assertEquals(0, stats.pool(MemoryMode.OFF_HEAP).regionBytes());
+            assertEquals(1, stats.allocators().size());
+            assertEquals(MemoryManagerKind.STATIC, stats.manager().kind());
+        }
+    }
+
+    @Test
+    void closeIsIdempotentAndUseAfterCloseThrows() {
+        Engine engine = Engine.builder().heap(DataSize.ofMebibytes(4)).build();
+        engine.close();
+        engine.close();
+        IllegalStateException e = assertThrows(IllegalStateException.class, engine::stats);
+        assertEquals("engine 'strata' is closed", e.getMessage());
+    }
+}
