@@ -383,6 +383,15 @@ public final class DiskStore implements AutoCloseable {
         void write(RecordWriter writer, FileChannel channel, long position) throws IOException;
     }
 
+    private void writeRecord(Segment target, long at, Encoder encoder) throws IOException {
+        target.io(channel -> {
+            encoder.write(writer, channel, at);
+            if (config.fsyncOnWrite()) {
+                channel.force(false);
+            }
+        });
+    }
+
     private boolean appendValue(IndexKey storedKey, MemorySegment key, MemorySegment value, int recordBytes) {
         writeLock.lock();
         try {
@@ -451,10 +460,7 @@ public final class DiskStore implements AutoCloseable {
         Segment target = active;
         long at = target.length();
         try {
-            encoder.write(writer, target.channel(), at);
-            if (config.fsyncOnWrite()) {
-                target.channel().force(false);
-            }
+            writeRecord(target, at, encoder);
         } catch (IOException e) {
             quota.release(recordBytes);
             rollBack(target, at);
@@ -600,7 +606,7 @@ public final class DiskStore implements AutoCloseable {
     private void forceAll() {
         for (Segment segment : segments.values()) {
             try {
-                segment.channel().force(true);
+                segment.force();
             } catch (IOException e) {
                 counters.ioErrors.increment();
                 LOG.log(Level.WARNING, "could not force " + segment.path() + " at close", e);
