@@ -209,6 +209,21 @@ class DiskStoreTest {
     }
 
     @Test
+    void aDirectoryServesOneStoreAtATime() throws IOException {
+        DiskQuota quota = new DiskQuota(1 << 20);
+        try (DiskStore store = DiskStore.open(dir, persistentConfig(), quota)) {
+            store.put(key("k"), segmentOf(value(3, 3)));
+            IllegalStateException busy = assertThrows(IllegalStateException.class,
+                    () -> DiskStore.open(dir, transientConfig(), quota));
+            assertTrue(busy.getMessage().contains("not in use by another disk store"), busy.getMessage());
+            assertArrayEquals(value(3, 3), store.get(key("k")), "the refused open wiped nothing");
+        }
+        try (DiskStore reopened = DiskStore.open(dir, persistentConfig(), quota)) {
+            assertEquals(1, reopened.size());
+        }
+    }
+
+    @Test
     void useAfterCloseThrowsAndSecondCloseIsANoOp() throws IOException {
         DiskStore store = DiskStore.open(dir, persistentConfig(), new DiskQuota(1 << 20));
         store.put(key("k"), segmentOf(value(3, 3)));
