@@ -642,7 +642,7 @@ public final class DiskStore implements AutoCloseable {
 
     /**
      * Compaction of one sealed segment: copy its live records (and the tombstones still needed) to the active segment,
-     * then retire it. Runs in the calling thread with the compaction lock held; takes the writer lock per record.
+     * then retire it. A segment whose bytes are all dead (no live record, no tombstone) is retired without a scan. Runs in the calling thread with the compaction lock held; takes the writer lock per record.
      */
     private final class Compaction {
 
@@ -654,6 +654,10 @@ public final class DiskStore implements AutoCloseable {
         }
 
         void run() {
+            if (segment.deadBytes() >= segment.payloadBytes()) {
+                finish();
+                return;
+            }
             if (!segment.tryAcquire()) {
                 return;
             }
