@@ -1,0 +1,772 @@
+package dev.strata.tier.disk;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+
+/**
+ * A log-structured key/value store in segment files: the disk tier's storage.
+ *
+ * <h2>Format</h2>
+ * Records are appended to the active segment file and never modified; see {@link RecordFormat} for the byte layout:
+ * <pre>
+ *   +--------+-----+--------+----------+----------+-----+-------+
+ *   | crc32c |flags| keyLen | valueLen | sequence | key | value |    all integers little-endian
+ *   | u32    | u8  | u32    | u32      | u64      |     |       |    crc32c covers flags .. value
+ *   +--------+-----+--------+----------+----------+-----+-------+
+ * </pre>
+ * Files are {@code segment-NNNNNN.data}, each opening with a 16-byte header (magic, version, segment id), next to a
+ * {@code store.lock} file that keeps other stores out of the directory while this one is open. A segment
+ * is sealed when the next record does not fit {@code segmentBytes}; a record larger than that gets its own segment.
+ *
+ * <h2>Index and invariants</h2>
+ * A {@code ConcurrentHashMap<IndexKey, Location>} maps each live key (bytes copied once, hash cached) to its newest
+ * record. Every {@link Location} leaves the index exactly once (overwrite, remove, compaction's compare-and-set, or a
+ * failed CRC check) and whoever removes it adds its bytes to its segment's dead bytes, so
+ * {@code liveBytes() == sum of indexed record lengths} and a sealed segment whose dead fraction reaches
+ * {@code compactionThreshold} is queued for compaction. Tombstones (persistent stores only) count as neither live nor
+ * dead.
+ *
+ * <h2>Concurrency</h2>
+ * Appends (put, remove's tombstone, compaction copies, segment roll) run under one writer lock. Reads take no lock:
+ * look up the location, take a reference on its segment, positional read into a native buffer, verify the CRC, key
+ * and sequence. Compaction runs in the thread of a write that queued it (one at a time, under a separate lock,
+ * never blocking readers): it scans a sealed segment, copies each still-indexed record verbatim to the active
+ * segment under the writer lock and swaps the index entry with {@code replace(key, old, new)}, so a concurrent
+ * overwrite wins; it then retires the segment, whose file is closed and deleted when its last reader releases it. A
+ * reader that finds its segment retired looks the key up again.
+ *
+ * <h2>Durability</h2>
+ * A record is in the file (OS page cache) before {@code put} returns, so a process crash ({@code kill -9}) loses
+ * nothing acknowledged; {@code fsyncOnWrite} forces each record to the device against power loss. On open, a
+ * persistent store rebuilds the index by scanning every segment ({@link Recovery}): highest sequence wins,
+ * tombstones delete, a torn tail is truncated, a corrupt record is skipped, and corrupt data is never returned.
+ * Compaction keeps a tombstone while an older segment exists that might hold a record it shadows.
+ *
+ * <h2>Quota and failures</h2>
+ * Record bytes are reserved in the shared {@link DiskQuota} before they are written; when the quota refuses, the
+ * store compacts every segment with dead bytes and tries once more, then {@code put} returns {@code false}.
+ * Tombstones and compaction copies are charged even above the limit (a remove must not fail for space, and a
+ * compaction frees more than it copies). An I/O failure during an append truncates the file back to its previous end,
+ * counts the error and throws {@link UncheckedIOException}; the index is untouched and the store keeps serving.
+ *
+ * <p>Thread-safe. Values written from native memory ({@code MemorySegment} of the off-heap tier) go to the file
+ * without a copy; heap values are copied in chunks through one 256 KiB native buffer (see {@link RecordWriter}).
+ */
+public final class DiskStore implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(DiskStore.class.getName());
+    private static final MemorySegment EMPTY = MemorySegment.ofArray(new byte[0]);
+
+    private final Path directory;
+    private final DirectoryLock directoryLock;
+    private final DiskStoreConfig config;
+    private final DiskQuota quota;
+    private final ConcurrentHashMap<IndexKey, Location> index = new ConcurrentHashMap<>();
+    private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
+    private final ReentrantLock writeLock = new ReentrantLock();
+    private final ReentrantLock compactionLock = new ReentrantLock();
+    private final ConcurrentLinkedQueue<Segment> compactionQueue = new ConcurrentLinkedQueue<>();
+    private final StoreCounters counters = new StoreCounters();
+    private final ReadBuffers readBuffers = new ReadBuffers();
+    private final AtomicLong liveBytes = new AtomicLong();
+    private final RecordWriter writer = new RecordWriter();
+    private Segment active;
+    private long nextSegmentId = 1;
+    private long nextSequence = 1;
+    private volatile boolean closed;
+
+    private DiskStore(Path directory, DirectoryLock directoryLock, DiskStoreConfig config, DiskQuota quota) {
+        this.directory = directory;
+        this.directoryLock = directoryLock;
+        this.config = config;
+        this.quota = quota;
+    }
+
+    /**
+     * Opens a store in {@code directory}, creating the directory if needed. A persistent store rebuilds its index
+     * from the segment files found there; a non-persistent one deletes them.
+     *
+     * @param directory the directory that holds this store's segment files (one store per directory)
+     * @param config    the store's settings
+     * @param quota     the disk budget shared with the engine's other stores
+     * @return the open store
+     * @throws NullPointerException  if an argument is null
+     * @throws IllegalStateException if another open store (in this or another process) uses {@code directory}
+     * @throws IOException           if the directory cannot be created, listed or locked, or a segment file cannot be
+     *                               read
+     */
+    public static DiskStore open(Path directory, DiskStoreConfig config, DiskQuota quota) throws IOException {
+        Objects.requireNonNull(directory, "directory");
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(quota, "quota");
+        Files.createDirectories(directory);
+        DiskStore store = new DiskStore(directory, DirectoryLock.acquire(directory), config, quota);
+        try {
+            store.load();
+        } catch (IOException | RuntimeException e) {
+            store.close();
+            throw e;
+        }
+        store.runPendingCompactions();
+        return store;
+    }
+
+    /**
+     * Stores {@code value} under {@code key}, replacing any previous value. Both are copied before this returns.
+     *
+     * @param key   the key bytes
+     * @param value the value bytes (any size from 0 to about 2 GiB minus the key)
+     * @return {@code true} if stored; {@code false} if the quota had no room even after compaction (nothing changed)
+     * @throws NullPointerException     if {@code key} or {@code value} is null
+     * @throws IllegalArgumentException if key and value together exceed the largest record (about 2 GiB)
+     * @throws IllegalStateException    if the store is closed
+     * @throws UncheckedIOException     if the write failed (for example, disk full); the previous value stays
+     */
+    public boolean put(MemorySegment key, MemorySegment value) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(value, "value");
+        ensureOpen();
+        int recordBytes = RecordFormat.recordBytes(key.byteSize(), value.byteSize());
+        IndexKey storedKey = IndexKey.copyOf(key);
+        if (!appendValue(storedKey, key, value, recordBytes)) {
+            reclaimSpace();
+            if (!appendValue(storedKey, key, value, recordBytes)) {
+                counters.quotaRefusals.increment();
+                return false;
+            }
+        }
+        runPendingCompactions();
+        return true;
+    }
+
+    /**
+     * Removes {@code key}. A persistent store appends a tombstone so the removal survives a restart.
+     *
+     * @param key the key bytes
+     * @return whether the key was present
+     * @throws NullPointerException  if {@code key} is null
+     * @throws IllegalStateException if the store is closed
+     * @throws UncheckedIOException  if the tombstone could not be written; the key stays present
+     */
+    public boolean remove(MemorySegment key) {
+        Objects.requireNonNull(key, "key");
+        ensureOpen();
+        IndexKey probe = IndexKey.probe(key);
+        boolean removed;
+        if (config.persistent()) {
+            removed = appendTombstone(probe, key);
+        } else {
+            Location old = index.remove(probe);
+            removed = old != null;
+            if (removed) {
+                markDead(old);
+            }
+        }
+        runPendingCompactions();
+        return removed;
+    }
+
+    /**
+     * Reads the value of {@code key} into a new array, after verifying the record's CRC32C. A record that fails the
+     * check is counted, removed from the index and reported as absent.
+     *
+     * @param key the key bytes
+     * @return the value bytes, or {@code null} if absent (or corrupt)
+     * @throws NullPointerException  if {@code key} is null
+     * @throws IllegalStateException if the store is closed
+     * @throws UncheckedIOException  if the file could not be read
+     */
+    public byte[] get(MemorySegment key) {
+        return read(key, value -> value.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+    }
+
+    /**
+     * Passes the verified value of {@code key} to {@code reader} as a read-only segment of native memory that is
+     * valid only during the call (it is reused or freed afterwards; copy what you keep).
+     *
+     * @param <R>    the reader's result type
+     * @param key    the key bytes
+     * @param reader called once with the value if the key is present and its record intact
+     * @return the reader's result, or {@code null} if absent (or corrupt)
+     * @throws NullPointerException  if {@code key} or {@code reader} is null
+     * @throws IllegalStateException if the store is closed
+     * @throws UncheckedIOException  if the file could not be read
+     */
+    public <R> R read(MemorySegment key, Function<MemorySegment, R> reader) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(reader, "reader");
+        IndexKey probe = IndexKey.probe(key);
+        for (;;) {
+            ensureOpen();
+            Location location = index.get(probe);
+            if (location == null) {
+                return null;
+            }
+            Segment segment = location.segment();
+            if (segment.tryAcquire()) {
+                try {
+                    return readRecord(probe, location, reader);
+                } finally {
+                    segment.release();
+                }
+            }
+            if (location.equals(index.get(probe))) {
+                return null;
+            }
+        }
+    }
+
+    /**
+     * {@return whether {@code key} is in the index (the record's CRC is checked only when it is read)}
+     *
+     * @param key the key bytes
+     * @throws NullPointerException  if {@code key} is null
+     * @throws IllegalStateException if the store is closed
+     */
+    public boolean containsKey(MemorySegment key) {
+        Objects.requireNonNull(key, "key");
+        ensureOpen();
+        return index.containsKey(IndexKey.probe(key));
+    }
+
+    /**
+     * {@return a snapshot of the keys (new arrays), in no particular order; for rebuilding an upper tier's index}
+     *
+     * @throws IllegalStateException if the store is closed
+     */
+    public Iterator<byte[]> keys() {
+        ensureOpen();
+        List<byte[]> snapshot = new ArrayList<>(index.size());
+        for (IndexKey key : index.keySet()) {
+            snapshot.add(key.toArray());
+        }
+        return snapshot.iterator();
+    }
+
+    /**
+     * {@return the number of keys}
+     */
+    public long size() {
+        return index.mappingCount();
+    }
+
+    /**
+     * {@return the bytes of the records the index points to (headers, keys and values)}
+     */
+    public long liveBytes() {
+        return liveBytes.get();
+    }
+
+    /**
+     * {@return the bytes of this store's segment files (live, dead and tombstone records plus file headers)}
+     */
+    public long fileBytes() {
+        long total = 0;
+        for (Segment segment : segments.values()) {
+            total += segment.length();
+        }
+        return total;
+    }
+
+    /**
+     * {@return a snapshot of this store's counters}
+     */
+    public DiskStoreStats stats() {
+        return counters.snapshot();
+    }
+
+    /**
+     * Compacts, now and in this thread, every sealed segment whose dead fraction reached the threshold (writes
+     * already do this on their own; this is for callers that want it done at a chosen time).
+     *
+     * @throws IllegalStateException if the store is closed
+     */
+    public void compact() {
+        ensureOpen();
+        compactionLock.lock();
+        try {
+            drainCompactionQueue();
+        } finally {
+            compactionLock.unlock();
+        }
+    }
+
+    /**
+     * Removes every entry and deletes every segment file (also of a persistent store).
+     *
+     * @throws IllegalStateException if the store is closed
+     */
+    public void clear() {
+        writeLock.lock();
+        try {
+            ensureOpen();
+            for (Map.Entry<IndexKey, Location> entry : index.entrySet()) {
+                if (index.remove(entry.getKey(), entry.getValue())) {
+                    liveBytes.addAndGet(-entry.getValue().recordBytes());
+                }
+            }
+            retireAllSegments(true);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /**
+     * Closes the store: a persistent store forces its files to the device and keeps them, a non-persistent one
+     * deletes them. Reads in flight finish first (their files close when they release them). A second call does
+     * nothing; any other method called after this throws {@link IllegalStateException}.
+     */
+    @Override
+    public void close() {
+        writeLock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (config.persistent()) {
+                forceAll();
+            }
+            retireAllSegments(!config.persistent());
+            index.clear();
+            liveBytes.set(0);
+            writer.close();
+            releaseDirectoryLock();
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "DiskStore[" + directory + ", keys=" + index.size() + ", segments=" + segments.size()
+                + (closed ? ", closed" : "") + "]";
+    }
+
+    // ---- loading ----------------------------------------------------------------------------------------------
+
+    private void load() throws IOException {
+        if (!config.persistent()) {
+            for (Path file : Recovery.segmentFiles(directory)) {
+                Files.delete(file);
+            }
+            return;
+        }
+        Recovery recovery = new Recovery(index, segments, counters);
+        recovery.run(directory, quota);
+        nextSegmentId = recovery.maxSegmentId() + 1;
+        nextSequence = recovery.maxSequence() + 1;
+        long live = 0;
+        for (Location location : index.values()) {
+            live += location.recordBytes();
+        }
+        liveBytes.set(live);
+        segments.values().forEach(this::queueIfCompactionDue);
+    }
+
+    // ---- writing ----------------------------------------------------------------------------------------------
+
+    /** Writes a record and returns its bytes; used by {@link #appendLocked}. */
+    @FunctionalInterface
+    private interface Encoder {
+        void write(RecordWriter writer, FileChannel channel, long position) throws IOException;
+    }
+
+    private void writeRecord(Segment target, long at, Encoder encoder) throws IOException {
+        target.io(channel -> {
+            encoder.write(writer, channel, at);
+            if (config.fsyncOnWrite()) {
+                channel.force(false);
+            }
+        });
+    }
+
+    private boolean appendValue(IndexKey storedKey, MemorySegment key, MemorySegment value, int recordBytes) {
+        writeLock.lock();
+        try {
+            ensureOpen();
+            long sequence = nextSequence++;
+            Location location = appendLocked(recordBytes, false, sequence,
+                    (w, channel, at) -> w.write(channel, at, (byte) 0, sequence, key, value, recordBytes));
+            if (location == null) {
+                return false;
+            }
+            liveBytes.addAndGet(recordBytes);
+            Location old = index.put(storedKey, location);
+            if (old != null) {
+                markDead(old);
+            }
+            return true;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    private boolean appendTombstone(IndexKey probe, MemorySegment key) {
+        int recordBytes = RecordFormat.recordBytes(key.byteSize(), 0);
+        writeLock.lock();
+        try {
+            ensureOpen();
+            if (!index.containsKey(probe)) {
+                return false;
+            }
+            long sequence = nextSequence++;
+            appendLocked(recordBytes, true, sequence, (w, channel, at) ->
+                    w.write(channel, at, RecordFormat.FLAG_TOMBSTONE, sequence, key, EMPTY, recordBytes));
+            Location old = index.remove(probe);
+            if (old != null) {
+                markDead(old);
+            }
+            return old != null;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /**
+     * Appends one record to the active segment (rolling to a new one if it does not fit), with the writer lock held.
+     *
+     * @return where it was written, or {@code null} if the quota refused (only when {@code forceQuota} is false)
+     * @throws UncheckedIOException if the write failed; the file is truncated back to its previous end
+     */
+    private Location appendLocked(int recordBytes, boolean forceQuota, long sequence, Encoder encoder) {
+        boolean roll = active == null || active.isSealed()
+                || (active.payloadBytes() > 0 && active.length() + recordBytes > config.segmentBytes());
+        long reserved = recordBytes + (roll ? RecordFormat.SEGMENT_HEADER_BYTES : 0);
+        if (forceQuota) {
+            quota.forceReserve(reserved);
+        } else if (!quota.tryReserve(reserved)) {
+            return null;
+        }
+        if (roll) {
+            try {
+                rollSegment();
+            } catch (IOException e) {
+                quota.release(reserved);
+                throw ioFailure("could not create segment " + (nextSegmentId - 1) + " in " + directory, e);
+            }
+        }
+        Segment target = active;
+        long at = target.length();
+        try {
+            writeRecord(target, at, encoder);
+        } catch (IOException e) {
+            quota.release(recordBytes);
+            rollBack(target, at);
+            throw ioFailure("could not append " + recordBytes + " bytes to " + target.path(), e);
+        }
+        target.advance(recordBytes);
+        counters.recordsWritten.increment();
+        counters.bytesWritten.add(recordBytes);
+        return new Location(target, at, recordBytes, sequence);
+    }
+
+    private void rollSegment() throws IOException {
+        long id = nextSegmentId++;
+        Segment next = Segment.create(directory, id, quota, config.fsyncOnWrite());
+        Segment previous = active;
+        active = next;
+        segments.put(id, next);
+        counters.bytesWritten.add(RecordFormat.SEGMENT_HEADER_BYTES);
+        if (previous != null) {
+            previous.seal();
+            queueIfCompactionDue(previous);
+        }
+    }
+
+    private void rollBack(Segment target, long end) {
+        try {
+            target.truncate(end);
+        } catch (IOException e) {
+            target.seal();
+            LOG.log(Level.WARNING, "could not truncate " + target.path() + " after a failed write; sealed it", e);
+        }
+    }
+
+    // ---- reading ----------------------------------------------------------------------------------------------
+
+    private <R> R readRecord(IndexKey probe, Location location, Function<MemorySegment, R> reader) {
+        try (ReadBuffers.Lease lease = readBuffers.borrow(location.recordBytes())) {
+            MemorySegment record = lease.segment();
+            try {
+                location.segment().read(record, location.offset());
+            } catch (EOFException e) {
+                return dropCorrupt(probe, location, "record beyond the end of the file");
+            } catch (IOException e) {
+                throw ioFailure("could not read " + location.recordBytes() + " bytes at " + location.offset() + " of "
+                        + location.segment().path(), e);
+            }
+            if (!isIntact(record, probe, location)) {
+                return dropCorrupt(probe, location, "CRC32C, length, key or sequence mismatch");
+            }
+            counters.recordsRead.increment();
+            counters.bytesRead.add(record.byteSize());
+            long valueOffset = RecordFormat.HEADER_BYTES + (long) RecordFormat.keyBytes(record);
+            return reader.apply(record.asSlice(valueOffset, RecordFormat.valueBytes(record)).asReadOnly());
+        }
+    }
+
+    private static boolean isIntact(MemorySegment record, IndexKey probe, Location location) {
+        return RecordFormat.hasValidCrc(record)
+                && RecordFormat.flags(record) == 0
+                && RecordFormat.sequence(record) == location.sequence()
+                && (long) RecordFormat.HEADER_BYTES + RecordFormat.keyBytes(record) + RecordFormat.valueBytes(record)
+                        == location.recordBytes()
+                && probe.matches(record.asSlice(RecordFormat.HEADER_BYTES, RecordFormat.keyBytes(record)));
+    }
+
+    private <R> R dropCorrupt(IndexKey probe, Location location, String reason) {
+        counters.corruptRecords.increment();
+        LOG.log(Level.WARNING, "corrupt record at " + location.offset() + " of " + location.segment().path() + " ("
+                + reason + "); dropped from the index");
+        if (index.remove(probe, location)) {
+            markDead(location);
+        }
+        return null;
+    }
+
+    // ---- accounting and compaction ----------------------------------------------------------------------------
+
+    /** Called by whoever removed {@code location} from the index: its bytes are dead now. */
+    private void markDead(Location location) {
+        liveBytes.addAndGet(-location.recordBytes());
+        location.segment().addDeadBytes(location.recordBytes());
+        queueIfCompactionDue(location.segment());
+    }
+
+    private void queueIfCompactionDue(Segment segment) {
+        if (segment.isCompactionDue(config.compactionThreshold()) && !segment.isRetired()
+                && segment.claimCompaction()) {
+            compactionQueue.add(segment);
+        }
+    }
+
+    /** Runs queued compactions in this thread unless another thread is already at it. */
+    private void runPendingCompactions() {
+        while (!compactionQueue.isEmpty() && !closed && compactionLock.tryLock()) {
+            try {
+                drainCompactionQueue();
+            } finally {
+                compactionLock.unlock();
+            }
+        }
+    }
+
+    private void drainCompactionQueue() {
+        Segment segment;
+        while (!closed && (segment = compactionQueue.poll()) != null) {
+            new Compaction(segment).run();
+        }
+    }
+
+    /** Quota pressure: seal the active segment if it holds dead bytes, then compact every segment that has any. */
+    private void reclaimSpace() {
+        compactionLock.lock();
+        try {
+            writeLock.lock();
+            try {
+                ensureOpen();
+                if (active != null && active.deadBytes() > 0) {
+                    active.seal();
+                }
+            } finally {
+                writeLock.unlock();
+            }
+            for (Segment segment : segments.values()) {
+                if (segment.isSealed() && segment.deadBytes() > 0 && !closed) {
+                    new Compaction(segment).run();
+                }
+            }
+            drainCompactionQueue();
+        } finally {
+            compactionLock.unlock();
+        }
+    }
+
+    private void retireAllSegments(boolean deleteFiles) {
+        for (Segment segment : segments.values()) {
+            segment.retire(deleteFiles);
+        }
+        segments.clear();
+        compactionQueue.clear();
+        active = null;
+    }
+
+    private void forceAll() {
+        for (Segment segment : segments.values()) {
+            try {
+                segment.force();
+            } catch (IOException e) {
+                counters.ioErrors.increment();
+                LOG.log(Level.WARNING, "could not force " + segment.path() + " at close", e);
+            }
+        }
+    }
+
+    private void releaseDirectoryLock() {
+        try {
+            directoryLock.close();
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "could not release the lock of " + directory, e);
+        }
+    }
+
+    private UncheckedIOException ioFailure(String message, IOException cause) {
+        counters.ioErrors.increment();
+        LOG.log(Level.WARNING, message, cause);
+        return new UncheckedIOException(message, cause);
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("disk store " + directory + " is closed");
+        }
+    }
+
+    /**
+     * Compaction of one sealed segment: copy its live records (and the tombstones still needed) to the active segment,
+     * then retire it. A segment whose bytes are all dead (no live record, no tombstone) is retired without a scan. Runs in the calling thread with the compaction lock held; takes the writer lock per record.
+     */
+    private final class Compaction {
+
+        private final Segment segment;
+        private boolean sawCorruption;
+
+        Compaction(Segment segment) {
+            this.segment = segment;
+        }
+
+        void run() {
+            if (segment.deadBytes() >= segment.payloadBytes()) {
+                finish();
+                return;
+            }
+            if (!segment.tryAcquire()) {
+                return;
+            }
+            boolean complete = false;
+            try (SegmentScanner scanner = new SegmentScanner(segment)) {
+                complete = copyLiveRecords(scanner);
+            } catch (IOException e) {
+                counters.ioErrors.increment();
+                LOG.log(Level.WARNING, "compaction of " + segment.path() + " failed; will retry", e);
+            } catch (UncheckedIOException e) {
+                LOG.log(Level.WARNING, "compaction of " + segment.path() + " stopped; will retry", e);
+            } finally {
+                segment.release();
+            }
+            if (complete) {
+                finish();
+            } else {
+                segment.unclaimCompaction();
+            }
+        }
+
+        private boolean copyLiveRecords(SegmentScanner scanner) throws IOException {
+            for (;;) {
+                switch (scanner.next()) {
+                    case RECORD -> {
+                        if (!copyIfLive(scanner)) {
+                            return false;
+                        }
+                    }
+                    case CORRUPT -> {
+                        counters.corruptRecords.increment();
+                        sawCorruption = true;
+                    }
+                    case TORN_TAIL, GARBAGE -> {
+                        counters.corruptRecords.increment();
+                        sawCorruption = true;
+                        return true;
+                    }
+                    case END -> {
+                        return true;
+                    }
+                }
+            }
+        }
+
+        /** {@return {@code false} if compaction must stop (store closed or cleared)} */
+        private boolean copyIfLive(SegmentScanner scanner) {
+            MemorySegment record = scanner.record();
+            IndexKey probe = IndexKey.probe(record.asSlice(RecordFormat.HEADER_BYTES, RecordFormat.keyBytes(record)));
+            boolean tombstone = (RecordFormat.flags(record) & RecordFormat.FLAG_TOMBSTONE) != 0;
+            if (tombstone ? !isTombstoneNeeded(probe) : !isCurrent(probe, scanner.offset())) {
+                return true;
+            }
+            writeLock.lock();
+            try {
+                if (closed || segment.isRetired()) {
+                    return false;
+                }
+                if (tombstone ? !isTombstoneNeeded(probe) : !isCurrent(probe, scanner.offset())) {
+                    return true;
+                }
+                Location old = index.get(probe);
+                Location copy = appendLocked(scanner.recordBytes(), true, RecordFormat.sequence(record),
+                        (w, channel, at) -> w.writeRaw(channel, at, record));
+                if (!tombstone && !index.replace(probe, old, copy)) {
+                    copy.segment().addDeadBytes(copy.recordBytes());
+                    queueIfCompactionDue(copy.segment());
+                }
+                return true;
+            } finally {
+                writeLock.unlock();
+            }
+        }
+
+        private boolean isCurrent(IndexKey probe, long offset) {
+            Location location = index.get(probe);
+            return location != null && location.segment() == segment && location.offset() == offset;
+        }
+
+        /** A tombstone matters while the key is absent and an older segment may still hold a record it shadows. */
+        private boolean isTombstoneNeeded(IndexKey probe) {
+            Map.Entry<Long, Segment> oldest = segments.firstEntry();
+            return oldest != null && oldest.getValue() != segment && !index.containsKey(probe);
+        }
+
+        private void finish() {
+            writeLock.lock();
+            try {
+                if (closed || segment.isRetired()) {
+                    return;
+                }
+                if (sawCorruption) {
+                    dropEntriesStillIn(segment);
+                }
+                segments.remove(segment.id(), segment);
+                segment.retire(true);
+                counters.compactions.increment();
+            } finally {
+                writeLock.unlock();
+            }
+        }
+
+        /** After corrupt bytes were skipped, index entries may still point into the segment; they are lost. */
+        private void dropEntriesStillIn(Segment doomed) {
+            for (Map.Entry<IndexKey, Location> entry : index.entrySet()) {
+                if (entry.getValue().segment() == doomed && index.remove(entry.getKey(), entry.getValue())) {
+                    markDead(entry.getValue());
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package dev.strata.tier.disk;
+
+/**
+ * Settings of one {@link DiskStore}; validated at construction.
+ *
+ * <p>Immutable and thread-safe.
+ *
+ * @param segmentBytes         target size of one segment file, from 64 KiB to 1 GiB; a record larger than this gets
+ *                             a segment file of its own
+ * @param persistent           {@code true}: keep the segment files on close and rebuild the index from them on open
+ *                             (removals append tombstones); {@code false}: delete the directory's segment files on
+ *                             open and on close
+ * @param compactionThreshold  fraction of dead bytes in a sealed segment that makes it eligible for compaction, in
+ *                             (0, 1]
+ * @param fsyncOnWrite         {@code true}: force every record to the device before {@code put}/{@code remove}
+ *                             returns (survives power loss); {@code false}: a record is in the OS page cache when the
+ *                             call returns (survives a process crash, including {@code kill -9})
+ */
+public record DiskStoreConfig(long segmentBytes, boolean persistent, double compactionThreshold, boolean fsyncOnWrite) {
+
+    /** Smallest allowed {@link #segmentBytes()}: 64 KiB. */
+    public static final long MIN_SEGMENT_BYTES = 64L * 1024;
+    /** Largest allowed {@link #segmentBytes()}: 1 GiB. */
+    public static final long MAX_SEGMENT_BYTES = 1024L * 1024 * 1024;
+    /** Default {@link #segmentBytes()}: 64 MiB. */
+    public static final long DEFAULT_SEGMENT_BYTES = 64L * 1024 * 1024;
+    /** Default {@link #compactionThreshold()}: 0.5. */
+    public static final double DEFAULT_COMPACTION_THRESHOLD = 0.5;
+
+    /**
+     * Validates the settings.
+     *
+     * @throws IllegalArgumentException if {@code segmentBytes} is outside [64 KiB, 1 GiB] or
+     *                                  {@code compactionThreshold} is outside (0, 1] or NaN
+     */
+    public DiskStoreConfig {
+        if (segmentBytes < MIN_SEGMENT_BYTES || segmentBytes > MAX_SEGMENT_BYTES) {
+            throw new IllegalArgumentException("segmentBytes: " + segmentBytes
+                    + " (expected: from " + MIN_SEGMENT_BYTES + " (64 KiB) to " + MAX_SEGMENT_BYTES + " (1 GiB))");
+        }
+        if (!(compactionThreshold > 0.0 && compactionThreshold <= 1.0)) {
+            throw new IllegalArgumentException("compactionThreshold: " + compactionThreshold + " (expected: in (0, 1])");
+        }
+    }
+
+    /**
+     * {@return 64 MiB segments, not persistent, compaction at 50% dead bytes, no fsync per write}
+     */
+    public static DiskStoreConfig defaults() {
+        return new DiskStoreConfig(DEFAULT_SEGMENT_BYTES, false, DEFAULT_COMPACTION_THRESHOLD, false);
+    }
+
+    /**
+     * {@return a copy with {@code segmentBytes} replaced}
+     *
+     * @param segmentBytes the new segment size
+     * @throws IllegalArgumentException if out of range (see the record description)
+     */
+    public DiskStoreConfig withSegmentBytes(long segmentBytes) {
+        return new DiskStoreConfig(segmentBytes, persistent, compactionThreshold, fsyncOnWrite);
+    }
+
+    /**
+     * {@return a copy with {@code persistent} replaced}
+     *
+     * @param persistent whether files are kept and recovered
+     */
+    public DiskStoreConfig withPersistent(boolean persistent) {
+        return new DiskStoreConfig(segmentBytes, persistent, compactionThreshold, fsyncOnWrite);
+    }
+
+    /**
+     * {@return a copy with {@code compactionThreshold} replaced}
+     *
+     * @param compactionThreshold the new threshold
+     * @throws IllegalArgumentException if out of range (see the record description)
+     */
+    public DiskStoreConfig withCompactionThreshold(double compactionThreshold) {
+        return new DiskStoreConfig(segmentBytes, persistent, compactionThreshold, fsyncOnWrite);
+    }
+
+    /**
+     * {@return a copy with {@code fsyncOnWrite} replaced}
+     *
+     * @param fsyncOnWrite whether every write is forced to the device
+     */
+    public DiskStoreConfig withFsyncOnWrite(boolean fsyncOnWrite) {
+        return new DiskStoreConfig(segmentBytes, persistent, compactionThreshold, fsyncOnWrite);
+    }
+}

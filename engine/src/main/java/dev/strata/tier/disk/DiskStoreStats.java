@@ -1,0 +1,21 @@
+package dev.strata.tier.disk;
+
+/**
+ * A snapshot of one {@link DiskStore}'s counters since it was opened. Immutable and thread-safe; counters read at
+ * slightly different instants under concurrent load.
+ *
+ * @param recordsWritten   records appended (values, tombstones and compaction copies)
+ * @param recordsRead      records read by {@code get}/{@code read} that passed the CRC check
+ * @param bytesWritten     bytes appended to segment files (records and file headers)
+ * @param bytesRead        record bytes read by {@code get}/{@code read}
+ * @param corruptRecords   records that failed the CRC or were unparseable, found on read, compaction or recovery
+ * @param tornTails        segment files whose incomplete last record was truncated during recovery
+ * @param compactions      segments compacted and deleted
+ * @param recoveredRecords entries rebuilt into the index when the store was opened
+ * @param quotaRefusals    puts refused because the {@link DiskQuota} had no room even after compaction
+ * @param ioErrors         I/O failures (writes rolled back, failed reads, failed compactions)
+ */
+public record DiskStoreStats(long recordsWritten, long recordsRead, long bytesWritten, long bytesRead,
+                             long corruptRecords, long tornTails, long compactions, long recoveredRecords,
+                             long quotaRefusals, long ioErrors) {
+}

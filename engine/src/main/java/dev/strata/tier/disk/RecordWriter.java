@@ -1,0 +1,106 @@
+package dev.strata.tier.disk;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
+import java.util.zip.CRC32C;
+
+/**
+ * Appends records to a segment file through one bounded native buffer.
+ *
+ * <p>Why a native buffer: {@code FileChannel.write} with a heap {@code ByteBuffer} copies the bytes into a temporary
+ * direct buffer that the JDK caches per thread and sizes to the largest write seen, so large values inflate native
+ * memory outside any budget (Ehcache issue #2868, #3285). Here heap bytes are copied into this writer's own 256 KiB
+ * native buffer and written in chunks of at most that size; native sources (off-heap tier pages) larger than
+ * {@link #DIRECT_WRITE_MIN_BYTES} are written straight from their memory via {@code asByteBuffer()} with no copy. A
+ * record that fits the buffer (header, key and value) is assembled there and written with one system call.
+ *
+ * <p>Not thread-safe: used only under the store's writer lock. {@link #close()} frees the buffer.
+ */
+final class RecordWriter implements AutoCloseable {
+
+    static final int BUFFER_BYTES = 256 * 1024;
+    private static final int DIRECT_WRITE_MIN_BYTES = 4096;
+
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment buffer = arena.allocate(BUFFER_BYTES, 8);
+    private final CRC32C crc = new CRC32C();
+    private FileChannel channel;
+    private long position;
+    private int buffered;
+
+    /**
+     * Writes one record at {@code at}; {@code recordBytes} must equal header + key + value.
+     *
+     * @throws IOException if the write failed; bytes may have reached the file after {@code at}
+     */
+    void write(FileChannel target, long at, byte flags, long sequence, MemorySegment key, MemorySegment value,
+               int recordBytes) throws IOException {
+        RecordFormat.writeRecordHeader(buffer, flags, (int) key.byteSize(), (int) value.byteSize(), sequence);
+        if (recordBytes <= BUFFER_BYTES) {
+            MemorySegment.copy(key, 0, buffer, RecordFormat.HEADER_BYTES, key.byteSize());
+            MemorySegment.copy(value, 0, buffer, RecordFormat.HEADER_BYTES + key.byteSize(), value.byteSize());
+            MemorySegment record = buffer.asSlice(0, recordBytes);
+            record.set(RecordFormat.U32, RecordFormat.CRC_OFFSET, RecordFormat.crcOf(record));
+            Segment.writeFully(target, record.asByteBuffer(), at);
+            return;
+        }
+        crc.reset();
+        RecordFormat.update(crc, buffer.asSlice(RecordFormat.FLAGS_OFFSET,
+                RecordFormat.HEADER_BYTES - RecordFormat.FLAGS_OFFSET));
+        RecordFormat.update(crc, key);
+        RecordFormat.update(crc, value);
+        buffer.set(RecordFormat.U32, RecordFormat.CRC_OFFSET, (int) crc.getValue());
+        start(target, at, RecordFormat.HEADER_BYTES);
+        append(key);
+        append(value);
+        flush();
+    }
+
+    /** Writes an already encoded record (a compaction copy) at {@code at}. */
+    void writeRaw(FileChannel target, long at, MemorySegment record) throws IOException {
+        start(target, at, 0);
+        append(record);
+        flush();
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+
+    private void start(FileChannel target, long at, int headerBytes) {
+        channel = target;
+        position = at;
+        buffered = headerBytes;
+    }
+
+    private void append(MemorySegment source) throws IOException {
+        long size = source.byteSize();
+        if (source.isNative() && size >= DIRECT_WRITE_MIN_BYTES) {
+            flush();
+            Segment.writeFully(channel, source.asByteBuffer(), position);
+            position += size;
+            return;
+        }
+        long copied = 0;
+        while (copied < size) {
+            int chunk = (int) Math.min(size - copied, BUFFER_BYTES - buffered);
+            MemorySegment.copy(source, copied, buffer, buffered, chunk);
+            buffered += chunk;
+            copied += chunk;
+            if (buffered == BUFFER_BYTES) {
+                flush();
+            }
+        }
+    }
+
+    private void flush() throws IOException {
+        if (buffered > 0) {
+            Segment.writeFully(channel, buffer.asSlice(0, buffered).asByteBuffer(), position);
+            position += buffered;
+            buffered = 0;
+        }
+    }
+}

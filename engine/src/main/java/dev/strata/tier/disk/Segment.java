@@ -1,0 +1,301 @@
+package dev.strata.tier.disk;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One segment file: an append-only run of records behind a {@link RecordFormat segment header}.
+ *
+ * <p>Lifetime: the store holds one reference from creation until it {@linkplain #retire retires} the segment
+ * (after compaction, {@code clear()} or {@code close()}); every reader holds one more for the duration of a read
+ * ({@link #tryAcquire()} / {@link #release()}). Whoever drops the last reference closes the channel, deletes the file
+ * if asked to, and returns the file's bytes to the {@link DiskQuota}; so a file is never closed under a reader, and a
+ * reader that fails to acquire knows the segment is gone and must look the key up again.
+ *
+ * <p>Interrupts: an interrupt during {@code FileChannel} I/O closes the channel for every thread using it. All I/O
+ * goes through {@link #io}, which reopens a channel closed that way and repeats the (positional, hence idempotent)
+ * operation once with the caller's interrupt status held back and restored afterwards, so one interrupted reader
+ * cannot take a segment away from the others.
+ *
+ * <p>Concurrency: {@link #length()} and {@link #isSealed()} change only under the store's writer lock and are
+ * volatile for lock-free readers; reads are positional and need no lock; dead-byte accounting is atomic.
+ */
+final class Segment {
+
+    private static final System.Logger LOG = System.getLogger(Segment.class.getName());
+    private static final Pattern FILE_NAME = Pattern.compile("segment-(\\d{6,18})\\.data");
+
+    private final long id;
+    private final Path path;
+    private volatile FileChannel channel;
+    private final DiskQuota quota;
+    private final AtomicInteger references = new AtomicInteger(1);
+    private final AtomicLong deadBytes = new AtomicLong();
+    private final AtomicBoolean retired = new AtomicBoolean();
+    private final AtomicBoolean compactionQueued = new AtomicBoolean();
+    private volatile long length;
+    private volatile boolean sealed;
+    private volatile boolean deleteWhenReleased;
+
+    private Segment(long id, Path path, FileChannel channel, long length, DiskQuota quota) {
+        this.id = id;
+        this.path = path;
+        this.channel = channel;
+        this.length = length;
+        this.quota = quota;
+    }
+
+    /** {@return the file name of segment {@code id}} */
+    static String fileName(long id) {
+        return String.format("segment-%06d.data", id);
+    }
+
+    /** {@return the segment id encoded in {@code fileName}, or -1 if it is not a segment file name} */
+    static long idOf(String fileName) {
+        Matcher m = FILE_NAME.matcher(fileName);
+        return m.matches() ? Long.parseLong(m.group(1)) : -1;
+    }
+
+    /**
+     * Creates a new segment file with its header. The caller has reserved {@link RecordFormat#SEGMENT_HEADER_BYTES}
+     * in {@code quota}; from now on the segment owns that reservation.
+     */
+    static Segment create(Path directory, long id, DiskQuota quota, boolean fsync) throws IOException {
+        Path path = directory.resolve(fileName(id));
+        FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+        try {
+            byte[] header = new byte[RecordFormat.SEGMENT_HEADER_BYTES];
+            RecordFormat.writeSegmentHeader(MemorySegment.ofArray(header), id);
+            writeFully(channel, ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN), 0);
+            if (fsync) {
+                channel.force(true);
+            }
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(channel);
+            Files.deleteIfExists(path);
+            throw e;
+        }
+        return new Segment(id, path, channel, RecordFormat.SEGMENT_HEADER_BYTES, quota);
+    }
+
+    /** Opens an existing file for recovery; the caller validates the header and charges {@code quota}. */
+    static Segment open(Path path, long id, DiskQuota quota) throws IOException {
+        FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        try {
+            return new Segment(id, path, channel, channel.size(), quota);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(channel);
+            throw e;
+        }
+    }
+
+    long id() {
+        return id;
+    }
+
+    Path path() {
+        return path;
+    }
+
+    /** An I/O operation on this segment's channel. */
+    @FunctionalInterface
+    interface ChannelAction {
+        void run(FileChannel channel) throws IOException;
+    }
+
+    /**
+     * Runs {@code action} on the channel; if an interrupt closed the channel, reopens it and runs {@code action} once
+     * more (see the class description). The caller holds a reference or the writer lock.
+     */
+    void io(ChannelAction action) throws IOException {
+        FileChannel used = channel;
+        try {
+            action.run(used);
+        } catch (ClosedChannelException e) {
+            boolean interrupted = Thread.interrupted();
+            try {
+                action.run(reopen(used, e));
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+
+    private synchronized FileChannel reopen(FileChannel broken, ClosedChannelException cause) throws IOException {
+        if (references.get() == 0) {
+            throw cause;
+        }
+        if (channel == broken && !broken.isOpen()) {
+            channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        }
+        return channel;
+    }
+
+    /** {@return the bytes of this segment that belong to the store: header plus complete records} */
+    long length() {
+        return length;
+    }
+
+    /** {@return the bytes after the header} */
+    long payloadBytes() {
+        return length - RecordFormat.SEGMENT_HEADER_BYTES;
+    }
+
+    /** Grows the valid length after a successful append; writer lock held. */
+    void advance(long bytes) {
+        length += bytes;
+    }
+
+    /**
+     * Cuts the file to {@code newLength}: to drop a torn tail found by recovery (bytes below {@link #length()} are
+     * returned to the quota), or to roll back a failed append (at {@link #length()}, which the append never
+     * advanced).
+     */
+    void truncate(long newLength) throws IOException {
+        io(ch -> ch.truncate(newLength));
+        long dropped = length - newLength;
+        if (dropped > 0) {
+            length = newLength;
+            quota.release(dropped);
+        }
+    }
+
+    boolean isSealed() {
+        return sealed;
+    }
+
+    /** Marks the segment as never appended to again; writer lock held. */
+    void seal() {
+        sealed = true;
+    }
+
+    long deadBytes() {
+        return deadBytes.get();
+    }
+
+    void addDeadBytes(long bytes) {
+        deadBytes.addAndGet(bytes);
+    }
+
+    /** {@return whether this sealed segment's dead fraction reached {@code threshold}} */
+    boolean isCompactionDue(double threshold) {
+        long payload = payloadBytes();
+        return sealed && payload > 0 && deadBytes.get() >= threshold * payload;
+    }
+
+    /** {@return {@code true} once: claims the right to queue this segment for compaction} */
+    boolean claimCompaction() {
+        return compactionQueued.compareAndSet(false, true);
+    }
+
+    /** Allows the segment to be queued again (after a compaction attempt that could not finish). */
+    void unclaimCompaction() {
+        compactionQueued.set(false);
+    }
+
+    boolean isRetired() {
+        return retired.get();
+    }
+
+    /** {@return whether a reference was taken; {@code false} once the segment is retired and released} */
+    boolean tryAcquire() {
+        int count;
+        do {
+            count = references.get();
+            if (count == 0) {
+                return false;
+            }
+        } while (!references.compareAndSet(count, count + 1));
+        return true;
+    }
+
+    /** Drops a reference taken by {@link #tryAcquire()}. */
+    void release() {
+        if (references.decrementAndGet() == 0) {
+            dispose();
+        }
+    }
+
+    /**
+     * Drops the store's own reference (idempotent). The file is closed when the last reader leaves, deleted then if
+     * {@code deleteFile}, and its bytes are returned to the quota either way.
+     */
+    void retire(boolean deleteFile) {
+        if (retired.compareAndSet(false, true)) {
+            deleteWhenReleased = deleteFile;
+            release();
+        }
+    }
+
+    /** Reads exactly {@code dst.byteSize()} bytes at {@code position}. */
+    void read(MemorySegment dst, long position) throws IOException {
+        io(ch -> readFully(ch, dst, position));
+    }
+
+    /** Forces the file's content to the device. */
+    void force() throws IOException {
+        io(ch -> ch.force(false));
+    }
+
+    private void readFully(FileChannel from, MemorySegment dst, long position) throws IOException {
+        ByteBuffer buffer = dst.asByteBuffer();
+        long at = position;
+        while (buffer.hasRemaining()) {
+            int n = from.read(buffer, at);
+            if (n < 0) {
+                throw new EOFException(path + ": end of file at " + at + " (expected " + buffer.remaining() + " more bytes)");
+            }
+            at += n;
+        }
+    }
+
+    static void writeFully(FileChannel channel, ByteBuffer buffer, long position) throws IOException {
+        long at = position;
+        while (buffer.hasRemaining()) {
+            at += channel.write(buffer, at);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Segment[" + path.getFileName() + ", length=" + length + ", dead=" + deadBytes.get()
+                + (sealed ? ", sealed" : "") + (retired.get() ? ", retired" : "") + "]";
+    }
+
+    private void dispose() {
+        closeQuietly(channel);
+        if (deleteWhenReleased) {
+            try {
+                Files.deleteIfExists(path);
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "could not delete segment file " + path, e);
+            }
+        }
+        quota.release(length);
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "could not close a segment channel", e);
+        }
+    }
+}
