@@ -98,6 +98,22 @@ public final class Engine implements AutoCloseable {
         return new EngineStats(pools, allocators, manager, tierBytes, config.diskQuotaBytes(), 0);
     }
 
+    /**
+     * {@return the engine's memory layout as a readable table: reserved and user memory, the heap region with its
+     * storage, execution and protected storage R, the off-heap region, memory outside the JVM's pools and the
+     * container size it adds up to, with what each pool uses now}
+     *
+     * @throws IllegalStateException if the engine is closed
+     */
+    public MemoryPlan plan() {
+        ensureOpen();
+        return MemoryPlan.builder().jvmHeap(DataSize.ofBytes(config.limits().maxHeapBytes()))
+                .heapRegion(DataSize.ofBytes(config.heapRegionBytes()))
+                .offHeap(DataSize.ofBytes(config.offHeapRegionBytes())).storageFraction(config.storageFraction())
+                .memoryManager(config.memoryManager())
+                .live(memoryManager.state(MemoryMode.ON_HEAP), memoryManager.state(MemoryMode.OFF_HEAP)).build();
+    }
+
     private List<PageAllocator> allocators() {
         List<PageAllocator> list = new ArrayList<>(2);
         if (heapPages != null) {

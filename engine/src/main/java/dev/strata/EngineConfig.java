@@ -30,8 +30,6 @@ record EngineConfig(String name, MemoryManagerKind memoryManager, long heapRegio
     static final long MAX_PAGE_SIZE = 64L << 20;
     /** Largest default slab: 64 MiB. */
     static final long MAX_DEFAULT_SLAB = 64L << 20;
-    /** Heap the engine leaves to the JVM and the application: 300 MiB, as Spark, or a quarter of a small heap. */
-    static final long RESERVED_HEAP = 300L << 20;
     /** Default share of the usable heap given to the engine's heap region, as Spark's memory fraction. */
     static final double DEFAULT_HEAP_FRACTION = 0.6;
 
@@ -42,9 +40,9 @@ record EngineConfig(String name, MemoryManagerKind memoryManager, long heapRegio
         }
     }
 
-    /** {@return the heap the JVM and the application keep outside the engine: 300 MiB, or a quarter of a small heap} */
+    /** {@return the heap the JVM and the application keep outside the engine; the one rule lives in MemoryPlan} */
     static long reservedHeap(long maxHeapBytes) {
-        return Math.min(RESERVED_HEAP, maxHeapBytes / 4);
+        return MemoryPlan.reservedHeap(maxHeapBytes);
     }
 
     static EngineConfig validate(String name, MemoryManagerKind kind, DataSize heap, DataSize offHeap,

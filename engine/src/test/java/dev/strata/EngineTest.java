@@ -50,4 +50,17 @@ class EngineTest {
         IllegalStateException e = assertThrows(IllegalStateException.class, engine::stats);
         assertEquals("engine 'strata' is closed", e.getMessage());
     }
+
+    @Test
+    void planOfALiveEngineShowsItsRegionsAndAddsUpToTheContainer() {
+        try (Engine engine = Engine.builder().heap(DataSize.ofMebibytes(64))
+                .offHeap(DataSize.ofMebibytes(256), OffHeapBackend.ARENA).build()) {
+            MemoryPlan plan = engine.plan();
+            assertEquals(64L << 20, plan.heapRegionBytes());
+            assertEquals(256L << 20, plan.offHeapBytes());
+            assertEquals(plan.jvmHeapBytes() + plan.overheadBytes() + plan.offHeapBytes(), plan.containerBytes());
+            String table = plan.toString();
+            org.junit.jupiter.api.Assertions.assertTrue(table.contains("256 MiB"), table);
+        }
+    }
 }

@@ -2,9 +2,7 @@ package dev.strata.bench;
 
 import dev.strata.DataSize;
 import dev.strata.Engine;
-import dev.strata.EngineStats;
 import dev.strata.MemoryBudgetExceededException;
-import dev.strata.MemoryMode;
 import dev.strata.OffHeapBackend;
 import dev.strata.memory.Page;
 import dev.strata.memory.PageAllocator;
@@ -38,22 +36,12 @@ public final class Tour {
                 Runtime.getRuntime().availableProcessors());
         try (Engine engine = Engine.builder().heap(DataSize.ofMebibytes(64))
                 .offHeap(DataSize.ofBytes(REGION), OffHeapBackend.ARENA).pageSize(DataSize.ofBytes(PAGE)).build()) {
-            printPools(engine.stats());
+            System.out.println(engine.plan());
+            System.out.println();
         }
         for (SlabSourceKind backend : new SlabSourceKind[] {SlabSourceKind.DIRECT_BUFFER, SlabSourceKind.ARENA}) {
             fill(backend);
         }
-    }
-
-    private static void printPools(EngineStats stats) {
-        System.out.println("Pools of a live engine (unified manager, heap 64 MiB, off-heap 256 MiB ARENA):");
-        for (MemoryMode mode : MemoryMode.values()) {
-            EngineStats.Pool p = stats.pool(mode);
-            System.out.printf(Locale.ROOT, "  %-8s region %-9s storage %-9s (protected R %s)  execution %s%n", mode,
-                    DataSize.format(p.regionBytes()), DataSize.format(p.storagePoolBytes()),
-                    DataSize.format(p.protectedStorageBytes()), DataSize.format(p.executionPoolBytes()));
-        }
-        System.out.println();
     }
 
     private static void fill(SlabSourceKind backend) {

@@ -33,8 +33,12 @@ final class NumberCodecs {
     private NumberCodecs() {
     }
 
-    /** Checks the length a fixed-width codec is asked to decode; the range itself is checked by the access. */
-    static void checkFixedLength(String codecName, long offset, int length, int expected) {
+    /**
+     * Checks the range a fixed-width codec is asked to decode, then its length, so that a bad range is an
+     * {@link IndexOutOfBoundsException} as in every other codec.
+     */
+    static void checkFixedLength(MemorySegment source, String codecName, long offset, int length, int expected) {
+        Bounds.checkDecode(source, offset, length);
         if (length != expected) {
             throw Bounds.malformed(codecName, offset, length, "expected: length " + expected, null);
         }
@@ -54,7 +58,7 @@ final class NumberCodecs {
 
         @Override
         public Long decode(MemorySegment source, long offset, int length) {
-            checkFixedLength("int64", offset, length, Long.BYTES);
+            checkFixedLength(source, "int64", offset, length, Long.BYTES);
             return source.get(INT64_LAYOUT, offset);
         }
 
@@ -88,7 +92,7 @@ final class NumberCodecs {
 
         @Override
         public Integer decode(MemorySegment source, long offset, int length) {
-            checkFixedLength("int32", offset, length, Integer.BYTES);
+            checkFixedLength(source, "int32", offset, length, Integer.BYTES);
             return source.get(INT32_LAYOUT, offset);
         }
 
@@ -122,7 +126,7 @@ final class NumberCodecs {
 
         @Override
         public Double decode(MemorySegment source, long offset, int length) {
-            checkFixedLength("float64", offset, length, Double.BYTES);
+            checkFixedLength(source, "float64", offset, length, Double.BYTES);
             return source.get(FLOAT64_LAYOUT, offset);
         }
 
