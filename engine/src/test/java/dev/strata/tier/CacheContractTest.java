@@ -107,6 +107,25 @@ class CacheContractTest {
     }
 
     @Test
+    void fullDiskDropsTheOldestEntriesAndKeepsServing() {
+        try (TestEngine engine = new TestEngine(REGION, 0, 4096, dir, 256 * 1024)) {
+            Cache<Integer, byte[]> cache = engine.caches.newCache("full", Codecs.int32(), Codecs.bytes())
+                    .tiers(Tier.HEAP, Tier.DISK).build();
+            for (int k = 0; k < 2000; k++) {
+                cache.put(k, new byte[1000]);
+                engine.checkPools();
+            }
+            CacheStats stats = cache.stats();
+            assertTrue(stats.tier(Tier.DISK).evictions() > 0, stats::toString);
+            assertTrue(engine.quota.usedBytes() <= engine.quota.limitBytes());
+            assertEquals(1000, cache.get(1999).length);
+            cache.put(5000, new byte[10]);
+            assertEquals(10, cache.get(5000).length);
+            cache.close();
+        }
+    }
+
+    @Test
     void persistentCacheComesBackAfterReopen() {
         try (TestEngine engine = engine()) {
             Cache<Integer, String> cache = engine.caches.newCache("durable", Codecs.int32(), Codecs.utf8())
