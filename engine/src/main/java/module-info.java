@@ -11,5 +11,7 @@ module dev.strata.engine {
     requires static chronicle.bytes;
 
     exports dev.strata;
+    exports dev.strata.cache;
+    exports dev.strata.codec;
     exports dev.strata.management;
 }

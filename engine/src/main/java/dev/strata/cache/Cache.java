@@ -1,0 +1,245 @@
+package dev.strata.cache;
+
+import dev.strata.Tier;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * A bounded key-value cache whose entries live in one of up to three tiers: {@link Tier#HEAP} (values as objects,
+ * no copy), {@link Tier#OFF_HEAP} (encoded bytes in native pages) and {@link Tier#DISK} (encoded bytes in files).
+ * A key lives in exactly one tier at a time.
+ *
+ * <h2>Movement</h2>
+ * A put lands in the highest tier that can take it; when that tier's memory is refused, its coldest entries move one
+ * tier down (encoded once on leaving the heap; off-heap bytes go to disk as they are), and the lowest tier drops its
+ * oldest entries (counted as evictions). A hit below the highest tier moves the entry up according to the
+ * {@link Promotion} policy. When the engine's memory manager reclaims storage memory for execution, entries move down a
+ * tier too: they are lost only from the lowest tier.
+ *
+ * <h2>Sizes</h2>
+ * The heap tier accounts each entry at an estimated weight: the encoded size of key and value plus a fixed per-entry
+ * overhead for the index node (see the engine's documentation); the off-heap tier accounts whole pages; the disk tier
+ * charges the engine's disk quota.
+ *
+ * <h2>Consistency and failures</h2>
+ * After a put or remove returns, no read returns an older value for that key. A cache may drop entries at any time
+ * (that is what makes it a cache): when memory is momentarily unavailable, or the disk is full or fails, a put may
+ * leave nothing stored; the event is counted in {@link #stats()}, I/O errors are also logged, and the cache keeps
+ * serving.
+ *
+ * <p>Null keys and values are refused with {@link NullPointerException}. Every method throws
+ * {@link IllegalStateException} once the cache (or its engine) is closed, except {@link #close()}, {@link #name()} and
+ * {@link #stats()}.
+ *
+ * <p>Thread-safe: all methods may be called from any number of threads.
+ *
+ * @param <K> the key type; keys are compared with {@code equals}/{@code hashCode} and must not change while cached
+ * @param <V> the value type; the heap tier stores the value object itself, so callers must not mutate it after a put
+ */
+public interface Cache<K, V> extends AutoCloseable {
+
+    /**
+     * {@return the value cached for {@code key}, or null if none} A hit below the highest tier decodes the value and
+     * may promote the entry (see {@link Promotion}).
+     *
+     * @param key the key
+     * @throws NullPointerException if {@code key} is null
+     * @throws IllegalStateException if the cache is closed
+     */
+    V get(K key);
+
+    /**
+     * Caches {@code value} for {@code key}, replacing any value already cached.
+     *
+     * @param key the key
+     * @param value the value
+     * @throws NullPointerException if {@code key} or {@code value} is null
+     * @throws ValueTooLargeException if the entry is larger than every tier of this cache can hold
+     * @throws IllegalStateException if the cache is closed
+     */
+    void put(K key, V value);
+
+    /**
+     * Caches {@code value} for {@code key} if no value is cached for it; atomic for that key.
+     *
+     * @param key the key
+     * @param value the value
+     * @return the value already cached (and left in place), or null if {@code value} was cached
+     * @throws NullPointerException if {@code key} or {@code value} is null
+     * @throws ValueTooLargeException if the entry is larger than every tier of this cache can hold
+     * @throws IllegalStateException if the cache is closed
+     */
+    V putIfAbsent(K key, V value);
+
+    /**
+     * Removes the value cached for {@code key}, from whichever tier holds it. Returns whether something was removed
+     * rather than the old value, so removing a disk entry costs no read.
+     *
+     * @param key the key
+     * @return true if a value was cached for {@code key} and is now removed
+     * @throws NullPointerException if {@code key} is null
+     * @throws IllegalStateException if the cache is closed
+     */
+    boolean remove(K key);
+
+    /**
+     * {@return whether a value is cached for {@code key}} Reads no value and changes no statistic.
+     *
+     * @param key the key
+     * @throws NullPointerException if {@code key} is null
+     * @throws IllegalStateException if the cache is closed
+     */
+    boolean containsKey(K key);
+
+    /**
+     * Returns the value cached for {@code key}, or loads, caches and returns it. Concurrent calls for the same key
+     * call {@code loader} at most once: the others wait for it and return its value. A null result is returned and
+     * not cached. An exception from {@code loader} propagates and nothing is cached.
+     *
+     * @param key the key
+     * @param loader computes the value for a missing key; must not use this cache
+     * @return the cached or loaded value, or null if the loader returned null
+     * @throws NullPointerException if {@code key} or {@code loader} is null
+     * @throws ValueTooLargeException if the loaded entry is larger than every tier of this cache can hold
+     * @throws IllegalStateException if the cache is closed
+     */
+    V computeIfAbsent(K key, Function<? super K, ? extends V> loader);
+
+    /**
+     * {@return the values cached for {@code keys}, as a new map holding only the keys found} Each key is read as by
+     * {@link #get}; the result is not an atomic snapshot.
+     *
+     * @param keys the keys
+     * @throws NullPointerException if {@code keys} or one of its elements is null
+     * @throws IllegalStateException if the cache is closed
+     */
+    Map<K, V> getAll(Iterable<? extends K> keys);
+
+    /**
+     * Puts every entry of {@code entries}, each as by {@link #put}; not atomic as a whole.
+     *
+     * @param entries the entries
+     * @throws NullPointerException if {@code entries}, or a key or value in it, is null (entries before it are put)
+     * @throws ValueTooLargeException if an entry is too large (entries before it are put)
+     * @throws IllegalStateException if the cache is closed
+     */
+    void putAll(Map<? extends K, ? extends V> entries);
+
+    /**
+     * Removes every entry from every tier. Entries put concurrently may survive.
+     *
+     * @throws IllegalStateException if the cache is closed
+     */
+    void invalidateAll();
+
+    /**
+     * Reads the encoded value for {@code key} without decoding it: {@code reader} gets a read-only view of the value's
+     * bytes (as the value codec wrote them). For an off-heap entry that lies within one page the view is the page
+     * memory itself (zero copy); other entries are copied (or, on the heap tier, encoded) into a temporary segment.
+     * The view is valid only inside the call and must not be kept. {@code reader} runs while the key is locked, so
+     * it must be short and must not use this cache. Changes no tier (no promotion), counts a hit or miss.
+     *
+     * @param key the key
+     * @param reader reads the bytes; its result is returned
+     * @param <R> the result type
+     * @return the reader's result, or null if no value is cached for {@code key} (the reader is then not called)
+     * @throws NullPointerException if {@code key} or {@code reader} is null
+     * @throws IllegalStateException if the cache is closed
+     */
+    <R> R read(K key, Function<? super MemorySegment, ? extends R> reader);
+
+    /**
+     * {@return the number of entries in all tiers} Exact when no thread is changing the cache.
+     *
+     * @throws IllegalStateException if the cache is closed
+     */
+    long size();
+
+    /**
+     * {@return the number of entries in {@code tier}, 0 if the cache does not use it}
+     *
+     * @param tier the tier
+     * @throws NullPointerException if {@code tier} is null
+     * @throws IllegalStateException if the cache is closed
+     */
+    long size(Tier tier);
+
+    /**
+     * {@return the bytes the entries in {@code tier} take, 0 if the cache does not use it}: estimated weights on the
+     * heap, record bytes off-heap and on disk (see {@link CacheStats.TierStats#bytes()}).
+     *
+     * @param tier the tier
+     * @throws NullPointerException if {@code tier} is null
+     * @throws IllegalStateException if the cache is closed
+     */
+    long bytes(Tier tier);
+
+    /** {@return the tiers this cache uses, highest first} */
+    List<Tier> tiers();
+
+    /** {@return a snapshot of this cache's counters; also works after close (the final numbers)} */
+    CacheStats stats();
+
+    /** {@return the cache's name, unique within its engine} */
+    String name();
+
+    /**
+     * Closes the cache: drops its memory-tier entries and returns all their memory and pages to the engine. A
+     * persistent cache first moves its memory-tier entries to disk (as far as the disk quota allows) and keeps its
+     * files, so a cache of the same name opened later finds them; a non-persistent cache deletes its files. Operations
+     * racing with close either complete first or throw {@link IllegalStateException}. Idempotent.
+     */
+    @Override
+    void close();
+
+    /**
+     * Configures and creates a cache. Not thread-safe; use once.
+     *
+     * @param <K> the key type
+     * @param <V> the value type
+     */
+    interface Builder<K, V> {
+
+        /**
+         * Sets the tiers, highest first; the default is {@link Tier#HEAP} alone.
+         *
+         * @param tiers a non-empty list of distinct tiers in the order HEAP, OFF_HEAP, DISK (any subset)
+         * @return this builder
+         * @throws NullPointerException if {@code tiers} or an element is null
+         * @throws IllegalArgumentException if empty, repeated, out of order, or naming a tier the engine lacks
+         *     (OFF_HEAP without an off-heap region, DISK without a disk directory)
+         */
+        Builder<K, V> tiers(Tier... tiers);
+
+        /**
+         * Sets when a lower-tier hit moves the entry up; the default is {@link Promotion#ON_SECOND_HIT}.
+         *
+         * @param promotion the policy
+         * @return this builder
+         * @throws NullPointerException if {@code promotion} is null
+         */
+        Builder<K, V> promotion(Promotion promotion);
+
+        /**
+         * Sets whether the disk tier survives {@link Cache#close()} and engine restarts (default false). A persistent
+         * cache rebuilds its index from its files when opened.
+         *
+         * @param persistent whether the disk tier's files are kept
+         * @return this builder
+         */
+        Builder<K, V> persistent(boolean persistent);
+
+        /**
+         * Creates the cache.
+         *
+         * @return the new cache, open
+         * @throws IllegalArgumentException if persistent without a {@link Tier#DISK} tier
+         * @throws IllegalStateException if the engine is closed, the builder was used already, or a cache of this
+         *     name is open
+         * @throws java.io.UncheckedIOException if a persistent cache's files cannot be opened
+         */
+        Cache<K, V> build();
+    }
+}

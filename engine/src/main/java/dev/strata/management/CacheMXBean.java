@@ -1,0 +1,48 @@
+package dev.strata.management;
+
+/**
+ * The management view of one cache, registered in the platform MBean server as
+ * {@code dev.strata:type=Cache,name=<name>} while the cache is open.
+ *
+ * <p>Each getter reads the cache's current numbers; two getters called one after the other may see different
+ * instants. Tier-indexed getters return arrays in the order HEAP, OFF_HEAP, DISK with 0 for tiers the cache does not
+ * use. Implementations are thread-safe.
+ */
+public interface CacheMXBean {
+
+    /** {@return the cache's name} */
+    String getName();
+
+    /** {@return the tiers the cache uses, highest first, e.g. {@code [HEAP, OFF_HEAP]}} */
+    String[] getTiers();
+
+    /** {@return lookups that found a value} */
+    long getHits();
+
+    /** {@return lookups that found none} */
+    long getMisses();
+
+    /** {@return hits / (hits + misses), 1.0 before the first lookup} */
+    double getHitRate();
+
+    /** {@return disk I/O errors counted} */
+    long getErrors();
+
+    /** {@return entries per tier (HEAP, OFF_HEAP, DISK)} */
+    long[] getEntries();
+
+    /** {@return bytes the entries take per tier (HEAP, OFF_HEAP, DISK)} */
+    long[] getBytes();
+
+    /** {@return memory or disk held per tier (HEAP, OFF_HEAP, DISK)} */
+    long[] getReservedBytes();
+
+    /** {@return entries moved down per tier (HEAP, OFF_HEAP, DISK)} */
+    long[] getDemotions();
+
+    /** {@return entries moved up per tier (HEAP, OFF_HEAP, DISK)} */
+    long[] getPromotions();
+
+    /** {@return entries dropped per tier (HEAP, OFF_HEAP, DISK)} */
+    long[] getEvictions();
+}

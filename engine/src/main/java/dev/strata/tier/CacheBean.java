@@ -1,0 +1,84 @@
+package dev.strata.tier;
+
+import dev.strata.Tier;
+import dev.strata.cache.CacheStats;
+import dev.strata.management.CacheMXBean;
+import java.util.function.ToLongFunction;
+
+/** The {@link CacheMXBean} of one cache: reads {@link TieredCache#stats()} on each call. Thread-safe. */
+final class CacheBean implements CacheMXBean {
+
+    private final TieredCache<?, ?> cache;
+
+    CacheBean(TieredCache<?, ?> cache) {
+        this.cache = cache;
+    }
+
+    @Override
+    public String getName() {
+        return cache.name();
+    }
+
+    @Override
+    public String[] getTiers() {
+        return cache.tiers().stream().map(Tier::name).toArray(String[]::new);
+    }
+
+    @Override
+    public long getHits() {
+        return cache.stats().hits();
+    }
+
+    @Override
+    public long getMisses() {
+        return cache.stats().misses();
+    }
+
+    @Override
+    public double getHitRate() {
+        return cache.stats().hitRate();
+    }
+
+    @Override
+    public long getErrors() {
+        return cache.stats().errors();
+    }
+
+    @Override
+    public long[] getEntries() {
+        return perTier(CacheStats.TierStats::entries);
+    }
+
+    @Override
+    public long[] getBytes() {
+        return perTier(CacheStats.TierStats::bytes);
+    }
+
+    @Override
+    public long[] getReservedBytes() {
+        return perTier(CacheStats.TierStats::reservedBytes);
+    }
+
+    @Override
+    public long[] getDemotions() {
+        return perTier(CacheStats.TierStats::demotions);
+    }
+
+    @Override
+    public long[] getPromotions() {
+        return perTier(CacheStats.TierStats::promotions);
+    }
+
+    @Override
+    public long[] getEvictions() {
+        return perTier(CacheStats.TierStats::evictions);
+    }
+
+    private long[] perTier(ToLongFunction<CacheStats.TierStats> field) {
+        long[] values = new long[Tier.values().length];
+        for (CacheStats.TierStats stats : cache.stats().tiers()) {
+            values[stats.tier().ordinal()] = field.applyAsLong(stats);
+        }
+        return values;
+    }
+}

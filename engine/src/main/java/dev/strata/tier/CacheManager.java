@@ -1,0 +1,300 @@
+package dev.strata.tier;
+
+import dev.strata.MemoryMode;
+import dev.strata.Tier;
+import dev.strata.cache.Cache;
+import dev.strata.cache.CacheStats;
+import dev.strata.cache.Promotion;
+import dev.strata.codec.Codec;
+import dev.strata.manager.MemoryManager;
+import dev.strata.manager.StorageEvictor;
+import dev.strata.memory.PageAllocator;
+import dev.strata.memory.PlatformMXBeans;
+import dev.strata.tier.disk.DiskQuota;
+import dev.strata.tier.disk.DiskStore;
+import dev.strata.tier.disk.DiskStoreConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+import javax.management.ObjectName;
+
+/**
+ * The engine's caches: creates them over the engine's memory manager, off-heap page allocator and disk quota, and is
+ * the engine-wide {@link StorageEvictor}: when execution reclaims storage memory, entries of all caches (taken in
+ * turn) move down a tier; they are lost only from a cache's lowest tier.
+ *
+ * <p>Caches share the engine's memory: a cache whose tier is refused memory first evicts its own coldest entries, and
+ * if it has none, asks the other caches for room ({@link #reclaimFromOthers}).
+ *
+ * <p>Thread-safe.
+ */
+public final class CacheManager implements StorageEvictor, AutoCloseable {
+
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
+    private static final long MAX_DISK_SEGMENT = 64L << 20;
+    private static final int SEGMENTS_PER_QUOTA = 16;
+
+    private final MemoryManager memory;
+    private final PageAllocator offHeap;
+    private final Path diskDirectory;
+    private final DiskQuota diskQuota;
+    private final boolean strict;
+    private final ConcurrentHashMap<String, TieredCache<?, ?>> caches = new ConcurrentHashMap<>();
+    private final AtomicInteger cursor = new AtomicInteger();
+    private volatile boolean closed;
+
+    private CacheManager(MemoryManager memory, PageAllocator offHeap, Path diskDirectory, DiskQuota diskQuota,
+                         boolean strict) {
+        this.memory = memory;
+        this.offHeap = offHeap;
+        this.diskDirectory = diskDirectory;
+        this.diskQuota = diskQuota;
+        this.strict = strict;
+    }
+
+    /**
+     * Creates the engine's cache manager and installs it as {@code memory}'s storage evictor.
+     *
+     * @param memory the engine's memory manager
+     * @param offHeap the page allocator of the off-heap region, or null if the engine has none
+     * @param diskDirectory where caches keep their disk tiers (one sub-directory per cache), or null for no disk
+     * @param diskQuota the quota all disk tiers share; null exactly when {@code diskDirectory} is null
+     * @param strict whether leaks found at close throw (tests) instead of being logged
+     * @return the manager
+     * @throws NullPointerException if {@code memory} is null
+     * @throws IllegalArgumentException if only one of {@code diskDirectory} and {@code diskQuota} is given
+     */
+    public static CacheManager create(MemoryManager memory, PageAllocator offHeap, Path diskDirectory,
+                                      DiskQuota diskQuota, boolean strict) {
+        Objects.requireNonNull(memory, "memory");
+        if ((diskDirectory == null) != (diskQuota == null)) {
+            throw new IllegalArgumentException("diskDirectory: " + diskDirectory + ", diskQuota: " + diskQuota
+                    + " (expected: both or neither)");
+        }
+        CacheManager manager = new CacheManager(memory, offHeap, diskDirectory, diskQuota, strict);
+        memory.setStorageEvictor(manager);
+        return manager;
+    }
+
+    /**
+     * Starts configuring a cache.
+     *
+     * @param name the cache's name: 1 to 100 characters from {@code [A-Za-z0-9._-]}, starting with a letter or digit
+     *     (it names the cache's disk directory and MXBean)
+     * @param keyCodec encodes keys for the off-heap and disk tiers (and estimates heap weights)
+     * @param valueCodec encodes values likewise
+     * @param <K> the key type
+     * @param <V> the value type
+     * @return a builder; {@link Cache.Builder#build()} creates the cache
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if the name breaks its rule
+     * @throws IllegalStateException if this manager is closed
+     */
+    public <K, V> Cache.Builder<K, V> newCache(String name, Codec<K> keyCodec, Codec<V> valueCodec) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(keyCodec, "keyCodec");
+        Objects.requireNonNull(valueCodec, "valueCodec");
+        if (!NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("name: '" + name + "' (expected: 1 to 100 characters from "
+                    + "[A-Za-z0-9._-], starting with a letter or digit)");
+        }
+        checkOpen();
+        return new Builder<>(name, keyCodec, valueCodec);
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("cache manager is closed");
+        }
+    }
+
+    /** {@return whether the engine has an off-heap region} */
+    boolean hasOffHeap() {
+        return offHeap != null;
+    }
+
+    /** {@return whether the engine has a disk directory} */
+    boolean hasDisk() {
+        return diskDirectory != null;
+    }
+
+    private synchronized <K, V> Cache<K, V> open(String name, Codec<K> keyCodec, Codec<V> valueCodec,
+                                                 List<Tier> tiers, Promotion promotion, boolean persistent) {
+        checkOpen();
+        if (caches.containsKey(name)) {
+            throw new IllegalStateException("cache '" + name + "' is already open (expected: a unique name)");
+        }
+        DiskStore disk = tiers.contains(Tier.DISK) ? openDisk(name, persistent) : null;
+        Tiers<K, V> tierSet = new Tiers<>(name, tiers, keyCodec, valueCodec, memory, offHeap, disk,
+                diskQuota == null ? 0 : diskQuota.limitBytes(), this::reclaimFromOthers);
+        if (persistent) {
+            tierSet.loadDiskIndex();
+        }
+        ObjectName[] beanName = new ObjectName[1];
+        TieredCache<K, V> cache = new TieredCache<>(tierSet, promotion, persistent, strict, () -> {
+            PlatformMXBeans.unregister(beanName[0]);
+            caches.remove(name);
+        });
+        caches.put(name, cache);
+        beanName[0] = PlatformMXBeans.register("Cache", name, new CacheBean(cache));
+        return cache;
+    }
+
+    private DiskStore openDisk(String name, boolean persistent) {
+        long segmentBytes = Math.clamp(Long.highestOneBit(Math.max(1, diskQuota.limitBytes() / SEGMENTS_PER_QUOTA)),
+                DiskStoreConfig.MIN_SEGMENT_BYTES, MAX_DISK_SEGMENT);
+        DiskStoreConfig config = DiskStoreConfig.defaults().withSegmentBytes(segmentBytes).withPersistent(persistent);
+        try {
+            return DiskStore.open(diskDirectory.resolve(name), config, diskQuota);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cache '" + name + "': cannot open its disk tier in "
+                    + diskDirectory.resolve(name), e);
+        }
+    }
+
+    /**
+     * Execution reclaim: moves entries of all caches, taken in turn, down a tier until {@code bytes} of storage memory
+     * in {@code mode} are freed (and released to the manager) or nothing more can move. Called by the memory manager
+     * without its lock.
+     *
+     * @param mode the memory mode whose storage must shrink
+     * @param bytes how many bytes are wanted
+     * @return the bytes freed
+     */
+    @Override
+    public long evictStorage(MemoryMode mode, long bytes) {
+        return reclaimFromOthers(null, mode, bytes);
+    }
+
+    /** Frees up to {@code bytes} in {@code mode} from caches other than {@code requester}; {@return bytes freed} */
+    long reclaimFromOthers(Object requester, MemoryMode mode, long bytes) {
+        List<TieredCache<?, ?>> all = new ArrayList<>(caches.values());
+        if (all.isEmpty()) {
+            return 0;
+        }
+        int start = Math.floorMod(cursor.getAndIncrement(), all.size());
+        long freed = 0;
+        for (int i = 0; i < all.size() && freed < bytes; i++) {
+            TieredCache<?, ?> cache = all.get((start + i) % all.size());
+            if (cache.tiersImpl() == requester || !cache.tryEnter()) {
+                continue;
+            }
+            try {
+                freed += cache.tiersImpl().reclaim(mode, bytes - freed);
+            } finally {
+                cache.exitEvictor();
+            }
+        }
+        return freed;
+    }
+
+    /** {@return the bytes each tier holds, summed over the open caches (see {@link Cache#bytes(Tier)})} */
+    public Map<Tier, Long> tierBytes() {
+        Map<Tier, Long> bytes = new EnumMap<>(Tier.class);
+        Arrays.stream(Tier.values()).forEach(tier -> bytes.put(tier, 0L));
+        for (TieredCache<?, ?> cache : caches.values()) {
+            for (CacheStats.TierStats tier : cache.stats().tiers()) {
+                bytes.merge(tier.tier(), tier.bytes(), Long::sum);
+            }
+        }
+        return bytes;
+    }
+
+    /** {@return a snapshot of every open cache's statistics} */
+    public List<CacheStats> stats() {
+        return caches.values().stream().map(Cache::stats).toList();
+    }
+
+    /** Closes every open cache (see {@link Cache#close()}); later calls to {@link #newCache} throw. Idempotent. */
+    @Override
+    public void close() {
+        closed = true;
+        for (TieredCache<?, ?> cache : new ArrayList<>(caches.values())) {
+            cache.close();
+        }
+        memory.setStorageEvictor(StorageEvictor.NONE);
+    }
+
+    /** The builder {@link #newCache} returns. Not thread-safe. */
+    private final class Builder<K, V> implements Cache.Builder<K, V> {
+
+        private final String name;
+        private final Codec<K> keyCodec;
+        private final Codec<V> valueCodec;
+        private List<Tier> tiers = List.of(Tier.HEAP);
+        private Promotion promotion = Promotion.ON_SECOND_HIT;
+        private boolean persistent;
+        private boolean built;
+
+        Builder(String name, Codec<K> keyCodec, Codec<V> valueCodec) {
+            this.name = name;
+            this.keyCodec = keyCodec;
+            this.valueCodec = valueCodec;
+        }
+
+        @Override
+        public Cache.Builder<K, V> tiers(Tier... tiers) {
+            Objects.requireNonNull(tiers, "tiers");
+            List<Tier> list = Arrays.asList(tiers.clone());
+            for (int i = 0; i < list.size(); i++) {
+                Objects.requireNonNull(list.get(i), "tiers[" + i + "]");
+            }
+            if (list.isEmpty()) {
+                throw new IllegalArgumentException("tiers: [] (expected: at least one tier)");
+            }
+            for (int i = 1; i < list.size(); i++) {
+                if (list.get(i).ordinal() <= list.get(i - 1).ordinal()) {
+                    throw new IllegalArgumentException("tiers: " + list + " (expected: distinct, in the order HEAP, "
+                            + "OFF_HEAP, DISK)");
+                }
+            }
+            List<String> missing = new ArrayList<>();
+            if (list.contains(Tier.OFF_HEAP) && !hasOffHeap()) {
+                missing.add("OFF_HEAP (the engine has no off-heap region)");
+            }
+            if (list.contains(Tier.DISK) && !hasDisk()) {
+                missing.add("DISK (the engine has no disk directory)");
+            }
+            if (!missing.isEmpty()) {
+                throw new IllegalArgumentException("tiers: " + list + " (not available: " + String.join(", ", missing)
+                        + ")");
+            }
+            this.tiers = List.copyOf(list);
+            return this;
+        }
+
+        @Override
+        public Cache.Builder<K, V> promotion(Promotion promotion) {
+            this.promotion = Objects.requireNonNull(promotion, "promotion");
+            return this;
+        }
+
+        @Override
+        public Cache.Builder<K, V> persistent(boolean persistent) {
+            this.persistent = persistent;
+            return this;
+        }
+
+        @Override
+        public Cache<K, V> build() {
+            if (built) {
+                throw new IllegalStateException("cache '" + name + "': builder already used");
+            }
+            if (persistent && !tiers.contains(Tier.DISK)) {
+                throw new IllegalArgumentException("persistent: true with tiers " + tiers
+                        + " (expected: a DISK tier for a persistent cache)");
+            }
+            built = true;
+            return open(name, keyCodec, valueCodec, tiers, promotion, persistent);
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package dev.strata.tier;
+
+import dev.strata.Tier;
+
+/**
+ * One key's entry in a cache's index: which tier holds it and where.
+ *
+ * <p><b>Locking.</b> Every field except {@link #value}, {@link #visited} and the queue links is guarded by the node's
+ * monitor ({@code synchronized (node)}). A thread holds at most one node monitor at a time and never evicts, waits for
+ * memory or takes another node's monitor while holding one, so node locks cannot deadlock. The queue links
+ * ({@link #prev}, {@link #next}, {@link #queued}) are guarded by the lock of the {@link NodeQueue} the node is in; that
+ * lock is a leaf (taken inside a node monitor, never the other way round).
+ *
+ * <p><b>States.</b> {@code tier == null}: created by a put that has not installed yet (reads see no value);
+ * {@code HEAP}: {@link #value} holds the object; {@code OFF_HEAP}: the record is in {@link #extent} at {@link #offset};
+ * {@code DISK}: the record is in the cache's disk store under the encoded key. {@link #removed}: the node left the
+ * index and must not be used; an operation that finds it removed looks the key up again.
+ *
+ * @param <K> the key type
+ * @param <V> the value type
+ */
+final class Node<K, V> {
+
+    final K key;
+
+    /** Where the value is; null until the first install. Guarded by this. */
+    Tier tier;
+    /** Set once, when the node leaves the index. Guarded by this. */
+    boolean removed;
+    /** Incremented on every change of the stored value or its place; lets movers detect races. Guarded by this. */
+    long version;
+
+    /** The value object while in the heap tier, else null. Volatile so heap hits need no lock. */
+    volatile V value;
+    /** The weight accounted for the heap tier. Guarded by this. */
+    long weight;
+
+    /** The extent holding the record while off-heap. Guarded by this. */
+    Extent extent;
+    /** The record's offset in {@link #extent}. Guarded by this. */
+    int offset;
+    /** Encoded key length while off-heap or on disk. Guarded by this. */
+    int keyLength;
+    /** Encoded value length while off-heap or on disk. Guarded by this. */
+    int valueLength;
+
+    /** Set on a hit, cleared by eviction scans: a racy hint, lost updates are harmless. */
+    boolean visited;
+
+    /** Toward the queue's head (newer). Guarded by the queue's lock. */
+    Node<K, V> prev;
+    /** Toward the queue's tail (older). Guarded by the queue's lock. */
+    Node<K, V> next;
+    /** Whether the node is linked in a queue. Guarded by the queue's lock. */
+    boolean queued;
+
+    Node(K key) {
+        this.key = key;
+    }
+
+    /** Marks a hit; writes only when the bit changes, so hot entries do not dirty their cache line on every read. */
+    void markVisited() {
+        if (!visited) {
+            visited = true;
+        }
+    }
+
+    /** {@return the record's size off-heap or on disk: header, key and value} */
+    int recordBytes() {
+        return RecordLayout.recordBytes(keyLength, valueLength);
+    }
+
+    @Override
+    public String toString() {
+        return "Node[" + key + " in " + tier + (removed ? ", removed" : "") + "]";
+    }
+}

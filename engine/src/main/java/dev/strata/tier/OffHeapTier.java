@@ -1,0 +1,343 @@
+package dev.strata.tier;
+
+import dev.strata.MemoryMode;
+import dev.strata.manager.MemoryManager;
+import dev.strata.memory.Page;
+import dev.strata.memory.PageAllocator;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One cache's off-heap tier: a log of pages from the engine's {@link PageAllocator}, evicted a page at a time, oldest
+ * first.
+ *
+ * <pre>
+ *   queue (oldest first)                                      current write page
+ *   [E0 full] [E1 full] [E2 chain, 3 pages] [E3 full]   ...   [E4: rec rec rec .... free]
+ *      ^ evicted first: live records move down a tier,           ^ appends bump writeOffset under the lock
+ *        visited ones (up to half a page) are staged on the heap and re-appended into E0, which becomes
+ *        the write page again (recycled without going back to the manager)
+ * </pre>
+ *
+ * <p><b>Memory.</b> Each page costs {@code pageSize} of {@link MemoryMode#OFF_HEAP} storage memory, acquired from the
+ * {@link MemoryManager} before {@link PageAllocator#tryAllocate} and released after {@link PageAllocator#free}. Dead
+ * bytes (overwritten or removed records) are never compacted: they vanish with their page. Records larger than a page
+ * get a chain extent of their own.
+ *
+ * <p><b>Concurrency.</b> {@link #lock} guards only the queue, the current page and its write offset: it is held for a
+ * bump-pointer reservation and never during encoding, eviction or I/O. A writer reserves space ({@link #reserve}),
+ * fills it without any lock, then publishes it in its node under the node's monitor, checking the extent's generation
+ * (see {@link Extent}). The evicting thread owns the extent it took off the queue: it bumps the generation, waits for
+ * writers still filling their reservations (they hold no lock, so this is short), then moves each live node out under
+ * that node's monitor. Readers lock the node, so a page is never freed under a reader.
+ *
+ * <p><b>Progress.</b> Second chance is bounded to half a page, so every recycling frees at least half a page for
+ * writers; a reservation gives up (returns null) after {@link #MAX_ROUNDS} rounds without memory.
+ */
+final class OffHeapTier {
+
+    /** Moves a node whose record lies in an extent being evicted down a tier, or drops it. */
+    interface Spill {
+        /**
+         * Called without locks; the implementation locks {@code node} and acts only if its record is still in
+         * {@code from}.
+         */
+        void moveDown(Node<?, ?> node, Extent from);
+    }
+
+    /** A reserved, not yet published record position. */
+    record Placement(Extent extent, int offset, int generation) {
+    }
+
+    static final int MAX_ROUNDS = 64;
+
+    private final MemoryManager memory;
+    private final PageAllocator allocator;
+    private final long pageSize;
+    private final Spill spill;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final ArrayDeque<Extent> queue = new ArrayDeque<>();
+    private Extent current;
+    private final AtomicLong pages = new AtomicLong();
+
+    OffHeapTier(MemoryManager memory, PageAllocator allocator, Spill spill) {
+        this.memory = memory;
+        this.allocator = allocator;
+        this.pageSize = allocator.pageSize();
+        this.spill = spill;
+    }
+
+    long pageSize() {
+        return pageSize;
+    }
+
+    /** {@return the pages this tier holds} */
+    long pages() {
+        return pages.get();
+    }
+
+    /**
+     * Reserves {@code recordBytes} for {@code node}, evicting this tier's oldest pages when the manager refuses a new
+     * one. The caller writes the record and then calls {@link #written(Placement)}, with no lock held in between.
+     *
+     * @return the placement, or null if no memory could be had
+     */
+    Placement reserve(Node<?, ?> node, int recordBytes) {
+        if (recordBytes > pageSize) {
+            return reserveChain(node, recordBytes);
+        }
+        for (int round = 0; round < MAX_ROUNDS; round++) {
+            lock.lock();
+            try {
+                if (current != null && pageSize - current.writeOffset >= recordBytes) {
+                    int offset = current.writeOffset;
+                    current.writeOffset += recordBytes;
+                    current.nodes.add(node);
+                    current.pendingWrites.incrementAndGet();
+                    return new Placement(current, offset, current.generation);
+                }
+            } finally {
+                lock.unlock();
+            }
+            Extent fresh = newPage();
+            if (fresh == null) {
+                fresh = recycleOldest();
+            }
+            if (fresh != null) {
+                offer(fresh);
+            } else if (!hasEvictable()) {
+                return null;
+            }
+        }
+        return null;
+    }
+
+    /** Marks the end of writing a reserved record (before publishing it). */
+    static void written(Placement placement) {
+        placement.extent().pendingWrites.decrementAndGet();
+    }
+
+    private Placement reserveChain(Node<?, ?> node, int recordBytes) {
+        int count = (int) ((recordBytes + pageSize - 1) / pageSize);
+        List<Page> taken = new ArrayList<>(count);
+        for (int round = 0; taken.size() < count; ) {
+            Page page = allocatePage();
+            if (page != null) {
+                taken.add(page);
+            } else if (round++ >= MAX_ROUNDS || !evictOldest()) {
+                taken.forEach(this::freePage);
+                return null;
+            }
+        }
+        Extent chain = Extent.chain(taken.toArray(Page[]::new));
+        lock.lock();
+        try {
+            chain.nodes.add(node);
+            queue.addLast(chain);
+            chain.pendingWrites.incrementAndGet();
+            return new Placement(chain, 0, chain.generation);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Installs {@code fresh} as the write page if it has more room than the current one, else queues it. */
+    private void offer(Extent fresh) {
+        lock.lock();
+        try {
+            if (current == null || pageSize - current.writeOffset < pageSize - fresh.writeOffset) {
+                if (current != null) {
+                    queue.addLast(current);
+                }
+                current = fresh;
+            } else {
+                queue.addLast(fresh);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean hasEvictable() {
+        lock.lock();
+        try {
+            return !queue.isEmpty() || current != null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Extent newPage() {
+        Page page = allocatePage();
+        return page == null ? null : Extent.logPage(page);
+    }
+
+    private Page allocatePage() {
+        if (!memory.acquireStorageMemory(pageSize, MemoryMode.OFF_HEAP)) {
+            return null;
+        }
+        Page page = allocator.tryAllocate(this);
+        if (page == null) {
+            memory.releaseStorageMemory(pageSize, MemoryMode.OFF_HEAP);
+            return null;
+        }
+        pages.incrementAndGet();
+        return page;
+    }
+
+    private void freePage(Page page) {
+        allocator.free(page);
+        pages.decrementAndGet();
+        memory.releaseStorageMemory(pageSize, MemoryMode.OFF_HEAP);
+    }
+
+    /** Takes the oldest extent (the write page if it is the only one) off the queue; null if none. */
+    private Extent takeOldest() {
+        lock.lock();
+        try {
+            Extent oldest = queue.pollFirst();
+            if (oldest == null && current != null) {
+                oldest = current;
+                current = null;
+            }
+            return oldest;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Evicts the oldest extent and returns it emptied for reuse as a write page, holding its second-chance records; a
+     * chain is freed instead (returns null, the memory is back with the manager).
+     */
+    private Extent recycleOldest() {
+        Extent oldest = takeOldest();
+        if (oldest == null) {
+            return null;
+        }
+        if (oldest.isChain()) {
+            drain(oldest, false);
+            oldest.nodes.clear();
+            free(oldest);
+            return null;
+        }
+        List<Node<?, ?>> survivors = drain(oldest, true);
+        oldest.nodes.clear();
+        oldest.writeOffset = reappend(survivors, oldest);
+        return oldest;
+    }
+
+    /** Evicts the oldest extent without second chance and frees it. {@return false if there was none} */
+    boolean evictOldest() {
+        Extent oldest = takeOldest();
+        if (oldest == null) {
+            return false;
+        }
+        drain(oldest, false);
+        oldest.nodes.clear();
+        free(oldest);
+        return true;
+    }
+
+    /**
+     * Frees at least {@code bytes} of off-heap storage memory by evicting whole extents (no second chance): the
+     * manager's reclaim for execution. {@return the bytes freed}
+     */
+    long evictBytes(long bytes) {
+        long freed = 0;
+        while (freed < bytes) {
+            Extent oldest = takeOldest();
+            if (oldest == null) {
+                break;
+            }
+            drain(oldest, false);
+            oldest.nodes.clear();
+            freed += oldest.pageBytes(pageSize);
+            free(oldest);
+        }
+        return freed;
+    }
+
+    private void free(Extent extent) {
+        for (Page page : extent.pages) {
+            freePage(page);
+        }
+    }
+
+    /**
+     * Moves every live record out of {@code extent}, which this thread owns: visited ones (up to half a page) into a
+     * heap staging buffer when {@code secondChance}, the rest down a tier. {@return the staged nodes}
+     */
+    private List<Node<?, ?>> drain(Extent extent, boolean secondChance) {
+        extent.generation++;                          // publishes of older placements now fail
+        while (extent.pendingWrites.get() > 0) {       // no new reservation can come: it is off the queue
+            Thread.onSpinWait();
+        }
+        List<Node<?, ?>> staged = new ArrayList<>();
+        Extent staging = null;
+        int stagedBytes = 0;
+        int budget = secondChance ? (int) (pageSize / 2) : 0;
+        for (Node<?, ?> node : extent.nodes) {
+            synchronized (node) {
+                if (node.removed || node.extent != extent) {
+                    continue;
+                }
+                int recordBytes = node.recordBytes();
+                if (node.visited && stagedBytes + recordBytes <= budget) {
+                    if (staging == null) {
+                        staging = Extent.staging(budget);
+                    }
+                    extent.copyOut(node.offset, staging.segment, stagedBytes, recordBytes);
+                    node.extent = staging;
+                    node.offset = stagedBytes;
+                    node.visited = false;
+                    stagedBytes += recordBytes;
+                    staged.add(node);
+                    continue;
+                }
+            }
+            spill.moveDown(node, extent);
+        }
+        return staged;
+    }
+
+    /** Copies staged records into {@code target} (owned by this thread) from offset 0. {@return the bytes written} */
+    private int reappend(List<Node<?, ?>> staged, Extent target) {
+        int offset = 0;
+        for (Node<?, ?> node : staged) {
+            synchronized (node) {
+                Extent staging = node.extent;
+                if (node.removed || staging == null || !staging.isStaging()) {
+                    continue;
+                }
+                int recordBytes = node.recordBytes();
+                staging.copyOut(node.offset, target.segment, offset, recordBytes);
+                node.extent = target;
+                node.offset = offset;
+                target.nodes.add(node);
+                offset += recordBytes;
+            }
+        }
+        return offset;
+    }
+
+    /** Frees every page; the cache's nodes must all be gone. */
+    void close() {
+        lock.lock();
+        try {
+            if (current != null) {
+                queue.addLast(current);
+                current = null;
+            }
+            for (Extent extent : queue) {
+                free(extent);
+            }
+            queue.clear();
+        } finally {
+            lock.unlock();
+        }
+    }
+}

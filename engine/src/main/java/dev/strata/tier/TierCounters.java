@@ -1,0 +1,40 @@
+package dev.strata.tier;
+
+import dev.strata.Tier;
+import dev.strata.cache.CacheStats;
+import java.util.concurrent.atomic.LongAdder;
+
+/** One tier's counters for one cache. Striped adders: writers never contend on one word. Thread-safe. */
+final class TierCounters {
+
+    final Tier tier;
+    final LongAdder hits = new LongAdder();
+    final LongAdder misses = new LongAdder();
+    final LongAdder puts = new LongAdder();
+    final LongAdder evictions = new LongAdder();
+    final LongAdder demotions = new LongAdder();
+    final LongAdder promotions = new LongAdder();
+    final LongAdder entries = new LongAdder();
+    final LongAdder bytes = new LongAdder();
+
+    TierCounters(Tier tier) {
+        this.tier = tier;
+    }
+
+    /** Counts an entry arriving with {@code entryBytes}. */
+    void added(long entryBytes) {
+        entries.increment();
+        bytes.add(entryBytes);
+    }
+
+    /** Counts an entry leaving with {@code entryBytes}. */
+    void removed(long entryBytes) {
+        entries.decrement();
+        bytes.add(-entryBytes);
+    }
+
+    CacheStats.TierStats snapshot(long bytesNow, long reservedBytes) {
+        return new CacheStats.TierStats(tier, hits.sum(), misses.sum(), puts.sum(), evictions.sum(), demotions.sum(),
+                promotions.sum(), entries.sum(), bytesNow, reservedBytes);
+    }
+}

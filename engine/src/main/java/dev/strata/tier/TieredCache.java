@@ -1,0 +1,585 @@
+package dev.strata.tier;
+
+import dev.strata.Tier;
+import dev.strata.cache.Cache;
+import dev.strata.cache.CacheStats;
+import dev.strata.cache.Promotion;
+import dev.strata.cache.ValueTooLargeException;
+import java.lang.foreign.MemorySegment;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+
+/**
+ * The {@link Cache} implementation: one {@link ConcurrentHashMap} index of {@link Node}s over the cache's
+ * {@link Tiers}.
+ *
+ * <p><b>Reads.</b> A heap hit reads the node's volatile value with no lock and sets its visited bit. Any other read
+ * takes the node's monitor, decodes from the node's tier, and may then promote (prepared unlocked, committed only if
+ * the node's version is unchanged). <b>Writes.</b> Prepare in the highest tier that takes the value (no lock), then
+ * install under the node's monitor; a node removed meanwhile makes the writer look the key up again. Because every
+ * change of a key's value happens under its node's monitor and readers either read the volatile heap value or hold
+ * the monitor, no read returns a value older than the last completed put or remove.
+ *
+ * <p><b>Close.</b> Every operation registers in {@link #inFlight} after checking {@link #closed}; close sets the flag
+ * and waits for operations in flight, then frees the tiers, so no page is allocated after it was returned.
+ *
+ * @param <K> the key type
+ * @param <V> the value type
+ */
+final class TieredCache<K, V> implements Cache<K, V> {
+
+    private final Tiers<K, V> tiers;
+    private final Promotion promotion;
+    private final boolean persistent;
+    private final boolean strict;
+    private final Runnable onClose;
+    private final ConcurrentHashMap<K, CompletableFuture<V>> loading = new ConcurrentHashMap<>();
+    private final LongAdder hits = new LongAdder();
+    private final LongAdder misses = new LongAdder();
+    private final LongAdder loads = new LongAdder();
+    private final LongAdder inFlight = new LongAdder();
+    private volatile boolean closed;
+    private volatile CacheStats finalStats;
+
+    TieredCache(Tiers<K, V> tiers, Promotion promotion, boolean persistent, boolean strict, Runnable onClose) {
+        this.tiers = tiers;
+        this.promotion = promotion;
+        this.persistent = persistent;
+        this.strict = strict;
+        this.onClose = onClose;
+    }
+
+    Tiers<K, V> tiersImpl() {
+        return tiers;
+    }
+
+    // ---- guard ----
+
+    private void enter() {
+        inFlight.increment();
+        if (closed) {
+            inFlight.decrement();
+            throw new IllegalStateException("cache '" + tiers.cacheName + "' is closed");
+        }
+    }
+
+    private void exit() {
+        inFlight.decrement();
+    }
+
+    /** Enters unless closed. {@return false if closed} For the engine-wide evictor. */
+    boolean tryEnter() {
+        inFlight.increment();
+        if (closed) {
+            inFlight.decrement();
+            return false;
+        }
+        return true;
+    }
+
+    void exitEvictor() {
+        exit();
+    }
+
+    // ---- reads ----
+
+    @Override
+    public V get(K key) {
+        Objects.requireNonNull(key, "key");
+        enter();
+        try {
+            return lookup(key, true);
+        } finally {
+            exit();
+        }
+    }
+
+    private V lookup(K key, boolean count) {
+        while (true) {
+            Node<K, V> node = tiers.index.get(key);
+            if (node == null) {
+                return miss(count, null);
+            }
+            V value = node.value;
+            if (value != null) {
+                node.markVisited();
+                return hit(count, Tier.HEAP, value);
+            }
+            Tier tier;
+            long version;
+            boolean promote;
+            synchronized (node) {
+                if (node.removed) {
+                    continue;
+                }
+                if (node.tier == null) {
+                    return miss(count, null);
+                }
+                tier = node.tier;
+                value = tiers.readValue(node);
+                if (value == null) {
+                    return miss(count, null);
+                }
+                version = node.version;
+                promote = shouldPromote(node);
+            }
+            if (promote) {
+                promote(node, value, tier, version);
+            }
+            return hit(count, tier, value);
+        }
+    }
+
+    /** Called with the node's monitor held. */
+    private boolean shouldPromote(Node<K, V> node) {
+        if (node.tier == tiers.top()) {
+            node.markVisited();
+            return false;
+        }
+        return switch (promotion) {
+            case ON_HIT -> true;
+            case NEVER -> {
+                node.markVisited();
+                yield false;
+            }
+            case ON_SECOND_HIT -> {
+                boolean second = node.visited;
+                node.visited = true;
+                yield second;
+            }
+        };
+    }
+
+    private void promote(Node<K, V> node, V value, Tier from, long version) {
+        Prepared prepared = tiers.prepare(node, value, tiers.keyCodec.encodedSize(node.key),
+                tiers.valueCodec.encodedSize(value), tiers.top(), from);
+        if (prepared != null) {
+            tiers.commitMove(node, prepared, from, version);
+        }
+    }
+
+    private <T> T hit(boolean count, Tier tier, T value) {
+        if (count) {
+            hits.increment();
+            for (Tier t : tiers.tiers) {
+                if (t == tier) {
+                    tiers.counters(t).hits.increment();
+                    break;
+                }
+                tiers.counters(t).misses.increment();
+            }
+        }
+        return value;
+    }
+
+    private <R> R miss(boolean count, R result) {
+        if (count) {
+            misses.increment();
+            for (Tier t : tiers.tiers) {
+                tiers.counters(t).misses.increment();
+            }
+        }
+        return result;
+    }
+
+    @Override
+    public <R> R read(K key, Function<? super MemorySegment, ? extends R> reader) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(reader, "reader");
+        enter();
+        try {
+            while (true) {
+                Node<K, V> node = tiers.index.get(key);
+                if (node == null) {
+                    return miss(true, null);
+                }
+                synchronized (node) {
+                    if (node.removed) {
+                        continue;
+                    }
+                    if (node.tier == null) {
+                        return miss(true, null);
+                    }
+                    Tier tier = node.tier;
+                    node.markVisited();
+                    boolean[] called = new boolean[1];
+                    R result = tiers.readBytes(node, segment -> {
+                        called[0] = true;
+                        return reader.apply(segment);
+                    });
+                    return called[0] ? hit(true, tier, result) : miss(true, null);
+                }
+            }
+        } finally {
+            exit();
+        }
+    }
+
+    @Override
+    public boolean containsKey(K key) {
+        Objects.requireNonNull(key, "key");
+        enter();
+        try {
+            while (true) {
+                Node<K, V> node = tiers.index.get(key);
+                if (node == null) {
+                    return false;
+                }
+                if (node.value != null) {
+                    return true;
+                }
+                synchronized (node) {
+                    if (!node.removed) {
+                        return node.tier != null;
+                    }
+                }
+            }
+        } finally {
+            exit();
+        }
+    }
+
+    @Override
+    public Map<K, V> getAll(Iterable<? extends K> keys) {
+        Objects.requireNonNull(keys, "keys");
+        Map<K, V> found = new HashMap<>();
+        for (K key : keys) {
+            V value = get(Objects.requireNonNull(key, "keys contains a null key"));
+            if (value != null) {
+                found.put(key, value);
+            }
+        }
+        return found;
+    }
+
+    // ---- writes ----
+
+    @Override
+    public void put(K key, V value) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(value, "value");
+        enter();
+        try {
+            store(key, value, false);
+        } finally {
+            exit();
+        }
+    }
+
+    @Override
+    public V putIfAbsent(K key, V value) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(value, "value");
+        enter();
+        try {
+            return store(key, value, true);
+        } finally {
+            exit();
+        }
+    }
+
+    /** Puts; when {@code ifAbsent}, returns the existing value instead of replacing it. */
+    private V store(K key, V value, boolean ifAbsent) {
+        int keyLength = tiers.keyCodec.encodedSize(key);
+        int valueLength = tiers.valueCodec.encodedSize(value);
+        checkSize(keyLength, valueLength);
+        while (true) {
+            Node<K, V> node = tiers.index.computeIfAbsent(key, Node::new);
+            if (ifAbsent) {
+                synchronized (node) {
+                    if (node.removed) {
+                        continue;
+                    }
+                    V existing = node.tier == null ? null : tiers.readValue(node);
+                    if (existing != null) {
+                        return existing;
+                    }
+                }
+            }
+            Prepared prepared;
+            try {
+                prepared = tiers.prepare(node, value, keyLength, valueLength, tiers.top(), null);
+            } catch (RuntimeException | Error e) {
+                dropIfEmpty(node);                    // a codec failed: leave no empty node behind
+                throw e;
+            }
+            if (prepared == null) {
+                dropUnstorable(node);
+                return null;
+            }
+            if (ifAbsent) {
+                synchronized (node) {
+                    V existing = node.removed || node.tier == null ? null : tiers.readValue(node);
+                    if (existing != null) {
+                        tiers.abandon(prepared);
+                        return existing;
+                    }
+                }
+            }
+            Tiers.Install result = tiers.installPut(node, prepared);
+            if (result == Tiers.Install.DONE) {
+                return null;
+            }
+            if (result == Tiers.Install.STALE) {
+                tiers.abandon(prepared);
+            }
+        }
+    }
+
+    /** No tier has room now: the put leaves nothing (the old value must not survive it). */
+    private void dropUnstorable(Node<K, V> node) {
+        synchronized (node) {
+            if (!node.removed) {
+                tiers.drop(node, tiers.tiers.getLast());
+            }
+        }
+    }
+
+    private void dropIfEmpty(Node<K, V> node) {
+        synchronized (node) {
+            if (!node.removed && node.tier == null) {
+                tiers.drop(node, null);
+            }
+        }
+    }
+
+    private void checkSize(int keyLength, int valueLength) {
+        String limits = tiers.tooLarge(keyLength, valueLength);
+        if (limits != null) {
+            throw new ValueTooLargeException(tiers.cacheName, (long) keyLength + valueLength, tiers.maxCapacity(),
+                    limits);
+        }
+    }
+
+    @Override
+    public void putAll(Map<? extends K, ? extends V> entries) {
+        Objects.requireNonNull(entries, "entries");
+        entries.forEach(this::put);
+    }
+
+    @Override
+    public boolean remove(K key) {
+        Objects.requireNonNull(key, "key");
+        enter();
+        try {
+            while (true) {
+                Node<K, V> node = tiers.index.get(key);
+                if (node == null) {
+                    return false;
+                }
+                synchronized (node) {
+                    if (node.removed) {
+                        continue;
+                    }
+                    boolean had = node.tier != null;
+                    tiers.drop(node, null);
+                    return had;
+                }
+            }
+        } finally {
+            exit();
+        }
+    }
+
+    @Override
+    public V computeIfAbsent(K key, Function<? super K, ? extends V> loader) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(loader, "loader");
+        V cached = get(key);
+        if (cached != null) {
+            return cached;
+        }
+        CompletableFuture<V> mine = new CompletableFuture<>();
+        CompletableFuture<V> theirs = loading.putIfAbsent(key, mine);
+        if (theirs != null) {
+            return await(theirs);
+        }
+        try {
+            V value = peek(key);
+            if (value == null) {
+                value = loader.apply(key);
+                loads.increment();
+                if (value != null) {
+                    V existing = putIfAbsent(key, value);
+                    value = existing != null ? existing : value;
+                }
+            }
+            mine.complete(value);
+            return value;
+        } catch (RuntimeException | Error e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            loading.remove(key, mine);
+        }
+    }
+
+    private V peek(K key) {
+        enter();
+        try {
+            return lookup(key, false);
+        } finally {
+            exit();
+        }
+    }
+
+    private static <V> V await(CompletableFuture<V> future) {
+        try {
+            return future.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public void invalidateAll() {
+        enter();
+        try {
+            tiers.clear(false);
+        } finally {
+            exit();
+        }
+    }
+
+    // ---- sizes, stats, lifecycle ----
+
+    @Override
+    public long size() {
+        enter();
+        try {
+            long total = 0;
+            for (Tier tier : tiers.tiers) {
+                total += tiers.entries(tier);
+            }
+            return total;
+        } finally {
+            exit();
+        }
+    }
+
+    @Override
+    public long size(Tier tier) {
+        Objects.requireNonNull(tier, "tier");
+        enter();
+        try {
+            return tiers.entries(tier);
+        } finally {
+            exit();
+        }
+    }
+
+    @Override
+    public long bytes(Tier tier) {
+        Objects.requireNonNull(tier, "tier");
+        enter();
+        try {
+            return tiers.bytes(tier);
+        } finally {
+            exit();
+        }
+    }
+
+    @Override
+    public List<Tier> tiers() {
+        return tiers.tiers;
+    }
+
+    @Override
+    public CacheStats stats() {
+        CacheStats last = finalStats;
+        if (last != null) {
+            return last;
+        }
+        if (!tryEnter()) {
+            return finalStatsOrEmpty();
+        }
+        try {
+            return snapshot(true);
+        } finally {
+            exit();
+        }
+    }
+
+    private CacheStats finalStatsOrEmpty() {
+        while (finalStats == null) {
+            Thread.onSpinWait();                       // close is computing them
+        }
+        return finalStats;
+    }
+
+    private CacheStats snapshot(boolean open) {
+        return new CacheStats(tiers.cacheName, tiers.snapshot(open), hits.sum(), misses.sum(), loads.sum(),
+                tiers.errors.sum());
+    }
+
+    @Override
+    public String name() {
+        return tiers.cacheName;
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        while (inFlight.sum() != 0) {
+            Thread.onSpinWait();                       // operations in flight finish; new ones see closed
+        }
+        try {
+            if (persistent) {
+                tiers.flushToDisk();
+            }
+            tiers.clear(true);
+            if (tiers.offHeap != null) {
+                tiers.offHeap.close();
+            }
+            finalStats = snapshot(true);
+            checkNothingHeld(finalStats);
+            if (tiers.disk() != null) {
+                tiers.disk().close();
+            }
+        } finally {
+            if (finalStats == null) {
+                finalStats = snapshot(false);
+            }
+            onClose.run();
+        }
+    }
+
+    /** After close: every node gone, so heap weights and off-heap pages must be back at 0. */
+    private void checkNothingHeld(CacheStats stats) {
+        String leak = null;
+        for (CacheStats.TierStats tier : stats.tiers()) {
+            if (tier.tier() != Tier.DISK && (tier.entries() != 0 || tier.bytes() != 0 || tier.reservedBytes() != 0)) {
+                leak = "cache '" + tiers.cacheName + "' still holds " + tier + " after close";
+            }
+        }
+        if (leak != null) {
+            if (strict) {
+                throw new IllegalStateException(leak);
+            }
+            System.getLogger(TieredCache.class.getName()).log(System.Logger.Level.ERROR, leak);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Cache[" + tiers.cacheName + ", tiers=" + tiers.tiers + (closed ? ", closed" : "") + "]";
+    }
+}

@@ -1,0 +1,673 @@
+package dev.strata.tier;
+
+import dev.strata.MemoryMode;
+import dev.strata.Tier;
+import dev.strata.cache.CacheStats;
+import dev.strata.codec.Codec;
+import dev.strata.manager.MemoryManager;
+import dev.strata.memory.PageAllocator;
+import dev.strata.tier.disk.DiskStore;
+import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+
+/**
+ * One cache's tiers and every movement between them: placing a value in a tier, moving entries down (demotion,
+ * eviction) and up (promotion), and reading a value from wherever it is.
+ *
+ * <pre>
+ *   put ──► HEAP ──(SIEVE victim, encode once)──► OFF_HEAP ──(oldest page, bytes as-is)──► DISK ──(FIFO)──► dropped
+ *            ▲                                        │                                     │
+ *            └────────────── promotion on hit (decode) ◄──────────────────────────────────┘
+ * </pre>
+ *
+ * <p><b>Protocol</b> (see {@link Node} for the locking rule). Work that may evict, wait for memory or encode runs with
+ * no node monitor held: {@link #prepare} reserves and fills space in a tier. Then the node's monitor is taken, the
+ * node re-checked (not removed, same tier and {@link Node#version} for movers) and the prepared value installed
+ * ({@link #install}), which detaches the old place. A failed re-check abandons the preparation (heap memory is
+ * released, an off-heap record is left dead). The disk store is keyed by key, so disk writes happen at install,
+ * under the monitor; when its quota refuses, the monitor is released, this cache's oldest disk entries are evicted,
+ * and the install is retried.
+ *
+ * <p><b>Heap weight.</b> {@code encodedSize(key) + encodedSize(value) + }{@value #ENTRY_OVERHEAD_BYTES}: encoded
+ * sizes stand in for object sizes (close for byte arrays and Latin-1 strings) and the constant covers the index node
+ * and map entry. <b>Admission.</b> A tier with a lower tier below it does not take an entry larger than
+ * 1/{@value #LARGE_ENTRY_FRACTION} of its capacity (so one huge value cannot flush the tier); the lowest tier takes
+ * entries up to its whole capacity.
+ *
+ * @param <K> the key type
+ * @param <V> the value type
+ */
+final class Tiers<K, V> implements OffHeapTier.Spill {
+
+    /** Per-entry bytes charged on the heap beyond the encoded key and value: index node and map entry. */
+    static final long ENTRY_OVERHEAD_BYTES = 112;
+    /** Upper tiers take entries up to 1/this of their capacity. */
+    static final int LARGE_ENTRY_FRACTION = 8;
+    /** Disk record bytes beyond key and value (the disk store's header), for limit checks. */
+    static final long DISK_RECORD_OVERHEAD = 32;
+    private static final int HEAP_ROUNDS = 16;
+    private static final int DISK_ROUNDS = 4;
+    private static final int VICTIM_SCAN_LIMIT = 4096;
+    private static final System.Logger LOG = System.getLogger(Tiers.class.getName());
+
+    /**
+     * Frees memory across the engine's caches, taking them in turn (this one included), so a new cache can grow at the
+     * expense of older ones instead of only recycling its own room.
+     */
+    interface Neighbours {
+        /** {@return bytes freed by caches other than {@code requester} (null: any cache)} */
+        long reclaim(Object requester, MemoryMode mode, long bytes);
+    }
+
+    /** The outcome of an install. */
+    enum Install {
+        /** Installed. */
+        DONE,
+        /** The off-heap record's page was evicted meanwhile: prepare again. */
+        STALE,
+        /** The disk quota refused (internal: retried after evicting). */
+        DISK_FULL,
+        /** Not stored: the entry was dropped (disk error, or the disk stayed full, or the node was removed). */
+        FAILED
+    }
+
+    final String cacheName;
+    final List<Tier> tiers;
+    final Codec<K> keyCodec;
+    final Codec<V> valueCodec;
+    final ConcurrentHashMap<K, Node<K, V>> index = new ConcurrentHashMap<>();
+    final LongAdder errors = new LongAdder();
+    private final MemoryManager memory;
+    private final NodeQueue heapQueue;
+    final OffHeapTier offHeap;
+    private final DiskStore disk;
+    private final NodeQueue diskQueue = new NodeQueue();
+    private final Map<Tier, TierCounters> counters = new EnumMap<>(Tier.class);
+    private final Map<Tier, Long> capacity = new EnumMap<>(Tier.class);
+    private final Neighbours neighbours;
+
+    Tiers(String cacheName, List<Tier> tiers, Codec<K> keyCodec, Codec<V> valueCodec, MemoryManager memory,
+          PageAllocator allocator, DiskStore disk, long diskCapacity, Neighbours neighbours) {
+        this.cacheName = cacheName;
+        this.tiers = List.copyOf(tiers);
+        this.keyCodec = keyCodec;
+        this.valueCodec = valueCodec;
+        this.memory = memory;
+        this.neighbours = neighbours;
+        this.heapQueue = tiers.contains(Tier.HEAP) ? new NodeQueue() : null;
+        this.offHeap = tiers.contains(Tier.OFF_HEAP) ? new OffHeapTier(memory, allocator, this) : null;
+        this.disk = disk;
+        for (Tier tier : tiers) {
+            counters.put(tier, new TierCounters(tier));
+        }
+        capacity.put(Tier.HEAP, memory.state(MemoryMode.ON_HEAP).regionBytes());
+        capacity.put(Tier.OFF_HEAP, offHeap == null ? 0 : Math.min(memory.state(MemoryMode.OFF_HEAP).regionBytes(),
+                allocator.config().budgetBytes()));
+        capacity.put(Tier.DISK, diskCapacity);
+    }
+
+    TierCounters counters(Tier tier) {
+        return counters.get(tier);
+    }
+
+    Tier top() {
+        return tiers.getFirst();
+    }
+
+    /** {@return the tier below {@code tier} in this cache, or null if it is the lowest} */
+    Tier below(Tier tier) {
+        int i = tiers.indexOf(tier);
+        return i + 1 < tiers.size() ? tiers.get(i + 1) : null;
+    }
+
+    // ---- sizes and limits ----
+
+    private long entryBytes(Tier tier, long keyLength, long valueLength) {
+        return switch (tier) {
+            case HEAP -> keyLength + valueLength + ENTRY_OVERHEAD_BYTES;
+            case OFF_HEAP -> {
+                long record = RecordLayout.recordBytesExact(keyLength, valueLength);
+                long page = offHeap.pageSize();
+                yield record <= page ? record : (record + page - 1) / page * page;
+            }
+            case DISK -> keyLength + valueLength + DISK_RECORD_OVERHEAD;
+        };
+    }
+
+    private boolean admits(Tier tier, long keyLength, long valueLength) {
+        long limit = capacity.get(tier);
+        if (below(tier) != null) {
+            limit /= LARGE_ENTRY_FRACTION;
+        }
+        return entryBytes(tier, keyLength, valueLength) <= limit
+                && (tier == Tier.HEAP || RecordLayout.recordBytesExact(keyLength, valueLength) <= Integer.MAX_VALUE);
+    }
+
+    /** {@return null if some tier could ever hold the entry, else a description of the limits} */
+    String tooLarge(long keyLength, long valueLength) {
+        StringBuilder limits = new StringBuilder();
+        for (Tier tier : tiers) {
+            if (entryBytes(tier, keyLength, valueLength) <= capacity.get(tier)
+                    && RecordLayout.recordBytesExact(keyLength, valueLength) <= Integer.MAX_VALUE) {
+                return null;
+            }
+            limits.append(limits.isEmpty() ? "" : ", ").append(tier).append(' ').append(capacity.get(tier))
+                    .append(" bytes");
+        }
+        return limits.toString();
+    }
+
+    long maxCapacity() {
+        return tiers.stream().mapToLong(capacity::get).max().orElse(0);
+    }
+
+    // ---- preparing a value for a tier (no node monitor held) ----
+
+    /**
+     * Prepares {@code value} in the first tier from {@code from} (inclusive) down to {@code until} (exclusive, null
+     * for all) that admits it and has room. {@return the preparation, or null if none could take it}
+     */
+    Prepared prepare(Node<K, V> node, V value, int keyLength, int valueLength, Tier from, Tier until) {
+        for (Tier tier = from; tier != null && tier != until; tier = below(tier)) {
+            if (!admits(tier, keyLength, valueLength)) {
+                continue;
+            }
+            Prepared prepared = switch (tier) {
+                case HEAP -> prepareHeap(value, keyLength, valueLength);
+                case OFF_HEAP -> prepareOffHeap(node, value, keyLength, valueLength);
+                case DISK -> prepareDisk(node.key, value, keyLength, valueLength);
+            };
+            if (prepared != null) {
+                return prepared;
+            }
+        }
+        return null;
+    }
+
+    private Prepared prepareHeap(V value, int keyLength, int valueLength) {
+        long weight = entryBytes(Tier.HEAP, keyLength, valueLength);
+        for (int round = 0; round < HEAP_ROUNDS; round++) {
+            if (memory.acquireStorageMemory(weight, MemoryMode.ON_HEAP)) {
+                return Prepared.heap(value, weight);
+            }
+            if (round == 0 && weight > memory.maxStorageBytes(MemoryMode.ON_HEAP)) {
+                return null;
+            }
+            if (neighbours.reclaim(null, MemoryMode.ON_HEAP, weight) == 0 && evictHeap(weight) == 0) {
+                return null;
+            }
+        }
+        return null;
+    }
+
+    private Prepared prepareOffHeap(Node<K, V> node, V value, int keyLength, int valueLength) {
+        int recordBytes = RecordLayout.recordBytes(keyLength, valueLength);
+        OffHeapTier.Placement placement = offHeap.reserve(node, recordBytes);
+        if (placement == null) {
+            return null;
+        }
+        try {
+            Extent extent = placement.extent();
+            if (extent.segment != null) {
+                writeRecord(extent.segment, placement.offset(), node.key, value, keyLength, valueLength);
+            } else {
+                MemorySegment buffer = MemorySegment.ofArray(new byte[recordBytes]);
+                writeRecord(buffer, 0, node.key, value, keyLength, valueLength);
+                extent.copyIn(buffer, 0, placement.offset(), recordBytes);
+            }
+        } finally {
+            OffHeapTier.written(placement);
+        }
+        return Prepared.offHeap(placement, keyLength, valueLength);
+    }
+
+    private void writeRecord(MemorySegment target, long offset, K key, V value, int keyLength, int valueLength) {
+        RecordLayout.writeHeader(target, offset, keyLength, valueLength);
+        keyCodec.encode(key, target, RecordLayout.keyOffset(offset));
+        valueCodec.encode(value, target, RecordLayout.valueOffset(offset, keyLength));
+    }
+
+    private Prepared prepareDisk(K key, V value, int keyLength, int valueLength) {
+        MemorySegment encodedKey = MemorySegment.ofArray(new byte[keyLength]);
+        keyCodec.encode(key, encodedKey, 0);
+        MemorySegment encodedValue = MemorySegment.ofArray(new byte[valueLength]);
+        valueCodec.encode(value, encodedValue, 0);
+        return Prepared.disk(encodedKey, encodedValue);
+    }
+
+    MemorySegment encodeKey(K key) {
+        MemorySegment encoded = MemorySegment.ofArray(new byte[keyCodec.encodedSize(key)]);
+        keyCodec.encode(key, encoded, 0);
+        return encoded;
+    }
+
+    /** Gives back what a preparation holds (heap memory); off-heap records are simply left dead. */
+    void abandon(Prepared prepared) {
+        if (prepared != null && prepared.tier() == Tier.HEAP) {
+            memory.releaseStorageMemory(prepared.weight(), MemoryMode.ON_HEAP);
+        }
+    }
+
+    // ---- installing (node monitor held) ----
+
+    /**
+     * Installs a put's preparation in {@code node}, retrying disk writes after evicting. {@return DONE; STALE if the
+     * caller must prepare again; FAILED if the node was removed meanwhile (the caller retries with a new node) or the
+     * entry was dropped instead}
+     */
+    Install installPut(Node<K, V> node, Prepared prepared) {
+        for (int round = 0; ; round++) {
+            synchronized (node) {
+                if (node.removed) {
+                    abandon(prepared);
+                    return Install.FAILED;
+                }
+                Install result = install(node, prepared);
+                if (result == Install.DONE) {
+                    counters.get(prepared.tier()).puts.increment();
+                    return result;
+                }
+                if (result == Install.STALE) {
+                    return result;
+                }
+                if (result == Install.FAILED || round >= DISK_ROUNDS) {
+                    drop(node, tiers.getLast());
+                    return Install.DONE;
+                }
+            }
+            if (evictDisk(prepared.keyLength() + prepared.valueLength()) == 0) {
+                round = DISK_ROUNDS;
+            }
+        }
+    }
+
+    private Install install(Node<K, V> node, Prepared prepared) {
+        switch (prepared.tier()) {
+            case OFF_HEAP -> {
+                OffHeapTier.Placement placement = prepared.placement();
+                if (placement.extent().generation != placement.generation()) {
+                    return Install.STALE;
+                }
+            }
+            case DISK -> {
+                Install written = diskWrite(prepared.diskKey(), prepared.diskValue());
+                if (written != Install.DONE) {
+                    return written;
+                }
+            }
+            case HEAP -> { }
+        }
+        detach(node, prepared.tier() == Tier.DISK);
+        attach(node, prepared);
+        node.version++;
+        return Install.DONE;
+    }
+
+    private Install diskWrite(MemorySegment key, MemorySegment value) {
+        try {
+            return disk.put(key, value) ? Install.DONE : Install.DISK_FULL;
+        } catch (UncheckedIOException e) {
+            errors.increment();
+            LOG.log(System.Logger.Level.WARNING, "cache '" + cacheName + "': disk write failed, entry dropped", e);
+            return Install.FAILED;
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private void attach(Node<K, V> node, Prepared prepared) {
+        node.tier = prepared.tier();
+        switch (prepared.tier()) {
+            case HEAP -> {
+                node.weight = prepared.weight();
+                heapQueue.addNewest(node);
+                counters.get(Tier.HEAP).added(prepared.weight());
+                node.value = (V) prepared.value();
+            }
+            case OFF_HEAP -> {
+                node.extent = prepared.placement().extent();
+                node.offset = prepared.placement().offset();
+                node.keyLength = prepared.keyLength();
+                node.valueLength = prepared.valueLength();
+                counters.get(Tier.OFF_HEAP).added(node.recordBytes());
+            }
+            case DISK -> {
+                node.keyLength = prepared.keyLength();
+                node.valueLength = prepared.valueLength();
+                diskQueue.addNewest(node);
+                counters.get(Tier.DISK).added(0);
+            }
+        }
+    }
+
+    /** Removes the node's value from its tier (monitor held); keeps the disk record if it is about to be replaced. */
+    void detach(Node<K, V> node, boolean keepDiskRecord) {
+        if (node.tier == null) {
+            return;
+        }
+        switch (node.tier) {
+            case HEAP -> {
+                node.value = null;
+                heapQueue.remove(node);
+                memory.releaseStorageMemory(node.weight, MemoryMode.ON_HEAP);
+                counters.get(Tier.HEAP).removed(node.weight);
+                node.weight = 0;
+            }
+            case OFF_HEAP -> {
+                counters.get(Tier.OFF_HEAP).removed(node.recordBytes());
+                node.extent = null;
+            }
+            case DISK -> {
+                diskQueue.remove(node);
+                counters.get(Tier.DISK).removed(0);
+                if (!keepDiskRecord) {
+                    removeFromDisk(node.key);
+                }
+            }
+        }
+        node.tier = null;
+    }
+
+    private void removeFromDisk(K key) {
+        try {
+            disk.remove(encodeKey(key));
+        } catch (UncheckedIOException e) {
+            errors.increment();
+            LOG.log(System.Logger.Level.WARNING, "cache '" + cacheName + "': disk remove failed; the stale record"
+                    + " stays in the file but is no longer indexed", e);
+        }
+    }
+
+    /** Drops the node from the index (monitor held), counting an eviction in {@code tier} if not null. */
+    void drop(Node<K, V> node, Tier tier) {
+        detach(node, false);
+        node.removed = true;
+        node.version++;
+        index.remove(node.key, node);
+        if (tier != null) {
+            counters.get(tier).evictions.increment();
+        }
+    }
+
+    // ---- reading (node monitor held) ----
+
+    /** {@return the node's value decoded from its tier, or null if it is gone (the node is then dropped)} */
+    V readValue(Node<K, V> node) {
+        return switch (node.tier) {
+            case HEAP -> node.value;
+            case OFF_HEAP -> {
+                Extent extent = node.extent;
+                long valueOffset = RecordLayout.valueOffset(node.offset, node.keyLength);
+                yield extent.segment != null
+                        ? valueCodec.decode(extent.segment, valueOffset, node.valueLength)
+                        : valueCodec.decode(extent.bytes(valueOffset, node.valueLength), 0, node.valueLength);
+            }
+            case DISK -> readDisk(node, segment -> valueCodec.decode(segment, 0, (int) segment.byteSize()));
+        };
+    }
+
+    /** {@return the reader's result over the node's encoded value bytes, or null if it is gone} */
+    <R> R readBytes(Node<K, V> node, Function<? super MemorySegment, ? extends R> reader) {
+        return switch (node.tier) {
+            case HEAP -> {
+                V value = node.value;
+                MemorySegment encoded = MemorySegment.ofArray(new byte[valueCodec.encodedSize(value)]);
+                valueCodec.encode(value, encoded, 0);
+                yield reader.apply(encoded.asReadOnly());
+            }
+            case OFF_HEAP -> reader.apply(node.extent.bytes(RecordLayout.valueOffset(node.offset, node.keyLength),
+                    node.valueLength).asReadOnly());
+            case DISK -> readDisk(node, segment -> reader.apply(segment.asReadOnly()));
+        };
+    }
+
+    private <R> R readDisk(Node<K, V> node, Function<MemorySegment, R> reader) {
+        R result;
+        try {
+            result = disk.read(encodeKey(node.key), reader);
+        } catch (UncheckedIOException e) {
+            errors.increment();
+            LOG.log(System.Logger.Level.WARNING, "cache '" + cacheName + "': disk read failed, entry dropped", e);
+            result = null;
+        }
+        if (result == null) {
+            errors.increment();
+            drop(node, null);
+        }
+        return result;
+    }
+
+    // ---- moving entries (no node monitor held) ----
+
+    /**
+     * Commits a move of {@code node} out of {@code from}, prepared while unlocked from the value at {@code version}: a
+     * demotion when {@code prepared} is lower, a promotion when higher, a drop when null. {@return true if the node
+     * left {@code from}}
+     */
+    boolean commitMove(Node<K, V> node, Prepared prepared, Tier from, long version) {
+        for (int round = 0; ; round++) {
+            synchronized (node) {
+                if (node.removed || node.tier != from || node.version != version) {
+                    abandon(prepared);
+                    return false;
+                }
+                if (prepared == null) {
+                    drop(node, from);
+                    return true;
+                }
+                Install result = install(node, prepared);
+                if (result == Install.DONE) {
+                    boolean down = tiers.indexOf(prepared.tier()) > tiers.indexOf(from);
+                    (down ? counters.get(from).demotions : counters.get(from).promotions).increment();
+                    return true;
+                }
+                if (result == Install.STALE) {
+                    return false;
+                }
+                if (result == Install.FAILED) {
+                    drop(node, from);
+                    return true;
+                }
+            }
+            if (round >= DISK_ROUNDS || evictDisk(prepared.keyLength() + prepared.valueLength()) == 0) {
+                prepared = null;                      // the disk cannot take it: the entry is dropped
+            }
+        }
+    }
+
+    /** Moves heap entries (SIEVE victims) down a tier until {@code bytes} of heap weight are freed. */
+    long evictHeap(long bytes) {
+        if (heapQueue == null) {
+            return 0;
+        }
+        long freed = 0;
+        for (int scanned = 0; freed < bytes && scanned < VICTIM_SCAN_LIMIT; scanned++) {
+            @SuppressWarnings("unchecked")
+            Node<K, V> victim = (Node<K, V>) heapQueue.nextVictim();
+            if (victim == null) {
+                break;
+            }
+            freed += demoteHeap(victim, below(Tier.HEAP));
+        }
+        return freed;
+    }
+
+    /** Moves one heap entry to {@code target} (or drops it when null). {@return the heap weight freed} */
+    long demoteHeap(Node<K, V> node, Tier target) {
+        V value;
+        long version;
+        long weight;
+        synchronized (node) {
+            if (node.removed || node.tier != Tier.HEAP) {
+                return 0;
+            }
+            value = node.value;
+            version = node.version;
+            weight = node.weight;
+        }
+        Prepared prepared = null;
+        if (target != null) {
+            prepared = prepare(node, value, keyCodec.encodedSize(node.key), valueCodec.encodedSize(value), target,
+                    null);
+        }
+        return commitMove(node, prepared, Tier.HEAP, version) ? weight : 0;
+    }
+
+    /** Off-heap spill: moves a record of an extent being evicted to disk as bytes, or drops it. */
+    @Override
+    @SuppressWarnings("unchecked")
+    public void moveDown(Node<?, ?> someNode, Extent from) {
+        Node<K, V> node = (Node<K, V>) someNode;
+        boolean toDisk = below(Tier.OFF_HEAP) != null;
+        for (int round = 0; ; round++) {
+            int recordBytes;
+            synchronized (node) {
+                if (node.removed || node.extent != from) {
+                    return;
+                }
+                if (!toDisk || round > DISK_ROUNDS) {
+                    drop(node, Tier.OFF_HEAP);
+                    return;
+                }
+                recordBytes = node.recordBytes();
+                MemorySegment key = from.bytes(RecordLayout.keyOffset(node.offset), node.keyLength);
+                MemorySegment value = from.bytes(RecordLayout.valueOffset(node.offset, node.keyLength),
+                        node.valueLength);
+                Install result = diskWrite(key, value);
+                if (result == Install.FAILED) {
+                    drop(node, Tier.OFF_HEAP);
+                    return;
+                }
+                if (result == Install.DONE) {
+                    counters.get(Tier.OFF_HEAP).removed(recordBytes);
+                    counters.get(Tier.OFF_HEAP).demotions.increment();
+                    node.extent = null;
+                    node.tier = Tier.DISK;
+                    diskQueue.addNewest(node);
+                    counters.get(Tier.DISK).added(0);
+                    return;
+                }
+            }
+            if (evictDisk(recordBytes) == 0) {
+                round = DISK_ROUNDS;
+            }
+        }
+    }
+
+    /** Drops this cache's oldest disk entries, about {@code bytes} worth. {@return how many were dropped} */
+    long evictDisk(long bytes) {
+        if (disk == null) {
+            return 0;
+        }
+        long entries = Math.max(1, disk.size());
+        long averageRecord = Math.max(1, disk.liveBytes() / entries);
+        long wanted = Math.max(1, (bytes + averageRecord - 1) / averageRecord);
+        long evicted = 0;
+        while (evicted < wanted) {
+            @SuppressWarnings("unchecked")
+            Node<K, V> oldest = (Node<K, V>) diskQueue.oldest();
+            if (oldest == null) {
+                break;
+            }
+            synchronized (oldest) {
+                if (oldest.removed || oldest.tier != Tier.DISK) {
+                    diskQueue.remove(oldest);
+                    continue;
+                }
+                drop(oldest, Tier.DISK);
+                evicted++;
+            }
+        }
+        return evicted;
+    }
+
+    /** Execution reclaim: frees up to about {@code bytes} of storage memory in {@code mode} by moving entries down. */
+    long reclaim(MemoryMode mode, long bytes) {
+        return switch (mode) {
+            case ON_HEAP -> evictHeap(bytes);
+            case OFF_HEAP -> offHeap == null ? 0 : offHeap.evictBytes(bytes);
+        };
+    }
+
+    /** Rebuilds the index from a persistent disk store's keys. */
+    void loadDiskIndex() {
+        for (var keys = disk.keys(); keys.hasNext(); ) {
+            byte[] encoded = keys.next();
+            K key = keyCodec.decode(MemorySegment.ofArray(encoded), 0, encoded.length);
+            Node<K, V> node = new Node<>(key);
+            node.tier = Tier.DISK;
+            node.keyLength = encoded.length;
+            index.put(key, node);
+            diskQueue.addNewest(node);
+            counters.get(Tier.DISK).added(0);
+        }
+    }
+
+    /** Moves every memory-tier entry to disk (persistent close), as far as the quota allows. */
+    void flushToDisk() {
+        for (Node<K, V> node : new ArrayList<>(index.values())) {
+            Tier tier;
+            Extent extent;
+            synchronized (node) {
+                tier = node.tier;
+                extent = node.extent;
+            }
+            if (tier == Tier.HEAP) {
+                demoteHeap(node, Tier.DISK);
+            } else if (tier == Tier.OFF_HEAP) {
+                moveDown(node, extent);
+            }
+        }
+    }
+
+    /** Removes every entry; the disk records too unless {@code keepDisk}. */
+    void clear(boolean keepDisk) {
+        for (Node<K, V> node : new ArrayList<>(index.values())) {
+            synchronized (node) {
+                if (!node.removed) {
+                    detach(node, keepDisk);
+                    node.removed = true;
+                    node.version++;
+                    index.remove(node.key, node);
+                }
+            }
+        }
+    }
+
+    long entries(Tier tier) {
+        TierCounters c = counters.get(tier);
+        return c == null ? 0 : c.entries.sum();
+    }
+
+    long bytes(Tier tier) {
+        TierCounters c = counters.get(tier);
+        if (c == null) {
+            return 0;
+        }
+        return tier == Tier.DISK ? disk.liveBytes() : c.bytes.sum();
+    }
+
+    List<CacheStats.TierStats> snapshot(boolean open) {
+        List<CacheStats.TierStats> stats = new ArrayList<>();
+        for (Tier tier : tiers) {
+            long bytesNow = open || tier != Tier.DISK ? bytes(tier) : 0;
+            long reserved = switch (tier) {
+                case HEAP -> bytesNow;
+                case OFF_HEAP -> offHeap.pages() * offHeap.pageSize();
+                case DISK -> open ? disk.fileBytes() : 0;
+            };
+            stats.add(counters.get(tier).snapshot(bytesNow, reserved));
+        }
+        return stats;
+    }
+
+    DiskStore disk() {
+        return disk;
+    }
+}

@@ -1,0 +1,52 @@
+package dev.strata.tier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.strata.MemoryManagerKind;
+import dev.strata.MemoryMode;
+import dev.strata.manager.MemoryManager;
+import dev.strata.manager.PoolState;
+import dev.strata.memory.PageAllocator;
+import dev.strata.memory.PageAllocatorConfig;
+import dev.strata.memory.SlabSourceKind;
+import dev.strata.tier.disk.DiskQuota;
+import java.nio.file.Path;
+
+/** Real parts for cache tests: a unified memory manager, an arena page allocator, a disk quota and a cache manager. */
+final class TestEngine implements AutoCloseable {
+
+    final MemoryManager memory;
+    final PageAllocator allocator;
+    final DiskQuota quota;
+    final CacheManager caches;
+
+    TestEngine(long heapRegion, long offHeapRegion, long pageSize, Path diskDir, long diskBytes) {
+        memory = MemoryManager.create(MemoryManagerKind.UNIFIED, heapRegion, offHeapRegion, 0.5);
+        allocator = offHeapRegion == 0 ? null : PageAllocator.create(new PageAllocatorConfig("test-" + System.nanoTime(),
+                SlabSourceKind.ARENA, pageSize, offHeapRegion, offHeapRegion, true, false));
+        quota = diskDir == null ? null : new DiskQuota(diskBytes);
+        caches = CacheManager.create(memory, allocator, diskDir, quota, true);
+    }
+
+    /** Asserts that no pool holds more than its size. */
+    void checkPools() {
+        for (MemoryMode mode : MemoryMode.values()) {
+            PoolState state = memory.state(mode);
+            assertTrue(state.storageUsedBytes() <= state.storagePoolBytes(), state::toString);
+            assertTrue(state.executionUsedBytes() <= state.executionPoolBytes(), state::toString);
+            assertTrue(state.storagePoolBytes() + state.executionPoolBytes() == state.regionBytes(), state::toString);
+        }
+    }
+
+    @Override
+    public void close() {
+        caches.close();
+        assertEquals(0, memory.state(MemoryMode.ON_HEAP).storageUsedBytes(), "heap storage after close");
+        assertEquals(0, memory.state(MemoryMode.OFF_HEAP).storageUsedBytes(), "off-heap storage after close");
+        if (allocator != null) {
+            assertEquals(0, allocator.stats().pagesUsed(), "pages used after close");
+            allocator.close();
+        }
+    }
+}

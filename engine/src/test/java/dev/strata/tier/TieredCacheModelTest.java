@@ -1,0 +1,224 @@
+package dev.strata.tier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.strata.Tier;
+import dev.strata.cache.Cache;
+import dev.strata.codec.Codecs;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Model-based randomized tests of every tier combination against a {@link HashMap}. With a disk tier large enough
+ * nothing is ever dropped, so the cache must match the model exactly; without one, the cache may drop entries, and
+ * then every value it returns must still be the model's (never a stale or foreign value).
+ */
+class TieredCacheModelTest {
+
+    private static final long REGION = 128 * 1024;
+    private static final int KEYS = 400;
+
+    @TempDir
+    Path dir;
+
+    static Stream<List<Tier>> combinations() {
+        List<List<Tier>> all = new ArrayList<>();
+        Tier[] tiers = Tier.values();
+        for (int mask = 1; mask < 8; mask++) {
+            List<Tier> combo = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                if ((mask & (1 << i)) != 0) {
+                    combo.add(tiers[i]);
+                }
+            }
+            all.add(combo);
+        }
+        return all.stream();
+    }
+
+    private TestEngine engine() {
+        return new TestEngine(REGION, REGION, 4096, dir, 256L << 20);
+    }
+
+    private static String value(Random random, int key, String tag) {
+        int length = random.nextInt(8) == 0 ? 1 + random.nextInt(6000) : 1 + random.nextInt(400);
+        StringBuilder text = new StringBuilder("k").append(key).append('-').append(tag).append('-');
+        while (text.length() < length) {
+            text.append((char) ('a' + random.nextInt(26)));
+        }
+        return text.toString();
+    }
+
+    @ParameterizedTest
+    @MethodSource("combinations")
+    void singleThreadMatchesModel(List<Tier> tiers) {
+        for (long seed : new long[] {1, 2}) {
+            try (TestEngine engine = engine()) {
+                Cache<Integer, String> cache = engine.caches.newCache("model", Codecs.int32(), Codecs.utf8())
+                        .tiers(tiers.toArray(Tier[]::new)).build();
+                runModel(cache, new Random(seed), 0, KEYS, 6000, tiers.contains(Tier.DISK), "s" + seed, engine);
+                cache.close();
+            }
+        }
+    }
+
+    /** Runs random operations on keys [from, from + keys) against a private model. */
+    static void runModel(Cache<Integer, String> cache, Random random, int from, int keys, int operations,
+                         boolean exact, String tag, TestEngine engine) {
+        Map<Integer, String> model = new HashMap<>();
+        for (int op = 0; op < operations; op++) {
+            int key = from + random.nextInt(keys);
+            String expected = model.get(key);
+            switch (random.nextInt(10)) {
+                case 0, 1, 2 -> {
+                    String v = value(random, key, tag + op);
+                    cache.put(key, v);
+                    model.put(key, v);
+                }
+                case 3, 4, 5 -> check(cache.get(key), expected, exact, model, key);
+                case 6 -> {
+                    boolean removed = cache.remove(key);
+                    if (exact) {
+                        assertEquals(expected != null, removed, "remove " + key);
+                    }
+                    model.remove(key);
+                }
+                case 7 -> {
+                    String v = value(random, key, tag + op);
+                    String previous = cache.putIfAbsent(key, v);
+                    check(previous, expected, exact, model, key);
+                    if (previous == null) {
+                        model.put(key, v);
+                    }
+                }
+                case 8 -> {
+                    String v = value(random, key, tag + op);
+                    String result = cache.computeIfAbsent(key, k -> v);
+                    if (expected == null || (!exact && !result.equals(expected))) {
+                        assertEquals(v, result, "computeIfAbsent " + key);
+                        model.put(key, v);
+                    } else {
+                        assertEquals(expected, result, "computeIfAbsent " + key);
+                    }
+                }
+                default -> {
+                    if (random.nextInt(50) == 0) {
+                        Map<Integer, String> batch = new HashMap<>();
+                        for (int i = 0; i < 5; i++) {
+                            int k = from + random.nextInt(keys);
+                            batch.put(k, value(random, k, tag + op));
+                        }
+                        cache.putAll(batch);
+                        model.putAll(batch);
+                    } else if (random.nextInt(200) == 0 && from == 0 && keys > 100) {
+                        cache.invalidateAll();
+                        model.clear();
+                    } else {
+                        List<Integer> asked = List.of(key, from + random.nextInt(keys), from + random.nextInt(keys));
+                        Map<Integer, String> found = cache.getAll(asked);
+                        for (Integer k : asked) {
+                            check(found.get(k), model.get(k), exact, model, k);
+                        }
+                    }
+                }
+            }
+            if (op % 500 == 0 && engine != null) {
+                engine.checkPools();
+            }
+        }
+        for (Map.Entry<Integer, String> entry : new HashMap<>(model).entrySet()) {
+            check(cache.get(entry.getKey()), entry.getValue(), exact, model, entry.getKey());
+        }
+        if (exact && from == 0) {
+            assertEquals(model.size(), cache.size(), "size");
+        }
+    }
+
+    private static void check(String actual, String expected, boolean exact, Map<Integer, String> model, int key) {
+        if (exact || actual != null) {
+            assertEquals(expected, actual, "value of " + key);
+        } else {
+            model.remove(key);                       // dropped by the cache: a cache may
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("combinations")
+    void concurrentDisjointAndSharedKeys(List<Tier> tiers) throws Exception {
+        try (TestEngine engine = engine()) {
+            Cache<Integer, String> cache = engine.caches.newCache("concurrent", Codecs.int32(), Codecs.utf8())
+                    .tiers(tiers.toArray(Tier[]::new)).build();
+            boolean exact = tiers.contains(Tier.DISK);
+            CyclicBarrier start = new CyclicBarrier(4);
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            List<Thread> threads = new ArrayList<>();
+            for (int t = 0; t < 2; t++) {
+                int from = 10_000 + t * 1000;
+                long seed = 100 + t;
+                threads.add(Thread.ofPlatform().start(() -> guarded(failure, () -> {
+                    start.await();
+                    runModel(cache, new Random(seed), from, 200, 3000, exact, "t" + seed, null);
+                })));
+            }
+            for (int t = 0; t < 2; t++) {
+                long seed = 200 + t;
+                threads.add(Thread.ofPlatform().start(() -> guarded(failure, () -> {
+                    Random random = new Random(seed);
+                    start.await();
+                    for (int op = 0; op < 3000; op++) {
+                        int key = random.nextInt(50);
+                        if (random.nextBoolean()) {
+                            cache.put(key, value(random, key, "shared" + seed));
+                        } else if (random.nextInt(10) == 0) {
+                            cache.remove(key);
+                        } else {
+                            String read = cache.get(key);
+                            if (read != null && !read.startsWith("k" + key + "-")) {
+                                fail("key " + key + " read a value written for another key: " + read);
+                            }
+                        }
+                    }
+                })));
+            }
+            for (Thread thread : threads) {
+                thread.join();
+            }
+            if (failure.get() != null) {
+                throw new AssertionError(failure.get());
+            }
+            for (int key = 0; key < 50; key++) {
+                String read = cache.get(key);
+                assertTrue(read == null || read.startsWith("k" + key + "-"), () -> "final value " + read);
+            }
+            engine.checkPools();
+            cache.close();
+            assertNull(engine.caches.stats().stream().filter(s -> s.name().equals("concurrent")).findAny()
+                    .orElse(null));
+        }
+    }
+
+    interface Body {
+        void run() throws Exception;
+    }
+
+    static void guarded(AtomicReference<Throwable> failure, Body body) {
+        try {
+            body.run();
+        } catch (Throwable t) {
+            failure.compareAndSet(null, t);
+        }
+    }
+}
