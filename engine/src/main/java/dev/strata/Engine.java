@@ -1,5 +1,7 @@
 package dev.strata;
 
+import dev.strata.cache.Cache;
+import dev.strata.codec.Codec;
 import dev.strata.manager.ManagerStats;
 import dev.strata.manager.MemoryManager;
 import dev.strata.manager.PoolState;
@@ -7,9 +9,10 @@ import dev.strata.memory.PageAllocator;
 import dev.strata.memory.PageAllocatorConfig;
 import dev.strata.memory.PageAllocatorStats;
 import dev.strata.memory.SlabSourceKind;
+import dev.strata.tier.CacheManager;
+import dev.strata.tier.disk.DiskQuota;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -40,6 +43,9 @@ public final class Engine implements AutoCloseable {
     private final PageAllocator offHeapPages;
     /** Heap pages for on-heap execution; null without a heap region. */
     private final PageAllocator heapPages;
+    /** The quota all disk tiers share; null without a disk. */
+    private final DiskQuota diskQuota;
+    private final CacheManager caches;
     private volatile boolean closed;
 
     private Engine(EngineConfig config) {
@@ -52,6 +58,34 @@ public final class Engine implements AutoCloseable {
         this.heapPages = config.heapRegionBytes() == 0 ? null : PageAllocator.create(new PageAllocatorConfig(
                 config.name() + ".heap", SlabSourceKind.HEAP, config.pageSizeBytes(), config.heapSlabBytes(),
                 config.heapRegionBytes(), config.strict(), false));
+        this.diskQuota = config.diskDirectory() == null ? null : new DiskQuota(config.diskQuotaBytes());
+        this.caches = CacheManager.create(memoryManager, offHeapPages, config.diskDirectory(), diskQuota,
+                config.strict());
+    }
+
+    /**
+     * Starts configuring a cache that shares this engine's memory and disk with every other cache of the engine.
+     *
+     * {@snippet :
+     * Cache<String, byte[]> cache = engine.newCache("blobs", Codecs.utf8(), Codecs.bytes())
+     *         .tiers(Tier.HEAP, Tier.OFF_HEAP, Tier.DISK)
+     *         .build();
+     * }
+     *
+     * @param name the cache's name: 1 to 100 characters from {@code [A-Za-z0-9._-]}, starting with a letter or digit;
+     *     it names the cache's disk directory and MXBean
+     * @param keyCodec encodes keys for the off-heap and disk tiers
+     * @param valueCodec encodes values for the off-heap and disk tiers
+     * @param <K> the key type
+     * @param <V> the value type
+     * @return a builder; {@link Cache.Builder#build()} creates the cache
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if the name breaks its rule
+     * @throws IllegalStateException if the engine is closed
+     */
+    public <K, V> Cache.Builder<K, V> newCache(String name, Codec<K> keyCodec, Codec<V> valueCodec) {
+        ensureOpen();
+        return caches.newCache(name, keyCodec, valueCodec);
     }
 
     private static SlabSourceKind slabSource(OffHeapBackend backend) {
@@ -94,8 +128,9 @@ public final class Engine implements AutoCloseable {
         EngineStats.Manager manager = new EngineStats.Manager(memoryManager.kind(), m.storageGrants(),
                 m.storageRefusals(), m.executionGrants(), m.executionShortfalls(), m.executionWaits(),
                 m.storageEvictedForExecutionBytes());
-        Map<Tier, Long> tierBytes = new EnumMap<>(Tier.class);
-        return new EngineStats(pools, allocators, manager, tierBytes, config.diskQuotaBytes(), 0);
+        Map<Tier, Long> tierBytes = caches.tierBytes();
+        return new EngineStats(pools, allocators, manager, tierBytes, config.diskQuotaBytes(),
+                diskQuota == null ? 0 : diskQuota.usedBytes());
     }
 
     /**
@@ -132,8 +167,8 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
-     * Closes the engine: releases every slab it took (closing ARENA slabs returns their memory to the operating
-     * system at once).
+     * Closes the engine: closes its caches (a persistent disk tier keeps its files), then releases every slab it took
+     * (closing ARENA slabs returns their memory to the operating system at once).
      *
      * @throws IllegalStateException in strict mode, if pages are still outstanding (a leak); the engine is closed
      *     all the same
@@ -144,7 +179,10 @@ public final class Engine implements AutoCloseable {
             return;
         }
         closed = true;
-        closeAll(allocators());
+        List<AutoCloseable> resources = new ArrayList<>();
+        resources.add(caches);
+        resources.addAll(allocators());
+        closeAll(resources);
     }
 
     /** Closes every allocator even when one of them reports a leak; rethrows the first failure. */

@@ -15,8 +15,8 @@ import java.util.function.Supplier;
  *   <thead><tr><th>factory</th><th>type</th><th>size</th><th>speed</th></tr></thead>
  *   <tbody>
  *     <tr><td>{@link #bytes()}</td><td>{@code byte[]}</td><td>length</td><td>one bulk copy</td></tr>
- *     <tr><td>{@link #utf8()}</td><td>{@code String}</td><td>1-3 bytes per char</td><td>one pass, no temporary
- *         array on encode</td></tr>
+ *     <tr><td>{@link #utf8()}</td><td>{@code String}</td><td>1-3 bytes per char</td><td>size: one pass over the
+ *         chars; encode: {@code getBytes} and one bulk copy</td></tr>
  *     <tr><td>{@link #int64()}, {@link #int32()}, {@link #float64()}</td><td>{@code Long}, {@code Integer},
  *         {@code Double}</td><td>8, 4, 8</td><td>one unaligned access</td></tr>
  *     <tr><td>{@link #javaSerialization(Class)}</td><td>any {@code Serializable}</td><td>stream size</td>
@@ -68,8 +68,9 @@ public final class Codecs {
      * <p>Every string with well-formed surrogate pairs (every string a program builds from code points) round-trips
      * exactly; an unpaired surrogate decodes as {@code '?'}, as with {@link String#getBytes}. Decoding replaces
      * malformed input with U+FFFD exactly as {@code new String(bytes, UTF_8)} does, and never throws for it. The
-     * codec is stateless and thread-safe; {@link Codec#encodedSize} takes one pass over the chars (a quick scan for
-     * ASCII strings) and {@link Codec#encode} writes straight into the segment.
+     * codec is stateless and thread-safe; {@link Codec#encodedSize} takes one pass over the chars without allocating
+     * (a quick scan for ASCII strings) and {@link Codec#encode} is {@code getBytes(UTF_8)} plus one bulk copy, which
+     * the JDK's string intrinsics make faster than writing chars one by one into the segment.
      *
      * @return the shared UTF-8 codec, named {@code "utf8"}
      */
@@ -157,8 +158,8 @@ public final class Codecs {
      * arrays longer than the encoding and more references than bytes, so a small stream cannot demand a large
      * allocation. A class that neither this policy nor {@code allowAlso} allows is rejected. The JVM-wide filter
      * ({@code jdk.serialFilter}), when set, is applied as well and may reject more. A broad {@code type} such as
-     * {@code Serializable.class} or {@code Object}-like interfaces allows every subtype, which disables the allow
-     * list: name the concrete class.
+     * {@code Serializable.class} or {@code Comparable.class} allows all its subtypes, which empties the allow list of
+     * meaning: name the concrete class.
      *
      * <p>Decode throws {@link IllegalArgumentException} (naming offset and length) for a stream that is malformed,
      * names a rejected class, holds more than one object, or holds an object that is not a {@code type} (never

@@ -2,13 +2,12 @@ package dev.strata.codec;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
  * {@link Codecs#utf8()}: standard UTF-8, byte for byte what {@link String#getBytes(java.nio.charset.Charset)} with
- * {@link StandardCharsets#UTF_8} produces, written straight into the segment without an intermediate array.
+ * {@link StandardCharsets#UTF_8} produces.
  *
  * <pre>
  * char(s)                      bytes
@@ -20,19 +19,17 @@ import java.util.Objects;
  * unpaired surrogate           0x3F '?'                               (as String.getBytes does)
  * </pre>
  *
- * <p>Encoding: runs of ASCII are packed eight chars to a little-endian {@code long} and stored with one unaligned
- * write; other chars one byte at a time. The exact size needs a pass over the chars; {@link #encode} skips that pass
- * when the target has room for the worst case (three bytes per char). Decoding is
+ * <p>Design, measured (CodecBenchmark in engine-bench): {@link #encodedSize} counts bytes in one pass over the chars
+ * without allocating (a tight scan for ASCII). {@link #encode} is {@code getBytes(UTF_8)} and one bulk copy: the
+ * JDK's intrinsics for compact (Latin-1) strings make that copy-twice path 5 to 20 times faster for ASCII than
+ * writing the bytes one by one into the segment with a char loop, which was tried first; for text with many non-ASCII
+ * chars the char loop was at most 1.5 times faster (1 KiB) or slower (100 bytes), not worth a second path. Decoding is
  * {@link String#String(byte[], int, int, java.nio.charset.Charset)}: straight from the array of a heap segment, else
  * after one bulk copy out of the segment; malformed bytes become U+FFFD as that constructor makes them.
  */
 final class Utf8Codec implements Codec<String> {
 
     static final Utf8Codec INSTANCE = new Utf8Codec();
-
-    private static final ValueLayout.OfLong WORD = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    /** The most bytes one char can take: three (a surrogate pair takes four, two per char). */
-    private static final int MAX_BYTES_PER_CHAR = 3;
 
     private Utf8Codec() {
     }
@@ -44,44 +41,9 @@ final class Utf8Codec implements Codec<String> {
 
     @Override
     public void encode(String value, MemorySegment target, long offset) {
-        Objects.requireNonNull(value, "value");
-        if (offset < 0 || value.length() > Integer.MAX_VALUE / MAX_BYTES_PER_CHAR
-                || target.byteSize() - offset < (long) MAX_BYTES_PER_CHAR * value.length()) {
-            Bounds.checkEncode(target, offset, utf8Length(value));
-        }
-        int chars = value.length();
-        long position = offset;
-        int index = 0;
-        while (index + 8 <= chars) {
-            long word = asciiWord(value, index);
-            if (word < 0) {
-                break;
-            }
-            target.set(WORD, position, word);
-            position += 8;
-            index += 8;
-        }
-        for (; index < chars; index++) {
-            char c = value.charAt(index);
-            if (c < 0x80) {
-                target.set(ValueLayout.JAVA_BYTE, position++, (byte) c);
-            } else if (c < 0x800) {
-                target.set(ValueLayout.JAVA_BYTE, position++, (byte) (0xC0 | c >> 6));
-                target.set(ValueLayout.JAVA_BYTE, position++, (byte) (0x80 | c & 0x3F));
-            } else if (!Character.isSurrogate(c)) {
-                target.set(ValueLayout.JAVA_BYTE, position++, (byte) (0xE0 | c >> 12));
-                target.set(ValueLayout.JAVA_BYTE, position++, (byte) (0x80 | c >> 6 & 0x3F));
-                target.set(ValueLayout.JAVA_BYTE, position++, (byte) (0x80 | c & 0x3F));
-            } else if (isPairAt(value, index)) {
-                int codePoint = Character.toCodePoint(c, value.charAt(++index));
-                target.set(ValueLayout.JAVA_BYTE, position++, (byte) (0xF0 | codePoint >> 18));
-                target.set(ValueLayout.JAVA_BYTE, position++, (byte) (0x80 | codePoint >> 12 & 0x3F));
-                target.set(ValueLayout.JAVA_BYTE, position++, (byte) (0x80 | codePoint >> 6 & 0x3F));
-                target.set(ValueLayout.JAVA_BYTE, position++, (byte) (0x80 | codePoint & 0x3F));
-            } else {
-                target.set(ValueLayout.JAVA_BYTE, position++, (byte) '?');
-            }
-        }
+        byte[] bytes = Objects.requireNonNull(value, "value").getBytes(StandardCharsets.UTF_8);
+        Bounds.checkEncode(target, offset, bytes.length);
+        MemorySegment.copy(bytes, 0, target, ValueLayout.JAVA_BYTE, offset, bytes.length);
     }
 
     @Override
@@ -104,21 +66,6 @@ final class Utf8Codec implements Codec<String> {
     @Override
     public String toString() {
         return "Codecs.utf8()";
-    }
-
-    /**
-     * {@return the eight chars at {@code index} packed little-endian into a long, or a negative number if any of them
-     * is not ASCII}
-     */
-    private static long asciiWord(String value, int index) {
-        long word = 0;
-        int any = 0;
-        for (int i = 7; i >= 0; i--) {
-            char c = value.charAt(index + i);
-            any |= c;
-            word = word << 8 | c;
-        }
-        return any < 0x80 ? word : -1;
     }
 
     /** {@return the number of bytes the UTF-8 encoding of the string takes} */

@@ -57,9 +57,12 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
     private static final int VICTIM_SCAN_LIMIT = 4096;
     private static final System.Logger LOG = System.getLogger(Tiers.class.getName());
 
-    /** Asks the engine's other caches to free memory in a mode. */
+    /**
+     * Frees memory across the engine's caches, taking them in turn (this one included), so a new cache can grow at the
+     * expense of older ones instead of only recycling its own room.
+     */
     interface Neighbours {
-        /** {@return bytes freed by caches other than {@code requester}} */
+        /** {@return bytes freed by caches other than {@code requester} (null: any cache)} */
         long reclaim(Object requester, MemoryMode mode, long bytes);
     }
 
@@ -197,7 +200,7 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
             if (round == 0 && weight > memory.maxStorageBytes(MemoryMode.ON_HEAP)) {
                 return null;
             }
-            if (evictHeap(weight) == 0 && neighbours.reclaim(this, MemoryMode.ON_HEAP, weight) == 0) {
+            if (neighbours.reclaim(null, MemoryMode.ON_HEAP, weight) == 0 && evictHeap(weight) == 0) {
                 return null;
             }
         }

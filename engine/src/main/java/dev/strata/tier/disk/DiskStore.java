@@ -31,7 +31,8 @@ import java.util.function.Function;
  *   | u32    | u8  | u32    | u32      | u64      |     |       |    crc32c covers flags .. value
  *   +--------+-----+--------+----------+----------+-----+-------+
  * </pre>
- * Files are {@code segment-NNNNNN.data}, each opening with a 16-byte header (magic, version, segment id). A segment
+ * Files are {@code segment-NNNNNN.data}, each opening with a 16-byte header (magic, version, segment id), next to a
+ * {@code store.lock} file that keeps other stores out of the directory while this one is open. A segment
  * is sealed when the next record does not fit {@code segmentBytes}; a record larger than that gets its own segment.
  *
  * <h2>Index and invariants</h2>
@@ -74,6 +75,7 @@ public final class DiskStore implements AutoCloseable {
     private static final MemorySegment EMPTY = MemorySegment.ofArray(new byte[0]);
 
     private final Path directory;
+    private final DirectoryLock directoryLock;
     private final DiskStoreConfig config;
     private final DiskQuota quota;
     private final ConcurrentHashMap<IndexKey, Location> index = new ConcurrentHashMap<>();
@@ -90,8 +92,9 @@ public final class DiskStore implements AutoCloseable {
     private long nextSequence = 1;
     private volatile boolean closed;
 
-    private DiskStore(Path directory, DiskStoreConfig config, DiskQuota quota) {
+    private DiskStore(Path directory, DirectoryLock directoryLock, DiskStoreConfig config, DiskQuota quota) {
         this.directory = directory;
+        this.directoryLock = directoryLock;
         this.config = config;
         this.quota = quota;
     }
@@ -104,15 +107,17 @@ public final class DiskStore implements AutoCloseable {
      * @param config    the store's settings
      * @param quota     the disk budget shared with the engine's other stores
      * @return the open store
-     * @throws NullPointerException if an argument is null
-     * @throws IOException          if the directory cannot be created or listed, or a segment file cannot be read
+     * @throws NullPointerException  if an argument is null
+     * @throws IllegalStateException if another open store (in this or another process) uses {@code directory}
+     * @throws IOException           if the directory cannot be created, listed or locked, or a segment file cannot be
+     *                               read
      */
     public static DiskStore open(Path directory, DiskStoreConfig config, DiskQuota quota) throws IOException {
         Objects.requireNonNull(directory, "directory");
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(quota, "quota");
         Files.createDirectories(directory);
-        DiskStore store = new DiskStore(directory, config, quota);
+        DiskStore store = new DiskStore(directory, DirectoryLock.acquire(directory), config, quota);
         try {
             store.load();
         } catch (IOException | RuntimeException e) {
@@ -343,6 +348,7 @@ public final class DiskStore implements AutoCloseable {
             index.clear();
             liveBytes.set(0);
             writer.close();
+            releaseDirectoryLock();
         } finally {
             writeLock.unlock();
         }
@@ -381,6 +387,15 @@ public final class DiskStore implements AutoCloseable {
     @FunctionalInterface
     private interface Encoder {
         void write(RecordWriter writer, FileChannel channel, long position) throws IOException;
+    }
+
+    private void writeRecord(Segment target, long at, Encoder encoder) throws IOException {
+        target.io(channel -> {
+            encoder.write(writer, channel, at);
+            if (config.fsyncOnWrite()) {
+                channel.force(false);
+            }
+        });
     }
 
     private boolean appendValue(IndexKey storedKey, MemorySegment key, MemorySegment value, int recordBytes) {
@@ -451,10 +466,7 @@ public final class DiskStore implements AutoCloseable {
         Segment target = active;
         long at = target.length();
         try {
-            encoder.write(writer, target.channel(), at);
-            if (config.fsyncOnWrite()) {
-                target.channel().force(false);
-            }
+            writeRecord(target, at, encoder);
         } catch (IOException e) {
             quota.release(recordBytes);
             rollBack(target, at);
@@ -600,11 +612,19 @@ public final class DiskStore implements AutoCloseable {
     private void forceAll() {
         for (Segment segment : segments.values()) {
             try {
-                segment.channel().force(true);
+                segment.force();
             } catch (IOException e) {
                 counters.ioErrors.increment();
                 LOG.log(Level.WARNING, "could not force " + segment.path() + " at close", e);
             }
+        }
+    }
+
+    private void releaseDirectoryLock() {
+        try {
+            directoryLock.close();
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "could not release the lock of " + directory, e);
         }
     }
 
@@ -622,7 +642,7 @@ public final class DiskStore implements AutoCloseable {
 
     /**
      * Compaction of one sealed segment: copy its live records (and the tombstones still needed) to the active segment,
-     * then retire it. Runs in the calling thread with the compaction lock held; takes the writer lock per record.
+     * then retire it. A segment whose bytes are all dead (no live record, no tombstone) is retired without a scan. Runs in the calling thread with the compaction lock held; takes the writer lock per record.
      */
     private final class Compaction {
 
@@ -634,6 +654,10 @@ public final class DiskStore implements AutoCloseable {
         }
 
         void run() {
+            if (segment.deadBytes() >= segment.payloadBytes()) {
+                finish();
+                return;
+            }
             if (!segment.tryAcquire()) {
                 return;
             }

@@ -12,6 +12,10 @@ import java.lang.foreign.ValueLayout;
  */
 final class IndexKey {
 
+    private static final long GOLDEN = 0x9E3779B97F4A7C15L;
+    private static final long MIX = 0xC2B2AE3D27D4EB4FL;
+    private static final long AVALANCHE = 0xBF58476D1CE4E5B9L;
+
     private final MemorySegment bytes;
     private final int hash;
 
@@ -61,17 +65,24 @@ final class IndexKey {
         return "IndexKey[" + bytes.byteSize() + " bytes, hash=" + Integer.toHexString(hash) + "]";
     }
 
+    /**
+     * A 64-bit multiply-rotate mix over 8-byte words, finished with a murmur-style avalanche. Folding words with
+     * {@code w ^ (w >>> 32)} instead (as a first version did) collapses keys such as {@code "key-000000012345"},
+     * whose bytes differ only in low nibbles, into a few hash values and turns index lookups into list walks.
+     */
     private static int hashOf(MemorySegment bytes) {
         long size = bytes.byteSize();
-        int h = (int) size;
+        long h = (size + 1) * GOLDEN;
         long i = 0;
         for (; i + 8 <= size; i += 8) {
-            long word = bytes.get(RecordFormat.U64, i);
-            h = 31 * h + (int) (word ^ (word >>> 32));
+            h = Long.rotateLeft(h ^ bytes.get(RecordFormat.U64, i) * MIX, 31) * GOLDEN;
         }
         for (; i < size; i++) {
-            h = 31 * h + bytes.get(ValueLayout.JAVA_BYTE, i);
+            h = (h ^ (bytes.get(ValueLayout.JAVA_BYTE, i) & 0xFF)) * GOLDEN;
         }
-        return h ^ (h >>> 16);
+        h ^= h >>> 29;
+        h *= AVALANCHE;
+        h ^= h >>> 32;
+        return (int) h;
     }
 }

@@ -6,6 +6,7 @@ import java.lang.System.Logger.Level;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +26,11 @@ import java.util.regex.Pattern;
  * if asked to, and returns the file's bytes to the {@link DiskQuota}; so a file is never closed under a reader, and a
  * reader that fails to acquire knows the segment is gone and must look the key up again.
  *
+ * <p>Interrupts: an interrupt during {@code FileChannel} I/O closes the channel for every thread using it. All I/O
+ * goes through {@link #io}, which reopens a channel closed that way and repeats the (positional, hence idempotent)
+ * operation once with the caller's interrupt status held back and restored afterwards, so one interrupted reader
+ * cannot take a segment away from the others.
+ *
  * <p>Concurrency: {@link #length()} and {@link #isSealed()} change only under the store's writer lock and are
  * volatile for lock-free readers; reads are positional and need no lock; dead-byte accounting is atomic.
  */
@@ -35,7 +41,7 @@ final class Segment {
 
     private final long id;
     private final Path path;
-    private final FileChannel channel;
+    private volatile FileChannel channel;
     private final DiskQuota quota;
     private final AtomicInteger references = new AtomicInteger(1);
     private final AtomicLong deadBytes = new AtomicLong();
@@ -106,7 +112,39 @@ final class Segment {
         return path;
     }
 
-    FileChannel channel() {
+    /** An I/O operation on this segment's channel. */
+    @FunctionalInterface
+    interface ChannelAction {
+        void run(FileChannel channel) throws IOException;
+    }
+
+    /**
+     * Runs {@code action} on the channel; if an interrupt closed the channel, reopens it and runs {@code action} once
+     * more (see the class description). The caller holds a reference or the writer lock.
+     */
+    void io(ChannelAction action) throws IOException {
+        FileChannel used = channel;
+        try {
+            action.run(used);
+        } catch (ClosedChannelException e) {
+            boolean interrupted = Thread.interrupted();
+            try {
+                action.run(reopen(used, e));
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+
+    private synchronized FileChannel reopen(FileChannel broken, ClosedChannelException cause) throws IOException {
+        if (references.get() == 0) {
+            throw cause;
+        }
+        if (channel == broken && !broken.isOpen()) {
+            channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        }
         return channel;
     }
 
@@ -131,7 +169,7 @@ final class Segment {
      * advanced).
      */
     void truncate(long newLength) throws IOException {
-        channel.truncate(newLength);
+        io(ch -> ch.truncate(newLength));
         long dropped = length - newLength;
         if (dropped > 0) {
             length = newLength;
@@ -208,10 +246,19 @@ final class Segment {
 
     /** Reads exactly {@code dst.byteSize()} bytes at {@code position}. */
     void read(MemorySegment dst, long position) throws IOException {
+        io(ch -> readFully(ch, dst, position));
+    }
+
+    /** Forces the file's content to the device. */
+    void force() throws IOException {
+        io(ch -> ch.force(false));
+    }
+
+    private void readFully(FileChannel from, MemorySegment dst, long position) throws IOException {
         ByteBuffer buffer = dst.asByteBuffer();
         long at = position;
         while (buffer.hasRemaining()) {
-            int n = channel.read(buffer, at);
+            int n = from.read(buffer, at);
             if (n < 0) {
                 throw new EOFException(path + ": end of file at " + at + " (expected " + buffer.remaining() + " more bytes)");
             }

@@ -126,6 +126,28 @@ class DiskStoreTest {
     }
 
     @Test
+    void interruptedThreadsNeitherFailNorBreakTheFilesForOthers() throws IOException {
+        try (DiskStore store = DiskStore.open(dir, persistentConfig(), new DiskQuota(1L << 30))) {
+            store.put(key("a"), segmentOf(value(1000, 1)));
+            store.put(key("b"), segmentOf(value(1000, 2)));
+            Thread.currentThread().interrupt();
+            try {
+                assertArrayEquals(value(1000, 1), store.get(key("a")));
+                assertTrue(store.put(key("c"), segmentOf(value(1000, 3))));
+                assertTrue(Thread.currentThread().isInterrupted(), "the interrupt status is kept for the caller");
+            } finally {
+                Thread.interrupted();
+            }
+            assertArrayEquals(value(1000, 2), store.get(key("b")));
+            assertArrayEquals(value(1000, 3), store.get(key("c")));
+            assertEquals(0, store.stats().ioErrors());
+        }
+        try (DiskStore reopened = DiskStore.open(dir, persistentConfig(), new DiskQuota(1L << 30))) {
+            assertEquals(3, reopened.size());
+        }
+    }
+
+    @Test
     void clearDeletesEverything() throws IOException {
         DiskQuota quota = new DiskQuota(1L << 30);
         try (DiskStore store = DiskStore.open(dir, persistentConfig(), quota)) {
@@ -184,6 +206,21 @@ class DiskStoreTest {
                 () -> DiskStore.open(dir, null, quota)).getMessage());
         assertEquals("quota", assertThrows(NullPointerException.class,
                 () -> DiskStore.open(dir, config, null)).getMessage());
+    }
+
+    @Test
+    void aDirectoryServesOneStoreAtATime() throws IOException {
+        DiskQuota quota = new DiskQuota(1 << 20);
+        try (DiskStore store = DiskStore.open(dir, persistentConfig(), quota)) {
+            store.put(key("k"), segmentOf(value(3, 3)));
+            IllegalStateException busy = assertThrows(IllegalStateException.class,
+                    () -> DiskStore.open(dir, transientConfig(), quota));
+            assertTrue(busy.getMessage().contains("not in use by another disk store"), busy.getMessage());
+            assertArrayEquals(value(3, 3), store.get(key("k")), "the refused open wiped nothing");
+        }
+        try (DiskStore reopened = DiskStore.open(dir, persistentConfig(), quota)) {
+            assertEquals(1, reopened.size());
+        }
     }
 
     @Test

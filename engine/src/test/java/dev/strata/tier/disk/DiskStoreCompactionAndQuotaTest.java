@@ -1,0 +1,175 @@
+package dev.strata.tier.disk;
+
+import static dev.strata.tier.disk.DiskTestSupport.key;
+import static dev.strata.tier.disk.DiskTestSupport.persistentConfig;
+import static dev.strata.tier.disk.DiskTestSupport.segmentFiles;
+import static dev.strata.tier.disk.DiskTestSupport.segmentOf;
+import static dev.strata.tier.disk.DiskTestSupport.transientConfig;
+import static dev.strata.tier.disk.DiskTestSupport.value;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Compaction of dead records and the shared disk quota. */
+class DiskStoreCompactionAndQuotaTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void compactionReclaimsOverwrittenAndRemovedRecordsAndDeletesOldFiles() throws IOException {
+        DiskQuota quota = new DiskQuota(1L << 30);
+        long fileBytesBefore;
+        Path firstFile;
+        try (DiskStore store = DiskStore.open(dir, persistentConfig(), quota)) {
+            for (int i = 0; i < 400; i++) {
+                store.put(key(i), segmentOf(value(1000, i)));
+            }
+            fileBytesBefore = store.fileBytes();
+            firstFile = segmentFiles(dir).getFirst();
+            assertTrue(segmentFiles(dir).size() >= 6);
+            for (int i = 0; i < 300; i++) {
+                assertTrue(store.remove(key(i)));
+            }
+            for (int i = 300; i < 350; i++) {
+                store.put(key(i), segmentOf(value(1000, -i)));
+            }
+            store.compact();
+            DiskStoreStats stats = store.stats();
+            assertTrue(stats.compactions() >= 4, "compactions: " + stats.compactions());
+            assertTrue(store.fileBytes() < fileBytesBefore / 2,
+                    "fileBytes " + store.fileBytes() + " vs " + fileBytesBefore + " before");
+            assertFalse(Files.exists(firstFile), "compacted segment file deleted");
+            assertEquals(quota.usedBytes(), store.fileBytes());
+            assertEquals(100, store.size());
+            assertEquals(100L * RecordFormat.recordBytes(9, 1000), store.liveBytes());
+            verify(store);
+        }
+        try (DiskStore reopened = DiskStore.open(dir, persistentConfig(), quota)) {
+            assertEquals(100, reopened.size(), "tombstones still shadow what compaction has not removed");
+            verify(reopened);
+        }
+    }
+
+    @Test
+    void segmentOfOnlyDeadRecordsIsDeletedWithoutCopying() throws IOException {
+        try (DiskStore store = DiskStore.open(dir, transientConfig(), new DiskQuota(1L << 30))) {
+            for (int round = 0; round < 20; round++) {
+                for (int i = 0; i < 50; i++) {
+                    store.put(key(i), segmentOf(value(1000, round * 1000L + i)));
+                }
+            }
+            assertTrue(store.stats().compactions() > 0);
+            assertTrue(store.fileBytes() < 4 * DiskStoreConfig.MIN_SEGMENT_BYTES, "fileBytes " + store.fileBytes());
+            for (int i = 0; i < 50; i++) {
+                assertArrayEquals(value(1000, 19_000L + i), store.get(key(i)));
+            }
+        }
+    }
+
+    @Test
+    void tinyQuotaRefusesPutsWithNothingHalfWritten() throws IOException {
+        DiskQuota quota = new DiskQuota(8 * 1024);
+        try (DiskStore store = DiskStore.open(dir, transientConfig(), quota)) {
+            int accepted = 0;
+            while (store.put(key(accepted), segmentOf(value(1000, accepted)))) {
+                accepted++;
+            }
+            assertTrue(accepted >= 6 && accepted <= 8, "accepted " + accepted);
+            assertEquals(1, store.stats().quotaRefusals());
+            assertFalse(store.containsKey(key(accepted)));
+            assertEquals(accepted, store.size());
+            long fileBytes = store.fileBytes();
+            assertEquals(quota.usedBytes(), fileBytes);
+            assertTrue(quota.usedBytes() <= quota.limitBytes());
+
+            assertFalse(store.put(key(0), segmentOf(value(5000, 5))), "an overwrite that does not fit");
+            assertEquals(2, store.stats().quotaRefusals());
+            assertEquals(fileBytes, store.fileBytes());
+            for (int i = 0; i < accepted; i++) {
+                assertArrayEquals(value(1000, i), store.get(key(i)), "key " + i);
+            }
+        }
+        assertEquals(0, quota.usedBytes());
+    }
+
+    @Test
+    void overwritesUnderAFullQuotaSucceedByCompacting() throws IOException {
+        DiskQuota quota = new DiskQuota(16 * 1024);
+        try (DiskStore store = DiskStore.open(dir, persistentConfig(), quota)) {
+            for (int round = 0; round < 30; round++) {
+                for (int i = 0; i < 5; i++) {
+                    assertTrue(store.put(key(i), segmentOf(value(1000, round * 10L + i))), "round " + round);
+                }
+            }
+            assertEquals(0, store.stats().quotaRefusals());
+            assertTrue(store.stats().compactions() > 0);
+            assertEquals(quota.usedBytes(), store.fileBytes());
+            assertTrue(quota.usedBytes() <= quota.limitBytes(), "used " + quota.usedBytes());
+            for (int i = 0; i < 5; i++) {
+                assertArrayEquals(value(1000, 290L + i), store.get(key(i)));
+            }
+        }
+        try (DiskStore reopened = DiskStore.open(dir, persistentConfig(), quota)) {
+            for (int i = 0; i < 5; i++) {
+                assertArrayEquals(value(1000, 290L + i), reopened.get(key(i)));
+            }
+        }
+    }
+
+    @Test
+    void twoStoresShareOneQuota() throws IOException {
+        DiskQuota quota = new DiskQuota(32 * 1024);
+        try (DiskStore a = DiskStore.open(dir.resolve("a"), transientConfig(), quota);
+             DiskStore b = DiskStore.open(dir.resolve("b"), transientConfig(), quota)) {
+            int accepted = 0;
+            while (a.put(key(accepted), segmentOf(value(1000, accepted)))) {
+                accepted++;
+            }
+            assertTrue(accepted > 20);
+            assertFalse(b.put(key(0), segmentOf(value(1000, 0))));
+            assertEquals(1, b.stats().quotaRefusals());
+            assertEquals(0, b.size());
+            assertEquals(quota.usedBytes(), a.fileBytes() + b.fileBytes());
+
+            a.clear();
+            assertTrue(b.put(key(0), segmentOf(value(1000, 0))));
+            assertTrue(a.put(key(1), segmentOf(value(1000, 1))));
+            assertEquals(quota.usedBytes(), a.fileBytes() + b.fileBytes());
+        }
+        assertEquals(0, quota.usedBytes());
+    }
+
+    @Test
+    void reopeningAboveTheQuotaChargesTheFilesAndRefusesNewPuts() throws IOException {
+        try (DiskStore store = DiskStore.open(dir, persistentConfig(), new DiskQuota(1L << 30))) {
+            for (int i = 0; i < 40; i++) {
+                store.put(key(i), segmentOf(value(1000, i)));
+            }
+        }
+        DiskQuota small = new DiskQuota(8 * 1024);
+        try (DiskStore store = DiskStore.open(dir, persistentConfig(), small)) {
+            assertEquals(40, store.size());
+            assertEquals(store.fileBytes(), small.usedBytes());
+            assertFalse(store.put(key(100), segmentOf(value(10, 1))));
+            assertNull(store.get(key(100)));
+            assertTrue(store.remove(key(0)), "removals still work above the quota");
+        }
+        assertEquals(0, small.usedBytes());
+    }
+
+    private static void verify(DiskStore store) {
+        for (int i = 0; i < 400; i++) {
+            byte[] expected = i < 300 ? null : i < 350 ? value(1000, -i) : value(1000, i);
+            assertArrayEquals(expected, store.get(key(i)), "key " + i);
+        }
+    }
+}

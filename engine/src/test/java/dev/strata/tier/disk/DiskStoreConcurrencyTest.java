@@ -1,0 +1,172 @@
+package dev.strata.tier.disk;
+
+import static dev.strata.tier.disk.DiskTestSupport.key;
+import static dev.strata.tier.disk.DiskTestSupport.persistentConfig;
+import static dev.strata.tier.disk.DiskTestSupport.value;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CyclicBarrier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two writers and two readers over overlapping keys while compaction runs in the writers' threads. Every value
+ * encodes (key, writer, version) and a payload derived from them, so a reader can tell a genuine value of its key
+ * from anything else (another key's value, a stale buffer, corrupt bytes).
+ */
+class DiskStoreConcurrencyTest {
+
+    private static final int KEYS = 200;
+    private static final int WRITES_PER_WRITER = 4000;
+    private static final int READS_PER_READER = 6000;
+    private static final int REMOVED = -1;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void writersReadersAndCompactionAgreeWithTheModel() throws Exception {
+        DiskStore store = DiskStore.open(dir, persistentConfig(), new DiskQuota(1L << 30));
+        int[][] lastOp = new int[2][KEYS];
+        for (int[] row : lastOp) {
+            Arrays.fill(row, Integer.MIN_VALUE);
+        }
+        ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+        CyclicBarrier start = new CyclicBarrier(4);
+        List<Thread> threads = new ArrayList<>();
+        for (int w = 0; w < 2; w++) {
+            int writer = w;
+            threads.add(Thread.ofPlatform().name("writer-" + w).start(guarded(failures, () -> {
+                start.await();
+                write(store, writer, lastOp[writer]);
+            })));
+        }
+        for (int r = 0; r < 2; r++) {
+            int reader = r;
+            threads.add(Thread.ofPlatform().name("reader-" + r).start(guarded(failures, () -> {
+                start.await();
+                read(store, reader);
+            })));
+        }
+        for (Thread thread : threads) {
+            thread.join(120_000);
+            assertFalse(thread.isAlive(), thread.getName() + " hung");
+        }
+        if (!failures.isEmpty()) {
+            AssertionError error = new AssertionError(failures.size() + " thread(s) failed");
+            failures.forEach(error::addSuppressed);
+            throw error;
+        }
+        assertTrue(store.stats().compactions() > 0, "compaction ran during the test");
+        assertEquals(0, store.stats().corruptRecords());
+        byte[][] finalValues = checkFinalState(store, lastOp);
+        store.close();
+        try (DiskStore reopened = DiskStore.open(dir, persistentConfig(), new DiskQuota(1L << 30))) {
+            for (int k = 0; k < KEYS; k++) {
+                assertArrayEquals(finalValues[k], reopened.get(key(k)), "recovered key " + k);
+            }
+        }
+    }
+
+    private static void write(DiskStore store, int writer, int[] lastOp) {
+        SplittableRandom random = new SplittableRandom(writer);
+        for (int version = 0; version < WRITES_PER_WRITER; version++) {
+            int k = random.nextInt(KEYS);
+            if (random.nextInt(5) == 0) {
+                store.remove(key(k));
+                lastOp[k] = REMOVED;
+            } else {
+                assertTrue(store.put(key(k), MemorySegment.ofArray(encode(k, writer, version,
+                        64 + random.nextInt(3000)))));
+                lastOp[k] = version;
+            }
+        }
+    }
+
+    private static void read(DiskStore store, int reader) {
+        SplittableRandom random = new SplittableRandom(100 + reader);
+        for (int i = 0; i < READS_PER_READER; i++) {
+            int k = random.nextInt(KEYS);
+            byte[] found = (i & 1) == 0 ? store.get(key(k))
+                    : store.read(key(k), v -> v.toArray(ValueLayout.JAVA_BYTE));
+            if (found != null) {
+                checkGenuine(k, found);
+            }
+        }
+    }
+
+    /** After the threads: each key holds the last write of one of the two writers (or is absent if that removed it). */
+    private static byte[][] checkFinalState(DiskStore store, int[][] lastOp) {
+        byte[][] finalValues = new byte[KEYS][];
+        for (int k = 0; k < KEYS; k++) {
+            byte[] found = store.get(key(k));
+            finalValues[k] = found;
+            boolean matches = false;
+            for (int writer = 0; writer < 2; writer++) {
+                int op = lastOp[writer][k];
+                if (op == REMOVED || op == Integer.MIN_VALUE) {
+                    matches |= found == null && (op == REMOVED || lastOp[1 - writer][k] == Integer.MIN_VALUE);
+                } else if (found != null) {
+                    ByteBuffer header = ByteBuffer.wrap(found);
+                    matches |= header.getInt(4) == writer && header.getInt(8) == op;
+                }
+            }
+            if (found != null) {
+                checkGenuine(k, found);
+            }
+            assertTrue(matches, "key " + k + " holds neither writer's last operation");
+        }
+        return finalValues;
+    }
+
+    private static byte[] encode(int k, int writer, int version, int payloadBytes) {
+        ByteBuffer buffer = ByteBuffer.allocate(12 + payloadBytes);
+        buffer.putInt(k).putInt(writer).putInt(version).put(value(payloadBytes, seed(k, writer, version)));
+        return buffer.array();
+    }
+
+    private static void checkGenuine(int k, byte[] found) {
+        ByteBuffer buffer = ByteBuffer.wrap(found);
+        int foundKey = buffer.getInt();
+        int writer = buffer.getInt();
+        int version = buffer.getInt();
+        if (foundKey != k || writer < 0 || writer > 1 || version < 0 || version >= WRITES_PER_WRITER) {
+            fail("key " + k + " returned a value written for key " + foundKey + " by " + writer + " v" + version);
+        }
+        byte[] payload = Arrays.copyOfRange(found, 12, found.length);
+        assertArrayEquals(value(payload.length, seed(k, writer, version)), payload, "payload of key " + k);
+    }
+
+    private static long seed(int k, int writer, int version) {
+        return ((long) k << 40) ^ ((long) writer << 32) ^ version;
+    }
+
+    @FunctionalInterface
+    private interface Body {
+        void run() throws Exception;
+    }
+
+    private static Runnable guarded(ConcurrentLinkedQueue<Throwable> failures, Body body) {
+        return () -> {
+            try {
+                body.run();
+            } catch (Throwable t) {
+                failures.add(t);
+            }
+        };
+    }
+
+}
