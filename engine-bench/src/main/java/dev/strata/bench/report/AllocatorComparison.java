@@ -10,7 +10,7 @@ import java.util.TreeMap;
 /**
  * The allocator table: results of {@code dev.strata.bench.memory} grouped so that runs differing only in <em>which</em>
  * allocator ran (a method name or parameter value naming netty, Strata, chronicle-bytes, a direct buffer, ...) share a
- * row, with Strata's speed relative to netty's pooled allocator computed in the same run (throughput ratio, or time
+ * row, with the speed of each Strata variant relative to each netty variant computed in the same run (throughput ratio, or time
  * ratio inverted for average-time modes).
  *
  * <p>Stateless and thread-safe.
@@ -25,6 +25,17 @@ final class AllocatorComparison {
     }
 
     static void render(StringBuilder out, List<BenchResult> results) {
+        Map<String, List<BenchResult>> byClass = new LinkedHashMap<>();
+        for (BenchResult result : results) {
+            byClass.computeIfAbsent(result.className(), name -> new ArrayList<>()).add(result);
+        }
+        byClass.forEach((className, classResults) -> {
+            out.append("### ").append(className).append("\n\n");
+            table(out, classResults);
+        });
+    }
+
+    private static void table(StringBuilder out, List<BenchResult> results) {
         Map<String, Map<String, BenchResult>> rows = new LinkedHashMap<>();
         List<String> subjects = new ArrayList<>();
         for (BenchResult result : results) {
@@ -34,11 +45,19 @@ final class AllocatorComparison {
                 subjects.add(grouping.subject());
             }
         }
+        List<String> stratas = subjects.stream().filter(s -> lower(s).contains("strata")).toList();
+        List<String> nettys = subjects.stream().filter(s -> lower(s).contains("netty")).toList();
         out.append("| benchmark |");
         subjects.forEach(subject -> out.append(' ').append(subject).append(" |"));
-        out.append(" Strata vs netty |\n|---|");
+        for (String strata : stratas) {
+            for (String netty : nettys) {
+                out.append(' ').append(strata).append(" vs ").append(netty).append(" |");
+            }
+        }
+        out.append("\n|---|");
         subjects.forEach(subject -> out.append("---:|"));
-        out.append("---:|\n");
+        out.append("---:|".repeat(stratas.size() * nettys.size()));
+        out.append('\n');
         for (Map.Entry<String, Map<String, BenchResult>> row : rows.entrySet()) {
             out.append("| ").append(row.getKey()).append(" |");
             for (String subject : subjects) {
@@ -46,29 +65,29 @@ final class AllocatorComparison {
                 out.append(' ').append(result == null ? "—"
                         : MarkdownReport.scoreWithError(result) + " " + result.unit()).append(" |");
             }
-            out.append(' ').append(strataVsNetty(row.getValue())).append(" |\n");
+            for (String strata : stratas) {
+                for (String netty : nettys) {
+                    out.append(' ').append(speedUp(row.getValue().get(strata), row.getValue().get(netty)))
+                            .append(" |");
+                }
+            }
+            out.append('\n');
         }
         out.append('\n');
     }
 
-    private static String strataVsNetty(Map<String, BenchResult> row) {
-        BenchResult strata = firstContaining(row, "strata");
-        BenchResult netty = firstContaining(row, "netty");
-        if (strata == null || netty == null || !strata.unit().equals(netty.unit())) {
+    /** Strata's speed relative to the other: throughput ratio, or inverted time ratio for time modes. */
+    private static String speedUp(BenchResult strata, BenchResult other) {
+        if (strata == null || other == null || !strata.unit().equals(other.unit())) {
             return "—";
         }
         return strata.mode().equals("thrpt")
-                ? Format.ratio(strata.score(), netty.score())
-                : Format.ratio(netty.score(), strata.score());
+                ? Format.ratio(strata.score(), other.score())
+                : Format.ratio(other.score(), strata.score());
     }
 
-    private static BenchResult firstContaining(Map<String, BenchResult> row, String word) {
-        for (Map.Entry<String, BenchResult> entry : row.entrySet()) {
-            if (entry.getKey().toLowerCase(Locale.ROOT).contains(word)) {
-                return entry.getValue();
-            }
-        }
-        return null;
+    private static String lower(String text) {
+        return text.toLowerCase(Locale.ROOT);
     }
 
     /** Which allocator a result measured, and the key of everything else about it. */

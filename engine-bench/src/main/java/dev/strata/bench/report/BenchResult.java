@@ -24,16 +24,27 @@ record BenchResult(String benchmark, String mode, int threads, Map<String, Strin
         Objects.requireNonNull(unit, "unit");
     }
 
-    /** {@return the benchmark class's simple name, e.g. {@code OhcBenchmark}} */
+    /** {@return the benchmark class's simple name, with its outer classes, e.g. {@code PageAllocBenchmark.OneThread}} */
     String className() {
-        String classQualified = benchmark.substring(0, benchmark.lastIndexOf('.'));
-        return classQualified.substring(classQualified.lastIndexOf('.') + 1);
+        String[] parts = benchmark.split("\\.");
+        int first = firstClassSegment(parts);
+        return String.join(".", java.util.Arrays.copyOfRange(parts, first, parts.length - 1));
     }
 
     /** {@return the package, e.g. {@code dev.strata.bench.peer}} */
     String packageName() {
-        String classQualified = benchmark.substring(0, benchmark.lastIndexOf('.'));
-        return classQualified.substring(0, Math.max(0, classQualified.lastIndexOf('.')));
+        String[] parts = benchmark.split("\\.");
+        return String.join(".", java.util.Arrays.copyOfRange(parts, 0, firstClassSegment(parts)));
+    }
+
+    /** The first segment naming a class (by Java convention, capitalised); the method's class if none is. */
+    private static int firstClassSegment(String[] parts) {
+        for (int i = 0; i < parts.length - 1; i++) {
+            if (!parts[i].isEmpty() && Character.isUpperCase(parts[i].charAt(0))) {
+                return i;
+            }
+        }
+        return Math.max(0, parts.length - 2);
     }
 
     /** {@return the method name, e.g. {@code get}} */

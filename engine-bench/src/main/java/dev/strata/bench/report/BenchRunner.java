@@ -35,7 +35,9 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * java -cp engine-bench/target/benchmarks.jar dev.strata.bench.report.BenchRunner --report-only FILE.json [--note TEXT]
  * </pre>
  *
- * One JMH pass per thread count; results of all passes go into one JSON file. Progress is printed as
+ * One JMH pass at the benchmarks' own thread counts, then one pass per extra thread count over the cache workloads
+ * only (JMH's threads option would override the {@code @Threads} of benchmarks that choose their own); results of all
+ * passes go into one JSON file. Progress is printed as
  * {@code [n/m] hh:mm:ss benchmark {params} t=threads ..... score unit}. Failed benchmarks are listed at the end and
  * make the exit status 1 (the report is still written from what succeeded).
  */
@@ -99,21 +101,45 @@ public final class BenchRunner {
                 .warmupTime(TimeValue.seconds(profile.warmupSeconds()))
                 .measurementIterations(profile.measurementIterations())
                 .measurementTime(TimeValue.seconds(profile.measurementSeconds()))
-                .threads(threads)
                 .shouldFailOnError(false)
                 .verbosity(VerboseMode.NORMAL)
                 .timeout(TimeValue.minutes(10))
                 .timeUnit(TimeUnit.MICROSECONDS);
-        profile.includes().forEach(builder::include);
+        includes(profile, threads).forEach(builder::include);
+        if (threads > 1) {
+            builder.threads(threads);
+        }
         profile.params().forEach((name, values) -> builder.param(name, values.toArray(String[]::new)));
         return builder.build();
     }
 
-    /** Counts benchmark × parameter-combination × thread-count runs, as JMH will expand them. */
+    /**
+     * The includes of one pass: everything the profile selects at 1 thread; only the cache workloads it selects (the
+     * intersection with {@link Profile#MULTI_THREAD_SET}) at more.
+     */
+    private static List<String> includes(Profile profile, int threads) {
+        if (threads == 1) {
+            return profile.includes();
+        }
+        List<String> includes = new ArrayList<>();
+        for (String include : profile.includes()) {
+            includes.add("(?=" + Profile.MULTI_THREAD_SET + ")" + include);
+        }
+        return includes;
+    }
+
+    /** Counts benchmark × parameter-combination runs over all passes, as JMH will expand them. */
     static int plannedRuns(Profile profile) {
+        int runs = 0;
+        for (int threads : profile.threadCounts()) {
+            runs += plannedRuns(profile, includes(profile, threads));
+        }
+        return runs;
+    }
+
+    private static int plannedRuns(Profile profile, List<String> includes) {
         Collection<BenchmarkListEntry> entries = BenchmarkList.defaultList()
-                .find(OutputFormatFactory.createFormatInstance(System.out, VerboseMode.SILENT), profile.includes(),
-                        List.of());
+                .find(OutputFormatFactory.createFormatInstance(System.out, VerboseMode.SILENT), includes, List.of());
         int runs = 0;
         for (BenchmarkListEntry entry : entries) {
             int combinations = 1;
@@ -125,7 +151,7 @@ public final class BenchRunner {
             }
             runs += combinations;
         }
-        return runs * profile.threadCounts().size();
+        return runs;
     }
 
     /** The command line. */

@@ -14,7 +14,8 @@ import java.util.Map;
  * @param warmupSeconds seconds per warm-up iteration
  * @param measurementIterations measured iterations
  * @param measurementSeconds seconds per measured iteration
- * @param threadCounts one JMH pass per thread count
+ * @param threadCounts thread counts for the cache workloads: a count of 1 is the pass that runs everything with the
+ *     benchmarks' own {@code @Threads}; each larger count is one more pass over {@link #MULTI_THREAD_SET} only
  * @param params parameter overrides (applied to every benchmark that has the parameter)
  */
 record Profile(List<String> includes, int forks, int warmupIterations, int warmupSeconds, int measurementIterations,
@@ -26,9 +27,12 @@ record Profile(List<String> includes, int forks, int warmupIterations, int warmu
     /** The tier ladder, peers, raw limits and the allocator (what the report's tables need). */
     static final String REPORT_SET = "dev\\.strata\\.bench\\.(tier|peer|raw|memory)\\..*";
 
-    /** A smoke: one fork, 1 × 1 s warm-up, 2 × 1 s measured, 1 KiB values, Zipfian keys, 1 thread. */
+    /** The workloads run again at more than one thread (the others choose their threads with {@code @Threads}). */
+    static final String MULTI_THREAD_SET = "dev\\.strata\\.bench\\.(tier|peer|raw)\\..*";
+
+    /** A smoke: one fork, 1 × 1 s warm-up, 2 × 1 s measured, 1 KiB values, Zipfian keys, 64 KiB pages, 1 thread. */
     static final Profile QUICK = new Profile(List.of(REPORT_SET), 1, 1, 1, 2, 1, List.of(1),
-            Map.of("valueSize", List.of("1024"), "keys", List.of("ZIPF")));
+            Map.of("valueSize", List.of("1024"), "keys", List.of("ZIPF"), "pageSize", List.of("65536")));
 
     /** The publishable run: all parameters, 1 and 2 threads, 4 × 1 s warm-up, 5 × 1 s measured. */
     static final Profile FULL = new Profile(List.of(ALL), 1, 4, 1, 5, 1, List.of(1, 2), Map.of());

@@ -1,63 +1,60 @@
 package dev.strata.bench.tier;
 
-import dev.strata.MemoryManagerKind;
+import dev.strata.DataSize;
+import dev.strata.Engine;
+import dev.strata.EngineStats;
+import dev.strata.OffHeapBackend;
 import dev.strata.Tier;
 import dev.strata.bench.peer.CacheAdapter;
 import dev.strata.bench.workload.BenchFiles;
 import dev.strata.bench.workload.ByteKey;
 import dev.strata.cache.Cache;
 import dev.strata.codec.Codecs;
-import dev.strata.manager.MemoryManager;
-import dev.strata.memory.PageAllocator;
-import dev.strata.memory.PageAllocatorConfig;
-import dev.strata.memory.SlabSourceKind;
-import dev.strata.tier.CacheManager;
-import dev.strata.tier.disk.DiskQuota;
 import java.nio.file.Path;
+import java.util.Locale;
 
 /**
- * A Strata cache with one tier, driven through {@link CacheAdapter}. Values use {@code Codecs.bytes()}; keys the
- * fixed 16-byte {@link ByteKeyCodec}.
- *
- * <p>Built from the engine's internal parts (memory manager, page allocator, disk quota, cache manager), as the
- * engine's own tests do, until {@code Engine.newCache(name, keyCodec, valueCodec).tiers(...).build()} is wired into
- * {@code dev.strata.Engine}; then this class should build an {@code Engine} instead, so the benchmark measures exactly
- * what users get. Page size 64 KiB, pre-touched slabs, unified memory manager. Needs no JVM flags.
+ * A Strata cache with one tier, built through the public API exactly as a user would
+ * ({@code Engine.builder()...build().newCache(name, keyCodec, valueCodec).tiers(tier).build()}), driven through
+ * {@link CacheAdapter}. Values use {@code Codecs.bytes()}; keys the fixed 16-byte {@link ByteKeyCodec}. Page size
+ * 64 KiB, unified memory manager, strict mode off. Needs no JVM flags.
  *
  * <p>Thread-safe (as the cache); {@link #close()} must not race with other calls.
  */
 public final class StrataAdapter implements CacheAdapter {
 
-    private static final long PAGE_SIZE = 64 << 10;
-    private static final long SLAB_SIZE = 16 << 20;
+    private static final DataSize PAGE_SIZE = DataSize.ofKibibytes(64);
 
-    private final MemoryManager memory;
-    private final PageAllocator allocator;
-    private final CacheManager caches;
+    private final Engine engine;
     private final Cache<ByteKey, byte[]> cache;
     private final Path directory;
 
     /**
-     * Creates the cache.
+     * Creates the engine and the cache.
      *
      * @param tier the single tier
-     * @param heapRegion the on-heap region of the memory manager in bytes
+     * @param heapRegion the engine's on-heap region in bytes
      * @param capacityBytes the off-heap region, or the disk quota, in bytes
      */
     public StrataAdapter(StrataTier tier, long heapRegion, long capacityBytes) {
-        long offHeapRegion = switch (tier) {
-            case OFF_HEAP_ARENA, OFF_HEAP_DIRECT -> roundUp(capacityBytes, SLAB_SIZE);
-            case HEAP, DISK -> 0;
-        };
-        this.memory = MemoryManager.create(MemoryManagerKind.UNIFIED, heapRegion, offHeapRegion, 0.5);
-        this.allocator = offHeapRegion == 0 ? null : PageAllocator.create(new PageAllocatorConfig(
-                "bench-" + tier.name().toLowerCase(java.util.Locale.ROOT) + "-" + System.nanoTime(),
-                tier == StrataTier.OFF_HEAP_ARENA ? SlabSourceKind.ARENA : SlabSourceKind.DIRECT_BUFFER,
-                PAGE_SIZE, SLAB_SIZE, offHeapRegion, false, true));
+        Engine.Builder builder = Engine.builder()
+                .name("bench-" + tier.name().toLowerCase(Locale.ROOT).replace('_', '-'))
+                .heap(DataSize.ofBytes(heapRegion))
+                .pageSize(PAGE_SIZE)
+                .strict(false);
+        switch (tier) {
+            case OFF_HEAP_ARENA -> builder.offHeap(DataSize.ofBytes(capacityBytes), OffHeapBackend.ARENA);
+            case OFF_HEAP_DIRECT -> builder.offHeap(DataSize.ofBytes(capacityBytes), OffHeapBackend.DIRECT_BUFFER);
+            case HEAP, DISK -> {
+                // heap region only
+            }
+        }
         this.directory = tier == StrataTier.DISK ? BenchFiles.newScratchDirectory("strata-") : null;
-        this.caches = CacheManager.create(memory, allocator, directory,
-                directory == null ? null : new DiskQuota(capacityBytes), false);
-        this.cache = caches.newCache("bench", new ByteKeyCodec(), Codecs.bytes()).tiers(engineTier(tier)).build();
+        if (directory != null) {
+            builder.disk(directory, DataSize.ofBytes(capacityBytes));
+        }
+        this.engine = builder.build();
+        this.cache = engine.newCache("bench", new ByteKeyCodec(), Codecs.bytes()).tiers(engineTier(tier)).build();
     }
 
     private static Tier engineTier(StrataTier tier) {
@@ -66,10 +63,6 @@ public final class StrataAdapter implements CacheAdapter {
             case OFF_HEAP_ARENA, OFF_HEAP_DIRECT -> Tier.OFF_HEAP;
             case DISK -> Tier.DISK;
         };
-    }
-
-    private static long roundUp(long value, long multiple) {
-        return (value + multiple - 1) / multiple * multiple;
     }
 
     @Override
@@ -82,23 +75,21 @@ public final class StrataAdapter implements CacheAdapter {
         cache.put(new ByteKey(key), value);
     }
 
-    /** {@return the bytes of off-heap pages in use (pages used × page size), or 0 without an off-heap tier} */
+    /** {@return the bytes of off-heap pages in use (pages used × page size), or 0 without an off-heap region} */
     public long offHeapBytesInUse() {
-        return allocator == null ? 0 : allocator.stats().pagesUsed() * allocator.stats().pageSize();
-    }
-
-    /** {@return the bytes the page allocator has taken from its slab source, or 0 without an off-heap tier} */
-    public long offHeapBytesReserved() {
-        return allocator == null ? 0 : allocator.stats().bytesReserved();
+        long bytes = 0;
+        for (EngineStats.Allocator allocator : engine.stats().allocators()) {
+            if (!allocator.backend().equals("HEAP")) {
+                bytes += allocator.pagesUsed() * allocator.pageSize();
+            }
+        }
+        return bytes;
     }
 
     @Override
     public void close() {
         cache.close();
-        caches.close();
-        if (allocator != null) {
-            allocator.close();
-        }
+        engine.close();
         BenchFiles.deleteQuietly(directory);
     }
 }

@@ -42,7 +42,7 @@ class ReportTest {
 
     @Test
     void parsesEveryResultWithItsParametersScoreAndUnit() {
-        assertEquals(16, results.size());
+        assertEquals(21, results.size());
         BenchResult first = results.getFirst();
         assertEquals("StrataTierBenchmark", first.className());
         assertEquals("dev.strata.bench.tier", first.packageName());
@@ -98,6 +98,22 @@ class ReportTest {
     void allocatorTableInvertsTimesSoAboveOneMeansStrataIsFaster() {
         assertTrue(markdown.contains("| PageAllocatorBenchmark.allocateFree {pageSize=65536} | 50.0 ± 0.100 ns/op "
                 + "| 100 ± 0.100 ns/op | 2.00× |"), markdown);
+    }
+
+    @Test
+    void nestedBenchmarkClassesKeepTheirPackageAndOuterClass() {
+        BenchResult nested = results.get(16);
+        assertEquals("dev.strata.bench.memory", nested.packageName());
+        assertEquals("PageAllocBenchmark.OneThread", nested.className());
+        assertEquals("strataArena", nested.method());
+    }
+
+    @Test
+    void allocatorTableComparesEachStrataVariantWithEachNettyVariant() {
+        assertTrue(markdown.contains("| PageAllocBenchmark.OneThread.* {pageSize=65536} | 30.0 ops/us | 20.0 ops/us "
+                + "| 10.0 ops/us | 3.00× | 2.00× |"), markdown);
+        assertTrue(markdown.contains("| PageAllocBenchmark.TwoThreads.* {pageSize=65536} (2 threads) | 40.0 ops/us "
+                + "| 50.0 ops/us | 0.800× |"), markdown);
     }
 
     @Test
