@@ -31,7 +31,7 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  *
  * <pre>
  * java -cp engine-bench/target/benchmarks.jar dev.strata.bench.report.BenchRunner --profile quick
- *     [--include REGEX]... [--threads 1,2] [--forks N] [--out DIR] [--note TEXT]...
+ *     [--include REGEX]... [--threads 1,2] [--forks N] [--out DIR] [--note TEXT]... [--dry-run]
  * java -cp engine-bench/target/benchmarks.jar dev.strata.bench.report.BenchRunner --report-only FILE.json [--note TEXT]
  * </pre>
  *
@@ -39,7 +39,8 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * only (JMH's threads option would override the {@code @Threads} of benchmarks that choose their own); results of all
  * passes go into one JSON file. Progress is printed as
  * {@code [n/m] hh:mm:ss benchmark {params} t=threads ..... score unit}. Failed benchmarks are listed at the end and
- * make the exit status 1 (the report is still written from what succeeded).
+ * make the exit status 1 (the report is still written from what succeeded). {@code --dry-run} prints the plan (number
+ * of runs and an estimate of the time) and stops.
  */
 public final class BenchRunner {
 
@@ -68,6 +69,9 @@ public final class BenchRunner {
                 + profile.measurementIterations() * profile.measurementSeconds() + 6));
         out.printf(Locale.ROOT, "Strata benchmarks, profile %s: %d runs, about %d min (includes %s)%n",
                 arguments.profileName(), total, estimate.toMinutes() + 1, profile.includes());
+        if (arguments.dryRun()) {
+            return;
+        }
         long start = System.nanoTime();
         ProgressFormat progress = new ProgressFormat(out, total, start);
         List<RunResult> results = new ArrayList<>();
@@ -156,7 +160,7 @@ public final class BenchRunner {
 
     /** The command line. */
     private record Arguments(String profileName, Profile profile, Path outputDirectory, List<String> notes,
-            Path reportOnly) {
+            Path reportOnly, boolean dryRun) {
 
         static Arguments parse(String[] args) throws IOException {
             String profileName = "quick";
@@ -166,7 +170,12 @@ public final class BenchRunner {
             Path out = null;
             Path reportOnly = null;
             List<String> notes = new ArrayList<>();
+            boolean dryRun = false;
             for (int i = 0; i < args.length; i++) {
+                if (args[i].equals("--dry-run")) {
+                    dryRun = true;
+                    continue;
+                }
                 String value = i + 1 < args.length ? args[i + 1] : null;
                 switch (args[i]) {
                     case "--profile" -> profileName = required(args[i], value);
@@ -178,7 +187,7 @@ public final class BenchRunner {
                     case "--report-only" -> reportOnly = Path.of(required(args[i], value));
                     default -> throw new IllegalArgumentException("unknown argument: '" + args[i]
                             + "' (expected: --profile quick|full, --include REGEX, --threads 1,2, --forks N, "
-                            + "--out DIR, --note TEXT, --report-only FILE.json)");
+                            + "--out DIR, --note TEXT, --report-only FILE.json, --dry-run)");
                 }
                 i++;
             }
@@ -196,7 +205,7 @@ public final class BenchRunner {
                 out = Files.isDirectory(Path.of("engine-bench")) ? Path.of("engine-bench", "results")
                         : Path.of("results");
             }
-            return new Arguments(profileName, profile, out, notes, reportOnly);
+            return new Arguments(profileName, profile, out, notes, reportOnly, dryRun);
         }
 
         private static String required(String flag, String value) {
