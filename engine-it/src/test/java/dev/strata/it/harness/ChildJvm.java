@@ -172,7 +172,7 @@ public final class ChildJvm {
             process.descendants().forEach(ProcessHandle::destroyForcibly);
             process.destroyForcibly().waitFor();
             throw new AssertionError("child JVM outlived its timeout of " + timeout + " and was destroyed\n"
-                    + ChildResult.describe(command, -1, read(stdout), read(stderr), Map.of()));
+                    + ChildResult.describe(command, -1, read(stdout), read(stderr), ResultFile.parse(resultFile)));
         }
         ChildResult result = new ChildResult(command, process.exitValue(), read(stdout), read(stderr),
                 ResultFile.parse(resultFile));
