@@ -13,7 +13,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * Runs one scenario class in a child JVM and collects what it measured.
@@ -51,7 +53,6 @@ public final class ChildJvm {
     public static final List<String> ADDRESS_SPACE_FLAGS = List.of("-Xmx256m", "-XX:CompressedClassSpaceSize=64m",
             "-XX:ReservedCodeCacheSize=64m", "-XX:MaxMetaspaceSize=128m", "-XX:+UseSerialGC");
 
-    private static final Path PRLIMIT = Path.of("/usr/bin/prlimit");
     private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
 
     private final Class<?> mainClass;
@@ -115,7 +116,7 @@ public final class ChildJvm {
 
     /**
      * Runs the child under {@code prlimit --as=bytes}: a hard limit on its virtual address space, so native
-     * allocations beyond it fail in the child. The test is skipped if {@code prlimit} is missing.
+     * allocations beyond it fail in the child. The test is skipped if {@code prlimit} is not on the {@code PATH}.
      *
      * @param bytes the address-space limit, at least 1 GiB (the JVM itself needs several hundred MiB)
      * @return this builder
@@ -184,8 +185,9 @@ public final class ChildJvm {
     private List<String> command(Path resultFile) {
         List<String> command = new ArrayList<>();
         if (addressSpaceLimitBytes > 0) {
-            assumeTrue(Files.isExecutable(PRLIMIT), PRLIMIT + " is missing: cannot impose an address-space limit");
-            command.add(PRLIMIT.toString());
+            Optional<Path> prlimit = onPath("prlimit");
+            assumeTrue(prlimit.isPresent(), "prlimit is not on the PATH: cannot impose an address-space limit");
+            command.add(prlimit.get().toString());
             command.add("--as=" + addressSpaceLimitBytes);
         }
         command.add(javaExecutable());
@@ -200,6 +202,14 @@ public final class ChildJvm {
         command.add(mainClass.getName());
         command.addAll(args);
         return command;
+    }
+
+    private static Optional<Path> onPath(String program) {
+        return Stream.of(System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(File.pathSeparator))
+                .filter(dir -> !dir.isEmpty())
+                .map(dir -> Path.of(dir, program))
+                .filter(Files::isExecutable)
+                .findFirst();
     }
 
     /** {@return the {@code java} running this test, so the child has the same JDK} */
