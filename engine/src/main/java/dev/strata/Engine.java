@@ -300,8 +300,10 @@ public final class Engine implements AutoCloseable {
         }
 
         /**
-         * Sets the slab size: how much memory the allocator takes from its source at a time (default: 1/16 of the
-         * region, between the page size and 64 MiB, rounded to a multiple of the page size).
+         * Sets the slab size: how much memory the allocator takes from its source at a time. Default for
+         * {@code DIRECT_BUFFER} and the heap: 1/16 of the region, between the page size and 64 MiB, in whole pages;
+         * for {@code ARENA}: 64 MiB or the whole region when smaller, because glibc keeps allocations of 32 MiB or less
+         * on its heap after it has freed a large one, and then closing the arena does not return them to the OS.
          *
          * @param size the slab size; checked at {@link #build()} to be a multiple of the page size
          * @return this builder

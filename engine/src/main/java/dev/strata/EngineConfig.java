@@ -28,7 +28,11 @@ record EngineConfig(String name, MemoryManagerKind memoryManager, long heapRegio
     static final long MIN_PAGE_SIZE = 4L << 10;
     /** Largest page: 64 MiB. */
     static final long MAX_PAGE_SIZE = 64L << 20;
-    /** Largest default slab: 64 MiB. */
+    /**
+     * Largest default slab: 64 MiB. It is also the default ARENA slab (or the whole region when smaller): glibc serves
+     * native allocations of up to 32 MiB from its heap once it has freed a large block, and those do not go back to
+     * the operating system when the arena closes; 64 MiB always gets its own mapping (measured in engine-it).
+     */
     static final long MAX_DEFAULT_SLAB = 64L << 20;
     /** Default share of the usable heap given to the engine's heap region, as Spark's memory fraction. */
     static final double DEFAULT_HEAP_FRACTION = 0.6;
@@ -64,7 +68,9 @@ record EngineConfig(String name, MemoryManagerKind memoryManager, long heapRegio
         }
         checkRegion("off-heap", offHeapRegion, page);
         checkRegion("heap", heapRegion, page);
-        long offHeapSlab = slab(slabSize, offHeapRegion, page);
+        long offHeapSlab = backend == OffHeapBackend.ARENA && slabSize == null
+                ? Math.min(offHeapRegion, MAX_DEFAULT_SLAB) / page * page
+                : slab(slabSize, offHeapRegion, page);
         long heapSlab = slab(slabSize, heapRegion, page);
         if (diskDirectory != null && diskQuota.bytes() <= 0) {
             throw new IllegalArgumentException("disk quota: " + diskQuota + " for " + diskDirectory + " (expected: > 0)");
