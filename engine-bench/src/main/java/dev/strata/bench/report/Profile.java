@@ -34,6 +34,13 @@ record Profile(List<String> includes, int forks, int warmupIterations, int warmu
     static final Profile QUICK = new Profile(List.of(REPORT_SET), 1, 1, 1, 2, 1, List.of(1),
             Map.of("valueSize", List.of("1024"), "keys", List.of("ZIPF"), "pageSize", List.of("65536")));
 
+    /**
+     * The report in about half an hour: every value size, Zipfian keys, 64 KiB pages, 1 and 2 threads, 2 × 1 s warm-up,
+     * 3 × 1 s measured; the tier ladder, peers, raw limits and the allocator (what the README's tables need).
+     */
+    static final Profile STANDARD = new Profile(List.of(REPORT_SET), 1, 2, 1, 3, 1, List.of(1, 2),
+            Map.of("keys", List.of("ZIPF"), "pageSize", List.of("65536")));
+
     /** The publishable run: all parameters, 1 and 2 threads, 4 × 1 s warm-up, 5 × 1 s measured. */
     static final Profile FULL = new Profile(List.of(ALL), 1, 4, 1, 5, 1, List.of(1, 2), Map.of());
 
@@ -46,14 +53,16 @@ record Profile(List<String> includes, int forks, int warmupIterations, int warmu
     /**
      * {@return the profile of that name}
      *
-     * @param name {@code quick} or {@code full}
+     * @param name {@code quick}, {@code standard} or {@code full}
      * @throws IllegalArgumentException for any other name
      */
     static Profile named(String name) {
         return switch (name) {
             case "quick" -> QUICK;
+            case "standard" -> STANDARD;
             case "full" -> FULL;
-            default -> throw new IllegalArgumentException("profile: '" + name + "' (expected: quick or full)");
+            default -> throw new IllegalArgumentException("profile: '" + name
+                    + "' (expected: quick, standard or full)");
         };
     }
 
