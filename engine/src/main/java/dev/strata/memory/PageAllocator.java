@@ -307,8 +307,8 @@ public final class PageAllocator implements AutoCloseable {
         try {
             slab = source.take(bytes);
         } catch (OutOfMemoryError e) {
-            String reason = "page allocator '" + name() + "': the JDK refused a " + config.source() + " slab of " + bytes
-                    + " bytes (" + e.getMessage() + "); budget " + config.budgetBytes() + " bytes, " + bytesReserved
+            String reason = "page allocator '" + name() + "': the JDK refused a slab of " + bytes + " bytes from "
+                    + config.source() + " (" + e.getMessage() + "); budget " + config.budgetBytes() + " bytes, " + bytesReserved
                     + " reserved";
             LOG.log(System.Logger.Level.WARNING, reason);
             return reason;
@@ -335,10 +335,12 @@ public final class PageAllocator implements AutoCloseable {
                 + config.budgetBytes() + " bytes is used up (" + slabCount + " slabs, " + pagesUsed.sum() + " pages used)";
     }
 
-    /** Free pages plus the budget not yet taken as slabs; exact only when quiescent (used for messages). */
+    /**
+     * The bytes of free pages, racy (for the exception only): on refusal the budget is used up or the JDK refused the
+     * rest of it, so free pages are all that could still be had.
+     */
     private long availableBytes() {
-        long free = Math.max(0, pagesTotal - pagesUsed.sum());
-        return free * pageSize + (slabCount == slabs.length ? 0 : config.budgetBytes() - bytesReserved);
+        return Math.max(0, pagesTotal - pagesUsed.sum()) * pageSize;
     }
 
     /** Frees every outstanding handle; returns the leak report, or null if there was none. Caller holds the lock. */
