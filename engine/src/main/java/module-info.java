@@ -11,5 +11,6 @@ module dev.strata.engine {
     requires static chronicle.bytes;
 
     exports dev.strata;
+    exports dev.strata.exec;
     exports dev.strata.management;
 }
