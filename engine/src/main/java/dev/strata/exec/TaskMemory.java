@@ -204,6 +204,15 @@ public final class TaskMemory implements AutoCloseable {
         }
     }
 
+    boolean isClosed() {
+        lock.lock();
+        try {
+            return closed;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     long pageSize(MemoryMode mode) {
         return factory.allocator(mode).pageSize();
     }
