@@ -47,6 +47,15 @@ final class TestConsumer extends MemoryConsumer {
         }
     }
 
+    /** Frees one page if it holds any, else releases its plain memory. */
+    void releasePlainOrPage() {
+        if (!pages.isEmpty()) {
+            free(pages.getLast());
+        } else {
+            releasePlain(plainBytes);
+        }
+    }
+
     void releasePlain(long bytes) {
         releaseMemory(bytes);
         plainBytes -= bytes;
