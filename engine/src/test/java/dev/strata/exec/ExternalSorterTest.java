@@ -175,6 +175,23 @@ class ExternalSorterTest {
     }
 
     @Test
+    void closingTheTaskFirstReportsTheSorterAsALeakAndTheSorterStillCleansUp() throws IOException {
+        try (ExecFixture fx = new ExecFixture(EXECUTION_MEMORY, spillDir())) {
+            TaskMemory task = fx.factory.newTask();
+            ExternalSorter sorter = new ExternalSorter(task, MemoryMode.OFF_HEAP);
+            fill(sorter, 2 * EXECUTION_MEMORY);
+            long held = sorter.used();
+
+            IllegalStateException leak = assertThrows(IllegalStateException.class, task::close);
+            sorter.close();
+
+            assertTrue(leak.getMessage().contains(held + " bytes"), leak.getMessage());
+            assertEquals(List.of(), spillFiles());
+            assertEquals(0, fx.offHeapPages.stats().pagesUsed());
+        }
+    }
+
+    @Test
     void aFailedSpillLeavesNoFileAndTheRecordsInMemory() throws IOException {
         Path notADirectory = Files.writeString(tmp.resolve("occupied"), "a file where the spill directory should be");
         try (ExecFixture fx = new ExecFixture(EXECUTION_MEMORY, notADirectory); TaskMemory task = fx.factory.newTask();

@@ -113,6 +113,37 @@ class TaskFairnessTest {
         }
     }
 
+    @Test
+    void aWaitingTaskThatIsInterruptedGetsCancellationAndKeepsItsInterruptFlag() throws Exception {
+        try (ExecFixture fx = new ExecFixture(POOL, tmp); TaskMemory hog = fx.factory.newTask()) {
+            TestConsumer hogConsumer = new TestConsumer(hog, MemoryMode.OFF_HEAP, "hog", new ArrayList<>(), false);
+            growUntilRefused(hogConsumer);
+            AtomicReference<Throwable> thrown = new AtomicReference<>();
+            AtomicReference<Boolean> interruptFlag = new AtomicReference<>();
+            long waitsBefore = fx.manager.stats().executionWaits();
+
+            Thread waiter = Thread.ofPlatform().name("interrupted-task").start(() -> {
+                try (TaskMemory task = fx.factory.newTask()) {
+                    new TestConsumer(task, MemoryMode.OFF_HEAP, "late", new ArrayList<>(), false).page();
+                } catch (Throwable t) {
+                    thrown.set(t);
+                    interruptFlag.set(Thread.currentThread().isInterrupted());
+                }
+            });
+            while (fx.manager.stats().executionWaits() == waitsBefore && waiter.isAlive()) {
+                Thread.onSpinWait();
+            }
+            waiter.interrupt();
+            waiter.join(TimeUnit.SECONDS.toMillis(JOIN_SECONDS));
+
+            assertFalse(waiter.isAlive());
+            assertTrue(thrown.get() instanceof java.util.concurrent.CancellationException, String.valueOf(thrown.get()));
+            assertTrue(interruptFlag.get());
+            assertEquals(POOL, fx.manager.state(MemoryMode.OFF_HEAP).executionUsedBytes());   // the hog's, nothing else
+            hogConsumer.releaseAll();
+        }
+    }
+
     private static void growUntilRefused(TestConsumer consumer) {
         while (true) {
             try {
