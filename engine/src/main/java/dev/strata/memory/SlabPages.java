@@ -21,7 +21,7 @@ final class SlabPages {
     final int pageCount;
     /** The page number of this slab's page 0. */
     final int firstPageNumber;
-    /** {@code next[i]}: the page number below page {@code i} on the free stack, or {@link FreePageStack#EMPTY}. */
+    /** {@code next[i]}: the page number below page {@code i} on its free stack, or {@link FreePageStacks#EMPTY}. */
     final int[] next;
     /** {@code live.get(i)}: the handle of page {@code i} while allocated, else null. */
     final AtomicReferenceArray<Page> live;
