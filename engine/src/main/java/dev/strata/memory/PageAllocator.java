@@ -259,7 +259,7 @@ public final class PageAllocator implements AutoCloseable {
         return "PageAllocator" + stats();
     }
 
-    /** {@return the pages on the free stack, counted by walking it} Exact only while no other thread uses this. */
+    /** {@return the pages on the free-page stripes, counted by walking them} Exact only while no other thread uses this. */
     int freeStackSizeWhenQuiescent() {
         return freePages.sizeWhenQuiescent();
     }
