@@ -137,7 +137,7 @@ final class RunReader implements AutoCloseable {
     }
 
     private boolean endBlock(int recordTotal) throws IOException {
-        if (recordTotal != recordsRead) {
+        if (recordTotal != (int) recordsRead) {           // the total is stored modulo 2^32
             throw corrupt("end block counts " + recordTotal + " records, " + recordsRead + " were read");
         }
         if (channel.size() != position) {

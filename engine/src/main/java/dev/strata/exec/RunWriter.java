@@ -21,7 +21,7 @@ import java.util.zip.CRC32C;
  *  | block 1                       |                                          +------------------------+
  *  | ...                           |    crc32c covers recordCount's 4 bytes and the payload
  *  | end block                     |
- *  +-------------------------------+    end block: payloadLen 0, recordCount = records in the whole file,
+ *  +-------------------------------+    end block: payloadLen 0, recordCount = records in the whole file (mod 2^32),
  *                                       nothing may follow it
  *  record in a payload
  *  +--------+----------+-----+-------+
@@ -80,9 +80,6 @@ final class RunWriter implements AutoCloseable {
     long finish() throws IOException {
         flushBlock();
         writeBlock(0, (int) records);
-        if (block.length > BLOCK_BYTES) {
-            block = new byte[BLOCK_BYTES];
-        }
         return bytesWritten;
     }
 
@@ -94,7 +91,10 @@ final class RunWriter implements AutoCloseable {
     private void flushBlock() throws IOException {
         if (blockRecords > 0) {
             writeBlock(blockBuffer.position(), blockRecords);
-            blockBuffer = ByteBuffer.wrap(block = block.length > BLOCK_BYTES ? new byte[BLOCK_BYTES] : block);
+            if (block.length > BLOCK_BYTES) {             // drop a block grown for one large record
+                block = new byte[BLOCK_BYTES];
+            }
+            blockBuffer = ByteBuffer.wrap(block);
             blockRecords = 0;
         }
     }
