@@ -13,5 +13,6 @@ module dev.strata.engine {
     exports dev.strata;
     exports dev.strata.cache;
     exports dev.strata.codec;
+    exports dev.strata.exec;
     exports dev.strata.management;
 }

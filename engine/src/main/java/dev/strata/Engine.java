@@ -2,6 +2,8 @@ package dev.strata;
 
 import dev.strata.cache.Cache;
 import dev.strata.codec.Codec;
+import dev.strata.exec.TaskMemory;
+import dev.strata.exec.TaskMemoryFactory;
 import dev.strata.manager.ManagerStats;
 import dev.strata.manager.MemoryManager;
 import dev.strata.manager.PoolState;
@@ -46,6 +48,7 @@ public final class Engine implements AutoCloseable {
     /** The quota all disk tiers share; null without a disk. */
     private final DiskQuota diskQuota;
     private final CacheManager caches;
+    private final TaskMemoryFactory tasks;
     private volatile boolean closed;
 
     private Engine(EngineConfig config) {
@@ -61,6 +64,39 @@ public final class Engine implements AutoCloseable {
         this.diskQuota = config.diskDirectory() == null ? null : new DiskQuota(config.diskQuotaBytes());
         this.caches = CacheManager.create(memoryManager, offHeapPages, config.diskDirectory(), diskQuota,
                 config.strict());
+        this.tasks = new TaskMemoryFactory(memoryManager, heapPages, offHeapPages, spillDirectory(config),
+                config.strict());
+    }
+
+    /** Spill files go under the disk directory when there is one, else under the JVM's temporary directory. */
+    private static Path spillDirectory(EngineConfig config) {
+        return config.diskDirectory() != null ? config.diskDirectory().resolve("exec-spill")
+                : Path.of(System.getProperty("java.io.tmpdir"), "strata-" + config.name() + "-spill");
+    }
+
+    /**
+     * Starts a task: its execution memory (pages and bytes for its {@link dev.strata.exec.MemoryConsumer}s, for
+     * example an {@link dev.strata.exec.ExternalSorter}) comes from this engine's execution pools, shared fairly with
+     * every other running task. Close the task when it ends; that releases everything it still holds.
+     *
+     * {@snippet :
+     * try (TaskMemory task = engine.newTask();
+     *      ExternalSorter sorter = new ExternalSorter(task, MemoryMode.OFF_HEAP)) {
+     *     sorter.insert(key, value);
+     *     try (SortedRecords sorted = sorter.sortedRecords()) {
+     *         while (sorted.next()) {
+     *             process(sorted.key(), sorted.value());
+     *         }
+     *     }
+     * }
+     * }
+     *
+     * @return a new task
+     * @throws IllegalStateException if the engine is closed
+     */
+    public TaskMemory newTask() {
+        ensureOpen();
+        return tasks.newTask();
     }
 
     /**
@@ -129,7 +165,7 @@ public final class Engine implements AutoCloseable {
                 m.storageRefusals(), m.executionGrants(), m.executionShortfalls(), m.executionWaits(),
                 m.storageEvictedForExecutionBytes());
         Map<Tier, Long> tierBytes = caches.tierBytes();
-        return new EngineStats(pools, allocators, manager, tierBytes, config.diskQuotaBytes(),
+        return new EngineStats(pools, allocators, manager, tasks.stats(), tierBytes, config.diskQuotaBytes(),
                 diskQuota == null ? 0 : diskQuota.usedBytes());
     }
 

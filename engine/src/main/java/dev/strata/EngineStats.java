@@ -1,5 +1,6 @@
 package dev.strata;
 
+import dev.strata.exec.ExecutionStats;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -14,12 +15,13 @@ import java.util.Objects;
  * @param pools the storage and execution pools of each memory mode
  * @param allocators the page allocators (one per backend in use)
  * @param manager the memory manager's counters
+ * @param execution the tasks' counters: tasks, grants, shortfalls, spills and spilled bytes
  * @param tierBytes bytes held per tier, summed over the engine's caches
  * @param diskQuotaBytes the disk quota, 0 without a disk
  * @param diskUsedBytes bytes of disk the engine's disk tiers use
  */
-public record EngineStats(List<Pool> pools, List<Allocator> allocators, Manager manager, Map<Tier, Long> tierBytes,
-                          long diskQuotaBytes, long diskUsedBytes) {
+public record EngineStats(List<Pool> pools, List<Allocator> allocators, Manager manager, ExecutionStats execution,
+                          Map<Tier, Long> tierBytes, long diskQuotaBytes, long diskUsedBytes) {
 
     /**
      * Copies the collections.
@@ -30,6 +32,7 @@ public record EngineStats(List<Pool> pools, List<Allocator> allocators, Manager 
         pools = List.copyOf(pools);
         allocators = List.copyOf(allocators);
         Objects.requireNonNull(manager, "manager");
+        Objects.requireNonNull(execution, "execution");
         tierBytes = Map.copyOf(tierBytes);
     }
 

@@ -27,25 +27,27 @@ import javax.management.ObjectName;
  *
  * <p><b>Invariants</b> (at any quiescent point):
  * <ol>
- *   <li>Each page of a held slab is either on the free stack or has exactly one live, unfreed {@link Page} handle in
+ *   <li>Each page of a held slab is either on one free-page stripe or has exactly one live, unfreed {@link Page} handle in
  *       {@code slabs[k].live[i]}, never both, never neither.
  *   <li>{@code pagesUsed + pagesFree == pagesTotal}; {@code bytesReserved == pagesTotal * pageSize <= budgetBytes}.
- *   <li>Slabs are taken in order, only when the free stack is empty, and never beyond the budget; they are released
+ *   <li>Slabs are taken in order, only when every stripe is empty, and never beyond the budget; they are released
  *       only at {@link #close()}.
  *   <li>A freed handle never becomes live again; the next allocation of its page is a new handle.
  * </ol>
  *
- * <p><b>Concurrency.</b> The hot path takes no lock. {@link #allocate} pops a page number from a lock-free Treiber
- * stack ({@link FreePageStack}: one versioned CAS word, links in per-slab {@code int[]} arrays), creates the handle and
- * publishes it in the slab's {@code live} array (release store). {@link #free} CASes the handle from live to freed
- * (exactly one of two racing frees wins, the other gets {@link IllegalStateException}), clears the {@code live} entry
- * and pushes the page. Only the slow path, when the stack is empty, takes {@code growLock}: it re-checks the stack,
- * takes the next slab, publishes its {@link SlabPages} in the slab table, and pushes all its pages with one CAS.
+ * <p><b>Concurrency.</b> The hot path takes no lock. {@link #allocate} pops a page number from lock-free Treiber
+ * stacks ({@link FreePageStacks}: one versioned CAS word per stripe, links in per-slab {@code int[]} arrays; a thread
+ * uses its home stripe and takes from the others only when its own is empty, so threads rarely CAS the same word),
+ * creates the handle and publishes it in the slab's {@code live} array (release store). {@link #free} CASes the handle
+ * from live to freed (exactly one of two racing frees wins, the other gets {@link IllegalStateException}), clears the
+ * {@code live} entry and pushes the page onto the freeing thread's home stripe. Only the slow path, when every stripe
+ * is empty, takes {@code growLock}: it re-checks the stripes, takes the next slab, publishes its {@link SlabPages} in
+ * the slab table, and pushes all its pages onto its home stripe with one CAS.
  * Counters of slabs and reserved bytes change only under that lock; {@code pagesUsed} is a {@link LongAdder}.
  * {@link #close()} must not race with other calls: a racing call gets {@link IllegalStateException} or a page whose
  * memory is no longer alive, never a JVM crash.
  *
- * <p><b>Failure.</b> When the stack is empty and the budget is used up, or the JDK refuses a slab
+ * <p><b>Failure.</b> When no stripe has a page and the budget is used up, or the JDK refuses a slab
  * ({@link OutOfMemoryError} from the source, caught here), {@link #allocate} throws
  * {@link MemoryBudgetExceededException} and {@link #tryAllocate} returns null. No {@code OutOfMemoryError} escapes.
  *
@@ -58,6 +60,10 @@ public final class PageAllocator implements AutoCloseable {
     /** Pre-touch stride: the operating system's base page. */
     private static final long OS_PAGE = 4096;
     private static final int MAX_OWNERS_REPORTED = 10;
+    /** Scans of the stripes before refusing while the counters still show a free page (see {@link #popOrGrow}). */
+    private static final int MAX_RESCANS = 64;
+    /** The most free-page stripes: enough to spread 32 cores. */
+    private static final int MAX_STRIPES = 64;
 
     private final PageAllocatorConfig config;
     private final SlabSource source;
@@ -68,7 +74,7 @@ public final class PageAllocator implements AutoCloseable {
     private final long fullSlabBytes;
     /** The slab table: entry {@code k} is set (release) under {@link #growLock} when slab {@code k} is taken. */
     private final SlabPages[] slabs;
-    private final FreePageStack freePages;
+    private final FreePageStacks freePages;
     private final LongAdder pagesUsed = new LongAdder();
     private final ReentrantLock growLock = new ReentrantLock();
 
@@ -87,7 +93,7 @@ public final class PageAllocator implements AutoCloseable {
         this.slabShift = 32 - Integer.numberOfLeadingZeros(pagesPerSlab - 1);
         this.pageInSlabMask = (1 << slabShift) - 1;
         this.slabs = new SlabPages[(int) ((config.budgetBytes() + fullSlabBytes - 1) / fullSlabBytes)];
-        this.freePages = new FreePageStack(slabs, slabShift);
+        this.freePages = new FreePageStacks(slabs, slabShift, stripes(Runtime.getRuntime().availableProcessors()));
     }
 
     /**
@@ -158,7 +164,7 @@ public final class PageAllocator implements AutoCloseable {
         SlabPages slab = page.slab();
         slab.live.setRelease(page.pageNumber() & pageInSlabMask, null);
         pagesUsed.decrement();
-        freePages.push(slab, page.pageNumber());
+        freePages.push(freePages.homeStripe(), slab, page.pageNumber());
     }
 
     /**
@@ -253,7 +259,7 @@ public final class PageAllocator implements AutoCloseable {
         return "PageAllocator" + stats();
     }
 
-    /** {@return the pages on the free stack, counted by walking it} Exact only while no other thread uses this. */
+    /** {@return the pages on the free-page stripes, counted by walking them} Exact only while no other thread uses this. */
     int freeStackSizeWhenQuiescent() {
         return freePages.sizeWhenQuiescent();
     }
@@ -261,10 +267,11 @@ public final class PageAllocator implements AutoCloseable {
     private Page take(Object owner, boolean throwIfNone) {
         Objects.requireNonNull(owner, "owner");
         checkOpen();
-        int pageNumber = freePages.pop();
-        if (pageNumber == FreePageStack.EMPTY) {
-            pageNumber = popOrGrow(throwIfNone);
-            if (pageNumber == FreePageStack.EMPTY) {
+        int stripe = freePages.homeStripe();
+        int pageNumber = freePages.pop(stripe);
+        if (pageNumber == FreePageStacks.EMPTY) {
+            pageNumber = popOrGrow(stripe, throwIfNone);
+            if (pageNumber == FreePageStacks.EMPTY) {
                 return null;
             }
         }
@@ -276,22 +283,35 @@ public final class PageAllocator implements AutoCloseable {
         return page;
     }
 
-    /** The slow path: under the lock, pop again or take the next slab, until a page is had or none can be. */
-    private int popOrGrow(boolean throwIfNone) {
+    /**
+     * The slow path: under the lock, pop again or take the next slab, until a page is had or none can be. With the
+     * budget used up, a scan of the stripes can miss a page that another thread is moving between stripes (freed to
+     * its own stripe after being taken from one already scanned), so refuse only when the counters also say no page is
+     * free, or after {@link #MAX_RESCANS} scans (then frees are racing with this call and may be ordered after it).
+     */
+    private int popOrGrow(int stripe, boolean throwIfNone) {
         growLock.lock();
         try {
-            while (true) {
+            for (int rescans = 0; ; rescans++) {
                 checkOpen();
-                int pageNumber = freePages.pop();
-                if (pageNumber != FreePageStack.EMPTY) {
+                int pageNumber = freePages.pop(stripe);
+                if (pageNumber != FreePageStacks.EMPTY) {
                     return pageNumber;
                 }
-                String refusal = slabCount == slabs.length ? budgetUsedUp() : takeSlab();
+                String refusal;
+                if (slabCount < slabs.length) {
+                    refusal = takeSlab(stripe);
+                } else if (pagesTotal - pagesUsed.sum() > 0 && rescans < MAX_RESCANS) {
+                    Thread.yield();   // a page is on its way back to a stripe: look again
+                    continue;
+                } else {
+                    refusal = budgetUsedUp();
+                }
                 if (refusal != null) {
                     if (throwIfNone) {
                         throw new MemoryBudgetExceededException(refusal, pageSize, availableBytes());
                     }
-                    return FreePageStack.EMPTY;
+                    return FreePageStacks.EMPTY;
                 }
             }
         } finally {
@@ -300,7 +320,7 @@ public final class PageAllocator implements AutoCloseable {
     }
 
     /** Takes slab {@code slabCount}; returns null on success or the reason it could not. Caller holds the lock. */
-    private String takeSlab() {
+    private String takeSlab(int stripe) {
         int k = slabCount;
         long bytes = Math.min(fullSlabBytes, config.budgetBytes() - k * fullSlabBytes);
         SlabSource.Slab slab;
@@ -324,7 +344,7 @@ public final class PageAllocator implements AutoCloseable {
         bytesReserved += bytes;
         pagesTotal += pages.pageCount;
         slabCount = k + 1;
-        freePages.pushAll(pages);
+        freePages.pushAll(stripe, pages);
         LOG.log(System.Logger.Level.DEBUG, () -> "page allocator '" + name() + "' took slab " + k + " of " + bytes
                 + " bytes; reserved " + bytesReserved + " of " + config.budgetBytes());
         return null;
@@ -378,6 +398,11 @@ public final class PageAllocator implements AutoCloseable {
         pagesTotal = 0;
         bytesReserved = 0;
         return failure;
+    }
+
+    /** {@return free-page stripes for {@code cores} cores: the next power of two of twice the cores, at most 64} */
+    static int stripes(int cores) {
+        return Math.min(MAX_STRIPES, Integer.highestOneBit(Math.max(1, 2 * cores - 1)) << 1);
     }
 
     private void checkOpen() {

@@ -7,7 +7,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * The allocator's bookkeeping for one slab: its memory, the free-stack links of its pages and the live handle of each
  * allocated page. Page {@code i} of slab {@code k} has page number {@code k << slabShift | i}.
  *
- * <p>Fields are final and published by the allocator's growth path before any page of the slab is pushed on the free
+ * <p>Fields are final and published by the allocator's growth path before any page of the slab is pushed on a free
  * stack; {@link #next} is written only by the thread pushing that page; {@link #live} entries are written with release
  * and read with acquire semantics.
  */
@@ -21,7 +21,7 @@ final class SlabPages {
     final int pageCount;
     /** The page number of this slab's page 0. */
     final int firstPageNumber;
-    /** {@code next[i]}: the page number below page {@code i} on the free stack, or {@link FreePageStack#EMPTY}. */
+    /** {@code next[i]}: the page number below page {@code i} on its free stack, or {@link FreePageStacks#EMPTY}. */
     final int[] next;
     /** {@code live.get(i)}: the handle of page {@code i} while allocated, else null. */
     final AtomicReferenceArray<Page> live;

@@ -121,6 +121,31 @@ class PageAllocatorContractTest {
 
     @ParameterizedTest
     @EnumSource(SlabSourceKind.class)
+    void handsOutEveryPageOfLargeSlabsExactlyOnce(SlabSourceKind kind) {
+        int pagesPerSlab = 100;
+        try (PageAllocator allocator = PageAllocator.create(new PageAllocatorConfig("large-" + kind, kind, PAGE,
+                pagesPerSlab * PAGE, 2 * pagesPerSlab * PAGE, true, false))) {
+            List<Page> pages = new ArrayList<>();
+            Set<Integer> numbers = new HashSet<>();
+            for (Page page = allocator.tryAllocate("owner"); page != null; page = allocator.tryAllocate("owner")) {
+                assertTrue(numbers.add(page.pageNumber()), "page number handed out twice: " + page);
+                pages.add(page);
+            }
+            assertEquals(2 * pagesPerSlab, pages.size());
+            Set<Integer> expected = new HashSet<>();
+            for (int i = 0; i < pagesPerSlab; i++) {
+                expected.add(i);
+                expected.add(128 + i);   // slab 1 starts at 1 << slabShift, the pages per slab rounded up to 128
+            }
+            assertEquals(expected, numbers);
+            assertBalanced(allocator, pages.size());
+            pages.forEach(allocator::free);
+            assertBalanced(allocator, 0);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(SlabSourceKind.class)
     void accessorsReadAndWriteThePage(SlabSourceKind kind) {
         try (PageAllocator allocator = small(kind, "access-" + kind); Arena arena = Arena.ofConfined()) {
             Page page = allocator.allocate("owner");
