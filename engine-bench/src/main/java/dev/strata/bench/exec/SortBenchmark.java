@@ -1,15 +1,14 @@
 package dev.strata.bench.exec;
 
+import dev.strata.DataSize;
+import dev.strata.Engine;
 import dev.strata.MemoryManagerKind;
 import dev.strata.MemoryMode;
+import dev.strata.OffHeapBackend;
+import dev.strata.exec.ExecutionStats;
 import dev.strata.exec.ExternalSorter;
 import dev.strata.exec.SortedRecords;
 import dev.strata.exec.TaskMemory;
-import dev.strata.exec.TaskMemoryFactory;
-import dev.strata.manager.MemoryManager;
-import dev.strata.memory.PageAllocator;
-import dev.strata.memory.PageAllocatorConfig;
-import dev.strata.memory.SlabSourceKind;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,36 +58,33 @@ public class SortBenchmark {
     public MemoryMode mode;
 
     private byte[] data;
-    private Path tmpDir;
-    private PageAllocator heapPages;
-    private PageAllocator offHeapPages;
-    private TaskMemoryFactory tasks;
+    private Engine engine;
     private long sorts;
 
-    /** Generates the records once (not timed) and builds the memory manager, page allocators and task factory. */
+    /**
+     * Generates the records once (not timed) and builds an engine whose heap and off-heap regions are all execution
+     * memory (storage fraction 0, no cache), with spill files under {@code target/}.
+     */
     @Setup(Level.Trial)
     public void setUp() throws IOException {
         data = new byte[RECORDS * RECORD_BYTES];
         new SplittableRandom(20_260_101L).nextBytes(data);
-        tmpDir = Path.of(System.getProperty("strata.bench.tmp", "target/strata-sort-bench"));
+        Path tmpDir = Path.of(System.getProperty("strata.bench.tmp", "target/strata-sort-bench"));
         Files.createDirectories(tmpDir);
-        MemoryManager manager = MemoryManager.create(MemoryManagerKind.UNIFIED, EXECUTION_MEMORY, EXECUTION_MEMORY,
-                0.0);
-        heapPages = PageAllocator.create(new PageAllocatorConfig("sort-bench.heap", SlabSourceKind.HEAP, PAGE_SIZE,
-                EXECUTION_MEMORY, EXECUTION_MEMORY, true, true));
-        offHeapPages = PageAllocator.create(new PageAllocatorConfig("sort-bench.arena", SlabSourceKind.ARENA,
-                PAGE_SIZE, EXECUTION_MEMORY, EXECUTION_MEMORY, true, true));
-        tasks = new TaskMemoryFactory(manager, heapPages, offHeapPages, tmpDir, true);
+        engine = Engine.builder().name("sort-bench").memoryManager(MemoryManagerKind.UNIFIED)
+                .heap(DataSize.ofBytes(EXECUTION_MEMORY))
+                .offHeap(DataSize.ofBytes(EXECUTION_MEMORY), OffHeapBackend.ARENA)
+                .pageSize(DataSize.ofBytes(PAGE_SIZE)).storageFraction(0.0)
+                .disk(tmpDir, DataSize.ofGibibytes(1)).build();
     }
 
-    /** Prints the spill counts and closes the allocators. */
+    /** Prints the spill counts and closes the engine. */
     @TearDown(Level.Trial)
     public void tearDown() {
+        ExecutionStats stats = engine.stats().execution();
         System.out.printf(Locale.ROOT, "%n%s: %d sorts, %.1f spills per sort, %.1f MiB spilled to disk per sort%n",
-                mode, sorts, (double) tasks.spillCount() / sorts,
-                tasks.stats().spillFileBytes() / (double) sorts / (1 << 20));
-        heapPages.close();
-        offHeapPages.close();
+                mode, sorts, (double) stats.spills() / sorts, stats.spillFileBytes() / (double) sorts / (1 << 20));
+        engine.close();
     }
 
     /**
@@ -101,7 +97,7 @@ public class SortBenchmark {
         byte[] key = new byte[KEY_BYTES];
         byte[] value = new byte[VALUE_BYTES];
         long checksum = 0;
-        try (TaskMemory task = tasks.newTask(); ExternalSorter sorter = new ExternalSorter(task, mode)) {
+        try (TaskMemory task = engine.newTask(); ExternalSorter sorter = new ExternalSorter(task, mode)) {
             for (int offset = 0; offset < data.length; offset += RECORD_BYTES) {
                 System.arraycopy(data, offset, key, 0, KEY_BYTES);
                 System.arraycopy(data, offset + KEY_BYTES, value, 0, VALUE_BYTES);
