@@ -10,6 +10,7 @@ import dev.strata.manager.PoolState;
 import dev.strata.memory.PageAllocator;
 import dev.strata.memory.PageAllocatorConfig;
 import dev.strata.memory.PageAllocatorStats;
+import dev.strata.memory.PlatformMXBeans;
 import dev.strata.memory.SlabSourceKind;
 import dev.strata.tier.CacheManager;
 import dev.strata.tier.disk.DiskQuota;
@@ -18,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import javax.management.ObjectName;
 
 /**
  * A Strata engine: one memory budget (an on-heap region, an off-heap region and optionally a disk quota) shared by
@@ -49,6 +51,8 @@ public final class Engine implements AutoCloseable {
     private final DiskQuota diskQuota;
     private final CacheManager caches;
     private final TaskMemoryFactory tasks;
+    /** The engine's MXBean registration; null if registration failed (logged). */
+    private ObjectName mxBeanName;
     private volatile boolean closed;
 
     private Engine(EngineConfig config) {
@@ -215,6 +219,7 @@ public final class Engine implements AutoCloseable {
             return;
         }
         closed = true;
+        PlatformMXBeans.unregister(mxBeanName);
         List<AutoCloseable> resources = new ArrayList<>();
         resources.add(caches);
         resources.addAll(allocators());
@@ -404,7 +409,9 @@ public final class Engine implements AutoCloseable {
             boolean strictMode = strict != null ? strict : Boolean.getBoolean("strata.strict");
             EngineConfig config = EngineConfig.validate(name, memoryManager, heap, offHeap, offHeapBackend, pageSize,
                     slabSize, storageFraction, diskDirectory, diskQuota, strictMode, JvmLimits.current());
-            return new Engine(config);
+            Engine engine = new Engine(config);
+            engine.mxBeanName = PlatformMXBeans.register("Engine", config.name(), new EngineBean(engine));
+            return engine;
         }
     }
 }

@@ -63,4 +63,21 @@ class EngineTest {
             org.junit.jupiter.api.Assertions.assertTrue(table.contains("256 MiB"), table);
         }
     }
+
+    @Test
+    void theEngineMXBeanShowsPoolsWhileOpenAndIsGoneAfterClose() throws Exception {
+        javax.management.MBeanServer server = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+        javax.management.ObjectName name = new javax.management.ObjectName("dev.strata:type=Engine,name=jmx-test");
+        try (Engine engine = Engine.builder().name("jmx-test").heap(DataSize.ofMebibytes(4))
+                .offHeap(DataSize.ofMebibytes(8), OffHeapBackend.ARENA).build()) {
+            dev.strata.management.EngineMXBean bean = javax.management.JMX.newMXBeanProxy(server, name,
+                    dev.strata.management.EngineMXBean.class);
+            assertEquals("jmx-test", bean.getName());
+            assertEquals("UNIFIED", bean.getMemoryManager());
+            org.junit.jupiter.api.Assertions.assertArrayEquals(new long[] {4L << 20, 8L << 20}, bean.getRegionBytes());
+            org.junit.jupiter.api.Assertions.assertArrayEquals(new long[] {0, 0, 0}, bean.getTierBytes());
+            assertEquals(0, bean.getOpenTasks());
+        }
+        org.junit.jupiter.api.Assertions.assertFalse(server.isRegistered(name));
+    }
 }
