@@ -42,6 +42,7 @@ public final class Tour {
         for (SlabSourceKind backend : new SlabSourceKind[] {SlabSourceKind.DIRECT_BUFFER, SlabSourceKind.ARENA}) {
             fill(backend);
         }
+        TierTour.run();
     }
 
     private static void fill(SlabSourceKind backend) {
