@@ -71,7 +71,10 @@ public final class ChildProcess implements AutoCloseable {
                 lines.add(line);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("reading the stdout of " + title, e);
+            if (process.isAlive()) {
+                throw new UncheckedIOException("reading the stdout of " + title, e);
+            }
+            // killed: destroyForcibly closed the pipe under the reader; the output up to here is kept
         } finally {
             lines.add(END_OF_OUTPUT);
         }
