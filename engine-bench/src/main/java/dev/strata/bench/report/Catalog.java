@@ -1,0 +1,68 @@
+package dev.strata.bench.report;
+
+import dev.strata.Tier;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Which benchmark measures which system, per tier: the single place that ties benchmark class names to report columns.
+ * The first column of each tier is Strata's primary configuration; ratios in the report are Strata ÷ column.
+ *
+ * <p>Stateless and thread-safe.
+ */
+final class Catalog {
+
+    /** Class of the Strata tier ladder benchmark. */
+    static final String STRATA_CLASS = "StrataTierBenchmark";
+
+    static final Column STRATA_HEAP = strata("Strata heap", "HEAP");
+    static final Column STRATA_ARENA = strata("Strata off-heap (ARENA)", "OFF_HEAP_ARENA");
+    static final Column STRATA_DIRECT = strata("Strata off-heap (DIRECT_BUFFER)", "OFF_HEAP_DIRECT");
+    static final Column STRATA_DISK = strata("Strata disk", "DISK");
+
+    /** The tier ladder, top to bottom. */
+    static final List<Column> LADDER = List.of(STRATA_HEAP, STRATA_ARENA, STRATA_DIRECT, STRATA_DISK);
+
+    /** The operations of the cache workload, in report order. */
+    static final List<String> OPERATIONS = List.of("get", "put", "mix");
+
+    private Catalog() {
+    }
+
+    /**
+     * {@return the columns of a tier's comparison table, Strata's primary configuration first}
+     *
+     * @param tier the tier
+     */
+    static List<Column> columns(Tier tier) {
+        return switch (tier) {
+            case HEAP -> List.of(STRATA_HEAP,
+                    peer("Caffeine", "CaffeineBenchmark", null),
+                    peer("Ehcache heap", "EhcacheBenchmark", "HEAP"),
+                    raw("HashMap, stored array", "RawHeapMapBenchmark", Map.of("get", "getStored")),
+                    raw("HashMap + copy", "RawHeapMapBenchmark", Map.of("get", "getCopy")));
+            case OFF_HEAP -> List.of(STRATA_ARENA, STRATA_DIRECT,
+                    peer("OHC", "OhcBenchmark", null),
+                    peer("Chronicle Map", "ChronicleMapBenchmark", null),
+                    peer("Ehcache off-heap", "EhcacheBenchmark", "OFF_HEAP"),
+                    raw("raw slab copy", "RawSlabBenchmark", Map.of("get", "copyOut")));
+            case DISK -> List.of(STRATA_DISK,
+                    peer("Ehcache disk", "EhcacheBenchmark", "DISK"),
+                    raw("pread into byte[]", "RawFileReadBenchmark", Map.of("get", "positionalRead")),
+                    raw("pread direct + copy", "RawFileReadBenchmark", Map.of("get", "positionalReadDirect")),
+                    raw("sequential write", "RawFileWriteBenchmark", Map.of("put", "sequentialWrite")));
+        };
+    }
+
+    private static Column strata(String header, String tier) {
+        return new Column(header, Column.Kind.STRATA, STRATA_CLASS, tier, Column.CACHE_OPERATIONS);
+    }
+
+    private static Column peer(String header, String className, String tier) {
+        return new Column(header, Column.Kind.PEER, className, tier, Column.CACHE_OPERATIONS);
+    }
+
+    private static Column raw(String header, String className, Map<String, String> methods) {
+        return new Column(header, Column.Kind.RAW, className, null, methods);
+    }
+}

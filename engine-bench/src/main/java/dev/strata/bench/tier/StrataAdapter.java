@@ -1,0 +1,95 @@
+package dev.strata.bench.tier;
+
+import dev.strata.DataSize;
+import dev.strata.Engine;
+import dev.strata.EngineStats;
+import dev.strata.OffHeapBackend;
+import dev.strata.Tier;
+import dev.strata.bench.peer.CacheAdapter;
+import dev.strata.bench.workload.BenchFiles;
+import dev.strata.bench.workload.ByteKey;
+import dev.strata.cache.Cache;
+import dev.strata.codec.Codecs;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * A Strata cache with one tier, built through the public API exactly as a user would
+ * ({@code Engine.builder()...build().newCache(name, keyCodec, valueCodec).tiers(tier).build()}), driven through
+ * {@link CacheAdapter}. Values use {@code Codecs.bytes()}; keys the fixed 16-byte {@link ByteKeyCodec}. Page size
+ * 64 KiB, unified memory manager, strict mode off. Needs no JVM flags.
+ *
+ * <p>Thread-safe (as the cache); {@link #close()} must not race with other calls.
+ */
+public final class StrataAdapter implements CacheAdapter {
+
+    private static final DataSize PAGE_SIZE = DataSize.ofKibibytes(64);
+
+    private final Engine engine;
+    private final Cache<ByteKey, byte[]> cache;
+    private final Path directory;
+
+    /**
+     * Creates the engine and the cache.
+     *
+     * @param tier the single tier
+     * @param heapRegion the engine's on-heap region in bytes
+     * @param capacityBytes the off-heap region, or the disk quota, in bytes
+     */
+    public StrataAdapter(StrataTier tier, long heapRegion, long capacityBytes) {
+        Engine.Builder builder = Engine.builder()
+                .name("bench-" + tier.name().toLowerCase(Locale.ROOT).replace('_', '-'))
+                .heap(DataSize.ofBytes(heapRegion))
+                .pageSize(PAGE_SIZE)
+                .strict(false);
+        switch (tier) {
+            case OFF_HEAP_ARENA -> builder.offHeap(DataSize.ofBytes(capacityBytes), OffHeapBackend.ARENA);
+            case OFF_HEAP_DIRECT -> builder.offHeap(DataSize.ofBytes(capacityBytes), OffHeapBackend.DIRECT_BUFFER);
+            case HEAP, DISK -> {
+                // heap region only
+            }
+        }
+        this.directory = tier == StrataTier.DISK ? BenchFiles.newScratchDirectory("strata-") : null;
+        if (directory != null) {
+            builder.disk(directory, DataSize.ofBytes(capacityBytes));
+        }
+        this.engine = builder.build();
+        this.cache = engine.newCache("bench", new ByteKeyCodec(), Codecs.bytes()).tiers(engineTier(tier)).build();
+    }
+
+    private static Tier engineTier(StrataTier tier) {
+        return switch (tier) {
+            case HEAP -> Tier.HEAP;
+            case OFF_HEAP_ARENA, OFF_HEAP_DIRECT -> Tier.OFF_HEAP;
+            case DISK -> Tier.DISK;
+        };
+    }
+
+    @Override
+    public byte[] get(byte[] key) {
+        return cache.get(new ByteKey(key));
+    }
+
+    @Override
+    public void put(byte[] key, byte[] value) {
+        cache.put(new ByteKey(key), value);
+    }
+
+    /** {@return the bytes of off-heap pages in use (pages used × page size), or 0 without an off-heap region} */
+    public long offHeapBytesInUse() {
+        long bytes = 0;
+        for (EngineStats.Allocator allocator : engine.stats().allocators()) {
+            if (!allocator.backend().equals("HEAP")) {
+                bytes += allocator.pagesUsed() * allocator.pageSize();
+            }
+        }
+        return bytes;
+    }
+
+    @Override
+    public void close() {
+        cache.close();
+        engine.close();
+        BenchFiles.deleteQuietly(directory);
+    }
+}
