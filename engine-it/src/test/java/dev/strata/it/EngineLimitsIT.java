@@ -13,8 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code Engine.builder().build()} in child JVMs with a small heap, with and without {@code -XX:MaxDirectMemorySize}:
- * regions beyond the JVM's limits are refused with both sizes in the message, an engine within them builds and
- * closes. See {@link EngineLimitsScenario}.
+ * regions beyond the JVM's limits are refused with both sizes in the message (down to one page past the limit), a
+ * region of exactly the limit builds, an engine within them builds and closes. See {@link EngineLimitsScenario}.
  */
 class EngineLimitsIT {
 
@@ -53,6 +53,11 @@ class EngineLimitsIT {
         assertEquals(IllegalArgumentException.class.getName(), child.value("heapRefused.thrown"), child::describe);
         assertTrue(child.value("heapRefused.message").contains("1 GiB"), child::describe);
         assertEquals("none", child.value("arenaBeyondDirectLimit.thrown"), child::describe);
+        for (String boundary : new String[] {"directBoundary", "heapBoundary"}) {
+            assertEquals("none", child.value(boundary + ".atLimit.thrown"), child::describe);
+            assertEquals(IllegalArgumentException.class.getName(), child.value(boundary + ".over.thrown"),
+                    child::describe);
+        }
         assertEquals("none", child.value("withinLimits.thrown"), child::describe);
         assertEquals(IllegalStateException.class.getName(), child.value("withinLimits.statsAfterClose.thrown"),
                 child::describe);

@@ -36,8 +36,12 @@ import java.util.stream.Stream;
  * <p>Each run prints one line with the scenario, exit code and facts to the test's standard output (failsafe keeps
  * it in {@code target/failsafe-reports/*-output.txt}).
  *
- * <p>A child that outlives its timeout is destroyed forcibly (with its descendants) and the run fails with an
- * {@link AssertionError} that holds the command, stdout and stderr.
+ * <p>A child that outlives its timeout has its threads dumped ({@code jcmd PID Thread.print}, see {@link ThreadDump}),
+ * is destroyed forcibly (with its descendants) and the run fails with an {@link AssertionError} that holds the
+ * command, the thread dump, stdout and stderr.
+ *
+ * <p>{@link #run()} waits for the child; {@link #start()} returns a {@link ChildProcess} the test can talk to while it
+ * runs (wait for a line it prints, kill it with {@code SIGKILL}).
  *
  * <p>A builder is not thread-safe; {@link #run()} may be called more than once, each call starts a new child.
  */
@@ -60,6 +64,7 @@ public final class ChildJvm {
     private final List<String> jvmFlags = new ArrayList<>();
     private final List<String> args = new ArrayList<>();
     private final Map<String, String> env = new LinkedHashMap<>();
+    private final List<String> resourceLimits = new ArrayList<>();
     private long addressSpaceLimitBytes;
     private Duration timeout = DEFAULT_TIMEOUT;
 
@@ -131,6 +136,23 @@ public final class ChildJvm {
     }
 
     /**
+     * Runs the child under another {@code prlimit} resource limit, for example {@code --fsize=1048576} (no file may
+     * grow beyond 1 MiB: writes past it fail with {@code EFBIG}, which the JVM turns into an {@code IOException}
+     * because HotSpot ignores {@code SIGXFSZ}). The test is skipped if {@code prlimit} is not on the {@code PATH}.
+     *
+     * @param option a {@code prlimit} option of the form {@code --NAME=VALUE}
+     * @return this builder
+     * @throws IllegalArgumentException if {@code option} is not of that form
+     */
+    public ChildJvm resourceLimit(String option) {
+        if (!option.matches("--[a-z]+=[0-9]+(:[0-9]+)?")) {
+            throw new IllegalArgumentException("resourceLimit: '" + option + "' (expected: --NAME=VALUE, e.g. --fsize=1048576)");
+        }
+        resourceLimits.add(option);
+        return this;
+    }
+
+    /**
      * Sets how long the child may run before it is destroyed and the run fails.
      *
      * @param limit a positive duration; the default is 60 seconds
@@ -170,9 +192,10 @@ public final class ChildJvm {
         }
         Process process = builder.start();
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-            process.descendants().forEach(ProcessHandle::destroyForcibly);
-            process.destroyForcibly().waitFor();
+            String threads = ThreadDump.of(process.pid(), workDirectory);
+            destroyTree(process);
             throw new AssertionError("child JVM outlived its timeout of " + timeout + " and was destroyed\n"
+                    + "threads:\n" + threads + "\n"
                     + ChildResult.describe(command, -1, read(stdout), read(stderr), ResultFile.parse(resultFile)));
         }
         ChildResult result = new ChildResult(command, process.exitValue(), read(stdout), read(stderr),
@@ -182,13 +205,48 @@ public final class ChildJvm {
         return result;
     }
 
+    /**
+     * Starts the child and returns at once. Its standard output is piped through the returned handle (which also
+     * copies it to the work directory); standard error and the result file go to the work directory as with
+     * {@link #run()}. The handle applies this builder's timeout to its waits.
+     *
+     * @return the running child
+     * @throws IOException if the child cannot be started
+     * @throws org.opentest4j.TestAbortedException if a resource limit was asked for and {@code prlimit} is missing
+     */
+    public ChildProcess start() throws IOException {
+        Path resultFile = workDirectory.resolve(mainClass.getSimpleName() + ".result");
+        Path stdout = workDirectory.resolve(mainClass.getSimpleName() + ".stdout");
+        Path stderr = workDirectory.resolve(mainClass.getSimpleName() + ".stderr");
+        Files.deleteIfExists(resultFile);
+        List<String> command = command(resultFile);
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectOutput(ProcessBuilder.Redirect.PIPE)
+                .redirectError(stderr.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        builder.environment().putAll(env);
+        if (addressSpaceLimitBytes > 0) {
+            builder.environment().put("MALLOC_ARENA_MAX", "2");
+        }
+        return new ChildProcess(mainClass.getSimpleName() + " " + String.join(" ", args), command, builder.start(),
+                workDirectory, stdout, stderr, resultFile, timeout);
+    }
+
+    static void destroyTree(Process process) throws InterruptedException {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly().waitFor();
+    }
+
     private List<String> command(Path resultFile) {
         List<String> command = new ArrayList<>();
-        if (addressSpaceLimitBytes > 0) {
+        if (addressSpaceLimitBytes > 0 || !resourceLimits.isEmpty()) {
             Optional<Path> prlimit = onPath("prlimit");
-            assumeTrue(prlimit.isPresent(), "prlimit is not on the PATH: cannot impose an address-space limit");
+            assumeTrue(prlimit.isPresent(), "prlimit is not on the PATH: cannot impose a resource limit");
             command.add(prlimit.get().toString());
-            command.add("--as=" + addressSpaceLimitBytes);
+            if (addressSpaceLimitBytes > 0) {
+                command.add("--as=" + addressSpaceLimitBytes);
+            }
+            command.addAll(resourceLimits);
         }
         command.add(javaExecutable());
         command.addAll(BASE_FLAGS);
@@ -213,12 +271,12 @@ public final class ChildJvm {
     }
 
     /** {@return the {@code java} running this test, so the child has the same JDK} */
-    private static String javaExecutable() {
+    static String javaExecutable() {
         return ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     }
 
-    private static String read(Path file) throws IOException {
+    static String read(Path file) throws IOException {
         return Files.exists(file) ? new String(Files.readAllBytes(file), StandardCharsets.UTF_8) : "";
     }
 }

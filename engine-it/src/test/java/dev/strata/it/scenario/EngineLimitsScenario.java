@@ -7,8 +7,10 @@ import dev.strata.DataSize;
 import dev.strata.Engine;
 import dev.strata.EngineStats;
 import dev.strata.MemoryMode;
+import dev.strata.MemoryPlan;
 import dev.strata.OffHeapBackend;
 import java.lang.management.ManagementFactory;
+import java.util.function.Function;
 
 /**
  * {@link Engine.Builder#build()} against the JVM's real limits (run by {@code EngineLimitsIT} with a small
@@ -23,6 +25,10 @@ import java.lang.management.ManagementFactory;
  *   <li>{@code heapRefused}: a heap region of 1 GiB is refused, naming 1 GiB and the max heap;
  *   <li>{@code arenaBeyondDirectLimit}: an {@code ARENA} region of the same size builds (arena memory is not counted
  *       against {@code MaxDirectMemorySize}) and closes;
+ *   <li>{@code directBoundary}: a {@code DIRECT_BUFFER} region of the limit rounded down to whole pages builds; one
+ *       page more is refused naming both sizes;
+ *   <li>{@code heapBoundary}: a heap region of what the heap can give (rounded down to whole pages) builds; one page
+ *       more is refused naming both sizes;
  *   <li>{@code withinLimits}: an engine with small regions builds, reports its regions, closes, and refuses
  *       {@code stats()} afterwards with {@link IllegalStateException}; a second engine of the same size builds.
  * </ul>
@@ -56,6 +62,11 @@ public final class EngineLimitsScenario {
         directRefused(report, beyondDirect, directLimit);
         heapRefused(report, maxHeap);
         arenaBeyondDirectLimit(report, beyondDirect);
+        boundary(report, "directBoundary", directLimit,
+                size -> Engine.builder().offHeap(size, OffHeapBackend.DIRECT_BUFFER).heap(SMALL_REGION).pageSize(PAGE));
+        long usableHeap = maxHeap - MemoryPlan.reservedHeap(maxHeap);
+        report.put("jvm.usableHeap", usableHeap);
+        boundary(report, "heapBoundary", usableHeap, size -> Engine.builder().heap(size).pageSize(PAGE));
         withinLimits(report);
         withinLimits(report);
     }
@@ -91,6 +102,21 @@ public final class EngineLimitsScenario {
         });
         report.putThrown("arenaBeyondDirectLimit", thrown);
         report.check("arenaBeyondDirectLimit.builds", thrown == null);
+    }
+
+    /** The largest whole-page size within {@code limit} builds; one page more is refused naming both. */
+    private static void boundary(ScenarioReport report, String prefix, long limit,
+                                 Function<DataSize, Engine.Builder> builder) {
+        DataSize atLimit = DataSize.ofBytes(limit / PAGE.bytes() * PAGE.bytes());
+        DataSize over = DataSize.ofBytes(atLimit.bytes() + PAGE.bytes());
+        Throwable atLimitThrown = thrownBy(() -> builder.apply(atLimit).build().close());
+        Throwable overThrown = thrownBy(() -> builder.apply(over).build().close());
+        String message = messageOf(overThrown);
+        report.putThrown(prefix + ".atLimit", atLimitThrown);
+        report.putThrown(prefix + ".over", overThrown);
+        report.check(prefix + ".atLimitBuilds", atLimitThrown == null);
+        report.check(prefix + ".onePageOverRefused", overThrown instanceof IllegalArgumentException
+                && message.contains(over.toString()) && message.contains(DataSize.format(limit)));
     }
 
     private static void withinLimits(ScenarioReport report) {

@@ -23,7 +23,7 @@ import java.util.List;
  * <p>A check writes {@code check.NAME=pass} or {@code check.NAME=FAIL}; {@link #run} writes {@code failedChecks} (a
  * comma-separated list, empty if none) and, if the scenario threw, {@code uncaught} with the stack trace.
  *
- * <p>Not thread-safe: one scenario thread writes.
+ * <p>Thread-safe: workers and a {@link Watchdog} may write facts and checks while the scenario runs.
  */
 public final class ScenarioReport {
 
@@ -82,8 +82,10 @@ public final class ScenarioReport {
             put("uncaught", stackTrace(t));
             return UNCAUGHT;
         }
-        put("failedChecks", String.join(",", failedChecks));
-        return failedChecks.isEmpty() ? 0 : CHECK_FAILED;
+        synchronized (this) {
+            put("failedChecks", String.join(",", failedChecks));
+            return failedChecks.isEmpty() ? 0 : CHECK_FAILED;
+        }
     }
 
     /**
@@ -93,7 +95,7 @@ public final class ScenarioReport {
      * @param value the value; its {@code toString()} is written
      * @throws UncheckedIOException if the file cannot be written
      */
-    public void put(String key, Object value) {
+    public synchronized void put(String key, Object value) {
         try {
             out.write(ResultFile.line(key, String.valueOf(value)).getBytes(StandardCharsets.UTF_8));
             out.flush();
@@ -109,7 +111,7 @@ public final class ScenarioReport {
      * @param holds whether it held
      * @return {@code holds}
      */
-    public boolean check(String name, boolean holds) {
+    public synchronized boolean check(String name, boolean holds) {
         put("check." + name, holds ? "pass" : "FAIL");
         if (!holds) {
             failedChecks.add(name);

@@ -1,0 +1,79 @@
+package dev.strata.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.strata.it.harness.ChildJvm;
+import dev.strata.it.harness.ChildResult;
+import dev.strata.it.scenario.CorruptionScenario;
+import dev.strata.it.scenario.DurableCaches;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Random byte flips and truncation in the segment files of a cleanly closed persistent cache, then a reopen in a new
+ * child ({@link CorruptionScenario}): the reopened cache never returns a wrong value, counts and logs what it skipped,
+ * and still serves the undamaged records; flips made while it is open are caught by the CRC check on read and counted
+ * as errors.
+ */
+class CorruptSegmentsIT {
+
+    private static final int FLIPS_PER_SEGMENT = 3;
+
+    @TempDir
+    Path workDirectory;
+
+    @Test
+    void damagedSegmentsNeverYieldAWrongValue() throws Exception {
+        Path disk = workDirectory.resolve("disk");
+        ChildResult written = ChildJvm.scenario(CorruptionScenario.class, workDirectory).jvmFlags("-Xmx128m")
+                .args("write", disk.toString()).run();
+        assertEquals(0, written.exitCode(), written::describe);
+
+        List<Path> segments = segments(disk.resolve(DurableCaches.CACHE));
+        assertTrue(segments.size() >= 3, "expected several segment files, found " + segments);
+        damage(segments);
+
+        ChildResult child = ChildJvm.scenario(CorruptionScenario.class, workDirectory).jvmFlags("-Xmx128m")
+                .args("verify", disk.toString()).run();
+        assertEquals("", child.value("failedChecks"), child::describe);
+        assertEquals(0, child.exitCode(), child::describe);
+        assertEquals(0, child.longValue("open.wrong"), child::describe);
+        assertEquals(0, child.longValue("live.wrong"), child::describe);
+        assertTrue(child.longValue("open.logCorrupt") + child.longValue("open.logTruncated") > 0, child::describe);
+        assertTrue(child.longValue("live.errors") > 0, child::describe);
+        assertTrue(child.longValue("open.found") > 0, child::describe);
+    }
+
+    /** Flips bytes in every segment (past the 16-byte header) and cuts the newest one in the middle, seeded. */
+    private static void damage(List<Path> segments) throws IOException {
+        Random random = new Random(42);
+        for (Path segment : segments) {
+            try (RandomAccessFile file = new RandomAccessFile(segment.toFile(), "rw")) {
+                for (int flip = 0; flip < FLIPS_PER_SEGMENT; flip++) {
+                    long position = 16 + (long) (random.nextDouble() * (file.length() - 16));
+                    file.seek(position);
+                    int old = file.read();
+                    file.seek(position);
+                    file.write(old ^ (1 + random.nextInt(255)));
+                }
+            }
+        }
+        try (RandomAccessFile newest = new RandomAccessFile(segments.getLast().toFile(), "rw")) {
+            newest.setLength(newest.length() * 2 / 3);
+        }
+    }
+
+    private static List<Path> segments(Path directory) throws IOException {
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".data")).sorted().toList();
+        }
+    }
+}
