@@ -11,7 +11,6 @@ import dev.strata.it.scenario.DirectSpillScenario;
 import dev.strata.it.scenario.HeapSpillScenario;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,7 +45,6 @@ class RealLimitsIT {
      * Cannot reserve 65536 bytes of direct buffer memory}. See engine-it/PROVEN.md, "Known gaps".
      */
     @Test
-    @Disabled("engine bug: disk-tier read buffers count against MaxDirectMemorySize (tier/disk/ReadBuffers.java)")
     void directBufferBackendAtExactlyMaxDirectMemorySizeStillReadsFromDisk() throws Exception {
         ChildResult child = directSpill(16);
 

@@ -348,6 +348,7 @@ public final class DiskStore implements AutoCloseable {
             index.clear();
             liveBytes.set(0);
             writer.close();
+            readBuffers.close();
             releaseDirectoryLock();
         } finally {
             writeLock.unlock();
