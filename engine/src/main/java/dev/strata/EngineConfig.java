@@ -56,14 +56,15 @@ record EngineConfig(String name, MemoryManagerKind memoryManager, long heapRegio
         long usableHeap = limits.maxHeapBytes() - reservedHeap(limits.maxHeapBytes());
         long heapRegion = heap != null ? heap.bytes() : (long) (usableHeap * DEFAULT_HEAP_FRACTION) / page * page;
         if (heapRegion > usableHeap) {
-            throw new IllegalArgumentException("heap region " + DataSize.format(heapRegion) + " exceeds what the heap can give: "
-                    + DataSize.format(usableHeap) + " (max heap " + DataSize.format(limits.maxHeapBytes()) + " minus "
+            throw new IllegalArgumentException("heap region " + sizes(heapRegion, usableHeap)[0]
+                    + " exceeds what the heap can give: " + sizes(heapRegion, usableHeap)[1] + " (max heap " + DataSize.format(limits.maxHeapBytes()) + " minus "
                     + DataSize.format(reservedHeap(limits.maxHeapBytes())) + " reserved for the JVM and the application)");
         }
         long offHeapRegion = offHeap.bytes();
         if (backend == OffHeapBackend.DIRECT_BUFFER && offHeapRegion > limits.maxDirectBytes()) {
-            throw new IllegalArgumentException("off-heap " + DataSize.format(offHeapRegion) + " exceeds MaxDirectMemorySize "
-                    + DataSize.format(limits.maxDirectBytes()) + " for backend DIRECT_BUFFER"
+            throw new IllegalArgumentException("off-heap " + sizes(offHeapRegion, limits.maxDirectBytes())[0]
+                    + " exceeds MaxDirectMemorySize " + sizes(offHeapRegion, limits.maxDirectBytes())[1]
+                    + " for backend DIRECT_BUFFER"
                     + (limits.maxDirectExplicit() ? "" : " (unset, so the max heap size)"));
         }
         checkRegion("off-heap", offHeapRegion, page);
@@ -77,6 +78,18 @@ record EngineConfig(String name, MemoryManagerKind memoryManager, long heapRegio
         }
         return new EngineConfig(name, kind, heapRegion, offHeapRegion, backend, page, offHeapSlab, heapSlab,
                 storageFraction, diskDirectory, diskDirectory == null ? 0 : diskQuota.bytes(), strict, limits);
+    }
+
+    /**
+     * {@return two sizes formatted for one message: readable units, with the exact byte counts added when the units
+     * alone would print the same number for both}
+     */
+    static String[] sizes(long first, long second) {
+        String a = DataSize.format(first);
+        String b = DataSize.format(second);
+        boolean lookAlike = a.replace(".0 ", " ").equals(b.replace(".0 ", " "));
+        return lookAlike ? new String[] {a + " (" + first + " bytes)", b + " (" + second + " bytes)"}
+                : new String[] {a, b};
     }
 
     private static void checkRegion(String what, long region, long page) {

@@ -33,6 +33,16 @@ class EngineBuilderTest {
     }
 
     @Test
+    void sizesThatReadTheSameInUnitsAlsoGiveTheirBytes() {
+        JvmLimits limits = new JvmLimits(1L << 30, (128L << 20) - 4096, true);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EngineConfig.validate("t",
+                MemoryManagerKind.UNIFIED, DataSize.ofMebibytes(64), DataSize.ofMebibytes(128),
+                OffHeapBackend.DIRECT_BUFFER, DataSize.ofKibibytes(64), null, 0.5, null, DataSize.ZERO, true, limits));
+        assertEquals("off-heap 128 MiB (134217728 bytes) exceeds MaxDirectMemorySize 128.0 MiB (134213632 bytes)"
+                + " for backend DIRECT_BUFFER", e.getMessage());
+    }
+
+    @Test
     void arenaRegionIsNotBoundByMaxDirectMemory() {
         JvmLimits limits = new JvmLimits(1L << 30, 256L << 20, true);
         EngineConfig config = EngineConfig.validate("t", MemoryManagerKind.UNIFIED, DataSize.ofMebibytes(64),
