@@ -2,55 +2,75 @@ package dev.strata.it.scenario;
 
 import dev.strata.Engine;
 import dev.strata.MemoryMode;
-import dev.strata.manager.MemoryManager;
-import java.lang.reflect.Field;
+import dev.strata.exec.ExternalSorter;
+import dev.strata.exec.SortedRecords;
+import dev.strata.exec.TaskMemory;
+import java.util.Arrays;
+import java.util.SplittableRandom;
 
 /**
- * Squeezes storage with execution memory: a task asks the engine's memory manager for a whole region of execution
- * memory, which makes the unified manager evict (demote) cached entries down to the protected region R, and then
- * releases it, round after round.
+ * Squeezes storage with execution memory the way a user's job would: each round is one task from
+ * {@code engine.newTask()} that sorts, with an {@link ExternalSorter}, twice as many bytes of records as each mode's
+ * region holds. Its page requests make the unified manager move cached entries down a tier (never below the
+ * protected region R) and, once execution has what it may take, make the sorter spill.
  *
- * <p><b>Stopgap until {@code engine.newTask()} is on main.</b> The public way is an {@code ExternalSorter} on a
- * {@code TaskMemory} from {@code engine.newTask()} (branch {@code exec}); until the engine exposes it, this reaches the
- * engine's {@link MemoryManager} by reflection (the scenarios run on the class path, so the internal package is
- * visible) and acquires execution memory directly, which is what a sorter's page requests come down to. Replace
- * {@link #round()} with a sort through {@code engine.newTask()} once merged.
- *
- * <p>Thread-safe as the manager is; one instance per squeezing thread (it is one task).
+ * <p>One instance per squeezing thread; not thread-safe.
  */
 final class ExecutionSqueeze {
 
-    private final MemoryManager manager;
-    private final long taskId;
+    private static final int KEY_BYTES = 16;
+    private static final int VALUE_BYTES = 1008;
 
-    ExecutionSqueeze(Engine engine, long taskId) {
-        this.manager = memoryManagerOf(engine);
-        this.taskId = taskId;
+    private final Engine engine;
+    private final SplittableRandom random;
+
+    ExecutionSqueeze(Engine engine, long seed) {
+        this.engine = engine;
+        this.random = new SplittableRandom(seed);
     }
 
-    /** Takes as much execution memory as each mode's region and gives it back. {@return the bytes granted} */
+    /**
+     * Sorts twice each mode's region of random records and checks the output's order and count.
+     *
+     * @return the records sorted
+     * @throws InterruptedException never here; kept so callers may treat a round as interruptible work
+     * @throws IllegalStateException if the sort returned records out of order or lost some
+     */
     long round() throws InterruptedException {
-        long granted = 0;
+        long sorted = 0;
         for (MemoryMode mode : MemoryMode.values()) {
-            long region = manager.state(mode).regionBytes();
+            long region = engine.stats().pool(mode).regionBytes();
             if (region > 0) {
-                long got = manager.acquireExecutionMemory(region, taskId, mode);
-                granted += got;
-                if (got > 0) {
-                    manager.releaseExecutionMemory(got, taskId, mode);
-                }
+                sorted += sort(mode, 2 * region / (KEY_BYTES + VALUE_BYTES));
             }
         }
-        return granted;
+        return sorted;
     }
 
-    private static MemoryManager memoryManagerOf(Engine engine) {
-        try {
-            Field field = Engine.class.getDeclaredField("memoryManager");
-            field.setAccessible(true);
-            return (MemoryManager) field.get(engine);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("cannot reach the engine's memory manager (stopgap until engine.newTask())", e);
+    private long sort(MemoryMode mode, long records) {
+        byte[] value = new byte[VALUE_BYTES];
+        try (TaskMemory task = engine.newTask(); ExternalSorter sorter = new ExternalSorter(task, mode)) {
+            for (long i = 0; i < records; i++) {
+                byte[] key = new byte[KEY_BYTES];
+                random.nextBytes(key);
+                sorter.insert(key, value);
+            }
+            long count = 0;
+            try (SortedRecords out = sorter.sortedRecords()) {
+                byte[] previous = null;
+                while (out.next()) {
+                    byte[] key = out.key();
+                    if (previous != null && Arrays.compareUnsigned(previous, key) > 0) {
+                        throw new IllegalStateException("sorted output out of order at record " + count);
+                    }
+                    previous = key;
+                    count++;
+                }
+            }
+            if (count != records) {
+                throw new IllegalStateException("sorted " + count + " of " + records + " records");
+            }
+            return count;
         }
     }
 }
