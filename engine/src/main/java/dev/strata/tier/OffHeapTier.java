@@ -24,8 +24,11 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p><b>Memory.</b> Each page costs {@code pageSize} of {@link MemoryMode#OFF_HEAP} storage memory, acquired from the
  * {@link MemoryManager} before {@link PageAllocator#tryAllocate} and released after {@link PageAllocator#free}. Dead
- * bytes (overwritten or removed records) are never compacted: they vanish with their page. Records larger than a page
- * get a chain extent of their own.
+ * bytes (overwritten or removed records) are reclaimed when a page is recycled: the tier first looks among its
+ * {@value #CLEANING_WINDOW} oldest pages for one at most half live and compacts it (every live record re-appended, at
+ * least half a page freed); only when none is that sparse does it evict the oldest page (second chance for visited
+ * records, the rest down a tier). So overwrites and removes cost space, not entries. Records larger than a page get a
+ * chain extent of their own.
  *
  * <p><b>Concurrency.</b> {@link #lock} guards only the queue, the current page and its write offset: it is held for a
  * bump-pointer reservation and never during encoding, eviction or I/O. A writer reserves space ({@link #reserve}),
@@ -53,6 +56,8 @@ final class OffHeapTier {
     }
 
     static final int MAX_ROUNDS = 64;
+    /** How many of the oldest pages {@link #takeSparse} looks at for one that is mostly dead. */
+    static final int CLEANING_WINDOW = 8;
 
     private final MemoryManager memory;
     private final PageAllocator allocator;
@@ -214,20 +219,76 @@ final class OffHeapTier {
      * chain is freed instead (returns null, the memory is back with the manager).
      */
     private Extent recycleOldest() {
+        Extent sparse = takeSparse();
+        if (sparse != null) {
+            List<Node<?, ?>> kept = drain(sparse, Keep.ALL_LIVE);
+            sparse.nodes.clear();
+            sparse.writeOffset = reappend(kept, sparse);
+            return sparse;
+        }
         Extent oldest = takeOldest();
         if (oldest == null) {
             return null;
         }
         if (oldest.isChain()) {
-            drain(oldest, false);
+            drain(oldest, Keep.NONE);
             oldest.nodes.clear();
             free(oldest);
             return null;
         }
-        List<Node<?, ?>> survivors = drain(oldest, true);
+        List<Node<?, ?>> survivors = drain(oldest, Keep.VISITED);
         oldest.nodes.clear();
         oldest.writeOffset = reappend(survivors, oldest);
         return oldest;
+    }
+
+    /**
+     * Takes off the queue the log page with the fewest live bytes among the {@link #CLEANING_WINDOW} oldest, if it is
+     * at most half live: compacting it keeps every live record and still frees at least half a page, so a tier full of
+     * overwritten or removed records reclaims them before it evicts a single live entry. The live bytes are estimated
+     * from the pages' node lists without the nodes' locks (a heuristic: {@link #drain} re-checks each node under its
+     * lock and moves down whatever no longer fits in half a page). {@return the page, or null if none qualifies}
+     */
+    private Extent takeSparse() {
+        lock.lock();
+        try {
+            Extent best = null;
+            long bestLive = pageSize / 2 + 1;
+            int seen = 0;
+            for (Extent extent : queue) {
+                if (seen++ == CLEANING_WINDOW) {
+                    break;
+                }
+                if (extent.isChain()) {
+                    continue;
+                }
+                long live = liveBytes(extent, bestLive);
+                if (live < bestLive) {
+                    best = extent;
+                    bestLive = live;
+                }
+            }
+            if (best != null) {
+                queue.remove(best);
+            }
+            return best;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** {@return the bytes of records still in {@code extent}, counting no further than {@code limit}} */
+    private static long liveBytes(Extent extent, long limit) {
+        long live = 0;
+        for (Node<?, ?> node : extent.nodes) {
+            if (!node.removed && node.extent == extent) {
+                live += node.recordBytes();
+                if (live >= limit) {
+                    break;
+                }
+            }
+        }
+        return live;
     }
 
     /** Evicts the oldest extent without second chance and frees it. {@return false if there was none} */
@@ -236,7 +297,7 @@ final class OffHeapTier {
         if (oldest == null) {
             return false;
         }
-        drain(oldest, false);
+        drain(oldest, Keep.NONE);
         oldest.nodes.clear();
         free(oldest);
         return true;
@@ -253,7 +314,7 @@ final class OffHeapTier {
             if (oldest == null) {
                 break;
             }
-            drain(oldest, false);
+            drain(oldest, Keep.NONE);
             oldest.nodes.clear();
             freed += oldest.pageBytes(pageSize);
             free(oldest);
@@ -267,11 +328,21 @@ final class OffHeapTier {
         }
     }
 
+    /** Which live records of a drained extent stay in this tier (up to half a page); the rest move down a tier. */
+    private enum Keep {
+        /** None: the extent is freed (execution reclaim, chains, no second chance). */
+        NONE,
+        /** Records read since they were written: second chance for the oldest page. */
+        VISITED,
+        /** Every live record: compaction of a mostly dead page. */
+        ALL_LIVE
+    }
+
     /**
-     * Moves every live record out of {@code extent}, which this thread owns: visited ones (up to half a page) into a
-     * heap staging buffer when {@code secondChance}, the rest down a tier. {@return the staged nodes}
+     * Moves every live record out of {@code extent}, which this thread owns: those {@code keep} names (up to half a
+     * page) into a heap staging buffer, the rest down a tier. {@return the staged nodes}
      */
-    private List<Node<?, ?>> drain(Extent extent, boolean secondChance) {
+    private List<Node<?, ?>> drain(Extent extent, Keep keep) {
         extent.generation++;                          // publishes of older placements now fail
         while (extent.pendingWrites.get() > 0) {       // no new reservation can come: it is off the queue
             Thread.onSpinWait();
@@ -279,14 +350,14 @@ final class OffHeapTier {
         List<Node<?, ?>> staged = new ArrayList<>();
         Extent staging = null;
         int stagedBytes = 0;
-        int budget = secondChance ? (int) (pageSize / 2) : 0;
+        int budget = keep == Keep.NONE ? 0 : (int) (pageSize / 2);
         for (Node<?, ?> node : extent.nodes) {
             synchronized (node) {
                 if (node.removed || node.extent != extent) {
                     continue;
                 }
                 int recordBytes = node.recordBytes();
-                if (node.visited && stagedBytes + recordBytes <= budget) {
+                if ((keep == Keep.ALL_LIVE || node.visited) && stagedBytes + recordBytes <= budget) {
                     if (staging == null) {
                         staging = Extent.staging(budget);
                     }
