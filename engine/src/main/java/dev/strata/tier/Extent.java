@@ -86,16 +86,8 @@ final class Extent {
             MemorySegment.copy(segment, offset, target, targetOffset, length);
             return;
         }
-        long pageSize = pages[0].byteSize();
-        while (length > 0) {
-            int index = (int) (offset / pageSize);
-            long inPage = offset % pageSize;
-            long n = Math.min(length, pageSize - inPage);
-            MemorySegment.copy(pages[index].segment(), inPage, target, targetOffset, n);
-            offset += n;
-            targetOffset += n;
-            length -= n;
-        }
+        forEachPiece(offset, length, (page, inPage, done, n) ->
+                MemorySegment.copy(page, inPage, target, targetOffset + done, n));
     }
 
     /** Copies {@code length} bytes of {@code source} into this extent at {@code offset}. */
@@ -104,15 +96,25 @@ final class Extent {
             MemorySegment.copy(source, sourceOffset, segment, offset, length);
             return;
         }
+        forEachPiece(offset, length, (page, inPage, done, n) ->
+                MemorySegment.copy(source, sourceOffset + done, page, inPage, n));
+    }
+
+    /** One contiguous piece of a chain: {@code n} bytes at {@code inPage} of {@code page}, {@code done} bytes in. */
+    @FunctionalInterface
+    private interface Piece {
+        void copy(MemorySegment page, long inPage, long done, long n);
+    }
+
+    /** Splits {@code length} bytes of this chain from {@code offset} into per-page pieces, in order. */
+    private void forEachPiece(long offset, long length, Piece piece) {
         long pageSize = pages[0].byteSize();
-        while (length > 0) {
-            int index = (int) (offset / pageSize);
-            long inPage = offset % pageSize;
-            long n = Math.min(length, pageSize - inPage);
-            MemorySegment.copy(source, sourceOffset, pages[index].segment(), inPage, n);
-            offset += n;
-            sourceOffset += n;
-            length -= n;
+        for (long done = 0; done < length; ) {
+            long at = offset + done;
+            long inPage = at % pageSize;
+            long n = Math.min(length - done, pageSize - inPage);
+            piece.copy(pages[(int) (at / pageSize)].segment(), inPage, done, n);
+            done += n;
         }
     }
 }
