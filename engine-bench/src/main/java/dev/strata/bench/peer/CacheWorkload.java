@@ -1,5 +1,6 @@
 package dev.strata.bench.peer;
 
+import dev.strata.bench.workload.ThreadCursor;
 import dev.strata.bench.workload.KeyDistribution;
 import dev.strata.bench.workload.KeyStream;
 import dev.strata.bench.workload.Keys;
@@ -17,7 +18,6 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
-import org.openjdk.jmh.infra.ThreadParams;
 
 /**
  * The one workload every cache runs, Strata's tiers and the peers alike: a cache populated with
@@ -94,22 +94,6 @@ public abstract class CacheWorkload {
         }
     }
 
-    /** One thread's position in the key stream. */
-    @State(Scope.Thread)
-    public static class Cursor {
-        private KeyStream.Cursor cursor;
-
-        /**
-         * Spreads threads evenly over the stream.
-         *
-         * @param thread JMH's thread parameters
-         */
-        @Setup(Level.Trial)
-        public void start(ThreadParams thread) {
-            cursor = new KeyStream.Cursor(thread.getThreadIndex() * (KeyStream.DEFAULT_LENGTH / thread.getThreadCount()));
-        }
-    }
-
     /**
      * A lookup of a present key.
      *
@@ -117,8 +101,8 @@ public abstract class CacheWorkload {
      * @return the value
      */
     @Benchmark
-    public byte[] get(Cursor cursor) {
-        return cache.get(keyBytes[stream.at(cursor.cursor.next())]);
+    public byte[] get(ThreadCursor cursor) {
+        return cache.get(keyBytes[stream.at(cursor.next())]);
     }
 
     /**
@@ -127,8 +111,8 @@ public abstract class CacheWorkload {
      * @param cursor this thread's cursor
      */
     @Benchmark
-    public void put(Cursor cursor) {
-        int index = stream.at(cursor.cursor.next());
+    public void put(ThreadCursor cursor) {
+        int index = stream.at(cursor.next());
         cache.put(keyBytes[index], values[index]);
     }
 
@@ -139,8 +123,8 @@ public abstract class CacheWorkload {
      * @return the value read, or {@code null} for a put
      */
     @Benchmark
-    public byte[] mix(Cursor cursor) {
-        int position = cursor.cursor.next();
+    public byte[] mix(ThreadCursor cursor) {
+        int position = cursor.next();
         int index = stream.at(position);
         if (position % 10 == 0) {
             cache.put(keyBytes[index], values[index]);

@@ -1,5 +1,6 @@
 package dev.strata.bench.raw;
 
+import dev.strata.bench.workload.ThreadCursor;
 import dev.strata.bench.workload.BenchFiles;
 import dev.strata.bench.workload.JvmFlags;
 import dev.strata.bench.workload.Keys;
@@ -94,7 +95,7 @@ public class RawFileReadBenchmark extends RawWorkload {
      * @throws IOException if the read fails
      */
     @Benchmark
-    public byte[] positionalRead(Cursor cursor) throws IOException {
+    public byte[] positionalRead(ThreadCursor cursor) throws IOException {
         int index = stream.at(cursor.next());
         byte[] value = new byte[valueSize];
         readFully(ByteBuffer.wrap(value), (long) index * valueSize);
@@ -110,7 +111,7 @@ public class RawFileReadBenchmark extends RawWorkload {
      * @throws IOException if the read fails
      */
     @Benchmark
-    public byte[] positionalReadDirect(Cursor cursor, ReadBuffer buffer) throws IOException {
+    public byte[] positionalReadDirect(ThreadCursor cursor, ReadBuffer buffer) throws IOException {
         int index = stream.at(cursor.next());
         ByteBuffer direct = buffer.buffer.clear();
         readFully(direct, (long) index * valueSize);

@@ -1,5 +1,6 @@
 package dev.strata.bench.raw;
 
+import dev.strata.bench.workload.ThreadCursor;
 import dev.strata.bench.workload.ByteKey;
 import dev.strata.bench.workload.JvmFlags;
 import dev.strata.bench.workload.Keys;
@@ -48,7 +49,7 @@ public class RawHeapMapBenchmark extends RawWorkload {
      * @return the stored array
      */
     @Benchmark
-    public byte[] getStored(Cursor cursor) {
+    public byte[] getStored(ThreadCursor cursor) {
         return map.get(keyObjects[stream.at(cursor.next())]);
     }
 
@@ -59,7 +60,7 @@ public class RawHeapMapBenchmark extends RawWorkload {
      * @return a fresh copy
      */
     @Benchmark
-    public byte[] getCopy(Cursor cursor) {
+    public byte[] getCopy(ThreadCursor cursor) {
         return map.get(keyObjects[stream.at(cursor.next())]).clone();
     }
 }

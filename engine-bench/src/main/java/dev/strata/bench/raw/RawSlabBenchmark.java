@@ -1,5 +1,6 @@
 package dev.strata.bench.raw;
 
+import dev.strata.bench.workload.ThreadCursor;
 import dev.strata.bench.workload.JvmFlags;
 import dev.strata.bench.workload.Keys;
 import java.lang.foreign.Arena;
@@ -55,7 +56,7 @@ public class RawSlabBenchmark extends RawWorkload {
      * @return the copy
      */
     @Benchmark
-    public byte[] copyOut(Cursor cursor) {
+    public byte[] copyOut(ThreadCursor cursor) {
         int index = stream.at(cursor.next());
         byte[] value = new byte[valueSize];
         MemorySegment.copy(slab, ValueLayout.JAVA_BYTE, (long) index * valueSize, value, 0, valueSize);

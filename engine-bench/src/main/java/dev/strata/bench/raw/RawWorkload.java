@@ -8,7 +8,6 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.infra.ThreadParams;
 
 /**
  * The parameters and key stream the raw limits share with {@code CacheWorkload}: same value sizes, same key counts,
@@ -46,24 +45,4 @@ public abstract class RawWorkload {
      */
     protected abstract void prepare() throws Exception;
 
-    /** One thread's position in the key stream. */
-    @State(Scope.Thread)
-    public static class Cursor {
-        private KeyStream.Cursor cursor;
-
-        /**
-         * Spreads threads evenly over the stream.
-         *
-         * @param thread JMH's thread parameters
-         */
-        @Setup(Level.Trial)
-        public void start(ThreadParams thread) {
-            cursor = new KeyStream.Cursor(thread.getThreadIndex() * (KeyStream.DEFAULT_LENGTH / thread.getThreadCount()));
-        }
-
-        /** {@return the next stream position} */
-        public int next() {
-            return cursor.next();
-        }
-    }
 }
