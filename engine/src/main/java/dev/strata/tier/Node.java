@@ -1,15 +1,18 @@
 package dev.strata.tier;
 
 import dev.strata.Tier;
+import java.lang.invoke.VarHandle;
 
 /**
  * One key's entry in a cache's index: which tier holds it and where.
  *
- * <p><b>Locking.</b> Every field except {@link #value}, {@link #visited} and the queue links is guarded by the node's
- * monitor ({@code synchronized (node)}). A thread holds at most one node monitor at a time and never evicts, waits for
+ * <p><b>Locking.</b> Every field except {@link #value}, {@link #visited} and the queue links is written only under the
+ * node's monitor ({@code synchronized (node)}). A thread holds at most one node monitor at a time and never evicts, waits for
  * memory or takes another node's monitor while holding one, so node locks cannot deadlock. The queue links
  * ({@link #prev}, {@link #next}, {@link #queued}) are guarded by the lock of the {@link NodeQueue} the node is in; that
- * lock is a leaf (taken inside a node monitor, never the other way round).
+ * lock is a leaf (taken inside a node monitor, never the other way round). Readers take the monitor too, except heap hits
+ * (volatile {@link #value}) and off-heap hits of a byte-array value, which read the place fields racily under the
+ * {@link #version} seqlock and validate afterwards.
  *
  * <p><b>States.</b> {@code tier == null}: created by a put that has not installed yet (reads see no value);
  * {@code HEAP}: {@link #value} holds the object; {@code OFF_HEAP}: the record is in {@link #extent} at {@link #offset};
@@ -27,8 +30,13 @@ final class Node<K, V> {
     Tier tier;
     /** Set once, when the node leaves the index. Guarded by this. */
     boolean removed;
-    /** Incremented on every change of the stored value or its place; lets movers detect races. Guarded by this. */
-    long version;
+    /**
+     * A seqlock over the entry's place ({@link #tier}, {@link #extent}, {@link #offset}, the lengths, {@link #removed}):
+     * odd while a holder of this node's monitor changes them ({@link #beginChange()}), even otherwise; every change adds
+     * two. Movers compare it to detect races; lock-free off-heap readers read it before and after copying the record
+     * and retry when it moved (see {@link Tiers#readOffHeapOptimistic}). Written only under this node's monitor.
+     */
+    volatile int version;
 
     /** The value object while in the heap tier, else null. Volatile so heap hits need no lock. */
     volatile V value;
@@ -56,6 +64,20 @@ final class Node<K, V> {
 
     Node(K key) {
         this.key = key;
+    }
+
+    /**
+     * Starts a change of the entry's place (monitor held): makes {@link #version} odd, and keeps the stores that follow
+     * from becoming visible before it (a lock-free reader that sees any of them will see the version moved).
+     */
+    void beginChange() {
+        version = version + 1;
+        VarHandle.storeStoreFence();
+    }
+
+    /** Ends a change of the entry's place (monitor held): makes {@link #version} even again, publishing the change. */
+    void endChange() {
+        version = version + 1;
     }
 
     /** Marks a hit; writes only when the bit changes, so hot entries do not dirty their cache line on every read. */

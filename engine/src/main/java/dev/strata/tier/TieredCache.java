@@ -20,12 +20,13 @@ import java.util.function.Function;
  * The {@link Cache} implementation: one {@link ConcurrentHashMap} index of {@link Node}s over the cache's
  * {@link Tiers}.
  *
- * <p><b>Reads.</b> A heap hit reads the node's volatile value with no lock and sets its visited bit. Any other read
- * takes the node's monitor, decodes from the node's tier, and may then promote (prepared unlocked, committed only if
+ * <p><b>Reads.</b> A heap hit reads the node's volatile value with no lock and sets its visited bit. An off-heap hit of a
+ * byte-array value that will not be promoted copies the record under the node's version seqlock, with no lock
+ * ({@link Tiers#readOffHeapOptimistic}). Any other read takes the node's monitor, decodes from the node's tier, and may then promote (prepared unlocked, committed only if
  * the node's version is unchanged). <b>Writes.</b> Prepare in the highest tier that takes the value (no lock), then
  * install under the node's monitor; a node removed meanwhile makes the writer look the key up again. Because every
  * change of a key's value happens under its node's monitor and readers either read the volatile heap value or hold
- * the monitor, no read returns a value older than the last completed put or remove.
+ * the monitor or validate against its seqlock, no read returns a value older than the last completed put or remove.
  *
  * <p><b>Close.</b> Every operation registers in {@link #inFlight} after checking {@link #closed}; close sets the flag
  * and waits for operations in flight, then frees the tiers, so no page is allocated after it was returned.
@@ -45,6 +46,8 @@ final class TieredCache<K, V> implements Cache<K, V> {
     private final LongAdder misses = new LongAdder();
     private final LongAdder loads = new LongAdder();
     private final LongAdder inFlight = new LongAdder();
+    /** Off-heap hits never promote here, so they may skip the node's monitor (see {@link Tiers#readOffHeapOptimistic}). */
+    private final boolean lockFreeOffHeapHits;
     private volatile boolean closed;
     private volatile CacheStats finalStats;
 
@@ -54,6 +57,7 @@ final class TieredCache<K, V> implements Cache<K, V> {
         this.persistent = persistent;
         this.strict = strict;
         this.onClose = onClose;
+        this.lockFreeOffHeapHits = tiers.offHeap != null && (tiers.top() == Tier.OFF_HEAP || promotion == Promotion.NEVER);
     }
 
     Tiers<K, V> tiersImpl() {
@@ -112,8 +116,15 @@ final class TieredCache<K, V> implements Cache<K, V> {
                 node.markVisited();
                 return hit(count, Tier.HEAP, value);
             }
+            if (lockFreeOffHeapHits) {
+                value = tiers.readOffHeapOptimistic(node);
+                if (value != null) {
+                    node.markVisited();
+                    return hit(count, Tier.OFF_HEAP, value);
+                }
+            }
             Tier tier;
-            long version;
+            int version;
             boolean promote;
             synchronized (node) {
                 if (node.removed) {
@@ -157,7 +168,7 @@ final class TieredCache<K, V> implements Cache<K, V> {
         };
     }
 
-    private void promote(Node<K, V> node, V value, Tier from, long version) {
+    private void promote(Node<K, V> node, V value, Tier from, int version) {
         Prepared prepared = tiers.prepare(node, value, tiers.keyCodec.encodedSize(node.key),
                 tiers.valueCodec.encodedSize(value), tiers.top(), from);
         if (prepared != null) {

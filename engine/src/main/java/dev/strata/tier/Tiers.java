@@ -8,7 +8,9 @@ import dev.strata.manager.MemoryManager;
 import dev.strata.memory.PageAllocator;
 import dev.strata.tier.disk.DiskStore;
 import java.io.UncheckedIOException;
+import dev.strata.codec.Codecs;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -55,6 +57,7 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
     private static final int HEAP_ROUNDS = 16;
     private static final int DISK_ROUNDS = 4;
     private static final int VICTIM_SCAN_LIMIT = 4096;
+    private static final int OPTIMISTIC_ATTEMPTS = 4;
     private static final System.Logger LOG = System.getLogger(Tiers.class.getName());
 
     /**
@@ -84,6 +87,8 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
     final Codec<V> valueCodec;
     final ConcurrentHashMap<K, Node<K, V>> index = new ConcurrentHashMap<>();
     final LongAdder errors = new LongAdder();
+    /** Whether off-heap hits may be read without the node's monitor ({@link #readOffHeapOptimistic}). */
+    private final boolean optimisticReads;
     private final MemoryManager memory;
     private final NodeQueue heapQueue;
     final OffHeapTier offHeap;
@@ -101,6 +106,7 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
         this.valueCodec = valueCodec;
         this.memory = memory;
         this.neighbours = neighbours;
+        this.optimisticReads = (Object) valueCodec == Codecs.bytes();
         this.heapQueue = tiers.contains(Tier.HEAP) ? new NodeQueue() : null;
         this.offHeap = tiers.contains(Tier.OFF_HEAP) ? new OffHeapTier(memory, allocator, this) : null;
         this.disk = disk;
@@ -304,9 +310,10 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
             }
             case HEAP -> { }
         }
+        node.beginChange();
         detach(node, prepared.tier() == Tier.DISK);
         attach(node, prepared);
-        node.version++;
+        node.endChange();
         return Install.DONE;
     }
 
@@ -386,13 +393,55 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
 
     /** Drops the node from the index (monitor held), counting an eviction in {@code tier} if not null. */
     void drop(Node<K, V> node, Tier tier) {
+        node.beginChange();
         detach(node, false);
         node.removed = true;
-        node.version++;
+        node.endChange();
         index.remove(node.key, node);
         if (tier != null) {
             counters.get(tier).evictions.increment();
         }
+    }
+
+    // ---- reading ----
+
+    /**
+     * Reads an off-heap byte-array value without the node's monitor: reads {@link Node#version}, the place fields
+     * (racily), copies the value out of its page, then re-reads the version. The version moves on every change of the
+     * place, and a page is reused only after every live record in it has moved (which changes each owner's version),
+     * so an unchanged even version means the copy is the value the node held at that moment. Garbage read from torn
+     * fields is bounded by the page's segment (the copy fails or is discarded). Only for {@code Codecs.bytes()},
+     * whose decoding is a bounded copy with no side effects; other codecs read under the monitor.
+     *
+     * @return the value, or null when the caller must take the locked path (not off-heap, a chain, a change raced
+     *     with this read, or the read failed)
+     */
+    V readOffHeapOptimistic(Node<K, V> node) {
+        if (!optimisticReads) {
+            return null;
+        }
+        for (int attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
+            int stamp = node.version;
+            if ((stamp & 1) != 0) {
+                continue;
+            }
+            Extent extent = node.extent;
+            if (node.tier != Tier.OFF_HEAP || extent == null || extent.segment == null) {
+                return null;
+            }
+            V value;
+            try {
+                value = valueCodec.decode(extent.segment, RecordLayout.valueOffset(node.offset, node.keyLength),
+                        node.valueLength);
+            } catch (RuntimeException tornOrClosed) {
+                value = null;                          // the locked path reports a real failure
+            }
+            VarHandle.acquireFence();                  // the copy's loads complete before the version is re-read
+            if (node.version == stamp) {
+                return value;
+            }
+        }
+        return null;
     }
 
     // ---- reading (node monitor held) ----
@@ -450,7 +499,7 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
      * demotion when {@code prepared} is lower, a promotion when higher, a drop when null. {@return true if the node
      * left {@code from}}
      */
-    boolean commitMove(Node<K, V> node, Prepared prepared, Tier from, long version) {
+    boolean commitMove(Node<K, V> node, Prepared prepared, Tier from, int version) {
         for (int round = 0; ; round++) {
             synchronized (node) {
                 if (node.removed || node.tier != from || node.version != version) {
@@ -501,7 +550,7 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
     /** Moves one heap entry to {@code target} (or drops it when null). {@return the heap weight freed} */
     long demoteHeap(Node<K, V> node, Tier target) {
         V value;
-        long version;
+        int version;
         long weight;
         synchronized (node) {
             if (node.removed || node.tier != Tier.HEAP) {
@@ -547,8 +596,10 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
                 if (result == Install.DONE) {
                     counters.get(Tier.OFF_HEAP).removed(recordBytes);
                     counters.get(Tier.OFF_HEAP).demotions.increment();
+                    node.beginChange();
                     node.extent = null;
                     node.tier = Tier.DISK;
+                    node.endChange();
                     diskQueue.addNewest(node);
                     counters.get(Tier.DISK).added(0);
                     return;
@@ -631,9 +682,10 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
         for (Node<K, V> node : new ArrayList<>(index.values())) {
             synchronized (node) {
                 if (!node.removed) {
+                    node.beginChange();
                     detach(node, keepDisk);
                     node.removed = true;
-                    node.version++;
+                    node.endChange();
                     index.remove(node.key, node);
                 }
             }
