@@ -557,6 +557,7 @@ final class TieredCache<K, V> implements Cache<K, V> {
                 tiers.flushToDisk();
             }
             tiers.clear(true);
+            tiers.releaseCredit();
             if (tiers.offHeap != null) {
                 tiers.offHeap.close();
             }

@@ -41,7 +41,8 @@ import java.util.function.Function;
  * sizes stand in for object sizes (close for byte arrays and Latin-1 strings) and the constant covers the index node
  * and map entry. <b>Admission.</b> A tier with a lower tier below it does not take an entry larger than
  * 1/{@value #LARGE_ENTRY_FRACTION} of its capacity (so one huge value cannot flush the tier); the lowest tier takes
- * entries up to its whole capacity.
+ * entries up to its whole capacity. <b>Heap memory</b> is charged through a {@link StorageCredit}: the manager's lock is
+ * taken once per chunk, not once per put.
  *
  * @param <K> the key type
  * @param <V> the value type
@@ -91,6 +92,8 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
     private final boolean optimisticReads;
     private final MemoryManager memory;
     private final NodeQueue heapQueue;
+    /** Heap storage memory taken from the manager in chunks, so heap puts rarely take its lock. */
+    private final StorageCredit heapCredit;
     final OffHeapTier offHeap;
     private final DiskStore disk;
     private final NodeQueue diskQueue = new NodeQueue();
@@ -108,6 +111,7 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
         this.neighbours = neighbours;
         this.optimisticReads = (Object) valueCodec == Codecs.bytes();
         this.heapQueue = tiers.contains(Tier.HEAP) ? new NodeQueue() : null;
+        this.heapCredit = new StorageCredit(memory, MemoryMode.ON_HEAP);
         this.offHeap = tiers.contains(Tier.OFF_HEAP) ? new OffHeapTier(memory, allocator, this) : null;
         this.disk = disk;
         for (Tier tier : tiers) {
@@ -200,7 +204,7 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
     private Prepared prepareHeap(V value, int keyLength, int valueLength) {
         long weight = entryBytes(Tier.HEAP, keyLength, valueLength);
         for (int round = 0; round < HEAP_ROUNDS; round++) {
-            if (memory.acquireStorageMemory(weight, MemoryMode.ON_HEAP)) {
+            if (heapCredit.acquire(weight)) {
                 return Prepared.heap(value, weight);
             }
             if (round == 0 && weight > memory.maxStorageBytes(MemoryMode.ON_HEAP)) {
@@ -257,7 +261,7 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
     /** Gives back what a preparation holds (heap memory); off-heap records are simply left dead. */
     void abandon(Prepared prepared) {
         if (prepared != null && prepared.tier() == Tier.HEAP) {
-            memory.releaseStorageMemory(prepared.weight(), MemoryMode.ON_HEAP);
+            heapCredit.release(prepared.weight());
         }
     }
 
@@ -362,7 +366,7 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
             case HEAP -> {
                 node.value = null;
                 heapQueue.remove(node);
-                memory.releaseStorageMemory(node.weight, MemoryMode.ON_HEAP);
+                heapCredit.release(node.weight);
                 counters.get(Tier.HEAP).removed(node.weight);
                 node.weight = 0;
             }
@@ -641,9 +645,17 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
     /** Execution reclaim: frees up to about {@code bytes} of storage memory in {@code mode} by moving entries down. */
     long reclaim(MemoryMode mode, long bytes) {
         return switch (mode) {
-            case ON_HEAP -> evictHeap(bytes);
+            case ON_HEAP -> {
+                long drained = heapCredit.drain();
+                yield drained >= bytes ? drained : drained + evictHeap(bytes - drained);
+            }
             case OFF_HEAP -> offHeap == null ? 0 : offHeap.evictBytes(bytes);
         };
+    }
+
+    /** Returns this cache's unspent heap storage credit to the manager (at close, after every entry is gone). */
+    void releaseCredit() {
+        heapCredit.drain();
     }
 
     /** Rebuilds the index from a persistent disk store's keys. */
