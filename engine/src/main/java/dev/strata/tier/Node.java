@@ -19,6 +19,10 @@ import java.lang.invoke.VarHandle;
  * {@code DISK}: the record is in the cache's disk store under the encoded key. {@link #removed}: the node left the
  * index and must not be used; an operation that finds it removed looks the key up again.
  *
+ * <p><b>Size.</b> 56 bytes with compressed oops (12 header + 5 references + 4 ints + tier + 3 booleans): the heap weight
+ * is derived from the two lengths rather than stored, and {@link #version} is an int. Each entry also costs a
+ * {@code ConcurrentHashMap} node (32 B), a table slot and the key object.
+ *
  * @param <K> the key type
  * @param <V> the value type
  */
@@ -40,16 +44,14 @@ final class Node<K, V> {
 
     /** The value object while in the heap tier, else null. Volatile so heap hits need no lock. */
     volatile V value;
-    /** The weight accounted for the heap tier. Guarded by this. */
-    long weight;
 
     /** The extent holding the record while off-heap. Guarded by this. */
     Extent extent;
     /** The record's offset in {@link #extent}. Guarded by this. */
     int offset;
-    /** Encoded key length while off-heap or on disk. Guarded by this. */
+    /** Encoded key length (in every tier: the heap weight is derived from both lengths). Guarded by this. */
     int keyLength;
-    /** Encoded value length while off-heap or on disk. Guarded by this. */
+    /** Encoded value length (in every tier). Guarded by this. */
     int valueLength;
 
     /** Set on a hit, cleared by eviction scans: a racy hint, lost updates are harmless. */

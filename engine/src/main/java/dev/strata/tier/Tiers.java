@@ -151,6 +151,11 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
         };
     }
 
+    /** {@return the heap weight charged for a heap node: derived from its lengths, so the node need not store it} */
+    private static long heapWeight(Node<?, ?> node) {
+        return node.keyLength + (long) node.valueLength + ENTRY_OVERHEAD_BYTES;
+    }
+
     private boolean admits(Tier tier, long keyLength, long valueLength) {
         long limit = capacity.get(tier);
         if (below(tier) != null) {
@@ -205,7 +210,7 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
         long weight = entryBytes(Tier.HEAP, keyLength, valueLength);
         for (int round = 0; round < HEAP_ROUNDS; round++) {
             if (heapCredit.acquire(weight)) {
-                return Prepared.heap(value, weight);
+                return Prepared.heap(value, weight, keyLength, valueLength);
             }
             if (round == 0 && weight > memory.maxStorageBytes(MemoryMode.ON_HEAP)) {
                 return null;
@@ -336,7 +341,8 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
         node.tier = prepared.tier();
         switch (prepared.tier()) {
             case HEAP -> {
-                node.weight = prepared.weight();
+                node.keyLength = prepared.keyLength();
+                node.valueLength = prepared.valueLength();
                 heapQueue.addNewest(node);
                 counters.get(Tier.HEAP).added(prepared.weight());
                 node.value = (V) prepared.value();
@@ -366,9 +372,9 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
             case HEAP -> {
                 node.value = null;
                 heapQueue.remove(node);
-                heapCredit.release(node.weight);
-                counters.get(Tier.HEAP).removed(node.weight);
-                node.weight = 0;
+                long weight = heapWeight(node);
+                heapCredit.release(weight);
+                counters.get(Tier.HEAP).removed(weight);
             }
             case OFF_HEAP -> {
                 counters.get(Tier.OFF_HEAP).removed(node.recordBytes());
@@ -562,7 +568,7 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
             }
             value = node.value;
             version = node.version;
-            weight = node.weight;
+            weight = heapWeight(node);
         }
         Prepared prepared = null;
         if (target != null) {
