@@ -1,6 +1,7 @@
 package dev.strata.tier;
 
 import dev.strata.Tier;
+import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
@@ -64,6 +65,16 @@ final class Node<K, V> {
     /** Whether the node is linked in a queue. Guarded by the queue's lock. */
     boolean queued;
 
+    private static final VarHandle VERSION;
+
+    static {
+        try {
+            VERSION = MethodHandles.lookup().findVarHandle(Node.class, "version", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     Node(K key) {
         this.key = key;
     }
@@ -73,13 +84,13 @@ final class Node<K, V> {
      * from becoming visible before it (a lock-free reader that sees any of them will see the version moved).
      */
     void beginChange() {
-        version = version + 1;
+        VERSION.setOpaque(this, version + 1);
         VarHandle.storeStoreFence();
     }
 
     /** Ends a change of the entry's place (monitor held): makes {@link #version} even again, publishing the change. */
     void endChange() {
-        version = version + 1;
+        VERSION.setRelease(this, version + 1);         // release, not volatile: no StoreLoad fence on the put path
     }
 
     /** Marks a hit; writes only when the bit changes, so hot entries do not dirty their cache line on every read. */

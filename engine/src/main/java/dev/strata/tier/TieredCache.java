@@ -42,8 +42,6 @@ final class TieredCache<K, V> implements Cache<K, V> {
     private final boolean strict;
     private final Runnable onClose;
     private final ConcurrentHashMap<K, CompletableFuture<V>> loading = new ConcurrentHashMap<>();
-    private final LongAdder hits = new LongAdder();
-    private final LongAdder misses = new LongAdder();
     private final LongAdder loads = new LongAdder();
     private final LongAdder inFlight = new LongAdder();
     /** Off-heap hits never promote here, so they may skip the node's monitor (see {@link Tiers#readOffHeapOptimistic}). */
@@ -178,7 +176,6 @@ final class TieredCache<K, V> implements Cache<K, V> {
 
     private <T> T hit(boolean count, Tier tier, T value) {
         if (count) {
-            hits.increment();
             for (Tier t : tiers.tiers) {
                 if (t == tier) {
                     tiers.counters(t).hits.increment();
@@ -192,7 +189,6 @@ final class TieredCache<K, V> implements Cache<K, V> {
 
     private <R> R miss(boolean count, R result) {
         if (count) {
-            misses.increment();
             for (Tier t : tiers.tiers) {
                 tiers.counters(t).misses.increment();
             }
@@ -532,8 +528,13 @@ final class TieredCache<K, V> implements Cache<K, V> {
     }
 
     private CacheStats snapshot(boolean open) {
-        return new CacheStats(tiers.cacheName, tiers.snapshot(open), hits.sum(), misses.sum(), loads.sum(),
-                tiers.errors.sum());
+        List<CacheStats.TierStats> tierStats = tiers.snapshot(open);
+        long hits = 0;
+        for (CacheStats.TierStats tier : tierStats) {
+            hits += tier.hits();                       // a hit counts in exactly one tier
+        }
+        long misses = tierStats.getLast().misses();    // a miss counts in every tier; a hit never in the lowest
+        return new CacheStats(tiers.cacheName, tierStats, hits, misses, loads.sum(), tiers.errors.sum());
     }
 
     @Override

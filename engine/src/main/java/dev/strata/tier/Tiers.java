@@ -320,8 +320,16 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
             case HEAP -> { }
         }
         node.beginChange();
-        detach(node, prepared.tier() == Tier.DISK);
-        attach(node, prepared);
+        Tier old = node.tier;
+        if (old == prepared.tier() && old != Tier.DISK) {   // overwrite in place: one counter update, not four
+            long oldBytes = countedBytes(node);
+            detach(node, false, true);
+            attach(node, prepared, true);
+            counters.get(old).replaced(oldBytes, countedBytes(node));
+        } else {
+            detach(node, prepared.tier() == Tier.DISK, false);
+            attach(node, prepared, false);
+        }
         node.endChange();
         return Install.DONE;
     }
@@ -336,15 +344,24 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
         }
     }
 
+    /** {@return the bytes a heap or off-heap node counts in its tier's byte counter} */
+    private static long countedBytes(Node<?, ?> node) {
+        return node.tier == Tier.HEAP ? heapWeight(node) : node.recordBytes();
+    }
+
     @SuppressWarnings("unchecked")
-    private void attach(Node<K, V> node, Prepared prepared) {
+    private void attach(Node<K, V> node, Prepared prepared, boolean inPlace) {
         node.tier = prepared.tier();
         switch (prepared.tier()) {
             case HEAP -> {
                 node.keyLength = prepared.keyLength();
                 node.valueLength = prepared.valueLength();
-                heapQueue.addNewest(node);
-                counters.get(Tier.HEAP).added(prepared.weight());
+                if (inPlace) {
+                    node.markVisited();                 // an overwrite counts as a use; the node keeps its place
+                } else {
+                    heapQueue.addNewest(node);
+                    counters.get(Tier.HEAP).added(prepared.weight());
+                }
                 node.value = (V) prepared.value();
             }
             case OFF_HEAP -> {
@@ -352,7 +369,9 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
                 node.offset = prepared.placement().offset();
                 node.keyLength = prepared.keyLength();
                 node.valueLength = prepared.valueLength();
-                counters.get(Tier.OFF_HEAP).added(node.recordBytes());
+                if (!inPlace) {
+                    counters.get(Tier.OFF_HEAP).added(node.recordBytes());
+                }
             }
             case DISK -> {
                 node.keyLength = prepared.keyLength();
@@ -365,19 +384,30 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
 
     /** Removes the node's value from its tier (monitor held); keeps the disk record if it is about to be replaced. */
     void detach(Node<K, V> node, boolean keepDiskRecord) {
+        detach(node, keepDiskRecord, false);
+    }
+
+    /** As above; {@code inPlace}: a value of the same tier follows at once (counters and queue place stay). */
+    private void detach(Node<K, V> node, boolean keepDiskRecord, boolean inPlace) {
         if (node.tier == null) {
             return;
         }
         switch (node.tier) {
             case HEAP -> {
-                node.value = null;
-                heapQueue.remove(node);
+                if (!inPlace) {                          // in place: the new value replaces it, readers never see null
+                    node.value = null;
+                    heapQueue.remove(node);
+                }
                 long weight = heapWeight(node);
                 heapCredit.release(weight);
-                counters.get(Tier.HEAP).removed(weight);
+                if (!inPlace) {
+                    counters.get(Tier.HEAP).removed(weight);
+                }
             }
             case OFF_HEAP -> {
-                counters.get(Tier.OFF_HEAP).removed(node.recordBytes());
+                if (!inPlace) {
+                    counters.get(Tier.OFF_HEAP).removed(node.recordBytes());
+                }
                 node.extent = null;
             }
             case DISK -> {
