@@ -29,7 +29,9 @@ import java.util.function.Function;
  * the monitor or validate against its seqlock, no read returns a value older than the last completed put or remove.
  *
  * <p><b>Close.</b> Every operation registers in {@link #inFlight} after checking {@link #closed}; close sets the flag
- * and waits for operations in flight, then frees the tiers, so no page is allocated after it was returned.
+ * and waits for operations in flight, then frees the tiers, so no page is allocated after it was returned. The one
+ * exception is a lock-free hit ({@link #lockFreeHit}): it only checks the flag, and validates against the node's
+ * seqlock, which close's clearing moves, so it never returns a value read from a freed page.
  *
  * @param <K> the key type
  * @param <V> the value type
@@ -68,8 +70,12 @@ final class TieredCache<K, V> implements Cache<K, V> {
         inFlight.increment();
         if (closed) {
             inFlight.decrement();
-            throw new IllegalStateException("cache '" + tiers.cacheName + "' is closed");
+            throw closedException();
         }
+    }
+
+    private IllegalStateException closedException() {
+        return new IllegalStateException("cache '" + tiers.cacheName + "' is closed");
     }
 
     private void exit() {
@@ -95,12 +101,46 @@ final class TieredCache<K, V> implements Cache<K, V> {
     @Override
     public V get(K key) {
         Objects.requireNonNull(key, "key");
+        if (closed) {
+            throw closedException();
+        }
+        V value = lockFreeHit(key);
+        if (value != null) {
+            return value;
+        }
         enter();
         try {
             return lookup(key, true);
         } finally {
             exit();
         }
+    }
+
+    /**
+     * A hit that needs neither a lock nor the in-flight guard: a heap value, or an off-heap byte-array record read
+     * under the node's seqlock. Close clears every node (changing its version) before freeing pages, so a read racing
+     * with close either validates (it happened before) or fails and takes the guarded path, which then throws. Memory
+     * of a freed page stays safe to touch: slabs are released only by closing their arena, which makes access throw.
+     * {@return the value, or null if the guarded path must decide}
+     */
+    private V lockFreeHit(K key) {
+        Node<K, V> node = tiers.index.get(key);
+        if (node == null) {
+            return null;
+        }
+        V value = node.value;
+        if (value != null) {
+            node.markVisited();
+            return hit(true, Tier.HEAP, value);
+        }
+        if (lockFreeOffHeapHits) {
+            value = tiers.readOffHeapOptimistic(node);
+            if (value != null) {
+                node.markVisited();
+                return hit(true, Tier.OFF_HEAP, value);
+            }
+        }
+        return null;
     }
 
     private V lookup(K key, boolean count) {

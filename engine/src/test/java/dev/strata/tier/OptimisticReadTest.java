@@ -12,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -79,6 +80,54 @@ class OptimisticReadTest {
             assertNull(tiers.readOffHeapOptimistic(tiers.index.get(1)));
             assertEquals("one", cache.get(1));
             cache.close();
+        }
+    }
+
+    @Test
+    void lockFreeReadsRacingWithCloseReturnWholeValuesThenThrow() throws Exception {
+        try (TestEngine engine = new TestEngine(REGION, REGION, 4096, null, 0)) {
+            Cache<Integer, byte[]> cache = engine.caches.newCache("closing", Codecs.int32(), Codecs.bytes())
+                    .tiers(Tier.OFF_HEAP).build();
+            for (int key = 0; key < KEYS; key++) {
+                cache.put(key, value(key, 1, 100 + 20 * key));
+            }
+            CountDownLatch reading = new CountDownLatch(READERS);
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            List<Thread> readers = new ArrayList<>();
+            for (int r = 0; r < READERS; r++) {
+                readers.add(Thread.ofPlatform().start(() -> TieredCacheModelTest.guarded(failure, () -> {
+                    try {
+                        readUntilClosed(cache, reading);
+                    } finally {
+                        reading.countDown();                     // a failing reader must not leave close waiting
+                    }
+                })));
+            }
+            reading.await();
+            cache.close();
+            for (Thread reader : readers) {
+                reader.join();
+            }
+            if (failure.get() != null) {
+                throw new AssertionError(failure.get());
+            }
+        }
+    }
+
+    private static void readUntilClosed(Cache<Integer, byte[]> cache, CountDownLatch reading) {
+        for (long op = 0; ; op++) {
+            byte[] bytes;
+            try {
+                bytes = cache.get((int) (op % KEYS));
+            } catch (IllegalStateException closed) {
+                return;                              // the only way out: the cache was closed
+            }
+            if (bytes != null) {
+                assertEquals(1, checkWhole((int) (op % KEYS), bytes));
+            }
+            if (op == 1000) {
+                reading.countDown();
+            }
         }
     }
 
