@@ -100,6 +100,10 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
     private final Map<Tier, TierCounters> counters = new EnumMap<>(Tier.class);
     private final Map<Tier, Long> capacity = new EnumMap<>(Tier.class);
     private final Neighbours neighbours;
+    /** Per tier ordinal: the largest entry (in {@link #entryBytes} terms) the tier admits. */
+    private final long[] admitLimit = new long[Tier.values().length];
+    /** Key plus value lengths up to this fit some tier whole ({@link #tooLarge} needs no walk). */
+    private final long alwaysFits;
 
     Tiers(String cacheName, List<Tier> tiers, Codec<K> keyCodec, Codec<V> valueCodec, MemoryManager memory,
           PageAllocator allocator, DiskStore disk, long diskCapacity, Neighbours neighbours) {
@@ -121,6 +125,14 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
         capacity.put(Tier.OFF_HEAP, offHeap == null ? 0 : Math.min(memory.state(MemoryMode.OFF_HEAP).regionBytes(),
                 allocator.config().budgetBytes()));
         capacity.put(Tier.DISK, diskCapacity);
+        long fits = 0;
+        for (Tier tier : this.tiers) {
+            long limit = capacity.get(tier);
+            admitLimit[tier.ordinal()] = below(tier) != null ? limit / LARGE_ENTRY_FRACTION : limit;
+            long room = tier == Tier.OFF_HEAP ? Math.min(limit, offHeap.pageSize()) : limit;
+            fits = Math.max(fits, Math.min(room, Integer.MAX_VALUE) - ENTRY_OVERHEAD_BYTES);
+        }
+        this.alwaysFits = fits;
     }
 
     TierCounters counters(Tier tier) {
@@ -157,16 +169,15 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
     }
 
     private boolean admits(Tier tier, long keyLength, long valueLength) {
-        long limit = capacity.get(tier);
-        if (below(tier) != null) {
-            limit /= LARGE_ENTRY_FRACTION;
-        }
-        return entryBytes(tier, keyLength, valueLength) <= limit
+        return entryBytes(tier, keyLength, valueLength) <= admitLimit[tier.ordinal()]
                 && (tier == Tier.HEAP || RecordLayout.recordBytesExact(keyLength, valueLength) <= Integer.MAX_VALUE);
     }
 
     /** {@return null if some tier could ever hold the entry, else a description of the limits} */
     String tooLarge(long keyLength, long valueLength) {
+        if (keyLength + valueLength <= alwaysFits) {
+            return null;                               // the per-put fast path: no tier walk, no builder
+        }
         StringBuilder limits = new StringBuilder();
         for (Tier tier : tiers) {
             if (entryBytes(tier, keyLength, valueLength) <= capacity.get(tier)
