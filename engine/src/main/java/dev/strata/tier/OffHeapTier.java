@@ -17,18 +17,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * <pre>
  *   queue (oldest first)                                      current write page
  *   [E0 full] [E1 full] [E2 chain, 3 pages] [E3 full]   ...   [E4: rec rec rec .... free]
- *      ^ evicted first: up to half a page of its live records     ^ appends bump writeOffset under the lock
- *        (visited ones first, then the rest) are staged on the heap and re-appended into E0, which becomes
- *        the write page again (recycled without going back to the manager); live records beyond that move down
+ *      ^ evicted first: live records move down a tier,           ^ appends bump writeOffset under the lock
+ *        visited ones (up to half a page) are staged on the heap and re-appended into E0, which becomes
+ *        the write page again (recycled without going back to the manager)
  * </pre>
  *
  * <p><b>Memory.</b> Each page costs {@code pageSize} of {@link MemoryMode#OFF_HEAP} storage memory, acquired from the
  * {@link MemoryManager} before {@link PageAllocator#tryAllocate} and released after {@link PageAllocator#free}. Dead
- * bytes (overwritten or removed records) are reclaimed when their page is recycled: a page at most half live is
- * compacted whole (no entry leaves the tier), a fuller one keeps its visited records first. Measured on
- * TierMovementTest's churn (100 B-4 KiB overwrites): space amplification 1.83 -> 1.43 and evictions 4968 -> 1021 once
- * unvisited live records were compacted too instead of dropped. Write amplification stays at most 2 (a byte is
- * copied at most once per recycling of its page, and a recycling copies at most half a page). Records larger than a page
+ * bytes (overwritten or removed records) are never compacted: they vanish with their page. Records larger than a page
  * get a chain extent of their own.
  *
  * <p><b>Concurrency.</b> {@link #lock} guards only the queue, the current page and its write offset: it is held for a
@@ -38,7 +34,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * writers still filling their reservations (they hold no lock, so this is short), then moves each live node out under
  * that node's monitor. Readers lock the node, so a page is never freed under a reader.
  *
- * <p><b>Progress.</b> Compaction (second chance) is bounded to half a page, so every recycling frees at least half a page for
+ * <p><b>Progress.</b> Second chance is bounded to half a page, so every recycling frees at least half a page for
  * writers; a reservation gives up (returns null) after {@link #MAX_ROUNDS} rounds without memory.
  */
 final class OffHeapTier {
@@ -272,68 +268,42 @@ final class OffHeapTier {
     }
 
     /**
-     * Moves every live record out of {@code extent}, which this thread owns: up to half a page into a heap staging
-     * buffer when {@code secondChance} (visited records first, then unvisited ones: compaction), the rest down a tier.
-     * {@return the staged nodes}
+     * Moves every live record out of {@code extent}, which this thread owns: visited ones (up to half a page) into a
+     * heap staging buffer when {@code secondChance}, the rest down a tier. {@return the staged nodes}
      */
     private List<Node<?, ?>> drain(Extent extent, boolean secondChance) {
         extent.generation++;                          // publishes of older placements now fail
         while (extent.pendingWrites.get() > 0) {       // no new reservation can come: it is off the queue
             Thread.onSpinWait();
         }
-        Staging staging = new Staging(secondChance ? (int) (pageSize / 2) : 0);
-        List<Node<?, ?>> unvisited = new ArrayList<>();
-        for (Node<?, ?> node : extent.nodes) {         // pass 1: visited records get the room first
+        List<Node<?, ?>> staged = new ArrayList<>();
+        Extent staging = null;
+        int stagedBytes = 0;
+        int budget = secondChance ? (int) (pageSize / 2) : 0;
+        for (Node<?, ?> node : extent.nodes) {
             synchronized (node) {
                 if (node.removed || node.extent != extent) {
                     continue;
                 }
-                if (!node.visited || !staging.tryStage(node, extent)) {
-                    unvisited.add(node);
-                }
-            }
-        }
-        for (Node<?, ?> node : unvisited) {            // pass 2: the rest while room is left (compaction), else down
-            synchronized (node) {
-                if (node.removed || node.extent != extent || staging.tryStage(node, extent)) {
+                int recordBytes = node.recordBytes();
+                if (node.visited && stagedBytes + recordBytes <= budget) {
+                    if (staging == null) {
+                        staging = Extent.staging(budget);
+                    }
+                    extent.copyOut(node.offset, staging.segment, stagedBytes, recordBytes);
+                    node.beginChange();
+                    node.extent = staging;
+                    node.offset = stagedBytes;
+                    node.endChange();
+                    node.visited = false;
+                    stagedBytes += recordBytes;
+                    staged.add(node);
                     continue;
                 }
             }
             spill.moveDown(node, extent);
         }
-        return staging.nodes;
-    }
-
-    /** Second-chance records of one extent being recycled, copied to a heap buffer of {@code budget} bytes. */
-    private static final class Staging {
-        final List<Node<?, ?>> nodes = new ArrayList<>();
-        private final int budget;
-        private Extent buffer;
-        private int bytes;
-
-        Staging(int budget) {
-            this.budget = budget;
-        }
-
-        /** Moves {@code node}'s record (monitor held, record in {@code from}) here if it fits. {@return whether it did} */
-        boolean tryStage(Node<?, ?> node, Extent from) {
-            int recordBytes = node.recordBytes();
-            if (bytes + recordBytes > budget) {
-                return false;
-            }
-            if (buffer == null) {
-                buffer = Extent.staging(budget);
-            }
-            from.copyOut(node.offset, buffer.segment, bytes, recordBytes);
-            node.beginChange();
-            node.extent = buffer;
-            node.offset = bytes;
-            node.endChange();
-            node.visited = false;
-            bytes += recordBytes;
-            nodes.add(node);
-            return true;
-        }
+        return staged;
     }
 
     /** Copies staged records into {@code target} (owned by this thread) from offset 0. {@return the bytes written} */

@@ -121,26 +121,6 @@ class TierMovementTest {
     }
 
     @Test
-    void recyclingCompactsLiveRecordsInsteadOfEvictingThemWhileThereIsRoom() {
-        try (TestEngine engine = new TestEngine(REGION, 1L << 20, 64 * 1024, null, 0)) {
-            Cache<Integer, byte[]> cache = engine.caches.newCache("compaction", Codecs.int32(), Codecs.bytes())
-                    .tiers(Tier.OFF_HEAP).build();
-            int keys = 200;                                     // ~200 KiB live in a 1 MiB tier: always room
-            Random random = new Random(11);
-            for (int op = 0; op < 20_000; op++) {
-                int key = op < keys ? op : random.nextInt(keys);
-                cache.put(key, new byte[1000 + key]);
-            }
-            CacheStats.TierStats offHeap = cache.stats().tier(Tier.OFF_HEAP);
-            assertEquals(0, offHeap.evictions(), offHeap.toString());
-            for (int key = 0; key < keys; key++) {
-                assertEquals(1000 + key, cache.get(key).length, "key " + key);
-            }
-            cache.close();
-        }
-    }
-
-    @Test
     void zeroCopyReadSeesTheEncodedBytesInEveryTier() {
         try (TestEngine engine = new TestEngine(REGION, REGION, 4096, dir, 64L << 20)) {
             Cache<Integer, byte[]> cache = engine.caches.newCache("read", Codecs.int32(), Codecs.bytes())
