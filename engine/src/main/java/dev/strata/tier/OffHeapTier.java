@@ -362,8 +362,10 @@ final class OffHeapTier {
                         staging = Extent.staging(budget);
                     }
                     extent.copyOut(node.offset, staging.segment, stagedBytes, recordBytes);
+                    node.beginChange();
                     node.extent = staging;
                     node.offset = stagedBytes;
+                    node.endChange();
                     node.visited = false;
                     stagedBytes += recordBytes;
                     staged.add(node);
@@ -386,8 +388,10 @@ final class OffHeapTier {
                 }
                 int recordBytes = node.recordBytes();
                 staging.copyOut(node.offset, target.segment, offset, recordBytes);
+                node.beginChange();
                 node.extent = target;
                 node.offset = offset;
+                node.endChange();
                 target.nodes.add(node);
                 offset += recordBytes;
             }

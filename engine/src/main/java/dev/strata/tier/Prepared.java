@@ -11,16 +11,16 @@ import java.lang.foreign.MemorySegment;
  * @param value the value object (heap)
  * @param weight the reserved heap weight (heap)
  * @param placement the written record (off-heap)
- * @param keyLength the encoded key length (off-heap, disk)
- * @param valueLength the encoded value length (off-heap, disk)
+ * @param keyLength the encoded key length
+ * @param valueLength the encoded value length
  * @param diskKey the encoded key (disk)
  * @param diskValue the encoded value (disk)
  */
 record Prepared(Tier tier, Object value, long weight, OffHeapTier.Placement placement, int keyLength,
                 int valueLength, MemorySegment diskKey, MemorySegment diskValue) {
 
-    static Prepared heap(Object value, long weight) {
-        return new Prepared(Tier.HEAP, value, weight, null, 0, 0, null, null);
+    static Prepared heap(Object value, long weight, int keyLength, int valueLength) {
+        return new Prepared(Tier.HEAP, value, weight, null, keyLength, valueLength, null, null);
     }
 
     static Prepared offHeap(OffHeapTier.Placement placement, int keyLength, int valueLength) {

@@ -27,6 +27,13 @@ final class TierCounters {
         bytes.add(entryBytes);
     }
 
+    /** Counts an entry of this tier replaced in place: the entry count stays, the bytes change by the difference. */
+    void replaced(long oldBytes, long newBytes) {
+        if (oldBytes != newBytes) {
+            bytes.add(newBytes - oldBytes);
+        }
+    }
+
     /** Counts an entry leaving with {@code entryBytes}. */
     void removed(long entryBytes) {
         entries.decrement();

@@ -20,15 +20,18 @@ import java.util.function.Function;
  * The {@link Cache} implementation: one {@link ConcurrentHashMap} index of {@link Node}s over the cache's
  * {@link Tiers}.
  *
- * <p><b>Reads.</b> A heap hit reads the node's volatile value with no lock and sets its visited bit. Any other read
- * takes the node's monitor, decodes from the node's tier, and may then promote (prepared unlocked, committed only if
+ * <p><b>Reads.</b> A heap hit reads the node's volatile value with no lock and sets its visited bit. An off-heap hit of a
+ * byte-array value that will not be promoted copies the record under the node's version seqlock, with no lock
+ * ({@link Tiers#readOffHeapOptimistic}). Any other read takes the node's monitor, decodes from the node's tier, and may then promote (prepared unlocked, committed only if
  * the node's version is unchanged). <b>Writes.</b> Prepare in the highest tier that takes the value (no lock), then
  * install under the node's monitor; a node removed meanwhile makes the writer look the key up again. Because every
  * change of a key's value happens under its node's monitor and readers either read the volatile heap value or hold
- * the monitor, no read returns a value older than the last completed put or remove.
+ * the monitor or validate against its seqlock, no read returns a value older than the last completed put or remove.
  *
  * <p><b>Close.</b> Every operation registers in {@link #inFlight} after checking {@link #closed}; close sets the flag
- * and waits for operations in flight, then frees the tiers, so no page is allocated after it was returned.
+ * and waits for operations in flight, then frees the tiers, so no page is allocated after it was returned. The one
+ * exception is a lock-free hit ({@link #lockFreeHit}): it only checks the flag, and validates against the node's
+ * seqlock, which close's clearing moves, so it never returns a value read from a freed page.
  *
  * @param <K> the key type
  * @param <V> the value type
@@ -41,10 +44,10 @@ final class TieredCache<K, V> implements Cache<K, V> {
     private final boolean strict;
     private final Runnable onClose;
     private final ConcurrentHashMap<K, CompletableFuture<V>> loading = new ConcurrentHashMap<>();
-    private final LongAdder hits = new LongAdder();
-    private final LongAdder misses = new LongAdder();
     private final LongAdder loads = new LongAdder();
     private final LongAdder inFlight = new LongAdder();
+    /** Off-heap hits never promote here, so they may skip the node's monitor (see {@link Tiers#readOffHeapOptimistic}). */
+    private final boolean lockFreeOffHeapHits;
     private volatile boolean closed;
     private volatile CacheStats finalStats;
 
@@ -54,6 +57,7 @@ final class TieredCache<K, V> implements Cache<K, V> {
         this.persistent = persistent;
         this.strict = strict;
         this.onClose = onClose;
+        this.lockFreeOffHeapHits = tiers.offHeap != null && (tiers.top() == Tier.OFF_HEAP || promotion == Promotion.NEVER);
     }
 
     Tiers<K, V> tiersImpl() {
@@ -66,8 +70,12 @@ final class TieredCache<K, V> implements Cache<K, V> {
         inFlight.increment();
         if (closed) {
             inFlight.decrement();
-            throw new IllegalStateException("cache '" + tiers.cacheName + "' is closed");
+            throw closedException();
         }
+    }
+
+    private IllegalStateException closedException() {
+        return new IllegalStateException("cache '" + tiers.cacheName + "' is closed");
     }
 
     private void exit() {
@@ -93,12 +101,46 @@ final class TieredCache<K, V> implements Cache<K, V> {
     @Override
     public V get(K key) {
         Objects.requireNonNull(key, "key");
+        if (closed) {
+            throw closedException();
+        }
+        V value = lockFreeHit(key);
+        if (value != null) {
+            return value;
+        }
         enter();
         try {
             return lookup(key, true);
         } finally {
             exit();
         }
+    }
+
+    /**
+     * A hit that needs neither a lock nor the in-flight guard: a heap value, or an off-heap byte-array record read
+     * under the node's seqlock. Close clears every node (changing its version) before freeing pages, so a read racing
+     * with close either validates (it happened before) or fails and takes the guarded path, which then throws. Memory
+     * of a freed page stays safe to touch: slabs are released only by closing their arena, which makes access throw.
+     * {@return the value, or null if the guarded path must decide}
+     */
+    private V lockFreeHit(K key) {
+        Node<K, V> node = tiers.index.get(key);
+        if (node == null) {
+            return null;
+        }
+        V value = node.value;
+        if (value != null) {
+            node.markVisited();
+            return hit(true, Tier.HEAP, value);
+        }
+        if (lockFreeOffHeapHits) {
+            value = tiers.readOffHeapOptimistic(node);
+            if (value != null) {
+                node.markVisited();
+                return hit(true, Tier.OFF_HEAP, value);
+            }
+        }
+        return null;
     }
 
     private V lookup(K key, boolean count) {
@@ -112,8 +154,15 @@ final class TieredCache<K, V> implements Cache<K, V> {
                 node.markVisited();
                 return hit(count, Tier.HEAP, value);
             }
+            if (lockFreeOffHeapHits) {
+                value = tiers.readOffHeapOptimistic(node);
+                if (value != null) {
+                    node.markVisited();
+                    return hit(count, Tier.OFF_HEAP, value);
+                }
+            }
             Tier tier;
-            long version;
+            int version;
             boolean promote;
             synchronized (node) {
                 if (node.removed) {
@@ -157,7 +206,7 @@ final class TieredCache<K, V> implements Cache<K, V> {
         };
     }
 
-    private void promote(Node<K, V> node, V value, Tier from, long version) {
+    private void promote(Node<K, V> node, V value, Tier from, int version) {
         Prepared prepared = tiers.prepare(node, value, tiers.keyCodec.encodedSize(node.key),
                 tiers.valueCodec.encodedSize(value), tiers.top(), from);
         if (prepared != null) {
@@ -167,7 +216,6 @@ final class TieredCache<K, V> implements Cache<K, V> {
 
     private <T> T hit(boolean count, Tier tier, T value) {
         if (count) {
-            hits.increment();
             for (Tier t : tiers.tiers) {
                 if (t == tier) {
                     tiers.counters(t).hits.increment();
@@ -181,7 +229,6 @@ final class TieredCache<K, V> implements Cache<K, V> {
 
     private <R> R miss(boolean count, R result) {
         if (count) {
-            misses.increment();
             for (Tier t : tiers.tiers) {
                 tiers.counters(t).misses.increment();
             }
@@ -521,8 +568,13 @@ final class TieredCache<K, V> implements Cache<K, V> {
     }
 
     private CacheStats snapshot(boolean open) {
-        return new CacheStats(tiers.cacheName, tiers.snapshot(open), hits.sum(), misses.sum(), loads.sum(),
-                tiers.errors.sum());
+        List<CacheStats.TierStats> tierStats = tiers.snapshot(open);
+        long hits = 0;
+        for (CacheStats.TierStats tier : tierStats) {
+            hits += tier.hits();                       // a hit counts in exactly one tier
+        }
+        long misses = tierStats.getLast().misses();    // a miss counts in every tier; a hit never in the lowest
+        return new CacheStats(tiers.cacheName, tierStats, hits, misses, loads.sum(), tiers.errors.sum());
     }
 
     @Override
@@ -546,6 +598,7 @@ final class TieredCache<K, V> implements Cache<K, V> {
                 tiers.flushToDisk();
             }
             tiers.clear(true);
+            tiers.releaseCredit();
             if (tiers.offHeap != null) {
                 tiers.offHeap.close();
             }

@@ -8,7 +8,9 @@ import dev.strata.manager.MemoryManager;
 import dev.strata.memory.PageAllocator;
 import dev.strata.tier.disk.DiskStore;
 import java.io.UncheckedIOException;
+import dev.strata.codec.Codecs;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -39,7 +41,8 @@ import java.util.function.Function;
  * sizes stand in for object sizes (close for byte arrays and Latin-1 strings) and the constant covers the index node
  * and map entry. <b>Admission.</b> A tier with a lower tier below it does not take an entry larger than
  * 1/{@value #LARGE_ENTRY_FRACTION} of its capacity (so one huge value cannot flush the tier); the lowest tier takes
- * entries up to its whole capacity.
+ * entries up to its whole capacity. <b>Heap memory</b> is charged through a {@link StorageCredit}: the manager's lock is
+ * taken once per chunk, not once per put.
  *
  * @param <K> the key type
  * @param <V> the value type
@@ -55,6 +58,7 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
     private static final int HEAP_ROUNDS = 16;
     private static final int DISK_ROUNDS = 4;
     private static final int VICTIM_SCAN_LIMIT = 4096;
+    private static final int OPTIMISTIC_ATTEMPTS = 4;
     private static final System.Logger LOG = System.getLogger(Tiers.class.getName());
 
     /**
@@ -84,14 +88,22 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
     final Codec<V> valueCodec;
     final ConcurrentHashMap<K, Node<K, V>> index = new ConcurrentHashMap<>();
     final LongAdder errors = new LongAdder();
+    /** Whether off-heap hits may be read without the node's monitor ({@link #readOffHeapOptimistic}). */
+    private final boolean optimisticReads;
     private final MemoryManager memory;
     private final NodeQueue heapQueue;
+    /** Heap storage memory taken from the manager in chunks, so heap puts rarely take its lock. */
+    private final StorageCredit heapCredit;
     final OffHeapTier offHeap;
     private final DiskStore disk;
     private final NodeQueue diskQueue = new NodeQueue();
     private final Map<Tier, TierCounters> counters = new EnumMap<>(Tier.class);
     private final Map<Tier, Long> capacity = new EnumMap<>(Tier.class);
     private final Neighbours neighbours;
+    /** Per tier ordinal: the largest entry (in {@link #entryBytes} terms) the tier admits. */
+    private final long[] admitLimit = new long[Tier.values().length];
+    /** Key plus value lengths up to this fit some tier whole ({@link #tooLarge} needs no walk). */
+    private final long alwaysFits;
 
     Tiers(String cacheName, List<Tier> tiers, Codec<K> keyCodec, Codec<V> valueCodec, MemoryManager memory,
           PageAllocator allocator, DiskStore disk, long diskCapacity, Neighbours neighbours) {
@@ -101,7 +113,9 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
         this.valueCodec = valueCodec;
         this.memory = memory;
         this.neighbours = neighbours;
+        this.optimisticReads = (Object) valueCodec == Codecs.bytes();
         this.heapQueue = tiers.contains(Tier.HEAP) ? new NodeQueue() : null;
+        this.heapCredit = new StorageCredit(memory, MemoryMode.ON_HEAP);
         this.offHeap = tiers.contains(Tier.OFF_HEAP) ? new OffHeapTier(memory, allocator, this) : null;
         this.disk = disk;
         for (Tier tier : tiers) {
@@ -111,6 +125,14 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
         capacity.put(Tier.OFF_HEAP, offHeap == null ? 0 : Math.min(memory.state(MemoryMode.OFF_HEAP).regionBytes(),
                 allocator.config().budgetBytes()));
         capacity.put(Tier.DISK, diskCapacity);
+        long fits = 0;
+        for (Tier tier : this.tiers) {
+            long limit = capacity.get(tier);
+            admitLimit[tier.ordinal()] = below(tier) != null ? limit / LARGE_ENTRY_FRACTION : limit;
+            long room = tier == Tier.OFF_HEAP ? Math.min(limit, offHeap.pageSize()) : limit;
+            fits = Math.max(fits, Math.min(room, Integer.MAX_VALUE) - ENTRY_OVERHEAD_BYTES);
+        }
+        this.alwaysFits = fits;
     }
 
     TierCounters counters(Tier tier) {
@@ -141,17 +163,21 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
         };
     }
 
+    /** {@return the heap weight charged for a heap node: derived from its lengths, so the node need not store it} */
+    private static long heapWeight(Node<?, ?> node) {
+        return node.keyLength + (long) node.valueLength + ENTRY_OVERHEAD_BYTES;
+    }
+
     private boolean admits(Tier tier, long keyLength, long valueLength) {
-        long limit = capacity.get(tier);
-        if (below(tier) != null) {
-            limit /= LARGE_ENTRY_FRACTION;
-        }
-        return entryBytes(tier, keyLength, valueLength) <= limit
+        return entryBytes(tier, keyLength, valueLength) <= admitLimit[tier.ordinal()]
                 && (tier == Tier.HEAP || RecordLayout.recordBytesExact(keyLength, valueLength) <= Integer.MAX_VALUE);
     }
 
     /** {@return null if some tier could ever hold the entry, else a description of the limits} */
     String tooLarge(long keyLength, long valueLength) {
+        if (keyLength + valueLength <= alwaysFits) {
+            return null;                               // the per-put fast path: no tier walk, no builder
+        }
         StringBuilder limits = new StringBuilder();
         for (Tier tier : tiers) {
             if (entryBytes(tier, keyLength, valueLength) <= capacity.get(tier)
@@ -194,8 +220,8 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
     private Prepared prepareHeap(V value, int keyLength, int valueLength) {
         long weight = entryBytes(Tier.HEAP, keyLength, valueLength);
         for (int round = 0; round < HEAP_ROUNDS; round++) {
-            if (memory.acquireStorageMemory(weight, MemoryMode.ON_HEAP)) {
-                return Prepared.heap(value, weight);
+            if (heapCredit.acquire(weight)) {
+                return Prepared.heap(value, weight, keyLength, valueLength);
             }
             if (round == 0 && weight > memory.maxStorageBytes(MemoryMode.ON_HEAP)) {
                 return null;
@@ -251,7 +277,7 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
     /** Gives back what a preparation holds (heap memory); off-heap records are simply left dead. */
     void abandon(Prepared prepared) {
         if (prepared != null && prepared.tier() == Tier.HEAP) {
-            memory.releaseStorageMemory(prepared.weight(), MemoryMode.ON_HEAP);
+            heapCredit.release(prepared.weight());
         }
     }
 
@@ -304,9 +330,18 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
             }
             case HEAP -> { }
         }
-        detach(node, prepared.tier() == Tier.DISK);
-        attach(node, prepared);
-        node.version++;
+        node.beginChange();
+        Tier old = node.tier;
+        if (old == prepared.tier() && old != Tier.DISK) {   // overwrite in place: one counter update, not four
+            long oldBytes = countedBytes(node);
+            detach(node, false, true);
+            attach(node, prepared, true);
+            counters.get(old).replaced(oldBytes, countedBytes(node));
+        } else {
+            detach(node, prepared.tier() == Tier.DISK, false);
+            attach(node, prepared, false);
+        }
+        node.endChange();
         return Install.DONE;
     }
 
@@ -320,14 +355,24 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
         }
     }
 
+    /** {@return the bytes a heap or off-heap node counts in its tier's byte counter} */
+    private static long countedBytes(Node<?, ?> node) {
+        return node.tier == Tier.HEAP ? heapWeight(node) : node.recordBytes();
+    }
+
     @SuppressWarnings("unchecked")
-    private void attach(Node<K, V> node, Prepared prepared) {
+    private void attach(Node<K, V> node, Prepared prepared, boolean inPlace) {
         node.tier = prepared.tier();
         switch (prepared.tier()) {
             case HEAP -> {
-                node.weight = prepared.weight();
-                heapQueue.addNewest(node);
-                counters.get(Tier.HEAP).added(prepared.weight());
+                node.keyLength = prepared.keyLength();
+                node.valueLength = prepared.valueLength();
+                if (inPlace) {
+                    node.markVisited();                 // an overwrite counts as a use; the node keeps its place
+                } else {
+                    heapQueue.addNewest(node);
+                    counters.get(Tier.HEAP).added(prepared.weight());
+                }
                 node.value = (V) prepared.value();
             }
             case OFF_HEAP -> {
@@ -335,7 +380,9 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
                 node.offset = prepared.placement().offset();
                 node.keyLength = prepared.keyLength();
                 node.valueLength = prepared.valueLength();
-                counters.get(Tier.OFF_HEAP).added(node.recordBytes());
+                if (!inPlace) {
+                    counters.get(Tier.OFF_HEAP).added(node.recordBytes());
+                }
             }
             case DISK -> {
                 node.keyLength = prepared.keyLength();
@@ -348,19 +395,30 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
 
     /** Removes the node's value from its tier (monitor held); keeps the disk record if it is about to be replaced. */
     void detach(Node<K, V> node, boolean keepDiskRecord) {
+        detach(node, keepDiskRecord, false);
+    }
+
+    /** As above; {@code inPlace}: a value of the same tier follows at once (counters and queue place stay). */
+    private void detach(Node<K, V> node, boolean keepDiskRecord, boolean inPlace) {
         if (node.tier == null) {
             return;
         }
         switch (node.tier) {
             case HEAP -> {
-                node.value = null;
-                heapQueue.remove(node);
-                memory.releaseStorageMemory(node.weight, MemoryMode.ON_HEAP);
-                counters.get(Tier.HEAP).removed(node.weight);
-                node.weight = 0;
+                if (!inPlace) {                          // in place: the new value replaces it, readers never see null
+                    node.value = null;
+                    heapQueue.remove(node);
+                }
+                long weight = heapWeight(node);
+                heapCredit.release(weight);
+                if (!inPlace) {
+                    counters.get(Tier.HEAP).removed(weight);
+                }
             }
             case OFF_HEAP -> {
-                counters.get(Tier.OFF_HEAP).removed(node.recordBytes());
+                if (!inPlace) {
+                    counters.get(Tier.OFF_HEAP).removed(node.recordBytes());
+                }
                 node.extent = null;
             }
             case DISK -> {
@@ -386,13 +444,55 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
 
     /** Drops the node from the index (monitor held), counting an eviction in {@code tier} if not null. */
     void drop(Node<K, V> node, Tier tier) {
+        node.beginChange();
         detach(node, false);
         node.removed = true;
-        node.version++;
+        node.endChange();
         index.remove(node.key, node);
         if (tier != null) {
             counters.get(tier).evictions.increment();
         }
+    }
+
+    // ---- reading ----
+
+    /**
+     * Reads an off-heap byte-array value without the node's monitor: reads {@link Node#version}, the place fields
+     * (racily), copies the value out of its page, then re-reads the version. The version moves on every change of the
+     * place, and a page is reused only after every live record in it has moved (which changes each owner's version),
+     * so an unchanged even version means the copy is the value the node held at that moment. Garbage read from torn
+     * fields is bounded by the page's segment (the copy fails or is discarded). Only for {@code Codecs.bytes()},
+     * whose decoding is a bounded copy with no side effects; other codecs read under the monitor.
+     *
+     * @return the value, or null when the caller must take the locked path (not off-heap, a chain, a change raced
+     *     with this read, or the read failed)
+     */
+    V readOffHeapOptimistic(Node<K, V> node) {
+        if (!optimisticReads) {
+            return null;
+        }
+        for (int attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
+            int stamp = node.version;
+            if ((stamp & 1) != 0) {
+                continue;
+            }
+            Extent extent = node.extent;
+            if (node.tier != Tier.OFF_HEAP || extent == null || extent.segment == null) {
+                return null;
+            }
+            V value;
+            try {
+                value = valueCodec.decode(extent.segment, RecordLayout.valueOffset(node.offset, node.keyLength),
+                        node.valueLength);
+            } catch (RuntimeException tornOrClosed) {
+                value = null;                          // the locked path reports a real failure
+            }
+            VarHandle.acquireFence();                  // the copy's loads complete before the version is re-read
+            if (node.version == stamp) {
+                return value;
+            }
+        }
+        return null;
     }
 
     // ---- reading (node monitor held) ----
@@ -450,7 +550,7 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
      * demotion when {@code prepared} is lower, a promotion when higher, a drop when null. {@return true if the node
      * left {@code from}}
      */
-    boolean commitMove(Node<K, V> node, Prepared prepared, Tier from, long version) {
+    boolean commitMove(Node<K, V> node, Prepared prepared, Tier from, int version) {
         for (int round = 0; ; round++) {
             synchronized (node) {
                 if (node.removed || node.tier != from || node.version != version) {
@@ -501,7 +601,7 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
     /** Moves one heap entry to {@code target} (or drops it when null). {@return the heap weight freed} */
     long demoteHeap(Node<K, V> node, Tier target) {
         V value;
-        long version;
+        int version;
         long weight;
         synchronized (node) {
             if (node.removed || node.tier != Tier.HEAP) {
@@ -509,7 +609,7 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
             }
             value = node.value;
             version = node.version;
-            weight = node.weight;
+            weight = heapWeight(node);
         }
         Prepared prepared = null;
         if (target != null) {
@@ -547,8 +647,10 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
                 if (result == Install.DONE) {
                     counters.get(Tier.OFF_HEAP).removed(recordBytes);
                     counters.get(Tier.OFF_HEAP).demotions.increment();
+                    node.beginChange();
                     node.extent = null;
                     node.tier = Tier.DISK;
+                    node.endChange();
                     diskQueue.addNewest(node);
                     counters.get(Tier.DISK).added(0);
                     return;
@@ -590,9 +692,17 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
     /** Execution reclaim: frees up to about {@code bytes} of storage memory in {@code mode} by moving entries down. */
     long reclaim(MemoryMode mode, long bytes) {
         return switch (mode) {
-            case ON_HEAP -> evictHeap(bytes);
+            case ON_HEAP -> {
+                long drained = heapCredit.drain();
+                yield drained >= bytes ? drained : drained + evictHeap(bytes - drained);
+            }
             case OFF_HEAP -> offHeap == null ? 0 : offHeap.evictBytes(bytes);
         };
+    }
+
+    /** Returns this cache's unspent heap storage credit to the manager (at close, after every entry is gone). */
+    void releaseCredit() {
+        heapCredit.drain();
     }
 
     /** Rebuilds the index from a persistent disk store's keys. */
@@ -631,9 +741,10 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
         for (Node<K, V> node : new ArrayList<>(index.values())) {
             synchronized (node) {
                 if (!node.removed) {
+                    node.beginChange();
                     detach(node, keepDisk);
                     node.removed = true;
-                    node.version++;
+                    node.endChange();
                     index.remove(node.key, node);
                 }
             }
