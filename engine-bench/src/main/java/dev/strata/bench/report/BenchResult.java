@@ -13,9 +13,11 @@ import java.util.Objects;
  * @param score the primary metric's score
  * @param scoreError the primary metric's 99.9% error half-width, or NaN when JMH had too few samples
  * @param unit the score's unit, e.g. {@code ops/us}
+ * @param allocBytesPerOp bytes allocated per operation ({@code gc.alloc.rate.norm} of JMH's GC profiler), or NaN when
+ *     the run had no GC profiler
  */
 record BenchResult(String benchmark, String mode, int threads, Map<String, String> params, double score,
-        double scoreError, String unit) {
+        double scoreError, String unit, double allocBytesPerOp) {
 
     BenchResult {
         Objects.requireNonNull(benchmark, "benchmark");

@@ -20,6 +20,7 @@ import org.openjdk.jmh.runner.BenchmarkListEntry;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.format.OutputFormatFactory;
+import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
@@ -108,7 +109,8 @@ public final class BenchRunner {
                 .shouldFailOnError(false)
                 .verbosity(VerboseMode.NORMAL)
                 .timeout(TimeValue.minutes(10))
-                .timeUnit(TimeUnit.MICROSECONDS);
+                .timeUnit(TimeUnit.MICROSECONDS)
+                .addProfiler(GCProfiler.class);                   // allocation per operation (gc.alloc.rate.norm)
         includes(profile, threads).forEach(builder::include);
         if (threads > 1) {
             builder.threads(threads);

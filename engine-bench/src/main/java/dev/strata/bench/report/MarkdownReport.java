@@ -40,6 +40,7 @@ final class MarkdownReport {
         for (Tier tier : Tier.values()) {
             TierSection.render(out, results, tier);
         }
+        AllocationSection.render(out, results);
         OtherSection.render(out, results);
         return out.toString();
     }
@@ -103,6 +104,47 @@ final class MarkdownReport {
         private static String factor(double heap, double lower) {
             String ratio = Format.ratio(heap, lower);
             return ratio.endsWith("×") ? ratio.substring(0, ratio.length() - 1) : ratio;
+        }
+    }
+
+    /** Bytes allocated per operation (JMH's GC profiler) for Strata's tiers and every peer, where the run had it. */
+    private static final class AllocationSection {
+        static void render(StringBuilder out, List<BenchResult> results) {
+            if (results.stream().allMatch(result -> Double.isNaN(result.allocBytesPerOp()))) {
+                return;
+            }
+            out.append("## Allocation per operation\n\nBytes allocated on the heap per operation (`-prof gc`, ")
+                    .append("`gc.alloc.rate.norm`); a get that returns a fresh `byte[]` allocates at least the value ")
+                    .append("and its 16-byte header, and every benchmark wraps its key in one 24-byte object.\n\n");
+            for (String operation : Catalog.OPERATIONS) {
+                List<Column> columns = new java.util.ArrayList<>(Catalog.LADDER);
+                for (Tier tier : Tier.values()) {
+                    Catalog.columns(tier).stream().filter(c -> c.kind() == Column.Kind.PEER).forEach(columns::add);
+                }
+                List<Row> rows = Row.of(results, columns, operation);
+                if (rows.isEmpty()) {
+                    continue;
+                }
+                out.append("### ").append(operation).append(" (B/op)\n\n| value | keys | threads |");
+                columns.forEach(column -> out.append(' ').append(column.header()).append(" |"));
+                out.append("\n|---|---|---|");
+                columns.forEach(column -> out.append("---:|"));
+                out.append('\n');
+                for (Row row : rows) {
+                    double[] bytes = columns.stream().map(column -> row.find(results, column, operation))
+                            .mapToDouble(result -> result == null ? Double.NaN : result.allocBytesPerOp()).toArray();
+                    if (java.util.Arrays.stream(bytes).allMatch(Double::isNaN)) {
+                        continue;
+                    }
+                    out.append("| ").append(row.valueLabel()).append(" | ").append(row.keys()).append(" | ")
+                            .append(row.threads()).append(" |");
+                    for (double b : bytes) {
+                        out.append(' ').append(Double.isNaN(b) ? "—" : Format.significant(b)).append(" |");
+                    }
+                    out.append('\n');
+                }
+                out.append('\n');
+            }
         }
     }
 

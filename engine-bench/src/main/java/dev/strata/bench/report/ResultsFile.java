@@ -52,9 +52,19 @@ final class ResultsFile {
                     params,
                     number(required(metric, "score")),
                     number(metric.get("scoreError")),
-                    (String) required(metric, "scoreUnit")));
+                    (String) required(metric, "scoreUnit"),
+                    allocBytesPerOp(entry)));
         }
         return results;
+    }
+
+    /** {@return the GC profiler's bytes allocated per operation, or NaN when the entry has none} */
+    private static double allocBytesPerOp(Map<?, ?> entry) {
+        if (entry.get("secondaryMetrics") instanceof Map<?, ?> secondary
+                && secondary.get("gc.alloc.rate.norm") instanceof Map<?, ?> norm && norm.get("score") != null) {
+            return number(norm.get("score"));
+        }
+        return Double.NaN;
     }
 
     /**

@@ -117,6 +117,17 @@ class ReportTest {
     }
 
     @Test
+    void allocationPerOperationComesFromTheGcProfilerWhereTheRunHadIt() {
+        assertEquals(24.0, results.stream().filter(r -> r.benchmark().endsWith("StrataTierBenchmark.get")
+                && "HEAP".equals(r.param("tier"))).findFirst().orElseThrow().allocBytesPerOp());
+        assertTrue(results.stream().filter(r -> r.benchmark().endsWith(".put"))
+                .allMatch(r -> Double.isNaN(r.allocBytesPerOp())), "no profiler data: NaN");
+        assertTrue(markdown.contains("## Allocation per operation"), markdown);
+        assertTrue(markdown.contains("| 1 KiB | ZIPF | 1 | 24.0 | 1064 |"), markdown);
+        assertFalse(markdown.contains("| 100 B | UNIFORM | 1 | — | — | — | — | — |"), "rows without data are left out");
+    }
+
+    @Test
     void otherResultsAreListed() {
         assertTrue(markdown.contains("| CodecBenchmark.encode | {codec=UTF8 & \"friends\"} | 1 | 123 ± 0.100 | ns/op |"),
                 markdown);
