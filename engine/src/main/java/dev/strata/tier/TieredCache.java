@@ -125,19 +125,21 @@ final class TieredCache<K, V> implements Cache<K, V> {
      */
     private V lockFreeHit(K key) {
         Node<K, V> node = tiers.index.get(key);
-        if (node == null) {
-            return null;
-        }
+        return node == null ? null : fastHit(node, true);
+    }
+
+    /** {@return the node's value if a heap or optimistic off-heap read has it (counted as a hit), else null} */
+    private V fastHit(Node<K, V> node, boolean count) {
         V value = node.value;
         if (value != null) {
             node.markVisited();
-            return hit(true, Tier.HEAP, value);
+            return hit(count, Tier.HEAP, value);
         }
         if (lockFreeOffHeapHits) {
             value = tiers.readOffHeapOptimistic(node);
             if (value != null) {
                 node.markVisited();
-                return hit(true, Tier.OFF_HEAP, value);
+                return hit(count, Tier.OFF_HEAP, value);
             }
         }
         return null;
@@ -149,17 +151,9 @@ final class TieredCache<K, V> implements Cache<K, V> {
             if (node == null) {
                 return miss(count, null);
             }
-            V value = node.value;
+            V value = fastHit(node, count);
             if (value != null) {
-                node.markVisited();
-                return hit(count, Tier.HEAP, value);
-            }
-            if (lockFreeOffHeapHits) {
-                value = tiers.readOffHeapOptimistic(node);
-                if (value != null) {
-                    node.markVisited();
-                    return hit(count, Tier.OFF_HEAP, value);
-                }
+                return value;
             }
             Tier tier;
             int version;
