@@ -487,9 +487,20 @@ final class TieredCache<K, V> implements Cache<K, V> {
 
     @Override
     public void invalidateAll() {
+        guarded(() -> {
+            tiers.clear(false);
+            return null;
+        });
+    }
+
+    /**
+     * Runs {@code action} inside the in-flight guard that {@link #close()} waits for. For cold paths only: the hot
+     * ones (get, put, remove) spell the guard out so that they allocate no lambda.
+     */
+    private <R> R guarded(java.util.function.Supplier<R> action) {
         enter();
         try {
-            tiers.clear(false);
+            return action.get();
         } finally {
             exit();
         }
@@ -499,38 +510,19 @@ final class TieredCache<K, V> implements Cache<K, V> {
 
     @Override
     public long size() {
-        enter();
-        try {
-            long total = 0;
-            for (Tier tier : tiers.tiers) {
-                total += tiers.entries(tier);
-            }
-            return total;
-        } finally {
-            exit();
-        }
+        return guarded(() -> tiers.tiers.stream().mapToLong(tiers::entries).sum());
     }
 
     @Override
     public long size(Tier tier) {
         Objects.requireNonNull(tier, "tier");
-        enter();
-        try {
-            return tiers.entries(tier);
-        } finally {
-            exit();
-        }
+        return guarded(() -> tiers.entries(tier));
     }
 
     @Override
     public long bytes(Tier tier) {
         Objects.requireNonNull(tier, "tier");
-        enter();
-        try {
-            return tiers.bytes(tier);
-        } finally {
-            exit();
-        }
+        return guarded(() -> tiers.bytes(tier));
     }
 
     @Override
