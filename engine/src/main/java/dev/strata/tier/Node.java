@@ -20,9 +20,9 @@ import java.lang.invoke.VarHandle;
  * {@code DISK}: the record is in the cache's disk store under the encoded key. {@link #removed}: the node left the
  * index and must not be used; an operation that finds it removed looks the key up again.
  *
- * <p><b>Size.</b> 56 bytes with compressed oops (12 header + 5 references + 4 ints + tier + 3 booleans): the heap weight
- * is derived from the two lengths rather than stored, and {@link #version} is an int. Each entry also costs a
- * {@code ConcurrentHashMap} node (32 B), a table slot and the key object.
+ * <p><b>Size.</b> 64 bytes with compressed oops (12 header + 6 references + 5 ints + 3 booleans, padded): the heap
+ * weight is derived from the two lengths rather than stored, and {@link #version} is an int. The node is its own index
+ * entry ({@link NodeIndex}): besides it an entry costs only its table slots (about 11 bytes) and the key object.
  *
  * @param <K> the key type
  * @param <V> the value type
@@ -30,6 +30,8 @@ import java.lang.invoke.VarHandle;
 final class Node<K, V> {
 
     final K key;
+    /** The key's spread hash ({@link NodeIndex#hash}): the index compares it before calling {@code equals}. */
+    final int hash;
 
     /** Where the value is; null until the first install. Guarded by this. */
     Tier tier;
@@ -76,7 +78,12 @@ final class Node<K, V> {
     }
 
     Node(K key) {
+        this(key, NodeIndex.hash(key));
+    }
+
+    Node(K key, int hash) {
         this.key = key;
+        this.hash = hash;
     }
 
     /**

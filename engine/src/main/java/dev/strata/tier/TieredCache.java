@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 
 /**
- * The {@link Cache} implementation: one {@link ConcurrentHashMap} index of {@link Node}s over the cache's
+ * The {@link Cache} implementation: one {@link NodeIndex} of {@link Node}s over the cache's
  * {@link Tiers}.
  *
  * <p><b>Reads.</b> A heap hit reads the node's volatile value with no lock and sets its visited bit. An off-heap hit of a
@@ -332,7 +332,7 @@ final class TieredCache<K, V> implements Cache<K, V> {
         int valueLength = tiers.valueCodec.encodedSize(value);
         checkSize(keyLength, valueLength);
         while (true) {
-            Node<K, V> node = tiers.index.computeIfAbsent(key, Node::new);
+            Node<K, V> node = tiers.index.getOrCreate(key);
             if (ifAbsent) {
                 synchronized (node) {
                     if (node.removed) {

@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 
@@ -39,7 +38,7 @@ import java.util.function.Function;
  *
  * <p><b>Heap weight.</b> {@code encodedSize(key) + encodedSize(value) + }{@value #ENTRY_OVERHEAD_BYTES}: encoded
  * sizes stand in for object sizes (close for byte arrays and Latin-1 strings) and the constant covers the index node
- * and map entry. <b>Admission.</b> A tier with a lower tier below it does not take an entry larger than
+ * (64 B), its table slots and the key and value objects' headers. <b>Admission.</b> A tier with a lower tier below it does not take an entry larger than
  * 1/{@value #LARGE_ENTRY_FRACTION} of its capacity (so one huge value cannot flush the tier); the lowest tier takes
  * entries up to its whole capacity. <b>Heap memory</b> is charged through a {@link StorageCredit}: the manager's lock is
  * taken once per chunk, not once per put.
@@ -49,7 +48,7 @@ import java.util.function.Function;
  */
 final class Tiers<K, V> implements OffHeapTier.Spill {
 
-    /** Per-entry bytes charged on the heap beyond the encoded key and value: index node and map entry. */
+    /** Per-entry bytes charged on the heap beyond the encoded key and value: index node, slots, object headers. */
     static final long ENTRY_OVERHEAD_BYTES = 112;
     /** Upper tiers take entries up to 1/this of their capacity. */
     static final int LARGE_ENTRY_FRACTION = 8;
@@ -86,7 +85,7 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
     final List<Tier> tiers;
     final Codec<K> keyCodec;
     final Codec<V> valueCodec;
-    final ConcurrentHashMap<K, Node<K, V>> index = new ConcurrentHashMap<>();
+    final NodeIndex<K, V> index = new NodeIndex<>();
     final LongAdder errors = new LongAdder();
     /** Whether off-heap hits may be read without the node's monitor ({@link #readOffHeapOptimistic}). */
     private final boolean optimisticReads;
@@ -448,7 +447,7 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
         detach(node, false);
         node.removed = true;
         node.endChange();
-        index.remove(node.key, node);
+        index.remove(node);
         if (tier != null) {
             counters.get(tier).evictions.increment();
         }
@@ -713,7 +712,9 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
             Node<K, V> node = new Node<>(key);
             node.tier = Tier.DISK;
             node.keyLength = encoded.length;
-            index.put(key, node);
+            if (index.putIfAbsent(node) != node) {
+                continue;                              // two encodings decoding to one key: the first stays
+            }
             diskQueue.addNewest(node);
             counters.get(Tier.DISK).added(0);
         }
@@ -721,7 +722,7 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
 
     /** Moves every memory-tier entry to disk (persistent close), as far as the quota allows. */
     void flushToDisk() {
-        for (Node<K, V> node : new ArrayList<>(index.values())) {
+        for (Node<K, V> node : index.nodes()) {
             Tier tier;
             Extent extent;
             synchronized (node) {
@@ -738,14 +739,14 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
 
     /** Removes every entry; the disk records too unless {@code keepDisk}. */
     void clear(boolean keepDisk) {
-        for (Node<K, V> node : new ArrayList<>(index.values())) {
+        for (Node<K, V> node : index.nodes()) {
             synchronized (node) {
                 if (!node.removed) {
                     node.beginChange();
                     detach(node, keepDisk);
                     node.removed = true;
                     node.endChange();
-                    index.remove(node.key, node);
+                    index.remove(node);
                 }
             }
         }
