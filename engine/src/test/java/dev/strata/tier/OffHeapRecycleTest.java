@@ -9,6 +9,7 @@ import dev.strata.Tier;
 import dev.strata.cache.Cache;
 import dev.strata.cache.CacheStats;
 import dev.strata.codec.Codecs;
+import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -221,10 +222,17 @@ class OffHeapRecycleTest {
             long before = threads.getCurrentThreadAllocatedBytes();
             for (int key = 0; key < values.length; key++) {
                 cache.put(key, values[key]);
+                assertEquals(valueSize, cache.read(key, MemorySegment::byteSize));  // used: second chance keeps it
             }
             long allocated = threads.getCurrentThreadAllocatedBytes() - before;
             assertTrue(cache.stats().tier(Tier.OFF_HEAP).evictions() > 0, "the one page was recycled");
             assertTrue(allocated < 4 << 20, "heap allocated by 40 puts recycling 64 MiB pages: " + allocated);
+            for (int key = 0; key < values.length; key++) {   // those kept by second chance are whole
+                byte[] kept = cache.get(key);
+                if (kept != null) {
+                    assertArrayEquals(values[key], kept, "key " + key);
+                }
+            }
             assertArrayEquals(values[values.length - 1], cache.get(values.length - 1));
             cache.close();
         }
