@@ -29,8 +29,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p><b>Memory.</b> Each page costs {@code pageSize} of {@link MemoryMode#OFF_HEAP} storage memory, acquired from the
  * {@link MemoryManager} before {@link PageAllocator#tryAllocate} and released after {@link PageAllocator#free}. Dead
  * bytes (overwritten or removed records) are reclaimed when a page is recycled: the tier first looks among its
- * {@value #CLEANING_WINDOW} oldest pages for one at most half live and compacts it (every live record re-appended, at
- * least half a page freed); only when none is that sparse does it evict the oldest page (second chance for visited
+ * {@value #CLEANING_WINDOW} oldest pages for one at most half live and compacts it (every live record slid to the
+ * front, at least half a page freed); only when none is that sparse does it evict the oldest page (second chance for visited
  * records, the rest down a tier). So overwrites and removes cost space, not entries. Records larger than a page get a
  * chain extent of their own.
  *
@@ -38,8 +38,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * bump-pointer reservation and never during encoding, eviction or I/O. A writer reserves space ({@link #reserve}),
  * fills it without any lock, then publishes it in its node under the node's monitor, checking the extent's generation
  * (see {@link Extent}). The evicting thread owns the extent it took off the queue: it bumps the generation, waits for
- * writers still filling their reservations (they hold no lock, so this is short), then moves each live node out under
- * that node's monitor. Readers lock the node, so a page is never freed under a reader; lock-free readers validate
+ * writers still filling their reservations (they hold no lock, so this is short), then moves each live record down a
+ * tier or to the front of the page, under its node's monitor. Readers lock the node, so a page is never freed under a reader; lock-free readers validate
  * with the node's seqlock, which a move changes before it writes a byte (see {@link #compact}).
  *
  * <p><b>Allocation.</b> Recycling a page copies no record to the heap: the kept records slide down within the page,
