@@ -2,22 +2,28 @@ package dev.strata.tier;
 
 import dev.strata.memory.Page;
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A unit of off-heap eviction: either a <em>log page</em> (one page that records are appended to) or a <em>chain</em>
- * (several pages holding one record larger than a page), or a heap-backed <em>staging</em> buffer that holds
- * second-chance records while their page is recycled.
+ * (several pages holding one record larger than a page).
  *
  * <pre>
  *   log page:  [rec][rec][dead rec][rec]......free......     writeOffset ->
  *   chain:     [header|key|value ...][... value ...][... value ..unused]   (one record, k pages)
+ *
+ *   appended:  index   0     1     2     3            (node, offset) pairs in append order = offset order;
+ *              node    A     B     A     C            a node may appear more than once (overwritten here):
+ *              offset  0     96    160   300          it is live only at the entry where node.offset matches
  * </pre>
  *
- * <p>{@link #nodes} lists every node appended here (some since moved or overwritten: the node's own {@code extent}
- * field says whether the record is still live). It is written under the off-heap tier's lock while the extent is the
- * write target, and read only by the single thread that evicts the extent after taking it off the queue.
+ * <p>The <em>appended</em> entries list every node appended here with the offset it was given (some since moved or
+ * overwritten: the node's own {@code extent} and {@code offset} say whether the record at an entry is still live).
+ * Offsets grow with the index, which lets the evictor compact a page in place, front to back. The entries are written
+ * under the off-heap tier's lock while the extent is the write target, and read and rewritten only by the single
+ * thread that evicts the extent after taking it off the queue. Their arrays are kept when a page is recycled, so
+ * appending allocates only when a page holds more records than ever before.
  *
  * <p>{@link #generation} is bumped when eviction of the extent starts. A placement (appended but not yet published in
  * its node) remembers the generation; publishing it under the node lock fails if the generation moved, so the evictor
@@ -25,48 +31,90 @@ import java.util.List;
  */
 final class Extent {
 
-    /** The pages, in record order; empty for a staging extent. */
+    private static final int INITIAL_ENTRIES = 16;
+
+    /** The pages, in record order. */
     final Page[] pages;
-    /** Contiguous memory when the extent is one page or a staging buffer; null for a chain. */
+    /** Contiguous memory when the extent is one page; null for a chain. */
     final MemorySegment segment;
-    /** Nodes appended here. See the class comment for who may touch it when. */
-    final List<Node<?, ?>> nodes = new ArrayList<>();
     /** Next free byte of a log page. Guarded by the off-heap tier's lock. */
     int writeOffset;
     /** Reservations whose bytes are still being written (without any lock). */
-    final java.util.concurrent.atomic.AtomicInteger pendingWrites = new java.util.concurrent.atomic.AtomicInteger();
+    final AtomicInteger pendingWrites = new AtomicInteger();
     /** Bumped when eviction starts. */
     volatile int generation;
 
-    private Extent(Page[] pages, MemorySegment segment) {
+    /** Appended nodes, {@link #appended} of them. See the class comment for who may touch them when. */
+    private Node<?, ?>[] nodes;
+    /** The offset each appended node was given, parallel to {@link #nodes}. */
+    private int[] offsets;
+    private int appended;
+
+    private Extent(Page[] pages, MemorySegment segment, int entries) {
         this.pages = pages;
         this.segment = segment;
+        this.nodes = new Node<?, ?>[entries];
+        this.offsets = new int[entries];
     }
 
     static Extent logPage(Page page) {
-        return new Extent(new Page[] {page}, page.segment());
+        return new Extent(new Page[] {page}, page.segment(), INITIAL_ENTRIES);
     }
 
     static Extent chain(Page[] pages) {
-        return new Extent(pages, null);
-    }
-
-    static Extent staging(int bytes) {
-        return new Extent(new Page[0], MemorySegment.ofArray(new byte[bytes]));
+        return new Extent(pages, null, 1);
     }
 
     boolean isChain() {
         return segment == null;
     }
 
-    boolean isStaging() {
-        return pages.length == 0;
-    }
-
-    /** {@return the bytes of this extent's pages (0 for staging)} */
+    /** {@return the bytes of this extent's pages} */
     long pageBytes(long pageSize) {
         return pages.length * pageSize;
     }
+
+    // ---- appended entries ----
+
+    /** Records that {@code node} was given the record at {@code offset} (offsets must grow with each call). */
+    void append(Node<?, ?> node, int offset) {
+        if (appended == nodes.length) {
+            nodes = Arrays.copyOf(nodes, appended * 2);
+            offsets = Arrays.copyOf(offsets, appended * 2);
+        }
+        nodes[appended] = node;
+        offsets[appended] = offset;
+        appended++;
+    }
+
+    /** {@return how many entries were appended} */
+    int appended() {
+        return appended;
+    }
+
+    /** {@return the node of entry {@code index}} */
+    Node<?, ?> nodeAt(int index) {
+        return nodes[index];
+    }
+
+    /** {@return the offset of entry {@code index}} */
+    int offsetAt(int index) {
+        return offsets[index];
+    }
+
+    /** Rewrites entry {@code index} (at most the index being read, so a front-to-back rewrite is safe). */
+    void setEntry(int index, Node<?, ?> node, int offset) {
+        nodes[index] = node;
+        offsets[index] = offset;
+    }
+
+    /** Keeps the first {@code count} entries and drops the references of the rest. */
+    void truncate(int count) {
+        Arrays.fill(nodes, count, appended, null);
+        appended = count;
+    }
+
+    // ---- bytes ----
 
     /**
      * {@return the {@code length} bytes at {@code offset}: a slice (zero copy) when contiguous, else a heap copy}
@@ -78,6 +126,11 @@ final class Extent {
         byte[] copy = new byte[length];
         copyOut(offset, MemorySegment.ofArray(copy), 0, length);
         return MemorySegment.ofArray(copy);
+    }
+
+    /** Moves {@code length} bytes of this log page from {@code from} down to {@code to} (the ranges may overlap). */
+    void moveWithin(int from, int to, int length) {
+        MemorySegment.copy(segment, from, segment, to, length);
     }
 
     /** Copies {@code length} bytes at {@code offset} of this extent into {@code target}. */

@@ -18,15 +18,19 @@ import java.util.concurrent.locks.ReentrantLock;
  *   queue (oldest first)                                      current write page
  *   [E0 full] [E1 full] [E2 chain, 3 pages] [E3 full]   ...   [E4: rec rec rec .... free]
  *      ^ evicted first: live records move down a tier,           ^ appends bump writeOffset under the lock
- *        visited ones (up to half a page) are staged on the heap and re-appended into E0, which becomes
- *        the write page again (recycled without going back to the manager)
+ *        visited ones (up to half a page) slide to the front of E0 in place, and E0 becomes the write page
+ *        again (recycled without going back to the manager)
+ *
+ *   compacting E0 in place, front to back (K = kept, x = dead or moved down):
+ *   before [K1][x][x][K2][x][K3]...      after [K1][K2][K3]......free......
+ *           ^ stays   ^ moves down to the end of K1, K3 to the end of K2 (a move never reaches unread records)
  * </pre>
  *
  * <p><b>Memory.</b> Each page costs {@code pageSize} of {@link MemoryMode#OFF_HEAP} storage memory, acquired from the
  * {@link MemoryManager} before {@link PageAllocator#tryAllocate} and released after {@link PageAllocator#free}. Dead
  * bytes (overwritten or removed records) are reclaimed when a page is recycled: the tier first looks among its
- * {@value #CLEANING_WINDOW} oldest pages for one at most half live and compacts it (every live record re-appended, at
- * least half a page freed); only when none is that sparse does it evict the oldest page (second chance for visited
+ * {@value #CLEANING_WINDOW} oldest pages for one at most half live and compacts it (every live record slid to the
+ * front, at least half a page freed); only when none is that sparse does it evict the oldest page (second chance for visited
  * records, the rest down a tier). So overwrites and removes cost space, not entries. Records larger than a page get a
  * chain extent of their own.
  *
@@ -34,8 +38,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * bump-pointer reservation and never during encoding, eviction or I/O. A writer reserves space ({@link #reserve}),
  * fills it without any lock, then publishes it in its node under the node's monitor, checking the extent's generation
  * (see {@link Extent}). The evicting thread owns the extent it took off the queue: it bumps the generation, waits for
- * writers still filling their reservations (they hold no lock, so this is short), then moves each live node out under
- * that node's monitor. Readers lock the node, so a page is never freed under a reader.
+ * writers still filling their reservations (they hold no lock, so this is short), then moves each live record down a
+ * tier or to the front of the page, under its node's monitor. Readers lock the node, so a page is never freed under a reader; lock-free readers validate
+ * with the node's seqlock, which a move changes before it writes a byte (see {@link #compact}).
+ *
+ * <p><b>Allocation.</b> Recycling a page copies no record to the heap: the kept records slide down within the page,
+ * so there is no staging buffer (whose size would follow the page size, up to 64 MiB) and a put allocates only its
+ * {@link Placement} and, when a page holds more records than before, a larger entry array in its {@link Extent}.
  *
  * <p><b>Progress.</b> Second chance is bounded to half a page, so every recycling frees at least half a page for
  * writers; a reservation gives up (returns null) after {@link #MAX_ROUNDS} rounds without memory.
@@ -100,7 +109,7 @@ final class OffHeapTier {
                 if (current != null && pageSize - current.writeOffset >= recordBytes) {
                     int offset = current.writeOffset;
                     current.writeOffset += recordBytes;
-                    current.nodes.add(node);
+                    current.append(node, offset);
                     current.pendingWrites.incrementAndGet();
                     return new Placement(current, offset, current.generation);
                 }
@@ -140,7 +149,7 @@ final class OffHeapTier {
         Extent chain = Extent.chain(taken.toArray(Page[]::new));
         lock.lock();
         try {
-            chain.nodes.add(node);
+            chain.append(node, 0);
             queue.addLast(chain);
             chain.pendingWrites.incrementAndGet();
             return new Placement(chain, 0, chain.generation);
@@ -221,9 +230,7 @@ final class OffHeapTier {
     private Extent recycleOldest() {
         Extent sparse = takeSparse();
         if (sparse != null) {
-            List<Node<?, ?>> kept = drain(sparse, Keep.ALL_LIVE);
-            sparse.nodes.clear();
-            sparse.writeOffset = reappend(kept, sparse);
+            sparse.writeOffset = compact(sparse, Keep.ALL_LIVE);
             return sparse;
         }
         Extent oldest = takeOldest();
@@ -231,14 +238,11 @@ final class OffHeapTier {
             return null;
         }
         if (oldest.isChain()) {
-            drain(oldest, Keep.NONE);
-            oldest.nodes.clear();
+            compact(oldest, Keep.NONE);
             free(oldest);
             return null;
         }
-        List<Node<?, ?>> survivors = drain(oldest, Keep.VISITED);
-        oldest.nodes.clear();
-        oldest.writeOffset = reappend(survivors, oldest);
+        oldest.writeOffset = compact(oldest, Keep.VISITED);
         return oldest;
     }
 
@@ -246,7 +250,7 @@ final class OffHeapTier {
      * Takes off the queue the log page with the fewest live bytes among the {@link #CLEANING_WINDOW} oldest, if it is
      * at most half live: compacting it keeps every live record and still frees at least half a page, so a tier full of
      * overwritten or removed records reclaims them before it evicts a single live entry. The live bytes are estimated
-     * from the pages' node lists without the nodes' locks (a heuristic: {@link #drain} re-checks each node under its
+     * from the pages' node lists without the nodes' locks (a heuristic: {@link #compact} re-checks each node under its
      * lock and moves down whatever no longer fits in half a page). {@return the page, or null if none qualifies}
      */
     private Extent takeSparse() {
@@ -280,8 +284,9 @@ final class OffHeapTier {
     /** {@return the bytes of records still in {@code extent}, counting no further than {@code limit}} */
     private static long liveBytes(Extent extent, long limit) {
         long live = 0;
-        for (Node<?, ?> node : extent.nodes) {
-            if (!node.removed && node.extent == extent) {
+        for (int index = 0, count = extent.appended(); index < count; index++) {
+            Node<?, ?> node = extent.nodeAt(index);
+            if (!node.removed && node.extent == extent && node.offset == extent.offsetAt(index)) {
                 live += node.recordBytes();
                 if (live >= limit) {
                     break;
@@ -297,8 +302,7 @@ final class OffHeapTier {
         if (oldest == null) {
             return false;
         }
-        drain(oldest, Keep.NONE);
-        oldest.nodes.clear();
+        compact(oldest, Keep.NONE);
         free(oldest);
         return true;
     }
@@ -314,8 +318,7 @@ final class OffHeapTier {
             if (oldest == null) {
                 break;
             }
-            drain(oldest, Keep.NONE);
-            oldest.nodes.clear();
+            compact(oldest, Keep.NONE);
             freed += oldest.pageBytes(pageSize);
             free(oldest);
         }
@@ -328,7 +331,7 @@ final class OffHeapTier {
         }
     }
 
-    /** Which live records of a drained extent stay in this tier (up to half a page); the rest move down a tier. */
+    /** Which live records of an evicted extent stay in this tier (up to half a page); the rest move down a tier. */
     private enum Keep {
         /** None: the extent is freed (execution reclaim, chains, no second chance). */
         NONE,
@@ -339,64 +342,51 @@ final class OffHeapTier {
     }
 
     /**
-     * Moves every live record out of {@code extent}, which this thread owns: those {@code keep} names (up to half a
-     * page) into a heap staging buffer, the rest down a tier. {@return the staged nodes}
+     * Empties {@code extent}, which this thread owns, of every live record but those {@code keep} names (up to half a
+     * page): those slide down to the front of the page, in place and in order; the rest move down a tier. The
+     * extent's entries are rewritten to the kept records. {@return the bytes kept, the page's new write offset}
+     *
+     * <p>Why moving in place is safe: entries are in offset order and are visited front to back, so a kept record
+     * moves to {@code keptBytes <= from}, over bytes of entries already visited (dead, moved down, or kept and moved
+     * further down) and its own; no record still to be read is overwritten, and the next entries' offsets stay above
+     * every new offset, so a node listed twice is never taken for live at its older entry. Each move happens under
+     * the node's monitor (locked readers wait) between {@link Node#beginChange()} and {@link Node#endChange()}: a
+     * lock-free reader that copied any moved byte sees the version changed and retries; the bytes it overwrote
+     * belong to records whose nodes changed version when they left, so no reader validates a read of them.
      */
-    private List<Node<?, ?>> drain(Extent extent, Keep keep) {
+    private int compact(Extent extent, Keep keep) {
         extent.generation++;                          // publishes of older placements now fail
         while (extent.pendingWrites.get() > 0) {       // no new reservation can come: it is off the queue
             Thread.onSpinWait();
         }
-        List<Node<?, ?>> staged = new ArrayList<>();
-        Extent staging = null;
-        int stagedBytes = 0;
         int budget = keep == Keep.NONE ? 0 : (int) (pageSize / 2);
-        for (Node<?, ?> node : extent.nodes) {
+        int kept = 0;
+        int keptBytes = 0;
+        for (int index = 0, count = extent.appended(); index < count; index++) {
+            Node<?, ?> node = extent.nodeAt(index);
+            int from = extent.offsetAt(index);
             synchronized (node) {
-                if (node.removed || node.extent != extent) {
-                    continue;
+                if (node.removed || node.extent != extent || node.offset != from) {
+                    continue;                          // dead here: overwritten, moved, removed or listed again later
                 }
                 int recordBytes = node.recordBytes();
-                if ((keep == Keep.ALL_LIVE || node.visited) && stagedBytes + recordBytes <= budget) {
-                    if (staging == null) {
-                        staging = Extent.staging(budget);
+                if ((keep == Keep.ALL_LIVE || node.visited) && keptBytes + recordBytes <= budget) {
+                    if (from != keptBytes) {
+                        node.beginChange();
+                        extent.moveWithin(from, keptBytes, recordBytes);
+                        node.offset = keptBytes;
+                        node.endChange();
                     }
-                    extent.copyOut(node.offset, staging.segment, stagedBytes, recordBytes);
-                    node.beginChange();
-                    node.extent = staging;
-                    node.offset = stagedBytes;
-                    node.endChange();
                     node.visited = false;
-                    stagedBytes += recordBytes;
-                    staged.add(node);
+                    extent.setEntry(kept++, node, keptBytes);
+                    keptBytes += recordBytes;
                     continue;
                 }
             }
-            spill.moveDown(node, extent);
+            spill.moveDown(node, extent);              // reads the record at `from`: nothing was moved over it yet
         }
-        return staged;
-    }
-
-    /** Copies staged records into {@code target} (owned by this thread) from offset 0. {@return the bytes written} */
-    private int reappend(List<Node<?, ?>> staged, Extent target) {
-        int offset = 0;
-        for (Node<?, ?> node : staged) {
-            synchronized (node) {
-                Extent staging = node.extent;
-                if (node.removed || staging == null || !staging.isStaging()) {
-                    continue;
-                }
-                int recordBytes = node.recordBytes();
-                staging.copyOut(node.offset, target.segment, offset, recordBytes);
-                node.beginChange();
-                node.extent = target;
-                node.offset = offset;
-                node.endChange();
-                target.nodes.add(node);
-                offset += recordBytes;
-            }
-        }
-        return offset;
+        extent.truncate(kept);
+        return keptBytes;
     }
 
     /** Frees every page; the cache's nodes must all be gone. */

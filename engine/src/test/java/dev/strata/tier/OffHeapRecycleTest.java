@@ -1,0 +1,251 @@
+package dev.strata.tier;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.strata.Tier;
+import dev.strata.cache.Cache;
+import dev.strata.cache.CacheStats;
+import dev.strata.codec.Codecs;
+import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Page recycling compacts records in place ({@code OffHeapTier.compact}): records of many sizes, overwritten several
+ * times within one page, kept by second chance or by compaction of a sparse page, come back byte for byte, and
+ * recycling a huge page allocates no heap buffer of its size.
+ */
+class OffHeapRecycleTest {
+
+    private static final int PAGE = 4096;
+
+    /** A value naming its key and write in its first 8 bytes and in every other byte. */
+    static byte[] value(int key, int sequence, int length) {
+        byte[] bytes = new byte[length];
+        ByteBuffer.wrap(bytes).putInt(key).putInt(sequence);
+        byte fill = (byte) (key * 31 + sequence * 7);
+        for (int i = 8; i < length; i++) {
+            bytes[i] = fill;
+        }
+        return bytes;
+    }
+
+    /** {@return the write a whole value of {@code key} came from} (fails on a torn or foreign value) */
+    static int checkWhole(int key, byte[] bytes) {
+        ByteBuffer buffer = ByteBuffer.wrap(bytes);
+        assertEquals(key, buffer.getInt(), "value of another key");
+        int sequence = buffer.getInt();
+        byte fill = (byte) (key * 31 + sequence * 7);
+        for (int i = 8; i < bytes.length; i++) {
+            if (bytes[i] != fill) {
+                throw new AssertionError("torn value for key " + key + " write " + sequence + " at byte " + i);
+            }
+        }
+        return sequence;
+    }
+
+    @Test
+    void compactionOfOverwrittenPagesKeepsEveryLiveValueByteForByte() {
+        int keys = 200;                                       // about 64 KiB live in a 256 KiB region
+        try (TestEngine engine = new TestEngine(1 << 20, 256 * 1024, PAGE, null, 0)) {
+            Cache<Integer, byte[]> cache = engine.caches.newCache("compact", Codecs.int32(), Codecs.bytes())
+                    .tiers(Tier.OFF_HEAP).build();
+            SplittableRandom random = new SplittableRandom(5);
+            byte[][] expected = new byte[keys][];
+            int[] sequences = new int[keys];
+            for (int op = 0; op < 40_000; op++) {
+                int key = random.nextInt(keys);
+                if (random.nextInt(50) == 0) {
+                    cache.remove(key);
+                    expected[key] = null;
+                } else {                                      // the same key again soon: listed twice in a page
+                    expected[key] = value(key, ++sequences[key], 8 + random.nextInt(8, 500));
+                    cache.put(key, expected[key]);
+                }
+                if (op % 997 == 0) {
+                    checkAll(cache, expected);
+                }
+            }
+            checkAll(cache, expected);
+            CacheStats.TierStats offHeap = cache.stats().tier(Tier.OFF_HEAP);
+            assertEquals(0, offHeap.evictions(), "a quarter live: compaction alone makes room " + offHeap);
+            assertTrue(offHeap.reservedBytes() <= 256 * 1024, offHeap::toString);
+            cache.close();
+        }
+    }
+
+    @Test
+    void aKeyWrittenTwiceInOnePageIsCompactedFromItsLiveRecordOnly() {
+        try (TestEngine engine = new TestEngine(1 << 20, 64 * 1024, PAGE, null, 0)) {
+            Cache<Integer, byte[]> cache = engine.caches.newCache("twice", Codecs.int32(), Codecs.bytes())
+                    .tiers(Tier.OFF_HEAP).build();
+            byte[] first = value(1, 1, 200);
+            byte[] neighbour = value(2, 1, 100);
+            byte[] second = value(1, 2, 1000);                // longer than the dead record and its neighbour
+            cache.put(1, first);
+            cache.put(2, neighbour);
+            cache.put(1, second);                             // page one lists key 1 at two offsets
+            for (int op = 0; op < 3000; op++) {               // fresh fillers: page one is the sparsest, and
+                cache.put(100 + op, value(100 + op, 1, 300));  // is compacted before any full page is evicted
+                if (op % 50 == 0) {
+                    assertArrayEquals(second, cache.get(1), "key written twice, after op " + op);
+                    assertArrayEquals(neighbour, cache.get(2), "its neighbour, after op " + op);
+                }
+            }
+            assertTrue(cache.stats().tier(Tier.OFF_HEAP).evictions() > 2000, "unread fillers cycled through");
+            assertArrayEquals(value(3099, 1, 300), cache.get(3099), "newest filler");
+            cache.close();
+        }
+    }
+
+    @Test
+    void secondChanceKeepsReadRecordsWhileColdOnesCycleThrough() {
+        int hotKeys = 8;                                      // about 1.2 KB: all fit in the kept half of a page
+        try (TestEngine engine = new TestEngine(1 << 20, 128 * 1024, 2 * PAGE, null, 0)) {
+            Cache<Integer, byte[]> cache = engine.caches.newCache("hot", Codecs.int32(), Codecs.bytes())
+                    .tiers(Tier.OFF_HEAP).build();
+            byte[][] hot = new byte[hotKeys][];
+            for (int key = 0; key < hotKeys; key++) {
+                hot[key] = value(key, 1, 150 + 10 * key);
+                cache.put(key, hot[key]);
+            }
+            SplittableRandom random = new SplittableRandom(9);
+            for (int op = 0; op < 20_000; op++) {
+                int cold = hotKeys + op;
+                byte[] coldValue = value(cold, 1, 8 + random.nextInt(16, 700));
+                cache.put(cold, coldValue);                   // never read: moves down (here: dropped) when old
+                if (op % 8 == 0) {                            // every hot key read well within a page's lifetime
+                    for (int key = 0; key < hotKeys; key++) {
+                        assertArrayEquals(hot[key], cache.get(key), "hot key " + key + " after op " + op);
+                    }
+                }
+                if (op % 64 == 0) {                           // a few cold ones read too: their bytes are whole
+                    int older = hotKeys + random.nextInt(op + 1);
+                    byte[] seen = cache.get(older);
+                    if (seen != null) {
+                        checkWhole(older, seen);
+                    }
+                }
+            }
+            assertTrue(cache.stats().tier(Tier.OFF_HEAP).evictions() > 10_000, "cold keys cycled through");
+            cache.close();
+        }
+    }
+
+    @RepeatedTest(3)                                          // a race: each round catches a broken move often, not always
+    void concurrentReadersNeverSeeTornStaleOrLostValuesWhilePagesAreRecycled(@TempDir Path dir) throws Exception {
+        int keys = 96;
+        int writers = 2;
+        int readers = 2;
+        int writesPerWriter = 40_000;
+        try (TestEngine engine = new TestEngine(1 << 20, 32 * 1024, PAGE, dir, 64L << 20)) {
+            Cache<Integer, byte[]> cache = engine.caches.newCache("race", Codecs.int32(), Codecs.bytes())
+                    .tiers(Tier.OFF_HEAP, Tier.DISK).build();
+            CyclicBarrier start = new CyclicBarrier(writers + readers);
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            int[][] last = new int[writers][keys];
+            List<Thread> threads = new ArrayList<>();
+            for (int w = 0; w < writers; w++) {
+                int writer = w;
+                threads.add(Thread.ofPlatform().start(() -> TieredCacheModelTest.guarded(failure, () -> {
+                    SplittableRandom random = new SplittableRandom(writer);
+                    start.await();
+                    for (int op = 0; op < writesPerWriter && failure.get() == null; op++) {
+                        int key = writer + writers * random.nextInt(keys / writers);   // one writer per key
+                        last[writer][key]++;
+                        cache.put(key, value(key, last[writer][key], 8 + random.nextInt(8, 900)));
+                    }
+                })));
+            }
+            for (int r = 0; r < readers; r++) {
+                int reader = r;
+                threads.add(Thread.ofPlatform().start(() -> TieredCacheModelTest.guarded(failure, () -> {
+                    SplittableRandom random = new SplittableRandom(100 + reader);
+                    int[] lastSeen = new int[keys];
+                    start.await();
+                    for (int op = 0; op < 3 * writesPerWriter && failure.get() == null; op++) {
+                        int key = random.nextInt(keys);
+                        byte[] bytes = cache.get(key);          // hits mark records visited: second chance
+                        if (bytes != null) {
+                            int sequence = checkWhole(key, bytes);
+                            assertTrue(sequence >= lastSeen[key], "key " + key + ": read write " + sequence
+                                    + " after write " + lastSeen[key]);
+                            lastSeen[key] = sequence;
+                        }
+                    }
+                })));
+            }
+            for (Thread thread : threads) {
+                thread.join();
+            }
+            if (failure.get() != null) {
+                throw new AssertionError(failure.get());
+            }
+            for (int key = 0; key < keys; key++) {              // spilled records went to disk, none was lost
+                int sequence = last[key % writers][key];
+                if (sequence > 0) {
+                    byte[] bytes = cache.get(key);
+                    assertNotNull(bytes, "key " + key + " lost");
+                    assertEquals(sequence, checkWhole(key, bytes), "key " + key);
+                }
+            }
+            assertTrue(cache.stats().tier(Tier.OFF_HEAP).demotions() > 0, "pages were recycled");
+            cache.close();
+        }
+    }
+
+    @Test
+    void recyclingA64MebibytePageAllocatesNoHeapBufferOfItsSize() {
+        int pageSize = 64 << 20;
+        int valueSize = 4 << 20;
+        byte[][] values = new byte[40][];                     // 40 * 4 MiB: two and a half pages' worth
+        for (int key = 0; key < values.length; key++) {
+            values[key] = value(key, 1, valueSize);
+        }
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        try (TestEngine engine = new TestEngine(1 << 20, pageSize, pageSize, null, 0)) {
+            Cache<Integer, byte[]> cache = engine.caches.newCache("huge", Codecs.int32(), Codecs.bytes())
+                    .tiers(Tier.OFF_HEAP).build();
+            cache.put(-1, values[0]);                          // first page and the cache's lazy parts
+            long before = threads.getCurrentThreadAllocatedBytes();
+            for (int key = 0; key < values.length; key++) {
+                cache.put(key, values[key]);
+                assertEquals(valueSize, cache.read(key, MemorySegment::byteSize));  // used: second chance keeps it
+            }
+            long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+            assertTrue(cache.stats().tier(Tier.OFF_HEAP).evictions() > 0, "the one page was recycled");
+            assertTrue(allocated < 4 << 20, "heap allocated by 40 puts recycling 64 MiB pages: " + allocated);
+            for (int key = 0; key < values.length; key++) {   // those kept by second chance are whole
+                byte[] kept = cache.get(key);
+                if (kept != null) {
+                    assertArrayEquals(values[key], kept, "key " + key);
+                }
+            }
+            assertArrayEquals(values[values.length - 1], cache.get(values.length - 1));
+            cache.close();
+        }
+    }
+
+    private static void checkAll(Cache<Integer, byte[]> cache, byte[][] expected) {
+        for (int key = 0; key < expected.length; key++) {
+            byte[] actual = cache.get(key);
+            if (expected[key] == null) {
+                assertEquals(null, actual, "removed key " + key);
+            } else {
+                assertArrayEquals(expected[key], actual, "key " + key);
+            }
+        }
+    }
+}
