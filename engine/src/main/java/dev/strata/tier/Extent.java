@@ -43,6 +43,12 @@ final class Extent {
     final AtomicInteger pendingWrites = new AtomicInteger();
     /** Bumped when eviction starts. */
     volatile int generation;
+    /**
+     * Bytes of the records that nodes point at here: added when a record is installed, subtracted when its node leaves
+     * (overwrite, remove, move down); moves within the page leave it alone. Lets the tier pick a mostly dead page to
+     * compact without visiting any node.
+     */
+    final AtomicInteger liveBytes = new AtomicInteger();
 
     /** Appended nodes, {@link #appended} of them. See the class comment for who may touch them when. */
     private Node<?, ?>[] nodes;

@@ -249,9 +249,10 @@ final class OffHeapTier {
     /**
      * Takes off the queue the log page with the fewest live bytes among the {@link #CLEANING_WINDOW} oldest, if it is
      * at most half live: compacting it keeps every live record and still frees at least half a page, so a tier full of
-     * overwritten or removed records reclaims them before it evicts a single live entry. The live bytes are estimated
-     * from the pages' node lists without the nodes' locks (a heuristic: {@link #compact} re-checks each node under its
-     * lock and moves down whatever no longer fits in half a page). {@return the page, or null if none qualifies}
+     * overwritten or removed records reclaims them before it evicts a single live entry. The live bytes come from each
+     * page's {@link Extent#liveBytes} counter, so choosing visits no node; they may be a moment old ({@link #compact}
+     * re-checks each node under its lock and moves down whatever no longer fits in half a page).
+     * {@return the page, or null if none qualifies}
      */
     private Extent takeSparse() {
         lock.lock();
@@ -266,7 +267,7 @@ final class OffHeapTier {
                 if (extent.isChain()) {
                     continue;
                 }
-                long live = liveBytes(extent, bestLive);
+                long live = extent.liveBytes.get();
                 if (live < bestLive) {
                     best = extent;
                     bestLive = live;
@@ -279,21 +280,6 @@ final class OffHeapTier {
         } finally {
             lock.unlock();
         }
-    }
-
-    /** {@return the bytes of records still in {@code extent}, counting no further than {@code limit}} */
-    private static long liveBytes(Extent extent, long limit) {
-        long live = 0;
-        for (int index = 0, count = extent.appended(); index < count; index++) {
-            Node<?, ?> node = extent.nodeAt(index);
-            if (!node.removed && node.extent == extent && node.offset == extent.offsetAt(index)) {
-                live += node.recordBytes();
-                if (live >= limit) {
-                    break;
-                }
-            }
-        }
-        return live;
     }
 
     /** Evicts the oldest extent without second chance and frees it. {@return false if there was none} */

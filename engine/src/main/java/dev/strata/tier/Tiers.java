@@ -379,6 +379,7 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
                 node.offset = prepared.placement().offset();
                 node.keyLength = prepared.keyLength();
                 node.valueLength = prepared.valueLength();
+                node.extent.liveBytes.addAndGet(node.recordBytes());
                 if (!inPlace) {
                     counters.get(Tier.OFF_HEAP).added(node.recordBytes());
                 }
@@ -418,6 +419,7 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
                 if (!inPlace) {
                     counters.get(Tier.OFF_HEAP).removed(node.recordBytes());
                 }
+                node.extent.liveBytes.addAndGet(-node.recordBytes());
                 node.extent = null;
             }
             case DISK -> {
@@ -647,6 +649,7 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
                     counters.get(Tier.OFF_HEAP).removed(recordBytes);
                     counters.get(Tier.OFF_HEAP).demotions.increment();
                     node.beginChange();
+                    from.liveBytes.addAndGet(-recordBytes);
                     node.extent = null;
                     node.tier = Tier.DISK;
                     node.endChange();

@@ -79,11 +79,28 @@ class OffHeapRecycleTest {
                 }
             }
             checkAll(cache, expected);
+            checkLiveBytesCounters(cache);
             CacheStats.TierStats offHeap = cache.stats().tier(Tier.OFF_HEAP);
             assertEquals(0, offHeap.evictions(), "a quarter live: compaction alone makes room " + offHeap);
             assertTrue(offHeap.reservedBytes() <= 256 * 1024, offHeap::toString);
             cache.close();
         }
+    }
+
+    /**
+     * Every page's {@link Extent#liveBytes} (which picks the page to compact) equals the bytes of the records its
+     * nodes point at, after overwrites, removes and compactions have each changed it. Call with the cache quiet.
+     */
+    static void checkLiveBytesCounters(Cache<?, ?> cache) {
+        java.util.Map<Extent, Long> pointedAt = new java.util.IdentityHashMap<>();
+        for (Node<?, ?> node : ((TieredCache<?, ?>) cache).tiersImpl().index.nodes()) {
+            if (node.tier == Tier.OFF_HEAP) {
+                pointedAt.merge(node.extent, (long) node.recordBytes(), Long::sum);
+            }
+        }
+        assertTrue(pointedAt.size() > 1, "the check needs several pages");
+        pointedAt.forEach((extent, bytes) -> assertEquals(bytes.longValue(), extent.liveBytes.get(),
+                "live bytes counted for a page"));
     }
 
     @Test
@@ -140,6 +157,7 @@ class OffHeapRecycleTest {
                 }
             }
             assertTrue(cache.stats().tier(Tier.OFF_HEAP).evictions() > 10_000, "cold keys cycled through");
+            checkLiveBytesCounters(cache);
             cache.close();
         }
     }
