@@ -85,8 +85,9 @@ final class Extent {
     /** Records that {@code node} was given the record at {@code offset} (offsets must grow with each call). */
     void append(Node<?, ?> node, int offset) {
         if (appended == nodes.length) {
-            nodes = Arrays.copyOf(nodes, appended * 2);
-            offsets = Arrays.copyOf(offsets, appended * 2);
+            int grown = appended + Math.max(1, appended >> 1);   // 1.5 times: at most a third of the slots idle
+            nodes = Arrays.copyOf(nodes, grown);
+            offsets = Arrays.copyOf(offsets, grown);
         }
         nodes[appended] = node;
         offsets[appended] = offset;

@@ -22,7 +22,7 @@ import java.lang.invoke.VarHandle;
  *
  * <p><b>Size.</b> 64 bytes with compressed oops (12 header + 6 references + 5 ints + 3 booleans, padded): the heap
  * weight is derived from the two lengths rather than stored, and {@link #version} is an int. The node is its own index
- * entry ({@link NodeIndex}): besides it an entry costs only its table slots (about 11 bytes) and the key object.
+ * entry ({@link NodeIndex}): besides it an entry costs only its table slots (8 to 16 bytes) and the key object.
  *
  * @param <K> the key type
  * @param <V> the value type

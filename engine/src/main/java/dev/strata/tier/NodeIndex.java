@@ -185,10 +185,13 @@ final class NodeIndex<K, V> {
             }
         }
 
-        /** Copies the live nodes into a table sized for them at a quarter full, and publishes it. Lock held. */
+        /**
+         * Copies the live nodes into a table at most half full (more than a quarter full when it grew), and publishes
+         * it. Lock held.
+         */
         private void rebuild() {
             int length = INITIAL_SLOTS;
-            while (length < live * 4) {
+            while (length < live * 2) {
                 length <<= 1;
             }
             Node<?, ?>[] fresh = new Node<?, ?>[length];
