@@ -28,16 +28,14 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p><b>Memory.</b> Each page costs {@code pageSize} of {@link MemoryMode#OFF_HEAP} storage memory, acquired from the
  * {@link MemoryManager} before {@link PageAllocator#tryAllocate} and released after {@link PageAllocator#free}. Dead
- * bytes (overwritten or removed records) are reclaimed when a page is recycled: the tier first takes a queued page at
- * most half live, wherever it is in the queue (each page counts its live bytes, and a page is listed as it crosses
- * half), and compacts it (every live record slid to the front, at least half a page freed); only when no page is that
- * sparse does it evict the oldest page (second chance for visited records, the rest down a tier). So overwrites and
- * removes cost space, not entries, and no live entry is evicted while half the tier is dead. Records larger than a
- * page get a chain extent of their own.
+ * bytes (overwritten or removed records) are reclaimed when a page is recycled: the tier first looks among its
+ * {@value #CLEANING_WINDOW} oldest pages for one at most half live and compacts it (every live record slid to the
+ * front, at least half a page freed); only when none is that sparse does it evict the oldest page (second chance for visited
+ * records, the rest down a tier). So overwrites and removes cost space, not entries. Records larger than a page get a
+ * chain extent of their own.
  *
- * <p><b>Concurrency.</b> {@link #lock} guards only the queues, the current page and its write offset: it is held for a
- * bump-pointer reservation and never during encoding, eviction or I/O. It is a leaf: {@link #recordLeft} takes it
- * inside a node's monitor, and nothing takes a node's monitor while holding it. A writer reserves space ({@link #reserve}),
+ * <p><b>Concurrency.</b> {@link #lock} guards only the queue, the current page and its write offset: it is held for a
+ * bump-pointer reservation and never during encoding, eviction or I/O. A writer reserves space ({@link #reserve}),
  * fills it without any lock, then publishes it in its node under the node's monitor, checking the extent's generation
  * (see {@link Extent}). The evicting thread owns the extent it took off the queue: it bumps the generation, waits for
  * writers still filling their reservations (they hold no lock, so this is short), then moves each live record down a
@@ -67,6 +65,8 @@ final class OffHeapTier {
     }
 
     static final int MAX_ROUNDS = 64;
+    /** How many of the oldest pages {@link #takeSparse} looks at for one that is mostly dead. */
+    static final int CLEANING_WINDOW = 8;
 
     private final MemoryManager memory;
     private final PageAllocator allocator;
@@ -74,11 +74,6 @@ final class OffHeapTier {
     private final Spill spill;
     private final ReentrantLock lock = new ReentrantLock();
     private final ArrayDeque<Extent> queue = new ArrayDeque<>();
-    /**
-     * Queued log pages that dropped to at most half live, in the order they did: the pages to compact. Entries may be
-     * stale (the page left the queue or filled up again); {@link #takeSparse} skips those. Guarded by {@link #lock}.
-     */
-    private final ArrayDeque<Extent> sparse = new ArrayDeque<>();
     private Extent current;
     private final AtomicLong pages = new AtomicLong();
 
@@ -155,7 +150,7 @@ final class OffHeapTier {
         lock.lock();
         try {
             chain.append(node, 0);
-            enqueue(chain);
+            queue.addLast(chain);
             chain.pendingWrites.incrementAndGet();
             return new Placement(chain, 0, chain.generation);
         } finally {
@@ -169,11 +164,11 @@ final class OffHeapTier {
         try {
             if (current == null || pageSize - current.writeOffset < pageSize - fresh.writeOffset) {
                 if (current != null) {
-                    enqueue(current);
+                    queue.addLast(current);
                 }
                 current = fresh;
             } else {
-                enqueue(fresh);
+                queue.addLast(fresh);
             }
         } finally {
             lock.unlock();
@@ -218,9 +213,7 @@ final class OffHeapTier {
         lock.lock();
         try {
             Extent oldest = queue.pollFirst();
-            if (oldest != null) {
-                oldest.inQueue = false;
-            } else if (current != null) {
+            if (oldest == null && current != null) {
                 oldest = current;
                 current = null;
             }
@@ -254,58 +247,36 @@ final class OffHeapTier {
     }
 
     /**
-     * Takes off the queue a log page at most half live, the one that got there first: compacting it keeps every live
-     * record and still frees at least half a page, so a tier full of overwritten or removed records reclaims them
-     * before it evicts a single live entry, wherever in the queue they are. Pages are listed in {@link #sparse} as
-     * their {@link Extent#liveBytes} counter crosses half a page ({@link #recordLeft}) or when they join the queue
-     * that sparse ({@link #enqueue}), so choosing visits no node. {@link #compact} re-checks each node under its lock.
+     * Takes off the queue the log page with the fewest live bytes among the {@link #CLEANING_WINDOW} oldest, if it is
+     * at most half live: compacting it keeps every live record and still frees at least half a page, so a tier full of
+     * overwritten or removed records reclaims them before it evicts a single live entry. The live bytes come from each
+     * page's {@link Extent#liveBytes} counter, so choosing visits no node; they may be a moment old ({@link #compact}
+     * re-checks each node under its lock and moves down whatever no longer fits in half a page).
      * {@return the page, or null if none qualifies}
      */
     private Extent takeSparse() {
         lock.lock();
         try {
-            for (Extent candidate; (candidate = sparse.pollFirst()) != null; ) {
-                candidate.sparseListed = false;
-                if (candidate.inQueue && candidate.liveBytes.get() <= pageSize / 2) {
-                    queue.remove(candidate);
-                    candidate.inQueue = false;
-                    return candidate;
+            Extent best = null;
+            long bestLive = pageSize / 2 + 1;
+            int seen = 0;
+            for (Extent extent : queue) {
+                if (seen++ == CLEANING_WINDOW) {
+                    break;
+                }
+                if (extent.isChain()) {
+                    continue;
+                }
+                long live = extent.liveBytes.get();
+                if (live < bestLive) {
+                    best = extent;
+                    bestLive = live;
                 }
             }
-            return null;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Queues {@code extent} (lock held), listing it for compaction if it is a log page already at most half live. */
-    private void enqueue(Extent extent) {
-        queue.addLast(extent);
-        extent.inQueue = true;
-        listIfSparse(extent);
-    }
-
-    private void listIfSparse(Extent extent) {
-        if (!extent.sparseListed && !extent.isChain() && extent.liveBytes.get() <= pageSize / 2) {
-            sparse.addLast(extent);
-            extent.sparseListed = true;
-        }
-    }
-
-    /**
-     * Told by the cache after a record left {@code extent} (overwritten, removed or moved down) and its live bytes fell
-     * to {@code liveAfter}: a queued page that is now at most half live is listed for compaction. Takes the tier's lock
-     * only when the page crosses that line, never for the write page or a page being recycled.
-     */
-    void recordLeft(Extent extent, int liveAfter) {
-        if (liveAfter > pageSize / 2 || !extent.inQueue || extent.sparseListed) {
-            return;                                    // racy pre-checks; re-checked under the lock
-        }
-        lock.lock();
-        try {
-            if (extent.inQueue) {
-                listIfSparse(extent);
+            if (best != null) {
+                queue.remove(best);
             }
+            return best;
         } finally {
             lock.unlock();
         }
@@ -413,11 +384,9 @@ final class OffHeapTier {
                 current = null;
             }
             for (Extent extent : queue) {
-                extent.inQueue = false;
                 free(extent);
             }
             queue.clear();
-            sparse.clear();
         } finally {
             lock.unlock();
         }

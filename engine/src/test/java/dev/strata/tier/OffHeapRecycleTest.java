@@ -103,38 +103,6 @@ class OffHeapRecycleTest {
                 "live bytes counted for a page"));
     }
 
-    /**
-     * Cold entries written first fill the oldest pages and stay live; a few hot keys are then overwritten thousands of
-     * times. The dead records are all in younger pages, behind a wall of live ones: the tier must find and compact
-     * them there rather than evict the cold entries at the head of its queue.
-     */
-    @Test
-    void deadPagesBehindLiveOnesAreCompactedBeforeAnyLiveEntryIsEvicted() {
-        try (TestEngine engine = new TestEngine(1 << 20, 256 * 1024, PAGE, null, 0)) {
-            Cache<Integer, byte[]> cache = engine.caches.newCache("wall", Codecs.int32(), Codecs.bytes())
-                    .tiers(Tier.OFF_HEAP).build();
-            int cold = 120;                                    // about 60 KB: 15 full pages at the head of the queue
-            for (int key = 0; key < cold; key++) {
-                cache.put(key, value(key, 1, 500));
-            }
-            int[] sequences = new int[20];
-            for (int op = 0; op < 30_000; op++) {             // about 15 MB through a 256 KiB region
-                int hot = op % sequences.length;
-                cache.put(cold + hot, value(cold + hot, ++sequences[hot], 500));
-            }
-            CacheStats.TierStats offHeap = cache.stats().tier(Tier.OFF_HEAP);
-            assertEquals(0, offHeap.evictions(), "a quarter live: nothing needs evicting " + offHeap);
-            for (int key = 0; key < cold; key++) {
-                assertArrayEquals(value(key, 1, 500), cache.get(key), "cold key " + key);
-            }
-            for (int hot = 0; hot < sequences.length; hot++) {
-                assertArrayEquals(value(cold + hot, sequences[hot], 500), cache.get(cold + hot), "hot key " + hot);
-            }
-            checkLiveBytesCounters(cache);
-            cache.close();
-        }
-    }
-
     @Test
     void aKeyWrittenTwiceInOnePageIsCompactedFromItsLiveRecordOnly() {
         try (TestEngine engine = new TestEngine(1 << 20, 64 * 1024, PAGE, null, 0)) {
