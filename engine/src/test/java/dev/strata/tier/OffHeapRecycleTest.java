@@ -1,5 +1,7 @@
 package dev.strata.tier;
 
+import static dev.strata.tier.SelfCheckingValues.checkWhole;
+import static dev.strata.tier.SelfCheckingValues.value;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -11,7 +13,6 @@ import dev.strata.cache.CacheStats;
 import dev.strata.codec.Codecs;
 import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,31 +31,6 @@ import org.junit.jupiter.api.io.TempDir;
 class OffHeapRecycleTest {
 
     private static final int PAGE = 4096;
-
-    /** A value naming its key and write in its first 8 bytes and in every other byte. */
-    static byte[] value(int key, int sequence, int length) {
-        byte[] bytes = new byte[length];
-        ByteBuffer.wrap(bytes).putInt(key).putInt(sequence);
-        byte fill = (byte) (key * 31 + sequence * 7);
-        for (int i = 8; i < length; i++) {
-            bytes[i] = fill;
-        }
-        return bytes;
-    }
-
-    /** {@return the write a whole value of {@code key} came from} (fails on a torn or foreign value) */
-    static int checkWhole(int key, byte[] bytes) {
-        ByteBuffer buffer = ByteBuffer.wrap(bytes);
-        assertEquals(key, buffer.getInt(), "value of another key");
-        int sequence = buffer.getInt();
-        byte fill = (byte) (key * 31 + sequence * 7);
-        for (int i = 8; i < bytes.length; i++) {
-            if (bytes[i] != fill) {
-                throw new AssertionError("torn value for key " + key + " write " + sequence + " at byte " + i);
-            }
-        }
-        return sequence;
-    }
 
     @Test
     void compactionOfOverwrittenPagesKeepsEveryLiveValueByteForByte() {

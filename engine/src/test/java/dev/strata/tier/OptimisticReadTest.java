@@ -1,5 +1,7 @@
 package dev.strata.tier;
 
+import static dev.strata.tier.SelfCheckingValues.checkWhole;
+import static dev.strata.tier.SelfCheckingValues.value;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -8,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.strata.Tier;
 import dev.strata.cache.Cache;
 import dev.strata.codec.Codecs;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -29,30 +30,6 @@ class OptimisticReadTest {
     private static final int WRITERS = 2;
     private static final int READERS = 2;
     private static final int WRITES_PER_WRITER = 60_000;
-
-    /** A value that says which key and which write it is, in every byte. */
-    private static byte[] value(int key, int sequence, int length) {
-        byte[] bytes = new byte[length];
-        ByteBuffer.wrap(bytes).putInt(key).putInt(sequence);
-        byte fill = (byte) (key * 31 + sequence);
-        for (int i = 8; i < length; i++) {
-            bytes[i] = fill;
-        }
-        return bytes;
-    }
-
-    private static int checkWhole(int key, byte[] bytes) {
-        ByteBuffer buffer = ByteBuffer.wrap(bytes);
-        assertEquals(key, buffer.getInt(), "value of another key");
-        int sequence = buffer.getInt();
-        byte fill = (byte) (key * 31 + sequence);
-        for (int i = 8; i < bytes.length; i++) {
-            if (bytes[i] != fill) {
-                throw new AssertionError("torn value for key " + key + " write " + sequence + " at byte " + i);
-            }
-        }
-        return sequence;
-    }
 
     @Test
     void stableOffHeapEntryIsReadWithoutTheLock() {
