@@ -1,6 +1,7 @@
 package dev.strata.tier;
 
 import static dev.strata.tier.SelfCheckingValues.checkWhole;
+import static dev.strata.tier.SelfCheckingValues.checkWholeAndNotOlder;
 import static dev.strata.tier.SelfCheckingValues.value;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -171,13 +172,7 @@ class OffHeapRecycleTest {
                     start.await();
                     for (int op = 0; op < 3 * writesPerWriter && failure.get() == null; op++) {
                         int key = random.nextInt(keys);
-                        byte[] bytes = cache.get(key);          // hits mark records visited: second chance
-                        if (bytes != null) {
-                            int sequence = checkWhole(key, bytes);
-                            assertTrue(sequence >= lastSeen[key], "key " + key + ": read write " + sequence
-                                    + " after write " + lastSeen[key]);
-                            lastSeen[key] = sequence;
-                        }
+                        checkWholeAndNotOlder(key, cache.get(key), lastSeen);   // hits mark records visited
                     }
                 })));
             }

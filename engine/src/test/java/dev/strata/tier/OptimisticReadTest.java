@@ -1,6 +1,7 @@
 package dev.strata.tier;
 
 import static dev.strata.tier.SelfCheckingValues.checkWhole;
+import static dev.strata.tier.SelfCheckingValues.checkWholeAndNotOlder;
 import static dev.strata.tier.SelfCheckingValues.value;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -137,12 +138,7 @@ class OptimisticReadTest {
                     start.await();
                     for (int op = 0; op < 4 * WRITES_PER_WRITER && failure.get() == null; op++) {
                         int key = random.nextInt(KEYS);
-                        byte[] bytes = cache.get(key);
-                        if (bytes != null) {
-                            int sequence = checkWhole(key, bytes);
-                            assertTrue(sequence >= lastSeen[key], "key " + key + ": read write " + sequence
-                                    + " after write " + lastSeen[key]);
-                            lastSeen[key] = sequence;
+                        if (checkWholeAndNotOlder(key, cache.get(key), lastSeen)) {
                             readsDone[reader]++;
                         }
                     }

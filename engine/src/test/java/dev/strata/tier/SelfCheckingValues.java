@@ -1,6 +1,7 @@
 package dev.strata.tier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 
@@ -36,6 +37,21 @@ final class SelfCheckingValues {
             }
         }
         return sequence;
+    }
+
+    /**
+     * Checks that {@code bytes}, read for {@code key} by one reader, is whole and no older than the last value that
+     * reader saw for the key ({@code lastSeen}, updated). {@return false if there was no value}
+     */
+    static boolean checkWholeAndNotOlder(int key, byte[] bytes, int[] lastSeen) {
+        if (bytes == null) {
+            return false;
+        }
+        int sequence = checkWhole(key, bytes);
+        assertTrue(sequence >= lastSeen[key], "key " + key + ": read write " + sequence + " after write "
+                + lastSeen[key]);
+        lastSeen[key] = sequence;
+        return true;
     }
 
     private static byte fill(int key, int sequence) {
