@@ -9,7 +9,9 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * A cache's key index: key to {@link Node}, with lock-free lookups. The nodes themselves are the entries (each holds
  * its key and the key's spread hash), so a lookup touches a table slot and the node, with no map entry in between as
- * a {@code ConcurrentHashMap<K, Node>} has (one dependent cache miss and 32 heap bytes less per entry).
+ * a {@code ConcurrentHashMap<K, Node>} has: one dependent load and a 32-byte map entry less per key, for 8 more bytes
+ * in the node (its hash). A whole off-heap entry, measured with 1 M entries: 146.5 heap bytes instead of 158 with
+ * the map.
  *
  * <pre>
  *   hash = spread(key.hashCode())
