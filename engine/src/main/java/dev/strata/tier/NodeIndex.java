@@ -53,8 +53,8 @@ final class NodeIndex<K, V> {
     }
 
     /**
-     * {@return the spread hash of {@code key}: its {@code hashCode} mixed so that the low bits (slots) and the high bits
-     * (segments) both vary, whatever the key type's hash looks like}
+     * {@return the spread hash of {@code key}: its {@code hashCode} mixed so that the low bits (slots) and the high
+     * bits (segments) both vary, whatever the key type's hash looks like}
      */
     static int hash(Object key) {
         int h = key.hashCode() * 0x9E3779B9;           // golden-ratio multiply: every input bit reaches the high bits

@@ -30,17 +30,20 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link MemoryManager} before {@link PageAllocator#tryAllocate} and released after {@link PageAllocator#free}. Dead
  * bytes (overwritten or removed records) are reclaimed when a page is recycled: the tier first looks among its
  * {@value #CLEANING_WINDOW} oldest pages for one at most half live and compacts it (every live record slid to the
- * front, at least half a page freed); only when none is that sparse does it evict the oldest page (second chance for visited
- * records, the rest down a tier). So overwrites and removes cost space, not entries. Records larger than a page get a
- * chain extent of their own.
+ * front, at least half a page freed); only when none is that sparse does it evict the oldest page (second chance for
+ * visited records, the rest down a tier). So overwrites and removes cost space, not entries. Records larger than a
+ * page get a chain extent of their own. (A page that is mostly dead but younger than the eight is not found: cold
+ * live pages at the head of the queue are evicted first. Listing sparse pages anywhere was tried and cost 25-60% of
+ * two-thread put throughput, because it compacts young pages whose live records are the hot ones.)
  *
  * <p><b>Concurrency.</b> {@link #lock} guards only the queue, the current page and its write offset: it is held for a
  * bump-pointer reservation and never during encoding, eviction or I/O. A writer reserves space ({@link #reserve}),
  * fills it without any lock, then publishes it in its node under the node's monitor, checking the extent's generation
  * (see {@link Extent}). The evicting thread owns the extent it took off the queue: it bumps the generation, waits for
  * writers still filling their reservations (they hold no lock, so this is short), then moves each live record down a
- * tier or to the front of the page, under its node's monitor. Readers lock the node, so a page is never freed under a reader; lock-free readers validate
- * with the node's seqlock, which a move changes before it writes a byte (see {@link #compact}).
+ * tier or to the front of the page, under its node's monitor. Readers lock the node, so a page is never freed under a
+ * reader; lock-free readers validate with the node's seqlock, which a move changes before it writes a byte (see
+ * {@link #compact}).
  *
  * <p><b>Allocation.</b> Recycling a page copies no record to the heap: the kept records slide down within the page,
  * so there is no staging buffer (whose size would follow the page size, up to 64 MiB) and a put allocates only its
