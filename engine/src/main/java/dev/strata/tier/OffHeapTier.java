@@ -46,8 +46,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link #compact}).
  *
  * <p><b>Allocation.</b> Recycling a page copies no record to the heap: the kept records slide down within the page,
- * so there is no staging buffer (whose size would follow the page size, up to 64 MiB) and a put allocates only its
- * {@link Placement} and, when a page holds more records than before, a larger entry array in its {@link Extent}.
+ * so there is no staging buffer (whose size would follow the page size, up to 64 MiB). A put allocates nothing (its
+ * reservation is a primitive) unless a page holds more records than before: then a larger entry array in its
+ * {@link Extent}.
  *
  * <p><b>Progress.</b> Second chance is bounded to half a page, so every recycling frees at least half a page for
  * writers; a reservation gives up (returns null) after {@link #MAX_ROUNDS} rounds without memory.
@@ -63,11 +64,9 @@ final class OffHeapTier {
         void moveDown(Node<?, ?> node, Extent from);
     }
 
-    /** A reserved, not yet published record position. */
-    record Placement(Extent extent, int offset, int generation) {
-    }
-
     static final int MAX_ROUNDS = 64;
+    /** What {@link #reserve} returns when the target has no room left: no reservation packs to it (offsets are >= 0). */
+    static final long NO_RESERVATION = -1;
     /** How many of the oldest pages {@link #takeSparse} looks at for one that is mostly dead. */
     static final int CLEANING_WINDOW = 8;
 
@@ -77,7 +76,8 @@ final class OffHeapTier {
     private final Spill spill;
     private final ReentrantLock lock = new ReentrantLock();
     private final ArrayDeque<Extent> queue = new ArrayDeque<>();
-    private Extent current;
+    /** The write page. Written under {@link #lock}; read without it only as a hint ({@link #writeTarget}). */
+    private volatile Extent current;
     private final AtomicLong pages = new AtomicLong();
 
     OffHeapTier(MemoryManager memory, PageAllocator allocator, Spill spill) {
@@ -97,27 +97,20 @@ final class OffHeapTier {
     }
 
     /**
-     * Reserves {@code recordBytes} for {@code node}, evicting this tier's oldest pages when the manager refuses a new
-     * one. The caller writes the record and then calls {@link #written(Placement)}, with no lock held in between.
-     *
-     * @return the placement, or null if no memory could be had
+     * {@return the extent to {@link #reserve} a record of {@code recordBytes} in, or null if no memory could be had}
+     * For a record that fits a page: the write page, after making it one with room if it had none (a new page, or
+     * this tier's oldest page recycled when the manager refuses one). For a larger record: a new chain of its own,
+     * not yet in the queue, which the caller must reserve at once. The write page's room is checked without the lock,
+     * so {@link #reserve} may still find it gone.
      */
-    Placement reserve(Node<?, ?> node, int recordBytes) {
+    Extent writeTarget(int recordBytes) {
         if (recordBytes > pageSize) {
-            return reserveChain(node, recordBytes);
+            return newChain(recordBytes);
         }
         for (int round = 0; round < MAX_ROUNDS; round++) {
-            lock.lock();
-            try {
-                if (current != null && pageSize - current.writeOffset >= recordBytes) {
-                    int offset = current.writeOffset;
-                    current.writeOffset += recordBytes;
-                    current.append(node, offset);
-                    current.pendingWrites.incrementAndGet();
-                    return new Placement(current, offset, current.generation);
-                }
-            } finally {
-                lock.unlock();
+            Extent target = current;
+            if (target != null && pageSize - target.writeOffset >= recordBytes) {
+                return target;
             }
             Extent fresh = newPage();
             if (fresh == null) {
@@ -132,12 +125,53 @@ final class OffHeapTier {
         return null;
     }
 
-    /** Marks the end of writing a reserved record (before publishing it). */
-    static void written(Placement placement) {
-        placement.extent().pendingWrites.decrementAndGet();
+    /**
+     * Reserves {@code recordBytes} for {@code node} in {@code target}, which {@link #writeTarget} returned. The caller
+     * writes the record and then calls {@link #written(Extent)}, with no lock held in between, and publishes it in
+     * the node (under its monitor) only if {@code target.generation} still equals the reservation's
+     * {@link #generation}. The reservation is a primitive so that a put allocates nothing.
+     *
+     * @return the reservation ({@link #offset} and {@link #generation} packed), or {@link #NO_RESERVATION} if
+     *     {@code target} is no longer the write page or another writer took its room (ask {@link #writeTarget} again)
+     */
+    long reserve(Node<?, ?> node, int recordBytes, Extent target) {
+        lock.lock();
+        try {
+            int offset;
+            if (target.isChain()) {
+                offset = 0;
+                queue.addLast(target);
+            } else if (target == current && pageSize - target.writeOffset >= recordBytes) {
+                offset = target.writeOffset;
+                target.writeOffset += recordBytes;
+            } else {
+                return NO_RESERVATION;
+            }
+            target.append(node, offset);
+            target.pendingWrites.incrementAndGet();
+            return (long) target.generation << 32 | offset;  // read under the lock: the extent is not being evicted
+        } finally {
+            lock.unlock();
+        }
     }
 
-    private Placement reserveChain(Node<?, ?> node, int recordBytes) {
+    /** {@return the record's offset in its extent, from a {@link #reserve reservation}} */
+    static int offset(long reservation) {
+        return (int) reservation;
+    }
+
+    /** {@return the extent's generation when the record was reserved, from a {@link #reserve reservation}} */
+    static int generation(long reservation) {
+        return (int) (reservation >>> 32);
+    }
+
+    /** Marks the end of writing a record reserved in {@code extent} (before publishing it). */
+    static void written(Extent extent) {
+        extent.pendingWrites.decrementAndGet();
+    }
+
+    /** {@return a new chain extent for one record of {@code recordBytes}, or null if no memory could be had} */
+    private Extent newChain(int recordBytes) {
         int count = (int) ((recordBytes + pageSize - 1) / pageSize);
         List<Page> taken = new ArrayList<>(count);
         for (int round = 0; taken.size() < count; ) {
@@ -149,16 +183,7 @@ final class OffHeapTier {
                 return null;
             }
         }
-        Extent chain = Extent.chain(taken.toArray(Page[]::new));
-        lock.lock();
-        try {
-            chain.append(node, 0);
-            queue.addLast(chain);
-            chain.pendingWrites.incrementAndGet();
-            return new Placement(chain, 0, chain.generation);
-        } finally {
-            lock.unlock();
-        }
+        return Extent.chain(taken.toArray(Page[]::new));
     }
 
     /** Installs {@code fresh} as the write page if it has more room than the current one, else queues it. */

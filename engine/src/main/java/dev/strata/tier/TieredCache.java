@@ -201,11 +201,7 @@ final class TieredCache<K, V> implements Cache<K, V> {
     }
 
     private void promote(Node<K, V> node, V value, Tier from, int version) {
-        Prepared prepared = tiers.prepare(node, value, tiers.keyCodec.encodedSize(node.key),
-                tiers.valueCodec.encodedSize(value), tiers.top(), from);
-        if (prepared != null) {
-            tiers.commitMove(node, prepared, from, version);
-        }
+        tiers.move(node, value, tiers.top(), from, version);   // not moved when it changed or found no room
     }
 
     private <T> T hit(boolean count, Tier tier, T value) {
@@ -344,33 +340,21 @@ final class TieredCache<K, V> implements Cache<K, V> {
                     }
                 }
             }
-            Prepared prepared;
+            Tiers.Install result;
             try {
-                prepared = tiers.prepare(node, value, keyLength, valueLength, tiers.top(), null);
+                result = tiers.put(node, value, keyLength, valueLength, ifAbsent);
             } catch (RuntimeException | Error e) {
                 dropIfEmpty(node);                    // a codec failed: leave no empty node behind
                 throw e;
             }
-            if (prepared == null) {
-                dropUnstorable(node);
-                return null;
-            }
-            if (ifAbsent) {
-                synchronized (node) {
-                    V existing = node.removed || node.tier == null ? null : tiers.readValue(node);
-                    if (existing != null) {
-                        tiers.abandon(prepared);
-                        return existing;
-                    }
-                }
-            }
-            Tiers.Install result = tiers.installPut(node, prepared);
             if (result == Tiers.Install.DONE) {
                 return null;
             }
-            if (result == Tiers.Install.STALE) {
-                tiers.abandon(prepared);
+            if (result == Tiers.Install.NO_ROOM) {
+                dropUnstorable(node);
+                return null;
             }
+            // STALE, or REFUSED: the node was removed, or (ifAbsent) it got a value, which the next round returns
         }
     }
 

@@ -28,13 +28,15 @@ import java.util.function.Function;
  *            └────────────── promotion on hit (decode) ◄──────────────────────────────────┘
  * </pre>
  *
- * <p><b>Protocol</b> (see {@link Node} for the locking rule). Work that may evict, wait for memory or encode runs with
- * no node monitor held: {@link #prepare} reserves and fills space in a tier. Then the node's monitor is taken, the
- * node re-checked (not removed, same tier and {@link Node#version} for movers) and the prepared value installed
- * ({@link #install}), which detaches the old place. A failed re-check abandons the preparation (heap memory is
- * released, an off-heap record is left dead). The disk store is keyed by key, so disk writes happen at install,
- * under the monitor; when its quota refuses, the monitor is released, this cache's oldest disk entries are evicted,
- * and the install is retried.
+ * <p><b>Protocol</b> (see {@link Node} for the locking rule). Each tier has one method that places a value in it
+ * ({@link #place}): work that may evict, wait for memory or encode runs first, with no node monitor held (heap memory
+ * is reserved; an off-heap record is reserved and written, see {@link OffHeapTier}). Then the node's monitor is taken,
+ * the node re-checked (not removed; for movers the same {@link Node#version}; for an off-heap record the same extent
+ * generation) and the value installed ({@link #install}), which detaches the old place. A failed re-check gives the
+ * preparation up (heap memory is released, an off-heap record is left dead). What was prepared stays in that method's
+ * locals, so placing a value allocates no object of its own. The disk store is keyed by key, so disk writes happen at
+ * install, under the monitor; when its quota refuses, the monitor is released, this cache's oldest disk entries are
+ * evicted, and the write is retried.
  *
  * <p><b>Heap weight.</b> {@code encodedSize(key) + encodedSize(value) + }{@value #ENTRY_OVERHEAD_BYTES}: encoded
  * sizes stand in for object sizes (close for byte arrays and Latin-1 strings) and the constant covers the index node
@@ -69,17 +71,26 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
         long reclaim(Object requester, MemoryMode mode, long bytes);
     }
 
-    /** The outcome of an install. */
+    /** The outcome of placing a value ({@link #put}, {@link #move}) or of one disk write. */
     enum Install {
-        /** Installed. */
+        /** Installed; or, when the disk failed or stayed full, the entry was dropped instead (it is settled). */
         DONE,
-        /** The off-heap record's page was evicted meanwhile: prepare again. */
+        /** The off-heap record's page was evicted between reserving and publishing: place again. */
         STALE,
-        /** The disk quota refused (internal: retried after evicting). */
+        /** The node changed meanwhile (removed; moved; for putIfAbsent, given a value): nothing was installed. */
+        REFUSED,
+        /** No tier from the first asked could take the value: nothing was installed. */
+        NO_ROOM,
+        /** A disk write: the quota refused (internal: retried after evicting). */
         DISK_FULL,
-        /** Not stored: the entry was dropped (disk error, or the disk stayed full, or the node was removed). */
+        /** A disk write: it failed (internal: the entry is dropped). */
         FAILED
     }
+
+    /** {@link #place} condition of a put: the node is still in the index. Odd, so no stable version equals it. */
+    private static final int PUT = -1;
+    /** {@link #place} condition of putIfAbsent: the node is still in the index and holds no value. Odd as well. */
+    private static final int PUT_IF_ABSENT = -3;
 
     final String cacheName;
     final List<Tier> tiers;
@@ -193,64 +204,163 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
         return tiers.stream().mapToLong(capacity::get).max().orElse(0);
     }
 
-    // ---- preparing a value for a tier (no node monitor held) ----
+    // ---- placing a value: prepared with no node monitor held, installed under it ----
 
     /**
-     * Prepares {@code value} in the first tier from {@code from} (inclusive) down to {@code until} (exclusive, null
-     * for all) that admits it and has room. {@return the preparation, or null if none could take it}
+     * Puts {@code value} in {@code node}, in the highest tier that admits it and has room.
+     *
+     * @param ifAbsent install only if the node holds no value when its monitor is taken
+     * @return DONE; NO_ROOM; STALE (place again); REFUSED (the node was removed, or with {@code ifAbsent} it has a
+     *     value: look the key up again)
      */
-    Prepared prepare(Node<K, V> node, V value, int keyLength, int valueLength, Tier from, Tier until) {
-        for (Tier tier = from; tier != null && tier != until; tier = below(tier)) {
+    Install put(Node<K, V> node, V value, int keyLength, int valueLength, boolean ifAbsent) {
+        return place(node, value, keyLength, valueLength, top(), null, ifAbsent ? PUT_IF_ABSENT : PUT);
+    }
+
+    /**
+     * Moves {@code node}, whose {@code value} was read at {@code version} (its monitor held, so even), to the first
+     * tier from {@code first} (inclusive) down to {@code until} (exclusive, null for all) that admits it and has room:
+     * a promotion or a demotion, counted in the tier it leaves.
+     *
+     * @return DONE (moved, or dropped because the disk failed or stayed full); NO_ROOM; STALE or REFUSED (not moved)
+     */
+    Install move(Node<K, V> node, V value, Tier first, Tier until, int version) {
+        return place(node, value, keyCodec.encodedSize(node.key), valueCodec.encodedSize(value), first, until,
+                version);
+    }
+
+    /**
+     * Places {@code value} in the first tier from {@code first} down to {@code until} that admits it and has room:
+     * each tier's method prepares it with no monitor held (reserves memory, writes the record) and then, under the
+     * node's monitor, installs it if {@code condition} still holds. The preparation stays in that method's locals, so
+     * a put allocates nothing of its own.
+     *
+     * @param condition {@link #PUT}, {@link #PUT_IF_ABSENT}, or for a move the node's version when its value was read
+     */
+    private Install place(Node<K, V> node, V value, int keyLength, int valueLength, Tier first, Tier until,
+                          int condition) {
+        for (Tier tier = first; tier != null && tier != until; tier = below(tier)) {
             if (!admits(tier, keyLength, valueLength)) {
                 continue;
             }
-            Prepared prepared = switch (tier) {
-                case HEAP -> prepareHeap(value, keyLength, valueLength);
-                case OFF_HEAP -> prepareOffHeap(node, value, keyLength, valueLength);
-                case DISK -> prepareDisk(node.key, value, keyLength, valueLength);
+            Install result = switch (tier) {
+                case HEAP -> placeHeap(node, value, keyLength, valueLength, condition);
+                case OFF_HEAP -> placeOffHeap(node, value, keyLength, valueLength, condition);
+                case DISK -> placeDisk(node, value, keyLength, valueLength, condition);
             };
-            if (prepared != null) {
-                return prepared;
+            if (result != Install.NO_ROOM) {
+                return result;
             }
         }
-        return null;
+        return Install.NO_ROOM;
     }
 
-    private Prepared prepareHeap(V value, int keyLength, int valueLength) {
+    /** {@return whether a value placed under {@code condition} may be installed in {@code node} now} Monitor held. */
+    private static boolean mayInstall(Node<?, ?> node, int condition) {
+        return switch (condition) {
+            case PUT -> !node.removed;
+            case PUT_IF_ABSENT -> !node.removed && node.tier == null;
+            default -> !node.removed && node.version == condition;   // every change of place moves the version
+        };
+    }
+
+    private static boolean isPut(int condition) {
+        return condition == PUT || condition == PUT_IF_ABSENT;
+    }
+
+    private Install placeHeap(Node<K, V> node, V value, int keyLength, int valueLength, int condition) {
         long weight = entryBytes(Tier.HEAP, keyLength, valueLength);
+        if (!reserveHeap(weight)) {
+            return Install.NO_ROOM;
+        }
+        synchronized (node) {
+            if (!mayInstall(node, condition)) {
+                heapCredit.release(weight);
+                return Install.REFUSED;
+            }
+            Tier old = node.tier;
+            install(node, Tier.HEAP, value, keyLength, valueLength, null, 0);
+            counted(old, Tier.HEAP, condition);
+        }
+        return Install.DONE;
+    }
+
+    /** {@return whether {@code weight} of heap storage memory was taken, evicting or reclaiming for it if needed} */
+    private boolean reserveHeap(long weight) {
         for (int round = 0; round < HEAP_ROUNDS; round++) {
             if (heapCredit.acquire(weight)) {
-                return Prepared.heap(value, weight, keyLength, valueLength);
+                return true;
             }
             if (round == 0 && weight > memory.maxStorageBytes(MemoryMode.ON_HEAP)) {
-                return null;
+                return false;
             }
             if (neighbours.reclaim(null, MemoryMode.ON_HEAP, weight) == 0 && evictHeap(weight) == 0) {
-                return null;
+                return false;
             }
         }
-        return null;
+        return false;
     }
 
-    private Prepared prepareOffHeap(Node<K, V> node, V value, int keyLength, int valueLength) {
+    /**
+     * Reserves a record in the off-heap tier, writes it with no lock held, then publishes it. The reservation is
+     * the extent, offset and generation held here, not an object.
+     */
+    private Install placeOffHeap(Node<K, V> node, V value, int keyLength, int valueLength, int condition) {
         int recordBytes = RecordLayout.recordBytes(keyLength, valueLength);
-        OffHeapTier.Placement placement = offHeap.reserve(node, recordBytes);
-        if (placement == null) {
-            return null;
-        }
-        try {
-            Extent extent = placement.extent();
-            if (extent.segment != null) {
-                writeRecord(extent.segment, placement.offset(), node.key, value, keyLength, valueLength);
-            } else {
-                MemorySegment buffer = MemorySegment.ofArray(new byte[recordBytes]);
-                writeRecord(buffer, 0, node.key, value, keyLength, valueLength);
-                extent.copyIn(buffer, 0, placement.offset(), recordBytes);
+        for (int round = 0; round < OffHeapTier.MAX_ROUNDS; round++) {
+            Extent extent = offHeap.writeTarget(recordBytes);
+            if (extent == null) {
+                return Install.NO_ROOM;
             }
-        } finally {
-            OffHeapTier.written(placement);
+            long reservation = offHeap.reserve(node, recordBytes, extent);
+            if (reservation == OffHeapTier.NO_RESERVATION) {
+                continue;                              // another writer took the room first
+            }
+            int offset = OffHeapTier.offset(reservation);
+            try {
+                writeRecord(extent, offset, node.key, value, keyLength, valueLength);
+            } finally {
+                OffHeapTier.written(extent);
+            }
+            return publishOffHeap(node, extent, offset, OffHeapTier.generation(reservation), keyLength, valueLength,
+                    condition);
         }
-        return Prepared.offHeap(placement, keyLength, valueLength);
+        return Install.NO_ROOM;
+    }
+
+    /**
+     * Publishes the record written at {@code offset} of {@code extent} in {@code node}, if {@code condition} still
+     * holds and the extent's generation is still the reservation's {@code generation}: an evictor that took the
+     * extent since then has already passed over this record (it was not yet the node's) and may have freed or reused
+     * its bytes. A record not published is left dead.
+     *
+     * @return DONE, REFUSED (the condition failed) or STALE (the extent was evicted: place again)
+     */
+    Install publishOffHeap(Node<K, V> node, Extent extent, int offset, int generation, int keyLength, int valueLength,
+                           int condition) {
+        synchronized (node) {
+            if (!mayInstall(node, condition)) {
+                return Install.REFUSED;
+            }
+            if (extent.generation != generation) {
+                return Install.STALE;
+            }
+            Tier old = node.tier;
+            install(node, Tier.OFF_HEAP, null, keyLength, valueLength, extent, offset);
+            counted(old, Tier.OFF_HEAP, condition);
+        }
+        return Install.DONE;
+    }
+
+    private void writeRecord(Extent extent, int offset, K key, V value, int keyLength, int valueLength) {
+        if (extent.segment != null) {
+            writeRecord(extent.segment, offset, key, value, keyLength, valueLength);
+        } else {
+            int recordBytes = RecordLayout.recordBytes(keyLength, valueLength);
+            MemorySegment buffer = MemorySegment.ofArray(new byte[recordBytes]);
+            writeRecord(buffer, 0, key, value, keyLength, valueLength);
+            extent.copyIn(buffer, 0, offset, recordBytes);
+        }
     }
 
     private void writeRecord(MemorySegment target, long offset, K key, V value, int keyLength, int valueLength) {
@@ -259,12 +369,37 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
         valueCodec.encode(value, target, RecordLayout.valueOffset(offset, keyLength));
     }
 
-    private Prepared prepareDisk(K key, V value, int keyLength, int valueLength) {
+    /**
+     * Encodes key and value, then writes them to the disk store under the node's monitor (the store is keyed by key).
+     * When the quota refuses, the monitor is released, this cache's oldest disk entries are evicted and the write
+     * retried; when the disk fails or stays full the entry is dropped.
+     */
+    private Install placeDisk(Node<K, V> node, V value, int keyLength, int valueLength, int condition) {
         MemorySegment encodedKey = MemorySegment.ofArray(new byte[keyLength]);
-        keyCodec.encode(key, encodedKey, 0);
+        keyCodec.encode(node.key, encodedKey, 0);
         MemorySegment encodedValue = MemorySegment.ofArray(new byte[valueLength]);
         valueCodec.encode(value, encodedValue, 0);
-        return Prepared.disk(encodedKey, encodedValue);
+        for (int round = 0; ; round++) {
+            synchronized (node) {
+                if (!mayInstall(node, condition)) {
+                    return Install.REFUSED;
+                }
+                Install written = diskWrite(encodedKey, encodedValue);
+                if (written == Install.DONE) {
+                    Tier old = node.tier;
+                    install(node, Tier.DISK, null, keyLength, valueLength, null, 0);
+                    counted(old, Tier.DISK, condition);
+                    return Install.DONE;
+                }
+                if (written == Install.FAILED || round >= DISK_ROUNDS) {
+                    drop(node, isPut(condition) ? tiers.getLast() : node.tier);
+                    return Install.DONE;
+                }
+            }
+            if (evictDisk((long) keyLength + valueLength) == 0) {
+                round = DISK_ROUNDS;
+            }
+        }
     }
 
     MemorySegment encodeKey(K key) {
@@ -273,75 +408,37 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
         return encoded;
     }
 
-    /** Gives back what a preparation holds (heap memory); off-heap records are simply left dead. */
-    void abandon(Prepared prepared) {
-        if (prepared != null && prepared.tier() == Tier.HEAP) {
-            heapCredit.release(prepared.weight());
-        }
-    }
-
     // ---- installing (node monitor held) ----
 
-    /**
-     * Installs a put's preparation in {@code node}, retrying disk writes after evicting. {@return DONE; STALE if the
-     * caller must prepare again; FAILED if the node was removed meanwhile (the caller retries with a new node) or the
-     * entry was dropped instead}
-     */
-    Install installPut(Node<K, V> node, Prepared prepared) {
-        for (int round = 0; ; round++) {
-            synchronized (node) {
-                if (node.removed) {
-                    abandon(prepared);
-                    return Install.FAILED;
-                }
-                Install result = install(node, prepared);
-                if (result == Install.DONE) {
-                    counters.get(prepared.tier()).puts.increment();
-                    return result;
-                }
-                if (result == Install.STALE) {
-                    return result;
-                }
-                if (result == Install.FAILED || round >= DISK_ROUNDS) {
-                    drop(node, tiers.getLast());
-                    return Install.DONE;
-                }
-            }
-            if (evictDisk(prepared.keyLength() + prepared.valueLength()) == 0) {
-                round = DISK_ROUNDS;
-            }
+    /** Counts an install in {@code tier}: a put there, or a demotion or promotion out of {@code old}. */
+    private void counted(Tier old, Tier tier, int condition) {
+        if (isPut(condition)) {
+            counters.get(tier).puts.increment();
+        } else {
+            boolean down = tiers.indexOf(tier) > tiers.indexOf(old);
+            (down ? counters.get(old).demotions : counters.get(old).promotions).increment();
         }
     }
 
-    private Install install(Node<K, V> node, Prepared prepared) {
-        switch (prepared.tier()) {
-            case OFF_HEAP -> {
-                OffHeapTier.Placement placement = prepared.placement();
-                if (placement.extent().generation != placement.generation()) {
-                    return Install.STALE;
-                }
-            }
-            case DISK -> {
-                Install written = diskWrite(prepared.diskKey(), prepared.diskValue());
-                if (written != Install.DONE) {
-                    return written;
-                }
-            }
-            case HEAP -> { }
-        }
+    /**
+     * Makes {@code node} hold its value in {@code tier}: the object ({@code value}, heap), the record at
+     * {@code offset} of {@code extent} (off-heap) or the record just written under its key (disk). Detaches the old
+     * place, within one change of the node's seqlock.
+     */
+    private void install(Node<K, V> node, Tier tier, V value, int keyLength, int valueLength, Extent extent,
+                         int offset) {
         node.beginChange();
         Tier old = node.tier;
-        if (old == prepared.tier() && old != Tier.DISK) {   // overwrite in place: one counter update, not four
+        if (old == tier && old != Tier.DISK) {          // overwrite in place: one counter update, not four
             long oldBytes = countedBytes(node);
             detach(node, false, true);
-            attach(node, prepared, true);
+            attach(node, tier, value, keyLength, valueLength, extent, offset, true);
             counters.get(old).replaced(oldBytes, countedBytes(node));
         } else {
-            detach(node, prepared.tier() == Tier.DISK, false);
-            attach(node, prepared, false);
+            detach(node, tier == Tier.DISK, false);
+            attach(node, tier, value, keyLength, valueLength, extent, offset, false);
         }
         node.endChange();
-        return Install.DONE;
     }
 
     private Install diskWrite(MemorySegment key, MemorySegment value) {
@@ -359,34 +456,30 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
         return node.tier == Tier.HEAP ? heapWeight(node) : node.recordBytes();
     }
 
-    @SuppressWarnings("unchecked")
-    private void attach(Node<K, V> node, Prepared prepared, boolean inPlace) {
-        node.tier = prepared.tier();
-        switch (prepared.tier()) {
+    private void attach(Node<K, V> node, Tier tier, V value, int keyLength, int valueLength, Extent extent,
+                        int offset, boolean inPlace) {
+        node.tier = tier;
+        node.keyLength = keyLength;
+        node.valueLength = valueLength;
+        switch (tier) {
             case HEAP -> {
-                node.keyLength = prepared.keyLength();
-                node.valueLength = prepared.valueLength();
                 if (inPlace) {
                     node.markVisited();                 // an overwrite counts as a use; the node keeps its place
                 } else {
                     heapQueue.addNewest(node);
-                    counters.get(Tier.HEAP).added(prepared.weight());
+                    counters.get(Tier.HEAP).added(heapWeight(node));
                 }
-                node.value = (V) prepared.value();
+                node.value = value;
             }
             case OFF_HEAP -> {
-                node.extent = prepared.placement().extent();
-                node.offset = prepared.placement().offset();
-                node.keyLength = prepared.keyLength();
-                node.valueLength = prepared.valueLength();
+                node.extent = extent;
+                node.offset = offset;
                 node.extent.liveBytes.addAndGet(node.recordBytes());
                 if (!inPlace) {
                     counters.get(Tier.OFF_HEAP).added(node.recordBytes());
                 }
             }
             case DISK -> {
-                node.keyLength = prepared.keyLength();
-                node.valueLength = prepared.valueLength();
                 diskQueue.addNewest(node);
                 counters.get(Tier.DISK).added(0);
             }
@@ -547,38 +640,16 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
     // ---- moving entries (no node monitor held) ----
 
     /**
-     * Commits a move of {@code node} out of {@code from}, prepared while unlocked from the value at {@code version}: a
-     * demotion when {@code prepared} is lower, a promotion when higher, a drop when null. {@return true if the node
-     * left {@code from}}
+     * Drops {@code node} (an eviction from its tier) unless it changed since its value was read at {@code version}.
+     * {@return whether it was dropped}
      */
-    boolean commitMove(Node<K, V> node, Prepared prepared, Tier from, int version) {
-        for (int round = 0; ; round++) {
-            synchronized (node) {
-                if (node.removed || node.tier != from || node.version != version) {
-                    abandon(prepared);
-                    return false;
-                }
-                if (prepared == null) {
-                    drop(node, from);
-                    return true;
-                }
-                Install result = install(node, prepared);
-                if (result == Install.DONE) {
-                    boolean down = tiers.indexOf(prepared.tier()) > tiers.indexOf(from);
-                    (down ? counters.get(from).demotions : counters.get(from).promotions).increment();
-                    return true;
-                }
-                if (result == Install.STALE) {
-                    return false;
-                }
-                if (result == Install.FAILED) {
-                    drop(node, from);
-                    return true;
-                }
+    private boolean dropIfUnchanged(Node<K, V> node, int version) {
+        synchronized (node) {
+            if (!mayInstall(node, version)) {
+                return false;
             }
-            if (round >= DISK_ROUNDS || evictDisk(prepared.keyLength() + prepared.valueLength()) == 0) {
-                prepared = null;                      // the disk cannot take it: the entry is dropped
-            }
+            drop(node, node.tier);
+            return true;
         }
     }
 
@@ -612,12 +683,11 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
             version = node.version;
             weight = heapWeight(node);
         }
-        Prepared prepared = null;
-        if (target != null) {
-            prepared = prepare(node, value, keyCodec.encodedSize(node.key), valueCodec.encodedSize(value), target,
-                    null);
+        Install moved = target == null ? Install.NO_ROOM : move(node, value, target, null, version);
+        if (moved == Install.NO_ROOM) {
+            return dropIfUnchanged(node, version) ? weight : 0;
         }
-        return commitMove(node, prepared, Tier.HEAP, version) ? weight : 0;
+        return moved == Install.DONE ? weight : 0;
     }
 
     /** Off-heap spill: moves a record of an extent being evicted to disk as bytes, or drops it. */
