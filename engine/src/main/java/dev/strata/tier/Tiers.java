@@ -88,9 +88,9 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
     }
 
     /** {@link #place} condition of a put: the node is still in the index. Odd, so no stable version equals it. */
-    private static final int PUT = -1;
+    static final int PUT = -1;
     /** {@link #place} condition of putIfAbsent: the node is still in the index and holds no value. Odd as well. */
-    private static final int PUT_IF_ABSENT = -3;
+    static final int PUT_IF_ABSENT = -3;
 
     final String cacheName;
     final List<Tier> tiers;
