@@ -65,6 +65,8 @@ final class OffHeapTier {
     }
 
     static final int MAX_ROUNDS = 64;
+    /** How many times {@link #reserve} tries the lock before it queues for it. */
+    private static final int RESERVE_SPINS = 64;
     /** What {@link #reserve} returns when the target has no room left: no reservation packs to it (offsets are >= 0). */
     static final long NO_RESERVATION = -1;
     /** How many of the oldest pages {@link #takeSparse} looks at for one that is mostly dead. */
@@ -135,7 +137,7 @@ final class OffHeapTier {
      *     {@code target} is no longer the write page or another writer took its room (ask {@link #writeTarget} again)
      */
     long reserve(Node<?, ?> node, int recordBytes, Extent target) {
-        lock.lock();
+        lockForReserve();
         try {
             int offset;
             if (target.isChain()) {
@@ -152,6 +154,20 @@ final class OffHeapTier {
             return (long) target.generation << 32 | offset;  // read under the lock: the extent is not being evicted
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Takes {@link #lock} for a reservation: tries it a few times first, because the holder only bumps a pointer and
+     * a thread that queues for a {@link ReentrantLock} allocates its queue node (a put would allocate when contended).
+     */
+    private void lockForReserve() {
+        for (int tries = 0; !lock.tryLock(); tries++) {
+            if (tries == RESERVE_SPINS) {
+                lock.lock();
+                return;
+            }
+            Thread.onSpinWait();
         }
     }
 
