@@ -51,7 +51,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link Extent}.
  *
  * <p><b>Progress.</b> Second chance is bounded to half a page, so every recycling frees at least half a page for
- * writers; a reservation gives up (returns null) after {@link #MAX_ROUNDS} rounds without memory.
+ * writers; {@link #writeTarget} gives up (returns null) after {@link #MAX_ROUNDS} rounds without memory.
  */
 final class OffHeapTier {
 
