@@ -4,6 +4,7 @@ import dev.strata.MemoryMode;
 import dev.strata.manager.MemoryManager;
 import dev.strata.memory.Page;
 import dev.strata.memory.PageAllocator;
+import java.io.Serial;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,9 +65,29 @@ final class OffHeapTier {
         void moveDown(Node<?, ?> node, Extent from);
     }
 
+    /**
+     * The tier's lock: tries a few times before it queues, because every critical section is short (a pointer bump,
+     * a queue operation) and a thread that queues for a {@link ReentrantLock} allocates its queue node, so a
+     * contended put would allocate. Tried with {@code tryLock}, which allocates nothing.
+     */
+    private static final class SpinningLock extends ReentrantLock {
+        @Serial
+        private static final long serialVersionUID = 1L;
+        private static final int TRIES = 64;
+
+        @Override
+        public void lock() {
+            for (int tries = 0; tries < TRIES; tries++) {
+                if (tryLock()) {
+                    return;
+                }
+                Thread.onSpinWait();
+            }
+            super.lock();
+        }
+    }
+
     static final int MAX_ROUNDS = 64;
-    /** How many times {@link #reserve} tries the lock before it queues for it. */
-    private static final int RESERVE_SPINS = 64;
     /** What {@link #reserve} returns when the target has no room left: no reservation packs to it (offsets are >= 0). */
     static final long NO_RESERVATION = -1;
     /** How many of the oldest pages {@link #takeSparse} looks at for one that is mostly dead. */
@@ -76,7 +97,7 @@ final class OffHeapTier {
     private final PageAllocator allocator;
     private final long pageSize;
     private final Spill spill;
-    private final ReentrantLock lock = new ReentrantLock();
+    private final ReentrantLock lock = new SpinningLock();
     private final ArrayDeque<Extent> queue = new ArrayDeque<>();
     /** The write page. Written under {@link #lock}; read without it only as a hint ({@link #writeTarget}). */
     private volatile Extent current;
@@ -137,7 +158,7 @@ final class OffHeapTier {
      *     {@code target} is no longer the write page or another writer took its room (ask {@link #writeTarget} again)
      */
     long reserve(Node<?, ?> node, int recordBytes, Extent target) {
-        lockForReserve();
+        lock.lock();
         try {
             int offset;
             if (target.isChain()) {
@@ -154,20 +175,6 @@ final class OffHeapTier {
             return (long) target.generation << 32 | offset;  // read under the lock: the extent is not being evicted
         } finally {
             lock.unlock();
-        }
-    }
-
-    /**
-     * Takes {@link #lock} for a reservation: tries it a few times first, because the holder only bumps a pointer and
-     * a thread that queues for a {@link ReentrantLock} allocates its queue node (a put would allocate when contended).
-     */
-    private void lockForReserve() {
-        for (int tries = 0; !lock.tryLock(); tries++) {
-            if (tries == RESERVE_SPINS) {
-                lock.lock();
-                return;
-            }
-            Thread.onSpinWait();
         }
     }
 
