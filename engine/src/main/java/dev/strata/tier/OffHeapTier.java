@@ -6,6 +6,7 @@ import dev.strata.memory.Page;
 import dev.strata.memory.PageAllocator;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -81,7 +82,8 @@ final class OffHeapTier {
     private final long pageSize;
     private final Spill spill;
     private final ReentrantLock lock = new ReentrantLock();
-    private final ArrayDeque<Extent> queue = new ArrayDeque<>();
+    /** Full extents, oldest first; a set so that taking a sparse one from the middle costs no scan. */
+    private final LinkedHashSet<Extent> queue = new LinkedHashSet<>();
     /**
      * Queued log pages that dropped to at most half live, in the order they did: compaction candidates beyond the
      * cleaning window. Entries may be stale (the page left the queue or was compacted); {@link #takeListed} skips
@@ -226,7 +228,7 @@ final class OffHeapTier {
     private Extent takeOldest() {
         lock.lock();
         try {
-            Extent oldest = queue.pollFirst();
+            Extent oldest = queue.isEmpty() ? null : queue.removeFirst();
             if (oldest != null) {
                 oldest.inQueue = false;
             } else if (current != null) {
