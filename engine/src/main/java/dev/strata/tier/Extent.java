@@ -49,7 +49,7 @@ final class Extent {
      * compact without visiting any node.
      */
     final AtomicInteger liveBytes = new AtomicInteger();
-    /** Whether the extent waits in the off-heap tier's queue (not the write page, not being recycled). Set under its lock. */
+    /** In the off-heap tier's queue (not the write page, not being recycled). Set under the tier's lock. */
     volatile boolean inQueue;
     /** Whether the extent is in the off-heap tier's list of pages to compact. Guarded by the tier's lock. */
     boolean sparseListed;

@@ -35,21 +35,21 @@ import java.util.concurrent.locks.ReentrantLock;
  * the fewest copies. When those are all more than half live (cold entries written first stay live at the head of the
  * queue), it takes the page that went sparse first anywhere in the queue: pages are listed as their live bytes cross
  * half ({@link #recordLeft}). Only when no queued page is at most half live does it evict the oldest page (second
- * chance for visited records, the rest down a tier). So overwrites and removes cost space, not entries: no live entry
- * leaves while at most half of the tier's bytes are live. Records larger than a page get a chain extent of their own.
+ * chance for visited records, the rest down a tier). So overwrites and removes cost space, not entries: while any full
+ * page is at most half live, no live entry is evicted. Records larger than a page get a chain extent of their own.
  * (Taking listed pages first, before the oldest, was tried and cost 25-60% of two-thread put throughput: the first
  * page to go sparse is a young one whose live records are the hot keys, so it is compacted at half live while other
  * writers overwrite them.)
  *
  * <p><b>Concurrency.</b> {@link #lock} guards only the queue, the sparse list, the current page and its write offset:
  * it is held for a bump-pointer reservation and never during encoding, eviction or I/O. It is a leaf: {@link
- * #recordLeft} takes it inside a node's monitor, and nothing takes a node's monitor while holding it. A writer reserves space ({@link #reserve}),
- * fills it without any lock, then publishes it in its node under the node's monitor, checking the extent's generation
- * (see {@link Extent}). The evicting thread owns the extent it took off the queue: it bumps the generation, waits for
- * writers still filling their reservations (they hold no lock, so this is short), then moves each live record down a
- * tier or to the front of the page, under its node's monitor. Readers lock the node, so a page is never freed under a
- * reader; lock-free readers validate with the node's seqlock, which a move changes before it writes a byte (see
- * {@link #compact}).
+ * #recordLeft} takes it inside a node's monitor, and nothing takes a node's monitor while holding it. A writer reserves
+ * space ({@link #reserve}), fills it without any lock, then publishes it in its node under the node's monitor, checking
+ * the extent's generation (see {@link Extent}). The evicting thread owns the extent it took off the queue: it bumps the
+ * generation, waits for writers still filling their reservations (they hold no lock, so this is short), then moves each
+ * live record down a tier or to the front of the page, under its node's monitor. Readers lock the node, so a page is
+ * never freed under a reader; lock-free readers validate with the node's seqlock, which a move changes before it writes
+ * a byte (see {@link #compact}).
  *
  * <p><b>Allocation.</b> Recycling a page copies no record to the heap: the kept records slide down within the page,
  * so there is no staging buffer (whose size would follow the page size, up to 64 MiB) and a put allocates only its
@@ -309,7 +309,10 @@ final class OffHeapTier {
         return best;
     }
 
-    /** {@return the first listed page still queued and at most half live, unlisting what it passes; or null} Lock held. */
+    /**
+     * {@return the first listed page still queued and at most half live, unlisting what it passes; or null} Lock
+     * held.
+     */
     private Extent takeListed() {
         for (Extent candidate; (candidate = sparse.pollFirst()) != null; ) {
             candidate.sparseListed = false;
