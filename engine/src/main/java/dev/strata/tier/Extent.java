@@ -49,6 +49,10 @@ final class Extent {
      * compact without visiting any node.
      */
     final AtomicInteger liveBytes = new AtomicInteger();
+    /** In the off-heap tier's queue (not the write page, not being recycled). Set under the tier's lock. */
+    volatile boolean inQueue;
+    /** Whether the extent is in the off-heap tier's list of pages to compact. Guarded by the tier's lock. */
+    boolean sparseListed;
 
     /** Appended nodes, {@link #appended} of them. See the class comment for who may touch them when. */
     private Node<?, ?>[] nodes;

@@ -7,6 +7,7 @@ import dev.strata.memory.PageAllocator;
 import java.io.Serial;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -29,22 +30,27 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p><b>Memory.</b> Each page costs {@code pageSize} of {@link MemoryMode#OFF_HEAP} storage memory, acquired from the
  * {@link MemoryManager} before {@link PageAllocator#tryAllocate} and released after {@link PageAllocator#free}. Dead
- * bytes (overwritten or removed records) are reclaimed when a page is recycled: the tier first looks among its
- * {@value #CLEANING_WINDOW} oldest pages for one at most half live and compacts it (every live record slid to the
- * front, at least half a page freed); only when none is that sparse does it evict the oldest page (second chance for
- * visited records, the rest down a tier). So overwrites and removes cost space, not entries. Records larger than a
- * page get a chain extent of their own. (A page that is mostly dead but younger than the eight is not found: cold
- * live pages at the head of the queue are evicted first. Listing sparse pages anywhere was tried and cost 25-60% of
- * two-thread put throughput, because it compacts young pages whose live records are the hot ones.)
+ * bytes (overwritten or removed records) are reclaimed when a page is recycled, by compacting a page at most half
+ * live (every live record slid to the front, at least half a page freed). The tier looks first among its
+ * {@value #CLEANING_WINDOW} oldest pages and takes the least live: old pages have had the longest to die, so they cost
+ * the fewest copies. When those are all more than half live (cold entries written first stay live at the head of the
+ * queue), it takes the page that went sparse first anywhere in the queue: pages are listed as their live bytes cross
+ * half ({@link #recordLeft}). Only when no queued page is at most half live does it evict the oldest page (second
+ * chance for visited records, the rest down a tier). So overwrites and removes cost space, not entries: while any full
+ * page is at most half live, no live entry is evicted. Records larger than a page get a chain extent of their own.
+ * (Taking listed pages first, before the oldest, was tried and cost 25-60% of two-thread put throughput: the first
+ * page to go sparse is a young one whose live records are the hot keys, so it is compacted at half live while other
+ * writers overwrite them.)
  *
- * <p><b>Concurrency.</b> {@link #lock} guards only the queue, the current page and its write offset: it is held for a
- * bump-pointer reservation and never during encoding, eviction or I/O. A writer reserves space ({@link #reserve}),
- * fills it without any lock, then publishes it in its node under the node's monitor, checking the extent's generation
- * (see {@link Extent}). The evicting thread owns the extent it took off the queue: it bumps the generation, waits for
- * writers still filling their reservations (they hold no lock, so this is short), then moves each live record down a
- * tier or to the front of the page, under its node's monitor. Readers lock the node, so a page is never freed under a
- * reader; lock-free readers validate with the node's seqlock, which a move changes before it writes a byte (see
- * {@link #compact}).
+ * <p><b>Concurrency.</b> {@link #lock} guards only the queue, the sparse list, the current page and its write offset:
+ * it is held for a bump-pointer reservation and never during encoding, eviction or I/O. It is a leaf: {@link
+ * #recordLeft} takes it inside a node's monitor, and nothing takes a node's monitor while holding it. A writer reserves
+ * space ({@link #reserve}), fills it without any lock, then publishes it in its node under the node's monitor, checking
+ * the extent's generation (see {@link Extent}). The evicting thread owns the extent it took off the queue: it bumps the
+ * generation, waits for writers still filling their reservations (they hold no lock, so this is short), then moves each
+ * live record down a tier or to the front of the page, under its node's monitor. Readers lock the node, so a page is
+ * never freed under a reader; lock-free readers validate with the node's seqlock, which a move changes before it writes
+ * a byte (see {@link #compact}).
  *
  * <p><b>Allocation.</b> Recycling a page copies no record to the heap: the kept records slide down within the page,
  * so there is no staging buffer (whose size would follow the page size, up to 64 MiB). A put allocates nothing (its
@@ -98,7 +104,14 @@ final class OffHeapTier {
     private final long pageSize;
     private final Spill spill;
     private final ReentrantLock lock = new SpinningLock();
-    private final ArrayDeque<Extent> queue = new ArrayDeque<>();
+    /** Full extents, oldest first; a set so that taking a sparse one from the middle costs no scan. */
+    private final LinkedHashSet<Extent> queue = new LinkedHashSet<>();
+    /**
+     * Queued log pages that dropped to at most half live, in the order they did: compaction candidates beyond the
+     * cleaning window. Entries may be stale (the page left the queue or was compacted); {@link #takeListed} skips
+     * those. Guarded by {@link #lock}.
+     */
+    private final ArrayDeque<Extent> sparse = new ArrayDeque<>();
     /** The write page. Written under {@link #lock}; read without it only as a hint ({@link #writeTarget}). */
     private volatile Extent current;
     private final AtomicLong pages = new AtomicLong();
@@ -163,7 +176,7 @@ final class OffHeapTier {
             int offset;
             if (target.isChain()) {
                 offset = 0;
-                queue.addLast(target);
+                enqueue(target);
             } else if (target == current && pageSize - target.writeOffset >= recordBytes) {
                 offset = target.writeOffset;
                 target.writeOffset += recordBytes;
@@ -215,11 +228,11 @@ final class OffHeapTier {
         try {
             if (current == null || pageSize - current.writeOffset < pageSize - fresh.writeOffset) {
                 if (current != null) {
-                    queue.addLast(current);
+                    enqueue(current);
                 }
                 current = fresh;
             } else {
-                queue.addLast(fresh);
+                enqueue(fresh);
             }
         } finally {
             lock.unlock();
@@ -263,8 +276,10 @@ final class OffHeapTier {
     private Extent takeOldest() {
         lock.lock();
         try {
-            Extent oldest = queue.pollFirst();
-            if (oldest == null && current != null) {
+            Extent oldest = queue.isEmpty() ? null : queue.removeFirst();
+            if (oldest != null) {
+                oldest.inQueue = false;
+            } else if (current != null) {
                 oldest = current;
                 current = null;
             }
@@ -298,36 +313,98 @@ final class OffHeapTier {
     }
 
     /**
-     * Takes off the queue the log page with the fewest live bytes among the {@link #CLEANING_WINDOW} oldest, if it is
-     * at most half live: compacting it keeps every live record and still frees at least half a page, so a tier full of
-     * overwritten or removed records reclaims them before it evicts a single live entry. The live bytes come from each
-     * page's {@link Extent#liveBytes} counter, so choosing visits no node; they may be a moment old ({@link #compact}
-     * re-checks each node under its lock and moves down whatever no longer fits in half a page).
-     * {@return the page, or null if none qualifies}
+     * Takes off the queue a log page at most half live: compacting it keeps every live record and still frees at least
+     * half a page. First the least live of the {@link #CLEANING_WINDOW} oldest, else the page listed first in {@link
+     * #sparse}. The live bytes come from each page's {@link Extent#liveBytes} counter, so choosing visits no node; they
+     * may be a moment old ({@link #compact} re-checks each node under its lock and moves down whatever no longer fits
+     * in half a page). {@return the page, or null if none qualifies}
      */
     private Extent takeSparse() {
         lock.lock();
         try {
-            Extent best = null;
-            long bestLive = pageSize / 2 + 1;
-            int seen = 0;
-            for (Extent extent : queue) {
-                if (seen++ == CLEANING_WINDOW) {
-                    break;
-                }
-                if (extent.isChain()) {
-                    continue;
-                }
-                long live = extent.liveBytes.get();
-                if (live < bestLive) {
-                    best = extent;
-                    bestLive = live;
-                }
+            Extent chosen = leastLiveOfOldest();
+            if (chosen == null) {
+                chosen = takeListed();
             }
-            if (best != null) {
-                queue.remove(best);
+            if (chosen != null) {
+                queue.remove(chosen);
+                chosen.inQueue = false;
             }
-            return best;
+            return chosen;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** {@return the least live log page among the oldest queued, if at most half live; else null} Lock held. */
+    private Extent leastLiveOfOldest() {
+        Extent best = null;
+        long bestLive = sparseLine() + 1;
+        int seen = 0;
+        for (Extent extent : queue) {
+            if (seen++ == CLEANING_WINDOW) {
+                break;
+            }
+            if (extent.isChain()) {
+                continue;
+            }
+            long live = extent.liveBytes.get();
+            if (live < bestLive) {
+                best = extent;
+                bestLive = live;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * {@return the first listed page still queued and at most half live, unlisting what it passes; or null} Lock
+     * held.
+     */
+    private Extent takeListed() {
+        for (Extent candidate; (candidate = sparse.pollFirst()) != null; ) {
+            candidate.sparseListed = false;
+            if (candidate.inQueue && candidate.liveBytes.get() <= sparseLine()) {
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    private long sparseLine() {
+        return pageSize / 2;
+    }
+
+    /** Queues {@code extent} (lock held), listing it for compaction if it is a log page already at most half live. */
+    private void enqueue(Extent extent) {
+        queue.addLast(extent);
+        extent.inQueue = true;
+        listIfSparse(extent);
+    }
+
+    private void listIfSparse(Extent extent) {
+        if (!extent.sparseListed && !extent.isChain() && extent.liveBytes.get() <= sparseLine()) {
+            sparse.addLast(extent);
+            extent.sparseListed = true;
+        }
+    }
+
+    /**
+     * Told by the cache that a record of {@code recordBytes} left {@code extent} (overwritten, removed or moved down):
+     * subtracts it from the page's live bytes, and lists a queued page that is now at most half live for compaction.
+     * Takes the tier's lock only when the page crosses that line, never for the write page or a page being recycled.
+     * Called under the leaving node's monitor.
+     */
+    void recordLeft(Extent extent, int recordBytes) {
+        int liveAfter = extent.liveBytes.addAndGet(-recordBytes);
+        if (liveAfter > sparseLine() || !extent.inQueue || extent.sparseListed) {
+            return;                                    // racy pre-checks; re-checked under the lock
+        }
+        lock.lock();
+        try {
+            if (extent.inQueue) {
+                listIfSparse(extent);
+            }
         } finally {
             lock.unlock();
         }
@@ -435,9 +512,11 @@ final class OffHeapTier {
                 current = null;
             }
             for (Extent extent : queue) {
+                extent.inQueue = false;
                 free(extent);
             }
             queue.clear();
+            sparse.clear();
         } finally {
             lock.unlock();
         }

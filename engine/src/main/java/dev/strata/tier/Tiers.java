@@ -512,7 +512,7 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
                 if (!inPlace) {
                     counters.get(Tier.OFF_HEAP).removed(node.recordBytes());
                 }
-                node.extent.liveBytes.addAndGet(-node.recordBytes());
+                offHeap.recordLeft(node.extent, node.recordBytes());
                 node.extent = null;
             }
             case DISK -> {
@@ -719,7 +719,7 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
                     counters.get(Tier.OFF_HEAP).removed(recordBytes);
                     counters.get(Tier.OFF_HEAP).demotions.increment();
                     node.beginChange();
-                    from.liveBytes.addAndGet(-recordBytes);
+                    offHeap.recordLeft(from, recordBytes);
                     node.extent = null;
                     node.tier = Tier.DISK;
                     node.endChange();

@@ -80,6 +80,71 @@ class OffHeapRecycleTest {
                 "live bytes counted for a page"));
     }
 
+    /**
+     * Cold entries written first fill the oldest pages and stay live; a few hot keys are then overwritten thousands of
+     * times. The dead records are all in younger pages, behind a wall of live ones: the tier must find and compact
+     * them there rather than evict the cold entries at the head of its queue.
+     */
+    @Test
+    void deadPagesBehindLiveOnesAreCompactedBeforeAnyLiveEntryIsEvicted() {
+        try (TestEngine engine = new TestEngine(1 << 20, 256 * 1024, PAGE, null, 0)) {
+            Cache<Integer, byte[]> cache = engine.caches.newCache("wall", Codecs.int32(), Codecs.bytes())
+                    .tiers(Tier.OFF_HEAP).build();
+            int cold = 120;                                    // about 60 KB: 15 full pages at the head of the queue
+            for (int key = 0; key < cold; key++) {
+                cache.put(key, value(key, 1, 500));
+            }
+            int[] sequences = new int[20];
+            for (int op = 0; op < 30_000; op++) {             // about 15 MB through a 256 KiB region
+                int hot = op % sequences.length;
+                cache.put(cold + hot, value(cold + hot, ++sequences[hot], 500));
+            }
+            CacheStats.TierStats offHeap = cache.stats().tier(Tier.OFF_HEAP);
+            assertEquals(0, offHeap.evictions(), "a quarter live: nothing needs evicting " + offHeap);
+            for (int key = 0; key < cold; key++) {
+                assertArrayEquals(value(key, 1, 500), cache.get(key), "cold key " + key);
+            }
+            for (int hot = 0; hot < sequences.length; hot++) {
+                assertArrayEquals(value(cold + hot, sequences[hot], 500), cache.get(cold + hot), "hot key " + hot);
+            }
+            checkLiveBytesCounters(cache);
+            cache.close();
+        }
+    }
+
+    /**
+     * The shape of the put benchmark that lost a fifth of its keys: three records fill a page, every key is written
+     * once, then skewed overwrites (the hottest key takes two fifths of them) run through a region four times the live
+     * data. Cold keys keep the oldest pages live while hot keys leave younger pages dead; with three quarters of the
+     * region dead nothing needs evicting, so every key must still be there with its last value. (Before the tier
+     * looked past its oldest pages for a sparse one, this lost about 110 of the 192 keys.)
+     */
+    @Test
+    void skewedOverwritesOfLargeRecordsEvictNothingFromARegionFourTimesTheLiveData() {
+        int keys = 192;                                        // 192 x ~1.3 KiB = 64 pages live in a 256-page region
+        int size = 1300;
+        try (TestEngine engine = new TestEngine(1 << 20, 256 * PAGE, PAGE, null, 0)) {
+            Cache<Integer, byte[]> cache = engine.caches.newCache("skew", Codecs.int32(), Codecs.bytes())
+                    .tiers(Tier.OFF_HEAP).build();
+            int[] sequences = new int[keys];
+            for (int key = 0; key < keys; key++) {
+                cache.put(key, value(key, ++sequences[key], size));
+            }
+            SplittableRandom random = new SplittableRandom(11);
+            for (int op = 0; op < 50_000; op++) {
+                int key = (int) (keys * Math.pow(random.nextDouble(), 6));   // key 0 the hottest
+                cache.put(key, value(key, ++sequences[key], size));
+            }
+            CacheStats.TierStats offHeap = cache.stats().tier(Tier.OFF_HEAP);
+            assertEquals(0, offHeap.evictions(), "a quarter live: nothing needs evicting " + offHeap);
+            for (int key = 0; key < keys; key++) {
+                assertArrayEquals(value(key, sequences[key], size), cache.get(key), "key " + key);
+            }
+            checkLiveBytesCounters(cache);
+            cache.close();
+        }
+    }
+
     @Test
     void aKeyWrittenTwiceInOnePageIsCompactedFromItsLiveRecordOnly() {
         try (TestEngine engine = new TestEngine(1 << 20, 64 * 1024, PAGE, null, 0)) {

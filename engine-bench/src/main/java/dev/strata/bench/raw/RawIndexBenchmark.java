@@ -112,6 +112,20 @@ public class RawIndexBenchmark extends RawWorkload {
         }
     }
 
+    /**
+     * The workload's own share of every get, with no lookup at all: pick the next key from the stream and hash its
+     * bytes, as every cache adapter does before it calls its cache (the adapters wrap the key in a {@code ByteKey},
+     * whose constructor runs the same {@code Arrays.hashCode}). One get of any cache in the same table costs at least
+     * this; a ratio between two caches is the ratio of their times including it.
+     *
+     * @param cursor this thread's cursor
+     * @return the hash
+     */
+    @Benchmark
+    public int keyOnly(ThreadCursor cursor) {
+        return hash(keyBytes[stream.at(cursor.next())]);
+    }
+
     private static long longAt(byte[] bytes, int offset) {
         return MemorySegment.ofArray(bytes).get(KEY_WORD, offset);
     }

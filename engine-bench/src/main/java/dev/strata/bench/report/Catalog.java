@@ -46,6 +46,7 @@ final class Catalog {
                     peer("Chronicle Map", "ChronicleMapBenchmark", null),
                     peer("Ehcache off-heap", "EhcacheBenchmark", "OFF_HEAP"),
                     raw("raw hash index", "RawIndexBenchmark", Map.of("get", "get")),
+                    raw("key pick + hash only", "RawIndexBenchmark", Map.of("get", "keyOnly")),
                     raw("raw slab copy", "RawSlabBenchmark", Map.of("get", "copyOut")));
             case DISK -> List.of(STRATA_DISK,
                     peer("Ehcache disk", "EhcacheBenchmark", "DISK"),
