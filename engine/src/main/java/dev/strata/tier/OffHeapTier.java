@@ -17,11 +17,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * first.
  *
  * <pre>
- *   queue (oldest first)                                      current write page
- *   [E0 full] [E1 full] [E2 chain, 3 pages] [E3 full]   ...   [E4: rec rec rec .... free]
- *      ^ evicted first: live records move down a tier,           ^ appends bump writeOffset under the lock
- *        visited ones (up to half a page) slide to the front of E0 in place, and E0 becomes the write page
- *        again (recycled without going back to the manager)
+ *   queue (oldest first)                                      write pages, one per stripe of writer threads
+ *   [E0 full] [E1 full] [E2 chain, 3 pages] [E3 full]   ...   [E4: rec rec rec .... free]   [E5: rec .... free]
+ *      ^ evicted first: live records move down a tier,           ^ appends bump writeOffset under E4's monitor
+ *        visited ones (up to half a page) slide to the front of E0 in place, and E0 becomes a write page
+ *        again (recycled without going back to the manager); a full write page joins the end of the queue
  *
  *   compacting E0 in place, front to back (K = kept, x = dead or moved down):
  *   before [K1][x][x][K2][x][K3]...      after [K1][K2][K3]......free......
@@ -42,11 +42,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * page to go sparse is a young one whose live records are the hot keys, so it is compacted at half live while other
  * writers overwrite them.)
  *
- * <p><b>Concurrency.</b> {@link #lock} guards only the queue, the sparse list, the current page and its write offset:
- * it is held for a bump-pointer reservation and never during encoding, eviction or I/O. It is a leaf: {@link
- * #recordLeft} takes it inside a node's monitor, and nothing takes a node's monitor while holding it. A writer reserves
- * space ({@link #reserve}), fills it without any lock, then publishes it in its node under the node's monitor, checking
- * the extent's generation (see {@link Extent}). The evicting thread owns the extent it took off the queue: it bumps the
+ * <p><b>Concurrency.</b> Writers append to the write page of their thread's stripe ({@link WritePages}): the bump of
+ * its write offset happens under that page's monitor, so writers of different stripes share no lock on the put path.
+ * {@link #lock} guards only the queue and the sparse list: it is taken when a page joins or leaves the queue, never
+ * during encoding, eviction or I/O. It is a leaf but for write-page monitors, which are leaves: {@link #recordLeft}
+ * takes it inside a node's monitor, and nothing takes a node's monitor while holding it. A writer reserves space
+ * ({@link #reserve}), fills it without any lock, then publishes it in its node under the node's monitor, checking the
+ * extent's generation (see {@link Extent}). The evicting thread owns the extent it took off the queue: it bumps the
  * generation, waits for writers still filling their reservations (they hold no lock, so this is short), then moves each
  * live record down a tier or to the front of the page, under its node's monitor. Readers lock the node, so a page is
  * never freed under a reader; lock-free readers validate with the node's seqlock, which a move changes before it writes
@@ -112,8 +114,8 @@ final class OffHeapTier {
      * those. Guarded by {@link #lock}.
      */
     private final ArrayDeque<Extent> sparse = new ArrayDeque<>();
-    /** The write page. Written under {@link #lock}; read without it only as a hint ({@link #writeTarget}). */
-    private volatile Extent current;
+    /** The write pages, one per stripe of writer threads; not in {@link #queue} until full. */
+    private final WritePages writePages = new WritePages();
     private final AtomicLong pages = new AtomicLong();
 
     OffHeapTier(MemoryManager memory, PageAllocator allocator, Spill spill) {
@@ -143,8 +145,9 @@ final class OffHeapTier {
         if (recordBytes > pageSize) {
             return newChain(recordBytes);
         }
+        int stripe = writePages.stripe();
         for (int round = 0; round < MAX_ROUNDS; round++) {
-            Extent target = current;
+            Extent target = writePages.page(stripe);
             if (target != null && pageSize - target.writeOffset >= recordBytes) {
                 return target;
             }
@@ -153,7 +156,7 @@ final class OffHeapTier {
                 fresh = recycleOldest();
             }
             if (fresh != null) {
-                offer(fresh);
+                offer(stripe, fresh);
             } else if (!hasEvictable()) {
                 return null;
             }
@@ -171,21 +174,15 @@ final class OffHeapTier {
      *     {@code target} is no longer the write page or another writer took its room (ask {@link #writeTarget} again)
      */
     long reserve(Node<?, ?> node, int recordBytes, Extent target) {
+        if (!target.isChain()) {
+            return writePages.reserve(writePages.stripe(), target, node, recordBytes, pageSize);
+        }
         lock.lock();
         try {
-            int offset;
-            if (target.isChain()) {
-                offset = 0;
-                enqueue(target);
-            } else if (target == current && pageSize - target.writeOffset >= recordBytes) {
-                offset = target.writeOffset;
-                target.writeOffset += recordBytes;
-            } else {
-                return NO_RESERVATION;
-            }
-            target.append(node, offset);
+            enqueue(target);
+            target.append(node, 0);
             target.pendingWrites.incrementAndGet();
-            return (long) target.generation << 32 | offset;  // read under the lock: the extent is not being evicted
+            return (long) target.generation << 32;    // read under the lock: the chain is not being evicted
         } finally {
             lock.unlock();
         }
@@ -222,30 +219,32 @@ final class OffHeapTier {
         return Extent.chain(taken.toArray(Page[]::new));
     }
 
-    /** Installs {@code fresh} as the write page if it has more room than the current one, else queues it. */
-    private void offer(Extent fresh) {
-        lock.lock();
-        try {
-            if (current == null || pageSize - current.writeOffset < pageSize - fresh.writeOffset) {
-                if (current != null) {
-                    enqueue(current);
-                }
-                current = fresh;
-            } else {
-                enqueue(fresh);
+    /**
+     * Installs {@code fresh} as the write page of {@code stripe} if it has more room than the one there, and queues
+     * whichever of the two is left over.
+     */
+    private void offer(int stripe, Extent fresh) {
+        Extent leftOver = writePages.offer(stripe, fresh, pageSize);
+        if (leftOver != null) {
+            lock.lock();
+            try {
+                enqueue(leftOver);
+            } finally {
+                lock.unlock();
             }
-        } finally {
-            lock.unlock();
         }
     }
 
     private boolean hasEvictable() {
         lock.lock();
         try {
-            return !queue.isEmpty() || current != null;
+            if (!queue.isEmpty()) {
+                return true;
+            }
         } finally {
             lock.unlock();
         }
+        return !writePages.isEmpty();
     }
 
     private Extent newPage() {
@@ -272,21 +271,19 @@ final class OffHeapTier {
         memory.releaseStorageMemory(pageSize, MemoryMode.OFF_HEAP);
     }
 
-    /** Takes the oldest extent (the write page if it is the only one) off the queue; null if none. */
+    /** Takes the oldest extent off the queue, or a write page if none is queued; null if there is none. */
     private Extent takeOldest() {
         lock.lock();
         try {
-            Extent oldest = queue.isEmpty() ? null : queue.removeFirst();
-            if (oldest != null) {
+            if (!queue.isEmpty()) {
+                Extent oldest = queue.removeFirst();
                 oldest.inQueue = false;
-            } else if (current != null) {
-                oldest = current;
-                current = null;
+                return oldest;
             }
-            return oldest;
         } finally {
             lock.unlock();
         }
+        return writePages.takeAny();
     }
 
     /**
@@ -507,10 +504,7 @@ final class OffHeapTier {
     void close() {
         lock.lock();
         try {
-            if (current != null) {
-                queue.addLast(current);
-                current = null;
-            }
+            queue.addAll(writePages.takeAll());
             for (Extent extent : queue) {
                 extent.inQueue = false;
                 free(extent);
