@@ -21,11 +21,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>The <em>appended</em> entries list every node appended here with the offset it was given (some since moved or
  * overwritten: the node's own {@code extent} and {@code offset} say whether the record at an entry is still live).
  * Offsets grow with the index, which lets the evictor compact a page in place, front to back. The entries are written
- * under the off-heap tier's lock while the extent is the write target, and read and rewritten only by the single
- * thread that evicts the extent after taking it off the queue. Their arrays are kept when a page is recycled, so
+ * under the extent's own monitor while it is a stripe's write page ({@link WritePages}), or under the off-heap tier's
+ * lock for a chain, and read and rewritten only by the single thread that evicts the extent after taking it off the
+ * queue. Their arrays are kept when a page is recycled, so
  * appending allocates only when a page holds more records than ever before.
  *
- * <p>{@link #generation} is bumped when eviction of the extent starts. A placement (appended but not yet published in
+ * <p>{@link #generation} is bumped when eviction of the extent starts. A reservation (appended but not yet published in
  * its node) remembers the generation; publishing it under the node lock fails if the generation moved, so the evictor
  * never misses a live record and never frees memory a node still points to.
  */
@@ -37,7 +38,7 @@ final class Extent {
     final Page[] pages;
     /** Contiguous memory when the extent is one page; null for a chain. */
     final MemorySegment segment;
-    /** Next free byte of a log page. Guarded by the off-heap tier's lock. */
+    /** Next free byte of a log page. Guarded by the extent's monitor while it is a write page. */
     int writeOffset;
     /** Reservations whose bytes are still being written (without any lock). */
     final AtomicInteger pendingWrites = new AtomicInteger();

@@ -96,7 +96,7 @@ final class OffHeapTier {
     }
 
     static final int MAX_ROUNDS = 64;
-    /** What {@link #reserve} returns when the target has no room left: no reservation packs to it (offsets are >= 0). */
+    /** {@link #reserve}'s answer when the target has no room left; no reservation packs to it (offsets are >= 0). */
     static final long NO_RESERVATION = -1;
     /** How many of the oldest pages {@link #takeSparse} looks at for one that is mostly dead. */
     static final int CLEANING_WINDOW = 8;

@@ -27,8 +27,8 @@ class WritePagesTest {
 
     private static final int PAGE = 4096;
 
-    private final PageAllocator allocator = PageAllocator.create(new PageAllocatorConfig("write-pages-" + System.nanoTime(),
-            SlabSourceKind.ARENA, PAGE, 256 * PAGE, 256 * PAGE, true, false));
+    private final PageAllocator allocator = PageAllocator.create(new PageAllocatorConfig(
+            "write-pages-" + System.nanoTime(), SlabSourceKind.ARENA, PAGE, 256 * PAGE, 256 * PAGE, true, false));
     private final List<Extent> extents = new ArrayList<>();
 
     @AfterEach
