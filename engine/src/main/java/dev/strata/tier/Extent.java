@@ -2,78 +2,66 @@ package dev.strata.tier;
 
 import dev.strata.memory.Page;
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A unit of off-heap eviction: either a <em>log page</em> (one page that records are appended to) or a <em>chain</em>
- * (several pages holding one record larger than a page).
+ * (several pages holding one record larger than a page). Its {@link #id} is what a slot's location names.
  *
  * <pre>
  *   log page:  [rec][rec][dead rec][rec]......free......     writeOffset ->
  *   chain:     [header|key|value ...][... value ...][... value ..unused]   (one record, k pages)
  *
- *   appended:  index   0     1     2     3            (node, offset) pairs in append order = offset order;
- *              node    A     B     A     C            a node may appear more than once (overwritten here):
- *              offset  0     96    160   300          it is live only at the entry where node.offset matches
+ *   generation:   2L  ──seal──►  2L + 1  ──renew──►  2L + 2        life = generation / 2
+ *                 open: writers      sealed: being        a new life: every slot of life L
+ *                 publish here       emptied, readers     is now stale; the pages are reused
+ *                                    still read it        or freed
  * </pre>
  *
- * <p>The <em>appended</em> entries list every node appended here with the offset it was given (some since moved or
- * overwritten: the node's own {@code extent} and {@code offset} say whether the record at an entry is still live).
- * Offsets grow with the index, which lets the evictor compact a page in place, front to back. The entries are written
- * under the extent's own monitor while it is a stripe's write page ({@link WritePages}), or under the off-heap tier's
- * lock for a chain, and read and rewritten only by the single thread that evicts the extent after taking it off the
- * queue. Their arrays are kept when a page is recycled, so
- * appending allocates only when a page holds more records than ever before.
+ * <p><b>Lives.</b> Records are immutable for as long as the extent stays in the life that wrote them: appends only
+ * write past every published record, and the bytes of a life are reused only after {@link #renew} starts the next one.
+ * So a lock-free reader that finds the same life before and after copying a record ({@link #life()}) copied whole,
+ * current bytes. A writer publishes a reservation only while the generation is still the even one it reserved in
+ * ({@link #generation}); {@link #seal} makes it odd, so no publish slips in after the evictor has walked past its
+ * offset. {@link #pendingWrites} counts reservations still being written (the walk waits for them, so every header it
+ * steps over is whole); {@link #pins} counts readers that hold a view of a record across a callback (renewal waits for
+ * them before the bytes are reused).
  *
- * <p>{@link #generation} is bumped when eviction of the extent starts. A reservation (appended but not yet published in
- * its node) remembers the generation; publishing it under the node lock fails if the generation moved, so the evictor
- * never misses a live record and never frees memory a node still points to.
+ * <p>The queue fields are guarded by the off-heap tier's lock; {@link #writeOffset} by this extent's monitor while it
+ * is a stripe's write page ({@link WritePages}), else by the single thread that owns it.
  */
 final class Extent {
 
-    private static final int INITIAL_ENTRIES = 16;
-
+    /** The extent's number in its tier's {@link ExtentTable}; reused by a later extent once this one is freed. */
+    final int id;
     /** The pages, in record order. */
     final Page[] pages;
     /** Contiguous memory when the extent is one page; null for a chain. */
     final MemorySegment segment;
-    /** Next free byte of a log page. Guarded by the extent's monitor while it is a write page. */
+    /** Next free byte of a log page. */
     int writeOffset;
     /** Reservations whose bytes are still being written (without any lock). */
     final AtomicInteger pendingWrites = new AtomicInteger();
-    /** Bumped when eviction starts. */
+    /** Readers holding a view of a record across a callback; renewal waits until there are none. */
+    final AtomicInteger pins = new AtomicInteger();
+    /** Even while open for publishes, odd while sealed; see the class comment. */
     volatile int generation;
     /**
-     * Bytes of the records that nodes point at here: added when a record is installed, subtracted when its node leaves
-     * (overwrite, remove, move down); moves within the page leave it alone. Lets the tier pick a mostly dead page to
-     * compact without visiting any node.
+     * Aligned bytes of the records that slots point at here: added when a record is published or moved in, subtracted
+     * when it leaves (overwrite, remove, move). Lets the tier pick a mostly dead page to compact without reading it.
      */
     final AtomicInteger liveBytes = new AtomicInteger();
-    /** In the off-heap tier's queue (not the write page, not being recycled). Set under the tier's lock. */
+    /** In the off-heap tier's queue (not a write page, not being recycled). Set under the tier's lock. */
     volatile boolean inQueue;
     /** Whether the extent is in the off-heap tier's list of pages to compact. Guarded by the tier's lock. */
     boolean sparseListed;
 
-    /** Appended nodes, {@link #appended} of them. See the class comment for who may touch them when. */
-    private Node<?, ?>[] nodes;
-    /** The offset each appended node was given, parallel to {@link #nodes}. */
-    private int[] offsets;
-    private int appended;
-
-    private Extent(Page[] pages, MemorySegment segment, int entries) {
+    Extent(int id, int generation, Page[] pages) {
+        this.id = id;
+        this.generation = generation;
         this.pages = pages;
-        this.segment = segment;
-        this.nodes = new Node<?, ?>[entries];
-        this.offsets = new int[entries];
-    }
-
-    static Extent logPage(Page page) {
-        return new Extent(new Page[] {page}, page.segment(), INITIAL_ENTRIES);
-    }
-
-    static Extent chain(Page[] pages) {
-        return new Extent(pages, null, 1);
+        this.segment = pages.length == 1 ? pages[0].segment() : null;
     }
 
     boolean isChain() {
@@ -85,48 +73,43 @@ final class Extent {
         return pages.length * pageSize;
     }
 
-    // ---- appended entries ----
+    /** {@return the current life: records written in it are intact until the life changes} */
+    int life() {
+        return generation >>> 1;
+    }
 
-    /** Records that {@code node} was given the record at {@code offset} (offsets must grow with each call). */
-    void append(Node<?, ?> node, int offset) {
-        if (appended == nodes.length) {
-            int grown = appended + Math.max(1, appended >> 1);   // 1.5 times: at most a third of the slots idle
-            nodes = Arrays.copyOf(nodes, grown);
-            offsets = Arrays.copyOf(offsets, grown);
+    /** {@return whether {@code slotLife} (a slot's life bits) names this extent's current life} */
+    boolean inLife(int slotLife) {
+        return ((generation >>> 1) & Slots.LIFE_MASK) == slotLife;
+    }
+
+    /** Closes the current life to publishes (owner only): reservations made in it will no longer publish. */
+    void seal() {
+        generation |= 1;
+    }
+
+    /**
+     * Starts a new life (owner only, after every live record left, the extent sealed): slots of the old life become
+     * stale. Returns once no writer is still filling a reservation of the old life and no reader pins the extent, so
+     * the bytes may be reused at once. The fence keeps the bump from becoming visible after any later write to the
+     * pages (a reader that sees a reused byte then sees the new life).
+     */
+    void renew() {
+        generation = (generation | 1) + 1;
+        VarHandle.fullFence();
+        while (pendingWrites.get() != 0 || pins.get() != 0) {
+            Thread.onSpinWait();                       // writers hold no lock while they fill; read callbacks are short
         }
-        nodes[appended] = node;
-        offsets[appended] = offset;
-        appended++;
-    }
-
-    /** {@return how many entries were appended} */
-    int appended() {
-        return appended;
-    }
-
-    /** {@return the node of entry {@code index}} */
-    Node<?, ?> nodeAt(int index) {
-        return nodes[index];
-    }
-
-    /** {@return the offset of entry {@code index}} */
-    int offsetAt(int index) {
-        return offsets[index];
-    }
-
-    /** Rewrites entry {@code index} (at most the index being read, so a front-to-back rewrite is safe). */
-    void setEntry(int index, Node<?, ?> node, int offset) {
-        nodes[index] = node;
-        offsets[index] = offset;
-    }
-
-    /** Keeps the first {@code count} entries and drops the references of the rest. */
-    void truncate(int count) {
-        Arrays.fill(nodes, count, appended, null);
-        appended = count;
+        writeOffset = 0;
+        liveBytes.set(0);
     }
 
     // ---- bytes ----
+
+    /** {@return the memory holding the record at {@code offset} whole: the page of a log extent, else the chain's first page} */
+    MemorySegment headerSegment() {
+        return segment != null ? segment : pages[0].segment();
+    }
 
     /**
      * {@return the {@code length} bytes at {@code offset}: a slice (zero copy) when contiguous, else a heap copy}
@@ -138,11 +121,6 @@ final class Extent {
         byte[] copy = new byte[length];
         copyOut(offset, MemorySegment.ofArray(copy), 0, length);
         return MemorySegment.ofArray(copy);
-    }
-
-    /** Moves {@code length} bytes of this log page from {@code from} down to {@code to} (the ranges may overlap). */
-    void moveWithin(int from, int to, int length) {
-        MemorySegment.copy(segment, from, segment, to, length);
     }
 
     /** Copies {@code length} bytes at {@code offset} of this extent into {@code target}. */
@@ -165,6 +143,22 @@ final class Extent {
                 MemorySegment.copy(source, sourceOffset + done, page, inPage, n));
     }
 
+    /** {@return whether the {@code length} bytes at {@code offset} equal those of {@code other} at {@code otherOffset}} */
+    boolean bytesEqual(long offset, MemorySegment other, long otherOffset, int length) {
+        if (segment != null) {
+            return MemorySegment.mismatch(segment, offset, offset + length, other, otherOffset,
+                    otherOffset + length) < 0;
+        }
+        boolean[] equal = {true};
+        forEachPiece(offset, length, (page, inPage, done, n) -> {
+            if (equal[0] && MemorySegment.mismatch(page, inPage, inPage + n, other, otherOffset + done,
+                    otherOffset + done + n) >= 0) {
+                equal[0] = false;
+            }
+        });
+        return equal[0];
+    }
+
     /** One contiguous piece of a chain: {@code n} bytes at {@code inPage} of {@code page}, {@code done} bytes in. */
     @FunctionalInterface
     private interface Piece {
@@ -181,5 +175,10 @@ final class Extent {
             piece.copy(pages[(int) (at / pageSize)].segment(), inPage, done, n);
             done += n;
         }
+    }
+
+    @Override
+    public String toString() {
+        return "Extent[" + id + (isChain() ? ", chain of " + pages.length : "") + ", generation " + generation + "]";
     }
 }

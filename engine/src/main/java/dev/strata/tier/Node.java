@@ -1,28 +1,23 @@
 package dev.strata.tier;
 
 import dev.strata.Tier;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 
 /**
- * One key's entry in a cache's index: which tier holds it and where.
+ * One key's entry while its value is on the heap or on disk (an off-heap value has no node: its record is found
+ * through a {@link RecordTable} slot).
  *
- * <p><b>Locking.</b> Every field except {@link #value}, {@link #visited} and the queue links is written only under the
- * node's monitor ({@code synchronized (node)}). A thread holds at most one node monitor at a time and never evicts, waits for
- * memory or takes another node's monitor while holding one, so node locks cannot deadlock. The queue links
+ * <p><b>Locking.</b> Every field except {@link #visited} and the queue links is written only under the monitor of the
+ * key's {@link Stripe}. Heap hits read the volatile {@link #value} without a lock, disk hits the volatile
+ * {@link #version} and then the disk store. The queue links
  * ({@link #prev}, {@link #next}, {@link #queued}) are guarded by the lock of the {@link NodeQueue} the node is in; that
- * lock is a leaf (taken inside a node monitor, never the other way round). Readers take the monitor too, except heap hits
- * (volatile {@link #value}) and off-heap hits of a byte-array value, which read the place fields racily under the
- * {@link #version} seqlock and validate afterwards.
+ * lock is a leaf.
  *
- * <p><b>States.</b> {@code tier == null}: created by a put that has not installed yet (reads see no value);
- * {@code HEAP}: {@link #value} holds the object; {@code OFF_HEAP}: the record is in {@link #extent} at {@link #offset};
- * {@code DISK}: the record is in the cache's disk store under the encoded key. {@link #removed}: the node left the
- * index and must not be used; an operation that finds it removed looks the key up again.
+ * <p><b>States.</b> {@code HEAP}: {@link #value} holds the object; {@code DISK}: the record is in the cache's disk
+ * store under the encoded key ({@link #value} is null). {@link #removed}: the node left its table and will never be
+ * used again (its value is null); a reader holding it looks further.
  *
- * <p><b>Size.</b> 64 bytes with compressed oops (12 header + 6 references + 5 ints + 3 booleans, padded): the heap
- * weight is derived from the two lengths rather than stored, and {@link #version} is an int. The node is its own index
- * entry ({@link NodeIndex}): besides it an entry costs only its table slots (8 to 16 bytes) and the key object.
+ * <p><b>Size.</b> 48 bytes with compressed oops (12 header + 5 references + 4 ints + 2 booleans, padded): the heap
+ * weight is derived from the two lengths rather than stored.
  *
  * @param <K> the key type
  * @param <V> the value type
@@ -30,31 +25,26 @@ import java.lang.invoke.VarHandle;
 final class Node<K, V> {
 
     final K key;
-    /** The key's spread hash ({@link NodeIndex#hash}): the index compares it before calling {@code equals}. */
+    /** The key's spread hash ({@link KeyIndex#hash}): the table compares it before calling {@code equals}. */
     final int hash;
 
-    /** Where the value is; null until the first install. Guarded by this. */
+    /** Where the value is: {@code HEAP} or {@code DISK}. Guarded by the stripe. */
     Tier tier;
-    /** Set once, when the node leaves the index. Guarded by this. */
+    /** Set once, when the node leaves its table. Guarded by the stripe. */
     boolean removed;
     /**
-     * A seqlock over the entry's place ({@link #tier}, {@link #extent}, {@link #offset}, the lengths, {@link #removed}):
-     * odd while a holder of this node's monitor changes them ({@link #beginChange()}), even otherwise; every change adds
-     * two. Movers compare it to detect races; lock-free off-heap readers read it before and after copying the record
-     * and retry when it moved (see {@link Tiers#readOffHeapOptimistic}). Written only under this node's monitor.
+     * Moves on every change of the node's value or place; a mover that read the value at one version installs the
+     * moved copy only if the version is unchanged. Written under the stripe; volatile so that a lock-free disk reader
+     * that reads it before the disk record reads a record at least as new.
      */
     volatile int version;
 
     /** The value object while in the heap tier, else null. Volatile so heap hits need no lock. */
     volatile V value;
 
-    /** The extent holding the record while off-heap. Guarded by this. */
-    Extent extent;
-    /** The record's offset in {@link #extent}. Guarded by this. */
-    int offset;
-    /** Encoded key length (in every tier: the heap weight is derived from both lengths). Guarded by this. */
+    /** Encoded key length. Guarded by the stripe. */
     int keyLength;
-    /** Encoded value length (in every tier). Guarded by this. */
+    /** Encoded value length (the heap weight is derived from both lengths). Guarded by the stripe. */
     int valueLength;
 
     /** Set on a hit, cleared by eviction scans: a racy hint, lost updates are harmless. */
@@ -67,37 +57,9 @@ final class Node<K, V> {
     /** Whether the node is linked in a queue. Guarded by the queue's lock. */
     boolean queued;
 
-    private static final VarHandle VERSION;
-
-    static {
-        try {
-            VERSION = MethodHandles.lookup().findVarHandle(Node.class, "version", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
-    Node(K key) {
-        this(key, NodeIndex.hash(key));
-    }
-
     Node(K key, int hash) {
         this.key = key;
         this.hash = hash;
-    }
-
-    /**
-     * Starts a change of the entry's place (monitor held): makes {@link #version} odd, and keeps the stores that follow
-     * from becoming visible before it (a lock-free reader that sees any of them will see the version moved).
-     */
-    void beginChange() {
-        VERSION.setOpaque(this, version + 1);
-        VarHandle.storeStoreFence();
-    }
-
-    /** Ends a change of the entry's place (monitor held): makes {@link #version} even again, publishing the change. */
-    void endChange() {
-        VERSION.setRelease(this, version + 1);         // release, not volatile: no StoreLoad fence on the put path
     }
 
     /** Marks a hit; writes only when the bit changes, so hot entries do not dirty their cache line on every read. */
@@ -105,11 +67,6 @@ final class Node<K, V> {
         if (!visited) {
             visited = true;
         }
-    }
-
-    /** {@return the record's size off-heap or on disk: header, key and value} */
-    int recordBytes() {
-        return RecordLayout.recordBytes(keyLength, valueLength);
     }
 
     @Override

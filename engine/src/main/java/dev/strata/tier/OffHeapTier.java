@@ -5,6 +5,7 @@ import dev.strata.manager.MemoryManager;
 import dev.strata.memory.Page;
 import dev.strata.memory.PageAllocator;
 import java.io.Serial;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -13,70 +14,80 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * One cache's off-heap tier: a log of pages from the engine's {@link PageAllocator}, evicted a page at a time, oldest
- * first.
+ * One cache's off-heap tier: a log of pages from the engine's {@link PageAllocator}, recycled a page at a time. Records
+ * ({@link RecordLayout}) describe themselves and are found through slots ({@link RecordTable}); this class owns the
+ * pages, picks which to recycle, and walks them. What happens to each record is the cache's decision
+ * ({@link Evacuation}).
  *
  * <pre>
  *   queue (oldest first)                                      write pages, one per stripe of writer threads
  *   [E0 full] [E1 full] [E2 chain, 3 pages] [E3 full]   ...   [E4: rec rec rec .... free]   [E5: rec .... free]
- *      ^ evicted first: live records move down a tier,           ^ appends bump writeOffset under E4's monitor
- *        visited ones (up to half a page) slide to the front of E0 in place, and E0 becomes a write page
- *        again (recycled without going back to the manager); a full write page joins the end of the queue
+ *      ^ recycled first                                          ^ appends bump writeOffset under E4's monitor
  *
- *   compacting E0 in place, front to back (K = kept, x = dead or moved down):
- *   before [K1][x][x][K2][x][K3]...      after [K1][K2][K3]......free......
- *           ^ stays   ^ moves down to the end of K1, K3 to the end of K2 (a move never reaches unread records)
+ *   recycling E0 into the spare S (E0 and S swap roles):
+ *   E0 [K1][x][x][K2][x][K3]...   ──►   S  [K1][K2][K3].......free.......    S becomes a write page
+ *       K = kept (copied, its slot now names S), x = dead or moved down a tier;  E0 starts a new life as the spare
  * </pre>
  *
  * <p><b>Memory.</b> Each page costs {@code pageSize} of {@link MemoryMode#OFF_HEAP} storage memory, acquired from the
  * {@link MemoryManager} before {@link PageAllocator#tryAllocate} and released after {@link PageAllocator#free}. Dead
- * bytes (overwritten or removed records) are reclaimed when a page is recycled, by compacting a page at most half
- * live (every live record slid to the front, at least half a page freed). The tier looks first among its
- * {@value #CLEANING_WINDOW} oldest pages and takes the least live: old pages have had the longest to die, so they cost
- * the fewest copies. When those are all more than half live (cold entries written first stay live at the head of the
- * queue), it takes the page that went sparse first anywhere in the queue: pages are listed as their live bytes cross
- * half ({@link #recordLeft}). Only when no queued page is at most half live does it evict the oldest page (second
- * chance for visited records, the rest down a tier). So overwrites and removes cost space, not entries: while any full
- * page is at most half live, no live entry is evicted. Records larger than a page get a chain extent of their own.
- * (Taking listed pages first, before the oldest, was tried and cost 25-60% of two-thread put throughput: the first
- * page to go sparse is a young one whose live records are the hot keys, so it is compacted at half live while other
- * writers overwrite them.)
+ * bytes (overwritten or removed records) are reclaimed when a page is recycled, by copying its live records into the
+ * tier's <em>spare</em> page (an empty page held back for this, set aside while the manager still grants pages, once
+ * the tier has {@value #SPARE_MIN_PAGES} pages or more; a tier that could not get one evicts its first victim whole
+ * and keeps it as the spare). The tier looks first among its {@value #CLEANING_WINDOW} oldest pages for one at most half live and takes the
+ * least live: old pages have had the longest to die, so they cost the fewest copies. When those are all more than half
+ * live, it takes the page that went sparse first anywhere in the queue: pages are listed as their live bytes cross half
+ * ({@link #recordLeft}). Then every live record is kept. Only when no queued page is at most half live does it recycle
+ * the oldest page, keeping the records read since they were written (second chance, up to half a page) and moving the
+ * rest down a tier. So overwrites and removes cost space, not entries: while any full page is at most half live, no
+ * live entry is evicted. Records larger than a page get a chain extent of their own, freed when it is recycled.
+ *
+ * <p><b>Readers never wait for recycling.</b> Recycling copies records out of the victim and leaves its bytes alone;
+ * only when every live record has left does the victim start a new life ({@link Extent#renew}), after which lock-free
+ * readers holding an old slot see the life change and look again. Compare compaction in place, where readers of the
+ * page's records would have to wait for the whole page.
  *
  * <p><b>Concurrency.</b> Writers append to the write page of their thread's stripe ({@link WritePages}): the bump of
- * its write offset happens under that page's monitor, so writers of different stripes share no lock on the put path.
- * {@link #lock} guards only the queue and the sparse list: it is taken when a page joins or leaves the queue, never
- * during encoding, eviction or I/O. It is a leaf but for write-page monitors, which are leaves: {@link #recordLeft}
- * takes it inside a node's monitor, and nothing takes a node's monitor while holding it. A writer reserves space
- * ({@link #reserve}), fills it without any lock, then publishes it in its node under the node's monitor, checking the
- * extent's generation (see {@link Extent}). The evicting thread owns the extent it took off the queue: it bumps the
- * generation, waits for writers still filling their reservations (they hold no lock, so this is short), then moves each
- * live record down a tier or to the front of the page, under its node's monitor. Readers lock the node, so a page is
- * never freed under a reader; lock-free readers validate with the node's seqlock, which a move changes before it writes
- * a byte (see {@link #compact}).
- *
- * <p><b>Allocation.</b> Recycling a page copies no record to the heap: the kept records slide down within the page,
- * so there is no staging buffer (whose size would follow the page size, up to 64 MiB). A put allocates nothing (its
- * reservation is a primitive) unless a page holds more records than before: then a larger entry array in its
- * {@link Extent}.
+ * its write offset (and the record header) happens under that page's monitor, so writers of different stripes share
+ * no lock on the put path. {@link #lock} guards only the queue, the sparse list and the spare: it is taken when a page
+ * joins or leaves them, never during encoding, eviction or I/O. It is a leaf but for write-page monitors, which are
+ * leaves: {@link #recordLeft} takes it inside a stripe's monitor, and nothing takes a stripe while holding it. A writer
+ * reserves space ({@link #reserve}), fills it without any lock, then publishes its slot under its stripe's monitor if
+ * the extent's generation is still the reserved one. The recycling thread owns the extent it took: it seals it (no
+ * publish succeeds after), walks its records, then renews it, which waits for writers still filling reservations and
+ * for readers pinning a record.
  *
  * <p><b>Progress.</b> Second chance is bounded to half a page, so every recycling frees at least half a page for
  * writers; {@link #writeTarget} gives up (returns null) after {@link #MAX_ROUNDS} rounds without memory.
  */
 final class OffHeapTier {
 
-    /** Moves a node whose record lies in an extent being evicted down a tier, or drops it. */
-    interface Spill {
+    /** What becomes of each record of an extent being emptied. */
+    interface Evacuation {
         /**
-         * Called without locks; the implementation locks {@code node} and acts only if its record is still in
-         * {@code from}.
+         * Called without locks for the record at {@code offset} of {@code from} (whose key hash is {@code hash}): if it
+         * is live, copies it to the end of {@code target} (advancing its write offset) when {@code keep} allows and it
+         * fits in {@code budget} bytes, else moves it down a tier or drops it. Does nothing for a dead record.
+         *
+         * @return the aligned bytes the record now takes in {@code target}, 0 if it was not kept
          */
-        void moveDown(Node<?, ?> node, Extent from);
+        int evacuate(Extent from, int offset, int hash, Keep keep, int budget, Extent target);
+    }
+
+    /** Which live records of an extent being emptied stay in this tier (up to half a page); the rest move down. */
+    enum Keep {
+        /** None: the extent is freed or emptied whole (execution reclaim, chains, no spare). */
+        NONE,
+        /** Records read since they were written: second chance for the oldest page. */
+        VISITED,
+        /** Every live record: compaction of a mostly dead page. */
+        ALL_LIVE
     }
 
     /**
-     * The tier's lock: tries a few times before it queues, because every critical section is short (a pointer bump,
-     * a queue operation) and a thread that queues for a {@link ReentrantLock} allocates its queue node, so a
-     * contended put would allocate. Tried with {@code tryLock}, which allocates nothing.
+     * The tier's lock: tries a few times before it queues, because every critical section is short (a queue
+     * operation) and a thread that queues for a {@link ReentrantLock} allocates its queue node, so a contended put
+     * would allocate. Tried with {@code tryLock}, which allocates nothing.
      */
     private static final class SpinningLock extends ReentrantLock {
         @Serial
@@ -100,46 +111,58 @@ final class OffHeapTier {
     static final long NO_RESERVATION = -1;
     /** How many of the oldest pages {@link #takeSparse} looks at for one that is mostly dead. */
     static final int CLEANING_WINDOW = 8;
+    /** A tier holds a spare page for recycling only from this many pages on; a smaller one evicts whole pages. */
+    static final int SPARE_MIN_PAGES = 4;
 
     private final MemoryManager memory;
     private final PageAllocator allocator;
     private final long pageSize;
-    private final Spill spill;
+    private final ExtentTable extents;
+    private final Evacuation evacuation;
     private final ReentrantLock lock = new SpinningLock();
     /** Full extents, oldest first; a set so that taking a sparse one from the middle costs no scan. */
     private final LinkedHashSet<Extent> queue = new LinkedHashSet<>();
     /**
      * Queued log pages that dropped to at most half live, in the order they did: compaction candidates beyond the
-     * cleaning window. Entries may be stale (the page left the queue or was compacted); {@link #takeListed} skips
+     * cleaning window. Entries may be stale (the page left the queue or was recycled); {@link #takeListed} skips
      * those. Guarded by {@link #lock}.
      */
     private final ArrayDeque<Extent> sparse = new ArrayDeque<>();
+    /** An empty page kept for recycling into, or null. Written under {@link #lock}; read racily as a hint. */
+    private volatile Extent spare;
     /** The write pages, one per stripe of writer threads; not in {@link #queue} until full. */
     private final WritePages writePages = new WritePages();
     private final AtomicLong pages = new AtomicLong();
 
-    OffHeapTier(MemoryManager memory, PageAllocator allocator, Spill spill) {
+    OffHeapTier(MemoryManager memory, PageAllocator allocator, long capacityBytes, Evacuation evacuation) {
         this.memory = memory;
         this.allocator = allocator;
         this.pageSize = allocator.pageSize();
-        this.spill = spill;
+        this.extents = new ExtentTable(pageSize, Math.max(1, capacityBytes / pageSize));
+        this.evacuation = evacuation;
     }
 
     long pageSize() {
         return pageSize;
     }
 
-    /** {@return the pages this tier holds} */
+    ExtentTable extents() {
+        return extents;
+    }
+
+    /** {@return the pages this tier holds, the spare included} */
     long pages() {
         return pages.get();
     }
 
+    // ---- writing ----
+
     /**
-     * {@return the extent to {@link #reserve} a record of {@code recordBytes} in, or null if no memory could be had}
-     * For a record that fits a page: the write page, after making it one with room if it had none (a new page, or
-     * this tier's oldest page recycled when the manager refuses one). For a larger record: a new chain of its own,
-     * not yet in the queue, which the caller must reserve at once. The write page's room is checked without the lock,
-     * so {@link #reserve} may still find it gone.
+     * {@return the extent to {@link #reserve} a record of {@code recordBytes} (aligned) in, or null if no memory could
+     * be had} For a record that fits a page: the write page, after making it one with room if it had none (a new page,
+     * or a page of this tier recycled when the manager refuses one). For a larger record: a new chain of its own, not
+     * yet in the queue, which the caller must reserve at once. The write page's room is checked without the lock, so
+     * {@link #reserve} may still find it gone.
      */
     Extent writeTarget(int recordBytes) {
         if (recordBytes > pageSize) {
@@ -152,8 +175,11 @@ final class OffHeapTier {
                 return target;
             }
             Extent fresh = newPage();
+            if (fresh != null && spare == null && offerSpare(fresh)) {
+                continue;                              // set the spare aside while the manager still grants pages
+            }
             if (fresh == null) {
-                fresh = recycleOldest();
+                fresh = recycle();
             }
             if (fresh != null) {
                 offer(stripe, fresh);
@@ -165,24 +191,27 @@ final class OffHeapTier {
     }
 
     /**
-     * Reserves {@code recordBytes} for {@code node} in {@code target}, which {@link #writeTarget} returned. The caller
-     * writes the record and then calls {@link #written(Extent)}, with no lock held in between, and publishes it in
-     * the node (under its monitor) only if {@code target.generation} still equals the reservation's
-     * {@link #generation}. The reservation is a primitive so that a put allocates nothing.
+     * Reserves {@code recordBytes} (aligned) in {@code target}, which {@link #writeTarget} returned, and writes the
+     * record's header there. The caller writes key and value, then calls {@link #written(Extent)}, with no lock held
+     * in between, and publishes the record's slot (under its stripe's monitor) only if {@code target.generation}
+     * still equals the reservation's {@link #generation}. The reservation is a primitive so that a put allocates
+     * nothing.
      *
      * @return the reservation ({@link #offset} and {@link #generation} packed), or {@link #NO_RESERVATION} if
      *     {@code target} is no longer the write page or another writer took its room (ask {@link #writeTarget} again)
      */
-    long reserve(Node<?, ?> node, int recordBytes, Extent target) {
+    long reserve(Extent target, int recordBytes, int hash, int keyLength, int valueLength) {
         if (!target.isChain()) {
-            return writePages.reserve(writePages.stripe(), target, node, recordBytes, pageSize);
+            return writePages.reserve(writePages.stripe(), target, recordBytes, pageSize, hash, keyLength,
+                    valueLength);
         }
         lock.lock();
         try {
             enqueue(target);
-            target.append(node, 0);
+            RecordLayout.writeHeader(target.headerSegment(), 0, hash, keyLength, valueLength);
+            target.writeOffset = recordBytes;
             target.pendingWrites.incrementAndGet();
-            return (long) target.generation << 32;    // read under the lock: the chain is not being evicted
+            return (long) target.generation << 32;     // read under the lock: the chain is not being recycled
         } finally {
             lock.unlock();
         }
@@ -216,7 +245,7 @@ final class OffHeapTier {
                 return null;
             }
         }
-        return Extent.chain(taken.toArray(Page[]::new));
+        return extents.create(taken.toArray(Page[]::new));
     }
 
     /**
@@ -249,7 +278,7 @@ final class OffHeapTier {
 
     private Extent newPage() {
         Page page = allocatePage();
-        return page == null ? null : Extent.logPage(page);
+        return page == null ? null : extents.create(new Page[] {page});
     }
 
     private Page allocatePage() {
@@ -271,6 +300,69 @@ final class OffHeapTier {
         memory.releaseStorageMemory(pageSize, MemoryMode.OFF_HEAP);
     }
 
+    // ---- recycling ----
+
+    /**
+     * Recycles one extent of this tier. {@return an extent emptied for writing (holding any records kept), or null
+     * when the round freed memory to the manager or only set a spare aside (ask again)}
+     */
+    private Extent recycle() {
+        Keep keep = Keep.ALL_LIVE;
+        Extent victim = takeSparse();
+        if (victim == null) {
+            keep = Keep.VISITED;
+            victim = takeOldest();
+        }
+        if (victim == null) {
+            return null;
+        }
+        if (victim.isChain()) {
+            empty(victim, Keep.NONE, null);
+            free(victim);
+            return null;
+        }
+        Extent target = takeSpare();
+        if (target == null) {
+            empty(victim, Keep.NONE, null);
+            victim.renew();
+            return offerSpare(victim) ? null : victim;
+        }
+        empty(victim, keep, target);
+        victim.renew();
+        if (!offerSpare(victim)) {
+            free(victim);
+        }
+        return target;
+    }
+
+    private Extent takeSpare() {
+        lock.lock();
+        try {
+            Extent taken = spare;
+            spare = null;
+            return taken;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Keeps the renewed, empty {@code extent} as the spare if the tier wants one and has none. */
+    private boolean offerSpare(Extent extent) {
+        if (pages.get() < SPARE_MIN_PAGES) {
+            return false;
+        }
+        lock.lock();
+        try {
+            if (spare != null) {
+                return false;
+            }
+            spare = extent;
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Takes the oldest extent off the queue, or a write page if none is queued; null if there is none. */
     private Extent takeOldest() {
         lock.lock();
@@ -287,34 +379,11 @@ final class OffHeapTier {
     }
 
     /**
-     * Evicts the oldest extent and returns it emptied for reuse as a write page, holding its second-chance records; a
-     * chain is freed instead (returns null, the memory is back with the manager).
-     */
-    private Extent recycleOldest() {
-        Extent sparse = takeSparse();
-        if (sparse != null) {
-            sparse.writeOffset = compact(sparse, Keep.ALL_LIVE);
-            return sparse;
-        }
-        Extent oldest = takeOldest();
-        if (oldest == null) {
-            return null;
-        }
-        if (oldest.isChain()) {
-            compact(oldest, Keep.NONE);
-            free(oldest);
-            return null;
-        }
-        oldest.writeOffset = compact(oldest, Keep.VISITED);
-        return oldest;
-    }
-
-    /**
-     * Takes off the queue a log page at most half live: compacting it keeps every live record and still frees at least
+     * Takes off the queue a log page at most half live: recycling it keeps every live record and still frees at least
      * half a page. First the least live of the {@link #CLEANING_WINDOW} oldest, else the page listed first in {@link
-     * #sparse}. The live bytes come from each page's {@link Extent#liveBytes} counter, so choosing visits no node; they
-     * may be a moment old ({@link #compact} re-checks each node under its lock and moves down whatever no longer fits
-     * in half a page). {@return the page, or null if none qualifies}
+     * #sparse}. The live bytes come from each page's {@link Extent#liveBytes} counter, so choosing reads no page; they
+     * may be a moment old (each record is re-checked under its stripe's monitor, and what no longer fits in half a
+     * page moves down). {@return the page, or null if none qualifies}
      */
     private Extent takeSparse() {
         lock.lock();
@@ -387,13 +456,13 @@ final class OffHeapTier {
     }
 
     /**
-     * Told by the cache that a record of {@code recordBytes} left {@code extent} (overwritten, removed or moved down):
+     * Told by the cache that a record of {@code alignedBytes} left {@code extent} (overwritten, removed or moved):
      * subtracts it from the page's live bytes, and lists a queued page that is now at most half live for compaction.
      * Takes the tier's lock only when the page crosses that line, never for the write page or a page being recycled.
-     * Called under the leaving node's monitor.
+     * Called under the leaving key's stripe monitor.
      */
-    void recordLeft(Extent extent, int recordBytes) {
-        int liveAfter = extent.liveBytes.addAndGet(-recordBytes);
+    void recordLeft(Extent extent, int alignedBytes) {
+        int liveAfter = extent.liveBytes.addAndGet(-alignedBytes);
         if (liveAfter > sparseLine() || !extent.inQueue || extent.sparseListed) {
             return;                                    // racy pre-checks; re-checked under the lock
         }
@@ -407,112 +476,88 @@ final class OffHeapTier {
         }
     }
 
-    /** Evicts the oldest extent without second chance and frees it. {@return false if there was none} */
+    /** Recycles the oldest extent without second chance and frees it. {@return false if there was none} */
     boolean evictOldest() {
         Extent oldest = takeOldest();
         if (oldest == null) {
             return false;
         }
-        compact(oldest, Keep.NONE);
+        empty(oldest, Keep.NONE, null);
         free(oldest);
         return true;
     }
 
     /**
-     * Frees at least {@code bytes} of off-heap storage memory by evicting whole extents (no second chance): the
-     * manager's reclaim for execution. {@return the bytes freed}
+     * Frees at least {@code bytes} of off-heap storage memory, the spare first, then whole extents (no second chance):
+     * the manager's reclaim for execution. {@return the bytes freed}
      */
     long evictBytes(long bytes) {
         long freed = 0;
+        Extent unused = takeSpare();
+        if (unused != null) {
+            free(unused);
+            freed += pageSize;
+        }
         while (freed < bytes) {
             Extent oldest = takeOldest();
             if (oldest == null) {
                 break;
             }
-            compact(oldest, Keep.NONE);
+            empty(oldest, Keep.NONE, null);
             freed += oldest.pageBytes(pageSize);
             free(oldest);
         }
         return freed;
     }
 
+    /** Ends {@code extent}'s life and gives its pages back; its id is reused later. */
     private void free(Extent extent) {
+        extent.renew();
+        extents.release(extent);
         for (Page page : extent.pages) {
             freePage(page);
         }
     }
 
-    /** Which live records of an evicted extent stay in this tier (up to half a page); the rest move down a tier. */
-    private enum Keep {
-        /** None: the extent is freed (execution reclaim, chains, no second chance). */
-        NONE,
-        /** Records read since they were written: second chance for the oldest page. */
-        VISITED,
-        /** Every live record: compaction of a mostly dead page. */
-        ALL_LIVE
-    }
-
     /**
-     * Empties {@code extent}, which this thread owns, of every live record but those {@code keep} names (up to half a
-     * page): those slide down to the front of the page, in place and in order; the rest move down a tier. The
-     * extent's entries are rewritten to the kept records. {@return the bytes kept, the page's new write offset}
-     *
-     * <p>Why moving in place is safe: entries are in offset order and are visited front to back, so a kept record
-     * moves to {@code keptBytes <= from}, over bytes of entries already visited (dead, moved down, or kept and moved
-     * further down) and its own; no record still to be read is overwritten, and the next entries' offsets stay above
-     * every new offset, so a node listed twice is never taken for live at its older entry. Each move happens under
-     * the node's monitor (locked readers wait) between {@link Node#beginChange()} and {@link Node#endChange()}: a
-     * lock-free reader that copied any moved byte sees the version changed and retries; the bytes it overwrote
-     * belong to records whose nodes changed version when they left, so no reader validates a read of them.
+     * Walks every record of {@code extent}, which this thread owns, after sealing it, and hands each to the
+     * {@link Evacuation} with what is left of the budget of half a page ({@code keep} allowing). The headers are whole
+     * (written at reservation). {@return the bytes kept in {@code target}}
      */
-    private int compact(Extent extent, Keep keep) {
-        extent.generation++;                          // publishes of older placements now fail
-        while (extent.pendingWrites.get() > 0) {       // no new reservation can come: it is off the queue
-            Thread.onSpinWait();
-        }
+    private int empty(Extent extent, Keep keep, Extent target) {
+        extent.seal();
         int budget = keep == Keep.NONE ? 0 : (int) (pageSize / 2);
-        int kept = 0;
         int keptBytes = 0;
-        for (int index = 0, count = extent.appended(); index < count; index++) {
-            Node<?, ?> node = extent.nodeAt(index);
-            int from = extent.offsetAt(index);
-            synchronized (node) {
-                if (node.removed || node.extent != extent || node.offset != from) {
-                    continue;                          // dead here: overwritten, moved, removed or listed again later
-                }
-                int recordBytes = node.recordBytes();
-                if ((keep == Keep.ALL_LIVE || node.visited) && keptBytes + recordBytes <= budget) {
-                    if (from != keptBytes) {
-                        node.beginChange();
-                        extent.moveWithin(from, keptBytes, recordBytes);
-                        node.offset = keptBytes;
-                        node.endChange();
-                    }
-                    node.visited = false;
-                    extent.setEntry(kept++, node, keptBytes);
-                    keptBytes += recordBytes;
-                    continue;
-                }
-            }
-            spill.moveDown(node, extent);              // reads the record at `from`: nothing was moved over it yet
+        MemorySegment headers = extent.headerSegment();
+        int end = extent.isChain() ? 1 : extent.writeOffset;
+        for (int offset = 0; offset < end; ) {
+            int hash = RecordLayout.hash(headers, offset);
+            int aligned = RecordLayout.alignedBytes(RecordLayout.keyLength(headers, offset),
+                    RecordLayout.valueLength(headers, offset));
+            keptBytes += evacuation.evacuate(extent, offset, hash, keep, budget - keptBytes, target);
+            offset += aligned;
         }
-        extent.truncate(kept);
         return keptBytes;
     }
 
-    /** Frees every page; the cache's nodes must all be gone. */
+    /** Frees every page; the cache's slots must all be gone. */
     void close() {
+        List<Extent> all = new ArrayList<>(writePages.takeAll());
         lock.lock();
         try {
-            queue.addAll(writePages.takeAll());
+            all.addAll(queue);
             for (Extent extent : queue) {
                 extent.inQueue = false;
-                free(extent);
             }
             queue.clear();
             sparse.clear();
+            if (spare != null) {
+                all.add(spare);
+                spare = null;
+            }
         } finally {
             lock.unlock();
         }
+        all.forEach(this::free);
     }
 }

@@ -17,47 +17,46 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 
 /**
- * The {@link Cache} implementation: one {@link NodeIndex} of {@link Node}s over the cache's
- * {@link Tiers}.
+ * The {@link Cache} implementation: a {@link KeyIndex} over the cache's {@link Tiers}, read through {@link Lookups}.
  *
- * <p><b>Reads.</b> A heap hit reads the node's volatile value with no lock and sets its visited bit. An off-heap hit of a
- * byte-array value that will not be promoted copies the record under the node's version seqlock, with no lock
- * ({@link Tiers#readOffHeapOptimistic}). Any other read takes the node's monitor, decodes from the node's tier, and may then promote (prepared unlocked, committed only if
- * the node's version is unchanged). <b>Writes.</b> Prepare in the highest tier that takes the value (no lock), then
- * install under the node's monitor; a node removed meanwhile makes the writer look the key up again. Because every
- * change of a key's value happens under its node's monitor and readers either read the volatile heap value or hold
- * the monitor or validate against its seqlock, no read returns a value older than the last completed put or remove.
+ * <p><b>Reads.</b> A heap hit reads the node's volatile value with no lock and sets its visited bit. An off-heap hit
+ * that will not be promoted reads the record with no lock, validated against its page's life
+ * ({@link OffHeapReads}). Any other read runs inside the in-flight guard and, if it keeps racing, under the key's
+ * stripe monitor, and may then promote (prepared unlocked, installed only if the source is unchanged).
+ * <b>Writes.</b> Prepare in the highest tier that takes the value (no lock), then install under the stripe's monitor.
+ * Because every change of a key's value happens under its stripe's monitor, and readers either read a volatile heap
+ * value, validate an off-heap record against its life, or read the disk record a writer replaces before returning,
+ * no read returns a value older than the last completed put or remove.
  *
- * <p><b>Close.</b> Every operation registers in {@link #inFlight} after checking {@link #closed}; close sets the flag
- * and waits for operations in flight, then frees the tiers, so no page is allocated after it was returned. The one
- * exception is a lock-free hit ({@link #lockFreeHit}): it only checks the flag, and validates against the node's
- * seqlock, which close's clearing moves, so it never returns a value read from a freed page.
+ * <p><b>Close.</b> Every operation but a lock-free read registers in {@link #inFlight} after checking
+ * {@link #closed}; close sets the flag and waits for operations in flight, then frees the tiers, so no page is
+ * allocated after it was returned. A lock-free read only checks the flag: close clears the index and then renews
+ * every page it frees, so a read racing with it either validates (it happened before) or fails and takes the guarded
+ * path, which then throws. Memory of a freed page stays safe to touch: slabs are released only by closing their
+ * arena, which makes access throw (and a failed read retries).
  *
  * @param <K> the key type
  * @param <V> the value type
  */
-final class TieredCache<K, V> implements Cache<K, V> {
+final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
 
     private final Tiers<K, V> tiers;
-    private final Promotion promotion;
+    private final Lookups<K, V> lookups;
     private final boolean persistent;
     private final boolean strict;
     private final Runnable onClose;
     private final ConcurrentHashMap<K, CompletableFuture<V>> loading = new ConcurrentHashMap<>();
     private final LongAdder loads = new LongAdder();
     private final LongAdder inFlight = new LongAdder();
-    /** Off-heap hits never promote here, so they may skip the node's monitor (see {@link Tiers#readOffHeapOptimistic}). */
-    private final boolean lockFreeOffHeapHits;
     private volatile boolean closed;
     private volatile CacheStats finalStats;
 
     TieredCache(Tiers<K, V> tiers, Promotion promotion, boolean persistent, boolean strict, Runnable onClose) {
         this.tiers = tiers;
-        this.promotion = promotion;
+        this.lookups = new Lookups<>(tiers, promotion, this);
         this.persistent = persistent;
         this.strict = strict;
         this.onClose = onClose;
-        this.lockFreeOffHeapHits = tiers.offHeap != null && (tiers.top() == Tier.OFF_HEAP || promotion == Promotion.NEVER);
     }
 
     Tiers<K, V> tiersImpl() {
@@ -66,7 +65,8 @@ final class TieredCache<K, V> implements Cache<K, V> {
 
     // ---- guard ----
 
-    private void enter() {
+    @Override
+    public void enter() {
         inFlight.increment();
         if (closed) {
             inFlight.decrement();
@@ -78,7 +78,8 @@ final class TieredCache<K, V> implements Cache<K, V> {
         return new IllegalStateException("cache '" + tiers.cacheName + "' is closed");
     }
 
-    private void exit() {
+    @Override
+    public void exit() {
         inFlight.decrement();
     }
 
@@ -104,183 +105,26 @@ final class TieredCache<K, V> implements Cache<K, V> {
         if (closed) {
             throw closedException();
         }
-        V value = lockFreeHit(key);
-        if (value != null) {
-            return value;
-        }
-        enter();
-        try {
-            return lookup(key, true);
-        } finally {
-            exit();
-        }
-    }
-
-    /**
-     * A hit that needs neither a lock nor the in-flight guard: a heap value, or an off-heap byte-array record read
-     * under the node's seqlock. Close clears every node (changing its version) before freeing pages, so a read racing
-     * with close either validates (it happened before) or fails and takes the guarded path, which then throws. Memory
-     * of a freed page stays safe to touch: slabs are released only by closing their arena, which makes access throw.
-     * {@return the value, or null if the guarded path must decide}
-     */
-    private V lockFreeHit(K key) {
-        Node<K, V> node = tiers.index.get(key);
-        return node == null ? null : fastHit(node, true);
-    }
-
-    /** {@return the node's value if a heap or optimistic off-heap read has it (counted as a hit), else null} */
-    private V fastHit(Node<K, V> node, boolean count) {
-        V value = node.value;
-        if (value != null) {
-            node.markVisited();
-            return hit(count, Tier.HEAP, value);
-        }
-        if (lockFreeOffHeapHits) {
-            value = tiers.readOffHeapOptimistic(node);
-            if (value != null) {
-                node.markVisited();
-                return hit(count, Tier.OFF_HEAP, value);
-            }
-        }
-        return null;
-    }
-
-    private V lookup(K key, boolean count) {
-        while (true) {
-            Node<K, V> node = tiers.index.get(key);
-            if (node == null) {
-                return miss(count, null);
-            }
-            V value = fastHit(node, count);
-            if (value != null) {
-                return value;
-            }
-            Tier tier;
-            int version;
-            boolean promote;
-            synchronized (node) {
-                if (node.removed) {
-                    continue;
-                }
-                if (node.tier == null) {
-                    return miss(count, null);
-                }
-                tier = node.tier;
-                value = tiers.readValue(node);
-                if (value == null) {
-                    return miss(count, null);
-                }
-                version = node.version;
-                promote = shouldPromote(node);
-            }
-            if (promote) {
-                promote(node, value, tier, version);
-            }
-            return hit(count, tier, value);
-        }
-    }
-
-    /** Called with the node's monitor held. */
-    private boolean shouldPromote(Node<K, V> node) {
-        if (node.tier == tiers.top()) {
-            node.markVisited();
-            return false;
-        }
-        return switch (promotion) {
-            case ON_HIT -> true;
-            case NEVER -> {
-                node.markVisited();
-                yield false;
-            }
-            case ON_SECOND_HIT -> {
-                boolean second = node.visited;
-                node.visited = true;
-                yield second;
-            }
-        };
-    }
-
-    private void promote(Node<K, V> node, V value, Tier from, int version) {
-        tiers.move(node, value, tiers.top(), from, version);   // not moved when it changed or found no room
-    }
-
-    private <T> T hit(boolean count, Tier tier, T value) {
-        if (count) {
-            for (Tier t : tiers.tiers) {
-                if (t == tier) {
-                    tiers.counters(t).hits.increment();
-                    break;
-                }
-                tiers.counters(t).misses.increment();
-            }
-        }
-        return value;
-    }
-
-    private <R> R miss(boolean count, R result) {
-        if (count) {
-            for (Tier t : tiers.tiers) {
-                tiers.counters(t).misses.increment();
-            }
-        }
-        return result;
+        return lookups.get(key, true);
     }
 
     @Override
     public <R> R read(K key, Function<? super MemorySegment, ? extends R> reader) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(reader, "reader");
-        enter();
-        try {
-            while (true) {
-                Node<K, V> node = tiers.index.get(key);
-                if (node == null) {
-                    return miss(true, null);
-                }
-                synchronized (node) {
-                    if (node.removed) {
-                        continue;
-                    }
-                    if (node.tier == null) {
-                        return miss(true, null);
-                    }
-                    Tier tier = node.tier;
-                    node.markVisited();
-                    boolean[] called = new boolean[1];
-                    R result = tiers.readBytes(node, segment -> {
-                        called[0] = true;
-                        return reader.apply(segment);
-                    });
-                    return called[0] ? hit(true, tier, result) : miss(true, null);
-                }
-            }
-        } finally {
-            exit();
+        if (closed) {
+            throw closedException();
         }
+        return lookups.read(key, reader);
     }
 
     @Override
     public boolean containsKey(K key) {
         Objects.requireNonNull(key, "key");
-        enter();
-        try {
-            while (true) {
-                Node<K, V> node = tiers.index.get(key);
-                if (node == null) {
-                    return false;
-                }
-                if (node.value != null) {
-                    return true;
-                }
-                synchronized (node) {
-                    if (!node.removed) {
-                        return node.tier != null;
-                    }
-                }
-            }
-        } finally {
-            exit();
+        if (closed) {
+            throw closedException();
         }
+        return lookups.containsKey(key);
     }
 
     @Override
@@ -327,51 +171,25 @@ final class TieredCache<K, V> implements Cache<K, V> {
         int keyLength = tiers.keyCodec.encodedSize(key);
         int valueLength = tiers.valueCodec.encodedSize(value);
         checkSize(keyLength, valueLength);
+        int hash = KeyIndex.hash(key);
         while (true) {
-            Node<K, V> node = tiers.index.getOrCreate(key);
             if (ifAbsent) {
-                synchronized (node) {
-                    if (node.removed) {
-                        continue;
-                    }
-                    V existing = node.tier == null ? null : tiers.readValue(node);
-                    if (existing != null) {
-                        return existing;
-                    }
+                V existing = lookups.get(key, false);
+                if (existing != null) {
+                    return existing;
                 }
             }
-            Tiers.Install result;
-            try {
-                result = tiers.put(node, value, keyLength, valueLength, ifAbsent);
-            } catch (RuntimeException | Error e) {
-                dropIfEmpty(node);                    // a codec failed: leave no empty node behind
-                throw e;
-            }
+            Tiers.Install result = tiers.put(key, hash, value, keyLength, valueLength, ifAbsent);
             if (result == Tiers.Install.DONE) {
                 return null;
             }
             if (result == Tiers.Install.NO_ROOM) {
-                dropUnstorable(node);
+                if (!ifAbsent) {
+                    tiers.drop(key, hash);             // no tier has room now: the old value must not survive the put
+                }
                 return null;
             }
-            // STALE, or REFUSED: the node was removed, or (ifAbsent) it got a value, which the next round returns
-        }
-    }
-
-    /** No tier has room now: the put leaves nothing (the old value must not survive it). */
-    private void dropUnstorable(Node<K, V> node) {
-        synchronized (node) {
-            if (!node.removed) {
-                tiers.drop(node, tiers.tiers.getLast());
-            }
-        }
-    }
-
-    private void dropIfEmpty(Node<K, V> node) {
-        synchronized (node) {
-            if (!node.removed && node.tier == null) {
-                tiers.drop(node, null);
-            }
+            // STALE, or REFUSED: with ifAbsent the key got a value meanwhile, which the next round returns
         }
     }
 
@@ -394,20 +212,7 @@ final class TieredCache<K, V> implements Cache<K, V> {
         Objects.requireNonNull(key, "key");
         enter();
         try {
-            while (true) {
-                Node<K, V> node = tiers.index.get(key);
-                if (node == null) {
-                    return false;
-                }
-                synchronized (node) {
-                    if (node.removed) {
-                        continue;
-                    }
-                    boolean had = node.tier != null;
-                    tiers.drop(node, null);
-                    return had;
-                }
-            }
+            return tiers.remove(key);
         } finally {
             exit();
         }
@@ -449,7 +254,7 @@ final class TieredCache<K, V> implements Cache<K, V> {
     private V peek(K key) {
         enter();
         try {
-            return lookup(key, false);
+            return lookups.get(key, false);
         } finally {
             exit();
         }
@@ -585,7 +390,7 @@ final class TieredCache<K, V> implements Cache<K, V> {
         }
     }
 
-    /** After close: every node gone, so heap weights and off-heap pages must be back at 0. */
+    /** After close: every entry gone, so heap weights and off-heap pages must be back at 0. */
     private void checkNothingHeld(CacheStats stats) {
         String leak = null;
         for (CacheStats.TierStats tier : stats.tiers()) {

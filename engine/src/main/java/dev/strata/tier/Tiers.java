@@ -4,23 +4,21 @@ import dev.strata.MemoryMode;
 import dev.strata.Tier;
 import dev.strata.cache.CacheStats;
 import dev.strata.codec.Codec;
+import dev.strata.codec.Codecs;
 import dev.strata.manager.MemoryManager;
 import dev.strata.memory.PageAllocator;
 import dev.strata.tier.disk.DiskStore;
 import java.io.UncheckedIOException;
-import dev.strata.codec.Codecs;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Function;
 
 /**
  * One cache's tiers and every movement between them: placing a value in a tier, moving entries down (demotion,
- * eviction) and up (promotion), and reading a value from wherever it is.
+ * eviction) and up (promotion), and emptying off-heap pages.
  *
  * <pre>
  *   put ──► HEAP ──(SIEVE victim, encode once)──► OFF_HEAP ──(oldest page, bytes as-is)──► DISK ──(FIFO)──► dropped
@@ -28,29 +26,33 @@ import java.util.function.Function;
  *            └────────────── promotion on hit (decode) ◄──────────────────────────────────┘
  * </pre>
  *
- * <p><b>Protocol</b> (see {@link Node} for the locking rule). Each tier has one method that places a value in it
- * ({@link #place}): work that may evict, wait for memory or encode runs first, with no node monitor held (heap memory
- * is reserved; an off-heap record is reserved and written, see {@link OffHeapTier}). Then the node's monitor is taken,
- * the node re-checked (not removed; for movers the same {@link Node#version}; for an off-heap record the same extent
- * generation) and the value installed ({@link #install}), which detaches the old place. A failed re-check gives the
- * preparation up (heap memory is released, an off-heap record is left dead). What was prepared stays in that method's
- * locals, so placing a value allocates no object of its own. The disk store is keyed by key, so disk writes happen at
- * install, under the monitor; when its quota refuses, the monitor is released, this cache's oldest disk entries are
- * evicted, and the write is retried.
+ * <p><b>Where a key is.</b> In exactly one place outside its stripe's monitor ({@link Stripe}): a heap or disk
+ * {@link Node} in the stripe's {@link NodeTable}, or an off-heap record named by a slot of its {@link RecordTable}.
+ *
+ * <p><b>Protocol.</b> Each tier has one method that places a value in it ({@link #place}): work that may evict, wait
+ * for memory or encode runs first, with no monitor held (heap memory is reserved; an off-heap record is reserved and
+ * written, see {@link OffHeapTier}). Then the key's stripe monitor is taken, the key's current place found, the
+ * condition re-checked (for a put: none; for putIfAbsent: no place; for a move: the source unchanged, see
+ * {@link Source}) and the value installed: the new place first, then the old one detached, so that a lock-free
+ * reader probing in tier order always finds one of them (see {@link Stripe} for the one race this leaves and how
+ * readers close it). A failed re-check gives the preparation up (heap memory is released, an off-heap record is left
+ * dead). What was prepared stays in that method's locals, so placing a value allocates no object of its own beyond a
+ * heap node. The disk store is keyed by key, so disk writes happen at install, under the monitor; when its quota
+ * refuses, the monitor is released, this cache's oldest disk entries are evicted, and the write is retried.
  *
  * <p><b>Heap weight.</b> {@code encodedSize(key) + encodedSize(value) + }{@value #ENTRY_OVERHEAD_BYTES}: encoded
- * sizes stand in for object sizes (close for byte arrays and Latin-1 strings) and the constant covers the index node
- * (64 B), its table slots and the key and value objects' headers. <b>Admission.</b> A tier with a lower tier below it does not take an entry larger than
- * 1/{@value #LARGE_ENTRY_FRACTION} of its capacity (so one huge value cannot flush the tier); the lowest tier takes
- * entries up to its whole capacity. <b>Heap memory</b> is charged through a {@link StorageCredit}: the manager's lock is
- * taken once per chunk, not once per put.
+ * sizes stand in for object sizes (close for byte arrays and Latin-1 strings) and the constant covers the node
+ * (48 B), its table slots and the key and value objects' headers. <b>Admission.</b> A tier with a lower tier below it
+ * does not take an entry larger than 1/{@value #LARGE_ENTRY_FRACTION} of its capacity (so one huge value cannot flush
+ * the tier); the lowest tier takes entries up to its whole capacity. <b>Heap memory</b> is charged through a
+ * {@link StorageCredit}: the manager's lock is taken once per chunk, not once per put.
  *
  * @param <K> the key type
  * @param <V> the value type
  */
-final class Tiers<K, V> implements OffHeapTier.Spill {
+final class Tiers<K, V> implements OffHeapTier.Evacuation {
 
-    /** Per-entry bytes charged on the heap beyond the encoded key and value: index node, slots, object headers. */
+    /** Per-entry bytes charged on the heap beyond the encoded key and value: node, slots, object headers. */
     static final long ENTRY_OVERHEAD_BYTES = 112;
     /** Upper tiers take entries up to 1/this of their capacity. */
     static final int LARGE_ENTRY_FRACTION = 8;
@@ -59,7 +61,6 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
     private static final int HEAP_ROUNDS = 16;
     private static final int DISK_ROUNDS = 4;
     private static final int VICTIM_SCAN_LIMIT = 4096;
-    private static final int OPTIMISTIC_ATTEMPTS = 4;
     private static final System.Logger LOG = System.getLogger(Tiers.class.getName());
 
     /**
@@ -75,9 +76,9 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
     enum Install {
         /** Installed; or, when the disk failed or stayed full, the entry was dropped instead (it is settled). */
         DONE,
-        /** The off-heap record's page was evicted between reserving and publishing: place again. */
+        /** The off-heap record's page was sealed between reserving and publishing: place again. */
         STALE,
-        /** The node changed meanwhile (removed; moved; for putIfAbsent, given a value): nothing was installed. */
+        /** The key changed meanwhile (a move's source is gone; for putIfAbsent, it has a value): nothing installed. */
         REFUSED,
         /** No tier from the first asked could take the value: nothing was installed. */
         NO_ROOM,
@@ -87,24 +88,37 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
         FAILED
     }
 
-    /** {@link #place} condition of a put: the node is still in the index. Odd, so no stable version equals it. */
-    static final int PUT = -1;
-    /** {@link #place} condition of putIfAbsent: the node is still in the index and holds no value. Odd as well. */
-    static final int PUT_IF_ABSENT = -3;
+    /**
+     * Where a moved value was read: a node at a version, or an off-heap record (its slot word). A move installs only
+     * if its source is still the key's place, unchanged.
+     *
+     * @param node the heap or disk node, or null for a record
+     * @param version the node's version when the value was read
+     * @param slot the record's slot word (when {@code node} is null)
+     */
+    record Source(Node<?, ?> node, int version, long slot) {
+        static Source of(Node<?, ?> node, int version) {
+            return new Source(node, version, 0);
+        }
+
+        static Source of(long slot) {
+            return new Source(null, 0, slot);
+        }
+    }
 
     final String cacheName;
     final List<Tier> tiers;
     final Codec<K> keyCodec;
     final Codec<V> valueCodec;
-    final NodeIndex<K, V> index = new NodeIndex<>();
+    final KeyIndex index;
     final LongAdder errors = new LongAdder();
-    /** Whether off-heap hits may be read without the node's monitor ({@link #readOffHeapOptimistic}). */
-    private final boolean optimisticReads;
     private final MemoryManager memory;
     private final NodeQueue heapQueue;
     /** Heap storage memory taken from the manager in chunks, so heap puts rarely take its lock. */
     private final StorageCredit heapCredit;
     final OffHeapTier offHeap;
+    private final ExtentTable extents;
+    final OffHeapReads<V> reads;
     private final DiskStore disk;
     private final NodeQueue diskQueue = new NodeQueue();
     private final Map<Tier, TierCounters> counters = new EnumMap<>(Tier.class);
@@ -123,17 +137,21 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
         this.valueCodec = valueCodec;
         this.memory = memory;
         this.neighbours = neighbours;
-        this.optimisticReads = (Object) valueCodec == Codecs.bytes();
         this.heapQueue = tiers.contains(Tier.HEAP) ? new NodeQueue() : null;
         this.heapCredit = new StorageCredit(memory, MemoryMode.ON_HEAP);
-        this.offHeap = tiers.contains(Tier.OFF_HEAP) ? new OffHeapTier(memory, allocator, this) : null;
+        long offHeapCapacity = tiers.contains(Tier.OFF_HEAP)
+                ? Math.min(memory.state(MemoryMode.OFF_HEAP).regionBytes(), allocator.config().budgetBytes()) : 0;
+        this.offHeap = tiers.contains(Tier.OFF_HEAP) ? new OffHeapTier(memory, allocator, offHeapCapacity, this) : null;
+        this.extents = offHeap == null ? null : offHeap.extents();
+        this.reads = offHeap == null ? null
+                : new OffHeapReads<>(extents, valueCodec, (Object) valueCodec == Codecs.bytes());
+        this.index = new KeyIndex(tiers.contains(Tier.HEAP) || tiers.contains(Tier.DISK), extents);
         this.disk = disk;
         for (Tier tier : tiers) {
             counters.put(tier, new TierCounters(tier));
         }
         capacity.put(Tier.HEAP, memory.state(MemoryMode.ON_HEAP).regionBytes());
-        capacity.put(Tier.OFF_HEAP, offHeap == null ? 0 : Math.min(memory.state(MemoryMode.OFF_HEAP).regionBytes(),
-                allocator.config().budgetBytes()));
+        capacity.put(Tier.OFF_HEAP, offHeapCapacity);
         capacity.put(Tier.DISK, diskCapacity);
         long fits = 0;
         for (Tier tier : this.tiers) {
@@ -165,7 +183,7 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
         return switch (tier) {
             case HEAP -> keyLength + valueLength + ENTRY_OVERHEAD_BYTES;
             case OFF_HEAP -> {
-                long record = RecordLayout.recordBytesExact(keyLength, valueLength);
+                long record = RecordLayout.alignedBytesExact(keyLength, valueLength);
                 long page = offHeap.pageSize();
                 yield record <= page ? record : (record + page - 1) / page * page;
             }
@@ -180,7 +198,7 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
 
     private boolean admits(Tier tier, long keyLength, long valueLength) {
         return entryBytes(tier, keyLength, valueLength) <= admitLimit[tier.ordinal()]
-                && (tier == Tier.HEAP || RecordLayout.recordBytesExact(keyLength, valueLength) <= Integer.MAX_VALUE);
+                && (tier == Tier.HEAP || RecordLayout.alignedBytesExact(keyLength, valueLength) <= Integer.MAX_VALUE);
     }
 
     /** {@return null if some tier could ever hold the entry, else a description of the limits} */
@@ -191,7 +209,7 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
         StringBuilder limits = new StringBuilder();
         for (Tier tier : tiers) {
             if (entryBytes(tier, keyLength, valueLength) <= capacity.get(tier)
-                    && RecordLayout.recordBytesExact(keyLength, valueLength) <= Integer.MAX_VALUE) {
+                    && RecordLayout.alignedBytesExact(keyLength, valueLength) <= Integer.MAX_VALUE) {
                 return null;
             }
             limits.append(limits.isEmpty() ? "" : ", ").append(tier).append(' ').append(capacity.get(tier))
@@ -204,49 +222,48 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
         return tiers.stream().mapToLong(capacity::get).max().orElse(0);
     }
 
-    // ---- placing a value: prepared with no node monitor held, installed under it ----
+    // ---- placing a value: prepared with no monitor held, installed under the stripe's ----
 
     /**
-     * Puts {@code value} in {@code node}, in the highest tier that admits it and has room.
+     * Puts {@code value} under {@code key}, in the highest tier that admits it and has room.
      *
-     * @param ifAbsent install only if the node holds no value when its monitor is taken
-     * @return DONE; NO_ROOM; STALE (place again); REFUSED (the node was removed, or with {@code ifAbsent} it has a
-     *     value: look the key up again)
+     * @param ifAbsent install only if the key has no value when its stripe's monitor is taken
+     * @return DONE; NO_ROOM; STALE (place again); REFUSED (with {@code ifAbsent}: the key has a value)
      */
-    Install put(Node<K, V> node, V value, int keyLength, int valueLength, boolean ifAbsent) {
-        return place(node, value, keyLength, valueLength, top(), null, ifAbsent ? PUT_IF_ABSENT : PUT);
+    Install put(K key, int hash, V value, int keyLength, int valueLength, boolean ifAbsent) {
+        return place(key, hash, value, keyLength, valueLength, top(), null, ifAbsent, null);
     }
 
     /**
-     * Moves {@code node}, whose {@code value} was read at {@code version} (its monitor held, so even), to the first
-     * tier from {@code first} (inclusive) down to {@code until} (exclusive, null for all) that admits it and has room:
-     * a promotion or a demotion, counted in the tier it leaves.
+     * Moves {@code key}'s {@code value}, read from {@code source}, to the first tier from {@code first} (inclusive)
+     * down to {@code until} (exclusive, null for all) that admits it and has room: a promotion or a demotion, counted
+     * in the tier it leaves.
      *
      * @return DONE (moved, or dropped because the disk failed or stayed full); NO_ROOM; STALE or REFUSED (not moved)
      */
-    Install move(Node<K, V> node, V value, Tier first, Tier until, int version) {
-        return place(node, value, keyCodec.encodedSize(node.key), valueCodec.encodedSize(value), first, until,
-                version);
+    Install move(K key, int hash, V value, Tier first, Tier until, Source source) {
+        return place(key, hash, value, keyCodec.encodedSize(key), valueCodec.encodedSize(value), first, until, false,
+                source);
     }
 
     /**
      * Places {@code value} in the first tier from {@code first} down to {@code until} that admits it and has room:
-     * each tier's method prepares it with no monitor held (reserves memory, writes the record) and then, under the
-     * node's monitor, installs it if {@code condition} still holds. The preparation stays in that method's locals, so
-     * a put allocates nothing of its own.
+     * each tier's method prepares it with no monitor held and then, under the stripe's monitor, installs it if the
+     * condition still holds.
      *
-     * @param condition {@link #PUT}, {@link #PUT_IF_ABSENT}, or for a move the node's version when its value was read
+     * @param ifAbsent a putIfAbsent: install only where the key has no place
+     * @param source a move's source, or null for a put
      */
-    private Install place(Node<K, V> node, V value, int keyLength, int valueLength, Tier first, Tier until,
-                          int condition) {
+    private Install place(K key, int hash, V value, int keyLength, int valueLength, Tier first, Tier until,
+                          boolean ifAbsent, Source source) {
         for (Tier tier = first; tier != null && tier != until; tier = below(tier)) {
             if (!admits(tier, keyLength, valueLength)) {
                 continue;
             }
             Install result = switch (tier) {
-                case HEAP -> placeHeap(node, value, keyLength, valueLength, condition);
-                case OFF_HEAP -> placeOffHeap(node, value, keyLength, valueLength, condition);
-                case DISK -> placeDisk(node, value, keyLength, valueLength, condition);
+                case HEAP -> placeHeap(key, hash, value, keyLength, valueLength, ifAbsent, source);
+                case OFF_HEAP -> placeOffHeap(key, hash, value, keyLength, valueLength, ifAbsent, source);
+                case DISK -> placeDisk(key, hash, value, keyLength, valueLength, ifAbsent, source);
             };
             if (result != Install.NO_ROOM) {
                 return result;
@@ -255,34 +272,121 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
         return Install.NO_ROOM;
     }
 
-    /** {@return whether a value placed under {@code condition} may be installed in {@code node} now} Monitor held. */
-    private static boolean mayInstall(Node<?, ?> node, int condition) {
-        return switch (condition) {
-            case PUT -> !node.removed;
-            case PUT_IF_ABSENT -> !node.removed && node.tier == null;
-            default -> !node.removed && node.version == condition;   // every change of place moves the version
-        };
+    /** {@return the key's node in {@code stripe}, or null} Stripe held, or a racy read. */
+    private Node<K, V> nodeOf(Stripe stripe, K key, int hash) {
+        return stripe.nodes == null ? null : stripe.nodes.find(key, hash);
     }
 
-    private static boolean isPut(int condition) {
-        return condition == PUT || condition == PUT_IF_ABSENT;
+    /**
+     * {@return the index of the key's record slot (stripe held), or -1} {@code source}: a move's source, found by its
+     * slot word rather than by key; otherwise the key is compared with the {@code keyLength} bytes of {@code encoded}
+     * at {@code keyOffset}, or, when {@code encoded} is null, with the key encoded here.
+     */
+    private int recordOf(Stripe stripe, K key, int hash, Source source, MemorySegment encoded, long keyOffset,
+                         int keyLength) {
+        RecordTable records = stripe.records;
+        if (records == null || records.size() == 0) {
+            return -1;
+        }
+        if (source != null && source.node() == null) {
+            return records.indexOfRecord(hash, source.slot());
+        }
+        if (encoded == null) {
+            ReadContext probe = ReadContext.encoding(keyCodec, key, keyLength);
+            return records.indexOf(hash, probe.key(), 0, keyLength);
+        }
+        return records.indexOf(hash, encoded, keyOffset, keyLength);
     }
 
-    private Install placeHeap(Node<K, V> node, V value, int keyLength, int valueLength, int condition) {
+    /** {@return whether a value may be installed over the key's current place} Stripe held. */
+    private static boolean mayInstall(Node<?, ?> node, int record, boolean ifAbsent, Source source) {
+        if (source != null) {
+            return source.node() == null ? record >= 0
+                    : source.node() == node && !node.removed && node.version == source.version();
+        }
+        return !ifAbsent || (node == null && record < 0);
+    }
+
+    private Install placeHeap(K key, int hash, V value, int keyLength, int valueLength, boolean ifAbsent,
+                              Source source) {
         long weight = entryBytes(Tier.HEAP, keyLength, valueLength);
         if (!reserveHeap(weight)) {
             return Install.NO_ROOM;
         }
-        synchronized (node) {
-            if (!mayInstall(node, condition)) {
+        Stripe stripe = index.stripe(hash);
+        synchronized (stripe) {
+            Node<K, V> node = nodeOf(stripe, key, hash);
+            int record = node == null ? recordOf(stripe, key, hash, source, null, 0, keyLength) : -1;
+            if (!mayInstall(node, record, ifAbsent, source)) {
                 heapCredit.release(weight);
                 return Install.REFUSED;
             }
-            Tier old = node.tier;
-            install(node, Tier.HEAP, value, keyLength, valueLength, null, 0);
-            counted(old, Tier.HEAP, condition);
+            Tier old = node != null ? node.tier : record >= 0 ? Tier.OFF_HEAP : null;
+            if (node != null) {
+                reviseToHeap(node, value, keyLength, valueLength, weight);
+            } else {
+                Node<K, V> fresh = newNode(key, hash, Tier.HEAP, keyLength, valueLength);
+                fresh.value = value;
+                insertNode(stripe, fresh, record);
+            }
+            counted(old, Tier.HEAP, source);
         }
         return Install.DONE;
+    }
+
+    /** Gives {@code node} (heap or disk) the heap value {@code value} in place. Stripe held. */
+    private void reviseToHeap(Node<K, V> node, V value, int keyLength, int valueLength, long weight) {
+        if (node.tier == Tier.HEAP) {
+            long oldWeight = heapWeight(node);
+            heapCredit.release(oldWeight);
+            node.keyLength = keyLength;
+            node.valueLength = valueLength;
+            node.version++;
+            node.value = value;
+            node.markVisited();                        // an overwrite counts as a use; the node keeps its place
+            counters.get(Tier.HEAP).replaced(oldWeight, weight);
+            return;
+        }
+        node.keyLength = keyLength;
+        node.valueLength = valueLength;
+        node.version++;
+        node.value = value;                            // readers see the value before the disk record goes
+        node.tier = Tier.HEAP;
+        diskQueue.remove(node);
+        counters.get(Tier.DISK).removed(0);
+        removeFromDisk(node.key);
+        heapQueue.addNewest(node);
+        counters.get(Tier.HEAP).added(weight);
+    }
+
+    private Node<K, V> newNode(K key, int hash, Tier tier, int keyLength, int valueLength) {
+        Node<K, V> node = new Node<>(key, hash);
+        node.tier = tier;
+        node.keyLength = keyLength;
+        node.valueLength = valueLength;
+        return node;
+    }
+
+    /**
+     * Inserts {@code fresh} (heap or disk) into the stripe's nodes and its queue, then removes the key's record at
+     * {@code record} if there is one: the new place before the old, inside one move of the stripe. Stripe held.
+     */
+    private void insertNode(Stripe stripe, Node<K, V> fresh, int record) {
+        if (record >= 0) {
+            stripe.beginMove();
+        }
+        stripe.nodes.insert(fresh);
+        if (fresh.tier == Tier.HEAP) {
+            heapQueue.addNewest(fresh);
+            counters.get(Tier.HEAP).added(heapWeight(fresh));
+        } else {
+            diskQueue.addNewest(fresh);
+            counters.get(Tier.DISK).added(0);
+        }
+        if (record >= 0) {
+            removeRecord(stripe, record, true);
+            stripe.endMove();
+        }
     }
 
     /** {@return whether {@code weight} of heap storage memory was taken, evicting or reclaiming for it if needed} */
@@ -305,94 +409,124 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
      * Reserves a record in the off-heap tier, writes it with no lock held, then publishes it. The reservation is
      * the extent, offset and generation held here, not an object.
      */
-    private Install placeOffHeap(Node<K, V> node, V value, int keyLength, int valueLength, int condition) {
-        int recordBytes = RecordLayout.recordBytes(keyLength, valueLength);
+    private Install placeOffHeap(K key, int hash, V value, int keyLength, int valueLength, boolean ifAbsent,
+                                 Source source) {
+        int recordBytes = RecordLayout.alignedBytes(keyLength, valueLength);
         for (int round = 0; round < OffHeapTier.MAX_ROUNDS; round++) {
             Extent extent = offHeap.writeTarget(recordBytes);
             if (extent == null) {
                 return Install.NO_ROOM;
             }
-            long reservation = offHeap.reserve(node, recordBytes, extent);
+            long reservation = offHeap.reserve(extent, recordBytes, hash, keyLength, valueLength);
             if (reservation == OffHeapTier.NO_RESERVATION) {
                 continue;                              // another writer took the room first
             }
             int offset = OffHeapTier.offset(reservation);
             try {
-                writeRecord(extent, offset, node.key, value, keyLength, valueLength);
+                writeRecord(extent, offset, key, value, keyLength, valueLength);
             } finally {
                 OffHeapTier.written(extent);
             }
-            return publishOffHeap(node, extent, offset, OffHeapTier.generation(reservation), keyLength, valueLength,
-                    condition);
+            Install result = publishOffHeap(key, hash, extent, offset, OffHeapTier.generation(reservation), keyLength,
+                    recordBytes, ifAbsent, source);
+            if (result != Install.STALE) {
+                return result;
+            }
         }
         return Install.NO_ROOM;
     }
 
     /**
-     * Publishes the record written at {@code offset} of {@code extent} in {@code node}, if {@code condition} still
-     * holds and the extent's generation is still the reservation's {@code generation}: an evictor that took the
-     * extent since then has already passed over this record (it was not yet the node's) and may have freed or reused
-     * its bytes. A record not published is left dead.
+     * Publishes the record written at {@code offset} of {@code extent}, if the condition still holds and the extent's
+     * generation is still the reservation's {@code generation}: an evictor that sealed the extent since then walks
+     * past this record (it was not yet published) and may reuse its bytes. A record not published is left dead.
      *
-     * @return DONE, REFUSED (the condition failed) or STALE (the extent was evicted: place again)
+     * @return DONE, REFUSED (the condition failed) or STALE (the extent was sealed: place again)
      */
-    Install publishOffHeap(Node<K, V> node, Extent extent, int offset, int generation, int keyLength, int valueLength,
-                           int condition) {
-        synchronized (node) {
-            if (!mayInstall(node, condition)) {
-                return Install.REFUSED;
-            }
+    Install publishOffHeap(K key, int hash, Extent extent, int offset, int generation, int keyLength, int recordBytes,
+                           boolean ifAbsent, Source source) {
+        Stripe stripe = index.stripe(hash);
+        synchronized (stripe) {
             if (extent.generation != generation) {
                 return Install.STALE;
             }
-            Tier old = node.tier;
-            install(node, Tier.OFF_HEAP, null, keyLength, valueLength, extent, offset);
-            counted(old, Tier.OFF_HEAP, condition);
+            Node<K, V> node = nodeOf(stripe, key, hash);
+            int record = node != null ? -1 : extent.isChain()
+                    ? recordOf(stripe, key, hash, source, null, 0, keyLength)
+                    : recordOf(stripe, key, hash, source, extent.segment, RecordLayout.keyOffset(offset), keyLength);
+            if (!mayInstall(node, record, ifAbsent, source)) {
+                return Install.REFUSED;
+            }
+            long slot = Slots.pack(hash, extent.life(), extents.location(extent, offset));
+            Tier old = node != null ? node.tier : record >= 0 ? Tier.OFF_HEAP : null;
+            RecordTable records = stripe.records;
+            if (record >= 0) {
+                int oldBytes = recordLeaves(records.get(record));
+                records.replace(record, slot);
+                counters.get(Tier.OFF_HEAP).replaced(oldBytes, recordBytes);
+            } else {
+                if (node != null) {
+                    stripe.beginMove();
+                }
+                records.insert(hash, slot);
+                counters.get(Tier.OFF_HEAP).added(recordBytes);
+                if (node != null) {
+                    removeNode(stripe, node, false);
+                    stripe.endMove();
+                }
+            }
+            extent.liveBytes.addAndGet(recordBytes);
+            counted(old, Tier.OFF_HEAP, source);
         }
         return Install.DONE;
     }
 
+    /** Writes key and value of the record reserved at {@code offset} (its header is written already). */
     private void writeRecord(Extent extent, int offset, K key, V value, int keyLength, int valueLength) {
+        long keyOffset = RecordLayout.keyOffset(offset);
         if (extent.segment != null) {
-            writeRecord(extent.segment, offset, key, value, keyLength, valueLength);
+            keyCodec.encode(key, extent.segment, keyOffset);
+            valueCodec.encode(value, extent.segment, keyOffset + keyLength);
         } else {
-            int recordBytes = RecordLayout.recordBytes(keyLength, valueLength);
-            MemorySegment buffer = MemorySegment.ofArray(new byte[recordBytes]);
-            writeRecord(buffer, 0, key, value, keyLength, valueLength);
-            extent.copyIn(buffer, 0, offset, recordBytes);
+            MemorySegment buffer = MemorySegment.ofArray(new byte[keyLength + valueLength]);
+            keyCodec.encode(key, buffer, 0);
+            valueCodec.encode(value, buffer, keyLength);
+            extent.copyIn(buffer, 0, keyOffset, buffer.byteSize());
         }
     }
 
-    private void writeRecord(MemorySegment target, long offset, K key, V value, int keyLength, int valueLength) {
-        RecordLayout.writeHeader(target, offset, keyLength, valueLength);
-        keyCodec.encode(key, target, RecordLayout.keyOffset(offset));
-        valueCodec.encode(value, target, RecordLayout.valueOffset(offset, keyLength));
-    }
-
     /**
-     * Encodes key and value, then writes them to the disk store under the node's monitor (the store is keyed by key).
+     * Encodes key and value, then writes them to the disk store under the stripe's monitor (the store is keyed by key).
      * When the quota refuses, the monitor is released, this cache's oldest disk entries are evicted and the write
      * retried; when the disk fails or stays full the entry is dropped.
      */
-    private Install placeDisk(Node<K, V> node, V value, int keyLength, int valueLength, int condition) {
-        MemorySegment encodedKey = MemorySegment.ofArray(new byte[keyLength]);
-        keyCodec.encode(node.key, encodedKey, 0);
+    private Install placeDisk(K key, int hash, V value, int keyLength, int valueLength, boolean ifAbsent,
+                              Source source) {
+        MemorySegment encodedKey = encodeKey(key, keyLength);
         MemorySegment encodedValue = MemorySegment.ofArray(new byte[valueLength]);
         valueCodec.encode(value, encodedValue, 0);
+        Stripe stripe = index.stripe(hash);
         for (int round = 0; ; round++) {
-            synchronized (node) {
-                if (!mayInstall(node, condition)) {
+            synchronized (stripe) {
+                Node<K, V> node = nodeOf(stripe, key, hash);
+                int record = node == null ? recordOf(stripe, key, hash, source, encodedKey, 0, keyLength) : -1;
+                if (!mayInstall(node, record, ifAbsent, source)) {
                     return Install.REFUSED;
                 }
                 Install written = diskWrite(encodedKey, encodedValue);
                 if (written == Install.DONE) {
-                    Tier old = node.tier;
-                    install(node, Tier.DISK, null, keyLength, valueLength, null, 0);
-                    counted(old, Tier.DISK, condition);
+                    Tier old = node != null ? node.tier : record >= 0 ? Tier.OFF_HEAP : null;
+                    if (node != null) {
+                        reviseToDisk(node, keyLength, valueLength);
+                    } else {
+                        insertNode(stripe, newNode(key, hash, Tier.DISK, keyLength, valueLength), record);
+                    }
+                    counted(old, Tier.DISK, source);
                     return Install.DONE;
                 }
                 if (written == Install.FAILED || round >= DISK_ROUNDS) {
-                    drop(node, isPut(condition) ? tiers.getLast() : node.tier);
+                    Tier counted = source == null ? tiers.getLast() : node != null ? node.tier : Tier.OFF_HEAP;
+                    dropPlace(stripe, node, record, counted);
                     return Install.DONE;
                 }
             }
@@ -402,43 +536,27 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
         }
     }
 
-    MemorySegment encodeKey(K key) {
-        MemorySegment encoded = MemorySegment.ofArray(new byte[keyCodec.encodedSize(key)]);
+    /** Makes {@code node} (heap or disk) hold its value on disk, whose record was just written. Stripe held. */
+    private void reviseToDisk(Node<K, V> node, int keyLength, int valueLength) {
+        if (node.tier == Tier.HEAP) {
+            long weight = heapWeight(node);
+            node.tier = Tier.DISK;                     // before the value goes: a reader seeing null then reads disk
+            node.value = null;
+            heapQueue.remove(node);
+            heapCredit.release(weight);
+            counters.get(Tier.HEAP).removed(weight);
+            diskQueue.addNewest(node);
+            counters.get(Tier.DISK).added(0);
+        }
+        node.keyLength = keyLength;
+        node.valueLength = valueLength;
+        node.version++;
+    }
+
+    MemorySegment encodeKey(K key, int keyLength) {
+        MemorySegment encoded = MemorySegment.ofArray(new byte[keyLength]);
         keyCodec.encode(key, encoded, 0);
         return encoded;
-    }
-
-    // ---- installing (node monitor held) ----
-
-    /** Counts an install in {@code tier}: a put there, or a demotion or promotion out of {@code old}. */
-    private void counted(Tier old, Tier tier, int condition) {
-        if (isPut(condition)) {
-            counters.get(tier).puts.increment();
-        } else {
-            boolean down = tiers.indexOf(tier) > tiers.indexOf(old);
-            (down ? counters.get(old).demotions : counters.get(old).promotions).increment();
-        }
-    }
-
-    /**
-     * Makes {@code node} hold its value in {@code tier}: the object ({@code value}, heap), the record at
-     * {@code offset} of {@code extent} (off-heap) or the record just written under its key (disk). Detaches the old
-     * place, within one change of the node's seqlock.
-     */
-    private void install(Node<K, V> node, Tier tier, V value, int keyLength, int valueLength, Extent extent,
-                         int offset) {
-        node.beginChange();
-        Tier old = node.tier;
-        if (old == tier && old != Tier.DISK) {          // overwrite in place: one counter update, not four
-            long oldBytes = countedBytes(node);
-            detach(node, false, true);
-            attach(node, tier, value, keyLength, valueLength, extent, offset, true);
-            counters.get(old).replaced(oldBytes, countedBytes(node));
-        } else {
-            detach(node, tier == Tier.DISK, false);
-            attach(node, tier, value, keyLength, valueLength, extent, offset, false);
-        }
-        node.endChange();
     }
 
     private Install diskWrite(MemorySegment key, MemorySegment value) {
@@ -451,84 +569,120 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
         }
     }
 
-    /** {@return the bytes a heap or off-heap node counts in its tier's byte counter} */
-    private static long countedBytes(Node<?, ?> node) {
-        return node.tier == Tier.HEAP ? heapWeight(node) : node.recordBytes();
-    }
-
-    private void attach(Node<K, V> node, Tier tier, V value, int keyLength, int valueLength, Extent extent,
-                        int offset, boolean inPlace) {
-        node.tier = tier;
-        node.keyLength = keyLength;
-        node.valueLength = valueLength;
-        switch (tier) {
-            case HEAP -> {
-                if (inPlace) {
-                    node.markVisited();                 // an overwrite counts as a use; the node keeps its place
-                } else {
-                    heapQueue.addNewest(node);
-                    counters.get(Tier.HEAP).added(heapWeight(node));
-                }
-                node.value = value;
-            }
-            case OFF_HEAP -> {
-                node.extent = extent;
-                node.offset = offset;
-                node.extent.liveBytes.addAndGet(node.recordBytes());
-                if (!inPlace) {
-                    counters.get(Tier.OFF_HEAP).added(node.recordBytes());
-                }
-            }
-            case DISK -> {
-                diskQueue.addNewest(node);
-                counters.get(Tier.DISK).added(0);
-            }
+    /** Counts an install in {@code tier}: a put there, or a demotion or promotion out of {@code old}. */
+    private void counted(Tier old, Tier tier, Source source) {
+        if (source == null) {
+            counters.get(tier).puts.increment();
+        } else {
+            boolean down = tiers.indexOf(tier) > tiers.indexOf(old);
+            (down ? counters.get(old).demotions : counters.get(old).promotions).increment();
         }
     }
 
-    /** Removes the node's value from its tier (monitor held); keeps the disk record if it is about to be replaced. */
-    void detach(Node<K, V> node, boolean keepDiskRecord) {
-        detach(node, keepDiskRecord, false);
-    }
+    // ---- removing (stripe held) ----
 
-    /** As above; {@code inPlace}: a value of the same tier follows at once (counters and queue place stay). */
-    private void detach(Node<K, V> node, boolean keepDiskRecord, boolean inPlace) {
-        if (node.tier == null) {
-            return;
-        }
-        switch (node.tier) {
-            case HEAP -> {
-                if (!inPlace) {                          // in place: the new value replaces it, readers never see null
-                    node.value = null;
-                    heapQueue.remove(node);
-                }
-                long weight = heapWeight(node);
-                heapCredit.release(weight);
-                if (!inPlace) {
-                    counters.get(Tier.HEAP).removed(weight);
-                }
-            }
-            case OFF_HEAP -> {
-                if (!inPlace) {
-                    counters.get(Tier.OFF_HEAP).removed(node.recordBytes());
-                }
-                offHeap.recordLeft(node.extent, node.recordBytes());
-                node.extent = null;
-            }
-            case DISK -> {
-                diskQueue.remove(node);
-                counters.get(Tier.DISK).removed(0);
-                if (!keepDiskRecord) {
-                    removeFromDisk(node.key);
-                }
+    /**
+     * Removes {@code node} from its stripe and its tier; keeps its disk record if {@code keepDiskRecord} (it is about
+     * to be replaced, or a persistent cache is closing). Stripe held.
+     */
+    void removeNode(Stripe stripe, Node<K, V> node, boolean keepDiskRecord) {
+        if (node.tier == Tier.HEAP) {
+            long weight = heapWeight(node);
+            node.value = null;
+            heapQueue.remove(node);
+            heapCredit.release(weight);
+            counters.get(Tier.HEAP).removed(weight);
+        } else {
+            diskQueue.remove(node);
+            counters.get(Tier.DISK).removed(0);
+            if (!keepDiskRecord) {
+                removeFromDisk(node.key);
             }
         }
         node.tier = null;
+        node.removed = true;
+        node.version++;
+        stripe.nodes.remove(node);
+    }
+
+    /**
+     * Removes the record slot at {@code index}, telling its page the bytes are dead ({@code live}: the page is not
+     * being emptied). Stripe held.
+     */
+    void removeRecord(Stripe stripe, int index, boolean live) {
+        long slot = stripe.records.get(index);
+        int bytes = live ? recordLeaves(slot) : recordBytes(slot);
+        stripe.records.remove(index);
+        counters.get(Tier.OFF_HEAP).removed(bytes);
+    }
+
+    /** Tells the extent of the record {@code slot} names that the record is leaving. {@return its aligned bytes} */
+    private int recordLeaves(long slot) {
+        long location = Slots.location(slot);
+        Extent extent = extents.extentAt(location);
+        int bytes = recordBytes(extent, extents.offsetAt(location));
+        offHeap.recordLeft(extent, bytes);
+        return bytes;
+    }
+
+    /** {@return the aligned bytes of the record {@code slot} names (stable: stripe held)} */
+    private int recordBytes(long slot) {
+        long location = Slots.location(slot);
+        return recordBytes(extents.extentAt(location), extents.offsetAt(location));
+    }
+
+    private static int recordBytes(Extent extent, int offset) {
+        MemorySegment header = extent.headerSegment();
+        return RecordLayout.alignedBytes(RecordLayout.keyLength(header, offset),
+                RecordLayout.valueLength(header, offset));
+    }
+
+    /** Drops the key's place ({@code node} or the record at {@code record}), counting an eviction in {@code tier}. */
+    private void dropPlace(Stripe stripe, Node<K, V> node, int record, Tier tier) {
+        if (node != null) {
+            removeNode(stripe, node, false);
+        } else if (record >= 0) {
+            removeRecord(stripe, record, true);
+        } else {
+            return;
+        }
+        if (tier != null) {
+            counters.get(tier).evictions.increment();
+        }
+    }
+
+    /** Removes {@code key}. {@return whether it had a value} */
+    boolean remove(K key) {
+        int hash = KeyIndex.hash(key);
+        Stripe stripe = index.stripe(hash);
+        synchronized (stripe) {
+            Node<K, V> node = nodeOf(stripe, key, hash);
+            if (node != null) {
+                removeNode(stripe, node, false);
+                return true;
+            }
+            int record = recordOf(stripe, key, hash, null, null, 0, keyCodec.encodedSize(key));
+            if (record >= 0) {
+                removeRecord(stripe, record, true);
+                return true;
+            }
+            return false;
+        }
+    }
+
+    /** Drops {@code key}'s value, if any, as an eviction from the lowest tier: a put that no tier had room for. */
+    void drop(K key, int hash) {
+        Stripe stripe = index.stripe(hash);
+        synchronized (stripe) {
+            Node<K, V> node = nodeOf(stripe, key, hash);
+            int record = node == null ? recordOf(stripe, key, hash, null, null, 0, keyCodec.encodedSize(key)) : -1;
+            dropPlace(stripe, node, record, tiers.getLast());
+        }
     }
 
     private void removeFromDisk(K key) {
         try {
-            disk.remove(encodeKey(key));
+            disk.remove(encodeKey(key, keyCodec.encodedSize(key)));
         } catch (UncheckedIOException e) {
             errors.increment();
             LOG.log(System.Logger.Level.WARNING, "cache '" + cacheName + "': disk remove failed; the stale record"
@@ -536,119 +690,51 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
         }
     }
 
-    /** Drops the node from the index (monitor held), counting an eviction in {@code tier} if not null. */
-    void drop(Node<K, V> node, Tier tier) {
-        node.beginChange();
-        detach(node, false);
-        node.removed = true;
-        node.endChange();
-        index.remove(node);
-        if (tier != null) {
-            counters.get(tier).evictions.increment();
-        }
-    }
+    // ---- reading from disk ----
 
-    // ---- reading ----
+    /** {@return the value of {@code key} on disk, or null if the store has none (or it is corrupt)} Lock-free. */
+    V readDisk(K key) {
+        MemorySegment encoded = encodeKey(key, keyCodec.encodedSize(key));
+        return disk.read(encoded, segment -> valueCodec.decode(segment, 0, (int) segment.byteSize()));
+    }
 
     /**
-     * Reads an off-heap byte-array value without the node's monitor: reads {@link Node#version}, the place fields
-     * (racily), copies the value out of its page, then re-reads the version. The version moves on every change of the
-     * place, and a page is reused only after every live record in it has moved (which changes each owner's version),
-     * so an unchanged even version means the copy is the value the node held at that moment. Garbage read from torn
-     * fields is bounded by the page's segment (the copy fails or is discarded). Only for {@code Codecs.bytes()},
-     * whose decoding is a bounded copy with no side effects; other codecs read under the monitor.
-     *
-     * @return the value, or null when the caller must take the locked path (not off-heap, a chain, a change raced
-     *     with this read, or the read failed)
+     * {@return the value of {@code node}'s disk record, or null if it could not be read: the node is then dropped and
+     * the error counted} Stripe held.
      */
-    V readOffHeapOptimistic(Node<K, V> node) {
-        if (!optimisticReads) {
-            return null;
-        }
-        for (int attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
-            int stamp = node.version;
-            if ((stamp & 1) != 0) {
-                continue;
-            }
-            Extent extent = node.extent;
-            if (node.tier != Tier.OFF_HEAP || extent == null || extent.segment == null) {
-                return null;
-            }
-            V value;
-            try {
-                value = valueCodec.decode(extent.segment, RecordLayout.valueOffset(node.offset, node.keyLength),
-                        node.valueLength);
-            } catch (RuntimeException tornOrClosed) {
-                value = null;                          // the locked path reports a real failure
-            }
-            VarHandle.acquireFence();                  // the copy's loads complete before the version is re-read
-            if (node.version == stamp) {
-                return value;
-            }
-        }
-        return null;
-    }
-
-    // ---- reading (node monitor held) ----
-
-    /** {@return the node's value decoded from its tier, or null if it is gone (the node is then dropped)} */
-    V readValue(Node<K, V> node) {
-        return switch (node.tier) {
-            case HEAP -> node.value;
-            case OFF_HEAP -> {
-                Extent extent = node.extent;
-                long valueOffset = RecordLayout.valueOffset(node.offset, node.keyLength);
-                yield extent.segment != null
-                        ? valueCodec.decode(extent.segment, valueOffset, node.valueLength)
-                        : valueCodec.decode(extent.bytes(valueOffset, node.valueLength), 0, node.valueLength);
-            }
-            case DISK -> readDisk(node, segment -> valueCodec.decode(segment, 0, (int) segment.byteSize()));
-        };
-    }
-
-    /** {@return the reader's result over the node's encoded value bytes, or null if it is gone} */
-    <R> R readBytes(Node<K, V> node, Function<? super MemorySegment, ? extends R> reader) {
-        return switch (node.tier) {
-            case HEAP -> {
-                V value = node.value;
-                MemorySegment encoded = MemorySegment.ofArray(new byte[valueCodec.encodedSize(value)]);
-                valueCodec.encode(value, encoded, 0);
-                yield reader.apply(encoded.asReadOnly());
-            }
-            case OFF_HEAP -> reader.apply(node.extent.bytes(RecordLayout.valueOffset(node.offset, node.keyLength),
-                    node.valueLength).asReadOnly());
-            case DISK -> readDisk(node, segment -> reader.apply(segment.asReadOnly()));
-        };
-    }
-
-    private <R> R readDisk(Node<K, V> node, Function<MemorySegment, R> reader) {
-        R result;
+    V readDiskOrDrop(Stripe stripe, Node<K, V> node) {
+        V result;
         try {
-            result = disk.read(encodeKey(node.key), reader);
+            result = readDisk(node.key);
         } catch (UncheckedIOException e) {
-            errors.increment();
             LOG.log(System.Logger.Level.WARNING, "cache '" + cacheName + "': disk read failed, entry dropped", e);
             result = null;
         }
         if (result == null) {
             errors.increment();
-            drop(node, null);
+            removeNode(stripe, node, false);
         }
         return result;
     }
 
-    // ---- moving entries (no node monitor held) ----
+    /** {@return the reader's result over the node's disk record, or null if it has none} Lock-free. */
+    <R> R readDiskBytes(K key, java.util.function.Function<MemorySegment, R> reader) {
+        return disk.read(encodeKey(key, keyCodec.encodedSize(key)), reader);
+    }
+
+    // ---- moving entries (no monitor held) ----
 
     /**
      * Drops {@code node} (an eviction from its tier) unless it changed since its value was read at {@code version}.
      * {@return whether it was dropped}
      */
     private boolean dropIfUnchanged(Node<K, V> node, int version) {
-        synchronized (node) {
-            if (!mayInstall(node, version)) {
+        Stripe stripe = index.stripe(node.hash);
+        synchronized (stripe) {
+            if (node.removed || node.version != version) {
                 return false;
             }
-            drop(node, node.tier);
+            dropPlace(stripe, node, -1, node.tier);
             return true;
         }
     }
@@ -675,7 +761,7 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
         V value;
         int version;
         long weight;
-        synchronized (node) {
+        synchronized (index.stripe(node.hash)) {
             if (node.removed || node.tier != Tier.HEAP) {
                 return 0;
             }
@@ -683,55 +769,90 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
             version = node.version;
             weight = heapWeight(node);
         }
-        Install moved = target == null ? Install.NO_ROOM : move(node, value, target, null, version);
+        Install moved = target == null ? Install.NO_ROOM
+                : move(node.key, node.hash, value, target, null, Source.of(node, version));
         if (moved == Install.NO_ROOM) {
             return dropIfUnchanged(node, version) ? weight : 0;
         }
         return moved == Install.DONE ? weight : 0;
     }
 
-    /** Off-heap spill: moves a record of an extent being evicted to disk as bytes, or drops it. */
+    /**
+     * Off-heap evacuation: the record at {@code offset} of {@code from}, if its slot still names it, is kept (copied
+     * to the end of {@code target}, its slot re-pointed), moved to disk as bytes, or dropped.
+     */
     @Override
-    @SuppressWarnings("unchecked")
-    public void moveDown(Node<?, ?> someNode, Extent from) {
-        Node<K, V> node = (Node<K, V>) someNode;
+    public int evacuate(Extent from, int offset, int hash, OffHeapTier.Keep keep, int budget, Extent target) {
+        Stripe stripe = index.stripe(hash);
+        long expected = Slots.pack(hash, from.life(), extents.location(from, offset));
         boolean toDisk = below(Tier.OFF_HEAP) != null;
         for (int round = 0; ; round++) {
             int recordBytes;
-            synchronized (node) {
-                if (node.removed || node.extent != from) {
-                    return;
+            synchronized (stripe) {
+                int record = stripe.records.indexOfRecord(hash, expected);
+                if (record < 0) {
+                    return 0;                          // dead: overwritten, moved or removed
+                }
+                long slot = stripe.records.get(record);
+                recordBytes = recordBytes(from, offset);
+                if (keep != OffHeapTier.Keep.NONE && recordBytes <= budget
+                        && (keep == OffHeapTier.Keep.ALL_LIVE || Slots.isVisited(slot))) {
+                    keepIn(stripe, record, from, offset, target, hash, recordBytes);
+                    return recordBytes;
                 }
                 if (!toDisk || round > DISK_ROUNDS) {
-                    drop(node, Tier.OFF_HEAP);
-                    return;
+                    removeRecord(stripe, record, false);
+                    counters.get(Tier.OFF_HEAP).evictions.increment();
+                    return 0;
                 }
-                recordBytes = node.recordBytes();
-                MemorySegment key = from.bytes(RecordLayout.keyOffset(node.offset), node.keyLength);
-                MemorySegment value = from.bytes(RecordLayout.valueOffset(node.offset, node.keyLength),
-                        node.valueLength);
-                Install result = diskWrite(key, value);
-                if (result == Install.FAILED) {
-                    drop(node, Tier.OFF_HEAP);
-                    return;
-                }
-                if (result == Install.DONE) {
-                    counters.get(Tier.OFF_HEAP).removed(recordBytes);
-                    counters.get(Tier.OFF_HEAP).demotions.increment();
-                    node.beginChange();
-                    offHeap.recordLeft(from, recordBytes);
-                    node.extent = null;
-                    node.tier = Tier.DISK;
-                    node.endChange();
-                    diskQueue.addNewest(node);
-                    counters.get(Tier.DISK).added(0);
-                    return;
+                Install result = demoteRecord(stripe, record, from, offset, hash);
+                if (result != Install.DISK_FULL) {
+                    return 0;
                 }
             }
             if (evictDisk(recordBytes) == 0) {
                 round = DISK_ROUNDS;
             }
         }
+    }
+
+    /** Copies the record at {@code offset} of {@code from} to the end of {@code target} and re-points its slot. */
+    private void keepIn(Stripe stripe, int record, Extent from, int offset, Extent target, int hash, int recordBytes) {
+        int to = target.writeOffset;
+        from.copyOut(offset, target.segment, to, recordBytes);
+        target.writeOffset = to + recordBytes;
+        target.liveBytes.addAndGet(recordBytes);
+        stripe.records.replace(record, Slots.pack(hash, target.life(), extents.location(target, to)));
+    }
+
+    /**
+     * Writes the record at {@code offset} of {@code from} to disk as its bytes are and gives the key a disk node in
+     * place of its slot (or drops it if the disk failed). Stripe held. {@return DONE, or DISK_FULL (nothing changed)}
+     */
+    private Install demoteRecord(Stripe stripe, int record, Extent from, int offset, int hash) {
+        MemorySegment header = from.headerSegment();
+        int keyLength = RecordLayout.keyLength(header, offset);
+        int valueLength = RecordLayout.valueLength(header, offset);
+        MemorySegment key = from.bytes(RecordLayout.keyOffset(offset), keyLength);
+        MemorySegment value = from.bytes(RecordLayout.valueOffset(offset, keyLength), valueLength);
+        Install written = diskWrite(key, value);
+        if (written == Install.DISK_FULL) {
+            return written;
+        }
+        if (written == Install.FAILED) {
+            removeRecord(stripe, record, false);
+            counters.get(Tier.OFF_HEAP).evictions.increment();
+            return Install.DONE;
+        }
+        Node<K, V> node = newNode(keyCodec.decode(key, 0, keyLength), hash, Tier.DISK, keyLength, valueLength);
+        stripe.beginMove();
+        stripe.nodes.insert(node);
+        diskQueue.addNewest(node);
+        counters.get(Tier.DISK).added(0);
+        removeRecord(stripe, record, false);
+        stripe.endMove();
+        counters.get(Tier.OFF_HEAP).demotions.increment();
+        return Install.DONE;
     }
 
     /** Drops this cache's oldest disk entries, about {@code bytes} worth. {@return how many were dropped} */
@@ -749,12 +870,13 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
             if (oldest == null) {
                 break;
             }
-            synchronized (oldest) {
+            Stripe stripe = index.stripe(oldest.hash);
+            synchronized (stripe) {
                 if (oldest.removed || oldest.tier != Tier.DISK) {
                     diskQueue.remove(oldest);
                     continue;
                 }
-                drop(oldest, Tier.DISK);
+                dropPlace(stripe, oldest, -1, Tier.DISK);
                 evicted++;
             }
         }
@@ -777,50 +899,72 @@ final class Tiers<K, V> implements OffHeapTier.Spill {
         heapCredit.drain();
     }
 
+    // ---- whole-cache walks ----
+
     /** Rebuilds the index from a persistent disk store's keys. */
     void loadDiskIndex() {
         for (var keys = disk.keys(); keys.hasNext(); ) {
             byte[] encoded = keys.next();
             K key = keyCodec.decode(MemorySegment.ofArray(encoded), 0, encoded.length);
-            Node<K, V> node = new Node<>(key);
-            node.tier = Tier.DISK;
-            node.keyLength = encoded.length;
-            if (index.putIfAbsent(node) != node) {
-                continue;                              // two encodings decoding to one key: the first stays
+            int hash = KeyIndex.hash(key);
+            Stripe stripe = index.stripe(hash);
+            synchronized (stripe) {
+                if (nodeOf(stripe, key, hash) != null) {
+                    continue;                          // two encodings decoding to one key: the first stays
+                }
+                insertNode(stripe, newNode(key, hash, Tier.DISK, encoded.length, 0), -1);
             }
-            diskQueue.addNewest(node);
-            counters.get(Tier.DISK).added(0);
         }
     }
 
     /** Moves every memory-tier entry to disk (persistent close), as far as the quota allows. */
     void flushToDisk() {
-        for (Node<K, V> node : index.nodes()) {
-            Tier tier;
-            Extent extent;
-            synchronized (node) {
-                tier = node.tier;
-                extent = node.extent;
+        for (Stripe stripe : index.stripes()) {
+            List<Node<K, V>> nodes = new ArrayList<>();
+            List<Long> records = new ArrayList<>();
+            synchronized (stripe) {
+                if (stripe.nodes != null) {
+                    stripe.nodes.copyTo(nodes);
+                }
+                for (int i = 0; stripe.records != null && i < stripe.records.capacity(); i++) {
+                    if (Slots.isRecord(stripe.records.get(i))) {
+                        records.add(stripe.records.get(i));
+                    }
+                }
             }
-            if (tier == Tier.HEAP) {
+            for (Node<K, V> node : nodes) {
                 demoteHeap(node, Tier.DISK);
-            } else if (tier == Tier.OFF_HEAP) {
-                moveDown(node, extent);
+            }
+            for (long slot : records) {
+                long location = Slots.location(slot);
+                Extent extent = extents.extentAt(location);
+                int offset = extents.offsetAt(location);
+                if (extent.inLife(Slots.life(slot))) {
+                    evacuate(extent, offset, RecordLayout.hash(extent.headerSegment(), offset), OffHeapTier.Keep.NONE,
+                            0, null);
+                }
             }
         }
     }
 
     /** Removes every entry; the disk records too unless {@code keepDisk}. */
     void clear(boolean keepDisk) {
-        for (Node<K, V> node : index.nodes()) {
-            synchronized (node) {
-                if (!node.removed) {
-                    node.beginChange();
-                    detach(node, keepDisk);
-                    node.removed = true;
-                    node.endChange();
-                    index.remove(node);
+        for (Stripe stripe : index.stripes()) {
+            synchronized (stripe) {
+                stripe.beginMove();
+                if (stripe.nodes != null) {
+                    List<Node<K, V>> nodes = new ArrayList<>();
+                    stripe.nodes.copyTo(nodes);
+                    for (Node<K, V> node : nodes) {
+                        removeNode(stripe, node, keepDisk);
+                    }
                 }
+                for (int i = 0; stripe.records != null && i < stripe.records.capacity(); i++) {
+                    if (Slots.isRecord(stripe.records.get(i))) {
+                        removeRecord(stripe, i, true);
+                    }
+                }
+                stripe.endMove();
             }
         }
     }

@@ -7,8 +7,8 @@ import java.util.List;
 
 /**
  * The off-heap tier's write pages, one per stripe: a writer appends to the page of its thread's stripe, so writers on
- * different stripes share no lock and no cache line on the put path (the page's write offset, entry arrays, pending
- * writes and live bytes all belong to one stripe's page).
+ * different stripes share no lock and no cache line on the put path (the page's write offset, pending writes and live
+ * bytes all belong to one stripe's page).
  *
  * <pre>
  *   pages:  [ page of stripe 0 | 15 empty slots ][ page of stripe 1 | 15 empty slots ] ...
@@ -19,7 +19,7 @@ import java.util.List;
  * by compare-and-set), and a reservation checks under that same monitor that the page is still its stripe's. So once
  * a page has left its slot ({@link #offer} or {@link #takeAny}), no reservation can start in it, and each one that
  * started has already counted itself in the page's {@link Extent#pendingWrites}: the evictor that later takes the
- * page from the queue bumps its generation and waits for those, as before. The monitors are leaves: nothing is locked
+ * page seals it (so none of them publishes) and waits for those before it reuses the page. The monitors are leaves: nothing is locked
  * while one is held. Thread-safe.
  */
 final class WritePages {
@@ -70,22 +70,24 @@ final class WritePages {
     }
 
     /**
-     * Reserves {@code recordBytes} for {@code node} at the end of {@code target}, if it is still the page of
-     * {@code stripe} and has room. The caller writes the record, then calls {@link OffHeapTier#written(Extent)}.
+     * Reserves {@code recordBytes} at the end of {@code target}, if it is still the page of {@code stripe} and has room,
+     * and writes the record's header there (so a page walk can always step over it). The caller writes key and value,
+     * then calls {@link OffHeapTier#written(Extent)}.
      *
      * @return the reservation (offset and generation, see {@link OffHeapTier#reserve}), or
      *     {@link OffHeapTier#NO_RESERVATION} if {@code target} is no longer the stripe's page or is full
      */
-    long reserve(int stripe, Extent target, Node<?, ?> node, int recordBytes, long pageSize) {
+    long reserve(int stripe, Extent target, int recordBytes, long pageSize, int hash, int keyLength,
+                 int valueLength) {
         synchronized (target) {
             if (page(stripe) != target || pageSize - target.writeOffset < recordBytes) {
                 return OffHeapTier.NO_RESERVATION;
             }
             int offset = target.writeOffset;
             target.writeOffset += recordBytes;
-            target.append(node, offset);
+            RecordLayout.writeHeader(target.segment, offset, hash, keyLength, valueLength);
             target.pendingWrites.incrementAndGet();
-            return (long) target.generation << 32 | offset;  // not yet queued, so no evictor has bumped it
+            return (long) target.generation << 32 | offset;  // not yet queued, so no evictor has sealed it
         }
     }
 

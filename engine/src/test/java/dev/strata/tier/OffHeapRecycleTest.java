@@ -25,9 +25,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Page recycling compacts records in place ({@code OffHeapTier.compact}): records of many sizes, overwritten several
- * times within one page, kept by second chance or by compaction of a sparse page, come back byte for byte, and
- * recycling a huge page allocates no heap buffer of its size.
+ * Page recycling copies a page's kept records into the spare page ({@code OffHeapTier.recycle}): records of many
+ * sizes, overwritten several times within one page, kept by second chance or by compaction of a sparse page, come back
+ * byte for byte, every page's live-byte counter matches the slots that point into it, and recycling a huge page
+ * allocates no heap buffer of its size.
  */
 class OffHeapRecycleTest {
 
@@ -47,7 +48,7 @@ class OffHeapRecycleTest {
                 if (random.nextInt(50) == 0) {
                     cache.remove(key);
                     expected[key] = null;
-                } else {                                      // the same key again soon: listed twice in a page
+                } else {                                      // the same key again soon: written twice into a page
                     expected[key] = value(key, ++sequences[key], 8 + random.nextInt(8, 500));
                     cache.put(key, expected[key]);
                 }
@@ -66,18 +67,30 @@ class OffHeapRecycleTest {
 
     /**
      * Every page's {@link Extent#liveBytes} (which picks the page to compact) equals the bytes of the records its
-     * nodes point at, after overwrites, removes and compactions have each changed it. Call with the cache quiet.
+     * slots point at, after overwrites, removes and compactions have each changed it. Call with the cache quiet.
      */
     static void checkLiveBytesCounters(Cache<?, ?> cache) {
+        Tiers<?, ?> tiers = ((TieredCache<?, ?>) cache).tiersImpl();
+        ExtentTable extents = tiers.offHeap.extents();
         java.util.Map<Extent, Long> pointedAt = new java.util.IdentityHashMap<>();
-        for (Node<?, ?> node : ((TieredCache<?, ?>) cache).tiersImpl().index.nodes()) {
-            if (node.tier == Tier.OFF_HEAP) {
-                pointedAt.merge(node.extent, (long) node.recordBytes(), Long::sum);
+        for (Stripe stripe : tiers.index.stripes()) {
+            synchronized (stripe) {
+                for (int i = 0; i < stripe.records.capacity(); i++) {
+                    long slot = stripe.records.get(i);
+                    if (Slots.isRecord(slot)) {
+                        Extent extent = extents.extentAt(Slots.location(slot));
+                        int offset = extents.offsetAt(Slots.location(slot));
+                        assertTrue(extent.inLife(Slots.life(slot)), "a slot names an older life of " + extent);
+                        java.lang.foreign.MemorySegment header = extent.headerSegment();
+                        pointedAt.merge(extent, (long) RecordLayout.alignedBytes(RecordLayout.keyLength(header, offset),
+                                RecordLayout.valueLength(header, offset)), Long::sum);
+                    }
+                }
             }
         }
         assertTrue(pointedAt.size() > 1, "the check needs several pages");
         pointedAt.forEach((extent, bytes) -> assertEquals(bytes.longValue(), extent.liveBytes.get(),
-                "live bytes counted for a page"));
+                "live bytes counted for " + extent));
     }
 
     /**
@@ -155,7 +168,7 @@ class OffHeapRecycleTest {
             byte[] second = value(1, 2, 1000);                // longer than the dead record and its neighbour
             cache.put(1, first);
             cache.put(2, neighbour);
-            cache.put(1, second);                             // page one lists key 1 at two offsets
+            cache.put(1, second);                             // page one holds key 1 at two offsets
             for (int op = 0; op < 3000; op++) {               // fresh fillers: page one is the sparsest, and
                 cache.put(100 + op, value(100 + op, 1, 300));  // is compacted before any full page is evicted
                 if (op % 50 == 0) {
@@ -276,7 +289,7 @@ class OffHeapRecycleTest {
             long before = threads.getCurrentThreadAllocatedBytes();
             for (int key = 0; key < values.length; key++) {
                 cache.put(key, values[key]);
-                assertEquals(valueSize, cache.read(key, MemorySegment::byteSize));  // used: second chance keeps it
+                assertEquals(valueSize, cache.read(key, MemorySegment::byteSize));  // read: second chance may keep it
             }
             long allocated = threads.getCurrentThreadAllocatedBytes() - before;
             assertTrue(cache.stats().tier(Tier.OFF_HEAP).evictions() > 0, "the one page was recycled");

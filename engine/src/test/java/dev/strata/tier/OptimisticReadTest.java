@@ -5,11 +5,14 @@ import static dev.strata.tier.SelfCheckingValues.checkWholeAndNotOlder;
 import static dev.strata.tier.SelfCheckingValues.value;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strata.Tier;
 import dev.strata.cache.Cache;
+import dev.strata.cache.CacheStats;
 import dev.strata.codec.Codecs;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,9 +23,10 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
- * The lock-free off-heap read ({@link Tiers#readOffHeapOptimistic}): it is taken for a stable entry, and under
- * concurrent overwrites and page recycling every value read is whole (never torn) and never older than one the same
- * reader saw before (never stale).
+ * Lock-free reads ({@link Lookups}, {@link OffHeapReads}): a stable off-heap entry is read without a lock; other codecs
+ * decode with the page pinned; a zero-copy view keeps its page from reuse; and under concurrent overwrites, page
+ * recycling, moves between the heap and off-heap tables, and close, every value read is whole (never torn), never
+ * older than one the same reader saw before (never stale), and a present key is never read as a miss.
  */
 class OptimisticReadTest {
 
@@ -40,8 +44,12 @@ class OptimisticReadTest {
             byte[] expected = value(7, 1, 300);
             cache.put(7, expected);
             Tiers<Integer, byte[]> tiers = ((TieredCache<Integer, byte[]>) cache).tiersImpl();
-            assertArrayEquals(expected, tiers.readOffHeapOptimistic(tiers.index.get(7)));
+            Stripe stripe = tiers.index.stripe(KeyIndex.hash(7));
+            ReadContext probe = ReadContext.encoding(Codecs.int32(), 7);
+            assertTrue(tiers.reads.find(stripe.records.table(), KeyIndex.hash(7), probe) >= 0);
+            assertArrayEquals(expected, (byte[]) tiers.reads.value(probe.slot));
             assertArrayEquals(expected, cache.get(7));
+            assertTrue(Slots.isVisited(stripe.records.table()[probe.index]), "a hit marks the slot visited");
             cache.remove(7);
             assertNull(cache.get(7));
             cache.close();
@@ -49,14 +57,104 @@ class OptimisticReadTest {
     }
 
     @Test
-    void otherCodecsTakeTheLockedPath() {
+    void otherCodecsDecodeWithThePagePinned() {
         try (TestEngine engine = new TestEngine(REGION, REGION, 4096, null, 0)) {
             Cache<Integer, String> cache = engine.caches.newCache("strings", Codecs.int32(), Codecs.utf8())
                     .tiers(Tier.OFF_HEAP).build();
             cache.put(1, "one");
             Tiers<Integer, String> tiers = ((TieredCache<Integer, String>) cache).tiersImpl();
-            assertNull(tiers.readOffHeapOptimistic(tiers.index.get(1)));
+            Stripe stripe = tiers.index.stripe(KeyIndex.hash(1));
+            ReadContext probe = ReadContext.encoding(Codecs.int32(), 1);
+            assertTrue(tiers.reads.find(stripe.records.table(), KeyIndex.hash(1), probe) >= 0);
+            Extent extent = tiers.offHeap.extents().extentAt(Slots.location(probe.slot));
+            assertEquals("one", tiers.reads.value(probe.slot));
             assertEquals("one", cache.get(1));
+            assertEquals(0, extent.pins.get(), "every pin released");
+            extent.seal();
+            extent.renew();                                     // as if recycled: the pinned path sees the new life
+            assertSame(OffHeapReads.TORN, tiers.reads.value(probe.slot));
+            cache.close();
+        }
+    }
+
+    /**
+     * A zero-copy read holds its page pinned: the page's recycler, which has already moved the record out and started
+     * the page's next life, waits in renewal until the callback returns, so the view never changes under the reader.
+     */
+    @Test
+    void aReadCallbackKeepsItsPageFromBeingReusedUntilItReturns() throws Exception {
+        try (TestEngine engine = new TestEngine(REGION, REGION, 4096, null, 0)) {
+            Cache<Integer, byte[]> cache = engine.caches.newCache("pinned", Codecs.int32(), Codecs.bytes())
+                    .tiers(Tier.OFF_HEAP).build();
+            Tiers<Integer, byte[]> tiers = ((TieredCache<Integer, byte[]>) cache).tiersImpl();
+            byte[] expected = value(3, 1, 500);
+            cache.put(3, expected);
+            Stripe stripe = tiers.index.stripe(KeyIndex.hash(3));
+            ReadContext probe = ReadContext.encoding(Codecs.int32(), 3);
+            assertTrue(tiers.reads.find(stripe.records.table(), KeyIndex.hash(3), probe) >= 0);
+            Extent extent = tiers.offHeap.extents().extentAt(Slots.location(probe.slot));
+            int generation = extent.generation;
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            Thread[] evictor = new Thread[1];
+            byte[] seen = cache.read(3, view -> {
+                evictor[0] = Thread.ofPlatform().start(() -> TieredCacheModelTest.guarded(failure,
+                        () -> tiers.offHeap.evictBytes(REGION)));
+                while (extent.generation < generation + 2) {
+                    Thread.onSpinWait();                        // the record is gone and the next life started
+                }
+                assertTrue(evictor[0].isAlive(), "renewal waits for the pin");
+                return view.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+            });
+            evictor[0].join();
+            assertNull(failure.get());
+            assertArrayEquals(expected, seen, "the view stayed whole through the recycling");
+            assertNull(cache.get(3), "evicted with its page");
+            cache.close();
+        }
+    }
+
+    /**
+     * One key's value moves between the heap and the off-heap tables with every put (large values are too big for the
+     * heap tier and land off-heap): readers must always find it, never read a miss in the instant between the two
+     * tables, and never read an older write.
+     */
+    @Test
+    void aKeyMovingBetweenHeapAndOffHeapIsNeverMissedNorStale() throws Exception {
+        try (TestEngine engine = new TestEngine(64 * 1024, REGION, 4096, null, 0)) {
+            Cache<Integer, byte[]> cache = engine.caches.newCache("moving", Codecs.int32(), Codecs.bytes())
+                    .tiers(Tier.HEAP, Tier.OFF_HEAP).promotion(dev.strata.cache.Promotion.NEVER).build();
+            int heapLimit = (int) (64 * 1024 / Tiers.LARGE_ENTRY_FRACTION - Tiers.ENTRY_OVERHEAD_BYTES - 4);
+            cache.put(0, value(0, 0, 100));
+            int writes = 40_000;
+            CyclicBarrier start = new CyclicBarrier(1 + READERS);
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            List<Thread> threads = new ArrayList<>();
+            threads.add(Thread.ofPlatform().start(() -> TieredCacheModelTest.guarded(failure, () -> {
+                start.await();
+                for (int sequence = 1; sequence <= writes && failure.get() == null; sequence++) {
+                    cache.put(0, value(0, sequence, sequence % 2 == 0 ? 100 : heapLimit + 200));
+                }
+            })));
+            for (int r = 0; r < READERS; r++) {
+                threads.add(Thread.ofPlatform().start(() -> TieredCacheModelTest.guarded(failure, () -> {
+                    int[] lastSeen = new int[1];
+                    start.await();
+                    for (int op = 0; op < 2 * writes && failure.get() == null; op++) {
+                        byte[] read = cache.get(0);
+                        assertNotNull(read, "a present key read as a miss");
+                        checkWholeAndNotOlder(0, read, lastSeen);
+                        assertTrue(cache.containsKey(0), "a present key not contained");
+                    }
+                })));
+            }
+            for (Thread thread : threads) {
+                thread.join();
+            }
+            if (failure.get() != null) {
+                throw new AssertionError(failure.get());
+            }
+            CacheStats stats = cache.stats();
+            assertTrue(stats.tier(Tier.HEAP).puts() > 0 && stats.tier(Tier.OFF_HEAP).puts() > 0, stats::toString);
             cache.close();
         }
     }

@@ -16,7 +16,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * putIfAbsent checks for a value under the same node monitor that installs its own: a value that arrives between
+ * putIfAbsent checks for a value under the same stripe monitor that installs its own: a value that arrives between
  * placing and installing wins, and of racing putIfAbsent calls exactly one installs, the rest return its value.
  */
 class PutIfAbsentTest {
@@ -30,8 +30,7 @@ class PutIfAbsentTest {
             Tiers<Integer, byte[]> tiers = ((TieredCache<Integer, byte[]>) cache).tiersImpl();
             byte[] first = {1};
             cache.put(1, first);                              // as if it came after putIfAbsent's first look
-            Node<Integer, byte[]> node = tiers.index.get(1);
-            assertEquals(Tiers.Install.REFUSED, tiers.put(node, new byte[] {2}, 4, 1, true));
+            assertEquals(Tiers.Install.REFUSED, tiers.put(1, KeyIndex.hash(1), new byte[] {2}, 4, 1, true));
             assertArrayEquals(first, cache.get(1));
             assertEquals(1, cache.stats().tier(tier).puts(), "the refused put is not counted");
             assertEquals(1, cache.size());

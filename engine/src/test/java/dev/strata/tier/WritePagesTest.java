@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.strata.memory.Page;
 import dev.strata.memory.PageAllocator;
 import dev.strata.memory.PageAllocatorConfig;
 import dev.strata.memory.SlabSourceKind;
@@ -42,9 +43,14 @@ class WritePagesTest {
     }
 
     private Extent newPage() {
-        Extent extent = Extent.logPage(allocator.allocate(this));
+        Extent extent = new Extent(extents.size(), 0, new Page[] {allocator.allocate(this)});
         extents.add(extent);
         return extent;
+    }
+
+    /** Reserves a record of {@code recordBytes} (key 4 bytes, the rest value) for key hash {@code hash}. */
+    private static long reserve(WritePages pages, int stripe, Extent page, int recordBytes, int hash) {
+        return pages.reserve(stripe, page, recordBytes, PAGE, hash, 4, recordBytes - RecordLayout.HEADER_BYTES - 4);
     }
 
     @Test
@@ -63,14 +69,15 @@ class WritePagesTest {
     void aReservationNeedsTheStripesPageAndRoomInIt() {
         WritePages pages = new WritePages(2);
         Extent first = newPage();
-        Node<String, byte[]> node = new Node<>("k");
         assertNull(pages.offer(0, first, PAGE), "an empty stripe takes the page");
-        assertEquals(OffHeapTier.NO_RESERVATION, pages.reserve(1, first, node, 100, PAGE), "not stripe 1's page");
-        long reservation = pages.reserve(0, first, node, 100, PAGE);
+        assertEquals(OffHeapTier.NO_RESERVATION, reserve(pages, 1, first, 104, 1), "not stripe 1's page");
+        long reservation = reserve(pages, 0, first, 104, 1);
         assertEquals(0, OffHeapTier.offset(reservation));
-        assertEquals(100, OffHeapTier.offset(pages.reserve(0, first, node, PAGE - 100, PAGE)));
-        assertEquals(OffHeapTier.NO_RESERVATION, pages.reserve(0, first, node, 1, PAGE), "full");
+        assertEquals(104, OffHeapTier.offset(reserve(pages, 0, first, PAGE - 104, 2)));
+        assertEquals(OffHeapTier.NO_RESERVATION, reserve(pages, 0, first, 16, 3), "full");
         assertEquals(2, first.pendingWrites.get(), "each reservation counts as a pending write");
+        assertEquals(2, RecordLayout.hash(first.segment, 104), "the header is written with the reservation");
+        assertEquals(PAGE - 104 - 16, RecordLayout.valueLength(first.segment, 104));
 
         Extent roomier = newPage();
         assertSame(first, pages.offer(0, roomier, PAGE), "the fuller page is displaced, to be queued");
@@ -78,7 +85,7 @@ class WritePagesTest {
         Extent fuller = newPage();
         fuller.writeOffset = 10;
         assertSame(fuller, pages.offer(0, fuller, PAGE), "a page with less room is handed back");
-        assertEquals(OffHeapTier.NO_RESERVATION, pages.reserve(0, first, node, 1, PAGE), "first left its slot");
+        assertEquals(OffHeapTier.NO_RESERVATION, reserve(pages, 0, first, 16, 4), "first left its slot");
     }
 
     @Test
@@ -101,7 +108,8 @@ class WritePagesTest {
      * Three writers reserve 24-byte records on two stripes while a thief keeps offering fresh pages (displacing the
      * stripes' pages) and taking pages out of their slots. A page that left its slot is never offered again, and its
      * write offset then is its limit: every reservation must lie below it, and every reserved byte must belong to one
-     * entry, in offset order. A reservation after a page left its slot (where an evictor could own it) would break it.
+     * record whose header the reservation wrote, back to back. A reservation after a page left its slot (where an
+     * evictor could own it) would break it.
      */
     @Test
     void noReservationLandsInAPageAfterItLeftItsSlot() throws Exception {
@@ -114,14 +122,14 @@ class WritePagesTest {
         CyclicBarrier start = new CyclicBarrier(writers + 1);
         List<Thread> threads = new ArrayList<>();
         for (int w = 0; w < writers; w++) {
+            int hash = 1000 + w;
             threads.add(Thread.ofPlatform().start(() -> {
-                Node<String, byte[]> node = new Node<>("k");
                 try {
                     start.await();
                     while (!stop.get()) {
                         int stripe = pages.stripe();
                         Extent page = pages.page(stripe);
-                        if (page != null && pages.reserve(stripe, page, node, recordBytes, PAGE)
+                        if (page != null && reserve(pages, stripe, page, recordBytes, hash)
                                 != OffHeapTier.NO_RESERVATION) {
                             OffHeapTier.written(page);
                         }
@@ -157,12 +165,14 @@ class WritePagesTest {
         int reserved = 0;
         for (Extent page : extents) {
             int limit = limits.get(page);
-            assertEquals(limit, page.appended() * recordBytes, "every reserved byte is one entry's, none after");
-            for (int i = 0; i < page.appended(); i++) {
-                assertEquals(i * recordBytes, page.offsetAt(i), "entries back to back, in offset order");
+            assertEquals(limit, page.writeOffset, "no reservation after the page left its slot");
+            for (int offset = 0; offset < limit; offset += recordBytes) {
+                assertTrue(RecordLayout.hash(page.segment, offset) >= 1000, "a header at every record, " + offset);
+                assertEquals(recordBytes, RecordLayout.alignedBytes(RecordLayout.keyLength(page.segment, offset),
+                        RecordLayout.valueLength(page.segment, offset)), "records back to back");
+                reserved++;
             }
             assertEquals(0, page.pendingWrites.get(), "every write ended");
-            reserved += page.appended();
         }
         assertTrue(reserved > 0, "the writers reserved nothing");
     }

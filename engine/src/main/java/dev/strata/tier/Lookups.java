@@ -1,0 +1,389 @@
+package dev.strata.tier;
+
+import dev.strata.Tier;
+import dev.strata.cache.Promotion;
+import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
+import java.util.function.Function;
+
+/**
+ * Reads of one cache: {@code get}, {@code containsKey} and the zero-copy {@code read}, each first without any lock,
+ * then, if that keeps racing with writers, under the key's stripe monitor.
+ *
+ * <pre>
+ *   lock-free, in tier order:   nodes ──► heap value?  ──► records ──► off-heap value?  ──► disk node ──► disk value?
+ *                               none of them: a miss, if the stripe's version did not move meanwhile
+ * </pre>
+ *
+ * <p>A lock-free hit is a value the key held at some moment of the call: a heap value is read from its node's volatile
+ * field; an off-heap record is validated against its extent's life ({@link OffHeapReads}); a disk record is read from
+ * the disk store, which a writer replaces or removes before its operation returns. A lock-free miss is trusted only if
+ * no move between the tables ran meanwhile ({@link Stripe#stable}). Off-heap hits that may promote the entry are read
+ * under the monitor, where the promotion can be decided against the slot's visited bit.
+ *
+ * @param <K> the key type
+ * @param <V> the value type
+ */
+final class Lookups<K, V> {
+
+    /** Lock-free attempts before a lookup takes the stripe's monitor. */
+    static final int OPTIMISTIC_ATTEMPTS = 4;
+    private static final Object RETRY = new Object();
+
+    /**
+     * The cache's in-flight guard, which close waits for. Heap and off-heap hits and misses need none (close changes
+     * what they validate against); disk reads and the locked path run inside it.
+     */
+    interface Guard {
+        /** Registers an operation in flight. @throws IllegalStateException if the cache is closed */
+        void enter();
+
+        /** Ends the operation {@link #enter()} registered. */
+        void exit();
+    }
+
+    private final Tiers<K, V> tiers;
+    private final Promotion promotion;
+    private final Guard guard;
+    /** Whether off-heap hits never promote (off-heap is the top tier, or promotion is off): then they take no lock. */
+    private final boolean lockFreeOffHeap;
+
+    Lookups(Tiers<K, V> tiers, Promotion promotion, Guard guard) {
+        this.tiers = tiers;
+        this.promotion = promotion;
+        this.guard = guard;
+        this.lockFreeOffHeap = tiers.offHeap != null && (tiers.top() == Tier.OFF_HEAP || promotion == Promotion.NEVER);
+    }
+
+    // ---- get ----
+
+    /** {@return the value of {@code key}, or null; counted as a hit or miss when {@code count}} */
+    @SuppressWarnings("unchecked")
+    V get(K key, boolean count) {
+        int hash = KeyIndex.hash(key);
+        Stripe stripe = tiers.index.stripe(hash);
+        for (int attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
+            int version = stripe.version;
+            Node<K, V> node = stripe.nodes == null ? null : stripe.nodes.find(key, hash);
+            if (node != null) {
+                V value = node.value;
+                if (value != null) {
+                    node.markVisited();
+                    return hit(count, Tier.HEAP, value);
+                }
+            }
+            if (stripe.records != null) {
+                if (!lockFreeOffHeap) {
+                    break;                             // an off-heap hit may promote: decided under the monitor
+                }
+                Object found = offHeapValue(stripe, key, hash);
+                if (found == RETRY) {
+                    continue;
+                }
+                if (found != null) {
+                    return hit(count, Tier.OFF_HEAP, (V) found);
+                }
+            }
+            if (node != null && node.tier == Tier.DISK) {
+                break;                                 // disk reads run inside the guard
+            }
+            if (stripe.stable(version)) {
+                return miss(count);
+            }
+        }
+        guard.enter();
+        try {
+            V value = diskValue(key, hash, stripe, count);
+            return value != null ? value : lockedGet(key, hash, stripe, count);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    /**
+     * {@return the value of {@code key} read from its disk record without the stripe's monitor (promoting it if the
+     * policy says so), or null to take the locked path} Inside the guard. The node's version is read before the
+     * record, so a promotion installs only if nothing changed since the value read was the key's.
+     */
+    private V diskValue(K key, int hash, Stripe stripe, boolean count) {
+        Node<K, V> node = stripe.nodes == null ? null : stripe.nodes.find(key, hash);
+        if (node == null || node.tier != Tier.DISK) {
+            return null;
+        }
+        int version = node.version;
+        V value;
+        try {
+            value = tiers.readDisk(key);
+        } catch (UncheckedIOException e) {
+            return null;                               // the locked path reads again and counts the failure
+        }
+        if (value == null || node.removed) {
+            return null;
+        }
+        boolean promote = shouldPromote(Tier.DISK, node.visited);
+        node.markVisited();
+        if (promote) {
+            tiers.move(key, hash, value, tiers.top(), Tier.DISK, Tiers.Source.of(node, version));
+        }
+        return hit(count, Tier.DISK, value);
+    }
+
+    /** {@return the off-heap value of {@code key} read lock-free, null if it has none, or {@link #RETRY}} */
+    private Object offHeapValue(Stripe stripe, K key, int hash) {
+        ReadContext probe = ReadContext.encoding(tiers.keyCodec, key);
+        long[] table = stripe.records.table();
+        int index = tiers.reads.find(table, hash, probe);
+        if (index < 0) {
+            return index == OffHeapReads.MISS ? null : RETRY;
+        }
+        long slot = probe.slot;
+        Object value = tiers.reads.value(slot);
+        if (value == OffHeapReads.TORN) {
+            return RETRY;
+        }
+        RecordTable.markVisited(table, index, slot);
+        return value;
+    }
+
+    /** The locked path of {@link #get}: reads under the stripe's monitor, then promotes if the policy says so. */
+    private V lockedGet(K key, int hash, Stripe stripe, boolean count) {
+        V value;
+        Tier tier;
+        Tiers.Source promoteFrom = null;
+        synchronized (stripe) {
+            Node<K, V> node = stripe.nodes == null ? null : stripe.nodes.find(key, hash);
+            if (node != null) {
+                if (node.tier == Tier.HEAP) {
+                    node.markVisited();
+                    return hit(count, Tier.HEAP, node.value);
+                }
+                value = tiers.readDiskOrDrop(stripe, node);
+                if (value == null) {
+                    return miss(count);
+                }
+                tier = Tier.DISK;
+                if (shouldPromote(tier, node.visited)) {
+                    promoteFrom = Tiers.Source.of(node, node.version);
+                }
+                node.markVisited();
+            } else {
+                int record = recordIndex(stripe, key, hash);
+                if (record < 0) {
+                    return miss(count);
+                }
+                long slot = stripe.records.get(record);
+                value = tiers.reads.decode(tiers.offHeap.extents().extentAt(Slots.location(slot)),
+                        tiers.offHeap.extents().offsetAt(Slots.location(slot)));
+                tier = Tier.OFF_HEAP;
+                if (shouldPromote(tier, Slots.isVisited(slot))) {
+                    promoteFrom = Tiers.Source.of(slot);
+                }
+                RecordTable.markVisited(stripe.records.table(), record, slot);
+            }
+        }
+        if (promoteFrom != null) {
+            tiers.move(key, hash, value, tiers.top(), tier, promoteFrom);   // not moved if it changed or found no room
+        }
+        return hit(count, tier, value);
+    }
+
+    /** {@return the index of {@code key}'s record slot, or -1} Stripe held. */
+    private int recordIndex(Stripe stripe, K key, int hash) {
+        if (stripe.records == null || stripe.records.size() == 0) {
+            return -1;
+        }
+        ReadContext probe = ReadContext.encoding(tiers.keyCodec, key);
+        return stripe.records.indexOf(hash, probe.key(), 0, probe.keyLength());
+    }
+
+    /** {@return whether a hit in {@code tier} (below the top) moves the entry up, given its visited bit} */
+    private boolean shouldPromote(Tier tier, boolean visited) {
+        if (tier == tiers.top()) {
+            return false;
+        }
+        return switch (promotion) {
+            case ON_HIT -> true;
+            case NEVER -> false;
+            case ON_SECOND_HIT -> visited;
+        };
+    }
+
+    // ---- containsKey ----
+
+    /** {@return whether {@code key} has a value} Counts nothing. */
+    boolean containsKey(K key) {
+        int hash = KeyIndex.hash(key);
+        Stripe stripe = tiers.index.stripe(hash);
+        for (int attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
+            int version = stripe.version;
+            Node<K, V> node = stripe.nodes == null ? null : stripe.nodes.find(key, hash);
+            if (node != null && (node.value != null || node.tier == Tier.DISK)) {
+                return true;
+            }
+            if (stripe.records != null) {
+                int index = tiers.reads.find(stripe.records.table(), hash, ReadContext.encoding(tiers.keyCodec, key));
+                if (index == OffHeapReads.RETRY) {
+                    continue;
+                }
+                if (index >= 0) {
+                    return true;
+                }
+            }
+            if (stripe.stable(version)) {
+                return false;
+            }
+        }
+        guard.enter();
+        try {
+            synchronized (stripe) {
+                Node<K, V> node = stripe.nodes == null ? null : stripe.nodes.find(key, hash);
+                return node != null || recordIndex(stripe, key, hash) >= 0;
+            }
+        } finally {
+            guard.exit();
+        }
+    }
+
+    // ---- read (zero copy) ----
+
+    /** What a zero-copy read found: the reader's result, and whether the key was there at all. */
+    private static final class Read<R> {
+        boolean found;
+        R result;
+
+        Read<R> of(R value) {
+            found = true;
+            result = value;
+            return this;
+        }
+    }
+
+    /**
+     * Calls {@code reader} with a read-only view of {@code key}'s encoded value: the record in place for an off-heap
+     * value (its extent pinned meanwhile), the disk store's buffer for a disk value, an encoding for a heap value.
+     * {@return the reader's result, or null (counted as a miss) if the key has no value}
+     */
+    <R> R read(K key, Function<? super MemorySegment, ? extends R> reader) {
+        int hash = KeyIndex.hash(key);
+        Stripe stripe = tiers.index.stripe(hash);
+        Read<R> read = new Read<>();
+        for (int attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
+            int version = stripe.version;
+            Node<K, V> node = stripe.nodes == null ? null : stripe.nodes.find(key, hash);
+            if (node != null) {
+                V value = node.value;
+                if (value != null) {
+                    node.markVisited();
+                    return hit(true, Tier.HEAP, reader.apply(encodeValue(value)));
+                }
+            }
+            if (stripe.records != null) {
+                if (readRecordPinned(stripe, key, hash, reader, read) == RETRY) {
+                    continue;
+                }
+                if (read.found) {
+                    return hit(true, Tier.OFF_HEAP, read.result);
+                }
+            }
+            if (node != null && node.tier == Tier.DISK) {
+                break;
+            }
+            if (stripe.stable(version)) {
+                return miss(true);
+            }
+        }
+        guard.enter();
+        try {
+            return lockedRead(key, hash, stripe, reader, read);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    /** Reads {@code key}'s record with its extent pinned, into {@code read}. {@return {@link #RETRY} or null} */
+    private <R> Object readRecordPinned(Stripe stripe, K key, int hash, Function<? super MemorySegment, ? extends R> reader,
+                                        Read<R> read) {
+        ReadContext probe = ReadContext.encoding(tiers.keyCodec, key);
+        long[] table = stripe.records.table();
+        int index = tiers.reads.find(table, hash, probe);
+        if (index < 0) {
+            return index == OffHeapReads.MISS ? null : RETRY;
+        }
+        long slot = probe.slot;
+        ExtentTable extents = tiers.offHeap.extents();
+        Extent extent = extents.extentAt(Slots.location(slot));
+        extent.pins.incrementAndGet();
+        try {
+            if (!extent.inLife(Slots.life(slot))) {
+                return RETRY;
+            }
+            MemorySegment view = tiers.reads.valueBytes(extent, extents.offsetAt(Slots.location(slot)));
+            RecordTable.markVisited(table, index, slot);
+            read.of(reader.apply(view));
+            return null;
+        } finally {
+            extent.pins.decrementAndGet();
+        }
+    }
+
+    private <R> R lockedRead(K key, int hash, Stripe stripe, Function<? super MemorySegment, ? extends R> reader,
+                             Read<R> read) {
+        synchronized (stripe) {
+            Node<K, V> node = stripe.nodes == null ? null : stripe.nodes.find(key, hash);
+            if (node != null) {
+                node.markVisited();
+                if (node.tier == Tier.HEAP) {
+                    return hit(true, Tier.HEAP, reader.apply(encodeValue(node.value)));
+                }
+                R result;
+                try {
+                    result = tiers.readDiskBytes(key, segment -> read.of(reader.apply(segment.asReadOnly())).result);
+                } catch (UncheckedIOException e) {
+                    tiers.errors.increment();
+                    return miss(true);
+                }
+                return read.found ? hit(true, Tier.DISK, result) : miss(true);
+            }
+            int record = recordIndex(stripe, key, hash);
+            if (record < 0) {
+                return miss(true);
+            }
+            long slot = stripe.records.get(record);
+            ExtentTable extents = tiers.offHeap.extents();
+            RecordTable.markVisited(stripe.records.table(), record, slot);
+            MemorySegment view = tiers.reads.valueBytes(extents.extentAt(Slots.location(slot)),
+                    extents.offsetAt(Slots.location(slot)));
+            return hit(true, Tier.OFF_HEAP, reader.apply(view));
+        }
+    }
+
+    private MemorySegment encodeValue(V value) {
+        MemorySegment encoded = MemorySegment.ofArray(new byte[tiers.valueCodec.encodedSize(value)]);
+        tiers.valueCodec.encode(value, encoded, 0);
+        return encoded.asReadOnly();
+    }
+
+    // ---- counting ----
+
+    private <T> T hit(boolean count, Tier tier, T value) {
+        if (count) {
+            for (Tier t : tiers.tiers) {
+                if (t == tier) {
+                    tiers.counters(t).hits.increment();
+                    break;
+                }
+                tiers.counters(t).misses.increment();
+            }
+        }
+        return value;
+    }
+
+    private <R> R miss(boolean count) {
+        if (count) {
+            for (Tier t : tiers.tiers) {
+                tiers.counters(t).misses.increment();
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,180 @@
+package dev.strata.tier;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * One stripe's table of off-heap records: open addressing with linear probing over {@code long} slot words
+ * ({@link Slots}). There is no heap object per record: the slot names the record's place, and the record itself holds
+ * the key's hash and bytes, which a probe compares (tag first, then hash, then key bytes).
+ *
+ * <pre>
+ *   table:  [ 0 | slot A | 1 (tombstone) | slot B | slot C | 0 | ... ]     linear probing from hash &amp; (length - 1)
+ *              slot = PRESENT | visited | tag | life | location           a probe stops at the first 0
+ * </pre>
+ *
+ * <p><b>Concurrency.</b> Writers hold the monitor of the {@link Stripe} that owns the table; under it, the record of
+ * every slot is stable (a record moves or dies only under its stripe's monitor, and a page is reused only after its
+ * records have left). Lock-free readers ({@link OffHeapReads}) take the volatile {@link #table()} and validate each
+ * record they read against its extent's life. Readers may set a slot's visited bit by compare-and-set; writers replace
+ * slots with release stores, so a visited bit racing with a replacement is simply lost. Tombstones and rebuilds work as
+ * in {@link NodeTable}: a replaced table is never written again.
+ */
+final class RecordTable {
+
+    private static final int INITIAL_SLOTS = 8;
+    private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(long[].class);
+
+    private final ExtentTable extents;
+    /** Replaced, never written again, when it grows or sheds its tombstones. */
+    private volatile long[] table = new long[INITIAL_SLOTS];
+    /** Records. Guarded by the stripe. */
+    private int live;
+    /** Records plus tombstones. Guarded by the stripe. */
+    private int used;
+
+    RecordTable(ExtentTable extents) {
+        this.extents = extents;
+    }
+
+    /** {@return the current table, for a lock-free probe} */
+    long[] table() {
+        return table;
+    }
+
+    /** {@return slot {@code i} of {@code table}} Lock-free. */
+    static long slotAt(long[] table, int i) {
+        return (long) SLOT.getAcquire(table, i);
+    }
+
+    /** Sets the visited bit of slot {@code i} if it still holds {@code seen}. Lock-free; losing a race is harmless. */
+    static void markVisited(long[] table, int i, long seen) {
+        if (!Slots.isVisited(seen)) {
+            SLOT.compareAndSet(table, i, seen, seen | Slots.VISITED);
+        }
+    }
+
+    // ---- stripe held ----
+
+    /** {@return the number of slots of the current table} */
+    int capacity() {
+        return table.length;
+    }
+
+    /** {@return slot {@code i} of the current table} */
+    long get(int i) {
+        return (long) SLOT.getAcquire(table, i);
+    }
+
+    /** {@return the records in the table} */
+    int size() {
+        return live;
+    }
+
+    /**
+     * {@return the index of the slot of the key with {@code hash} whose encoding is the {@code keyLength} bytes of
+     * {@code key} at {@code keyOffset}, or -1 if it has none}
+     */
+    int indexOf(int hash, MemorySegment key, long keyOffset, int keyLength) {
+        long[] slots = table;
+        int mask = slots.length - 1;
+        long tag = Slots.tagBits(hash);
+        for (int i = hash & mask; ; i = (i + 1) & mask) {
+            long slot = (long) SLOT.getAcquire(slots, i);
+            if (slot == Slots.EMPTY) {
+                return -1;
+            }
+            if (Slots.isRecord(slot) && Slots.tagOf(slot) == tag && holdsKey(slot, hash, key, keyOffset, keyLength)) {
+                return i;
+            }
+        }
+    }
+
+    private boolean holdsKey(long slot, int hash, MemorySegment key, long keyOffset, int keyLength) {
+        long location = Slots.location(slot);
+        return OffHeapReads.keyAt(extents.extentAt(location), extents.offsetAt(location), hash, key, keyOffset,
+                keyLength);
+    }
+
+    /** {@return the index of the slot naming the same record as {@code slot} (key hash {@code hash}), or -1} */
+    int indexOfRecord(int hash, long slot) {
+        long[] slots = table;
+        int mask = slots.length - 1;
+        for (int i = hash & mask; ; i = (i + 1) & mask) {
+            long found = (long) SLOT.getAcquire(slots, i);
+            if (found == Slots.EMPTY) {
+                return -1;
+            }
+            if (Slots.sameRecord(found, slot)) {
+                return i;
+            }
+        }
+    }
+
+    /** Replaces slot {@code i} with {@code slot} (another record of the same key). */
+    void replace(int i, long slot) {
+        SLOT.setRelease(table, i, slot);
+    }
+
+    /** Inserts {@code slot} for a key with {@code hash} that has no slot here. */
+    void insert(int hash, long slot) {
+        long[] slots = table;
+        int mask = slots.length - 1;
+        int i = hash & mask;
+        while (Slots.isRecord(slots[i])) {
+            i = (i + 1) & mask;
+        }
+        if (slots[i] == Slots.EMPTY) {
+            used++;
+        }
+        live++;
+        SLOT.setRelease(slots, i, slot);
+        if (used * 2 > slots.length) {
+            rebuild();
+        }
+    }
+
+    /** Removes slot {@code i}. */
+    void remove(int i) {
+        long[] slots = table;
+        int mask = slots.length - 1;
+        SLOT.setRelease(slots, i, Slots.TOMBSTONE);
+        live--;
+        int next = (i + 1) & mask;
+        if (slots[next] != Slots.EMPTY) {
+            return;
+        }
+        for (int j = i; slots[j] == Slots.TOMBSTONE; j = (j - 1) & mask) {
+            SLOT.setRelease(slots, j, Slots.EMPTY);     // nothing probes past an empty slot: the run is unreachable
+            used--;
+        }
+    }
+
+    /** Copies the records into a table at most half full (more than a quarter when it grew) and publishes it. */
+    private void rebuild() {
+        int length = INITIAL_SLOTS;
+        while (length < live * 2) {
+            length <<= 1;
+        }
+        long[] fresh = new long[length];
+        int mask = length - 1;
+        for (long slot : table) {
+            if (Slots.isRecord(slot)) {
+                int i = hashOf(slot) & mask;
+                while (fresh[i] != Slots.EMPTY) {
+                    i = (i + 1) & mask;
+                }
+                fresh[i] = slot;
+            }
+        }
+        used = live;
+        table = fresh;                                 // volatile: publishes the filled copy
+    }
+
+    /** {@return the key hash stored in the record {@code slot} names (stable: stripe held)} */
+    int hashOf(long slot) {
+        long location = Slots.location(slot);
+        return RecordLayout.hash(extents.extentAt(location).headerSegment(), extents.offsetAt(location));
+    }
+}

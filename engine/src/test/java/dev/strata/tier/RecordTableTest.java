@@ -1,0 +1,196 @@
+package dev.strata.tier;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.strata.codec.Codecs;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A stripe's record table over real records in real pages: keys are found by their bytes (tag, hash, then key), a
+ * record by its slot word, rebuilds rehash from the records' headers, tombstones keep chains whole, lock-free probes
+ * never miss a present key while the table is rebuilt under them, and a slot of an older life is never trusted.
+ */
+class RecordTableTest {
+
+    private static byte[] key(int id) {
+        return ByteBuffer.allocate(4).putInt(id).array();
+    }
+
+    private static byte[] value(int id) {
+        return ("value of " + id).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private static int indexOf(RecordTable table, int hash, int id) {
+        byte[] key = key(id);
+        synchronized (table) {
+            return table.indexOf(hash, MemorySegment.ofArray(key), 0, key.length);
+        }
+    }
+
+    private static void insert(RecordTable table, int hash, long slot) {
+        synchronized (table) {
+            table.insert(hash, slot);
+        }
+    }
+
+    private static void remove(RecordTable table, int index) {
+        synchronized (table) {
+            table.remove(index);
+        }
+    }
+
+    @Test
+    void collidingKeysAreTellApartByTheirBytesAndProbePastTombstones() {
+        try (RecordPages pages = new RecordPages()) {
+            RecordTable table = new RecordTable(pages.extents);
+            long[] slots = new long[6];
+            for (int id = 0; id < 6; id++) {
+                slots[id] = pages.write(7, key(id), value(id));    // one hash for all: one probe chain, one tag
+                insert(table, 7, slots[id]);
+            }
+            for (int id = 0; id < 6; id++) {
+                int index = indexOf(table, 7, id);
+                assertTrue(Slots.sameRecord(slots[id], table.get(index)), "key " + id);
+                assertEquals(index, table.indexOfRecord(7, slots[id] | Slots.VISITED), "found by record, visited or not");
+            }
+            remove(table, indexOf(table, 7, 1));
+            remove(table, indexOf(table, 7, 3));
+            assertEquals(-1, indexOf(table, 7, 1));
+            assertEquals(-1, indexOf(table, 7, 3));
+            assertEquals(-1, indexOf(table, 8, 5), "the same key bytes under another hash are another key");
+            assertTrue(indexOf(table, 7, 5) >= 0, "found past two tombstones");
+            long again = pages.write(7, key(3), value(33));
+            insert(table, 7, again);
+            assertTrue(Slots.sameRecord(again, table.get(indexOf(table, 7, 3))));
+            assertEquals(5, table.size());
+        }
+    }
+
+    /** Random inserts, replacements and removes against a HashMap, few distinct hashes: chains, tombstones, rebuilds. */
+    @Test
+    void behavesLikeAMapUnderRandomOperations() {
+        for (int seed = 0; seed < 5; seed++) {
+            try (RecordPages pages = new RecordPages()) {
+                Random random = new Random(seed);
+                RecordTable table = new RecordTable(pages.extents);
+                Map<Integer, Long> model = new HashMap<>();
+                int hashes = 1 + random.nextInt(50);
+                for (int step = 0; step < 3_000; step++) {
+                    int id = random.nextInt(400);
+                    int hash = id % hashes;
+                    int op = random.nextInt(10);
+                    int index = indexOf(table, hash, id);
+                    assertEquals(model.containsKey(id), index >= 0, "seed " + seed + " step " + step);
+                    if (op < 5) {
+                        long slot = pages.write(hash, key(id), value(step));
+                        synchronized (table) {
+                            if (index >= 0) {
+                                table.replace(index, slot);
+                            } else {
+                                table.insert(hash, slot);
+                            }
+                        }
+                        model.put(id, slot);
+                    } else if (op < 8 && index >= 0) {
+                        remove(table, index);
+                        model.remove(id);
+                    } else if (index >= 0) {
+                        assertTrue(Slots.sameRecord(model.get(id), table.get(index)), "seed " + seed + " step " + step);
+                    }
+                }
+                assertEquals(model.size(), table.size(), "seed " + seed);
+            }
+        }
+    }
+
+    /**
+     * Readers probe, lock-free, for keys that are always present while a writer inserts and removes other keys of the
+     * same hashes, growing and cleaning the table under them: a present key is always found, with its own value.
+     */
+    @Test
+    void lockFreeProbesNeverMissAPresentKeyWhileTheTableIsRebuilt() throws Exception {
+        try (RecordPages pages = new RecordPages()) {
+            RecordTable table = new RecordTable(pages.extents);
+            OffHeapReads<byte[]> reads = new OffHeapReads<>(pages.extents, Codecs.bytes(), true);
+            int stable = 300;
+            for (int id = 0; id < stable; id++) {
+                insert(table, id % 13, pages.write(id % 13, key(id), value(id)));
+            }
+            List<long[]> churned = new ArrayList<>();
+            for (int id = 0; id < 2_000; id++) {                // written up front: the writer only moves slots
+                churned.add(new long[] {id % 13, pages.write(id % 13, key(stable + id), value(stable + id))});
+            }
+            int readers = 2;
+            CyclicBarrier start = new CyclicBarrier(readers + 1);
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            List<Thread> threads = new ArrayList<>();
+            for (int r = 0; r < readers; r++) {
+                int seed = r;
+                threads.add(Thread.ofPlatform().start(() -> TieredCacheModelTest.guarded(failure, () -> {
+                    Random random = new Random(seed);
+                    start.await();
+                    for (int i = 0; i < 200_000 && failure.get() == null; i++) {
+                        int id = random.nextInt(stable);
+                        ReadContext probe = ReadContext.encoding(Codecs.bytes(), key(id));
+                        int index = reads.find(table.table(), id % 13, probe);
+                        if (index == OffHeapReads.MISS) {
+                            throw new AssertionError("missed present key " + id);
+                        }
+                        if (index >= 0) {
+                            assertArrayEquals(value(id), (byte[]) reads.value(probe.slot), "key " + id);
+                        }
+                    }
+                })));
+            }
+            threads.add(Thread.ofPlatform().start(() -> TieredCacheModelTest.guarded(failure, () -> {
+                start.await();
+                for (int round = 0; round < 20 && failure.get() == null; round++) {
+                    for (long[] record : churned) {
+                        insert(table, (int) record[0], record[1]);
+                    }
+                    for (long[] record : churned) {
+                        synchronized (table) {
+                            table.remove(table.indexOfRecord((int) record[0], record[1]));
+                        }
+                    }
+                }
+            })));
+            for (Thread thread : threads) {
+                thread.join();
+            }
+            assertNull(failure.get());
+            assertEquals(stable, table.size());
+        }
+    }
+
+    @Test
+    void aSlotOfAnOlderLifeIsRetriedNotTrusted() {
+        try (RecordPages pages = new RecordPages()) {
+            RecordTable table = new RecordTable(pages.extents);
+            OffHeapReads<byte[]> reads = new OffHeapReads<>(pages.extents, Codecs.bytes(), true);
+            long slot = pages.write(5, key(1), value(1));
+            insert(table, 5, slot);
+            ReadContext probe = ReadContext.encoding(Codecs.bytes(), key(1));
+            assertTrue(reads.find(table.table(), 5, probe) >= 0);
+            assertArrayEquals(value(1), (byte[]) reads.value(slot));
+            Extent extent = pages.extents.extentAt(Slots.location(slot));
+            extent.seal();
+            assertArrayEquals(value(1), (byte[]) reads.value(slot), "a sealed page is still read: records are intact");
+            extent.renew();                                     // a new life: the slot is stale
+            assertEquals(OffHeapReads.RETRY, reads.find(table.table(), 5, ReadContext.encoding(Codecs.bytes(), key(1))));
+            assertEquals(OffHeapReads.TORN, reads.value(slot));
+        }
+    }
+}
