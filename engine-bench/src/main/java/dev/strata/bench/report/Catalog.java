@@ -20,6 +20,15 @@ final class Catalog {
     static final Column STRATA_DIRECT = strata("Strata off-heap (DIRECT_BUFFER)", "OFF_HEAP_DIRECT");
     static final Column STRATA_DISK = strata("Strata disk", "DISK");
 
+    /** OHC, an off-heap peer (a goal's yardstick). */
+    static final Column OHC = peer("OHC", "OhcBenchmark", null);
+    /** Chronicle Map, an off-heap peer (a goal's yardstick). */
+    static final Column CHRONICLE_MAP = peer("Chronicle Map", "ChronicleMapBenchmark", null);
+    /** Caffeine, the heap peer (a goal's yardstick). */
+    static final Column CAFFEINE = peer("Caffeine", "CaffeineBenchmark", null);
+    /** The floor of an off-heap get: a hashed index over one slab, no cache around it. */
+    static final Column RAW_INDEX = raw("raw hash index", "RawIndexBenchmark", Map.of("get", "get"));
+
     /** The tier ladder, top to bottom. */
     static final List<Column> LADDER = List.of(STRATA_HEAP, STRATA_ARENA, STRATA_DIRECT, STRATA_DISK);
 
@@ -37,15 +46,15 @@ final class Catalog {
     static List<Column> columns(Tier tier) {
         return switch (tier) {
             case HEAP -> List.of(STRATA_HEAP,
-                    peer("Caffeine", "CaffeineBenchmark", null),
+                    CAFFEINE,
                     peer("Ehcache heap", "EhcacheBenchmark", "HEAP"),
                     raw("HashMap, stored array", "RawHeapMapBenchmark", Map.of("get", "getStored")),
                     raw("HashMap + copy", "RawHeapMapBenchmark", Map.of("get", "getCopy")));
             case OFF_HEAP -> List.of(STRATA_ARENA, STRATA_DIRECT,
-                    peer("OHC", "OhcBenchmark", null),
-                    peer("Chronicle Map", "ChronicleMapBenchmark", null),
+                    OHC,
+                    CHRONICLE_MAP,
                     peer("Ehcache off-heap", "EhcacheBenchmark", "OFF_HEAP"),
-                    raw("raw hash index", "RawIndexBenchmark", Map.of("get", "get")),
+                    RAW_INDEX,
                     raw("key pick + hash only", "RawIndexBenchmark", Map.of("get", "keyOnly")),
                     raw("raw slab copy", "RawSlabBenchmark", Map.of("get", "copyOut")));
             case DISK -> List.of(STRATA_DISK,

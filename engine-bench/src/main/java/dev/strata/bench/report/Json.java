@@ -9,6 +9,7 @@ import java.util.Map;
  * A minimal JSON reader for JMH's result files: objects become {@code LinkedHashMap<String, Object>}, arrays
  * {@code List<Object>}, numbers {@code Double}, plus {@code String}, {@code Boolean} and {@code null}. Strict enough to
  * reject malformed input with the offset; not a general-purpose parser (no streaming, whole document in memory).
+ * {@link #write(Object)} is the way back, for the goals mode's own result file.
  *
  * <p>Stateless entry point; each parse uses its own reader. Thread-safe.
  */
@@ -35,6 +36,91 @@ final class Json {
             throw reader.error("trailing characters");
         }
         return value;
+    }
+
+    /**
+     * Writes a value as indented JSON: maps (string keys) as objects, lists as arrays (on one line when they hold no
+     * map or list), numbers, strings, booleans and null. A NaN or infinite number is written as {@code null}.
+     *
+     * @param value the value
+     * @return the JSON text, ending with a newline
+     * @throws IllegalArgumentException for a value of any other type
+     */
+    static String write(Object value) {
+        StringBuilder out = new StringBuilder();
+        write(out, value, "");
+        return out.append('\n').toString();
+    }
+
+    private static void write(StringBuilder out, Object value, String indent) {
+        switch (value) {
+            case null -> out.append("null");
+            case Map<?, ?> map -> {
+                if (map.isEmpty()) {
+                    out.append("{}");
+                    return;
+                }
+                String inner = indent + "  ";
+                out.append("{\n");
+                int i = 0;
+                for (Map.Entry<?, ?> entry : map.entrySet()) {
+                    out.append(inner);
+                    quote(out, String.valueOf(entry.getKey()));
+                    out.append(": ");
+                    write(out, entry.getValue(), inner);
+                    out.append(++i < map.size() ? ",\n" : "\n");
+                }
+                out.append(indent).append('}');
+            }
+            case List<?> list -> {
+                boolean flat = list.stream().noneMatch(item -> item instanceof Map<?, ?> || item instanceof List<?>);
+                String inner = indent + "  ";
+                out.append(flat ? "[" : "[\n");
+                for (int i = 0; i < list.size(); i++) {
+                    if (!flat) {
+                        out.append(inner);
+                    }
+                    write(out, list.get(i), inner);
+                    if (i + 1 < list.size()) {
+                        out.append(flat ? ", " : ",\n");
+                    } else if (!flat) {
+                        out.append('\n').append(indent);
+                    }
+                }
+                out.append(']');
+            }
+            case String text -> quote(out, text);
+            case Boolean bool -> out.append(bool);
+            case Integer number -> out.append(number);
+            case Long number -> out.append(number);
+            case Number number -> {
+                double d = number.doubleValue();
+                out.append(Double.isNaN(d) || Double.isInfinite(d) ? "null" : Double.toString(d));
+            }
+            default -> throw new IllegalArgumentException("JSON: cannot write a " + value.getClass().getName());
+        }
+    }
+
+    private static void quote(StringBuilder out, String text) {
+        out.append('"');
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        out.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        out.append('"');
     }
 
     private Object value() {

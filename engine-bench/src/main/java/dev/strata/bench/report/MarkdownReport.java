@@ -47,6 +47,26 @@ final class MarkdownReport {
 
     private static void header(StringBuilder out, ResultsFile.RunSettings settings, MachineInfo machine,
             List<String> notes) {
+        machineTable(out, settings, machine, List.of());
+        for (String note : notes) {
+            out.append("> ").append(note).append("\n\n");
+        }
+        out.append("Throughput in millions of operations per second (M ops/s; higher is better). In comparison tables ")
+                .append("`n×` after a figure is Strata's first column divided by that column, measured in the same ")
+                .append("run: above 1 Strata is faster; against a raw limit it is the share of the bound reached. ")
+                .append("Keys are 16 bytes; every cache holds the whole working set (about 64 MiB of values).\n\n");
+    }
+
+    /**
+     * Appends the table of the machine and the run settings, then a blank line.
+     *
+     * @param out where to append
+     * @param settings the run settings
+     * @param machine the machine
+     * @param extraRows more rows, each {@code {label, value}}, before the load average
+     */
+    static void machineTable(StringBuilder out, ResultsFile.RunSettings settings, MachineInfo machine,
+            List<String[]> extraRows) {
         out.append("| | |\n|---|---|\n");
         out.append("| CPUs | ").append(machine.cpus()).append(" × ").append(machine.cpuModel()).append(" |\n");
         out.append("| Memory | ").append(machine.memory()).append(" |\n");
@@ -55,14 +75,10 @@ final class MarkdownReport {
         out.append("| JDK (runner) | ").append(machine.jdk()).append(" |\n");
         out.append("| JMH | ").append(settings.forks()).append(" fork(s); warm-up ").append(settings.warmup())
                 .append("; measurement ").append(settings.measurement()).append(" |\n");
-        out.append("| Load average at the end | ").append(machine.loadAverage()).append(" |\n\n");
-        for (String note : notes) {
-            out.append("> ").append(note).append("\n\n");
+        for (String[] row : extraRows) {
+            out.append("| ").append(row[0]).append(" | ").append(row[1]).append(" |\n");
         }
-        out.append("Throughput in millions of operations per second (M ops/s; higher is better). In comparison tables ")
-                .append("`n×` after a figure is Strata's first column divided by that column, measured in the same ")
-                .append("run: above 1 Strata is faster; against a raw limit it is the share of the bound reached. ")
-                .append("Keys are 16 bytes; every cache holds the whole working set (about 64 MiB of values).\n\n");
+        out.append("| Load average at the end | ").append(machine.loadAverage()).append(" |\n\n");
     }
 
     /** The Strata tier ladder. */

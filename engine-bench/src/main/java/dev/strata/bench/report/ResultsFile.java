@@ -39,23 +39,33 @@ final class ResultsFile {
     static List<BenchResult> parse(String json) {
         List<BenchResult> results = new ArrayList<>();
         for (Object item : array(json)) {
-            Map<?, ?> entry = (Map<?, ?>) item;
-            Map<?, ?> metric = (Map<?, ?>) required(entry, "primaryMetric");
-            Map<String, String> params = new TreeMap<>();
-            if (entry.get("params") instanceof Map<?, ?> raw) {
-                raw.forEach((name, value) -> params.put(String.valueOf(name), String.valueOf(value)));
-            }
-            results.add(new BenchResult(
-                    (String) required(entry, "benchmark"),
-                    (String) required(entry, "mode"),
-                    (int) number(required(entry, "threads")),
-                    params,
-                    number(required(metric, "score")),
-                    number(metric.get("scoreError")),
-                    (String) required(metric, "scoreUnit"),
-                    allocBytesPerOp(entry)));
+            results.add(result((Map<?, ?>) item));
         }
         return results;
+    }
+
+    /**
+     * Reads one result object of JMH's JSON (as {@link Json#parse} returns it).
+     *
+     * @param entry the object
+     * @return the result
+     * @throws IllegalArgumentException if a required field is missing
+     */
+    static BenchResult result(Map<?, ?> entry) {
+        Map<?, ?> metric = (Map<?, ?>) required(entry, "primaryMetric");
+        Map<String, String> params = new TreeMap<>();
+        if (entry.get("params") instanceof Map<?, ?> raw) {
+            raw.forEach((name, value) -> params.put(String.valueOf(name), String.valueOf(value)));
+        }
+        return new BenchResult(
+                (String) required(entry, "benchmark"),
+                (String) required(entry, "mode"),
+                (int) number(required(entry, "threads")),
+                params,
+                number(required(metric, "score")),
+                number(metric.get("scoreError")),
+                (String) required(metric, "scoreUnit"),
+                allocBytesPerOp(entry));
     }
 
     /** {@return the GC profiler's bytes allocated per operation, or NaN when the entry has none} */
