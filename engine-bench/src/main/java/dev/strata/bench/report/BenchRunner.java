@@ -34,6 +34,8 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * java -cp engine-bench/target/benchmarks.jar dev.strata.bench.report.BenchRunner --profile quick
  *     [--include REGEX]... [--threads 1,2] [--forks N] [--out DIR] [--note TEXT]... [--dry-run]
  * java -cp engine-bench/target/benchmarks.jar dev.strata.bench.report.BenchRunner --report-only FILE.json [--note TEXT]
+ * java -cp engine-bench/target/benchmarks.jar dev.strata.bench.report.BenchRunner --goals
+ *     [--rounds 5] [--threads 1,2] [--values 100,1024,16384] [--out DIR] [--note TEXT]... [--dry-run]
  * </pre>
  *
  * One JMH pass at the benchmarks' own thread counts, then one pass per extra thread count over the cache workloads
@@ -42,6 +44,10 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * {@code [n/m] hh:mm:ss benchmark {params} t=threads ..... score unit}. Failed benchmarks are listed at the end and
  * make the exit status 1 (the report is still written from what succeeded). {@code --dry-run} prints the plan (number
  * of runs and an estimate of the time) and stops.
+ *
+ * <p>{@code --goals} measures the issue's goal ratios in paired rounds instead (see {@code GoalsRunner}): one short
+ * fork of each competing benchmark per case, back to back, in an order that rotates from round to round, and the
+ * median of the per-round ratios; it writes {@code results/<date>-goals-paired.json} and {@code .md}.
  */
 public final class BenchRunner {
 
@@ -55,6 +61,13 @@ public final class BenchRunner {
      * @throws Exception if JMH cannot run or a file cannot be written
      */
     public static void main(String[] args) throws Exception {
+        if (GoalsRunner.wanted(args)) {
+            int status = GoalsRunner.run(args, System.out);
+            if (status != 0) {
+                System.exit(status);
+            }
+            return;
+        }
         Arguments arguments = Arguments.parse(args);
         PrintStream out = System.out;
         if (arguments.reportOnly() != null) {
@@ -161,7 +174,7 @@ public final class BenchRunner {
     }
 
     /** The command line. */
-    private record Arguments(String profileName, Profile profile, Path outputDirectory, List<String> notes,
+    record Arguments(String profileName, Profile profile, Path outputDirectory, List<String> notes,
             Path reportOnly, boolean dryRun) {
 
         static Arguments parse(String[] args) throws IOException {
@@ -182,7 +195,7 @@ public final class BenchRunner {
                 switch (args[i]) {
                     case "--profile" -> profileName = required(args[i], value);
                     case "--include" -> includes.add(required(args[i], value));
-                    case "--threads" -> threads = parseThreads(required(args[i], value));
+                    case "--threads" -> threads = positiveInts(args[i], required(args[i], value));
                     case "--forks" -> forks = Integer.parseInt(required(args[i], value));
                     case "--out" -> out = Path.of(required(args[i], value));
                     case "--note" -> notes.add(required(args[i], value));
@@ -204,25 +217,49 @@ public final class BenchRunner {
                 profile = profile.withForks(forks);
             }
             if (out == null) {
-                out = Files.isDirectory(Path.of("engine-bench")) ? Path.of("engine-bench", "results")
-                        : Path.of("results");
+                out = defaultOutputDirectory();
             }
             return new Arguments(profileName, profile, out, notes, reportOnly, dryRun);
         }
 
-        private static String required(String flag, String value) {
+        /** {@return {@code engine-bench/results} when run from the repository's root, else {@code results}} */
+        static Path defaultOutputDirectory() {
+            return Files.isDirectory(Path.of("engine-bench")) ? Path.of("engine-bench", "results")
+                    : Path.of("results");
+        }
+
+        /**
+         * {@return an option's value}
+         *
+         * @param flag the option, for the message
+         * @param value the value, or null when the command line ended after the option
+         * @throws IllegalArgumentException if the value is missing
+         */
+        static String required(String flag, String value) {
             if (value == null) {
                 throw new IllegalArgumentException(flag + ": missing value");
             }
             return value;
         }
 
-        private static List<Integer> parseThreads(String text) {
+        /**
+         * {@return a comma-separated list of positive numbers, e.g. {@code 1,2}}
+         *
+         * @param flag the option, for the message
+         * @param text the list
+         * @throws IllegalArgumentException if an item is not a positive number
+         */
+        static List<Integer> positiveInts(String flag, String text) {
             List<Integer> counts = new ArrayList<>();
             for (String part : text.split(",")) {
-                int count = Integer.parseInt(part.trim());
+                int count;
+                try {
+                    count = Integer.parseInt(part.trim());
+                } catch (NumberFormatException e) {
+                    count = 0;
+                }
                 if (count < 1) {
-                    throw new IllegalArgumentException("--threads: " + text + " (expected: positive counts, e.g. 1,2)");
+                    throw new IllegalArgumentException(flag + ": " + text + " (expected: positive numbers, e.g. 1,2)");
                 }
                 counts.add(count);
             }
