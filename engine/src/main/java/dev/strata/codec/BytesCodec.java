@@ -40,6 +40,11 @@ final class BytesCodec implements Codec<byte[]> {
     }
 
     @Override
+    public boolean matches(byte[] value, MemorySegment encoded, long offset, int length) {
+        return EncodedComparison.equal(Objects.requireNonNull(value, "value"), encoded, offset, length);
+    }
+
+    @Override
     public String name() {
         return "bytes";
     }

@@ -78,6 +78,29 @@ public interface Codec<T> {
     T decode(MemorySegment source, long offset, int length);
 
     /**
+     * Returns whether the encoding of {@code value} is exactly the {@code length} bytes of {@code encoded} at
+     * {@code offset}: the tiers that keep keys encoded use it to compare a lookup's key with a stored one without
+     * decoding the stored one. It must agree with {@link #encode(Object, MemorySegment, long)}; a {@code length} other
+     * than the value's encoded size is simply no match.
+     *
+     * @implSpec The default encodes {@code value} into a per-thread scratch buffer and compares the bytes. The built-in
+     *     codecs for byte arrays and numbers compare in place; override it likewise when a value can be compared with
+     *     its encoding without encoding it (for example, a key that wraps a byte array).
+     * @param value the value to compare
+     * @param encoded the segment holding an encoding
+     * @param offset the byte offset in {@code encoded} of the encoding's first byte
+     * @param length the number of bytes of the encoding
+     * @return whether {@code value} encodes to exactly those bytes
+     * @throws NullPointerException if {@code value} or {@code encoded} is null
+     * @throws IndexOutOfBoundsException if {@code [offset, offset + length)} is not inside {@code encoded}
+     * @throws IllegalArgumentException if the value cannot be encoded by this codec
+     * @throws IllegalStateException if the arena of {@code encoded} is closed
+     */
+    default boolean matches(T value, MemorySegment encoded, long offset, int length) {
+        return EncodedComparison.matchesByEncoding(this, value, encoded, offset, length);
+    }
+
+    /**
      * Returns the size of every encoding when all encodings have the same size, else {@link #VARIABLE_SIZE}. A tier
      * may use this to skip storing the length.
      *

@@ -63,6 +63,13 @@ final class NumberCodecs {
         }
 
         @Override
+        public boolean matches(Long value, MemorySegment encoded, long offset, int length) {
+            Objects.requireNonNull(value, "value");
+            Objects.requireNonNull(encoded, "encoded");
+            return length == Long.BYTES && encoded.get(INT64_LAYOUT, offset) == value;
+        }
+
+        @Override
         public int fixedSize() {
             return Long.BYTES;
         }
@@ -97,6 +104,13 @@ final class NumberCodecs {
         }
 
         @Override
+        public boolean matches(Integer value, MemorySegment encoded, long offset, int length) {
+            Objects.requireNonNull(value, "value");
+            Objects.requireNonNull(encoded, "encoded");
+            return length == Integer.BYTES && encoded.get(INT32_LAYOUT, offset) == value;
+        }
+
+        @Override
         public int fixedSize() {
             return Integer.BYTES;
         }
@@ -128,6 +142,14 @@ final class NumberCodecs {
         public Double decode(MemorySegment source, long offset, int length) {
             checkFixedLength(source, "float64", offset, length, Double.BYTES);
             return source.get(FLOAT64_LAYOUT, offset);
+        }
+
+        @Override
+        public boolean matches(Double value, MemorySegment encoded, long offset, int length) {
+            Objects.requireNonNull(value, "value");
+            Objects.requireNonNull(encoded, "encoded");
+            return length == Long.BYTES && Double.doubleToRawLongBits(encoded.get(FLOAT64_LAYOUT, offset))
+                    == Double.doubleToRawLongBits(value);
         }
 
         @Override

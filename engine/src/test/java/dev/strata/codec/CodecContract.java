@@ -2,6 +2,8 @@ package dev.strata.codec;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -37,7 +39,8 @@ final class CodecContract {
      * Encodes {@code value} twice over two different sentinel fills at {@link #OFFSET} of a segment of the given
      * kind, and asserts: the bytes outside {@code [OFFSET, OFFSET + encodedSize)} stay as filled; both encodings are
      * identical (so every byte of the range is written); the bytes equal {@code expectedWire} when given; decoding
-     * gives back an equal value.
+     * gives back an equal value; {@link Codec#matches} accepts the encoding and rejects it shortened, lengthened or with
+     * its last byte changed.
      *
      * @return the wire bytes
      */
@@ -53,9 +56,23 @@ final class CodecContract {
                 assertArrayEquals(expectedWire.apply(value), first, () -> codec.name() + ": wire format");
             }
             assertDecodedEquals(value, codec.decode(segment, OFFSET, size), codec.name());
+            assertMatchesOnlyItsEncoding(codec, value, segment, size);
             wire[0] = first;
         });
         return wire[0];
+    }
+
+    /** Asserts {@link Codec#matches} accepts the encoding at {@link #OFFSET}, and not shortened, longer or changed. */
+    private static <T> void assertMatchesOnlyItsEncoding(Codec<T> codec, T value, MemorySegment segment, int size) {
+        String name = codec.name();
+        assertTrue(codec.matches(value, segment, OFFSET, size), () -> name + ": matches its own encoding");
+        assertFalse(codec.matches(value, segment, OFFSET, size + 1), () -> name + ": matches a longer range");
+        if (size > 0) {
+            assertFalse(codec.matches(value, segment, OFFSET, size - 1), () -> name + ": matches a shorter range");
+            long last = OFFSET + size - 1;
+            segment.set(ValueLayout.JAVA_BYTE, last, (byte) ~segment.get(ValueLayout.JAVA_BYTE, last));
+            assertFalse(codec.matches(value, segment, OFFSET, size), () -> name + ": matches a changed byte");
+        }
     }
 
     /** Runs {@code test} with a segment of the kind, of exactly {@code byteSize} bytes, freed afterwards. */
