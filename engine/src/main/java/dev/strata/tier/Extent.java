@@ -73,6 +73,11 @@ final class Extent {
         return pages.length * pageSize;
     }
 
+    /** {@return the bytes of this extent's pages} */
+    long byteSize() {
+        return pages.length * pages[0].byteSize();
+    }
+
     /** {@return the current life: records written in it are intact until the life changes} */
     int life() {
         return generation >>> 1;

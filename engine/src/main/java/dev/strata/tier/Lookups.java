@@ -47,12 +47,24 @@ final class Lookups<K, V> {
     private final Guard guard;
     /** Whether off-heap hits never promote (off-heap is the top tier, or promotion is off): then they take no lock. */
     private final boolean lockFreeOffHeap;
+    /** Whether the cache's only tier is off-heap: no node table, no moves between tables, no version to check. */
+    private final boolean offHeapOnly;
+    /** The cache's tiers' counters, in tier order: a hit in tier i counts a miss in each tier before it. */
+    private final TierCounters[] counters;
+    private final int heapPosition;
+    private final int offHeapPosition;
+    private final int diskPosition;
 
     Lookups(Tiers<K, V> tiers, Promotion promotion, Guard guard) {
         this.tiers = tiers;
         this.promotion = promotion;
         this.guard = guard;
         this.lockFreeOffHeap = tiers.offHeap != null && (tiers.top() == Tier.OFF_HEAP || promotion == Promotion.NEVER);
+        this.offHeapOnly = tiers.tiers.equals(java.util.List.of(Tier.OFF_HEAP));
+        this.counters = tiers.tiers.stream().map(tiers::counters).toArray(TierCounters[]::new);
+        this.heapPosition = tiers.tiers.indexOf(Tier.HEAP);
+        this.offHeapPosition = tiers.tiers.indexOf(Tier.OFF_HEAP);
+        this.diskPosition = tiers.tiers.indexOf(Tier.DISK);
     }
 
     // ---- get ----
@@ -62,6 +74,17 @@ final class Lookups<K, V> {
     V get(K key, boolean count) {
         int hash = KeyIndex.hash(key);
         Stripe stripe = tiers.index.stripe(hash);
+        if (offHeapOnly && tiers.reads.copyOnly()) {
+            for (int attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
+                Object found = tiers.reads.copy(stripe.records.table(), hash, key);
+                if (found == OffHeapReads.ABSENT) {
+                    return miss(count);
+                }
+                if (found != OffHeapReads.TORN) {
+                    return hit(count, Tier.OFF_HEAP, (V) found);
+                }
+            }
+        }
         for (int attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
             int version = stripe.version;
             Node<K, V> node = stripe.nodes == null ? null : stripe.nodes.find(key, hash);
@@ -130,18 +153,20 @@ final class Lookups<K, V> {
 
     /** {@return the off-heap value of {@code key} read lock-free, null if it has none, or {@link #RETRY}} */
     private Object offHeapValue(Stripe stripe, K key, int hash) {
-        ReadContext probe = ReadContext.encoding(tiers.keyCodec, key);
         long[] table = stripe.records.table();
-        int index = tiers.reads.find(table, hash, probe);
-        if (index < 0) {
-            return index == OffHeapReads.MISS ? null : RETRY;
+        if (tiers.reads.copyOnly()) {
+            Object found = tiers.reads.copy(table, hash, key);
+            return found == OffHeapReads.ABSENT ? null : found == OffHeapReads.TORN ? RETRY : found;
         }
-        long slot = probe.slot;
-        Object value = tiers.reads.value(slot);
+        long slot = tiers.reads.find(table, hash, key);
+        if (slot == OffHeapReads.MISS) {
+            return null;
+        }
+        Object value = slot == OffHeapReads.RETRY ? OffHeapReads.TORN : tiers.reads.value(slot);
         if (value == OffHeapReads.TORN) {
             return RETRY;
         }
-        RecordTable.markVisited(table, index, slot);
+        RecordTable.markRecordVisited(table, hash, slot);
         return value;
     }
 
@@ -192,8 +217,7 @@ final class Lookups<K, V> {
         if (stripe.records == null || stripe.records.size() == 0) {
             return -1;
         }
-        ReadContext probe = ReadContext.encoding(tiers.keyCodec, key);
-        return stripe.records.indexOf(hash, probe.key(), 0, probe.keyLength());
+        return stripe.records.indexOf(hash, key, tiers.reads);
     }
 
     /** {@return whether a hit in {@code tier} (below the top) moves the entry up, given its visited bit} */
@@ -221,11 +245,11 @@ final class Lookups<K, V> {
                 return true;
             }
             if (stripe.records != null) {
-                int index = tiers.reads.find(stripe.records.table(), hash, ReadContext.encoding(tiers.keyCodec, key));
-                if (index == OffHeapReads.RETRY) {
+                long slot = tiers.reads.find(stripe.records.table(), hash, key);
+                if (slot == OffHeapReads.RETRY) {
                     continue;
                 }
-                if (index >= 0) {
+                if (slot != OffHeapReads.MISS) {
                     return true;
                 }
             }
@@ -303,13 +327,11 @@ final class Lookups<K, V> {
     /** Reads {@code key}'s record with its extent pinned, into {@code read}. {@return {@link #RETRY} or null} */
     private <R> Object readRecordPinned(Stripe stripe, K key, int hash, Function<? super MemorySegment, ? extends R> reader,
                                         Read<R> read) {
-        ReadContext probe = ReadContext.encoding(tiers.keyCodec, key);
         long[] table = stripe.records.table();
-        int index = tiers.reads.find(table, hash, probe);
-        if (index < 0) {
-            return index == OffHeapReads.MISS ? null : RETRY;
+        long slot = tiers.reads.find(table, hash, key);
+        if (slot == OffHeapReads.MISS || slot == OffHeapReads.RETRY) {
+            return slot == OffHeapReads.MISS ? null : RETRY;
         }
-        long slot = probe.slot;
         ExtentTable extents = tiers.offHeap.extents();
         Extent extent = extents.extentAt(Slots.location(slot));
         extent.pins.incrementAndGet();
@@ -318,7 +340,7 @@ final class Lookups<K, V> {
                 return RETRY;
             }
             MemorySegment view = tiers.reads.valueBytes(extent, extents.offsetAt(Slots.location(slot)));
-            RecordTable.markVisited(table, index, slot);
+            RecordTable.markRecordVisited(table, hash, slot);
             read.of(reader.apply(view));
             return null;
         } finally {
@@ -365,23 +387,26 @@ final class Lookups<K, V> {
 
     // ---- counting ----
 
+    /** Counts a hit in {@code tier} (and a miss in each tier above it). {@return value} */
     private <T> T hit(boolean count, Tier tier, T value) {
         if (count) {
-            for (Tier t : tiers.tiers) {
-                if (t == tier) {
-                    tiers.counters(t).hits.increment();
-                    break;
-                }
-                tiers.counters(t).misses.increment();
+            int position = switch (tier) {
+                case HEAP -> heapPosition;
+                case OFF_HEAP -> offHeapPosition;
+                case DISK -> diskPosition;
+            };
+            for (int i = 0; i < position; i++) {
+                counters[i].misses.increment();
             }
+            counters[position].hits.increment();
         }
         return value;
     }
 
     private <R> R miss(boolean count) {
         if (count) {
-            for (Tier t : tiers.tiers) {
-                tiers.counters(t).misses.increment();
+            for (TierCounters tier : counters) {
+                tier.misses.increment();
             }
         }
         return null;

@@ -2,6 +2,7 @@ package dev.strata.tier;
 
 import dev.strata.codec.Codec;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 
 /**
@@ -9,59 +10,78 @@ import java.lang.invoke.VarHandle;
  * no lock and no heap object per record.
  *
  * <pre>
- *   slot ──► extent (by id) ──► life still the slot's? ──► hash, key bytes equal? ──► life still the slot's?
- *                                                            └─ copy or decode the value ──► life still the slot's?
+ *   slot ──► extent (by id) ──► hash and key equal? ──► copy or decode the value ──► life still the slot's?
  * </pre>
  *
  * <p><b>Why a validated read is a current value.</b> A slot the reader loads was the key's place at that moment. The
- * record it names is immutable while its extent stays in the life that wrote it ({@link Extent}); the reader checks
- * that life before it reads and again after (behind an acquire fence), so whatever it read is that record's bytes.
- * Anything read across a change of life (garbage lengths, out-of-bounds offsets, a freed page) is discarded:
- * exceptions included, the probe answers {@link #RETRY} and the caller reads again or under the stripe's monitor.
+ * record it names is immutable while its extent stays in the life that wrote it ({@link Extent}); the reader checks,
+ * behind an acquire fence, that the life is still the slot's after it read, so whatever it read is that record's
+ * bytes. Anything read across a change of life (garbage lengths, out-of-bounds offsets, a freed page) is discarded,
+ * exceptions included: the probe answers "look again" and the caller reads again or under the stripe's monitor. The
+ * key is compared with {@link Codec#matches}, in place.
  *
- * <p>Values are copied under this validation only for {@code Codecs.bytes()}, whose decoding is a bounded copy with
- * no side effects; other codecs decode with the extent pinned ({@link Extent#pins}), so their input never changes
- * under them.
+ * <p>Values are copied under this validation only for {@code Codecs.bytes()}, whose decoding checks its bounds before
+ * it allocates and is otherwise a copy with no side effects; other codecs decode with the extent pinned
+ * ({@link Extent#pins}), so their input never changes under them.
  *
+ * @param <K> the key type
  * @param <V> the value type
  */
-final class OffHeapReads<V> {
+final class OffHeapReads<K, V> {
 
-    /** A probe's answer: the key has no record in the table. */
-    static final int MISS = -1;
-    /** A probe's answer: a record changed under the probe; look again. */
-    static final int RETRY = -2;
-    /** {@link #value}'s answer when the record changed while it was read. Never a value. */
+    /** {@link #find}'s answer: the key has no record in the table. Never a slot word (those are negative). */
+    static final long MISS = 0;
+    /** {@link #find}'s answer: a record changed under the probe; look again. Never a slot word. */
+    static final long RETRY = 1;
+    /** {@link #value} and {@link #copy}'s answer when the record changed while it was read. Never a value. */
     static final Object TORN = new Object();
+    /** {@link #copy}'s answer when the key has no record in the table. Never a value. */
+    static final Object ABSENT = new Object();
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
 
     private final ExtentTable extents;
+    private final Codec<K> keyCodec;
     private final Codec<V> valueCodec;
     private final boolean copyOnly;
 
-    OffHeapReads(ExtentTable extents, Codec<V> valueCodec, boolean copyOnly) {
+    OffHeapReads(ExtentTable extents, Codec<K> keyCodec, Codec<V> valueCodec, boolean copyOnly) {
         this.extents = extents;
+        this.keyCodec = keyCodec;
         this.valueCodec = valueCodec;
         this.copyOnly = copyOnly;
     }
 
-    /**
-     * {@return whether the record at {@code offset} of {@code extent} holds the key with {@code hash} whose encoding is
-     * the {@code keyLength} bytes of {@code key} at {@code keyOffset}} Unvalidated: on a record read across a change of
-     * life it may answer anything or throw.
-     */
-    static boolean keyAt(Extent extent, int offset, int hash, MemorySegment key, long keyOffset, int keyLength) {
-        MemorySegment header = extent.headerSegment();
-        return RecordLayout.hash(header, offset) == hash && RecordLayout.keyLength(header, offset) == keyLength
-                && extent.bytesEqual(RecordLayout.keyOffset(offset), key, keyOffset, keyLength);
+    /** {@return whether values are read by a validated copy ({@link #copy}) rather than decoded with the page pinned} */
+    boolean copyOnly() {
+        return copyOnly;
     }
 
     /**
-     * Probes {@code table} for the key encoded in {@code probe}. On a hit, {@code probe} receives the slot word and
-     * its index.
-     *
-     * @return the slot index, {@link #MISS} or {@link #RETRY}
+     * {@return whether the record at {@code offset} of {@code extent} holds {@code key}, whose spread hash is
+     * {@code hash}} Unvalidated: on a record read across a change of life it may answer anything or throw.
      */
-    int find(long[] table, int hash, ReadContext probe) {
+    boolean keyAt(Extent extent, int offset, int hash, K key) {
+        MemorySegment header = extent.headerSegment();
+        if (RecordLayout.hash(header, offset) != hash) {
+            return false;
+        }
+        int keyLength = RecordLayout.keyLength(header, offset);
+        long keyOffset = RecordLayout.keyOffset(offset);
+        if (extent.segment != null) {
+            return keyCodec.matches(key, extent.segment, keyOffset, keyLength);
+        }
+        if (keyLength < 0 || keyOffset + keyLength > extent.byteSize()) {
+            return false;                              // a torn header: no copy of a nonsense length
+        }
+        return keyCodec.matches(key, extent.bytes(keyOffset, keyLength), 0, keyLength);
+    }
+
+    /**
+     * Probes {@code table} for {@code key}. Lock-free.
+     *
+     * @return the key's slot word (negative), {@link #MISS} or {@link #RETRY}
+     */
+    long find(long[] table, int hash, K key) {
         int mask = table.length - 1;
         long tag = Slots.tagBits(hash);
         for (int i = hash & mask; ; i = (i + 1) & mask) {
@@ -74,24 +94,67 @@ final class OffHeapReads<V> {
             }
             long location = Slots.location(slot);
             Extent extent = extents.extentAt(location);
-            int life = Slots.life(slot);
-            if (!extent.inLife(life)) {
-                return RETRY;                          // a stale slot: the table has moved on
-            }
             boolean match;
             try {
-                match = keyAt(extent, extents.offsetAt(location), hash, probe.key(), 0, probe.keyLength());
+                match = keyAt(extent, extents.offsetAt(location), hash, key);
             } catch (RuntimeException torn) {
                 return RETRY;
             }
-            VarHandle.acquireFence();                  // the key's loads complete before the life is read again
-            if (!extent.inLife(life)) {
+            VarHandle.acquireFence();                  // the key's loads complete before the life is read
+            if (!extent.inLife(Slots.life(slot))) {
                 return RETRY;
             }
             if (match) {
-                probe.slot = slot;
-                probe.index = i;
-                return i;
+                return slot;
+            }
+        }
+    }
+
+    /**
+     * The read of a {@code Codecs.bytes()} value in one pass: probes {@code table} for {@code key}, and for the
+     * candidate whose hash and key match copies the value at once, then validates the record's life once for both (a
+     * copy of a record that changed life is thrown away, whether it matched or not). Marks the slot visited on a hit.
+     * Log pages only: a record in a chain answers {@link #TORN}, for the general path.
+     *
+     * @return the value, {@link #ABSENT}, or {@link #TORN} (look again)
+     */
+    Object copy(long[] table, int hash, K key) {
+        int mask = table.length - 1;
+        long tag = Slots.tagBits(hash);
+        for (int i = hash & mask; ; i = (i + 1) & mask) {
+            long slot = RecordTable.slotAt(table, i);
+            if (slot == Slots.EMPTY) {
+                return ABSENT;
+            }
+            if (!Slots.isRecord(slot) || Slots.tagOf(slot) != tag) {
+                continue;
+            }
+            long location = Slots.location(slot);
+            Extent extent = extents.extentAt(location);
+            MemorySegment page = extent.segment;
+            if (page == null) {
+                return TORN;
+            }
+            int offset = extents.offsetAt(location);
+            Object value = null;
+            try {
+                if (page.get(INT, offset) == hash) {
+                    int keyLength = page.get(INT, offset + 4);
+                    if (keyCodec.matches(key, page, RecordLayout.keyOffset(offset), keyLength)) {
+                        value = valueCodec.decode(page, RecordLayout.valueOffset(offset, keyLength),
+                                page.get(INT, offset + 8));
+                    }
+                }
+            } catch (RuntimeException torn) {
+                return TORN;
+            }
+            VarHandle.acquireFence();                  // the record's loads complete before the life is read
+            if (!extent.inLife(Slots.life(slot))) {
+                return TORN;
+            }
+            if (value != null) {
+                RecordTable.markVisited(table, i, slot);
+                return value;
             }
         }
     }
@@ -138,7 +201,7 @@ final class OffHeapReads<V> {
         int keyLength = RecordLayout.keyLength(header, offset);
         int valueLength = RecordLayout.valueLength(header, offset);
         long valueOffset = RecordLayout.valueOffset(offset, keyLength);
-        long size = extent.isChain() ? extent.pages.length * header.byteSize() : header.byteSize();
+        long size = extent.byteSize();
         if (keyLength < 0 || valueLength < 0 || valueOffset + valueLength > size) {
             throw new IndexOutOfBoundsException("record at " + offset + ": key " + keyLength + ", value "
                     + valueLength + " bytes (expected: within " + size + ")");

@@ -55,6 +55,24 @@ final class RecordTable {
         }
     }
 
+    /** Sets the visited bit of the slot holding {@code seen} (key hash {@code hash}), if it still does. Lock-free. */
+    static void markRecordVisited(long[] table, int hash, long seen) {
+        if (Slots.isVisited(seen)) {
+            return;
+        }
+        int mask = table.length - 1;
+        for (int i = hash & mask; ; i = (i + 1) & mask) {
+            long slot = slotAt(table, i);
+            if (slot == Slots.EMPTY) {
+                return;                                // the record left meanwhile
+            }
+            if (Slots.sameRecord(slot, seen)) {
+                markVisited(table, i, slot);
+                return;
+            }
+        }
+    }
+
     // ---- stripe held ----
 
     /** {@return the number of slots of the current table} */
@@ -85,16 +103,38 @@ final class RecordTable {
             if (slot == Slots.EMPTY) {
                 return -1;
             }
-            if (Slots.isRecord(slot) && Slots.tagOf(slot) == tag && holdsKey(slot, hash, key, keyOffset, keyLength)) {
+            if (Slots.isRecord(slot) && Slots.tagOf(slot) == tag && holdsEncoding(slot, hash, key, keyOffset, keyLength)) {
                 return i;
             }
         }
     }
 
-    private boolean holdsKey(long slot, int hash, MemorySegment key, long keyOffset, int keyLength) {
+    private boolean holdsEncoding(long slot, int hash, MemorySegment key, long keyOffset, int keyLength) {
         long location = Slots.location(slot);
-        return OffHeapReads.keyAt(extents.extentAt(location), extents.offsetAt(location), hash, key, keyOffset,
-                keyLength);
+        Extent extent = extents.extentAt(location);
+        int offset = extents.offsetAt(location);
+        MemorySegment header = extent.headerSegment();
+        return RecordLayout.hash(header, offset) == hash && RecordLayout.keyLength(header, offset) == keyLength
+                && extent.bytesEqual(RecordLayout.keyOffset(offset), key, keyOffset, keyLength);
+    }
+
+    /** {@return the index of the slot of {@code key} (spread hash {@code hash}), or -1 if it has none} */
+    <K> int indexOf(int hash, K key, OffHeapReads<K, ?> reads) {
+        long[] slots = table;
+        int mask = slots.length - 1;
+        long tag = Slots.tagBits(hash);
+        for (int i = hash & mask; ; i = (i + 1) & mask) {
+            long slot = (long) SLOT.getAcquire(slots, i);
+            if (slot == Slots.EMPTY) {
+                return -1;
+            }
+            if (Slots.isRecord(slot) && Slots.tagOf(slot) == tag) {
+                long location = Slots.location(slot);
+                if (reads.keyAt(extents.extentAt(location), extents.offsetAt(location), hash, key)) {
+                    return i;
+                }
+            }
+        }
     }
 
     /** {@return the index of the slot naming the same record as {@code slot} (key hash {@code hash}), or -1} */

@@ -118,7 +118,7 @@ final class Tiers<K, V> implements OffHeapTier.Evacuation {
     private final StorageCredit heapCredit;
     final OffHeapTier offHeap;
     private final ExtentTable extents;
-    final OffHeapReads<V> reads;
+    final OffHeapReads<K, V> reads;
     private final DiskStore disk;
     private final NodeQueue diskQueue = new NodeQueue();
     private final Map<Tier, TierCounters> counters = new EnumMap<>(Tier.class);
@@ -144,7 +144,7 @@ final class Tiers<K, V> implements OffHeapTier.Evacuation {
         this.offHeap = tiers.contains(Tier.OFF_HEAP) ? new OffHeapTier(memory, allocator, offHeapCapacity, this) : null;
         this.extents = offHeap == null ? null : offHeap.extents();
         this.reads = offHeap == null ? null
-                : new OffHeapReads<>(extents, valueCodec, (Object) valueCodec == Codecs.bytes());
+                : new OffHeapReads<>(extents, keyCodec, valueCodec, (Object) valueCodec == Codecs.bytes());
         this.index = new KeyIndex(tiers.contains(Tier.HEAP) || tiers.contains(Tier.DISK), extents);
         this.disk = disk;
         for (Tier tier : tiers) {
@@ -279,8 +279,9 @@ final class Tiers<K, V> implements OffHeapTier.Evacuation {
 
     /**
      * {@return the index of the key's record slot (stripe held), or -1} {@code source}: a move's source, found by its
-     * slot word rather than by key; otherwise the key is compared with the {@code keyLength} bytes of {@code encoded}
-     * at {@code keyOffset}, or, when {@code encoded} is null, with the key encoded here.
+     * slot word rather than by key; otherwise the records' keys are compared with the {@code keyLength} bytes of
+     * {@code encoded} at {@code keyOffset}, or, when {@code encoded} is null, with the key itself
+     * ({@link dev.strata.codec.Codec#matches}).
      */
     private int recordOf(Stripe stripe, K key, int hash, Source source, MemorySegment encoded, long keyOffset,
                          int keyLength) {
@@ -292,8 +293,7 @@ final class Tiers<K, V> implements OffHeapTier.Evacuation {
             return records.indexOfRecord(hash, source.slot());
         }
         if (encoded == null) {
-            ReadContext probe = ReadContext.encoding(keyCodec, key, keyLength);
-            return records.indexOf(hash, probe.key(), 0, keyLength);
+            return records.indexOf(hash, key, reads);
         }
         return records.indexOf(hash, encoded, keyOffset, keyLength);
     }

@@ -45,11 +45,12 @@ class OptimisticReadTest {
             cache.put(7, expected);
             Tiers<Integer, byte[]> tiers = ((TieredCache<Integer, byte[]>) cache).tiersImpl();
             Stripe stripe = tiers.index.stripe(KeyIndex.hash(7));
-            ReadContext probe = ReadContext.encoding(Codecs.int32(), 7);
-            assertTrue(tiers.reads.find(stripe.records.table(), KeyIndex.hash(7), probe) >= 0);
-            assertArrayEquals(expected, (byte[]) tiers.reads.value(probe.slot));
+            long slot = tiers.reads.find(stripe.records.table(), KeyIndex.hash(7), 7);
+            assertTrue(Slots.isRecord(slot));
+            assertArrayEquals(expected, (byte[]) tiers.reads.value(slot));
             assertArrayEquals(expected, cache.get(7));
-            assertTrue(Slots.isVisited(stripe.records.table()[probe.index]), "a hit marks the slot visited");
+            assertTrue(Slots.isVisited(tiers.reads.find(stripe.records.table(), KeyIndex.hash(7), 7)),
+                    "a hit marks the slot visited");
             cache.remove(7);
             assertNull(cache.get(7));
             cache.close();
@@ -64,15 +65,14 @@ class OptimisticReadTest {
             cache.put(1, "one");
             Tiers<Integer, String> tiers = ((TieredCache<Integer, String>) cache).tiersImpl();
             Stripe stripe = tiers.index.stripe(KeyIndex.hash(1));
-            ReadContext probe = ReadContext.encoding(Codecs.int32(), 1);
-            assertTrue(tiers.reads.find(stripe.records.table(), KeyIndex.hash(1), probe) >= 0);
-            Extent extent = tiers.offHeap.extents().extentAt(Slots.location(probe.slot));
-            assertEquals("one", tiers.reads.value(probe.slot));
+            long slot = tiers.reads.find(stripe.records.table(), KeyIndex.hash(1), 1);
+            Extent extent = tiers.offHeap.extents().extentAt(Slots.location(slot));
+            assertEquals("one", tiers.reads.value(slot));
             assertEquals("one", cache.get(1));
             assertEquals(0, extent.pins.get(), "every pin released");
             extent.seal();
             extent.renew();                                     // as if recycled: the pinned path sees the new life
-            assertSame(OffHeapReads.TORN, tiers.reads.value(probe.slot));
+            assertSame(OffHeapReads.TORN, tiers.reads.value(slot));
             cache.close();
         }
     }
@@ -90,9 +90,8 @@ class OptimisticReadTest {
             byte[] expected = value(3, 1, 500);
             cache.put(3, expected);
             Stripe stripe = tiers.index.stripe(KeyIndex.hash(3));
-            ReadContext probe = ReadContext.encoding(Codecs.int32(), 3);
-            assertTrue(tiers.reads.find(stripe.records.table(), KeyIndex.hash(3), probe) >= 0);
-            Extent extent = tiers.offHeap.extents().extentAt(Slots.location(probe.slot));
+            long slot = tiers.reads.find(stripe.records.table(), KeyIndex.hash(3), 3);
+            Extent extent = tiers.offHeap.extents().extentAt(Slots.location(slot));
             int generation = extent.generation;
             AtomicReference<Throwable> failure = new AtomicReference<>();
             Thread[] evictor = new Thread[1];

@@ -123,7 +123,7 @@ class RecordTableTest {
     void lockFreeProbesNeverMissAPresentKeyWhileTheTableIsRebuilt() throws Exception {
         try (RecordPages pages = new RecordPages()) {
             RecordTable table = new RecordTable(pages.extents);
-            OffHeapReads<byte[]> reads = new OffHeapReads<>(pages.extents, Codecs.bytes(), true);
+            OffHeapReads<byte[], byte[]> reads = new OffHeapReads<>(pages.extents, Codecs.bytes(), Codecs.bytes(), true);
             int stable = 300;
             for (int id = 0; id < stable; id++) {
                 insert(table, id % 13, pages.write(id % 13, key(id), value(id)));
@@ -143,13 +143,22 @@ class RecordTableTest {
                     start.await();
                     for (int i = 0; i < 200_000 && failure.get() == null; i++) {
                         int id = random.nextInt(stable);
-                        ReadContext probe = ReadContext.encoding(Codecs.bytes(), key(id));
-                        int index = reads.find(table.table(), id % 13, probe);
-                        if (index == OffHeapReads.MISS) {
+                        long slot = reads.find(table.table(), id % 13, key(id));
+                        if (slot == OffHeapReads.MISS) {
                             throw new AssertionError("missed present key " + id);
                         }
-                        if (index >= 0) {
-                            assertArrayEquals(value(id), (byte[]) reads.value(probe.slot), "key " + id);
+                        if (slot != OffHeapReads.RETRY) {
+                            Object value = reads.value(slot);
+                            if (value != OffHeapReads.TORN) {
+                                assertArrayEquals(value(id), (byte[]) value, "key " + id);
+                            }
+                        }
+                        Object copied = reads.copy(table.table(), id % 13, key(id));
+                        if (copied == OffHeapReads.ABSENT) {
+                            throw new AssertionError("copy missed present key " + id);
+                        }
+                        if (copied != OffHeapReads.TORN) {
+                            assertArrayEquals(value(id), (byte[]) copied, "key " + id);
                         }
                     }
                 })));
@@ -179,18 +188,19 @@ class RecordTableTest {
     void aSlotOfAnOlderLifeIsRetriedNotTrusted() {
         try (RecordPages pages = new RecordPages()) {
             RecordTable table = new RecordTable(pages.extents);
-            OffHeapReads<byte[]> reads = new OffHeapReads<>(pages.extents, Codecs.bytes(), true);
+            OffHeapReads<byte[], byte[]> reads = new OffHeapReads<>(pages.extents, Codecs.bytes(), Codecs.bytes(), true);
             long slot = pages.write(5, key(1), value(1));
             insert(table, 5, slot);
-            ReadContext probe = ReadContext.encoding(Codecs.bytes(), key(1));
-            assertTrue(reads.find(table.table(), 5, probe) >= 0);
+            assertEquals(slot, reads.find(table.table(), 5, key(1)));
+            assertArrayEquals(value(1), (byte[]) reads.copy(table.table(), 5, key(1)));
             assertArrayEquals(value(1), (byte[]) reads.value(slot));
             Extent extent = pages.extents.extentAt(Slots.location(slot));
             extent.seal();
             assertArrayEquals(value(1), (byte[]) reads.value(slot), "a sealed page is still read: records are intact");
             extent.renew();                                     // a new life: the slot is stale
-            assertEquals(OffHeapReads.RETRY, reads.find(table.table(), 5, ReadContext.encoding(Codecs.bytes(), key(1))));
+            assertEquals(OffHeapReads.RETRY, reads.find(table.table(), 5, key(1)));
             assertEquals(OffHeapReads.TORN, reads.value(slot));
+            assertEquals(OffHeapReads.TORN, reads.copy(table.table(), 5, key(1)));
         }
     }
 }

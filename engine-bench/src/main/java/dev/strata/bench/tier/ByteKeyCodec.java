@@ -9,7 +9,8 @@ import java.lang.foreign.ValueLayout;
 /**
  * Encodes the benchmark's 16-byte keys as they are (a fixed size, so the engine needs no length for them; Chronicle Map
  * is told the same with {@code constantKeySizeBySample}). Keys are {@link ByteKey}s because a Strata cache compares
- * keys with {@code equals}, which a bare {@code byte[]} does by identity. Stateless and thread-safe.
+ * keys with {@code equals}, which a bare {@code byte[]} does by identity. Like any codec whose values wrap bytes, it
+ * compares a key with a stored encoding in place ({@link Codec#matches}). Stateless and thread-safe.
  */
 final class ByteKeyCodec implements Codec<ByteKey> {
 
@@ -25,6 +26,14 @@ final class ByteKeyCodec implements Codec<ByteKey> {
             throw new IllegalArgumentException("key: " + bytes.length + " bytes (expected: " + Keys.KEY_BYTES + ")");
         }
         MemorySegment.copy(bytes, 0, target, ValueLayout.JAVA_BYTE, offset, Keys.KEY_BYTES);
+    }
+
+    /** Compares the wrapped array with the encoding in place, as {@code Codecs.bytes()} does: no copy per lookup. */
+    @Override
+    public boolean matches(ByteKey key, MemorySegment encoded, long offset, int length) {
+        return length == Keys.KEY_BYTES
+                && MemorySegment.mismatch(MemorySegment.ofArray(key.bytes()), 0, length, encoded, offset,
+                        offset + length) < 0;
     }
 
     @Override
