@@ -24,9 +24,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * So a lock-free reader that finds the same life before and after copying a record ({@link #life()}) copied whole,
  * current bytes. A writer publishes a reservation only while the generation is still the even one it reserved in
  * ({@link #generation}); {@link #seal} makes it odd, so no publish slips in after the evictor has walked past its
- * offset. {@link #pendingWrites} counts reservations still being written (the walk waits for them, so every header it
- * steps over is whole); {@link #pins} counts readers that hold a view of a record across a callback (renewal waits for
- * them before the bytes are reused).
+ * offset. A record is written whole before anyone else can take the extent (under the write page's monitor, or
+ * before a chain is queued), so every record a walk steps over is whole. {@link #pins} counts readers that hold a view
+ * of a record across a callback (renewal waits for them before the bytes are reused).
  *
  * <p>The queue fields are guarded by the off-heap tier's lock; {@link #writeOffset} by this extent's monitor while it
  * is a stripe's write page ({@link WritePages}), else by the single thread that owns it.
@@ -39,19 +39,21 @@ final class Extent {
     final Page[] pages;
     /** Contiguous memory when the extent is one page; null for a chain. */
     final MemorySegment segment;
-    /** Next free byte of a log page. */
+    /**
+     * Next free byte of a log page (the end of its one record, for a chain): every record ever appended in this life
+     * lies below it, so it is also the bytes appended.
+     */
     int writeOffset;
-    /** Reservations whose bytes are still being written (without any lock). */
-    final AtomicInteger pendingWrites = new AtomicInteger();
     /** Readers holding a view of a record across a callback; renewal waits until there are none. */
     final AtomicInteger pins = new AtomicInteger();
     /** Even while open for publishes, odd while sealed; see the class comment. */
     volatile int generation;
     /**
-     * Aligned bytes of the records that slots point at here: added when a record is published or moved in, subtracted
-     * when it leaves (overwrite, remove, move). Lets the tier pick a mostly dead page to compact without reading it.
+     * Aligned bytes of the records appended here that no slot points at any more: overwritten, removed, moved, or
+     * never published. With {@link #writeOffset} it gives {@link #liveBytes()}, so a put that publishes a record
+     * updates no counter of the page it lands in, only this one of the page its key leaves.
      */
-    final AtomicInteger liveBytes = new AtomicInteger();
+    final AtomicInteger deadBytes = new AtomicInteger();
     /** In the off-heap tier's queue (not a write page, not being recycled). Set under the tier's lock. */
     volatile boolean inQueue;
     /** Whether the extent is in the off-heap tier's list of pages to compact. Guarded by the tier's lock. */
@@ -78,6 +80,14 @@ final class Extent {
         return pages.length * pages[0].byteSize();
     }
 
+    /**
+     * {@return the aligned bytes of the records that slots point at here} Lets the tier pick a mostly dead page to
+     * compact without reading it. A moment old when read by another thread than the page's writer.
+     */
+    int liveBytes() {
+        return writeOffset - deadBytes.get();
+    }
+
     /** {@return the current life: records written in it are intact until the life changes} */
     int life() {
         return generation >>> 1;
@@ -95,18 +105,17 @@ final class Extent {
 
     /**
      * Starts a new life (owner only, after every live record left, the extent sealed): slots of the old life become
-     * stale. Returns once no writer is still filling a reservation of the old life and no reader pins the extent, so
-     * the bytes may be reused at once. The fence keeps the bump from becoming visible after any later write to the
-     * pages (a reader that sees a reused byte then sees the new life).
+     * stale. Returns once no reader pins the extent, so the bytes may be reused at once. The fence keeps the bump from
+     * becoming visible after any later write to the pages (a reader that sees a reused byte then sees the new life).
      */
     void renew() {
         generation = (generation | 1) + 1;
         VarHandle.fullFence();
-        while (pendingWrites.get() != 0 || pins.get() != 0) {
-            Thread.onSpinWait();                       // writers hold no lock while they fill; read callbacks are short
+        while (pins.get() != 0) {
+            Thread.onSpinWait();                       // a read callback holds a view of an old record: they are short
         }
         writeOffset = 0;
-        liveBytes.set(0);
+        deadBytes.set(0);
     }
 
     // ---- bytes ----

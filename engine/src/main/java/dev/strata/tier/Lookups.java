@@ -336,7 +336,7 @@ final class Lookups<K, V> {
         Extent extent = extents.extentAt(Slots.location(slot));
         extent.pins.incrementAndGet();
         try {
-            if (!extent.inLife(Slots.life(slot))) {
+            if (!OffHeapReads.stablePinned(extent, extents.offsetAt(Slots.location(slot)), Slots.life(slot))) {
                 return RETRY;
             }
             MemorySegment view = tiers.reads.valueBytes(extent, extents.offsetAt(Slots.location(slot)));

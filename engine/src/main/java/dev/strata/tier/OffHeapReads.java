@@ -137,12 +137,14 @@ final class OffHeapReads<K, V> {
             }
             int offset = extents.offsetAt(location);
             Object value = null;
+            int version = 0;
             try {
                 if (page.get(INT, offset) == hash) {
                     int keyLength = page.get(INT, offset + 4);
                     if (keyCodec.matches(key, page, RecordLayout.keyOffset(offset), keyLength)) {
+                        version = RecordLayout.versionAcquire(page, offset);
                         value = valueCodec.decode(page, RecordLayout.valueOffset(offset, keyLength),
-                                page.get(INT, offset + 8));
+                                RecordLayout.valueLength(page, offset));
                     }
                 }
             } catch (RuntimeException torn) {
@@ -153,6 +155,9 @@ final class OffHeapReads<K, V> {
                 return TORN;
             }
             if (value != null) {
+                if ((version & 1) != 0 || RecordLayout.version(page, offset) != version) {
+                    return TORN;                       // overwritten in place while copied
+                }
                 RecordTable.markVisited(table, i, slot);
                 return value;
             }
@@ -173,22 +178,37 @@ final class OffHeapReads<K, V> {
 
     private Object copiedValue(Extent extent, int offset, int life) {
         Object value;
+        int version = 0;
         try {
+            version = RecordLayout.versionAcquire(extent.headerSegment(), offset);
             value = decode(extent, offset);
         } catch (RuntimeException torn) {
             value = TORN;
         }
         VarHandle.acquireFence();                      // the copy's loads complete before the life is read again
-        return extent.inLife(life) ? value : TORN;
+        if (!extent.inLife(life) || (version & 1) != 0 || RecordLayout.version(extent.headerSegment(), offset) != version) {
+            return TORN;
+        }
+        return value;
     }
 
     private Object pinnedValue(Extent extent, int offset, int life) {
         extent.pins.incrementAndGet();
         try {
-            return extent.inLife(life) ? decode(extent, offset) : TORN;
+            return stablePinned(extent, offset, life) ? decode(extent, offset) : TORN;
         } finally {
             extent.pins.decrementAndGet();
         }
+    }
+
+    /**
+     * {@return whether the record at {@code offset} of {@code extent}, which the caller has just pinned, is in
+     * {@code life} and not being overwritten in place} A writer in place makes the version odd and then checks for
+     * pins (both with full fences); the caller pinned and then reads the version: one of the two sees the other, so a
+     * pinned reader that sees an even version reads a value no writer touches until it unpins.
+     */
+    static boolean stablePinned(Extent extent, int offset, int life) {
+        return extent.inLife(life) && (RecordLayout.versionAcquire(extent.headerSegment(), offset) & 1) == 0;
     }
 
     /**

@@ -48,14 +48,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * page's records would have to wait for the whole page.
  *
  * <p><b>Concurrency.</b> Writers append to the write page of their thread's stripe ({@link WritePages}): the bump of
- * its write offset (and the record header) happens under that page's monitor, so writers of different stripes share
+ * its write offset and the record's bytes are written under that page's monitor, so writers of different stripes share
  * no lock on the put path. {@link #lock} guards only the queue, the sparse list and the spare: it is taken when a page
  * joins or leaves them, never during encoding, eviction or I/O. It is a leaf but for write-page monitors, which are
  * leaves: {@link #recordLeft} takes it inside a stripe's monitor, and nothing takes a stripe while holding it. A writer
- * reserves space ({@link #reserve}), fills it without any lock, then publishes its slot under its stripe's monitor if
- * the extent's generation is still the reserved one. The recycling thread owns the extent it took: it seals it (no
- * publish succeeds after), walks its records, then renews it, which waits for writers still filling reservations and
- * for readers pinning a record.
+ * appends a record ({@link #append}: header, key and value, under the write page's monitor), then publishes its slot
+ * under its stripe's monitor if the extent's generation is still the one it appended in. The recycling thread owns the
+ * extent it took (through the page's monitor, so no record is half written): it seals it (no publish succeeds after),
+ * walks its records, then renews it, which waits for readers pinning a record.
  *
  * <p><b>Progress.</b> Second chance is bounded to half a page, so every recycling frees at least half a page for
  * writers; {@link #writeTarget} gives up (returns null) after {@link #MAX_ROUNDS} rounds without memory.
@@ -107,7 +107,7 @@ final class OffHeapTier {
     }
 
     static final int MAX_ROUNDS = 64;
-    /** {@link #reserve}'s answer when the target has no room left; no reservation packs to it (offsets are >= 0). */
+    /** {@link #append}'s answer when the target has no room left; no reservation packs to it (offsets are >= 0). */
     static final long NO_RESERVATION = -1;
     /** How many of the oldest pages {@link #takeSparse} looks at for one that is mostly dead. */
     static final int CLEANING_WINDOW = 8;
@@ -158,11 +158,11 @@ final class OffHeapTier {
     // ---- writing ----
 
     /**
-     * {@return the extent to {@link #reserve} a record of {@code recordBytes} (aligned) in, or null if no memory could
+     * {@return the extent to {@link #append} a record of {@code recordBytes} (aligned) to, or null if no memory could
      * be had} For a record that fits a page: the write page, after making it one with room if it had none (a new page,
      * or a page of this tier recycled when the manager refuses one). For a larger record: a new chain of its own, not
-     * yet in the queue, which the caller must reserve at once. The write page's room is checked without the lock, so
-     * {@link #reserve} may still find it gone.
+     * yet in the queue, which the caller must append to at once. The write page's room is checked without the lock, so
+     * {@link #append} may still find it gone.
      */
     Extent writeTarget(int recordBytes) {
         if (recordBytes > pageSize) {
@@ -190,46 +190,56 @@ final class OffHeapTier {
         return null;
     }
 
+    /** Writes a record's key and value, whose header is written, into page memory. */
+    interface Encoder {
+        /**
+         * Encodes {@code key} at {@code keyOffset} of {@code extent} and {@code value} right after its
+         * {@code keyLength} bytes.
+         */
+        void encode(Object key, Object value, Extent extent, long keyOffset, int keyLength);
+    }
+
     /**
-     * Reserves {@code recordBytes} (aligned) in {@code target}, which {@link #writeTarget} returned, and writes the
-     * record's header there. The caller writes key and value, then calls {@link #written(Extent)}, with no lock held
-     * in between, and publishes the record's slot (under its stripe's monitor) only if {@code target.generation}
-     * still equals the reservation's {@link #generation}. The reservation is a primitive so that a put allocates
-     * nothing.
+     * Appends a record of {@code recordBytes} (aligned) to {@code target}, which {@link #writeTarget} returned: writes
+     * its header and has {@code encoder} write key and value. The caller then publishes the record's slot (under its
+     * stripe's monitor) only if {@code target.generation} still equals the reservation's {@link #generation}. A log
+     * page's record is written under the page's monitor, a chain's before the chain is queued, so no evictor ever
+     * walks a record half written. The reservation is a primitive so that a put allocates nothing.
      *
      * @return the reservation ({@link #offset} and {@link #generation} packed), or {@link #NO_RESERVATION} if
      *     {@code target} is no longer the write page or another writer took its room (ask {@link #writeTarget} again)
      */
-    long reserve(Extent target, int recordBytes, int hash, int keyLength, int valueLength) {
+    long append(Extent target, int recordBytes, int hash, int keyLength, int valueLength, Encoder encoder, Object key,
+                Object value) {
         if (!target.isChain()) {
-            return writePages.reserve(writePages.stripe(), target, recordBytes, pageSize, hash, keyLength,
-                    valueLength);
+            return writePages.append(writePages.stripe(), target, recordBytes, pageSize, hash, keyLength, valueLength,
+                    encoder, key, value);
+        }
+        RecordLayout.writeHeader(target.headerSegment(), 0, hash, keyLength, valueLength);
+        target.writeOffset = recordBytes;
+        try {
+            encoder.encode(key, value, target, RecordLayout.keyOffset(0), keyLength);
+        } catch (RuntimeException | Error e) {
+            free(target);                              // never queued: nobody else knows it
+            throw e;
         }
         lock.lock();
         try {
             enqueue(target);
-            RecordLayout.writeHeader(target.headerSegment(), 0, hash, keyLength, valueLength);
-            target.writeOffset = recordBytes;
-            target.pendingWrites.incrementAndGet();
             return (long) target.generation << 32;     // read under the lock: the chain is not being recycled
         } finally {
             lock.unlock();
         }
     }
 
-    /** {@return the record's offset in its extent, from a {@link #reserve reservation}} */
+    /** {@return the record's offset in its extent, from a {@link #append reservation}} */
     static int offset(long reservation) {
         return (int) reservation;
     }
 
-    /** {@return the extent's generation when the record was reserved, from a {@link #reserve reservation}} */
+    /** {@return the extent's generation when the record was appended, from a {@link #append reservation}} */
     static int generation(long reservation) {
         return (int) (reservation >>> 32);
-    }
-
-    /** Marks the end of writing a record reserved in {@code extent} (before publishing it). */
-    static void written(Extent extent) {
-        extent.pendingWrites.decrementAndGet();
     }
 
     /** {@return a new chain extent for one record of {@code recordBytes}, or null if no memory could be had} */
@@ -381,7 +391,7 @@ final class OffHeapTier {
     /**
      * Takes off the queue a log page at most half live: recycling it keeps every live record and still frees at least
      * half a page. First the least live of the {@link #CLEANING_WINDOW} oldest, else the page listed first in {@link
-     * #sparse}. The live bytes come from each page's {@link Extent#liveBytes} counter, so choosing reads no page; they
+     * #sparse}. The live bytes come from each page's {@link Extent#liveBytes()}, so choosing reads no page; they
      * may be a moment old (each record is re-checked under its stripe's monitor, and what no longer fits in half a
      * page moves down). {@return the page, or null if none qualifies}
      */
@@ -414,7 +424,7 @@ final class OffHeapTier {
             if (extent.isChain()) {
                 continue;
             }
-            long live = extent.liveBytes.get();
+            long live = extent.liveBytes();
             if (live < bestLive) {
                 best = extent;
                 bestLive = live;
@@ -430,7 +440,7 @@ final class OffHeapTier {
     private Extent takeListed() {
         for (Extent candidate; (candidate = sparse.pollFirst()) != null; ) {
             candidate.sparseListed = false;
-            if (candidate.inQueue && candidate.liveBytes.get() <= sparseLine()) {
+            if (candidate.inQueue && candidate.liveBytes() <= sparseLine()) {
                 return candidate;
             }
         }
@@ -449,20 +459,20 @@ final class OffHeapTier {
     }
 
     private void listIfSparse(Extent extent) {
-        if (!extent.sparseListed && !extent.isChain() && extent.liveBytes.get() <= sparseLine()) {
+        if (!extent.sparseListed && !extent.isChain() && extent.liveBytes() <= sparseLine()) {
             sparse.addLast(extent);
             extent.sparseListed = true;
         }
     }
 
     /**
-     * Told by the cache that a record of {@code alignedBytes} left {@code extent} (overwritten, removed or moved):
-     * subtracts it from the page's live bytes, and lists a queued page that is now at most half live for compaction.
+     * Told by the cache that a record of {@code alignedBytes} left {@code extent} (overwritten, removed or moved), or
+     * was never published: counts it dead, and lists a queued page that is now at most half live for compaction.
      * Takes the tier's lock only when the page crosses that line, never for the write page or a page being recycled.
      * Called under the leaving key's stripe monitor.
      */
     void recordLeft(Extent extent, int alignedBytes) {
-        int liveAfter = extent.liveBytes.addAndGet(-alignedBytes);
+        int liveAfter = extent.writeOffset - extent.deadBytes.addAndGet(alignedBytes);
         if (liveAfter > sparseLine() || !extent.inQueue || extent.sparseListed) {
             return;                                    // racy pre-checks; re-checked under the lock
         }

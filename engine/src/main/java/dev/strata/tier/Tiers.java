@@ -50,7 +50,7 @@ import java.util.concurrent.atomic.LongAdder;
  * @param <K> the key type
  * @param <V> the value type
  */
-final class Tiers<K, V> implements OffHeapTier.Evacuation {
+final class Tiers<K, V> implements OffHeapTier.Evacuation, OffHeapTier.Encoder {
 
     /** Per-entry bytes charged on the heap beyond the encoded key and value: node, slots, object headers. */
     static final long ENTRY_OVERHEAD_BYTES = 112;
@@ -128,6 +128,8 @@ final class Tiers<K, V> implements OffHeapTier.Evacuation {
     private final long[] admitLimit = new long[Tier.values().length];
     /** Key plus value lengths up to this fit some tier whole ({@link #tooLarge} needs no walk). */
     private final long alwaysFits;
+    /** Whether same-size off-heap overwrites are written in place: the value codec cannot fail after sizing. */
+    private final boolean overwritesInPlace;
 
     Tiers(String cacheName, List<Tier> tiers, Codec<K> keyCodec, Codec<V> valueCodec, MemoryManager memory,
           PageAllocator allocator, DiskStore disk, long diskCapacity, Neighbours neighbours) {
@@ -146,6 +148,7 @@ final class Tiers<K, V> implements OffHeapTier.Evacuation {
         this.reads = offHeap == null ? null
                 : new OffHeapReads<>(extents, keyCodec, valueCodec, (Object) valueCodec == Codecs.bytes());
         this.index = new KeyIndex(tiers.contains(Tier.HEAP) || tiers.contains(Tier.DISK), extents);
+        this.overwritesInPlace = offHeap != null && failsOnlyInSizing(valueCodec);
         this.disk = disk;
         for (Tier tier : tiers) {
             counters.put(tier, new TierCounters(tier));
@@ -161,6 +164,13 @@ final class Tiers<K, V> implements OffHeapTier.Evacuation {
             fits = Math.max(fits, Math.min(room, Integer.MAX_VALUE) - ENTRY_OVERHEAD_BYTES);
         }
         this.alwaysFits = fits;
+    }
+
+    /** {@return whether {@code codec} is a built-in one, whose encode cannot fail once encodedSize has answered} */
+    private static boolean failsOnlyInSizing(Codec<?> codec) {
+        Object c = codec;
+        return c == Codecs.bytes() || c == Codecs.utf8() || c == Codecs.int64() || c == Codecs.int32()
+                || c == Codecs.float64();
     }
 
     TierCounters counters(Tier tier) {
@@ -406,29 +416,27 @@ final class Tiers<K, V> implements OffHeapTier.Evacuation {
     }
 
     /**
-     * Reserves a record in the off-heap tier, writes it with no lock held, then publishes it. The reservation is
-     * the extent, offset and generation held here, not an object.
+     * Appends a record to the off-heap tier (written under its write page's monitor), then publishes it. The
+     * reservation is the extent, offset and generation held here, not an object.
      */
     private Install placeOffHeap(K key, int hash, V value, int keyLength, int valueLength, boolean ifAbsent,
                                  Source source) {
         int recordBytes = RecordLayout.alignedBytes(keyLength, valueLength);
+        if (overwritesInPlace && source == null && !ifAbsent
+                && overwriteInPlace(key, hash, value, keyLength, valueLength, recordBytes)) {
+            return Install.DONE;
+        }
         for (int round = 0; round < OffHeapTier.MAX_ROUNDS; round++) {
             Extent extent = offHeap.writeTarget(recordBytes);
             if (extent == null) {
                 return Install.NO_ROOM;
             }
-            long reservation = offHeap.reserve(extent, recordBytes, hash, keyLength, valueLength);
+            long reservation = offHeap.append(extent, recordBytes, hash, keyLength, valueLength, this, key, value);
             if (reservation == OffHeapTier.NO_RESERVATION) {
                 continue;                              // another writer took the room first
             }
-            int offset = OffHeapTier.offset(reservation);
-            try {
-                writeRecord(extent, offset, key, value, keyLength, valueLength);
-            } finally {
-                OffHeapTier.written(extent);
-            }
-            Install result = publishOffHeap(key, hash, extent, offset, OffHeapTier.generation(reservation), keyLength,
-                    recordBytes, ifAbsent, source);
+            Install result = publishOffHeap(key, hash, extent, OffHeapTier.offset(reservation),
+                    OffHeapTier.generation(reservation), keyLength, recordBytes, ifAbsent, source);
             if (result != Install.STALE) {
                 return result;
             }
@@ -437,9 +445,57 @@ final class Tiers<K, V> implements OffHeapTier.Evacuation {
     }
 
     /**
+     * Overwrites the value of {@code key}'s off-heap record in place if the new one takes the same aligned bytes:
+     * under the stripe's monitor, between the two halves of the record's version seqlock
+     * ({@link RecordLayout#beginOverwrite}). No page space is taken and none dies, so no recycling follows, and the
+     * bytes written are the ones the key comparison has just brought into the cache. Not done while a reader pins the
+     * record's page (a zero-copy view must not change under its callback). Only for value codecs that cannot fail
+     * once {@code encodedSize} has answered (the built-in ones): a failure half-way would lose the old value.
+     *
+     * @return whether the value was written; false leaves everything as it was
+     */
+    private boolean overwriteInPlace(K key, int hash, V value, int keyLength, int valueLength, int recordBytes) {
+        Stripe stripe = index.stripe(hash);
+        synchronized (stripe) {
+            if (nodeOf(stripe, key, hash) != null) {
+                return false;
+            }
+            int record = recordOf(stripe, key, hash, null, null, 0, keyLength);
+            if (record < 0) {
+                return false;
+            }
+            long location = Slots.location(stripe.records.get(record));
+            Extent extent = extents.extentAt(location);
+            int offset = extents.offsetAt(location);
+            MemorySegment header = extent.headerSegment();
+            int oldBytes = RecordLayout.alignedBytes(keyLength, RecordLayout.valueLength(header, offset));
+            if (oldBytes != recordBytes || RecordLayout.keyLength(header, offset) != keyLength) {
+                return false;
+            }
+            int version = RecordLayout.beginOverwrite(header, offset);
+            if (extent.pins.get() != 0) {
+                RecordLayout.endOverwrite(header, offset, version);
+                return false;
+            }
+            header.set(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, offset + 8, valueLength);
+            long valueOffset = RecordLayout.valueOffset(offset, keyLength);
+            if (extent.segment != null) {
+                valueCodec.encode(value, extent.segment, valueOffset);
+            } else {
+                MemorySegment buffer = MemorySegment.ofArray(new byte[valueLength]);
+                valueCodec.encode(value, buffer, 0);
+                extent.copyIn(buffer, 0, valueOffset, valueLength);
+            }
+            RecordLayout.endOverwrite(header, offset, version + 2);
+            counters.get(Tier.OFF_HEAP).puts.increment();
+            return true;
+        }
+    }
+
+    /**
      * Publishes the record written at {@code offset} of {@code extent}, if the condition still holds and the extent's
      * generation is still the reservation's {@code generation}: an evictor that sealed the extent since then walks
-     * past this record (it was not yet published) and may reuse its bytes. A record not published is left dead.
+     * past this record (it was not yet published) and may reuse its bytes. A record not published is dead.
      *
      * @return DONE, REFUSED (the condition failed) or STALE (the extent was sealed: place again)
      */
@@ -448,13 +504,14 @@ final class Tiers<K, V> implements OffHeapTier.Evacuation {
         Stripe stripe = index.stripe(hash);
         synchronized (stripe) {
             if (extent.generation != generation) {
-                return Install.STALE;
+                return Install.STALE;                  // a new life: its counters no longer know this record
             }
             Node<K, V> node = nodeOf(stripe, key, hash);
             int record = node != null ? -1 : extent.isChain()
                     ? recordOf(stripe, key, hash, source, null, 0, keyLength)
                     : recordOf(stripe, key, hash, source, extent.segment, RecordLayout.keyOffset(offset), keyLength);
             if (!mayInstall(node, record, ifAbsent, source)) {
+                offHeap.recordLeft(extent, recordBytes);
                 return Install.REFUSED;
             }
             long slot = Slots.pack(hash, extent.life(), extents.location(extent, offset));
@@ -475,22 +532,23 @@ final class Tiers<K, V> implements OffHeapTier.Evacuation {
                     stripe.endMove();
                 }
             }
-            extent.liveBytes.addAndGet(recordBytes);
             counted(old, Tier.OFF_HEAP, source);
         }
         return Install.DONE;
     }
 
-    /** Writes key and value of the record reserved at {@code offset} (its header is written already). */
-    private void writeRecord(Extent extent, int offset, K key, V value, int keyLength, int valueLength) {
-        long keyOffset = RecordLayout.keyOffset(offset);
+    /** Writes a record's key and value after its header (the off-heap tier's {@link OffHeapTier.Encoder}). */
+    @Override
+    @SuppressWarnings("unchecked")
+    public void encode(Object key, Object value, Extent extent, long keyOffset, int keyLength) {
         if (extent.segment != null) {
-            keyCodec.encode(key, extent.segment, keyOffset);
-            valueCodec.encode(value, extent.segment, keyOffset + keyLength);
+            keyCodec.encode((K) key, extent.segment, keyOffset);
+            valueCodec.encode((V) value, extent.segment, keyOffset + keyLength);
         } else {
+            int valueLength = valueCodec.encodedSize((V) value);
             MemorySegment buffer = MemorySegment.ofArray(new byte[keyLength + valueLength]);
-            keyCodec.encode(key, buffer, 0);
-            valueCodec.encode(value, buffer, keyLength);
+            keyCodec.encode((K) key, buffer, 0);
+            valueCodec.encode((V) value, buffer, keyLength);
             extent.copyIn(buffer, 0, keyOffset, buffer.byteSize());
         }
     }
@@ -821,7 +879,6 @@ final class Tiers<K, V> implements OffHeapTier.Evacuation {
         int to = target.writeOffset;
         from.copyOut(offset, target.segment, to, recordBytes);
         target.writeOffset = to + recordBytes;
-        target.liveBytes.addAndGet(recordBytes);
         stripe.records.replace(record, Slots.pack(hash, target.life(), extents.location(target, to)));
     }
 

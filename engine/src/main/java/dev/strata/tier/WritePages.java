@@ -17,10 +17,10 @@ import java.util.List;
  *
  * <p><b>Concurrency.</b> A stripe's slot changes only under the monitor of the page it holds (or, while it is empty,
  * by compare-and-set), and a reservation checks under that same monitor that the page is still its stripe's. So once
- * a page has left its slot ({@link #offer} or {@link #takeAny}), no reservation can start in it, and each one that
- * started has already counted itself in the page's {@link Extent#pendingWrites}: the evictor that later takes the
- * page seals it (so none of them publishes) and waits for those before it reuses the page. The monitors are leaves: nothing is locked
- * while one is held. Thread-safe.
+ * a page has left its slot ({@link #offer} or {@link #takeAny}), no record can start in it, and every record that
+ * started is whole: records are written under the monitor. The evictor that later takes the page seals it, so none of
+ * the records not yet published ever is. The monitors are leaves: nothing but codecs runs while one is held.
+ * Thread-safe.
  */
 final class WritePages {
 
@@ -70,15 +70,16 @@ final class WritePages {
     }
 
     /**
-     * Reserves {@code recordBytes} at the end of {@code target}, if it is still the page of {@code stripe} and has room,
-     * and writes the record's header there (so a page walk can always step over it). The caller writes key and value,
-     * then calls {@link OffHeapTier#written(Extent)}.
+     * Appends a record of {@code recordBytes} to {@code target}, if it is still the page of {@code stripe} and has
+     * room: writes its header, then has {@code encoder} write key and value, all under the page's monitor, so that a
+     * page that leaves its slot holds only whole records. Encoding is the stripe's own work (its writers are few), and
+     * a failed encoding leaves a dead record whose header is whole.
      *
-     * @return the reservation (offset and generation, see {@link OffHeapTier#reserve}), or
+     * @return the reservation (offset and generation, see {@link OffHeapTier#append}), or
      *     {@link OffHeapTier#NO_RESERVATION} if {@code target} is no longer the stripe's page or is full
      */
-    long reserve(int stripe, Extent target, int recordBytes, long pageSize, int hash, int keyLength,
-                 int valueLength) {
+    long append(int stripe, Extent target, int recordBytes, long pageSize, int hash, int keyLength, int valueLength,
+                OffHeapTier.Encoder encoder, Object key, Object value) {
         synchronized (target) {
             if (page(stripe) != target || pageSize - target.writeOffset < recordBytes) {
                 return OffHeapTier.NO_RESERVATION;
@@ -86,8 +87,13 @@ final class WritePages {
             int offset = target.writeOffset;
             target.writeOffset += recordBytes;
             RecordLayout.writeHeader(target.segment, offset, hash, keyLength, valueLength);
-            target.pendingWrites.incrementAndGet();
-            return (long) target.generation << 32 | offset;  // not yet queued, so no evictor has sealed it
+            try {
+                encoder.encode(key, value, target, RecordLayout.keyOffset(offset), keyLength);
+            } catch (RuntimeException | Error e) {
+                target.deadBytes.addAndGet(recordBytes);
+                throw e;
+            }
+            return (long) target.generation << 32 | offset;  // not yet taken, so no evictor has sealed it
         }
     }
 

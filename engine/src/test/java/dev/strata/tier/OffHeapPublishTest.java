@@ -13,7 +13,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The off-heap reservation is a primitive ({@link OffHeapTier#reserve} packs offset and generation into a long) and a
+ * The off-heap reservation is a primitive ({@link OffHeapTier#append} packs offset and generation into a long) and a
  * written record is published only while its extent's generation is still the reserved one: the steps of a put,
  * taken one at a time so that a recycling can be put between them.
  */
@@ -31,8 +31,7 @@ class OffHeapPublishTest {
             byte[] value = {7, 7, 7};
             int recordBytes = RecordLayout.alignedBytes(4, value.length);
             Extent extent = tiers.offHeap.writeTarget(recordBytes);
-            long reservation = reserve(tiers, extent, 2, value);
-            OffHeapTier.written(extent);
+            long reservation = append(tiers, extent, 2, value);
 
             tiers.offHeap.evictBytes(2 * PAGE);                // the evictor passes over the unpublished record
 
@@ -57,11 +56,10 @@ class OffHeapPublishTest {
             byte[] value = {1, 2, 3, 4, 5};
             Extent extent = tiers.offHeap.writeTarget(RecordLayout.alignedBytes(4, value.length));
             extent.generation = generation;
-            long reservation = reserve(tiers, extent, 2, value);
+            long reservation = append(tiers, extent, 2, value);
             assertNotEquals(OffHeapTier.NO_RESERVATION, reservation);
             assertEquals(RecordLayout.alignedBytes(4, 100), OffHeapTier.offset(reservation));
             assertEquals(generation, OffHeapTier.generation(reservation));
-            OffHeapTier.written(extent);
 
             assertEquals(Tiers.Install.DONE, publish(tiers, extent, reservation, 2, value));
             assertArrayEquals(value, cache.get(2));
@@ -79,21 +77,20 @@ class OffHeapPublishTest {
             Extent first = tiers.offHeap.writeTarget(104);
             cache.put(1, new byte[3000]);
             cache.put(2, new byte[3000]);                      // does not fit behind key 1: a new write page
-            assertEquals(OffHeapTier.NO_RESERVATION, tiers.offHeap.reserve(first, 104, 3, 4, 88));
-            assertEquals(OffHeapTier.NO_RESERVATION, tiers.offHeap.reserve(tiers.offHeap.writeTarget(104), PAGE, 3,
-                    4, PAGE - 16), "no room left for the record");
+            int small = 104 - RecordLayout.HEADER_BYTES - 4;
+            int whole = PAGE - RecordLayout.HEADER_BYTES - 4;
+            assertEquals(OffHeapTier.NO_RESERVATION, tiers.offHeap.append(first, 104, 3, 4, small, tiers, 3,
+                    new byte[small]));
+            assertEquals(OffHeapTier.NO_RESERVATION, tiers.offHeap.append(tiers.offHeap.writeTarget(104), PAGE, 3,
+                    4, whole, tiers, 3, new byte[whole]), "no room left for the record");
             cache.close();
         }
     }
 
-    /** Reserves a record of int key {@code key} and {@code value} in {@code extent} and writes key and value. */
-    private static long reserve(Tiers<Integer, byte[]> tiers, Extent extent, int key, byte[] value) {
-        long reservation = tiers.offHeap.reserve(extent, RecordLayout.alignedBytes(4, value.length),
-                KeyIndex.hash(key), 4, value.length);
-        int offset = OffHeapTier.offset(reservation);
-        tiers.keyCodec.encode(key, extent.segment, RecordLayout.keyOffset(offset));
-        tiers.valueCodec.encode(value, extent.segment, RecordLayout.valueOffset(offset, 4));
-        return reservation;
+    /** Appends a record of int key {@code key} and {@code value} to {@code extent}: header, key and value. */
+    private static long append(Tiers<Integer, byte[]> tiers, Extent extent, int key, byte[] value) {
+        return tiers.offHeap.append(extent, RecordLayout.alignedBytes(4, value.length), KeyIndex.hash(key), 4,
+                value.length, tiers, key, value);
     }
 
     private static Tiers.Install publish(Tiers<Integer, byte[]> tiers, Extent extent, long reservation, int key,

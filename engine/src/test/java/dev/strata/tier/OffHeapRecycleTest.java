@@ -66,7 +66,7 @@ class OffHeapRecycleTest {
     }
 
     /**
-     * Every page's {@link Extent#liveBytes} (which picks the page to compact) equals the bytes of the records its
+     * Every page's {@link Extent#liveBytes()} (which picks the page to compact) equals the bytes of the records its
      * slots point at, after overwrites, removes and compactions have each changed it. Call with the cache quiet.
      */
     static void checkLiveBytesCounters(Cache<?, ?> cache) {
@@ -89,7 +89,7 @@ class OffHeapRecycleTest {
             }
         }
         assertTrue(pointedAt.size() > 1, "the check needs several pages");
-        pointedAt.forEach((extent, bytes) -> assertEquals(bytes.longValue(), extent.liveBytes.get(),
+        pointedAt.forEach((extent, bytes) -> assertEquals(bytes.longValue(), extent.liveBytes(),
                 "live bytes counted for " + extent));
     }
 

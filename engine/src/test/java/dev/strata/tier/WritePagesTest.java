@@ -48,9 +48,14 @@ class WritePagesTest {
         return extent;
     }
 
-    /** Reserves a record of {@code recordBytes} (key 4 bytes, the rest value) for key hash {@code hash}. */
+    /** Writes {@code 0x5A} over a record's key and value: enough to see each append wrote its own bytes. */
+    private static final OffHeapTier.Encoder FILL = (key, value, extent, keyOffset, keyLength) ->
+            extent.segment.asSlice(keyOffset, keyLength + (int) value).fill((byte) 0x5A);
+
+    /** Appends a record of {@code recordBytes} (key 4 bytes, the rest value) for key hash {@code hash}. */
     private static long reserve(WritePages pages, int stripe, Extent page, int recordBytes, int hash) {
-        return pages.reserve(stripe, page, recordBytes, PAGE, hash, 4, recordBytes - RecordLayout.HEADER_BYTES - 4);
+        int valueLength = recordBytes - RecordLayout.HEADER_BYTES - 4;
+        return pages.append(stripe, page, recordBytes, PAGE, hash, 4, valueLength, FILL, null, valueLength);
     }
 
     @Test
@@ -74,10 +79,11 @@ class WritePagesTest {
         long reservation = reserve(pages, 0, first, 104, 1);
         assertEquals(0, OffHeapTier.offset(reservation));
         assertEquals(104, OffHeapTier.offset(reserve(pages, 0, first, PAGE - 104, 2)));
-        assertEquals(OffHeapTier.NO_RESERVATION, reserve(pages, 0, first, 16, 3), "full");
-        assertEquals(2, first.pendingWrites.get(), "each reservation counts as a pending write");
-        assertEquals(2, RecordLayout.hash(first.segment, 104), "the header is written with the reservation");
-        assertEquals(PAGE - 104 - 16, RecordLayout.valueLength(first.segment, 104));
+        assertEquals(OffHeapTier.NO_RESERVATION, reserve(pages, 0, first, 24, 3), "full");
+        assertEquals(2, RecordLayout.hash(first.segment, 104), "the header is written with the record");
+        assertEquals((byte) 0x5A, first.segment.get(java.lang.foreign.ValueLayout.JAVA_BYTE, PAGE - 1),
+                "key and value written under the page's monitor");
+        assertEquals(PAGE - 104 - RecordLayout.HEADER_BYTES - 4, RecordLayout.valueLength(first.segment, 104));
 
         Extent roomier = newPage();
         assertSame(first, pages.offer(0, roomier, PAGE), "the fuller page is displaced, to be queued");
@@ -85,7 +91,7 @@ class WritePagesTest {
         Extent fuller = newPage();
         fuller.writeOffset = 10;
         assertSame(fuller, pages.offer(0, fuller, PAGE), "a page with less room is handed back");
-        assertEquals(OffHeapTier.NO_RESERVATION, reserve(pages, 0, first, 16, 4), "first left its slot");
+        assertEquals(OffHeapTier.NO_RESERVATION, reserve(pages, 0, first, 24, 4), "first left its slot");
     }
 
     @Test
@@ -129,9 +135,8 @@ class WritePagesTest {
                     while (!stop.get()) {
                         int stripe = pages.stripe();
                         Extent page = pages.page(stripe);
-                        if (page != null && reserve(pages, stripe, page, recordBytes, hash)
-                                != OffHeapTier.NO_RESERVATION) {
-                            OffHeapTier.written(page);
+                        if (page != null) {
+                            reserve(pages, stripe, page, recordBytes, hash);
                         }
                         Thread.onSpinWait();
                     }
@@ -170,9 +175,10 @@ class WritePagesTest {
                 assertTrue(RecordLayout.hash(page.segment, offset) >= 1000, "a header at every record, " + offset);
                 assertEquals(recordBytes, RecordLayout.alignedBytes(RecordLayout.keyLength(page.segment, offset),
                         RecordLayout.valueLength(page.segment, offset)), "records back to back");
+                assertEquals((byte) 0x5A, page.segment.get(java.lang.foreign.ValueLayout.JAVA_BYTE,
+                        offset + recordBytes - 1), "every record written whole before its page left the slot");
                 reserved++;
             }
-            assertEquals(0, page.pendingWrites.get(), "every write ended");
         }
         assertTrue(reserved > 0, "the writers reserved nothing");
     }

@@ -1,0 +1,156 @@
+package dev.strata.tier;
+
+import static dev.strata.tier.SelfCheckingValues.checkWhole;
+import static dev.strata.tier.SelfCheckingValues.checkWholeAndNotOlder;
+import static dev.strata.tier.SelfCheckingValues.value;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.strata.Tier;
+import dev.strata.cache.Cache;
+import dev.strata.cache.CacheStats;
+import dev.strata.codec.Codec;
+import dev.strata.codec.Codecs;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/**
+ * An off-heap put of a value of the same aligned size overwrites the record in place, behind the record's version
+ * seqlock: it takes no page space, lock-free readers never keep a copy made across it, and a zero-copy view never
+ * changes under its callback (the writer falls back to appending while the page is pinned).
+ */
+class InPlaceOverwriteTest {
+
+    private static final long REGION = 256 * 1024;
+    private static final int KEYS = 32;
+    private static final int SIZE = 600;
+
+    @Test
+    void aSameSizeOverwriteTakesNoPageSpace() {
+        try (TestEngine engine = new TestEngine(REGION, REGION, 4096, null, 0)) {
+            Cache<Integer, byte[]> cache = engine.caches.newCache("same", Codecs.int32(), Codecs.bytes())
+                    .tiers(Tier.OFF_HEAP).build();
+            Tiers<Integer, byte[]> tiers = ((TieredCache<Integer, byte[]>) cache).tiersImpl();
+            cache.put(1, value(1, 0, SIZE));
+            long before = tiers.offHeap.extents().extentAt(location(tiers, 1)).writeOffset;
+            for (int sequence = 1; sequence <= 1000; sequence++) {
+                cache.put(1, value(1, sequence, SIZE - (sequence & 3)));   // 597 to 600 bytes: one aligned size
+            }
+            Extent extent = tiers.offHeap.extents().extentAt(location(tiers, 1));
+            assertEquals(before, extent.writeOffset, "no record appended");
+            assertEquals(0, extent.deadBytes.get(), "no record died");
+            assertArrayEquals(value(1, 1000, SIZE), cache.get(1));
+            CacheStats.TierStats offHeap = cache.stats().tier(Tier.OFF_HEAP);
+            assertEquals(1001, offHeap.puts());
+            assertEquals(1, offHeap.entries());
+            cache.put(1, value(1, 1001, SIZE + 64));                        // larger: appended, the old one dies
+            assertTrue(extent.deadBytes.get() > 0);
+            assertArrayEquals(value(1, 1001, SIZE + 64), cache.get(1));
+            cache.close();
+        }
+    }
+
+    @Test
+    void userCodecsAreNeverOverwrittenInPlace() {
+        Codec<byte[]> mine = new Codec<>() {                            // a user codec: it might fail in encode
+            @Override
+            public int encodedSize(byte[] value) {
+                return value.length;
+            }
+
+            @Override
+            public void encode(byte[] value, MemorySegment target, long offset) {
+                MemorySegment.copy(value, 0, target, ValueLayout.JAVA_BYTE, offset, value.length);
+            }
+
+            @Override
+            public byte[] decode(MemorySegment source, long offset, int length) {
+                return source.asSlice(offset, length).toArray(ValueLayout.JAVA_BYTE);
+            }
+        };
+        try (TestEngine engine = new TestEngine(REGION, REGION, 4096, null, 0)) {
+            Cache<Integer, byte[]> cache = engine.caches.newCache("user", Codecs.int32(), mine)
+                    .tiers(Tier.OFF_HEAP).build();
+            cache.put(1, value(1, 0, SIZE));
+            long first = location(((TieredCache<Integer, byte[]>) cache).tiersImpl(), 1);
+            cache.put(1, value(1, 1, SIZE));
+            assertTrue(first != location(((TieredCache<Integer, byte[]>) cache).tiersImpl(), 1), "appended");
+            assertArrayEquals(value(1, 1, SIZE), cache.get(1));
+            cache.close();
+        }
+    }
+
+    /**
+     * Writers overwrite fixed-size values in place as fast as they can; lock-free readers must read every value whole
+     * and never older than one they saw, and zero-copy readers must see the same bytes at the end of their callback
+     * as at its start.
+     */
+    @Test
+    void readersRacingWithInPlaceOverwritesReadWholeCurrentValues() throws Exception {
+        try (TestEngine engine = new TestEngine(REGION, REGION, 4096, null, 0)) {
+            Cache<Integer, byte[]> cache = engine.caches.newCache("racing", Codecs.int32(), Codecs.bytes())
+                    .tiers(Tier.OFF_HEAP).build();
+            for (int key = 0; key < KEYS; key++) {
+                cache.put(key, value(key, 0, SIZE));
+            }
+            int writers = 2;
+            int writes = 60_000;
+            CyclicBarrier start = new CyclicBarrier(writers + 2);
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            List<Thread> threads = new ArrayList<>();
+            for (int w = 0; w < writers; w++) {
+                int writer = w;
+                threads.add(Thread.ofPlatform().start(() -> TieredCacheModelTest.guarded(failure, () -> {
+                    SplittableRandom random = new SplittableRandom(writer);
+                    int[] sequences = new int[KEYS];
+                    start.await();
+                    for (int op = 0; op < writes && failure.get() == null; op++) {
+                        int key = writer + writers * random.nextInt(KEYS / writers);   // one writer per key
+                        cache.put(key, value(key, ++sequences[key], SIZE));
+                    }
+                })));
+            }
+            threads.add(Thread.ofPlatform().start(() -> TieredCacheModelTest.guarded(failure, () -> {
+                SplittableRandom random = new SplittableRandom(7);
+                int[] lastSeen = new int[KEYS];
+                start.await();
+                for (int op = 0; op < 2 * writes && failure.get() == null; op++) {
+                    int key = random.nextInt(KEYS);
+                    assertTrue(checkWholeAndNotOlder(key, cache.get(key), lastSeen), "key " + key + " missing");
+                }
+            })));
+            threads.add(Thread.ofPlatform().start(() -> TieredCacheModelTest.guarded(failure, () -> {
+                SplittableRandom random = new SplittableRandom(8);
+                start.await();
+                for (int op = 0; op < writes / 4 && failure.get() == null; op++) {
+                    int key = random.nextInt(KEYS);
+                    byte[][] seen = cache.read(key, view -> {
+                        byte[] first = view.toArray(ValueLayout.JAVA_BYTE);
+                        Thread.onSpinWait();
+                        return new byte[][] {first, view.toArray(ValueLayout.JAVA_BYTE)};
+                    });
+                    assertArrayEquals(seen[0], seen[1], "a view changed under its callback, key " + key);
+                    checkWhole(key, seen[0]);
+                }
+            })));
+            for (Thread thread : threads) {
+                thread.join();
+            }
+            assertNull(failure.get());
+            cache.close();
+        }
+    }
+
+    private static long location(Tiers<Integer, ?> tiers, int key) {
+        return Slots.location(tiers.reads.find(tiers.index.stripe(KeyIndex.hash(key)).records.table(),
+                KeyIndex.hash(key), key));
+    }
+}
