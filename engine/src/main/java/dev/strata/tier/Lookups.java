@@ -49,8 +49,6 @@ final class Lookups<K, V> {
     private final boolean lockFreeOffHeap;
     /** Whether the cache's only tier is off-heap: no node table, no moves between tables, no version to check. */
     private final boolean offHeapOnly;
-    /** The cache's tiers' counters, in tier order: a hit in tier i counts a miss in each tier before it. */
-    private final TierCounters[] counters;
     private final int heapPosition;
     private final int offHeapPosition;
     private final int diskPosition;
@@ -61,7 +59,6 @@ final class Lookups<K, V> {
         this.guard = guard;
         this.lockFreeOffHeap = tiers.offHeap != null && (tiers.top() == Tier.OFF_HEAP || promotion == Promotion.NEVER);
         this.offHeapOnly = tiers.tiers.equals(java.util.List.of(Tier.OFF_HEAP));
-        this.counters = tiers.tiers.stream().map(tiers::counters).toArray(TierCounters[]::new);
         this.heapPosition = tiers.tiers.indexOf(Tier.HEAP);
         this.offHeapPosition = tiers.tiers.indexOf(Tier.OFF_HEAP);
         this.diskPosition = tiers.tiers.indexOf(Tier.DISK);
@@ -74,7 +71,17 @@ final class Lookups<K, V> {
     V get(K key, boolean count) {
         int hash = KeyIndex.hash(key);
         Stripe stripe = tiers.index.stripe(hash);
-        if (offHeapOnly && tiers.reads.copyOnly()) {
+        if (stripe.records == null) {                  // nodes only: no move between tables, no version to check
+            Node<K, V> node = stripe.nodes.find(key, hash);
+            if (node == null) {
+                return miss(count);
+            }
+            V value = node.value;
+            if (value != null) {
+                node.markVisited();
+                return hit(count, Tier.HEAP, value);
+            }
+        } else if (offHeapOnly && tiers.reads.copyOnly()) {
             for (int attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
                 Object found = tiers.reads.copy(stripe.records.table(), hash, key);
                 if (found == OffHeapReads.ABSENT) {
@@ -390,24 +397,18 @@ final class Lookups<K, V> {
     /** Counts a hit in {@code tier} (and a miss in each tier above it). {@return value} */
     private <T> T hit(boolean count, Tier tier, T value) {
         if (count) {
-            int position = switch (tier) {
+            tiers.hitCounters.hit(switch (tier) {
                 case HEAP -> heapPosition;
                 case OFF_HEAP -> offHeapPosition;
                 case DISK -> diskPosition;
-            };
-            for (int i = 0; i < position; i++) {
-                counters[i].misses.increment();
-            }
-            counters[position].hits.increment();
+            });
         }
         return value;
     }
 
     private <R> R miss(boolean count) {
         if (count) {
-            for (TierCounters tier : counters) {
-                tier.misses.increment();
-            }
+            tiers.hitCounters.miss();
         }
         return null;
     }

@@ -4,12 +4,13 @@ import dev.strata.Tier;
 import dev.strata.cache.CacheStats;
 import java.util.concurrent.atomic.LongAdder;
 
-/** One tier's counters for one cache. Striped adders: writers never contend on one word. Thread-safe. */
+/**
+ * One tier's counters for one cache, but hits and misses ({@link HitCounters}). Striped adders: writers never contend
+ * on one word. Thread-safe.
+ */
 final class TierCounters {
 
     final Tier tier;
-    final LongAdder hits = new LongAdder();
-    final LongAdder misses = new LongAdder();
     final LongAdder puts = new LongAdder();
     final LongAdder evictions = new LongAdder();
     final LongAdder demotions = new LongAdder();
@@ -40,8 +41,8 @@ final class TierCounters {
         bytes.add(-entryBytes);
     }
 
-    CacheStats.TierStats snapshot(long bytesNow, long reservedBytes) {
-        return new CacheStats.TierStats(tier, hits.sum(), misses.sum(), puts.sum(), evictions.sum(), demotions.sum(),
+    CacheStats.TierStats snapshot(long hits, long misses, long bytesNow, long reservedBytes) {
+        return new CacheStats.TierStats(tier, hits, misses, puts.sum(), evictions.sum(), demotions.sum(),
                 promotions.sum(), entries.sum(), bytesNow, reservedBytes);
     }
 }

@@ -112,6 +112,8 @@ final class Tiers<K, V> implements OffHeapTier.Evacuation, OffHeapTier.Encoder {
     final Codec<V> valueCodec;
     final KeyIndex index;
     final LongAdder errors = new LongAdder();
+    /** Hits and misses per tier, by position in {@link #tiers}. */
+    final HitCounters hitCounters;
     private final MemoryManager memory;
     private final NodeQueue heapQueue;
     /** Heap storage memory taken from the manager in chunks, so heap puts rarely take its lock. */
@@ -153,6 +155,7 @@ final class Tiers<K, V> implements OffHeapTier.Evacuation, OffHeapTier.Encoder {
         for (Tier tier : tiers) {
             counters.put(tier, new TierCounters(tier));
         }
+        this.hitCounters = new HitCounters(tiers.size());
         capacity.put(Tier.HEAP, memory.state(MemoryMode.ON_HEAP).regionBytes());
         capacity.put(Tier.OFF_HEAP, offHeapCapacity);
         capacity.put(Tier.DISK, diskCapacity);
@@ -1041,14 +1044,16 @@ final class Tiers<K, V> implements OffHeapTier.Evacuation, OffHeapTier.Encoder {
 
     List<CacheStats.TierStats> snapshot(boolean open) {
         List<CacheStats.TierStats> stats = new ArrayList<>();
-        for (Tier tier : tiers) {
+        for (int position = 0; position < tiers.size(); position++) {
+            Tier tier = tiers.get(position);
             long bytesNow = open || tier != Tier.DISK ? bytes(tier) : 0;
             long reserved = switch (tier) {
                 case HEAP -> bytesNow;
                 case OFF_HEAP -> offHeap.pages() * offHeap.pageSize();
                 case DISK -> open ? disk.fileBytes() : 0;
             };
-            stats.add(counters.get(tier).snapshot(bytesNow, reserved));
+            stats.add(counters.get(tier).snapshot(hitCounters.hits(position), hitCounters.misses(position), bytesNow,
+                    reserved));
         }
         return stats;
     }

@@ -1,0 +1,79 @@
+package dev.strata.tier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Hits and misses counted per thread without atomics are exact once the counting threads are done: from concurrent
+ * platform threads, from virtual threads (shared adders), and across many short-lived threads whose cells are folded
+ * away as they end.
+ */
+class HitCountersTest {
+
+    @Test
+    void aHitCountsAMissInEveryTierAboveIt() {
+        HitCounters counters = new HitCounters(3);
+        counters.hit(0);
+        counters.hit(2);
+        counters.miss();
+        assertEquals(1, counters.hits(0));
+        assertEquals(0, counters.hits(1));
+        assertEquals(1, counters.hits(2));
+        assertEquals(2, counters.misses(0), "the hit in tier 2 and the miss");
+        assertEquals(2, counters.misses(1));
+        assertEquals(1, counters.misses(2), "only the miss");
+    }
+
+    @Test
+    void concurrentPlatformAndVirtualThreadsAreCountedExactly() throws Exception {
+        HitCounters counters = new HitCounters(2);
+        int threads = 4;
+        int each = 200_000;
+        CyclicBarrier start = new CyclicBarrier(2 * threads);
+        List<Thread> all = new ArrayList<>();
+        for (int t = 0; t < 2 * threads; t++) {
+            Runnable count = () -> {
+                try {
+                    start.await();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+                for (int i = 0; i < each; i++) {
+                    counters.hit(i & 1);
+                    if (i % 4 == 0) {
+                        counters.miss();
+                    }
+                }
+            };
+            all.add(t < threads ? Thread.ofPlatform().start(count) : Thread.ofVirtual().start(count));
+        }
+        for (Thread thread : all) {
+            thread.join();
+        }
+        long total = 2L * threads * each;
+        assertEquals(total / 2, counters.hits(0));
+        assertEquals(total / 2, counters.hits(1));
+        assertEquals(total / 4, counters.misses(1));
+        assertEquals(total / 2 + total / 4, counters.misses(0), "tier 1's hits miss in tier 0");
+    }
+
+    @Test
+    void countsOfThreadsThatEndedSurviveTheirCellsBeingFolded() throws Exception {
+        HitCounters counters = new HitCounters(1);
+        int threads = 200;                                     // many times the sweep threshold
+        for (int t = 0; t < threads; t++) {
+            Thread thread = Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < 10; i++) {
+                    counters.hit(0);
+                }
+            });
+            thread.join();
+        }
+        counters.hit(0);
+        assertEquals(10L * threads + 1, counters.hits(0));
+    }
+}
