@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One cache's tiers and every movement between them: placing a value in a tier, moving entries down (demotion,
- * eviction) and up (promotion), and emptying off-heap pages.
+ * eviction) and up (promotion). The off-heap tier's side of it (appending, overwriting in place, publishing, and
+ * evacuating pages) is {@link OffHeapPlacement}'s.
  *
  * <pre>
  *   put ──► HEAP ──(SIEVE victim, encode once)──► OFF_HEAP ──(oldest page, bytes as-is)──► DISK ──(FIFO)──► dropped
@@ -30,8 +31,8 @@ import java.util.concurrent.atomic.LongAdder;
  * {@link Node} in the stripe's {@link NodeTable}, or an off-heap record named by a slot of its {@link RecordTable}.
  *
  * <p><b>Protocol.</b> Each tier has one method that places a value in it ({@link #place}): work that may evict, wait
- * for memory or encode runs first, with no monitor held (heap memory is reserved; an off-heap record is reserved and
- * written, see {@link OffHeapTier}). Then the key's stripe monitor is taken, the key's current place found, the
+ * for memory or encode runs first, with no monitor held (heap memory is reserved; an off-heap record is appended, see
+ * {@link OffHeapTier}). Then the key's stripe monitor is taken, the key's current place found, the
  * condition re-checked (for a put: none; for putIfAbsent: no place; for a move: the source unchanged, see
  * {@link Source}) and the value installed: the new place first, then the old one detached, so that a lock-free
  * reader probing in tier order always finds one of them (see {@link Stripe} for the one race this leaves and how
@@ -50,7 +51,7 @@ import java.util.concurrent.atomic.LongAdder;
  * @param <K> the key type
  * @param <V> the value type
  */
-final class Tiers<K, V> implements OffHeapTier.Evacuation, OffHeapTier.Encoder {
+final class Tiers<K, V> {
 
     /** Per-entry bytes charged on the heap beyond the encoded key and value: node, slots, object headers. */
     static final long ENTRY_OVERHEAD_BYTES = 112;
@@ -59,7 +60,7 @@ final class Tiers<K, V> implements OffHeapTier.Evacuation, OffHeapTier.Encoder {
     /** Disk record bytes beyond key and value (the disk store's header), for limit checks. */
     static final long DISK_RECORD_OVERHEAD = 32;
     private static final int HEAP_ROUNDS = 16;
-    private static final int DISK_ROUNDS = 4;
+    static final int DISK_ROUNDS = 4;
     private static final int VICTIM_SCAN_LIMIT = 4096;
     private static final System.Logger LOG = System.getLogger(Tiers.class.getName());
 
@@ -119,6 +120,8 @@ final class Tiers<K, V> implements OffHeapTier.Evacuation, OffHeapTier.Encoder {
     /** Heap storage memory taken from the manager in chunks, so heap puts rarely take its lock. */
     private final StorageCredit heapCredit;
     final OffHeapTier offHeap;
+    /** Places values in the off-heap tier and evacuates its pages; null without an off-heap tier. */
+    final OffHeapPlacement<K, V> offHeapPlacement;
     private final ExtentTable extents;
     final OffHeapReads<K, V> reads;
     private final DiskStore disk;
@@ -130,8 +133,6 @@ final class Tiers<K, V> implements OffHeapTier.Evacuation, OffHeapTier.Encoder {
     private final long[] admitLimit = new long[Tier.values().length];
     /** Key plus value lengths up to this fit some tier whole ({@link #tooLarge} needs no walk). */
     private final long alwaysFits;
-    /** Whether same-size off-heap overwrites are written in place: the value codec cannot fail after sizing. */
-    private final boolean overwritesInPlace;
 
     Tiers(String cacheName, List<Tier> tiers, Codec<K> keyCodec, Codec<V> valueCodec, MemoryManager memory,
           PageAllocator allocator, DiskStore disk, long diskCapacity, Neighbours neighbours) {
@@ -145,12 +146,13 @@ final class Tiers<K, V> implements OffHeapTier.Evacuation, OffHeapTier.Encoder {
         this.heapCredit = new StorageCredit(memory, MemoryMode.ON_HEAP);
         long offHeapCapacity = tiers.contains(Tier.OFF_HEAP)
                 ? Math.min(memory.state(MemoryMode.OFF_HEAP).regionBytes(), allocator.config().budgetBytes()) : 0;
-        this.offHeap = tiers.contains(Tier.OFF_HEAP) ? new OffHeapTier(memory, allocator, offHeapCapacity, this) : null;
+        this.offHeapPlacement = tiers.contains(Tier.OFF_HEAP) ? new OffHeapPlacement<>(this, valueCodec) : null;
+        this.offHeap = offHeapPlacement == null ? null
+                : new OffHeapTier(memory, allocator, offHeapCapacity, offHeapPlacement);
         this.extents = offHeap == null ? null : offHeap.extents();
         this.reads = offHeap == null ? null
                 : new OffHeapReads<>(extents, keyCodec, valueCodec, (Object) valueCodec == Codecs.bytes());
         this.index = new KeyIndex(tiers.contains(Tier.HEAP) || tiers.contains(Tier.DISK), extents);
-        this.overwritesInPlace = offHeap != null && failsOnlyInSizing(valueCodec);
         this.disk = disk;
         for (Tier tier : tiers) {
             counters.put(tier, new TierCounters(tier));
@@ -167,13 +169,6 @@ final class Tiers<K, V> implements OffHeapTier.Evacuation, OffHeapTier.Encoder {
             fits = Math.max(fits, Math.min(room, Integer.MAX_VALUE) - ENTRY_OVERHEAD_BYTES);
         }
         this.alwaysFits = fits;
-    }
-
-    /** {@return whether {@code codec} is a built-in one, whose encode cannot fail once encodedSize has answered} */
-    private static boolean failsOnlyInSizing(Codec<?> codec) {
-        Object c = codec;
-        return c == Codecs.bytes() || c == Codecs.utf8() || c == Codecs.int64() || c == Codecs.int32()
-                || c == Codecs.float64();
     }
 
     TierCounters counters(Tier tier) {
@@ -275,7 +270,7 @@ final class Tiers<K, V> implements OffHeapTier.Evacuation, OffHeapTier.Encoder {
             }
             Install result = switch (tier) {
                 case HEAP -> placeHeap(key, hash, value, keyLength, valueLength, ifAbsent, source);
-                case OFF_HEAP -> placeOffHeap(key, hash, value, keyLength, valueLength, ifAbsent, source);
+                case OFF_HEAP -> offHeapPlacement.place(key, hash, value, keyLength, valueLength, ifAbsent, source);
                 case DISK -> placeDisk(key, hash, value, keyLength, valueLength, ifAbsent, source);
             };
             if (result != Install.NO_ROOM) {
@@ -286,7 +281,7 @@ final class Tiers<K, V> implements OffHeapTier.Evacuation, OffHeapTier.Encoder {
     }
 
     /** {@return the key's node in {@code stripe}, or null} Stripe held, or a racy read. */
-    private Node<K, V> nodeOf(Stripe stripe, K key, int hash) {
+    Node<K, V> nodeOf(Stripe stripe, K key, int hash) {
         return stripe.nodes == null ? null : stripe.nodes.find(key, hash);
     }
 
@@ -296,7 +291,7 @@ final class Tiers<K, V> implements OffHeapTier.Evacuation, OffHeapTier.Encoder {
      * {@code encoded} at {@code keyOffset}, or, when {@code encoded} is null, with the key itself
      * ({@link dev.strata.codec.Codec#matches}).
      */
-    private int recordOf(Stripe stripe, K key, int hash, Source source, MemorySegment encoded, long keyOffset,
+    int recordOf(Stripe stripe, K key, int hash, Source source, MemorySegment encoded, long keyOffset,
                          int keyLength) {
         RecordTable records = stripe.records;
         if (records == null || records.size() == 0) {
@@ -312,7 +307,7 @@ final class Tiers<K, V> implements OffHeapTier.Evacuation, OffHeapTier.Encoder {
     }
 
     /** {@return whether a value may be installed over the key's current place} Stripe held. */
-    private static boolean mayInstall(Node<?, ?> node, int record, boolean ifAbsent, Source source) {
+    static boolean mayInstall(Node<?, ?> node, int record, boolean ifAbsent, Source source) {
         if (source != null) {
             return source.node() == null ? record >= 0
                     : source.node() == node && !node.removed && node.version == source.version();
@@ -372,7 +367,7 @@ final class Tiers<K, V> implements OffHeapTier.Evacuation, OffHeapTier.Encoder {
         counters.get(Tier.HEAP).added(weight);
     }
 
-    private Node<K, V> newNode(K key, int hash, Tier tier, int keyLength, int valueLength) {
+    Node<K, V> newNode(K key, int hash, Tier tier, int keyLength, int valueLength) {
         Node<K, V> node = new Node<>(key, hash);
         node.tier = tier;
         node.keyLength = keyLength;
@@ -384,7 +379,7 @@ final class Tiers<K, V> implements OffHeapTier.Evacuation, OffHeapTier.Encoder {
      * Inserts {@code fresh} (heap or disk) into the stripe's nodes and its queue, then removes the key's record at
      * {@code record} if there is one: the new place before the old, inside one move of the stripe. Stripe held.
      */
-    private void insertNode(Stripe stripe, Node<K, V> fresh, int record) {
+    void insertNode(Stripe stripe, Node<K, V> fresh, int record) {
         if (record >= 0) {
             stripe.beginMove();
         }
@@ -416,144 +411,6 @@ final class Tiers<K, V> implements OffHeapTier.Evacuation, OffHeapTier.Encoder {
             }
         }
         return false;
-    }
-
-    /**
-     * Appends a record to the off-heap tier (written under its write page's monitor), then publishes it. The
-     * reservation is the extent, offset and generation held here, not an object.
-     */
-    private Install placeOffHeap(K key, int hash, V value, int keyLength, int valueLength, boolean ifAbsent,
-                                 Source source) {
-        int recordBytes = RecordLayout.alignedBytes(keyLength, valueLength);
-        if (overwritesInPlace && source == null && !ifAbsent
-                && overwriteInPlace(key, hash, value, keyLength, valueLength, recordBytes)) {
-            return Install.DONE;
-        }
-        for (int round = 0; round < OffHeapTier.MAX_ROUNDS; round++) {
-            Extent extent = offHeap.writeTarget(recordBytes);
-            if (extent == null) {
-                return Install.NO_ROOM;
-            }
-            long reservation = offHeap.append(extent, recordBytes, hash, keyLength, valueLength, this, key, value);
-            if (reservation == OffHeapTier.NO_RESERVATION) {
-                continue;                              // another writer took the room first
-            }
-            Install result = publishOffHeap(key, hash, extent, OffHeapTier.offset(reservation),
-                    OffHeapTier.generation(reservation), keyLength, recordBytes, ifAbsent, source);
-            if (result != Install.STALE) {
-                return result;
-            }
-        }
-        return Install.NO_ROOM;
-    }
-
-    /**
-     * Overwrites the value of {@code key}'s off-heap record in place if the new one takes the same aligned bytes:
-     * under the stripe's monitor, between the two halves of the record's version seqlock
-     * ({@link RecordLayout#beginOverwrite}). No page space is taken and none dies, so no recycling follows, and the
-     * bytes written are the ones the key comparison has just brought into the cache. Not done while a reader pins the
-     * record's page (a zero-copy view must not change under its callback). Only for value codecs that cannot fail
-     * once {@code encodedSize} has answered (the built-in ones): a failure half-way would lose the old value.
-     *
-     * @return whether the value was written; false leaves everything as it was
-     */
-    private boolean overwriteInPlace(K key, int hash, V value, int keyLength, int valueLength, int recordBytes) {
-        Stripe stripe = index.stripe(hash);
-        synchronized (stripe) {
-            if (nodeOf(stripe, key, hash) != null) {
-                return false;
-            }
-            int record = recordOf(stripe, key, hash, null, null, 0, keyLength);
-            if (record < 0) {
-                return false;
-            }
-            long location = Slots.location(stripe.records.get(record));
-            Extent extent = extents.extentAt(location);
-            int offset = extents.offsetAt(location);
-            MemorySegment header = extent.headerSegment();
-            int oldBytes = RecordLayout.alignedBytes(keyLength, RecordLayout.valueLength(header, offset));
-            if (oldBytes != recordBytes || RecordLayout.keyLength(header, offset) != keyLength) {
-                return false;
-            }
-            int version = RecordLayout.beginOverwrite(header, offset);
-            if (extent.pins.get() != 0) {
-                RecordLayout.endOverwrite(header, offset, version);
-                return false;
-            }
-            header.set(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, offset + 8, valueLength);
-            long valueOffset = RecordLayout.valueOffset(offset, keyLength);
-            if (extent.segment != null) {
-                valueCodec.encode(value, extent.segment, valueOffset);
-            } else {
-                MemorySegment buffer = MemorySegment.ofArray(new byte[valueLength]);
-                valueCodec.encode(value, buffer, 0);
-                extent.copyIn(buffer, 0, valueOffset, valueLength);
-            }
-            RecordLayout.endOverwrite(header, offset, version + 2);
-            counters.get(Tier.OFF_HEAP).puts.increment();
-            return true;
-        }
-    }
-
-    /**
-     * Publishes the record written at {@code offset} of {@code extent}, if the condition still holds and the extent's
-     * generation is still the reservation's {@code generation}: an evictor that sealed the extent since then walks
-     * past this record (it was not yet published) and may reuse its bytes. A record not published is dead.
-     *
-     * @return DONE, REFUSED (the condition failed) or STALE (the extent was sealed: place again)
-     */
-    Install publishOffHeap(K key, int hash, Extent extent, int offset, int generation, int keyLength, int recordBytes,
-                           boolean ifAbsent, Source source) {
-        Stripe stripe = index.stripe(hash);
-        synchronized (stripe) {
-            if (extent.generation != generation) {
-                return Install.STALE;                  // a new life: its counters no longer know this record
-            }
-            Node<K, V> node = nodeOf(stripe, key, hash);
-            int record = node != null ? -1 : extent.isChain()
-                    ? recordOf(stripe, key, hash, source, null, 0, keyLength)
-                    : recordOf(stripe, key, hash, source, extent.segment, RecordLayout.keyOffset(offset), keyLength);
-            if (!mayInstall(node, record, ifAbsent, source)) {
-                offHeap.recordLeft(extent, recordBytes);
-                return Install.REFUSED;
-            }
-            long slot = Slots.pack(hash, extent.life(), extents.location(extent, offset));
-            Tier old = node != null ? node.tier : record >= 0 ? Tier.OFF_HEAP : null;
-            RecordTable records = stripe.records;
-            if (record >= 0) {
-                int oldBytes = recordLeaves(records.get(record));
-                records.replace(record, slot);
-                counters.get(Tier.OFF_HEAP).replaced(oldBytes, recordBytes);
-            } else {
-                if (node != null) {
-                    stripe.beginMove();
-                }
-                records.insert(hash, slot);
-                counters.get(Tier.OFF_HEAP).added(recordBytes);
-                if (node != null) {
-                    removeNode(stripe, node, false);
-                    stripe.endMove();
-                }
-            }
-            counted(old, Tier.OFF_HEAP, source);
-        }
-        return Install.DONE;
-    }
-
-    /** Writes a record's key and value after its header (the off-heap tier's {@link OffHeapTier.Encoder}). */
-    @Override
-    @SuppressWarnings("unchecked")
-    public void encode(Object key, Object value, Extent extent, long keyOffset, int keyLength) {
-        if (extent.segment != null) {
-            keyCodec.encode((K) key, extent.segment, keyOffset);
-            valueCodec.encode((V) value, extent.segment, keyOffset + keyLength);
-        } else {
-            int valueLength = valueCodec.encodedSize((V) value);
-            MemorySegment buffer = MemorySegment.ofArray(new byte[keyLength + valueLength]);
-            keyCodec.encode((K) key, buffer, 0);
-            valueCodec.encode((V) value, buffer, keyLength);
-            extent.copyIn(buffer, 0, keyOffset, buffer.byteSize());
-        }
     }
 
     /**
@@ -620,7 +477,7 @@ final class Tiers<K, V> implements OffHeapTier.Evacuation, OffHeapTier.Encoder {
         return encoded;
     }
 
-    private Install diskWrite(MemorySegment key, MemorySegment value) {
+    Install diskWrite(MemorySegment key, MemorySegment value) {
         try {
             return disk.put(key, value) ? Install.DONE : Install.DISK_FULL;
         } catch (UncheckedIOException e) {
@@ -631,7 +488,7 @@ final class Tiers<K, V> implements OffHeapTier.Evacuation, OffHeapTier.Encoder {
     }
 
     /** Counts an install in {@code tier}: a put there, or a demotion or promotion out of {@code old}. */
-    private void counted(Tier old, Tier tier, Source source) {
+    void counted(Tier old, Tier tier, Source source) {
         if (source == null) {
             counters.get(tier).puts.increment();
         } else {
@@ -678,7 +535,7 @@ final class Tiers<K, V> implements OffHeapTier.Evacuation, OffHeapTier.Encoder {
     }
 
     /** Tells the extent of the record {@code slot} names that the record is leaving. {@return its aligned bytes} */
-    private int recordLeaves(long slot) {
+    int recordLeaves(long slot) {
         long location = Slots.location(slot);
         Extent extent = extents.extentAt(location);
         int bytes = recordBytes(extent, extents.offsetAt(location));
@@ -692,7 +549,7 @@ final class Tiers<K, V> implements OffHeapTier.Evacuation, OffHeapTier.Encoder {
         return recordBytes(extents.extentAt(location), extents.offsetAt(location));
     }
 
-    private static int recordBytes(Extent extent, int offset) {
+    static int recordBytes(Extent extent, int offset) {
         MemorySegment header = extent.headerSegment();
         return RecordLayout.alignedBytes(RecordLayout.keyLength(header, offset),
                 RecordLayout.valueLength(header, offset));
@@ -838,83 +695,6 @@ final class Tiers<K, V> implements OffHeapTier.Evacuation, OffHeapTier.Encoder {
         return moved == Install.DONE ? weight : 0;
     }
 
-    /**
-     * Off-heap evacuation: the record at {@code offset} of {@code from}, if its slot still names it, is kept (copied
-     * to the end of {@code target}, its slot re-pointed), moved to disk as bytes, or dropped.
-     */
-    @Override
-    public int evacuate(Extent from, int offset, int hash, OffHeapTier.Keep keep, int budget, Extent target) {
-        Stripe stripe = index.stripe(hash);
-        long expected = Slots.pack(hash, from.life(), extents.location(from, offset));
-        boolean toDisk = below(Tier.OFF_HEAP) != null;
-        for (int round = 0; ; round++) {
-            int recordBytes;
-            synchronized (stripe) {
-                int record = stripe.records.indexOfRecord(hash, expected);
-                if (record < 0) {
-                    return 0;                          // dead: overwritten, moved or removed
-                }
-                long slot = stripe.records.get(record);
-                recordBytes = recordBytes(from, offset);
-                if (keep != OffHeapTier.Keep.NONE && recordBytes <= budget
-                        && (keep == OffHeapTier.Keep.ALL_LIVE || Slots.isVisited(slot))) {
-                    keepIn(stripe, record, from, offset, target, hash, recordBytes);
-                    return recordBytes;
-                }
-                if (!toDisk || round > DISK_ROUNDS) {
-                    removeRecord(stripe, record, false);
-                    counters.get(Tier.OFF_HEAP).evictions.increment();
-                    return 0;
-                }
-                Install result = demoteRecord(stripe, record, from, offset, hash);
-                if (result != Install.DISK_FULL) {
-                    return 0;
-                }
-            }
-            if (evictDisk(recordBytes) == 0) {
-                round = DISK_ROUNDS;
-            }
-        }
-    }
-
-    /** Copies the record at {@code offset} of {@code from} to the end of {@code target} and re-points its slot. */
-    private void keepIn(Stripe stripe, int record, Extent from, int offset, Extent target, int hash, int recordBytes) {
-        int to = target.writeOffset;
-        from.copyOut(offset, target.segment, to, recordBytes);
-        target.writeOffset = to + recordBytes;
-        stripe.records.replace(record, Slots.pack(hash, target.life(), extents.location(target, to)));
-    }
-
-    /**
-     * Writes the record at {@code offset} of {@code from} to disk as its bytes are and gives the key a disk node in
-     * place of its slot (or drops it if the disk failed). Stripe held. {@return DONE, or DISK_FULL (nothing changed)}
-     */
-    private Install demoteRecord(Stripe stripe, int record, Extent from, int offset, int hash) {
-        MemorySegment header = from.headerSegment();
-        int keyLength = RecordLayout.keyLength(header, offset);
-        int valueLength = RecordLayout.valueLength(header, offset);
-        MemorySegment key = from.bytes(RecordLayout.keyOffset(offset), keyLength);
-        MemorySegment value = from.bytes(RecordLayout.valueOffset(offset, keyLength), valueLength);
-        Install written = diskWrite(key, value);
-        if (written == Install.DISK_FULL) {
-            return written;
-        }
-        if (written == Install.FAILED) {
-            removeRecord(stripe, record, false);
-            counters.get(Tier.OFF_HEAP).evictions.increment();
-            return Install.DONE;
-        }
-        Node<K, V> node = newNode(keyCodec.decode(key, 0, keyLength), hash, Tier.DISK, keyLength, valueLength);
-        stripe.beginMove();
-        stripe.nodes.insert(node);
-        diskQueue.addNewest(node);
-        counters.get(Tier.DISK).added(0);
-        removeRecord(stripe, record, false);
-        stripe.endMove();
-        counters.get(Tier.OFF_HEAP).demotions.increment();
-        return Install.DONE;
-    }
-
     /** Drops this cache's oldest disk entries, about {@code bytes} worth. {@return how many were dropped} */
     long evictDisk(long bytes) {
         if (disk == null) {
@@ -981,28 +761,25 @@ final class Tiers<K, V> implements OffHeapTier.Evacuation, OffHeapTier.Encoder {
     void flushToDisk() {
         for (Stripe stripe : index.stripes()) {
             List<Node<K, V>> nodes = new ArrayList<>();
-            List<Long> records = new ArrayList<>();
+            List<long[]> records = new ArrayList<>();          // slot word and key hash, read under the monitor
             synchronized (stripe) {
                 if (stripe.nodes != null) {
                     stripe.nodes.copyTo(nodes);
                 }
                 for (int i = 0; stripe.records != null && i < stripe.records.capacity(); i++) {
-                    if (Slots.isRecord(stripe.records.get(i))) {
-                        records.add(stripe.records.get(i));
+                    long slot = stripe.records.get(i);
+                    if (Slots.isRecord(slot)) {
+                        records.add(new long[] {slot, stripe.records.hashOf(slot)});
                     }
                 }
             }
             for (Node<K, V> node : nodes) {
                 demoteHeap(node, Tier.DISK);
             }
-            for (long slot : records) {
-                long location = Slots.location(slot);
-                Extent extent = extents.extentAt(location);
-                int offset = extents.offsetAt(location);
-                if (extent.inLife(Slots.life(slot))) {
-                    evacuate(extent, offset, RecordLayout.hash(extent.headerSegment(), offset), OffHeapTier.Keep.NONE,
-                            0, null);
-                }
+            for (long[] record : records) {
+                long location = Slots.location(record[0]);
+                offHeapPlacement.evacuate(extents.extentAt(location), extents.offsetAt(location), (int) record[1],
+                        OffHeapTier.Keep.NONE, 0, null);
             }
         }
     }

@@ -79,10 +79,10 @@ class OffHeapPublishTest {
             cache.put(2, new byte[3000]);                      // does not fit behind key 1: a new write page
             int small = 104 - RecordLayout.HEADER_BYTES - 4;
             int whole = PAGE - RecordLayout.HEADER_BYTES - 4;
-            assertEquals(OffHeapTier.NO_RESERVATION, tiers.offHeap.append(first, 104, 3, 4, small, tiers, 3,
-                    new byte[small]));
+            assertEquals(OffHeapTier.NO_RESERVATION, tiers.offHeap.append(first, 104, 3, 4, small,
+                    tiers.offHeapPlacement, 3, new byte[small]));
             assertEquals(OffHeapTier.NO_RESERVATION, tiers.offHeap.append(tiers.offHeap.writeTarget(104), PAGE, 3,
-                    4, whole, tiers, 3, new byte[whole]), "no room left for the record");
+                    4, whole, tiers.offHeapPlacement, 3, new byte[whole]), "no room left for the record");
             cache.close();
         }
     }
@@ -90,12 +90,12 @@ class OffHeapPublishTest {
     /** Appends a record of int key {@code key} and {@code value} to {@code extent}: header, key and value. */
     private static long append(Tiers<Integer, byte[]> tiers, Extent extent, int key, byte[] value) {
         return tiers.offHeap.append(extent, RecordLayout.alignedBytes(4, value.length), KeyIndex.hash(key), 4,
-                value.length, tiers, key, value);
+                value.length, tiers.offHeapPlacement, key, value);
     }
 
     private static Tiers.Install publish(Tiers<Integer, byte[]> tiers, Extent extent, long reservation, int key,
                                          byte[] value) {
-        return tiers.publishOffHeap(key, KeyIndex.hash(key), extent, OffHeapTier.offset(reservation),
+        return tiers.offHeapPlacement.publishOffHeap(key, KeyIndex.hash(key), extent, OffHeapTier.offset(reservation),
                 OffHeapTier.generation(reservation), 4, RecordLayout.alignedBytes(4, value.length), false, null);
     }
 }

@@ -1,0 +1,256 @@
+package dev.strata.tier;
+
+import dev.strata.Tier;
+import dev.strata.codec.Codec;
+import dev.strata.codec.Codecs;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * How values enter and leave one cache's off-heap tier: a put or a move appends a record (or overwrites one in place)
+ * and publishes its slot; page recycling evacuates each live record of a page (kept in the spare page, moved to disk
+ * as bytes, or dropped). The rules of {@link Tiers} hold here: work that may evict or wait runs with no monitor held,
+ * the install happens under the key's stripe monitor, new place first.
+ *
+ * <pre>
+ *   put ──► same aligned size as the stored record? ──yes──► overwrite in place (version seqlock)
+ *                     │ no
+ *                     ▼
+ *           append to the write page (header, key, value under its monitor) ──► publish: slot replaced or inserted
+ * </pre>
+ *
+ * @param <K> the key type
+ * @param <V> the value type
+ */
+final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTier.Encoder {
+
+    private final Tiers<K, V> tiers;
+    /** Whether same-size overwrites are written in place: the value codec cannot fail after sizing. */
+    private final boolean overwritesInPlace;
+
+    OffHeapPlacement(Tiers<K, V> tiers, Codec<V> valueCodec) {
+        this.tiers = tiers;
+        this.overwritesInPlace = failsOnlyInSizing(valueCodec);
+    }
+
+    /** {@return whether {@code codec} is a built-in one, whose encode cannot fail once encodedSize has answered} */
+    private static boolean failsOnlyInSizing(Codec<?> codec) {
+        Object c = codec;
+        return c == Codecs.bytes() || c == Codecs.utf8() || c == Codecs.int64() || c == Codecs.int32()
+                || c == Codecs.float64();
+    }
+
+    private ExtentTable extents() {
+        return tiers.offHeap.extents();
+    }
+
+    /**
+     * Appends a record to the off-heap tier (written under its write page's monitor), then publishes it. The
+     * reservation is the extent, offset and generation held here, not an object.
+     */
+    Tiers.Install place(K key, int hash, V value, int keyLength, int valueLength, boolean ifAbsent,
+                                 Tiers.Source source) {
+        int recordBytes = RecordLayout.alignedBytes(keyLength, valueLength);
+        if (overwritesInPlace && source == null && !ifAbsent
+                && overwriteInPlace(key, hash, value, keyLength, valueLength, recordBytes)) {
+            return Tiers.Install.DONE;
+        }
+        for (int round = 0; round < OffHeapTier.MAX_ROUNDS; round++) {
+            Extent extent = tiers.offHeap.writeTarget(recordBytes);
+            if (extent == null) {
+                return Tiers.Install.NO_ROOM;
+            }
+            long reservation = tiers.offHeap.append(extent, recordBytes, hash, keyLength, valueLength, this, key, value);
+            if (reservation == OffHeapTier.NO_RESERVATION) {
+                continue;                              // another writer took the room first
+            }
+            Tiers.Install result = publishOffHeap(key, hash, extent, OffHeapTier.offset(reservation),
+                    OffHeapTier.generation(reservation), keyLength, recordBytes, ifAbsent, source);
+            if (result != Tiers.Install.STALE) {
+                return result;
+            }
+        }
+        return Tiers.Install.NO_ROOM;
+    }
+
+    /**
+     * Overwrites the value of {@code key}'s off-heap record in place if the new one takes the same aligned bytes:
+     * under the stripe's monitor, between the two halves of the record's version seqlock
+     * ({@link RecordLayout#beginOverwrite}). No page space is taken and none dies, so no recycling follows, and the
+     * bytes written are the ones the key comparison has just brought into the cache. Not done while a reader pins the
+     * record's page (a zero-copy view must not change under its callback). Only for value codecs that cannot fail
+     * once {@code encodedSize} has answered (the built-in ones): a failure half-way would lose the old value.
+     *
+     * @return whether the value was written; false leaves everything as it was
+     */
+    private boolean overwriteInPlace(K key, int hash, V value, int keyLength, int valueLength, int recordBytes) {
+        Stripe stripe = tiers.index.stripe(hash);
+        synchronized (stripe) {
+            if (tiers.nodeOf(stripe, key, hash) != null) {
+                return false;
+            }
+            int record = tiers.recordOf(stripe, key, hash, null, null, 0, keyLength);
+            if (record < 0) {
+                return false;
+            }
+            long location = Slots.location(stripe.records.get(record));
+            Extent extent = extents().extentAt(location);
+            int offset = extents().offsetAt(location);
+            MemorySegment header = extent.headerSegment();
+            int oldBytes = RecordLayout.alignedBytes(keyLength, RecordLayout.valueLength(header, offset));
+            if (oldBytes != recordBytes || RecordLayout.keyLength(header, offset) != keyLength) {
+                return false;
+            }
+            int version = RecordLayout.beginOverwrite(header, offset);
+            if (extent.pins.get() != 0) {
+                RecordLayout.endOverwrite(header, offset, version);
+                return false;
+            }
+            header.set(ValueLayout.JAVA_INT_UNALIGNED, offset + 8, valueLength);
+            long valueOffset = RecordLayout.valueOffset(offset, keyLength);
+            if (extent.segment != null) {
+                tiers.valueCodec.encode(value, extent.segment, valueOffset);
+            } else {
+                MemorySegment buffer = MemorySegment.ofArray(new byte[valueLength]);
+                tiers.valueCodec.encode(value, buffer, 0);
+                extent.copyIn(buffer, 0, valueOffset, valueLength);
+            }
+            RecordLayout.endOverwrite(header, offset, version + 2);
+            tiers.counters(Tier.OFF_HEAP).puts.increment();
+            return true;
+        }
+    }
+
+    /**
+     * Publishes the record written at {@code offset} of {@code extent}, if the condition still holds and the extent's
+     * generation is still the reservation's {@code generation}: an evictor that sealed the extent since then walks
+     * past this record (it was not yet published) and may reuse its bytes. A record not published is dead.
+     *
+     * @return DONE, REFUSED (the condition failed) or STALE (the extent was sealed: place again)
+     */
+    Tiers.Install publishOffHeap(K key, int hash, Extent extent, int offset, int generation, int keyLength, int recordBytes,
+                           boolean ifAbsent, Tiers.Source source) {
+        Stripe stripe = tiers.index.stripe(hash);
+        synchronized (stripe) {
+            if (extent.generation != generation) {
+                return Tiers.Install.STALE;                  // a new life: its counters no longer know this record
+            }
+            Node<K, V> node = tiers.nodeOf(stripe, key, hash);
+            int record = node != null ? -1 : extent.isChain()
+                    ? tiers.recordOf(stripe, key, hash, source, null, 0, keyLength)
+                    : tiers.recordOf(stripe, key, hash, source, extent.segment, RecordLayout.keyOffset(offset), keyLength);
+            if (!Tiers.mayInstall(node, record, ifAbsent, source)) {
+                tiers.offHeap.recordLeft(extent, recordBytes);
+                return Tiers.Install.REFUSED;
+            }
+            long slot = Slots.pack(hash, extent.life(), extents().location(extent, offset));
+            Tier old = node != null ? node.tier : record >= 0 ? Tier.OFF_HEAP : null;
+            RecordTable records = stripe.records;
+            if (record >= 0) {
+                int oldBytes = tiers.recordLeaves(records.get(record));
+                records.replace(record, slot);
+                tiers.counters(Tier.OFF_HEAP).replaced(oldBytes, recordBytes);
+            } else {
+                if (node != null) {
+                    stripe.beginMove();
+                }
+                records.insert(hash, slot);
+                tiers.counters(Tier.OFF_HEAP).added(recordBytes);
+                if (node != null) {
+                    tiers.removeNode(stripe, node, false);
+                    stripe.endMove();
+                }
+            }
+            tiers.counted(old, Tier.OFF_HEAP, source);
+        }
+        return Tiers.Install.DONE;
+    }
+
+    /** Writes a record's key and value after its header (the off-heap tier's {@link OffHeapTier.Encoder}). */
+    @Override
+    @SuppressWarnings("unchecked")
+    public void encode(Object key, Object value, Extent extent, long keyOffset, int keyLength) {
+        if (extent.segment != null) {
+            tiers.keyCodec.encode((K) key, extent.segment, keyOffset);
+            tiers.valueCodec.encode((V) value, extent.segment, keyOffset + keyLength);
+        } else {
+            int valueLength = tiers.valueCodec.encodedSize((V) value);
+            MemorySegment buffer = MemorySegment.ofArray(new byte[keyLength + valueLength]);
+            tiers.keyCodec.encode((K) key, buffer, 0);
+            tiers.valueCodec.encode((V) value, buffer, keyLength);
+            extent.copyIn(buffer, 0, keyOffset, buffer.byteSize());
+        }
+    }
+
+    /**
+     * Off-heap evacuation: the record at {@code offset} of {@code from}, if its slot still names it, is kept (copied
+     * to the end of {@code target}, its slot re-pointed), moved to disk as bytes, or dropped.
+     */
+    @Override
+    public int evacuate(Extent from, int offset, int hash, OffHeapTier.Keep keep, int budget, Extent target) {
+        Stripe stripe = tiers.index.stripe(hash);
+        long expected = Slots.pack(hash, from.life(), extents().location(from, offset));
+        boolean toDisk = tiers.below(Tier.OFF_HEAP) != null;
+        for (int round = 0; ; round++) {
+            int recordBytes;
+            synchronized (stripe) {
+                int record = stripe.records.indexOfRecord(hash, expected);
+                if (record < 0) {
+                    return 0;                          // dead: overwritten, moved or removed
+                }
+                long slot = stripe.records.get(record);
+                recordBytes = Tiers.recordBytes(from, offset);
+                if (keep != OffHeapTier.Keep.NONE && recordBytes <= budget
+                        && (keep == OffHeapTier.Keep.ALL_LIVE || Slots.isVisited(slot))) {
+                    keepIn(stripe, record, from, offset, target, hash, recordBytes);
+                    return recordBytes;
+                }
+                if (!toDisk || round > Tiers.DISK_ROUNDS) {
+                    tiers.removeRecord(stripe, record, false);
+                    tiers.counters(Tier.OFF_HEAP).evictions.increment();
+                    return 0;
+                }
+                Tiers.Install result = demoteRecord(stripe, record, from, offset, hash);
+                if (result != Tiers.Install.DISK_FULL) {
+                    return 0;
+                }
+            }
+            if (tiers.evictDisk(recordBytes) == 0) {
+                round = Tiers.DISK_ROUNDS;
+            }
+        }
+    }
+
+    /** Copies the record at {@code offset} of {@code from} to the end of {@code target} and re-points its slot. */
+    private void keepIn(Stripe stripe, int record, Extent from, int offset, Extent target, int hash, int recordBytes) {
+        int to = target.writeOffset;
+        from.copyOut(offset, target.segment, to, recordBytes);
+        target.writeOffset = to + recordBytes;
+        stripe.records.replace(record, Slots.pack(hash, target.life(), extents().location(target, to)));
+    }
+
+    /**
+     * Writes the record at {@code offset} of {@code from} to disk as its bytes are and gives the key a disk node in
+     * place of its slot (or drops it if the disk failed). Stripe held. {@return DONE, or DISK_FULL (nothing changed)}
+     */
+    private Tiers.Install demoteRecord(Stripe stripe, int record, Extent from, int offset, int hash) {
+        MemorySegment header = from.headerSegment();
+        int keyLength = RecordLayout.keyLength(header, offset);
+        int valueLength = RecordLayout.valueLength(header, offset);
+        MemorySegment key = from.bytes(RecordLayout.keyOffset(offset), keyLength);
+        MemorySegment value = from.bytes(RecordLayout.valueOffset(offset, keyLength), valueLength);
+        Tiers.Install written = tiers.diskWrite(key, value);
+        if (written == Tiers.Install.DISK_FULL) {
+            return written;
+        }
+        if (written == Tiers.Install.FAILED) {
+            tiers.removeRecord(stripe, record, false);
+            tiers.counters(Tier.OFF_HEAP).evictions.increment();
+            return Tiers.Install.DONE;
+        }
+        tiers.insertNode(stripe, tiers.newNode(tiers.keyCodec.decode(key, 0, keyLength), hash, Tier.DISK, keyLength,
+                valueLength), record);
+        tiers.counters(Tier.OFF_HEAP).demotions.increment();
+        return Tiers.Install.DONE;
+    }
+}
