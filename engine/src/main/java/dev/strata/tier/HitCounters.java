@@ -2,53 +2,69 @@ package dev.strata.tier;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.lang.ref.WeakReference;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * One cache's hit and miss counts per tier, counted without an atomic instruction on the read path: every platform
- * thread that reads the cache gets cells of its own, which only it writes (opaque stores, plain moves on x86), and a
+ * One cache's hit and miss counts per tier, counted without an atomic instruction on the read path: a platform thread
+ * that reads the cache claims a slot of its own, whose cells only it writes (opaque stores, plain moves on x86), and a
  * snapshot sums them. A locked instruction per read would cost more than the count: it drains the store buffer and
  * holds back the loads of the next lookup, which an out-of-order core would otherwise overlap with this one's misses.
  *
  * <pre>
- *   cells of one thread:  [ hits: tier 0 | tier 1 | tier 2 ][ misses: tier 0 | tier 1 | tier 2 ]
- *   registered:           thread A's cells, thread B's cells, ...   + retired: the sums of threads that ended
+ *   slots (by thread id):  [ owner A | cells ][ free ][ owner B | cells ] ...     probe up to 4 from the thread's slot
+ *   cells:                 [ hits: tier 0 | tier 1 | tier 2 ][ misses: tier 0 | tier 1 | tier 2 ]
+ *   + shared adders (virtual threads, and threads that found no slot)  + retired (owners that ended)
  * </pre>
  *
- * <p>Virtual threads, which may come and go by the million, share {@link LongAdder}s instead of holding cells. Cells of
- * platform threads that ended are folded into {@link #retired} (their writes are visible once the thread is seen
- * dead) whenever the registered list has doubled since the last sweep, so short-lived threads do not pile up.
- *
- * <p>Counts are exact; a snapshot taken while other threads read is a moment old. Thread-safe.
+ * <p>Finding a thread's slot is a register read ({@code Thread.currentThread()}), its id, and a reference compare: no
+ * {@code ThreadLocal} map. A slot is claimed by compare-and-set, once per thread. When a thread finds no free slot
+ * near its own, slots of owners that ended are reclaimed (their counts folded into {@link #retired}; their writes
+ * are visible once the owner is seen dead) and, failing that, it counts in shared {@link LongAdder}s, as virtual
+ * threads always do. Counts are exact; a snapshot taken while other threads read is a moment old. Thread-safe.
  */
 final class HitCounters {
 
     private static final VarHandle CELL = MethodHandles.arrayElementVarHandle(long[].class);
-    /** The cells of a virtual thread: none, it counts in {@link #shared}. */
+    private static final VarHandle OWNER;
+    /** The cells of a thread without a slot: it counts in {@link #shared}. */
     private static final long[] SHARED = new long[0];
-    private static final int MIN_SWEEP = 16;
+    private static final int PROBES = 4;
+    private static final int SLOTS_PER_PROCESSOR = 4;
+    private static final int MIN_SLOTS = 16;
+
+    static {
+        try {
+            OWNER = MethodHandles.lookup().findVarHandle(Slot.class, "owner", Thread.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** One platform thread's cells. */
+    private static final class Slot {
+        /** The thread counting here, or null. Claimed by compare-and-set; released under the counters' lock. */
+        volatile Thread owner;
+        final long[] cells;
+
+        Slot(int cells) {
+            this.cells = new long[cells];
+        }
+    }
 
     private final int tiers;
-    private final ThreadLocal<long[]> local = ThreadLocal.withInitial(this::cellsOfThisThread);
+    private final Slot[] slots;
     private final LongAdder[] shared;
-    /** Guarded by this. */
-    private final List<Registered> registered = new ArrayList<>();
-    /** Counts of threads that ended. Guarded by this. */
+    /** Counts of owners that ended. Guarded by this. */
     private final long[] retired;
-    /** Sweep when {@link #registered} grows to this. Guarded by this. */
-    private int sweepAt = MIN_SWEEP;
-
-    /** One platform thread's cells and the thread, weakly. */
-    private record Registered(WeakReference<Thread> thread, long[] cells) {
-    }
 
     /** @param tiers the number of tiers the cache has */
     HitCounters(int tiers) {
         this.tiers = tiers;
+        int wanted = Math.max(MIN_SLOTS, SLOTS_PER_PROCESSOR * Runtime.getRuntime().availableProcessors());
+        this.slots = new Slot[Integer.highestOneBit(wanted - 1) << 1];
+        for (int i = 0; i < slots.length; i++) {
+            slots[i] = new Slot(2 * tiers);
+        }
         this.retired = new long[2 * tiers];
         this.shared = new LongAdder[2 * tiers];
         for (int i = 0; i < shared.length; i++) {
@@ -58,7 +74,7 @@ final class HitCounters {
 
     /** Counts a hit in the tier at {@code position} (in the cache's tier order) and a miss in each tier above it. */
     void hit(int position) {
-        long[] cells = local.get();
+        long[] cells = cells();
         for (int i = 0; i < position; i++) {
             add(cells, tiers + i);
         }
@@ -67,7 +83,7 @@ final class HitCounters {
 
     /** Counts a miss in every tier. */
     void miss() {
-        long[] cells = local.get();
+        long[] cells = cells();
         for (int i = 0; i < tiers; i++) {
             add(cells, tiers + i);
         }
@@ -78,6 +94,53 @@ final class HitCounters {
             shared[index].increment();
         } else {
             CELL.setOpaque(cells, index, (long) CELL.getOpaque(cells, index) + 1);
+        }
+    }
+
+    /** {@return the cells of the calling thread: its slot's, or {@link #SHARED}} */
+    private long[] cells() {
+        Thread thread = Thread.currentThread();
+        int start = home(thread);
+        int mask = slots.length - 1;
+        for (int probe = 0; probe < PROBES; probe++) {
+            Slot slot = slots[(start + probe) & mask];
+            if (slot.owner == thread) {
+                return slot.cells;
+            }
+        }
+        return thread.isVirtual() ? SHARED : claim(thread, start);
+    }
+
+    private int home(Thread thread) {
+        return (int) ((thread.threadId() * 0x9E37_79B9_7F4A_7C15L) >>> 40) & (slots.length - 1);
+    }
+
+    /** Claims a free slot near {@code start} for {@code thread}, reclaiming ended owners' if need be. */
+    private long[] claim(Thread thread, int start) {
+        int mask = slots.length - 1;
+        for (int round = 0; round < 2; round++) {
+            for (int probe = 0; probe < PROBES; probe++) {
+                Slot slot = slots[(start + probe) & mask];
+                if (slot.owner == null && OWNER.compareAndSet(slot, null, thread)) {
+                    return slot.cells;
+                }
+            }
+            reclaimEnded();
+        }
+        return SHARED;
+    }
+
+    /** Folds the cells of slots whose owner ended into {@link #retired} and frees the slots. */
+    private synchronized void reclaimEnded() {
+        for (Slot slot : slots) {
+            Thread owner = slot.owner;
+            if (owner != null && !owner.isAlive()) {     // seen dead: its last writes are visible
+                for (int i = 0; i < retired.length; i++) {
+                    retired[i] += slot.cells[i];
+                    slot.cells[i] = 0;
+                }
+                slot.owner = null;
+            }
         }
     }
 
@@ -93,39 +156,9 @@ final class HitCounters {
 
     private synchronized long sum(int index) {
         long sum = retired[index] + shared[index].sum();
-        for (Registered cells : registered) {
-            sum += (long) CELL.getOpaque(cells.cells(), index);
+        for (Slot slot : slots) {
+            sum += (long) CELL.getOpaque(slot.cells, index);
         }
         return sum;
-    }
-
-    private long[] cellsOfThisThread() {
-        Thread thread = Thread.currentThread();
-        if (thread.isVirtual()) {
-            return SHARED;
-        }
-        long[] cells = new long[2 * tiers];
-        synchronized (this) {
-            if (registered.size() >= sweepAt) {
-                sweep();
-            }
-            registered.add(new Registered(new WeakReference<>(thread), cells));
-        }
-        return cells;
-    }
-
-    /** Folds the cells of threads that ended into {@link #retired}. Lock held. */
-    private void sweep() {
-        for (Iterator<Registered> it = registered.iterator(); it.hasNext(); ) {
-            Registered cells = it.next();
-            Thread thread = cells.thread().get();
-            if (thread == null || !thread.isAlive()) {      // seen dead: its last writes are visible
-                for (int i = 0; i < retired.length; i++) {
-                    retired[i] += cells.cells()[i];
-                }
-                it.remove();
-            }
-        }
-        sweepAt = Math.max(MIN_SWEEP, 2 * registered.size());
     }
 }

@@ -37,7 +37,6 @@ final class OffHeapReads<K, V> {
     static final Object TORN = new Object();
     /** {@link #copy}'s answer when the key has no record in the table. Never a value. */
     static final Object ABSENT = new Object();
-    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
 
     private final ExtentTable extents;
     private final Codec<K> keyCodec;
@@ -139,12 +138,14 @@ final class OffHeapReads<K, V> {
             Object value = null;
             int version = 0;
             try {
-                if (page.get(INT, offset) == hash) {
-                    int keyLength = page.get(INT, offset + 4);
+                long head = RecordLayout.hashAndKeyLength(page, offset);
+                if (RecordLayout.firstInt(head) == hash) {
+                    int keyLength = RecordLayout.secondInt(head);
                     if (keyCodec.matches(key, page, RecordLayout.keyOffset(offset), keyLength)) {
-                        version = RecordLayout.versionAcquire(page, offset);
+                        long tail = RecordLayout.valueLengthAndVersionAcquire(page, offset);
+                        version = RecordLayout.secondInt(tail);
                         value = valueCodec.decode(page, RecordLayout.valueOffset(offset, keyLength),
-                                RecordLayout.valueLength(page, offset));
+                                RecordLayout.firstInt(tail));
                     }
                 }
             } catch (RuntimeException torn) {

@@ -39,7 +39,10 @@ final class RecordLayout {
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
     /** Ordered access to the version, which is 4-byte aligned (records start at multiples of 8). */
     private static final VarHandle VERSION = ValueLayout.JAVA_INT.varHandle();
+    /** Ordered access to the header's second word (value length and version), 8-byte aligned. */
+    private static final VarHandle WORD = ValueLayout.JAVA_LONG.varHandle();
     private static final int VERSION_OFFSET = 12;
+    private static final boolean LITTLE_ENDIAN = java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN;
 
     private RecordLayout() {
     }
@@ -82,6 +85,32 @@ final class RecordLayout {
 
     static int valueLength(MemorySegment segment, long offset) {
         return segment.get(INT, offset + 8);
+    }
+
+    /**
+     * {@return the header's first word: the key's hash and the key length, in one load} Split it with
+     * {@link #firstInt} and {@link #secondInt}.
+     */
+    static long hashAndKeyLength(MemorySegment segment, long offset) {
+        return segment.get(ValueLayout.JAVA_LONG, offset);
+    }
+
+    /**
+     * {@return the header's second word: the value length and the version, in one load with acquire semantics (loads
+     * after it, of the value, are not done before it)} Split it with {@link #firstInt} and {@link #secondInt}.
+     */
+    static long valueLengthAndVersionAcquire(MemorySegment segment, long offset) {
+        return (long) WORD.getAcquire(segment, offset + 8);
+    }
+
+    /** {@return the int at the lower address of a header word read as one long} */
+    static int firstInt(long word) {
+        return LITTLE_ENDIAN ? (int) word : (int) (word >>> 32);
+    }
+
+    /** {@return the int at the higher address of a header word read as one long} */
+    static int secondInt(long word) {
+        return LITTLE_ENDIAN ? (int) (word >>> 32) : (int) word;
     }
 
     /** {@return the record's version, plain: for a second read behind an acquire fence, or under the monitor} */

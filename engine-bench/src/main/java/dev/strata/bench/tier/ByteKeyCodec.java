@@ -3,6 +3,7 @@ package dev.strata.bench.tier;
 import dev.strata.bench.workload.ByteKey;
 import dev.strata.bench.workload.Keys;
 import dev.strata.codec.Codec;
+import dev.strata.codec.Codecs;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -28,12 +29,10 @@ final class ByteKeyCodec implements Codec<ByteKey> {
         MemorySegment.copy(bytes, 0, target, ValueLayout.JAVA_BYTE, offset, Keys.KEY_BYTES);
     }
 
-    /** Compares the wrapped array with the encoding in place, as {@code Codecs.bytes()} does: no copy per lookup. */
+    /** Compares the wrapped array with the encoding in place, with {@code Codecs.bytes()}: no copy per lookup. */
     @Override
     public boolean matches(ByteKey key, MemorySegment encoded, long offset, int length) {
-        return length == Keys.KEY_BYTES
-                && MemorySegment.mismatch(MemorySegment.ofArray(key.bytes()), 0, length, encoded, offset,
-                        offset + length) < 0;
+        return Codecs.bytes().matches(key.bytes(), encoded, offset, length);
     }
 
     @Override
