@@ -76,9 +76,8 @@ final class Lookups<K, V> {
             if (node == null) {
                 return miss(count);
             }
-            V value = node.value;
+            V value = heapValue(node);
             if (value != null) {
-                node.markVisited();
                 return hit(count, Tier.HEAP, value);
             }
         } else if (offHeapOnly && tiers.reads.copyOnly()) {
@@ -95,12 +94,9 @@ final class Lookups<K, V> {
         for (int attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
             int version = stripe.version;
             Node<K, V> node = stripe.nodes == null ? null : stripe.nodes.find(key, hash);
-            if (node != null) {
-                V value = node.value;
-                if (value != null) {
-                    node.markVisited();
-                    return hit(count, Tier.HEAP, value);
-                }
+            V value = heapValue(node);
+            if (value != null) {
+                return hit(count, Tier.HEAP, value);
             }
             if (stripe.records != null) {
                 if (!lockFreeOffHeap) {
@@ -156,6 +152,15 @@ final class Lookups<K, V> {
             tiers.move(key, hash, value, tiers.top(), Tier.DISK, Tiers.Source.of(node, version));
         }
         return hit(count, Tier.DISK, value);
+    }
+
+    /** {@return the heap value of {@code node} (null if none, or not on the heap), marking the node visited} */
+    private V heapValue(Node<K, V> node) {
+        V value = node == null ? null : node.value;
+        if (value != null) {
+            node.markVisited();
+        }
+        return value;
     }
 
     /** {@return the off-heap value of {@code key} read lock-free, null if it has none, or {@link #RETRY}} */
@@ -301,12 +306,9 @@ final class Lookups<K, V> {
         for (int attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
             int version = stripe.version;
             Node<K, V> node = stripe.nodes == null ? null : stripe.nodes.find(key, hash);
-            if (node != null) {
-                V value = node.value;
-                if (value != null) {
-                    node.markVisited();
-                    return hit(true, Tier.HEAP, reader.apply(encodeValue(value)));
-                }
+            V value = heapValue(node);
+            if (value != null) {
+                return hit(true, Tier.HEAP, reader.apply(encodeValue(value)));
             }
             if (stripe.records != null) {
                 if (readRecordPinned(stripe, key, hash, reader, read) == RETRY) {

@@ -2,7 +2,6 @@ package dev.strata.tier;
 
 import dev.strata.codec.Codec;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 
 /**

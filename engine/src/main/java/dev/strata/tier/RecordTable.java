@@ -95,31 +95,20 @@ final class RecordTable {
      * {@code key} at {@code keyOffset}, or -1 if it has none}
      */
     int indexOf(int hash, MemorySegment key, long keyOffset, int keyLength) {
-        long[] slots = table;
-        int mask = slots.length - 1;
-        long tag = Slots.tagBits(hash);
-        for (int i = hash & mask; ; i = (i + 1) & mask) {
-            long slot = (long) SLOT.getAcquire(slots, i);
-            if (slot == Slots.EMPTY) {
-                return -1;
-            }
-            if (Slots.isRecord(slot) && Slots.tagOf(slot) == tag && holdsEncoding(slot, hash, key, keyOffset, keyLength)) {
-                return i;
-            }
-        }
-    }
-
-    private boolean holdsEncoding(long slot, int hash, MemorySegment key, long keyOffset, int keyLength) {
-        long location = Slots.location(slot);
-        Extent extent = extents.extentAt(location);
-        int offset = extents.offsetAt(location);
-        MemorySegment header = extent.headerSegment();
-        return RecordLayout.hash(header, offset) == hash && RecordLayout.keyLength(header, offset) == keyLength
-                && extent.bytesEqual(RecordLayout.keyOffset(offset), key, keyOffset, keyLength);
+        return probe(hash, null, null, key, keyOffset, keyLength);
     }
 
     /** {@return the index of the slot of {@code key} (spread hash {@code hash}), or -1 if it has none} */
     <K> int indexOf(int hash, K key, OffHeapReads<K, ?> reads) {
+        return probe(hash, key, reads, null, 0, 0);
+    }
+
+    /**
+     * Probes for a key's slot: records whose tag matches are compared with {@code key} through {@code reads} or, when
+     * {@code reads} is null, with the encoded bytes. {@return the slot's index, or -1}
+     */
+    private <K> int probe(int hash, K key, OffHeapReads<K, ?> reads, MemorySegment encoded, long keyOffset,
+                          int keyLength) {
         long[] slots = table;
         int mask = slots.length - 1;
         long tag = Slots.tagBits(hash);
@@ -130,11 +119,21 @@ final class RecordTable {
             }
             if (Slots.isRecord(slot) && Slots.tagOf(slot) == tag) {
                 long location = Slots.location(slot);
-                if (reads.keyAt(extents.extentAt(location), extents.offsetAt(location), hash, key)) {
+                Extent extent = extents.extentAt(location);
+                int offset = extents.offsetAt(location);
+                if (reads != null ? reads.keyAt(extent, offset, hash, key)
+                        : holdsEncoding(extent, offset, hash, encoded, keyOffset, keyLength)) {
                     return i;
                 }
             }
         }
+    }
+
+    private static boolean holdsEncoding(Extent extent, int offset, int hash, MemorySegment key, long keyOffset,
+                                         int keyLength) {
+        MemorySegment header = extent.headerSegment();
+        return RecordLayout.hash(header, offset) == hash && RecordLayout.keyLength(header, offset) == keyLength
+                && extent.bytesEqual(RecordLayout.keyOffset(offset), key, keyOffset, keyLength);
     }
 
     /** {@return the index of the slot naming the same record as {@code slot} (key hash {@code hash}), or -1} */
