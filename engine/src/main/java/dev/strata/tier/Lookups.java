@@ -18,8 +18,9 @@ import java.util.function.Function;
  * <p>A lock-free hit is a value the key held at some moment of the call: a heap value is read from its node's volatile
  * field; an off-heap record is validated against its extent's life ({@link OffHeapReads}); a disk record is read from
  * the disk store, which a writer replaces or removes before its operation returns. A lock-free miss is trusted only if
- * no move between the tables ran meanwhile ({@link Stripe#stable}). Off-heap hits that may promote the entry are read
- * under the monitor, where the promotion can be decided against the slot's visited bit.
+ * no move between the tables ran meanwhile ({@link Stripe#stable}). An off-heap hit that may promote the entry is read
+ * lock-free too; the slot's visited bit decides, and the move (inside the guard) installs only if the slot is
+ * unchanged.
  *
  * @param <K> the key type
  * @param <V> the value type
@@ -45,7 +46,7 @@ final class Lookups<K, V> {
     private final Tiers<K, V> tiers;
     private final Promotion promotion;
     private final Guard guard;
-    /** Whether off-heap hits never promote (off-heap is the top tier, or promotion is off): then they take no lock. */
+    /** Whether off-heap hits never promote (off-heap is the top tier, or promotion is off): a hit is one copy. */
     private final boolean lockFreeOffHeap;
     /** Whether the cache's only tier is off-heap: no node table, no moves between tables, no version to check. */
     private final boolean offHeapOnly;
@@ -99,10 +100,8 @@ final class Lookups<K, V> {
                 return hit(count, Tier.HEAP, value);
             }
             if (stripe.records != null) {
-                if (!lockFreeOffHeap) {
-                    break;                             // an off-heap hit may promote: decided under the monitor
-                }
-                Object found = offHeapValue(stripe, key, hash);
+                Object found = lockFreeOffHeap ? offHeapValue(stripe, key, hash)
+                        : promotingOffHeapValue(stripe, key, hash);
                 if (found == RETRY) {
                     continue;
                 }
@@ -152,6 +151,35 @@ final class Lookups<K, V> {
             tiers.move(key, hash, value, tiers.top(), Tier.DISK, Tiers.Source.of(node, version));
         }
         return hit(count, Tier.DISK, value);
+    }
+
+    /**
+     * {@return the off-heap value of {@code key} read lock-free, null if it has none, or {@link #RETRY}}, for a cache
+     * whose off-heap hits may promote: the slot's visited bit, read with the slot, decides (a second hit promotes under
+     * {@code ON_SECOND_HIT}); the move runs inside the guard and installs only if the slot still names the record read.
+     */
+    @SuppressWarnings("unchecked")
+    private Object promotingOffHeapValue(Stripe stripe, K key, int hash) {
+        long[] table = stripe.records.table();
+        long slot = tiers.reads.find(table, hash, key);
+        if (slot == OffHeapReads.MISS || slot == OffHeapReads.RETRY) {
+            return slot == OffHeapReads.MISS ? null : RETRY;
+        }
+        Object value = tiers.reads.value(slot);
+        if (value == OffHeapReads.TORN) {
+            return RETRY;
+        }
+        if (shouldPromote(Tier.OFF_HEAP, Slots.isVisited(slot))) {
+            guard.enter();
+            try {
+                tiers.move(key, hash, (V) value, tiers.top(), Tier.OFF_HEAP, Tiers.Source.of(slot));
+            } finally {
+                guard.exit();
+            }
+        } else {
+            RecordTable.markRecordVisited(table, hash, slot);
+        }
+        return value;
     }
 
     /** {@return the heap value of {@code node} (null if none, or not on the heap), marking the node visited} */
