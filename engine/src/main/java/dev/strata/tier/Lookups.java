@@ -41,6 +41,12 @@ final class Lookups<K, V> {
 
         /** Ends the operation {@link #enter()} registered. */
         void exit();
+
+        /**
+         * {@return whether the cache is closed} Trusted by a caller holding a key's stripe monitor: close clears every
+         * stripe under its monitor, after setting the flag and before it frees a page.
+         */
+        boolean isClosed();
     }
 
     private final Tiers<K, V> tiers;
@@ -427,7 +433,7 @@ final class Lookups<K, V> {
     /** Counts a hit in {@code tier} (and a miss in each tier above it). {@return value} */
     private <T> T hit(boolean count, Tier tier, T value) {
         if (count) {
-            tiers.hitCounters.hit(switch (tier) {
+            tiers.accessCounters.hit(switch (tier) {
                 case HEAP -> heapPosition;
                 case OFF_HEAP -> offHeapPosition;
                 case DISK -> diskPosition;
@@ -438,7 +444,7 @@ final class Lookups<K, V> {
 
     private <R> R miss(boolean count) {
         if (count) {
-            tiers.hitCounters.miss();
+            tiers.accessCounters.miss();
         }
         return null;
     }

@@ -52,7 +52,7 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
                                  Tiers.Source source) {
         int recordBytes = RecordLayout.alignedBytes(keyLength, valueLength);
         if (overwritesInPlace && source == null && !ifAbsent
-                && overwriteInPlace(key, hash, value, keyLength, valueLength, recordBytes)) {
+                && overwriteInPlace(key, hash, value, keyLength, valueLength, recordBytes, null)) {
             return Tiers.Install.DONE;
         }
         for (int round = 0; round < OffHeapTier.MAX_ROUNDS; round++) {
@@ -74,6 +74,20 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
     }
 
     /**
+     * A put's fast path when off-heap is the cache's top tier: {@link #overwriteInPlace}, run by a put registered in
+     * no in-flight guard. It is safe unguarded because it does all its work under the key's stripe monitor and checks
+     * {@code guard}'s closed flag there: close sets the flag, then clears every stripe under its monitor (and, for a
+     * persistent cache, first moves every record to disk under it), and only then frees pages. So a put that sees the
+     * cache open writes into a live page, and the record it wrote is the one close saves or clears.
+     *
+     * @return whether the value was written; false (also when closed) leaves everything as it was
+     */
+    boolean overwriteOnTop(K key, int hash, V value, int keyLength, int valueLength, Lookups.Guard guard) {
+        return overwritesInPlace && overwriteInPlace(key, hash, value, keyLength, valueLength,
+                RecordLayout.alignedBytes(keyLength, valueLength), guard);
+    }
+
+    /**
      * Overwrites the value of {@code key}'s off-heap record in place if the new one takes the same aligned bytes:
      * under the stripe's monitor, between the two halves of the record's version seqlock
      * ({@link RecordLayout#beginOverwrite}). No page space is taken and none dies, so no recycling follows, and the
@@ -81,12 +95,15 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
      * record's page (a zero-copy view must not change under its callback). Only for value codecs that cannot fail
      * once {@code encodedSize} has answered (the built-in ones): a failure half-way would lose the old value.
      *
+     * @param guard the cache's guard when the caller is not registered in it (its closed flag is checked under the
+     *     monitor), else null
      * @return whether the value was written; false leaves everything as it was
      */
-    private boolean overwriteInPlace(K key, int hash, V value, int keyLength, int valueLength, int recordBytes) {
+    private boolean overwriteInPlace(K key, int hash, V value, int keyLength, int valueLength, int recordBytes,
+                                     Lookups.Guard guard) {
         Stripe stripe = tiers.index.stripe(hash);
         synchronized (stripe) {
-            if (tiers.nodeOf(stripe, key, hash) != null) {
+            if (guard != null && guard.isClosed() || tiers.nodeOf(stripe, key, hash) != null) {
                 return false;
             }
             int record = tiers.recordOf(stripe, key, hash, null, null, 0, keyLength);
@@ -116,7 +133,7 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
                 extent.copyIn(buffer, 0, valueOffset, valueLength);
             }
             RecordLayout.endOverwrite(header, offset, version + 2);
-            tiers.counters(Tier.OFF_HEAP).puts.increment();
+            tiers.countPut(Tier.OFF_HEAP);
             return true;
         }
     }

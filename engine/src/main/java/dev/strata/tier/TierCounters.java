@@ -5,13 +5,12 @@ import dev.strata.cache.CacheStats;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * One tier's counters for one cache, but hits and misses ({@link HitCounters}). Striped adders: writers never contend
- * on one word. Thread-safe.
+ * One tier's counters for one cache, but hits, misses and puts ({@link AccessCounters}): evictions, moves, entries
+ * and bytes. Striped adders: writers never contend on one word. Thread-safe.
  */
 final class TierCounters {
 
     final Tier tier;
-    final LongAdder puts = new LongAdder();
     final LongAdder evictions = new LongAdder();
     final LongAdder demotions = new LongAdder();
     final LongAdder promotions = new LongAdder();
@@ -41,8 +40,8 @@ final class TierCounters {
         bytes.add(-entryBytes);
     }
 
-    CacheStats.TierStats snapshot(long hits, long misses, long bytesNow, long reservedBytes) {
-        return new CacheStats.TierStats(tier, hits, misses, puts.sum(), evictions.sum(), demotions.sum(),
+    CacheStats.TierStats snapshot(long hits, long misses, long puts, long bytesNow, long reservedBytes) {
+        return new CacheStats.TierStats(tier, hits, misses, puts, evictions.sum(), demotions.sum(),
                 promotions.sum(), entries.sum(), bytesNow, reservedBytes);
     }
 }

@@ -28,9 +28,10 @@ import java.util.function.Function;
  * value, validate an off-heap record against its life, or read the disk record a writer replaces before returning,
  * no read returns a value older than the last completed put or remove.
  *
- * <p><b>Close.</b> Every operation but a lock-free read registers in {@link #inFlight} after checking
- * {@link #closed}; close sets the flag and waits for operations in flight, then frees the tiers, so no page is
- * allocated after it was returned. A lock-free read only checks the flag: close clears the index and then renews
+ * <p><b>Close.</b> Every operation but a lock-free read and a same-sized off-heap overwrite registers in
+ * {@link #inFlight} after checking {@link #closed}; close sets the flag and waits for operations in flight, then frees
+ * the tiers, so no page is allocated after it was returned. The overwrite checks the flag under its stripe's monitor,
+ * which close takes for every stripe before it frees a page. A lock-free read only checks the flag: close clears the index and then renews
  * every page it frees, so a read racing with it either validates (it happened before) or fails and takes the guarded
  * path, which then throws. Memory of a freed page stays safe to touch: slabs are released only by closing their
  * arena, which makes access throw (and a failed read retries).
@@ -49,10 +50,13 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
     private final LongAdder loads = new LongAdder();
     private final LongAdder inFlight = new LongAdder();
     private volatile boolean closed;
+    /** Whether puts land off-heap first: a same-sized overwrite there can take the unguarded fast path. */
+    private final boolean offHeapOnTop;
     private volatile CacheStats finalStats;
 
     TieredCache(Tiers<K, V> tiers, Promotion promotion, boolean persistent, boolean strict, Runnable onClose) {
         this.tiers = tiers;
+        this.offHeapOnTop = tiers.top() == Tier.OFF_HEAP;
         this.lookups = new Lookups<>(tiers, promotion, this);
         this.persistent = persistent;
         this.strict = strict;
@@ -81,6 +85,11 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
     @Override
     public void exit() {
         inFlight.decrement();
+    }
+
+    @Override
+    public boolean isClosed() {
+        return closed;
     }
 
     /** Enters unless closed. {@return false if closed} For the engine-wide evictor. */
@@ -142,13 +151,28 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
 
     // ---- writes ----
 
+    /**
+     * Puts. A put that overwrites a same-sized off-heap record, when off-heap is the top tier, registers in no
+     * in-flight guard: it does all its work under the key's stripe monitor and checks {@link #closed} there, and close
+     * clears every stripe under its monitor before it frees a page (see {@link OffHeapPlacement#overwriteOnTop}).
+     */
     @Override
     public void put(K key, V value) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(value, "value");
+        if (closed) {
+            throw closedException();
+        }
+        int keyLength = tiers.keyCodec.encodedSize(key);
+        int valueLength = tiers.valueCodec.encodedSize(value);
+        checkSize(keyLength, valueLength);
+        int hash = KeyIndex.hash(key);
+        if (offHeapOnTop && tiers.offHeapPlacement.overwriteOnTop(key, hash, value, keyLength, valueLength, this)) {
+            return;
+        }
         enter();
         try {
-            store(key, value, false);
+            store(key, hash, value, keyLength, valueLength, false);
         } finally {
             exit();
         }
@@ -158,20 +182,23 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
     public V putIfAbsent(K key, V value) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(value, "value");
+        if (closed) {
+            throw closedException();
+        }
+        int keyLength = tiers.keyCodec.encodedSize(key);
+        int valueLength = tiers.valueCodec.encodedSize(value);
+        checkSize(keyLength, valueLength);
+        int hash = KeyIndex.hash(key);
         enter();
         try {
-            return store(key, value, true);
+            return store(key, hash, value, keyLength, valueLength, true);
         } finally {
             exit();
         }
     }
 
-    /** Puts; when {@code ifAbsent}, returns the existing value instead of replacing it. */
-    private V store(K key, V value, boolean ifAbsent) {
-        int keyLength = tiers.keyCodec.encodedSize(key);
-        int valueLength = tiers.valueCodec.encodedSize(value);
-        checkSize(keyLength, valueLength);
-        int hash = KeyIndex.hash(key);
+    /** Puts; when {@code ifAbsent}, returns the existing value instead of replacing it. In the in-flight guard. */
+    private V store(K key, int hash, V value, int keyLength, int valueLength, boolean ifAbsent) {
         while (true) {
             if (ifAbsent) {
                 V existing = lookups.get(key, false);

@@ -114,7 +114,7 @@ final class Tiers<K, V> {
     final KeyIndex index;
     final LongAdder errors = new LongAdder();
     /** Hits and misses per tier, by position in {@link #tiers}. */
-    final HitCounters hitCounters;
+    final AccessCounters accessCounters;
     private final MemoryManager memory;
     private final NodeQueue heapQueue;
     /** Heap storage memory taken from the manager in chunks, so heap puts rarely take its lock. */
@@ -157,7 +157,7 @@ final class Tiers<K, V> {
         for (Tier tier : tiers) {
             counters.put(tier, new TierCounters(tier));
         }
-        this.hitCounters = new HitCounters(tiers.size());
+        this.accessCounters = new AccessCounters(tiers.size());
         capacity.put(Tier.HEAP, memory.state(MemoryMode.ON_HEAP).regionBytes());
         capacity.put(Tier.OFF_HEAP, offHeapCapacity);
         capacity.put(Tier.DISK, diskCapacity);
@@ -490,11 +490,16 @@ final class Tiers<K, V> {
     /** Counts an install in {@code tier}: a put there, or a demotion or promotion out of {@code old}. */
     void counted(Tier old, Tier tier, Source source) {
         if (source == null) {
-            counters.get(tier).puts.increment();
+            countPut(tier);
         } else {
             boolean down = tiers.indexOf(tier) > tiers.indexOf(old);
             (down ? counters.get(old).demotions : counters.get(old).promotions).increment();
         }
+    }
+
+    /** Counts a put that landed in {@code tier}. */
+    void countPut(Tier tier) {
+        accessCounters.put(tiers.indexOf(tier));
     }
 
     // ---- removing (stripe held) ----
@@ -829,8 +834,8 @@ final class Tiers<K, V> {
                 case OFF_HEAP -> offHeap.pages() * offHeap.pageSize();
                 case DISK -> open ? disk.fileBytes() : 0;
             };
-            stats.add(counters.get(tier).snapshot(hitCounters.hits(position), hitCounters.misses(position), bytesNow,
-                    reserved));
+            stats.add(counters.get(tier).snapshot(accessCounters.hits(position), accessCounters.misses(position),
+                    accessCounters.puts(position), bytesNow, reserved));
         }
         return stats;
     }

@@ -6,6 +6,7 @@ import static dev.strata.tier.SelfCheckingValues.value;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strata.Tier;
@@ -15,12 +16,15 @@ import dev.strata.codec.Codec;
 import dev.strata.codec.Codecs;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * An off-heap put of a value of the same aligned size overwrites the record in place, behind the record's version
@@ -146,6 +150,73 @@ class InPlaceOverwriteTest {
             }
             assertNull(failure.get());
             cache.close();
+        }
+    }
+
+    /**
+     * A same-sized overwrite on an off-heap-first cache registers in no in-flight guard. Closing a persistent cache
+     * while writers overwrite in place must still keep exactly the last put each writer saw return, and every put
+     * after the close must throw.
+     */
+    @Test
+    void closeRacingWithInPlaceOverwritesKeepsEveryAcknowledgedPut(@TempDir Path dir) throws Exception {
+        int writers = 2;
+        int[][] acknowledged = new int[writers][KEYS / writers];
+        try (TestEngine engine = new TestEngine(REGION, REGION, 4096, dir, 16L << 20)) {
+            Cache<Integer, byte[]> cache = engine.caches.newCache("closing", Codecs.int32(), Codecs.bytes())
+                    .tiers(Tier.OFF_HEAP, Tier.DISK).persistent(true).build();
+            for (int key = 0; key < KEYS; key++) {
+                cache.put(key, value(key, 0, SIZE));
+            }
+            CountDownLatch warmedUp = new CountDownLatch(writers);
+            List<Thread> threads = new ArrayList<>();
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            for (int w = 0; w < writers; w++) {
+                int writer = w;
+                threads.add(Thread.ofPlatform().start(() -> overwriteUntilClosed(cache, writer, writers,
+                        acknowledged[writer], warmedUp, failure)));
+            }
+            warmedUp.await();
+            cache.close();
+            for (Thread thread : threads) {
+                thread.join();
+            }
+            assertNull(failure.get(), () -> "writer failed: " + failure.get());
+            assertThrows(IllegalStateException.class, () -> cache.put(0, value(0, 1, SIZE)));
+        }
+        try (TestEngine engine = new TestEngine(REGION, REGION, 4096, dir, 16L << 20)) {
+            Cache<Integer, byte[]> cache = engine.caches.newCache("closing", Codecs.int32(), Codecs.bytes())
+                    .tiers(Tier.OFF_HEAP, Tier.DISK).persistent(true).build();
+            for (int key = 0; key < KEYS; key++) {
+                int sequence = acknowledged[key % writers][key / writers];
+                assertTrue(sequence > 0, "writer of key " + key + " overwrote it");
+                assertArrayEquals(value(key, sequence, SIZE), cache.get(key), "key " + key);
+            }
+            cache.close();
+        }
+    }
+
+    /** Overwrites the writer's keys (those equal to {@code writer} modulo {@code writers}) until a put throws. */
+    private static void overwriteUntilClosed(Cache<Integer, byte[]> cache, int writer, int writers, int[] acknowledged,
+                                             CountDownLatch warmedUp, AtomicReference<Throwable> failure) {
+        try {
+            for (int sequence = 1; ; sequence++) {
+                for (int i = 0; i < acknowledged.length; i++) {
+                    int key = i * writers + writer;
+                    try {
+                        cache.put(key, value(key, sequence, SIZE));
+                    } catch (IllegalStateException closed) {
+                        return;
+                    }
+                    acknowledged[i] = sequence;
+                }
+                if (sequence == 200) {
+                    warmedUp.countDown();
+                }
+            }
+        } catch (Throwable t) {
+            failure.set(t);
+            warmedUp.countDown();
         }
     }
 

@@ -8,15 +8,15 @@ import java.util.concurrent.CyclicBarrier;
 import org.junit.jupiter.api.Test;
 
 /**
- * Hits and misses counted per thread without atomics are exact once the counting threads are done: from concurrent
+ * Hits, misses and puts counted per thread without atomics are exact once the counting threads are done: from concurrent
  * platform threads, from virtual threads (shared adders), and across many short-lived threads whose cells are folded
  * away as they end.
  */
-class HitCountersTest {
+class AccessCountersTest {
 
     @Test
     void aHitCountsAMissInEveryTierAboveIt() {
-        HitCounters counters = new HitCounters(3);
+        AccessCounters counters = new AccessCounters(3);
         counters.hit(0);
         counters.hit(2);
         counters.miss();
@@ -29,8 +29,21 @@ class HitCountersTest {
     }
 
     @Test
+    void putsAreCountedApartFromHitsAndMisses() {
+        AccessCounters counters = new AccessCounters(2);
+        counters.put(1);
+        counters.put(1);
+        counters.hit(0);
+        assertEquals(0, counters.puts(0));
+        assertEquals(2, counters.puts(1));
+        assertEquals(1, counters.hits(0));
+        assertEquals(0, counters.hits(1));
+        assertEquals(0, counters.misses(1));
+    }
+
+    @Test
     void concurrentPlatformAndVirtualThreadsAreCountedExactly() throws Exception {
-        HitCounters counters = new HitCounters(2);
+        AccessCounters counters = new AccessCounters(2);
         int threads = 4;
         int each = 200_000;
         CyclicBarrier start = new CyclicBarrier(2 * threads);
@@ -46,6 +59,7 @@ class HitCountersTest {
                     counters.hit(i & 1);
                     if (i % 4 == 0) {
                         counters.miss();
+                        counters.put(1);
                     }
                 }
             };
@@ -59,11 +73,13 @@ class HitCountersTest {
         assertEquals(total / 2, counters.hits(1));
         assertEquals(total / 4, counters.misses(1));
         assertEquals(total / 2 + total / 4, counters.misses(0), "tier 1's hits miss in tier 0");
+        assertEquals(total / 4, counters.puts(1));
+        assertEquals(0, counters.puts(0));
     }
 
     @Test
     void countsOfThreadsThatEndedSurviveTheirCellsBeingFolded() throws Exception {
-        HitCounters counters = new HitCounters(1);
+        AccessCounters counters = new AccessCounters(1);
         int threads = 200;                                     // many times the sweep threshold
         for (int t = 0; t < threads; t++) {
             Thread thread = Thread.ofPlatform().start(() -> {

@@ -5,14 +5,14 @@ import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * One cache's hit and miss counts per tier, counted without an atomic instruction on the read path: a platform thread
- * that reads the cache claims a slot of its own, whose cells only it writes (opaque stores, plain moves on x86), and a
- * snapshot sums them. A locked instruction per read would cost more than the count: it drains the store buffer and
- * holds back the loads of the next lookup, which an out-of-order core would otherwise overlap with this one's misses.
+ * One cache's hit, miss and put counts per tier, counted without an atomic instruction: a platform thread that uses
+ * the cache claims a slot of its own, whose cells only it writes (opaque stores, plain moves on x86), and a snapshot
+ * sums them. A locked instruction per operation would cost more than the count: it drains the store buffer and holds
+ * back the loads of the next lookup, which an out-of-order core would otherwise overlap with this one's misses.
  *
  * <pre>
  *   slots (by thread id):  [ owner A | cells ][ free ][ owner B | cells ] ...     probe up to 4 from the thread's slot
- *   cells:                 [ hits: tier 0 | tier 1 | tier 2 ][ misses: tier 0 | tier 1 | tier 2 ]
+ *   cells:                 [ hits: tier 0 | 1 | 2 ][ misses: tier 0 | 1 | 2 ][ puts: tier 0 | 1 | 2 ]
  *   + shared adders (virtual threads, and threads that found no slot)  + retired (owners that ended)
  * </pre>
  *
@@ -22,12 +22,14 @@ import java.util.concurrent.atomic.LongAdder;
  * are visible once the owner is seen dead) and, failing that, it counts in shared {@link LongAdder}s, as virtual
  * threads always do. Counts are exact; a snapshot taken while other threads read is a moment old. Thread-safe.
  */
-final class HitCounters {
+final class AccessCounters {
 
     private static final VarHandle CELL = MethodHandles.arrayElementVarHandle(long[].class);
     private static final VarHandle OWNER;
     /** The cells of a thread without a slot: it counts in {@link #shared}. */
     private static final long[] SHARED = new long[0];
+    /** Hits, misses and puts: the kinds of count, each with a cell per tier. */
+    private static final int KINDS = 3;
     private static final int PROBES = 4;
     private static final int SLOTS_PER_PROCESSOR = 4;
     private static final int MIN_SLOTS = 16;
@@ -58,15 +60,15 @@ final class HitCounters {
     private final long[] retired;
 
     /** @param tiers the number of tiers the cache has */
-    HitCounters(int tiers) {
+    AccessCounters(int tiers) {
         this.tiers = tiers;
         int wanted = Math.max(MIN_SLOTS, SLOTS_PER_PROCESSOR * Runtime.getRuntime().availableProcessors());
         this.slots = new Slot[Integer.highestOneBit(wanted - 1) << 1];
         for (int i = 0; i < slots.length; i++) {
-            slots[i] = new Slot(2 * tiers);
+            slots[i] = new Slot(KINDS * tiers);
         }
-        this.retired = new long[2 * tiers];
-        this.shared = new LongAdder[2 * tiers];
+        this.retired = new long[KINDS * tiers];
+        this.shared = new LongAdder[KINDS * tiers];
         for (int i = 0; i < shared.length; i++) {
             shared[i] = new LongAdder();
         }
@@ -87,6 +89,11 @@ final class HitCounters {
         for (int i = 0; i < tiers; i++) {
             add(cells, tiers + i);
         }
+    }
+
+    /** Counts a put that landed in the tier at {@code position}. */
+    void put(int position) {
+        add(cells(), 2 * tiers + position);
     }
 
     private void add(long[] cells, int index) {
@@ -152,6 +159,11 @@ final class HitCounters {
     /** {@return the misses counted in the tier at {@code position}} */
     long misses(int position) {
         return sum(tiers + position);
+    }
+
+    /** {@return the puts counted in the tier at {@code position}} */
+    long puts(int position) {
+        return sum(2 * tiers + position);
     }
 
     private synchronized long sum(int index) {
