@@ -28,13 +28,13 @@ import java.util.function.Function;
  * value, validate an off-heap record against its life, or read the disk record a writer replaces before returning,
  * no read returns a value older than the last completed put or remove.
  *
- * <p><b>Close.</b> Every operation but a lock-free read and a same-sized off-heap overwrite registers in
+ * <p><b>Close.</b> Every operation but a lock-free read and a same-sized overwrite in the top tier registers in
  * {@link #inFlight} after checking {@link #closed}; close sets the flag and waits for operations in flight, then frees
  * the tiers, so no page is allocated after it was returned. The overwrite checks the flag under its stripe's monitor,
- * which close takes for every stripe before it frees a page. A lock-free read only checks the flag: close clears the index and then renews
- * every page it frees, so a read racing with it either validates (it happened before) or fails and takes the guarded
- * path, which then throws. Memory of a freed page stays safe to touch: slabs are released only by closing their
- * arena, which makes access throw (and a failed read retries).
+ * which close takes for every stripe before it frees a page. A lock-free read only checks the flag: close clears the
+ * index and then renews every page it frees, so a read racing with it either validates (it happened before) or fails
+ * and takes the guarded path, which then throws. Memory of a freed page stays safe to touch: slabs are released only
+ * by closing their arena, which makes access throw (and a failed read retries).
  *
  * @param <K> the key type
  * @param <V> the value type
@@ -50,13 +50,13 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
     private final LongAdder loads = new LongAdder();
     private final LongAdder inFlight = new LongAdder();
     private volatile boolean closed;
-    /** Whether puts land off-heap first: a same-sized overwrite there can take the unguarded fast path. */
-    private final boolean offHeapOnTop;
+    /** The tier puts land in first: a same-sized overwrite there takes the unguarded fast path. */
+    private final Tier top;
     private volatile CacheStats finalStats;
 
     TieredCache(Tiers<K, V> tiers, Promotion promotion, boolean persistent, boolean strict, Runnable onClose) {
         this.tiers = tiers;
-        this.offHeapOnTop = tiers.top() == Tier.OFF_HEAP;
+        this.top = tiers.top();
         this.lookups = new Lookups<>(tiers, promotion, this);
         this.persistent = persistent;
         this.strict = strict;
@@ -152,9 +152,10 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
     // ---- writes ----
 
     /**
-     * Puts. A put that overwrites a same-sized off-heap record, when off-heap is the top tier, registers in no
-     * in-flight guard: it does all its work under the key's stripe monitor and checks {@link #closed} there, and close
-     * clears every stripe under its monitor before it frees a page (see {@link OffHeapPlacement#overwriteOnTop}).
+     * Puts. A put that replaces a same-sized value in the top tier (a heap value of the same weight, an off-heap record
+     * of the same aligned size) registers in no in-flight guard: it does all its work under the key's stripe monitor
+     * and checks {@link #closed} there, and close clears every stripe under its monitor before it frees a page or
+     * returns credit (see {@link OffHeapPlacement#overwriteOnTop}).
      */
     @Override
     public void put(K key, V value) {
@@ -167,7 +168,7 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
         int valueLength = tiers.valueCodec.encodedSize(value);
         checkSize(keyLength, valueLength);
         int hash = KeyIndex.hash(key);
-        if (offHeapOnTop && tiers.offHeapPlacement.overwriteOnTop(key, hash, value, keyLength, valueLength, this)) {
+        if (replacedInPlace(key, hash, value, keyLength, valueLength)) {
             return;
         }
         enter();
@@ -176,6 +177,15 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
         } finally {
             exit();
         }
+    }
+
+    /** {@return whether a same-sized value of the key in the top tier was replaced in place} Unguarded. */
+    private boolean replacedInPlace(K key, int hash, V value, int keyLength, int valueLength) {
+        return switch (top) {
+            case HEAP -> tiers.reviseHeapOnTop(key, hash, value, keyLength, valueLength, this);
+            case OFF_HEAP -> tiers.offHeapPlacement.overwriteOnTop(key, hash, value, keyLength, valueLength, this);
+            case DISK -> false;
+        };
     }
 
     @Override

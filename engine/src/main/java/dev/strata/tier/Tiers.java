@@ -342,16 +342,34 @@ final class Tiers<K, V> {
         return Install.DONE;
     }
 
+    /**
+     * A put's fast path when the heap is the cache's top tier: a key whose value is on the heap with the same weight
+     * gets the new value in place, under its stripe's monitor, with no storage credit taken or returned and no
+     * in-flight registration. Safe unguarded for the reason {@link OffHeapPlacement#overwriteOnTop} gives: the closed
+     * flag is checked under the monitor, which close takes for every stripe before it lets anything go.
+     *
+     * @return whether the value was replaced; false leaves everything as it was
+     */
+    boolean reviseHeapOnTop(K key, int hash, V value, int keyLength, int valueLength, Lookups.Guard guard) {
+        long weight = entryBytes(Tier.HEAP, keyLength, valueLength);
+        Stripe stripe = index.stripe(hash);
+        synchronized (stripe) {
+            Node<K, V> node = guard.isClosed() ? null : nodeOf(stripe, key, hash);
+            if (node == null || node.tier != Tier.HEAP || heapWeight(node) != weight) {
+                return false;
+            }
+            replaceHeapValue(node, value, keyLength, valueLength);
+            countPut(Tier.HEAP);
+            return true;
+        }
+    }
+
     /** Gives {@code node} (heap or disk) the heap value {@code value} in place. Stripe held. */
     private void reviseToHeap(Node<K, V> node, V value, int keyLength, int valueLength, long weight) {
         if (node.tier == Tier.HEAP) {
             long oldWeight = heapWeight(node);
             heapCredit.release(oldWeight);
-            node.keyLength = keyLength;
-            node.valueLength = valueLength;
-            node.version++;
-            node.value = value;
-            node.markVisited();                        // an overwrite counts as a use; the node keeps its place
+            replaceHeapValue(node, value, keyLength, valueLength);
             counters.get(Tier.HEAP).replaced(oldWeight, weight);
             return;
         }
@@ -365,6 +383,15 @@ final class Tiers<K, V> {
         removeFromDisk(node.key);
         heapQueue.addNewest(node);
         counters.get(Tier.HEAP).added(weight);
+    }
+
+    /** Replaces the value of a heap node; it keeps its place in the heap queue. Stripe held. */
+    private static <K, V> void replaceHeapValue(Node<K, V> node, V value, int keyLength, int valueLength) {
+        node.keyLength = keyLength;
+        node.valueLength = valueLength;
+        node.version++;
+        node.value = value;
+        node.markVisited();                            // an overwrite counts as a use
     }
 
     Node<K, V> newNode(K key, int hash, Tier tier, int keyLength, int valueLength) {

@@ -6,6 +6,7 @@ import static dev.strata.tier.SelfCheckingValues.value;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,6 +26,8 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * An off-heap put of a value of the same aligned size overwrites the record in place, behind the record's version
@@ -153,18 +156,49 @@ class InPlaceOverwriteTest {
         }
     }
 
-    /**
-     * A same-sized overwrite on an off-heap-first cache registers in no in-flight guard. Closing a persistent cache
-     * while writers overwrite in place must still keep exactly the last put each writer saw return, and every put
-     * after the close must throw.
-     */
+    /** A heap value replaced by one of the same weight keeps its node; counts and bytes stay exact. */
     @Test
-    void closeRacingWithInPlaceOverwritesKeepsEveryAcknowledgedPut(@TempDir Path dir) throws Exception {
+    void aSameWeightHeapOverwriteReplacesTheValueInItsNode() {
+        try (TestEngine engine = new TestEngine(REGION, REGION, 4096, null, 0)) {
+            Cache<Integer, byte[]> cache = engine.caches.newCache("heap", Codecs.int32(), Codecs.bytes())
+                    .tiers(Tier.HEAP, Tier.OFF_HEAP).build();
+            Tiers<Integer, byte[]> tiers = ((TieredCache<Integer, byte[]>) cache).tiersImpl();
+            cache.put(1, value(1, 0, SIZE));
+            Stripe stripe = tiers.index.stripe(KeyIndex.hash(1));
+            Node<Integer, byte[]> node = tiers.nodeOf(stripe, 1, KeyIndex.hash(1));
+            long bytes = cache.stats().tier(Tier.HEAP).bytes();
+            for (int sequence = 1; sequence <= 100; sequence++) {
+                cache.put(1, value(1, sequence, SIZE));
+            }
+            assertSame(node, tiers.nodeOf(stripe, 1, KeyIndex.hash(1)), "the same node");
+            assertArrayEquals(value(1, 100, SIZE), cache.get(1));
+            CacheStats.TierStats heap = cache.stats().tier(Tier.HEAP);
+            assertEquals(101, heap.puts());
+            assertEquals(1, heap.entries());
+            assertEquals(bytes, heap.bytes());
+            cache.put(1, value(1, 101, SIZE + 1));             // heavier: the slow path, bytes follow
+            assertEquals(bytes + 1, cache.stats().tier(Tier.HEAP).bytes());
+            assertArrayEquals(value(1, 101, SIZE + 1), cache.get(1));
+            engine.checkPools();
+            cache.close();
+        }
+    }
+
+    /**
+     * A same-sized overwrite in the top tier (heap or off-heap) registers in no in-flight guard. Closing a persistent
+     * cache while writers overwrite in place must still keep exactly the last put each writer saw return, and every
+     * put after the close must throw.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Tier.class, names = {"HEAP", "OFF_HEAP"})
+    void closeRacingWithInPlaceOverwritesKeepsEveryAcknowledgedPut(Tier top, @TempDir Path dir) throws Exception {
         int writers = 2;
         int[][] acknowledged = new int[writers][KEYS / writers];
+        List<Tier> tiers = top == Tier.HEAP
+                ? List.of(Tier.HEAP, Tier.OFF_HEAP, Tier.DISK) : List.of(Tier.OFF_HEAP, Tier.DISK);
         try (TestEngine engine = new TestEngine(REGION, REGION, 4096, dir, 16L << 20)) {
             Cache<Integer, byte[]> cache = engine.caches.newCache("closing", Codecs.int32(), Codecs.bytes())
-                    .tiers(Tier.OFF_HEAP, Tier.DISK).persistent(true).build();
+                    .tiers(tiers.toArray(Tier[]::new)).persistent(true).build();
             for (int key = 0; key < KEYS; key++) {
                 cache.put(key, value(key, 0, SIZE));
             }
@@ -186,7 +220,7 @@ class InPlaceOverwriteTest {
         }
         try (TestEngine engine = new TestEngine(REGION, REGION, 4096, dir, 16L << 20)) {
             Cache<Integer, byte[]> cache = engine.caches.newCache("closing", Codecs.int32(), Codecs.bytes())
-                    .tiers(Tier.OFF_HEAP, Tier.DISK).persistent(true).build();
+                    .tiers(tiers.toArray(Tier[]::new)).persistent(true).build();
             for (int key = 0; key < KEYS; key++) {
                 int sequence = acknowledged[key % writers][key / writers];
                 assertTrue(sequence > 0, "writer of key " + key + " overwrote it");
