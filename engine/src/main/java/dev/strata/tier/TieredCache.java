@@ -151,14 +151,24 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
 
     // ---- writes ----
 
-    /**
-     * Puts. A put that replaces a same-sized value in the top tier (a heap value of the same weight, an off-heap record
-     * of the same aligned size) registers in no in-flight guard: it does all its work under the key's stripe monitor
-     * and checks {@link #closed} there, and close clears every stripe under its monitor before it frees a page or
-     * returns credit (see {@link OffHeapPlacement#overwriteOnTop}).
-     */
     @Override
     public void put(K key, V value) {
+        write(key, value, false);
+    }
+
+    @Override
+    public V putIfAbsent(K key, V value) {
+        return write(key, value, true);
+    }
+
+    /**
+     * Puts; when {@code ifAbsent}, returns the existing value instead of replacing it. A put that replaces a
+     * same-sized value in the top tier (a heap value of the same weight, an off-heap record of the same aligned size)
+     * registers in no in-flight guard: it does all its work under the key's stripe monitor and checks {@link #closed}
+     * there, and close clears every stripe under its monitor before it frees a page or returns credit (see
+     * {@link OffHeapPlacement#overwriteOnTop}).
+     */
+    private V write(K key, V value, boolean ifAbsent) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(value, "value");
         if (closed) {
@@ -168,12 +178,12 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
         int valueLength = tiers.valueCodec.encodedSize(value);
         checkSize(keyLength, valueLength);
         int hash = KeyIndex.hash(key);
-        if (replacedInPlace(key, hash, value, keyLength, valueLength)) {
-            return;
+        if (!ifAbsent && replacedInPlace(key, hash, value, keyLength, valueLength)) {
+            return null;
         }
         enter();
         try {
-            store(key, hash, value, keyLength, valueLength, false);
+            return store(key, hash, value, keyLength, valueLength, ifAbsent);
         } finally {
             exit();
         }
@@ -188,26 +198,7 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
         };
     }
 
-    @Override
-    public V putIfAbsent(K key, V value) {
-        Objects.requireNonNull(key, "key");
-        Objects.requireNonNull(value, "value");
-        if (closed) {
-            throw closedException();
-        }
-        int keyLength = tiers.keyCodec.encodedSize(key);
-        int valueLength = tiers.valueCodec.encodedSize(value);
-        checkSize(keyLength, valueLength);
-        int hash = KeyIndex.hash(key);
-        enter();
-        try {
-            return store(key, hash, value, keyLength, valueLength, true);
-        } finally {
-            exit();
-        }
-    }
-
-    /** Puts; when {@code ifAbsent}, returns the existing value instead of replacing it. In the in-flight guard. */
+    /** Places the value until it is installed or refused; see {@link #write}. In the in-flight guard. */
     private V store(K key, int hash, V value, int keyLength, int valueLength, boolean ifAbsent) {
         while (true) {
             if (ifAbsent) {
