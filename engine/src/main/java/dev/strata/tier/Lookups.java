@@ -56,9 +56,6 @@ final class Lookups<K, V> {
     private final boolean lockFreeOffHeap;
     /** Whether the cache's only tier is off-heap: no node table, no moves between tables, no version to check. */
     private final boolean offHeapOnly;
-    private final int heapPosition;
-    private final int offHeapPosition;
-    private final int diskPosition;
 
     Lookups(Tiers<K, V> tiers, Promotion promotion, Guard guard) {
         this.tiers = tiers;
@@ -66,9 +63,6 @@ final class Lookups<K, V> {
         this.guard = guard;
         this.lockFreeOffHeap = tiers.offHeap != null && (tiers.top() == Tier.OFF_HEAP || promotion == Promotion.NEVER);
         this.offHeapOnly = tiers.tiers.equals(java.util.List.of(Tier.OFF_HEAP));
-        this.heapPosition = tiers.tiers.indexOf(Tier.HEAP);
-        this.offHeapPosition = tiers.tiers.indexOf(Tier.OFF_HEAP);
-        this.diskPosition = tiers.tiers.indexOf(Tier.DISK);
     }
 
     // ---- get ----
@@ -433,11 +427,7 @@ final class Lookups<K, V> {
     /** Counts a hit in {@code tier} (and a miss in each tier above it). {@return value} */
     private <T> T hit(boolean count, Tier tier, T value) {
         if (count) {
-            tiers.accessCounters.hit(switch (tier) {
-                case HEAP -> heapPosition;
-                case OFF_HEAP -> offHeapPosition;
-                case DISK -> diskPosition;
-            });
+            tiers.accessCounters.hit(tiers.position(tier));
         }
         return value;
     }

@@ -4,7 +4,6 @@ import dev.strata.Tier;
 import dev.strata.codec.Codec;
 import dev.strata.codec.Codecs;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * How values enter and leave one cache's off-heap tier: a put or a move appends a record (or overwrites one in place)
@@ -45,13 +44,15 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
     }
 
     /**
-     * Appends a record to the off-heap tier (written under its write page's monitor), then publishes it. The
-     * reservation is the extent, offset and generation held here, not an object.
+     * Overwrites the key's record in place if it can, else appends a record to the off-heap tier (written under its
+     * write page's monitor) and publishes it. The reservation is the extent, offset and generation held here, not an
+     * object.
      */
     Tiers.Install place(K key, int hash, V value, int keyLength, int valueLength, boolean ifAbsent,
-                                 Tiers.Source source) {
+                        Tiers.Source source) {
         int recordBytes = RecordLayout.alignedBytes(keyLength, valueLength);
-        if (overwritesInPlace && source == null && !ifAbsent
+        // on top, the put has tried this already (overwriteOnTop); below, a put the heap had no room for tries it here
+        if (overwritesInPlace && source == null && !ifAbsent && tiers.top() != Tier.OFF_HEAP
                 && overwriteInPlace(key, hash, value, keyLength, valueLength, recordBytes, null)) {
             return Tiers.Install.DONE;
         }
@@ -60,7 +61,8 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
             if (extent == null) {
                 return Tiers.Install.NO_ROOM;
             }
-            long reservation = tiers.offHeap.append(extent, recordBytes, hash, keyLength, valueLength, this, key, value);
+            long reservation = tiers.offHeap.append(extent, recordBytes, hash, keyLength, valueLength, this, key,
+                    value);
             if (reservation == OffHeapTier.NO_RESERVATION) {
                 continue;                              // another writer took the room first
             }
@@ -123,7 +125,7 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
                 RecordLayout.endOverwrite(header, offset, version);
                 return false;
             }
-            header.set(ValueLayout.JAVA_INT_UNALIGNED, offset + 8, valueLength);
+            RecordLayout.setValueLength(header, offset, valueLength);
             long valueOffset = RecordLayout.valueOffset(offset, keyLength);
             if (extent.segment != null) {
                 tiers.valueCodec.encode(value, extent.segment, valueOffset);
@@ -145,8 +147,8 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
      *
      * @return DONE, REFUSED (the condition failed) or STALE (the extent was sealed: place again)
      */
-    Tiers.Install publishOffHeap(K key, int hash, Extent extent, int offset, int generation, int keyLength, int recordBytes,
-                           boolean ifAbsent, Tiers.Source source) {
+    Tiers.Install publishOffHeap(K key, int hash, Extent extent, int offset, int generation, int keyLength,
+                                 int recordBytes, boolean ifAbsent, Tiers.Source source) {
         Stripe stripe = tiers.index.stripe(hash);
         synchronized (stripe) {
             if (extent.generation != generation) {
@@ -155,7 +157,8 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
             Node<K, V> node = tiers.nodeOf(stripe, key, hash);
             int record = node != null ? -1 : extent.isChain()
                     ? tiers.recordOf(stripe, key, hash, source, null, 0, keyLength)
-                    : tiers.recordOf(stripe, key, hash, source, extent.segment, RecordLayout.keyOffset(offset), keyLength);
+                    : tiers.recordOf(stripe, key, hash, source, extent.segment, RecordLayout.keyOffset(offset),
+                            keyLength);
             if (!Tiers.mayInstall(node, record, ifAbsent, source)) {
                 tiers.offHeap.recordLeft(extent, recordBytes);
                 return Tiers.Install.REFUSED;

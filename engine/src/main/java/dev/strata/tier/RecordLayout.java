@@ -3,6 +3,7 @@ package dev.strata.tier;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 
 /**
  * The off-heap record: how one entry is laid out in an {@link Extent}. A record describes itself (its key's hash and
@@ -42,7 +43,7 @@ final class RecordLayout {
     /** Ordered access to the header's second word (value length and version), 8-byte aligned. */
     private static final VarHandle WORD = ValueLayout.JAVA_LONG.varHandle();
     private static final int VERSION_OFFSET = 12;
-    private static final boolean LITTLE_ENDIAN = java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN;
+    private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
 
     private RecordLayout() {
     }
@@ -85,6 +86,11 @@ final class RecordLayout {
 
     static int valueLength(MemorySegment segment, long offset) {
         return segment.get(INT, offset + 8);
+    }
+
+    /** Sets the value length of an overwrite in place, between {@link #beginOverwrite} and {@link #endOverwrite}. */
+    static void setValueLength(MemorySegment segment, long offset, int valueLength) {
+        segment.set(INT, offset + 8, valueLength);
     }
 
     /**

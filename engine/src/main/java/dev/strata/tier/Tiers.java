@@ -133,6 +133,8 @@ final class Tiers<K, V> {
     private final long[] admitLimit = new long[Tier.values().length];
     /** Key plus value lengths up to this fit some tier whole ({@link #tooLarge} needs no walk). */
     private final long alwaysFits;
+    /** Per tier ordinal: the tier's position in {@link #tiers}, or -1. */
+    private final int[] positions = new int[Tier.values().length];
 
     Tiers(String cacheName, List<Tier> tiers, Codec<K> keyCodec, Codec<V> valueCodec, MemoryManager memory,
           PageAllocator allocator, DiskStore disk, long diskCapacity, Neighbours neighbours) {
@@ -158,6 +160,9 @@ final class Tiers<K, V> {
             counters.put(tier, new TierCounters(tier));
         }
         this.accessCounters = new AccessCounters(tiers.size());
+        for (Tier tier : Tier.values()) {
+            positions[tier.ordinal()] = this.tiers.indexOf(tier);
+        }
         capacity.put(Tier.HEAP, memory.state(MemoryMode.ON_HEAP).regionBytes());
         capacity.put(Tier.OFF_HEAP, offHeapCapacity);
         capacity.put(Tier.DISK, diskCapacity);
@@ -179,9 +184,14 @@ final class Tiers<K, V> {
         return tiers.getFirst();
     }
 
+    /** {@return the position of {@code tier} in this cache's tier order, top first, or -1 if it has none} */
+    int position(Tier tier) {
+        return positions[tier.ordinal()];
+    }
+
     /** {@return the tier below {@code tier} in this cache, or null if it is the lowest} */
     Tier below(Tier tier) {
-        int i = tiers.indexOf(tier);
+        int i = position(tier);
         return i + 1 < tiers.size() ? tiers.get(i + 1) : null;
     }
 
@@ -519,14 +529,14 @@ final class Tiers<K, V> {
         if (source == null) {
             countPut(tier);
         } else {
-            boolean down = tiers.indexOf(tier) > tiers.indexOf(old);
+            boolean down = position(tier) > position(old);
             (down ? counters.get(old).demotions : counters.get(old).promotions).increment();
         }
     }
 
     /** Counts a put that landed in {@code tier}. */
     void countPut(Tier tier) {
-        accessCounters.put(tiers.indexOf(tier));
+        accessCounters.put(position(tier));
     }
 
     // ---- removing (stripe held) ----
