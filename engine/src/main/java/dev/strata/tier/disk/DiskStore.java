@@ -717,13 +717,20 @@ public final class DiskStore implements AutoCloseable {
                 if (closed || segment.isRetired()) {
                     return false;
                 }
-                if (tombstone ? !isTombstoneNeeded(probe) : !isCurrent(probe, scanner.offset())) {
+                if (tombstone) {
+                    if (isTombstoneNeeded(probe)) {
+                        appendCopy(record, scanner.recordBytes());
+                    }
                     return true;
                 }
-                Location old = index.get(probe);
-                Location copy = appendLocked(scanner.recordBytes(), true, RecordFormat.sequence(record),
-                        (w, channel, at) -> w.writeRaw(channel, at, record));
-                if (!tombstone && !index.replace(probe, old, copy)) {
+                // Removals of a non-persistent store and of corrupt records do not take the writer lock: read the
+                // location once and replace exactly it, so a removal racing with the copy leaves the copy dead.
+                Location current = index.get(probe);
+                if (!isAt(current, scanner.offset())) {
+                    return true;
+                }
+                Location copy = appendCopy(record, scanner.recordBytes());
+                if (!index.replace(probe, current, copy)) {
                     copy.segment().addDeadBytes(copy.recordBytes());
                     queueIfCompactionDue(copy.segment());
                 }
@@ -733,8 +740,16 @@ public final class DiskStore implements AutoCloseable {
             }
         }
 
+        private Location appendCopy(MemorySegment record, int recordBytes) {
+            return appendLocked(recordBytes, true, RecordFormat.sequence(record),
+                    (w, channel, at) -> w.writeRaw(channel, at, record));
+        }
+
         private boolean isCurrent(IndexKey probe, long offset) {
-            Location location = index.get(probe);
+            return isAt(index.get(probe), offset);
+        }
+
+        private boolean isAt(Location location, long offset) {
             return location != null && location.segment() == segment && location.offset() == offset;
         }
 
