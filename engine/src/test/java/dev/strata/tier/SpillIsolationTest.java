@@ -1,0 +1,264 @@
+package dev.strata.tier;
+
+import static dev.strata.tier.SelfCheckingValues.checkWhole;
+import static dev.strata.tier.SelfCheckingValues.value;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.strata.Tier;
+import dev.strata.cache.Cache;
+import dev.strata.codec.Codec;
+import dev.strata.codec.Codecs;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A spill stopped half way (its codec call parked on a latch, as a slow encode or a slow disk would stop it) must not
+ * stop readers of other keys, not even keys of the spilling entry's own stripe. The spill is parked at the two points a
+ * move down waits longest: heap to off-heap while it encodes the value (no monitor held), and off-heap to disk after
+ * the record is written to the segment file (the key's stripe monitor held, so writers of that stripe's keys wait;
+ * writers of other stripes do not). The readers run in their own thread; the test fails if they have not finished
+ * while the spill is still parked (the wait only detects a hang: a minute).
+ */
+class SpillIsolationTest {
+
+    private static final int SIZE = 1000;
+    private static final long HANG = TimeUnit.MINUTES.toMillis(1);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void readersAndWritersOfOtherKeysPassAHeapSpillParkedInItsEncode() throws Exception {
+        Parking<byte[]> values = Parking.values(0);            // key 0's value parks when it is encoded
+        try (TestEngine engine = new TestEngine(64 * 1024, 1 << 20, 64 * 1024, null, 0)) {
+            Cache<Integer, byte[]> cache = engine.caches.newCache("heap-spill", Codecs.int32(), values.codec)
+                    .tiers(Tier.HEAP, Tier.OFF_HEAP).build();
+            List<Integer> neighbours = sameStripeAs(cache, 0, 3);
+            List<Integer> keys = prefill(neighbours, 8);
+            Thread spiller = values.spill(cache, Tier.HEAP, keys);
+            runBesideTheParkedSpill(spiller, values, () -> {
+                checkReadable(cache, keys);                    // key 0 included: its value is still on the heap
+                for (int key : neighbours) {                    // same-weight overwrites take the stripe monitor
+                    cache.put(key, value(key, 2, SIZE));
+                    assertArrayEquals(value(key, 2, SIZE), cache.get(key));
+                }
+                assertNull(cache.get(absentKeyIn(cache, 0)), "a miss in the spilling key's stripe");
+            });
+            assertEquals(1, checkWhole(0, cache.get(0)), "the parked entry, moved down");
+            assertTrue(cache.stats().tier(Tier.HEAP).demotions() > 0);
+            cache.close();
+        }
+    }
+
+    @Test
+    void readersAndWritersOfOtherStripesPassADiskSpillParkedWithItsStripeHeld() throws Exception {
+        Parking<Integer> keysCodec = Parking.keys(0);          // key 0 parks when its disk node is made
+        try (TestEngine engine = new TestEngine(1 << 20, 256 * 1024, 64 * 1024, dir, 64L << 20)) {
+            Cache<Integer, byte[]> cache = engine.caches.newCache("disk-spill", keysCodec.codec, Codecs.bytes())
+                    .tiers(Tier.OFF_HEAP, Tier.DISK).build();
+            List<Integer> neighbours = sameStripeAs(cache, 0, 3);
+            List<Integer> keys = prefill(neighbours, 40);
+            Thread spiller = keysCodec.spill(cache, Tier.OFF_HEAP, keys);
+            runBesideTheParkedSpill(spiller, keysCodec, () -> {
+                checkReadable(cache, keys);                    // key 0 included: its record is still in the page
+                assertNull(cache.get(absentKeyIn(cache, 0)), "a miss in the spilling key's stripe");
+                for (int key : keys) {                          // writers of other stripes: overwrites in place
+                    if (!sameStripe(cache, 0, key)) {
+                        cache.put(key, value(key, 2, SIZE));
+                        assertArrayEquals(value(key, 2, SIZE), cache.get(key));
+                    }
+                }
+            });
+            assertEquals(1, checkWhole(0, cache.get(0)), "the parked entry, moved down");
+            assertTrue(cache.stats().tier(Tier.OFF_HEAP).demotions() > 0);
+            cache.close();
+        }
+    }
+
+    /**
+     * {@return key 0 first (the oldest entry: the first to move down), then {@code neighbours}, then keys 1, 2, ... up
+     * to {@code count} keys in all}
+     */
+    private static List<Integer> prefill(List<Integer> neighbours, int count) {
+        List<Integer> keys = new ArrayList<>(List.of(0));
+        keys.addAll(neighbours);
+        for (int key = 1; keys.size() < count; key++) {
+            if (!keys.contains(key)) {
+                keys.add(key);
+            }
+        }
+        return keys;
+    }
+
+    private static void runBesideTheParkedSpill(Thread spiller, Parking<?> parking, Body besides) throws Exception {
+        if (!parking.parked.await(HANG, TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("the spill never reached the parked codec", parking.spillFailure.get());
+        }
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread reader = Thread.ofPlatform().name("beside-the-spill").start(
+                () -> TieredCacheModelTest.guarded(failure, besides::run));
+        reader.join(HANG);
+        boolean readerDone = !reader.isAlive();
+        boolean spillStillParked = spiller.isAlive();
+        parking.release.countDown();
+        spiller.join(HANG);
+        reader.join(HANG);
+        assertTrue(readerDone, "reads beside the parked spill hung");
+        assertTrue(spillStillParked, "the spill finished before the reads did: the test proved nothing");
+        assertFalse(spiller.isAlive(), "the spill never finished");
+        if (failure.get() != null) {
+            throw new AssertionError(failure.get());
+        }
+        if (parking.spillFailure.get() != null) {
+            throw new AssertionError(parking.spillFailure.get());
+        }
+    }
+
+    private static void checkReadable(Cache<Integer, byte[]> cache, List<Integer> keys) {
+        for (int key : keys) {
+            assertArrayEquals(value(key, 1, SIZE), cache.get(key), "key " + key);
+        }
+    }
+
+    /** {@return the first {@code count} positive keys, above the prefill's range, in the stripe of {@code key}} */
+    private static List<Integer> sameStripeAs(Cache<Integer, byte[]> cache, int key, int count) {
+        List<Integer> found = new ArrayList<>();
+        for (int other = 1_000; found.size() < count; other++) {
+            if (sameStripe(cache, key, other)) {
+                found.add(other);
+            }
+        }
+        return found;
+    }
+
+    private static int absentKeyIn(Cache<Integer, byte[]> cache, int key) {
+        for (int absent = -1; ; absent--) {
+            if (sameStripe(cache, key, absent)) {
+                return absent;
+            }
+        }
+    }
+
+    private static boolean sameStripe(Cache<Integer, byte[]> cache, int key, int other) {
+        KeyIndex index = ((TieredCache<Integer, byte[]>) cache).tiersImpl().index;
+        return index.stripe(KeyIndex.hash(key)) == index.stripe(KeyIndex.hash(other));
+    }
+
+    @FunctionalInterface
+    private interface Body {
+        void run() throws Exception;
+    }
+
+    /**
+     * A codec that behaves as its built-in counterpart but parks the first time it handles the watched key or value in
+     * the spilling direction ({@code encode} of a value, {@code decode} of a key), until released.
+     */
+    private static final class Parking<T> {
+
+        final CountDownLatch parked = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final AtomicReference<Throwable> spillFailure = new AtomicReference<>();
+        final Codec<T> codec;
+
+        private Parking(Function<Parking<T>, Codec<T>> codec) {
+            this.codec = codec.apply(this);
+        }
+
+        static Parking<byte[]> values(int watchedKey) {
+            Codec<byte[]> bytes = Codecs.bytes();
+            return new Parking<>(parking -> new Codec<>() {
+                @Override
+                public int encodedSize(byte[] value) {
+                    return bytes.encodedSize(value);
+                }
+
+                @Override
+                public void encode(byte[] value, MemorySegment target, long offset) {
+                    if (ByteBuffer.wrap(value).getInt() == watchedKey) {
+                        parking.park();
+                    }
+                    bytes.encode(value, target, offset);
+                }
+
+                @Override
+                public byte[] decode(MemorySegment source, long offset, int length) {
+                    return bytes.decode(source, offset, length);
+                }
+            });
+        }
+
+        static Parking<Integer> keys(int watchedKey) {
+            Codec<Integer> ints = Codecs.int32();
+            return new Parking<>(parking -> new Codec<>() {
+                @Override
+                public int encodedSize(Integer key) {
+                    return ints.encodedSize(key);
+                }
+
+                @Override
+                public void encode(Integer key, MemorySegment target, long offset) {
+                    ints.encode(key, target, offset);
+                }
+
+                @Override
+                public Integer decode(MemorySegment source, long offset, int length) {
+                    Integer key = ints.decode(source, offset, length);
+                    if (key == watchedKey) {
+                        parking.park();
+                    }
+                    return key;
+                }
+
+                @Override
+                public boolean matches(Integer key, MemorySegment encoded, long offset, int length) {
+                    return ints.matches(key, encoded, offset, length);
+                }
+            });
+        }
+
+        /**
+         * Starts a thread that puts {@code keys} (all must fit in {@code top}), then new keys until one of them moves
+         * key 0 down and parks in this codec. The same thread writes both, so both land in its write pages.
+         */
+        Thread spill(Cache<Integer, byte[]> cache, Tier top, List<Integer> keys) {
+            return Thread.ofPlatform().name("spiller").start(() -> TieredCacheModelTest.guarded(spillFailure, () -> {
+                for (int key : keys) {
+                    cache.put(key, value(key, 1, SIZE));
+                }
+                assertEquals(keys.size(), cache.stats().tier(top).entries(), "the prefill fits the top tier");
+                assertEquals(0, cache.stats().tier(top).demotions(), "the prefill fits the top tier");
+                for (int key = 1_000_000; parked.getCount() > 0; key++) {
+                    cache.put(key, value(key, 1, SIZE));
+                }
+            }));
+        }
+
+        private void park() {
+            if (parked.getCount() == 0) {
+                return;                                         // parks once
+            }
+            parked.countDown();
+            try {
+                if (!release.await(2 * HANG, TimeUnit.MILLISECONDS)) {
+                    throw new AssertionError("never released");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+}
