@@ -226,8 +226,7 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
                     return recordBytes;
                 }
                 if (!toDisk || round > Tiers.DISK_ROUNDS) {
-                    tiers.removeRecord(stripe, record, false);
-                    tiers.counters(Tier.OFF_HEAP).evictions.increment();
+                    drop(stripe, record);
                     return 0;
                 }
                 Tiers.Install result = demoteRecord(stripe, record, from, offset, hash);
@@ -239,6 +238,13 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
                 round = Tiers.DISK_ROUNDS;
             }
         }
+    }
+
+    /** Drops the record, as an eviction: it cannot or need not move down. Stripe held. {@return DONE} */
+    private Tiers.Install drop(Stripe stripe, int record) {
+        tiers.removeRecord(stripe, record, false);
+        tiers.counters(Tier.OFF_HEAP).evictions.increment();
+        return Tiers.Install.DONE;
     }
 
     /** Copies the record at {@code offset} of {@code from} to the end of {@code target} and re-points its slot. */
@@ -259,17 +265,21 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
         int valueLength = RecordLayout.valueLength(header, offset);
         MemorySegment key = from.bytes(RecordLayout.keyOffset(offset), keyLength);
         MemorySegment value = from.bytes(RecordLayout.valueOffset(offset, keyLength), valueLength);
+        K decoded;
+        try {
+            decoded = tiers.keyCodec.decode(key, 0, keyLength);   // before the write: a failure leaves no disk record
+        } catch (RuntimeException e) {
+            tiers.moveFailed("could not decode a key moving down to disk", e);
+            return drop(stripe, record);
+        }
         Tiers.Install written = tiers.diskWrite(key, value);
         if (written == Tiers.Install.DISK_FULL) {
             return written;
         }
         if (written == Tiers.Install.FAILED) {
-            tiers.removeRecord(stripe, record, false);
-            tiers.counters(Tier.OFF_HEAP).evictions.increment();
-            return Tiers.Install.DONE;
+            return drop(stripe, record);
         }
-        tiers.insertNode(stripe, tiers.newNode(tiers.keyCodec.decode(key, 0, keyLength), hash, Tier.DISK, keyLength,
-                valueLength), record);
+        tiers.insertNode(stripe, tiers.newNode(decoded, hash, Tier.DISK, keyLength, valueLength), record);
         tiers.counters(Tier.OFF_HEAP).demotions.increment();
         return Tiers.Install.DONE;
     }

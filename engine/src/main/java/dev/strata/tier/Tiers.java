@@ -41,6 +41,11 @@ import java.util.concurrent.atomic.LongAdder;
  * heap node. The disk store is keyed by key, so disk writes happen at install, under the monitor; when its quota
  * refuses, the monitor is released, this cache's oldest disk entries are evicted, and the write is retried.
  *
+ * <p><b>Failures while moving down.</b> A move down is eviction's work inside another key's operation. When the disk
+ * fails, or a user codec throws (encoding a heap value, decoding the key of a record becoming a disk entry), the entry
+ * that was moving is dropped, logged and counted in {@link #errors}, and that other operation goes on ({@link
+ * #moveFailed}). A key is decoded before its disk record is written, so a dropped entry leaves no record behind.
+ *
  * <p><b>Heap weight.</b> {@code encodedSize(key) + encodedSize(value) + }{@value #ENTRY_OVERHEAD_BYTES}: encoded
  * sizes stand in for object sizes (close for byte arrays and Latin-1 strings) and the constant covers the node
  * (48 B), its table slots and the key and value objects' headers. <b>Admission.</b> A tier with a lower tier below it
@@ -518,10 +523,19 @@ final class Tiers<K, V> {
         try {
             return disk.put(key, value) ? Install.DONE : Install.DISK_FULL;
         } catch (UncheckedIOException e) {
-            errors.increment();
-            LOG.log(System.Logger.Level.WARNING, "cache '" + cacheName + "': disk write failed, entry dropped", e);
+            moveFailed("disk write failed", e);
             return Install.FAILED;
         }
+    }
+
+    /**
+     * Counts and logs a failure that drops the entry it concerns: a disk write, or a codec that threw while the entry
+     * moved down. Moving down is eviction's work for another key's operation, so that operation goes on; a cache may
+     * always drop an entry, and dropping it beats keeping one that can never move, which would wedge its tier.
+     */
+    void moveFailed(String what, RuntimeException e) {
+        errors.increment();
+        LOG.log(System.Logger.Level.WARNING, "cache '" + cacheName + "': " + what + ", entry dropped", e);
     }
 
     /** Counts an install in {@code tier}: a put there, or a demotion or promotion out of {@code old}. */
@@ -729,8 +743,14 @@ final class Tiers<K, V> {
             version = node.version;
             weight = heapWeight(node);
         }
-        Install moved = target == null ? Install.NO_ROOM
-                : move(node.key, node.hash, value, target, null, Source.of(node, version));
+        Install moved;
+        try {
+            moved = target == null ? Install.NO_ROOM
+                    : move(node.key, node.hash, value, target, null, Source.of(node, version));
+        } catch (RuntimeException e) {                 // the value codec threw: the entry cannot move down
+            moveFailed("could not encode a value moving down from the heap", e);
+            moved = Install.NO_ROOM;
+        }
         if (moved == Install.NO_ROOM) {
             return dropIfUnchanged(node, version) ? weight : 0;
         }

@@ -1,0 +1,142 @@
+package dev.strata.tier;
+
+import static dev.strata.tier.SelfCheckingValues.value;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.strata.Tier;
+import dev.strata.cache.Cache;
+import dev.strata.cache.CacheStats;
+import dev.strata.codec.Codec;
+import dev.strata.codec.Codecs;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * A user codec that throws while an entry moves down (an encode of a heap value, a decode of a key becoming a disk
+ * entry) costs that entry, never the operation of the other key whose put made room, and never wedges the tier or
+ * leaks its memory: the entry is dropped, logged and counted in {@link CacheStats#errors()}. A key dropped on its way
+ * to disk leaves no record there that a reopened cache could bring back.
+ */
+class MoveFailureTest {
+
+    private static final int SIZE = 1000;
+    private static final int KEYS = 600;
+    private static final int POISONED = 0;
+
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest(name = "heap, then {0}")
+    @EnumSource(value = Tier.class, names = {"OFF_HEAP", "DISK"})
+    void aHeapValueItsCodecCannotEncodeIsDroppedWhenItMovesDown(Tier below) {
+        try (TestEngine engine = new TestEngine(64 * 1024, 1 << 20, 64 * 1024, dir, 64L << 20)) {
+            Cache<Integer, byte[]> cache = engine.caches.newCache("unencodable", Codecs.int32(), refusingToEncode())
+                    .tiers(Tier.HEAP, below).build();
+            for (int key = 0; key < KEYS; key++) {             // key 0 moves down first, and cannot
+                cache.put(key, value(key, 1, SIZE));
+            }
+            CacheStats stats = cache.stats();
+            assertTrue(stats.tier(Tier.HEAP).demotions() > 0, stats::toString);
+            assertNull(cache.get(POISONED), "the entry that could not move down is dropped");
+            assertEquals(1, stats.errors(), stats::toString);
+            for (int key = 1; key < KEYS; key++) {
+                assertArrayEquals(value(key, 1, SIZE), cache.get(key), "key " + key);
+            }
+            assertEquals(KEYS - 1, cache.size());
+            engine.checkPools();
+            cache.close();
+        }
+    }
+
+    @Test
+    void aKeyItsCodecCannotDecodeIsDroppedOnItsWayToDiskAndLeavesNoRecordThere() {
+        AtomicBoolean refusing = new AtomicBoolean(true);
+        try (TestEngine engine = new TestEngine(1 << 20, 256 * 1024, 64 * 1024, dir, 64L << 20)) {
+            Cache<Integer, byte[]> cache = engine.caches.newCache("undecodable", refusingToDecode(refusing),
+                    Codecs.bytes()).tiers(Tier.OFF_HEAP, Tier.DISK).persistent(true).build();
+            for (int key = 0; key < KEYS; key++) {             // key 0, in the oldest page, moves down first
+                cache.put(key, value(key, 1, SIZE));
+            }
+            CacheStats stats = cache.stats();
+            assertTrue(stats.tier(Tier.OFF_HEAP).demotions() > 0, stats::toString);
+            assertNull(cache.get(POISONED), "the entry that could not move down is dropped");
+            assertEquals(1, stats.errors(), stats::toString);
+            for (int key = 1; key < KEYS; key++) {
+                assertArrayEquals(value(key, 1, SIZE), cache.get(key), "key " + key);
+            }
+            cache.close();
+        }
+        refusing.set(false);
+        try (TestEngine engine = new TestEngine(1 << 20, 256 * 1024, 64 * 1024, dir, 64L << 20)) {
+            Cache<Integer, byte[]> cache = engine.caches.newCache("undecodable", refusingToDecode(refusing),
+                    Codecs.bytes()).tiers(Tier.OFF_HEAP, Tier.DISK).persistent(true).build();
+            assertEquals(KEYS - 1, cache.size(), "reopened: every key but the dropped one");
+            assertNull(cache.get(POISONED), "no disk record brought the dropped key back");
+            assertArrayEquals(value(KEYS - 1, 1, SIZE), cache.get(KEYS - 1));
+            cache.close();
+        }
+    }
+
+    /** {@return {@code Codecs.bytes()}, except that it throws when asked to encode key 0's value} */
+    private static Codec<byte[]> refusingToEncode() {
+        Codec<byte[]> bytes = Codecs.bytes();
+        return new Codec<>() {
+            @Override
+            public int encodedSize(byte[] value) {
+                return bytes.encodedSize(value);
+            }
+
+            @Override
+            public void encode(byte[] value, MemorySegment target, long offset) {
+                if (ByteBuffer.wrap(value).getInt() == POISONED) {
+                    throw new IllegalArgumentException("a codec bug: cannot encode key 0's value");
+                }
+                bytes.encode(value, target, offset);
+            }
+
+            @Override
+            public byte[] decode(MemorySegment source, long offset, int length) {
+                return bytes.decode(source, offset, length);
+            }
+        };
+    }
+
+    /** {@return {@code Codecs.int32()}, except that it throws when asked to decode key 0 while {@code refusing}} */
+    private static Codec<Integer> refusingToDecode(AtomicBoolean refusing) {
+        Codec<Integer> ints = Codecs.int32();
+        return new Codec<>() {
+            @Override
+            public int encodedSize(Integer key) {
+                return ints.encodedSize(key);
+            }
+
+            @Override
+            public void encode(Integer key, MemorySegment target, long offset) {
+                ints.encode(key, target, offset);
+            }
+
+            @Override
+            public Integer decode(MemorySegment source, long offset, int length) {
+                Integer key = ints.decode(source, offset, length);
+                if (key == POISONED && refusing.get()) {
+                    throw new IllegalArgumentException("a codec bug: cannot decode key 0");
+                }
+                return key;
+            }
+
+            @Override
+            public boolean matches(Integer key, MemorySegment encoded, long offset, int length) {
+                return ints.matches(key, encoded, offset, length);
+            }
+        };
+    }
+}
