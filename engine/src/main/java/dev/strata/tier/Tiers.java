@@ -747,8 +747,8 @@ final class Tiers<K, V> {
         try {
             moved = target == null ? Install.NO_ROOM
                     : move(node.key, node.hash, value, target, null, Source.of(node, version));
-        } catch (RuntimeException e) {                 // the value codec threw: the entry cannot move down
-            moveFailed("could not encode a value moving down from the heap", e);
+        } catch (RuntimeException e) {                 // a codec threw while encoding it: it cannot move down
+            moveFailed("could not move a heap entry down", e);
             moved = Install.NO_ROOM;
         }
         if (moved == Install.NO_ROOM) {
