@@ -4,6 +4,7 @@ import static dev.strata.tier.SelfCheckingValues.value;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strata.Tier;
@@ -24,13 +25,16 @@ import org.junit.jupiter.params.provider.EnumSource;
  * A user codec that throws while an entry moves down (an encode of a heap value, a decode of a key becoming a disk
  * entry) costs that entry, never the operation of the other key whose put made room, and never wedges the tier or
  * leaks its memory: the entry is dropped, logged and counted in {@link CacheStats#errors()}. A key dropped on its way
- * to disk leaves no record there that a reopened cache could bring back.
+ * to disk leaves no record there that a reopened cache could bring back. A codec that throws on the caller's own value
+ * fails that call alone and leaves the key's previous value in place.
  */
 class MoveFailureTest {
 
     private static final int SIZE = 1000;
     private static final int KEYS = 600;
     private static final int POISONED = 0;
+    /** The write number the encoding codec refuses. */
+    private static final int UNENCODABLE = 0;
 
     @TempDir
     Path dir;
@@ -41,7 +45,8 @@ class MoveFailureTest {
         try (TestEngine engine = new TestEngine(64 * 1024, 1 << 20, 64 * 1024, dir, 64L << 20)) {
             Cache<Integer, byte[]> cache = engine.caches.newCache("unencodable", Codecs.int32(), refusingToEncode())
                     .tiers(Tier.HEAP, below).build();
-            for (int key = 0; key < KEYS; key++) {             // key 0 moves down first, and cannot
+            cache.put(POISONED, value(POISONED, UNENCODABLE, SIZE));   // on the heap: not encoded yet
+            for (int key = 1; key < KEYS; key++) {             // key 0 moves down first, and cannot
                 cache.put(key, value(key, 1, SIZE));
             }
             CacheStats stats = cache.stats();
@@ -86,7 +91,28 @@ class MoveFailureTest {
         }
     }
 
-    /** {@return {@code Codecs.bytes()}, except that it throws when asked to encode key 0's value} */
+    @ParameterizedTest(name = "{0} on top")
+    @EnumSource(value = Tier.class, names = {"OFF_HEAP", "DISK"})
+    void aPutWhoseValueCannotBeEncodedFailsAloneAndKeepsThePreviousValue(Tier top) {
+        try (TestEngine engine = new TestEngine(1 << 20, 1 << 20, 64 * 1024, dir, 64L << 20)) {
+            Cache<Integer, byte[]> cache = engine.caches.newCache("own-value", Codecs.int32(), refusingToEncode())
+                    .tiers(top).build();
+            cache.put(1, value(1, 1, SIZE));
+            cache.put(2, value(2, 1, SIZE));
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                    () -> cache.put(1, value(1, UNENCODABLE, SIZE)));
+            assertTrue(refused.getMessage().contains("cannot encode"), refused::getMessage);
+            assertArrayEquals(value(1, 1, SIZE), cache.get(1), "the previous value stays");
+            assertArrayEquals(value(2, 1, SIZE), cache.get(2));
+            cache.put(1, value(1, 2, SIZE));                   // the key takes the next good value
+            assertArrayEquals(value(1, 2, SIZE), cache.get(1));
+            assertEquals(2, cache.size());
+            assertEquals(0, cache.stats().errors(), "the caller got the failure; nothing was dropped");
+            cache.close();
+        }
+    }
+
+    /** {@return {@code Codecs.bytes()}, except that it throws when asked to encode write {@link #UNENCODABLE}} */
     private static Codec<byte[]> refusingToEncode() {
         Codec<byte[]> bytes = Codecs.bytes();
         return new Codec<>() {
@@ -97,8 +123,8 @@ class MoveFailureTest {
 
             @Override
             public void encode(byte[] value, MemorySegment target, long offset) {
-                if (ByteBuffer.wrap(value).getInt() == POISONED) {
-                    throw new IllegalArgumentException("a codec bug: cannot encode key 0's value");
+                if (ByteBuffer.wrap(value).getInt(Integer.BYTES) == UNENCODABLE) {
+                    throw new IllegalArgumentException("a codec bug: cannot encode write " + UNENCODABLE);
                 }
                 bytes.encode(value, target, offset);
             }
