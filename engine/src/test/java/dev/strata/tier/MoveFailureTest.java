@@ -114,54 +114,27 @@ class MoveFailureTest {
 
     /** {@return {@code Codecs.bytes()}, except that it throws when asked to encode write {@link #UNENCODABLE}} */
     private static Codec<byte[]> refusingToEncode() {
-        Codec<byte[]> bytes = Codecs.bytes();
-        return new Codec<>() {
-            @Override
-            public int encodedSize(byte[] value) {
-                return bytes.encodedSize(value);
-            }
-
+        return new DelegatingCodec<>(Codecs.bytes()) {
             @Override
             public void encode(byte[] value, MemorySegment target, long offset) {
                 if (ByteBuffer.wrap(value).getInt(Integer.BYTES) == UNENCODABLE) {
                     throw new IllegalArgumentException("a codec bug: cannot encode write " + UNENCODABLE);
                 }
-                bytes.encode(value, target, offset);
-            }
-
-            @Override
-            public byte[] decode(MemorySegment source, long offset, int length) {
-                return bytes.decode(source, offset, length);
+                super.encode(value, target, offset);
             }
         };
     }
 
     /** {@return {@code Codecs.int32()}, except that it throws when asked to decode key 0 while {@code refusing}} */
     private static Codec<Integer> refusingToDecode(AtomicBoolean refusing) {
-        Codec<Integer> ints = Codecs.int32();
-        return new Codec<>() {
-            @Override
-            public int encodedSize(Integer key) {
-                return ints.encodedSize(key);
-            }
-
-            @Override
-            public void encode(Integer key, MemorySegment target, long offset) {
-                ints.encode(key, target, offset);
-            }
-
+        return new DelegatingCodec<>(Codecs.int32()) {
             @Override
             public Integer decode(MemorySegment source, long offset, int length) {
-                Integer key = ints.decode(source, offset, length);
+                Integer key = super.decode(source, offset, length);
                 if (key == POISONED && refusing.get()) {
                     throw new IllegalArgumentException("a codec bug: cannot decode key 0");
                 }
                 return key;
-            }
-
-            @Override
-            public boolean matches(Integer key, MemorySegment encoded, long offset, int length) {
-                return ints.matches(key, encoded, offset, length);
             }
         };
     }

@@ -178,53 +178,26 @@ class SpillIsolationTest {
         }
 
         static Parking<byte[]> values(int watchedKey) {
-            Codec<byte[]> bytes = Codecs.bytes();
-            return new Parking<>(parking -> new Codec<>() {
-                @Override
-                public int encodedSize(byte[] value) {
-                    return bytes.encodedSize(value);
-                }
-
+            return new Parking<>(parking -> new DelegatingCodec<>(Codecs.bytes()) {
                 @Override
                 public void encode(byte[] value, MemorySegment target, long offset) {
                     if (ByteBuffer.wrap(value).getInt() == watchedKey) {
                         parking.park();
                     }
-                    bytes.encode(value, target, offset);
-                }
-
-                @Override
-                public byte[] decode(MemorySegment source, long offset, int length) {
-                    return bytes.decode(source, offset, length);
+                    super.encode(value, target, offset);
                 }
             });
         }
 
         static Parking<Integer> keys(int watchedKey) {
-            Codec<Integer> ints = Codecs.int32();
-            return new Parking<>(parking -> new Codec<>() {
-                @Override
-                public int encodedSize(Integer key) {
-                    return ints.encodedSize(key);
-                }
-
-                @Override
-                public void encode(Integer key, MemorySegment target, long offset) {
-                    ints.encode(key, target, offset);
-                }
-
+            return new Parking<>(parking -> new DelegatingCodec<>(Codecs.int32()) {
                 @Override
                 public Integer decode(MemorySegment source, long offset, int length) {
-                    Integer key = ints.decode(source, offset, length);
+                    Integer key = super.decode(source, offset, length);
                     if (key == watchedKey) {
                         parking.park();
                     }
                     return key;
-                }
-
-                @Override
-                public boolean matches(Integer key, MemorySegment encoded, long offset, int length) {
-                    return ints.matches(key, encoded, offset, length);
                 }
             });
         }
