@@ -50,13 +50,10 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
     private final LongAdder loads = new LongAdder();
     private final LongAdder inFlight = new LongAdder();
     private volatile boolean closed;
-    /** The tier puts land in first: a same-sized overwrite there takes the unguarded fast path. */
-    private final Tier top;
     private volatile CacheStats finalStats;
 
     TieredCache(Tiers<K, V> tiers, Promotion promotion, boolean persistent, boolean strict, Runnable onClose) {
         this.tiers = tiers;
-        this.top = tiers.top();
         this.lookups = new Lookups<>(tiers, promotion, this);
         this.persistent = persistent;
         this.strict = strict;
@@ -191,7 +188,7 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
 
     /** {@return whether a same-sized value of the key in the top tier was replaced in place} Unguarded. */
     private boolean replacedInPlace(K key, int hash, V value, int keyLength, int valueLength) {
-        return switch (top) {
+        return switch (tiers.top()) {
             case HEAP -> tiers.reviseHeapOnTop(key, hash, value, keyLength, valueLength, this);
             case OFF_HEAP -> tiers.offHeapPlacement.overwriteOnTop(key, hash, value, keyLength, valueLength, this);
             case DISK -> false;
