@@ -533,6 +533,12 @@ final class OffHeapTier {
      * Walks every record of {@code extent}, which this thread owns, after sealing it, and hands each to the
      * {@link Evacuation} with what is left of the budget of half a page ({@code keep} allowing). The headers are whole
      * (written at reservation). {@return the bytes kept in {@code target}}
+     *
+     * <p>The evacuation handles the failures it expects (a disk that fails or is full, a user codec's exception) by
+     * moving or dropping one record. Anything else that escapes it (an {@link Error} thrown by a user codec, a bug)
+     * reaches the caller, but not before {@code extent} and {@code target} are queued again: a record walked past is
+     * gone from the extent or dead in it, the rest stay live and readable there, and a later walk of the same extent
+     * finds what is left. So no page, and none of its storage memory, is held outside the tier.
      */
     private int empty(Extent extent, Keep keep, Extent target) {
         extent.seal();
@@ -540,14 +546,32 @@ final class OffHeapTier {
         int keptBytes = 0;
         MemorySegment headers = extent.headerSegment();
         int end = extent.isChain() ? 1 : extent.writeOffset;
-        for (int offset = 0; offset < end; ) {
-            int hash = RecordLayout.hash(headers, offset);
-            int aligned = RecordLayout.alignedBytes(RecordLayout.keyLength(headers, offset),
-                    RecordLayout.valueLength(headers, offset));
-            keptBytes += evacuation.evacuate(extent, offset, hash, keep, budget - keptBytes, target);
-            offset += aligned;
+        try {
+            for (int offset = 0; offset < end; ) {
+                int hash = RecordLayout.hash(headers, offset);
+                int aligned = RecordLayout.alignedBytes(RecordLayout.keyLength(headers, offset),
+                        RecordLayout.valueLength(headers, offset));
+                keptBytes += evacuation.evacuate(extent, offset, hash, keep, budget - keptBytes, target);
+                offset += aligned;
+            }
+        } catch (RuntimeException | Error e) {
+            requeue(extent, target);
+            throw e;
         }
         return keptBytes;
+    }
+
+    /** Queues again extents taken out of the tier for an evacuation that failed ({@code target} may be null). */
+    private void requeue(Extent extent, Extent target) {
+        lock.lock();
+        try {
+            enqueue(extent);
+            if (target != null) {
+                enqueue(target);
+            }
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Frees every page; the cache's slots must all be gone. */

@@ -44,7 +44,9 @@ import java.util.concurrent.atomic.LongAdder;
  * <p><b>Failures while moving down.</b> A move down is eviction's work inside another key's operation. When the disk
  * fails, or a user codec throws (encoding a heap value, decoding the key of a record becoming a disk entry), the entry
  * that was moving is dropped, logged and counted in {@link #errors}, and that other operation goes on ({@link
- * #moveFailed}). A key is decoded before its disk record is written, so a dropped entry leaves no record behind.
+ * #moveFailed}). A key is decoded before its disk record is written, so a dropped entry leaves no record behind. An
+ * {@link Error} (or a bug's exception) is not dropped: it reaches that operation's caller, and an off-heap page that
+ * was being emptied goes back to its tier first (see {@code OffHeapTier.empty}).
  *
  * <p><b>Heap weight.</b> {@code encodedSize(key) + encodedSize(value) + }{@value #ENTRY_OVERHEAD_BYTES}: encoded
  * sizes stand in for object sizes (close for byte arrays and Latin-1 strings) and the constant covers the node

@@ -91,6 +91,54 @@ class MoveFailureTest {
         }
     }
 
+    /**
+     * An {@link Error} is not a codec failure the cache may answer by dropping the entry: it reaches the caller whose
+     * put was making room. The page being emptied must not be lost with it: it goes back to the tier, every record it
+     * still held stays readable, and a later recycling (or close) empties and frees it.
+     */
+    @Test
+    void anErrorWhileAPageMovesDownLeavesThatPageInTheTier() {
+        AtomicBoolean refusing = new AtomicBoolean(true);
+        try (TestEngine engine = new TestEngine(1 << 20, 256 * 1024, 64 * 1024, dir, 64L << 20)) {
+            Cache<Integer, byte[]> cache = engine.caches.newCache("erring", erringOnDecode(refusing), Codecs.bytes())
+                    .tiers(Tier.OFF_HEAP, Tier.DISK).build();
+            int failedAt = -1;
+            for (int key = 0; key < KEYS && failedAt < 0; key++) {   // key 0, in the oldest page, moves down first
+                try {
+                    cache.put(key, value(key, 1, SIZE));
+                } catch (CodecBug expected) {
+                    failedAt = key;
+                }
+            }
+            assertTrue(failedAt > 0, "a put had to move key 0 down");
+            refusing.set(false);
+            long pagesAfterError = engine.allocator.stats().pagesUsed();
+            for (int key = 0; key < failedAt; key++) {
+                assertArrayEquals(value(key, 1, SIZE), cache.get(key), "key " + key + " survives the error");
+            }
+            for (int key = failedAt; key < 4 * KEYS; key++) {         // the tier keeps recycling, that page too
+                cache.put(key, value(key, 2, SIZE));
+            }
+            for (int key = 1; key < 4 * KEYS; key++) {
+                byte[] expected = value(key, key < failedAt ? 1 : 2, SIZE);
+                assertArrayEquals(expected, cache.get(key), "key " + key);
+            }
+            assertTrue(engine.allocator.stats().pagesUsed() <= pagesAfterError, "no page held outside the tier");
+            assertEquals(0, cache.stats().errors(), "nothing was dropped");
+            engine.checkPools();
+            cache.close();
+        }
+    }
+
+    /** An {@link Error} a buggy codec throws: not an exception the cache may catch and drop the entry for. */
+    private static final class CodecBug extends Error {
+        private static final long serialVersionUID = 1L;
+
+        CodecBug() {
+            super("a codec bug: an Error while decoding key 0");
+        }
+    }
+
     @ParameterizedTest(name = "{0} on top")
     @EnumSource(value = Tier.class, names = {"OFF_HEAP", "DISK"})
     void aPutWhoseValueCannotBeEncodedFailsAloneAndKeepsThePreviousValue(Tier top) {
@@ -121,6 +169,20 @@ class MoveFailureTest {
                     throw new IllegalArgumentException("a codec bug: cannot encode write " + UNENCODABLE);
                 }
                 super.encode(value, target, offset);
+            }
+        };
+    }
+
+    /** {@return {@code Codecs.int32()}, except that it throws a {@link CodecBug} on decoding key 0, once} */
+    private static Codec<Integer> erringOnDecode(AtomicBoolean refusing) {
+        return new DelegatingCodec<>(Codecs.int32()) {
+            @Override
+            public Integer decode(MemorySegment source, long offset, int length) {
+                Integer key = super.decode(source, offset, length);
+                if (key == POISONED && refusing.compareAndSet(true, false)) {
+                    throw new CodecBug();
+                }
+                return key;
             }
         };
     }
