@@ -105,6 +105,7 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
                                      Lookups.Guard guard) {
         Stripe stripe = tiers.index.stripe(hash);
         synchronized (stripe) {
+            stripe.awaitSpillOf(hash);
             if (guard != null && guard.isClosed() || tiers.nodeOf(stripe, key, hash) != null) {
                 return false;
             }
@@ -151,6 +152,7 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
                                  int recordBytes, boolean ifAbsent, Tiers.Source source) {
         Stripe stripe = tiers.index.stripe(hash);
         synchronized (stripe) {
+            stripe.awaitSpillOf(hash);
             if (extent.generation != generation) {
                 return Tiers.Install.STALE;                  // a new life: its counters no longer know this record
             }
@@ -204,7 +206,9 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
 
     /**
      * Off-heap evacuation: the record at {@code offset} of {@code from}, if its slot still names it, is kept (copied
-     * to the end of {@code target}, its slot re-pointed), moved to disk as bytes, or dropped.
+     * to the end of {@code target}, its slot re-pointed), moved to disk as bytes, or dropped. A move to disk marks the
+     * key as spilling under the monitor and writes with the monitor released ({@link #spill}); one spill at a time per
+     * stripe.
      */
     @Override
     public int evacuate(Extent from, int offset, int hash, OffHeapTier.Keep keep, int budget, Extent target) {
@@ -214,29 +218,91 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
         for (int round = 0; ; round++) {
             int recordBytes;
             synchronized (stripe) {
-                int record = stripe.records.indexOfRecord(hash, expected);
-                if (record < 0) {
-                    return 0;                          // dead: overwritten, moved or removed
+                for (;;) {
+                    int record = stripe.records.indexOfRecord(hash, expected);
+                    if (record < 0) {
+                        return 0;                      // dead: overwritten, moved or removed
+                    }
+                    long slot = stripe.records.get(record);
+                    recordBytes = Tiers.recordBytes(from, offset);
+                    if (keep != OffHeapTier.Keep.NONE && recordBytes <= budget
+                            && (keep == OffHeapTier.Keep.ALL_LIVE || Slots.isVisited(slot))) {
+                        keepIn(stripe, record, from, offset, target, hash, recordBytes);
+                        return recordBytes;
+                    }
+                    if (!toDisk || round > Tiers.DISK_ROUNDS) {
+                        drop(stripe, record);
+                        return 0;
+                    }
+                    if (!stripe.isSpilling()) {
+                        break;
+                    }
+                    stripe.awaitNoSpill();             // another record of this stripe is on its way: look again
                 }
-                long slot = stripe.records.get(record);
-                recordBytes = Tiers.recordBytes(from, offset);
-                if (keep != OffHeapTier.Keep.NONE && recordBytes <= budget
-                        && (keep == OffHeapTier.Keep.ALL_LIVE || Slots.isVisited(slot))) {
-                    keepIn(stripe, record, from, offset, target, hash, recordBytes);
-                    return recordBytes;
-                }
-                if (!toDisk || round > Tiers.DISK_ROUNDS) {
-                    drop(stripe, record);
-                    return 0;
-                }
-                Tiers.Install result = demoteRecord(stripe, record, from, offset, hash);
-                if (result != Tiers.Install.DISK_FULL) {
-                    return 0;
-                }
+                stripe.beginSpill(hash);
+            }
+            if (spill(stripe, from, offset, hash, expected) != Tiers.Install.DISK_FULL) {
+                return 0;
             }
             if (tiers.evictDisk(recordBytes) == 0) {
                 round = Tiers.DISK_ROUNDS;
             }
+        }
+    }
+
+    /**
+     * Writes the record at {@code offset} of {@code from}, whose key this thread has marked as spilling, to disk as
+     * its bytes are, with no monitor held; then, under the monitor, gives the key a disk node in place of its slot (or
+     * drops it if its key cannot be decoded or the disk failed) and ends the mark, whatever happened. While the key is
+     * marked its record cannot change (its writers wait) and the page is this thread's, so the bytes are stable; the
+     * key is decoded before the write, so a dropped key leaves no disk record behind.
+     *
+     * @return DONE, or DISK_FULL (nothing changed: evict from disk and try again)
+     */
+    private Tiers.Install spill(Stripe stripe, Extent from, int offset, int hash, long expected) {
+        MemorySegment header = from.headerSegment();
+        int keyLength = RecordLayout.keyLength(header, offset);
+        int valueLength = RecordLayout.valueLength(header, offset);
+        K decoded = null;
+        Tiers.Install written = null;                  // stays null if something unexpected is thrown: change nothing
+        try {
+            MemorySegment key = from.bytes(RecordLayout.keyOffset(offset), keyLength);
+            try {
+                decoded = tiers.keyCodec.decode(key, 0, keyLength);
+            } catch (RuntimeException e) {
+                tiers.moveFailed("could not decode a key moving down to disk", e);
+                written = Tiers.Install.FAILED;
+            }
+            if (decoded != null) {
+                written = tiers.diskWrite(key, from.bytes(RecordLayout.valueOffset(offset, keyLength), valueLength));
+            }
+        } finally {
+            synchronized (stripe) {
+                try {
+                    install(stripe, hash, expected, decoded, keyLength, valueLength, written);
+                } finally {
+                    stripe.endSpill();
+                }
+            }
+        }
+        return written == Tiers.Install.DISK_FULL ? written : Tiers.Install.DONE;
+    }
+
+    /** The end of {@link #spill}: acts on the disk write's outcome ({@code written}). Stripe held. */
+    private void install(Stripe stripe, int hash, long expected, K decoded, int keyLength, int valueLength,
+                         Tiers.Install written) {
+        int record = stripe.records.indexOfRecord(hash, expected);
+        if (record < 0) {
+            if (written == Tiers.Install.DONE) {
+                tiers.removeFromDisk(decoded);         // not expected: the key's writers waited for the mark
+            }
+            return;
+        }
+        if (written == Tiers.Install.DONE) {
+            tiers.insertNode(stripe, tiers.newNode(decoded, hash, Tier.DISK, keyLength, valueLength), record);
+            tiers.counters(Tier.OFF_HEAP).demotions.increment();
+        } else if (written == Tiers.Install.FAILED) {
+            drop(stripe, record);
         }
     }
 
@@ -253,34 +319,5 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
         from.copyOut(offset, target.segment, to, recordBytes);
         target.writeOffset = to + recordBytes;
         stripe.records.replace(record, Slots.pack(hash, target.life(), extents().location(target, to)));
-    }
-
-    /**
-     * Writes the record at {@code offset} of {@code from} to disk as its bytes are and gives the key a disk node in
-     * place of its slot (or drops it if the disk failed). Stripe held. {@return DONE, or DISK_FULL (nothing changed)}
-     */
-    private Tiers.Install demoteRecord(Stripe stripe, int record, Extent from, int offset, int hash) {
-        MemorySegment header = from.headerSegment();
-        int keyLength = RecordLayout.keyLength(header, offset);
-        int valueLength = RecordLayout.valueLength(header, offset);
-        MemorySegment key = from.bytes(RecordLayout.keyOffset(offset), keyLength);
-        MemorySegment value = from.bytes(RecordLayout.valueOffset(offset, keyLength), valueLength);
-        K decoded;
-        try {
-            decoded = tiers.keyCodec.decode(key, 0, keyLength);   // before the write: a failure leaves no disk record
-        } catch (RuntimeException e) {
-            tiers.moveFailed("could not decode a key moving down to disk", e);
-            return drop(stripe, record);
-        }
-        Tiers.Install written = tiers.diskWrite(key, value);
-        if (written == Tiers.Install.DISK_FULL) {
-            return written;
-        }
-        if (written == Tiers.Install.FAILED) {
-            return drop(stripe, record);
-        }
-        tiers.insertNode(stripe, tiers.newNode(decoded, hash, Tier.DISK, keyLength, valueLength), record);
-        tiers.counters(Tier.OFF_HEAP).demotions.increment();
-        return Tiers.Install.DONE;
     }
 }

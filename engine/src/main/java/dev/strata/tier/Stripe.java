@@ -9,7 +9,16 @@ package dev.strata.tier;
  * moves between tiers, a record's move within the off-heap tier, and both tables' structure. A thread holds at most
  * one stripe's monitor at a time and never evicts, waits for memory or takes another stripe while holding it, so
  * stripes cannot deadlock; the locks taken inside it are leaves (queue locks, the off-heap tier's lock, the disk
- * store's locks, the memory manager's lock).
+ * store's locks, the memory manager's lock). The one wait inside it is for a spill mark (below), and it releases the
+ * monitor.
+ *
+ * <p><b>Spills to disk</b> write a record's bytes to the disk store with the monitor released: the spilling thread
+ * marks the key ({@link #beginSpill}, by its hash), and every change of a key with that hash waits for the mark to go
+ * ({@link #awaitSpillOf}, which releases the monitor while it waits) and then looks the key up afresh. So a spill waits
+ * for no other key's writer and holds up none: only writers of the spilling key itself (and of keys sharing its hash),
+ * a second spill from this stripe (keeping or dropping a record does not wait) and a whole-stripe clear wait for the
+ * disk write. Readers never wait: the record stays readable until the spill installs the key's disk node. A thread
+ * that holds a mark takes no other mark and waits for none, so marks cannot deadlock either.
  *
  * <p><b>Moves between the tables</b> insert the key's new place before removing the old one, inside one hold of the
  * monitor, and bump {@link #version} (odd during, even after). A reader that probes the tables in tier order therefore
@@ -28,6 +37,67 @@ final class Stripe {
     Stripe(boolean hasNodes, ExtentTable extents) {
         this.nodes = hasNodes ? new NodeTable() : null;
         this.records = extents != null ? new RecordTable(extents) : null;
+    }
+
+    /** Whether a key of this stripe is being spilled to disk (see the class comment). Guarded by this monitor. */
+    private boolean spilling;
+    /** The spread hash of the key being spilled, while {@link #spilling}. Guarded by this monitor. */
+    private int spillingHash;
+
+    /**
+     * Marks the key with spread hash {@code hash} as being spilled (monitor held, and no spill in flight here: see
+     * {@link #awaitNoSpill}). Until {@link #endSpill}, writers of that key wait in {@link #awaitSpillOf}.
+     */
+    void beginSpill(int hash) {
+        spilling = true;
+        spillingHash = hash;
+    }
+
+    /** Ends the spill {@link #beginSpill} marked and wakes the threads waiting for it (monitor held). */
+    void endSpill() {
+        spilling = false;
+        notifyAll();
+    }
+
+    /** {@return whether a key of this stripe is being spilled} Monitor held. */
+    boolean isSpilling() {
+        return spilling;
+    }
+
+    /**
+     * Waits until no key with spread hash {@code hash} is being spilled (monitor held; released while waiting). A
+     * caller that waited must not rely on anything it read under the monitor before the call.
+     */
+    void awaitSpillOf(int hash) {
+        if (spilling && spillingHash == hash) {
+            awaitSpill(false, hash);
+        }
+    }
+
+    /** Waits until no key of this stripe is being spilled (monitor held; released while waiting). */
+    void awaitNoSpill() {
+        if (spilling) {
+            awaitSpill(true, 0);
+        }
+    }
+
+    /**
+     * Waits on this monitor while a spill ({@code any}, or of {@code hash}) is marked. An interrupt does not end the
+     * wait (a spill is one disk write) and is kept for the caller: the flag is set again only after the last
+     * {@code wait}, since a wait with the flag set would return at once without releasing the monitor.
+     */
+    private void awaitSpill(boolean any, int hash) {
+        boolean interrupted = false;
+        while (spilling && (any || spillingHash == hash)) {
+            try {
+                wait();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Starts a move between the tables (monitor held). */

@@ -38,8 +38,11 @@ import java.util.concurrent.atomic.LongAdder;
  * reader probing in tier order always finds one of them (see {@link Stripe} for the one race this leaves and how
  * readers close it). A failed re-check gives the preparation up (heap memory is released, an off-heap record is left
  * dead). What was prepared stays in that method's locals, so placing a value allocates no object of its own beyond a
- * heap node. The disk store is keyed by key, so disk writes happen at install, under the monitor; when its quota
- * refuses, the monitor is released, this cache's oldest disk entries are evicted, and the write is retried.
+ * heap node. The disk store is keyed by key, so a put's disk write happens at install, under the monitor; when its
+ * quota refuses, the monitor is released, this cache's oldest disk entries are evicted, and the write is retried. An
+ * off-heap record moving to disk is written with the monitor released instead, its key marked as spilling: every
+ * change of that key waits for the mark first ({@link Stripe#awaitSpillOf}), so the record cannot change and no other
+ * disk write of the key can race with it, while every other key of the stripe goes on.
  *
  * <p><b>Failures while moving down.</b> A move down is eviction's work inside another key's operation. When the disk
  * fails, or a user codec throws (encoding a heap value, decoding the key of a record becoming a disk entry), the entry
@@ -340,6 +343,7 @@ final class Tiers<K, V> {
         }
         Stripe stripe = index.stripe(hash);
         synchronized (stripe) {
+            stripe.awaitSpillOf(hash);
             Node<K, V> node = nodeOf(stripe, key, hash);
             int record = node == null ? recordOf(stripe, key, hash, source, null, 0, keyLength) : -1;
             if (!mayInstall(node, record, ifAbsent, source)) {
@@ -470,6 +474,7 @@ final class Tiers<K, V> {
         Stripe stripe = index.stripe(hash);
         for (int round = 0; ; round++) {
             synchronized (stripe) {
+                stripe.awaitSpillOf(hash);
                 Node<K, V> node = nodeOf(stripe, key, hash);
                 int record = node == null ? recordOf(stripe, key, hash, source, encodedKey, 0, keyLength) : -1;
                 if (!mayInstall(node, record, ifAbsent, source)) {
@@ -632,6 +637,7 @@ final class Tiers<K, V> {
         int hash = KeyIndex.hash(key);
         Stripe stripe = index.stripe(hash);
         synchronized (stripe) {
+            stripe.awaitSpillOf(hash);
             Node<K, V> node = nodeOf(stripe, key, hash);
             if (node != null) {
                 removeNode(stripe, node, false);
@@ -650,13 +656,14 @@ final class Tiers<K, V> {
     void drop(K key, int hash) {
         Stripe stripe = index.stripe(hash);
         synchronized (stripe) {
+            stripe.awaitSpillOf(hash);
             Node<K, V> node = nodeOf(stripe, key, hash);
             int record = node == null ? recordOf(stripe, key, hash, null, null, 0, keyCodec.encodedSize(key)) : -1;
             dropPlace(stripe, node, record, tiers.getLast());
         }
     }
 
-    private void removeFromDisk(K key) {
+    void removeFromDisk(K key) {
         try {
             disk.remove(encodeKey(key, keyCodec.encodedSize(key)));
         } catch (UncheckedIOException e) {
@@ -852,6 +859,7 @@ final class Tiers<K, V> {
     void clear(boolean keepDisk) {
         for (Stripe stripe : index.stripes()) {
             synchronized (stripe) {
+                stripe.awaitNoSpill();
                 stripe.beginMove();
                 if (stripe.nodes != null) {
                     List<Node<K, V>> nodes = new ArrayList<>();

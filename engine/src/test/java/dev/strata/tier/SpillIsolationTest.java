@@ -26,11 +26,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A spill stopped half way (its codec call parked on a latch, as a slow encode or a slow disk would stop it) must not
- * stop readers of other keys, not even keys of the spilling entry's own stripe. The spill is parked at the two points a
- * move down waits longest: heap to off-heap while it encodes the value (no monitor held), and off-heap to disk after
- * the record is written to the segment file (the key's stripe monitor held, so writers of that stripe's keys wait;
- * writers of other stripes do not). The readers run in their own thread; the test fails if they have not finished
- * while the spill is still parked (the wait only detects a hang: a minute).
+ * stop readers or writers of other keys, not even keys of the spilling entry's own stripe. The spill is parked at the
+ * two points where a move down does its slow work: heap to off-heap while it encodes the value, and off-heap to disk
+ * just before it writes the record to the segment file (the key marked as spilling, no monitor held: a writer of that
+ * key alone waits, and wins once the spill is done). The readers and writers run in their own thread; the test fails
+ * if they have not finished while the spill is still parked (the wait only detects a hang: a minute).
  */
 class SpillIsolationTest {
 
@@ -64,25 +64,42 @@ class SpillIsolationTest {
     }
 
     @Test
-    void readersAndWritersOfOtherStripesPassADiskSpillParkedWithItsStripeHeld() throws Exception {
-        Parking<Integer> keysCodec = Parking.keys(0);          // key 0 parks when its disk node is made
+    void readersAndWritersOfOtherKeysPassADiskSpillParkedBeforeItsWrite() throws Exception {
+        Parking<Integer> keysCodec = Parking.keys(0);          // key 0 parks when its key is decoded for the disk
         try (TestEngine engine = new TestEngine(1 << 20, 256 * 1024, 64 * 1024, dir, 64L << 20)) {
             Cache<Integer, byte[]> cache = engine.caches.newCache("disk-spill", keysCodec.codec, Codecs.bytes())
                     .tiers(Tier.OFF_HEAP, Tier.DISK).build();
             List<Integer> neighbours = sameStripeAs(cache, 0, 3);
             List<Integer> keys = prefill(neighbours, 40);
             Thread spiller = keysCodec.spill(cache, Tier.OFF_HEAP, keys);
+            AtomicReference<Throwable> ownWriterFailure = new AtomicReference<>();
+            Thread[] ownWriter = new Thread[1];
             runBesideTheParkedSpill(spiller, keysCodec, () -> {
                 checkReadable(cache, keys);                    // key 0 included: its record is still in the page
                 assertNull(cache.get(absentKeyIn(cache, 0)), "a miss in the spilling key's stripe");
-                for (int key : keys) {                          // writers of other stripes: overwrites in place
-                    if (!sameStripe(cache, 0, key)) {
+                for (int key : keys) {                          // writers of every other key, its stripe's included
+                    if (key != 0) {
                         cache.put(key, value(key, 2, SIZE));
                         assertArrayEquals(value(key, 2, SIZE), cache.get(key));
                     }
                 }
+                int removed = neighbours.getFirst();
+                assertTrue(cache.remove(removed), "a remove in the spilling key's stripe");
+                assertNull(cache.get(removed));
+                // a writer of the spilling key itself waits for the spill; it must win once the spill is done
+                ownWriter[0] = Thread.ofPlatform().name("own-writer").start(() -> TieredCacheModelTest.guarded(
+                        ownWriterFailure, () -> cache.put(0, value(0, 3, SIZE))));
+                assertEquals(Thread.State.WAITING, settledState(ownWriter[0]),
+                        "a same-size put of the spilling key would overwrite the record being copied to disk");
+                assertEquals(1, checkWhole(0, cache.get(0)), "still the spilling value while the spill is parked");
             });
-            assertEquals(1, checkWhole(0, cache.get(0)), "the parked entry, moved down");
+            ownWriter[0].join(HANG);
+            assertFalse(ownWriter[0].isAlive(), "the writer of the spilled key never finished");
+            if (ownWriterFailure.get() != null) {
+                throw new AssertionError(ownWriterFailure.get());
+            }
+            assertEquals(3, checkWhole(0, cache.get(0)), "the put that came during the spill wins");
+            assertNull(cache.get(neighbours.getFirst()), "the remove during the spill holds");
             assertTrue(cache.stats().tier(Tier.OFF_HEAP).demotions() > 0);
             cache.close();
         }
@@ -125,6 +142,17 @@ class SpillIsolationTest {
         if (parking.spillFailure.get() != null) {
             throw new AssertionError(parking.spillFailure.get());
         }
+    }
+
+    /** {@return {@code thread}'s state once it waits or has ended (the wait only detects a hang)} */
+    private static Thread.State settledState(Thread thread) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(HANG);
+        Thread.State state;
+        while ((state = thread.getState()) != Thread.State.WAITING && state != Thread.State.TERMINATED
+                && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        return state;
     }
 
     private static void checkReadable(Cache<Integer, byte[]> cache, List<Integer> keys) {
