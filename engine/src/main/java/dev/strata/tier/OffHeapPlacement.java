@@ -207,8 +207,7 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
     /**
      * Off-heap evacuation: the record at {@code offset} of {@code from}, if its slot still names it, is kept (copied
      * to the end of {@code target}, its slot re-pointed), moved to disk as bytes, or dropped. A move to disk marks the
-     * key as spilling under the monitor and writes with the monitor released ({@link #spill}); one spill at a time per
-     * stripe.
+     * key as spilling under the monitor and writes with the monitor released ({@link #spill}).
      */
     @Override
     public int evacuate(Extent from, int offset, int hash, OffHeapTier.Keep keep, int budget, Extent target) {
@@ -218,26 +217,20 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
         for (int round = 0; ; round++) {
             int recordBytes;
             synchronized (stripe) {
-                for (;;) {
-                    int record = stripe.records.indexOfRecord(hash, expected);
-                    if (record < 0) {
-                        return 0;                      // dead: overwritten, moved or removed
-                    }
-                    long slot = stripe.records.get(record);
-                    recordBytes = Tiers.recordBytes(from, offset);
-                    if (keep != OffHeapTier.Keep.NONE && recordBytes <= budget
-                            && (keep == OffHeapTier.Keep.ALL_LIVE || Slots.isVisited(slot))) {
-                        keepIn(stripe, record, from, offset, target, hash, recordBytes);
-                        return recordBytes;
-                    }
-                    if (!toDisk || round > Tiers.DISK_ROUNDS) {
-                        drop(stripe, record);
-                        return 0;
-                    }
-                    if (!stripe.isSpilling()) {
-                        break;
-                    }
-                    stripe.awaitNoSpill();             // another record of this stripe is on its way: look again
+                int record = stripe.records.indexOfRecord(hash, expected);
+                if (record < 0) {
+                    return 0;                          // dead: overwritten, moved or removed
+                }
+                long slot = stripe.records.get(record);
+                recordBytes = Tiers.recordBytes(from, offset);
+                if (keep != OffHeapTier.Keep.NONE && recordBytes <= budget
+                        && (keep == OffHeapTier.Keep.ALL_LIVE || Slots.isVisited(slot))) {
+                    keepIn(stripe, record, from, offset, target, hash, recordBytes);
+                    return recordBytes;
+                }
+                if (!toDisk || round > Tiers.DISK_ROUNDS) {
+                    drop(stripe, record);
+                    return 0;
                 }
                 stripe.beginSpill(hash);
             }
@@ -281,7 +274,7 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
                 try {
                     install(stripe, hash, expected, decoded, keyLength, valueLength, written);
                 } finally {
-                    stripe.endSpill();
+                    stripe.endSpill(hash);
                 }
             }
         }

@@ -1,5 +1,7 @@
 package dev.strata.tier;
 
+import java.util.Arrays;
+
 /**
  * One stripe of a cache's {@link KeyIndex}: the keys whose hash falls in it, in two tables, and the lock their writers
  * share. A key is in at most one table: {@link #nodes} while its value is on the heap or on disk, {@link #records}
@@ -15,10 +17,10 @@ package dev.strata.tier;
  * <p><b>Spills to disk</b> write a record's bytes to the disk store with the monitor released: the spilling thread
  * marks the key ({@link #beginSpill}, by its hash), and every change of a key with that hash waits for the mark to go
  * ({@link #awaitSpillOf}, which releases the monitor while it waits) and then looks the key up afresh. So a spill waits
- * for no other key's writer and holds up none: only writers of the spilling key itself (and of keys sharing its hash),
- * a second spill from this stripe (keeping or dropping a record does not wait) and a whole-stripe clear wait for the
- * disk write. Readers never wait: the record stays readable until the spill installs the key's disk node. A thread
- * that holds a mark takes no other mark and waits for none, so marks cannot deadlock either.
+ * for no other key's writer and holds up none: only writers of the spilling key itself (and of keys sharing its hash)
+ * and a whole-stripe clear wait for the disk write; other spills from the same stripe run beside it. Readers never
+ * wait: the record stays readable until the spill installs the key's disk node. A thread that holds a mark takes no
+ * other mark and waits for none, so marks cannot deadlock either.
  *
  * <p><b>Moves between the tables</b> insert the key's new place before removing the old one, inside one hold of the
  * monitor, and bump {@link #version} (odd during, even after). A reader that probes the tables in tier order therefore
@@ -39,29 +41,33 @@ final class Stripe {
         this.records = extents != null ? new RecordTable(extents) : null;
     }
 
-    /** Whether a key of this stripe is being spilled to disk (see the class comment). Guarded by this monitor. */
-    private boolean spilling;
-    /** The spread hash of the key being spilled, while {@link #spilling}. Guarded by this monitor. */
-    private int spillingHash;
+    private static final int[] NO_SPILLS = new int[0];
+
+    /** The spread hashes of the keys being spilled, in the first {@link #spills} places. Guarded by this monitor. */
+    private int[] spillHashes = NO_SPILLS;
+    /** How many keys of this stripe are being spilled. Guarded by this monitor. */
+    private int spills;
 
     /**
-     * Marks the key with spread hash {@code hash} as being spilled (monitor held, and no spill in flight here: see
-     * {@link #awaitNoSpill}). Until {@link #endSpill}, writers of that key wait in {@link #awaitSpillOf}.
+     * Marks the key with spread hash {@code hash} as being spilled (monitor held). Until {@link #endSpill}, writers of
+     * that key wait in {@link #awaitSpillOf}.
      */
     void beginSpill(int hash) {
-        spilling = true;
-        spillingHash = hash;
+        if (spills == spillHashes.length) {
+            spillHashes = Arrays.copyOf(spillHashes, Math.max(2, 2 * spills));
+        }
+        spillHashes[spills++] = hash;
     }
 
-    /** Ends the spill {@link #beginSpill} marked and wakes the threads waiting for it (monitor held). */
-    void endSpill() {
-        spilling = false;
+    /** Ends one spill {@link #beginSpill} marked for {@code hash} and wakes the threads waiting (monitor held). */
+    void endSpill(int hash) {
+        for (int i = 0; i < spills; i++) {
+            if (spillHashes[i] == hash) {
+                spillHashes[i] = spillHashes[--spills];
+                break;
+            }
+        }
         notifyAll();
-    }
-
-    /** {@return whether a key of this stripe is being spilled} Monitor held. */
-    boolean isSpilling() {
-        return spilling;
     }
 
     /**
@@ -69,16 +75,25 @@ final class Stripe {
      * caller that waited must not rely on anything it read under the monitor before the call.
      */
     void awaitSpillOf(int hash) {
-        if (spilling && spillingHash == hash) {
-            awaitSpill(false, hash);
+        if (spills != 0 && isSpilling(hash)) {
+            awaitSpills(false, hash);
         }
     }
 
     /** Waits until no key of this stripe is being spilled (monitor held; released while waiting). */
     void awaitNoSpill() {
-        if (spilling) {
-            awaitSpill(true, 0);
+        if (spills != 0) {
+            awaitSpills(true, 0);
         }
+    }
+
+    private boolean isSpilling(int hash) {
+        for (int i = 0; i < spills; i++) {
+            if (spillHashes[i] == hash) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -86,9 +101,9 @@ final class Stripe {
      * wait (a spill is one disk write) and is kept for the caller: the flag is set again only after the last
      * {@code wait}, since a wait with the flag set would return at once without releasing the monitor.
      */
-    private void awaitSpill(boolean any, int hash) {
+    private void awaitSpills(boolean any, int hash) {
         boolean interrupted = false;
-        while (spilling && (any || spillingHash == hash)) {
+        while (any ? spills != 0 : isSpilling(hash)) {
             try {
                 wait();
             } catch (InterruptedException e) {

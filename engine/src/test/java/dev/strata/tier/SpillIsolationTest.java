@@ -23,14 +23,17 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A spill stopped half way (its codec call parked on a latch, as a slow encode or a slow disk would stop it) must not
  * stop readers or writers of other keys, not even keys of the spilling entry's own stripe. The spill is parked at the
  * two points where a move down does its slow work: heap to off-heap while it encodes the value, and off-heap to disk
  * just before it writes the record to the segment file (the key marked as spilling, no monitor held: a writer of that
- * key alone waits, and wins once the spill is done). The readers and writers run in their own thread; the test fails
- * if they have not finished while the spill is still parked (the wait only detects a hang: a minute).
+ * key alone waits, whichever way it writes, and wins once the spill is done; the other writers' puts may spill records
+ * of the same stripe beside it). The readers and writers run in their own thread; the test fails if they have not
+ * finished while the spill is still parked (the wait only detects a hang: a minute).
  */
 class SpillIsolationTest {
 
@@ -63,16 +66,55 @@ class SpillIsolationTest {
         }
     }
 
-    @Test
-    void readersAndWritersOfOtherKeysPassADiskSpillParkedBeforeItsWrite() throws Exception {
+    /**
+     * What the test's second writer does to the spilling key itself; each way must wait for the spill, then win. Only
+     * the first runs with the built-in bytes codec, which lets a same-size put overwrite in place; the others run with
+     * a user codec, so that their puts take the path they name rather than first trying to overwrite in place.
+     */
+    enum OwnWrite {
+        /** A value of the same size: written over the record being copied, if it did not wait. */
+        OVERWRITE_IN_PLACE(SIZE),
+        /** A larger value: a new record, published over the spilling one. */
+        NEW_RECORD(2 * SIZE),
+        /** A value too large for the off-heap tier: written to disk at once, beside the spill's own write. */
+        STRAIGHT_TO_DISK(48 * 1024),
+        /** A remove. */
+        REMOVE(0);
+
+        final int size;
+
+        OwnWrite(int size) {
+            this.size = size;
+        }
+
+        /** {@return the value codec of the cache: see the enum's comment} */
+        Codec<byte[]> valueCodec() {
+            return this == OVERWRITE_IN_PLACE ? Codecs.bytes() : new DelegatingCodec<>(Codecs.bytes());
+        }
+
+        /** Applies this write to key 0. {@return the value key 0 must then have, or null} */
+        byte[] apply(Cache<Integer, byte[]> cache) {
+            if (this == REMOVE) {
+                cache.remove(0);
+                return null;
+            }
+            cache.put(0, value(0, 3, size));
+            return value(0, 3, size);
+        }
+    }
+
+    @ParameterizedTest(name = "the spilling key's own writer: {0}")
+    @EnumSource(OwnWrite.class)
+    void readersAndWritersOfOtherKeysPassADiskSpillParkedBeforeItsWrite(OwnWrite own) throws Exception {
         Parking<Integer> keysCodec = Parking.keys(0);          // key 0 parks when its key is decoded for the disk
         try (TestEngine engine = new TestEngine(1 << 20, 256 * 1024, 64 * 1024, dir, 64L << 20)) {
-            Cache<Integer, byte[]> cache = engine.caches.newCache("disk-spill", keysCodec.codec, Codecs.bytes())
+            Cache<Integer, byte[]> cache = engine.caches.newCache("disk-spill", keysCodec.codec, own.valueCodec())
                     .tiers(Tier.OFF_HEAP, Tier.DISK).build();
             List<Integer> neighbours = sameStripeAs(cache, 0, 3);
             List<Integer> keys = prefill(neighbours, 40);
             Thread spiller = keysCodec.spill(cache, Tier.OFF_HEAP, keys);
             AtomicReference<Throwable> ownWriterFailure = new AtomicReference<>();
+            AtomicReference<byte[]> ownValue = new AtomicReference<>();
             Thread[] ownWriter = new Thread[1];
             runBesideTheParkedSpill(spiller, keysCodec, () -> {
                 checkReadable(cache, keys);                    // key 0 included: its record is still in the page
@@ -88,9 +130,9 @@ class SpillIsolationTest {
                 assertNull(cache.get(removed));
                 // a writer of the spilling key itself waits for the spill; it must win once the spill is done
                 ownWriter[0] = Thread.ofPlatform().name("own-writer").start(() -> TieredCacheModelTest.guarded(
-                        ownWriterFailure, () -> cache.put(0, value(0, 3, SIZE))));
+                        ownWriterFailure, () -> ownValue.set(own.apply(cache))));
                 assertEquals(Thread.State.WAITING, settledState(ownWriter[0]),
-                        "a same-size put of the spilling key would overwrite the record being copied to disk");
+                        own + " of the spilling key did not wait for the spill");
                 assertEquals(1, checkWhole(0, cache.get(0)), "still the spilling value while the spill is parked");
             });
             ownWriter[0].join(HANG);
@@ -98,7 +140,7 @@ class SpillIsolationTest {
             if (ownWriterFailure.get() != null) {
                 throw new AssertionError(ownWriterFailure.get());
             }
-            assertEquals(3, checkWhole(0, cache.get(0)), "the put that came during the spill wins");
+            assertArrayEquals(ownValue.get(), cache.get(0), "the write that came during the spill wins");
             assertNull(cache.get(neighbours.getFirst()), "the remove during the spill holds");
             assertTrue(cache.stats().tier(Tier.OFF_HEAP).demotions() > 0);
             cache.close();
