@@ -212,18 +212,23 @@ class OptimisticReadTest {
             Cache<Integer, byte[]> cache = engine.caches.newCache("racing", Codecs.int32(), Codecs.bytes())
                     .tiers(Tier.OFF_HEAP).build();
             CyclicBarrier start = new CyclicBarrier(WRITERS + READERS);
+            CountDownLatch writing = new CountDownLatch(WRITERS);
             AtomicReference<Throwable> failure = new AtomicReference<>();
             int[] readsDone = new int[READERS];
             List<Thread> threads = new ArrayList<>();
             for (int w = 0; w < WRITERS; w++) {
                 int writer = w;
                 threads.add(Thread.ofPlatform().start(() -> TieredCacheModelTest.guarded(failure, () -> {
-                    Random random = new Random(writer);
-                    int[] sequences = new int[KEYS];
-                    start.await();
-                    for (int op = 0; op < WRITES_PER_WRITER && failure.get() == null; op++) {
-                        int key = writer + WRITERS * random.nextInt(KEYS / WRITERS);   // each key has one writer
-                        cache.put(key, value(key, ++sequences[key], 8 + random.nextInt(1500)));
+                    try {
+                        Random random = new Random(writer);
+                        int[] sequences = new int[KEYS];
+                        start.await();
+                        for (int op = 0; op < WRITES_PER_WRITER && failure.get() == null; op++) {
+                            int key = writer + WRITERS * random.nextInt(KEYS / WRITERS);   // each key has one writer
+                            cache.put(key, value(key, ++sequences[key], 8 + random.nextInt(1500)));
+                        }
+                    } finally {
+                        writing.countDown();
                     }
                 })));
             }
@@ -233,8 +238,15 @@ class OptimisticReadTest {
                     Random random = new Random(100 + reader);
                     int[] lastSeen = new int[KEYS];
                     start.await();
-                    for (int op = 0; op < 4 * WRITES_PER_WRITER && failure.get() == null; op++) {
+                    // read for as long as the writers write (a reader may be scheduled long before them)
+                    for (int op = 0; (op < 4 * WRITES_PER_WRITER || writing.getCount() > 0) && failure.get() == null;
+                            op++) {
                         int key = random.nextInt(KEYS);
+                        if (checkWholeAndNotOlder(key, cache.get(key), lastSeen)) {
+                            readsDone[reader]++;
+                        }
+                    }
+                    for (int key = 0; key < KEYS && failure.get() == null; key++) {   // and once more after them
                         if (checkWholeAndNotOlder(key, cache.get(key), lastSeen)) {
                             readsDone[reader]++;
                         }
