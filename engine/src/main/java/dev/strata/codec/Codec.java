@@ -20,7 +20,7 @@ import java.lang.foreign.MemorySegment;
  *       and length), {@link IllegalStateException} for a segment whose arena is closed.</li>
  *   <li>A codec is a stateless function: implementations must be safe to share between threads without
  *       synchronization. All codecs of {@link Codecs} are. It must not call into a cache: the tiers call it while
-       they move an entry, and a call back into the same cache can wait on that very move.</li>
+ *       they move an entry, and a call back into the same cache can wait on that very move.</li>
  * </ul>
  *
  * <p>The tiers call {@code encodedSize} once to reserve space and then {@code encode} into it, so a value must not

@@ -15,12 +15,13 @@ import java.util.Arrays;
  * monitor.
  *
  * <p><b>Spills to disk</b> write a record's bytes to the disk store with the monitor released: the spilling thread
- * marks the key ({@link #beginSpill}, by its hash), and every change of a key with that hash waits for the mark to go
- * ({@link #awaitSpillOf}, which releases the monitor while it waits) and then looks the key up afresh. So a spill waits
- * for no other key's writer and holds up none: only writers of the spilling key itself (and of keys sharing its hash)
- * and a whole-stripe clear wait for the disk write; other spills from the same stripe run beside it. Readers never
- * wait: the record stays readable until the spill installs the key's disk node. A thread that holds a mark takes no
- * other mark and waits for none, so marks cannot deadlock either.
+ * marks the key ({@link #beginSpill}, by its hash), and every put, remove or move of a key with that hash waits for the
+ * mark to go ({@link #awaitSpillOf}, which releases the monitor while it waits) and then looks the key up afresh. Work
+ * that starts from a heap or disk node need not wait: a spilling key has none until the spill gives it one. So a spill
+ * waits for no other key's writer and holds up none: only writers of the spilling key itself (and of keys sharing its
+ * hash) and a whole-stripe clear wait for the disk write; other spills from the same stripe run beside it. Readers
+ * never wait: the record stays readable until the spill installs the key's disk node. A thread that holds a mark takes
+ * no other mark and waits for none, so marks cannot deadlock either.
  *
  * <p><b>Moves between the tables</b> insert the key's new place before removing the old one, inside one hold of the
  * monitor, and bump {@link #version} (odd during, even after). A reader that probes the tables in tier order therefore
@@ -29,24 +30,23 @@ import java.util.Arrays;
  */
 final class Stripe {
 
+    private static final int[] NO_SPILLS = new int[0];
+
     /** The heap and disk keys' nodes, or null if the cache has neither tier. */
     final NodeTable nodes;
     /** The off-heap keys' records, or null if the cache has no off-heap tier. */
     final RecordTable records;
     /** Odd while a key moves between the tables; every move adds two. Written under this monitor. */
     volatile int version;
+    /** The spread hashes of the keys being spilled, in the first {@link #spills} places. Guarded by this monitor. */
+    private int[] spillHashes = NO_SPILLS;
+    /** How many keys of this stripe are being spilled. Guarded by this monitor. */
+    private int spills;
 
     Stripe(boolean hasNodes, ExtentTable extents) {
         this.nodes = hasNodes ? new NodeTable() : null;
         this.records = extents != null ? new RecordTable(extents) : null;
     }
-
-    private static final int[] NO_SPILLS = new int[0];
-
-    /** The spread hashes of the keys being spilled, in the first {@link #spills} places. Guarded by this monitor. */
-    private int[] spillHashes = NO_SPILLS;
-    /** How many keys of this stripe are being spilled. Guarded by this monitor. */
-    private int spills;
 
     /**
      * Marks the key with spread hash {@code hash} as being spilled (monitor held). Until {@link #endSpill}, writers of

@@ -29,9 +29,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * way, which widens the window to the length of a time slice. Each writer owns its keys, so a read of its own key must
  * return exactly its last write (or nothing after its remove); its writes are same-size overwrites in place (which
  * must wait for the spill instead of changing the bytes being copied), resizes, values too large for the off-heap tier
- * (written to disk at once, which must wait for the spill's own disk write of the key) and removes. A third thread reads every
- * key and checks that each value is whole and never older than one it read before. At the end every key holds its
- * owner's last write, from whichever tier.
+ * (written to disk at once, which must wait for the spill's own disk write of the key) and removes. A third thread
+ * reads every key and checks that each value is whole and never older than one it read before. At the end every key
+ * holds its owner's last write, from whichever tier. The deterministic checks of each wait are in
+ * {@link SpillIsolationTest}; this one looks for what they do not foresee.
  */
 class SpillRaceTest {
 
