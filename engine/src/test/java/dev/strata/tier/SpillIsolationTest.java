@@ -13,6 +13,9 @@ import dev.strata.cache.Cache;
 import dev.strata.codec.Codec;
 import dev.strata.codec.Codecs;
 import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -131,8 +134,7 @@ class SpillIsolationTest {
                 // a writer of the spilling key itself waits for the spill; it must win once the spill is done
                 ownWriter[0] = Thread.ofPlatform().name("own-writer").start(() -> TieredCacheModelTest.guarded(
                         ownWriterFailure, () -> ownValue.set(own.apply(cache))));
-                assertEquals(Thread.State.WAITING, settledState(ownWriter[0]),
-                        own + " of the spilling key did not wait for the spill");
+                assertTrue(waitsOnAStripe(ownWriter[0]), own + " of the spilling key did not wait for the spill");
                 assertEquals(1, checkWhole(0, cache.get(0)), "still the spilling value while the spill is parked");
             });
             ownWriter[0].join(HANG);
@@ -186,15 +188,27 @@ class SpillIsolationTest {
         }
     }
 
-    /** {@return {@code thread}'s state once it waits or has ended (the wait only detects a hang)} */
-    private static Thread.State settledState(Thread thread) throws InterruptedException {
+    /**
+     * {@return true once {@code thread} waits on a stripe's monitor, false if it ends first} Polls the thread's state
+     * and the object it waits on, so a wait on anything else (a queue lock, say) does not count. No time limit takes
+     * part in the answer: the poll gives up only after {@link #HANG}, as a hang.
+     */
+    private static boolean waitsOnAStripe(Thread thread) {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        String stripeMonitor = Stripe.class.getName() + "@";
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(HANG);
-        Thread.State state;
-        while ((state = thread.getState()) != Thread.State.WAITING && state != Thread.State.TERMINATED
-                && System.nanoTime() < deadline) {
-            Thread.sleep(1);
+        while (System.nanoTime() < deadline) {
+            ThreadInfo info = threads.getThreadInfo(thread.threadId());
+            if (info == null || info.getThreadState() == Thread.State.TERMINATED) {
+                return false;
+            }
+            if (info.getThreadState() == Thread.State.WAITING && info.getLockName() != null
+                    && info.getLockName().startsWith(stripeMonitor)) {
+                return true;
+            }
+            Thread.yield();
         }
-        return state;
+        throw new AssertionError(thread.getName() + " neither waited on a stripe nor ended: a hang");
     }
 
     private static void checkReadable(Cache<Integer, byte[]> cache, List<Integer> keys) {
