@@ -285,9 +285,10 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
     private void install(Stripe stripe, int hash, long expected, K decoded, int keyLength, int valueLength,
                          Tiers.Install written) {
         int record = stripe.records.indexOfRecord(hash, expected);
-        if (record < 0) {
+        assert record >= 0 : "a spilling key's record changed while marked: a writer did not wait for the mark";
+        if (record < 0) {                              // never, see above; in production keep the disk consistent
             if (written == Tiers.Install.DONE) {
-                tiers.removeFromDisk(decoded);         // not expected: the key's writers waited for the mark
+                tiers.removeFromDisk(decoded);
             }
             return;
         }
