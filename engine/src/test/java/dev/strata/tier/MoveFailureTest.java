@@ -49,13 +49,7 @@ class MoveFailureTest {
             for (int key = 1; key < KEYS; key++) {             // key 0 moves down first, and cannot
                 cache.put(key, value(key, 1, SIZE));
             }
-            CacheStats stats = cache.stats();
-            assertTrue(stats.tier(Tier.HEAP).demotions() > 0, stats::toString);
-            assertNull(cache.get(POISONED), "the entry that could not move down is dropped");
-            assertEquals(1, stats.errors(), stats::toString);
-            for (int key = 1; key < KEYS; key++) {
-                assertArrayEquals(value(key, 1, SIZE), cache.get(key), "key " + key);
-            }
+            assertOnlyThePoisonedKeyDropped(cache, Tier.HEAP);
             assertEquals(KEYS - 1, cache.size());
             engine.checkPools();
             cache.close();
@@ -71,13 +65,7 @@ class MoveFailureTest {
             for (int key = 0; key < KEYS; key++) {             // key 0, in the oldest page, moves down first
                 cache.put(key, value(key, 1, SIZE));
             }
-            CacheStats stats = cache.stats();
-            assertTrue(stats.tier(Tier.OFF_HEAP).demotions() > 0, stats::toString);
-            assertNull(cache.get(POISONED), "the entry that could not move down is dropped");
-            assertEquals(1, stats.errors(), stats::toString);
-            for (int key = 1; key < KEYS; key++) {
-                assertArrayEquals(value(key, 1, SIZE), cache.get(key), "key " + key);
-            }
+            assertOnlyThePoisonedKeyDropped(cache, Tier.OFF_HEAP);
             cache.close();
         }
         refusing.set(false);
@@ -98,9 +86,8 @@ class MoveFailureTest {
      */
     @Test
     void anErrorWhileAPageMovesDownLeavesThatPageInTheTier() {
-        AtomicBoolean refusing = new AtomicBoolean(true);
         try (TestEngine engine = new TestEngine(1 << 20, 256 * 1024, 64 * 1024, dir, 64L << 20)) {
-            Cache<Integer, byte[]> cache = engine.caches.newCache("erring", erringOnDecode(refusing), Codecs.bytes())
+            Cache<Integer, byte[]> cache = engine.caches.newCache("erring", erringOnceOnDecode(), Codecs.bytes())
                     .tiers(Tier.OFF_HEAP, Tier.DISK).build();
             int failedAt = -1;
             for (int key = 0; key < KEYS && failedAt < 0; key++) {   // key 0, in the oldest page, moves down first
@@ -111,7 +98,6 @@ class MoveFailureTest {
                 }
             }
             assertTrue(failedAt > 0, "a put had to move key 0 down");
-            refusing.set(false);
             long pagesAfterError = engine.allocator.stats().pagesUsed();
             for (int key = 0; key < failedAt; key++) {
                 assertArrayEquals(value(key, 1, SIZE), cache.get(key), "key " + key + " survives the error");
@@ -127,6 +113,20 @@ class MoveFailureTest {
             assertEquals(0, cache.stats().errors(), "nothing was dropped");
             engine.checkPools();
             cache.close();
+        }
+    }
+
+    /**
+     * Asserts that moving entries down from {@code from} lost key {@link #POISONED} alone, as one counted error, and
+     * that keys 1 to {@link #KEYS} - 1 keep their first write.
+     */
+    private static void assertOnlyThePoisonedKeyDropped(Cache<Integer, byte[]> cache, Tier from) {
+        CacheStats stats = cache.stats();
+        assertTrue(stats.tier(from).demotions() > 0, stats::toString);
+        assertNull(cache.get(POISONED), "the entry that could not move down is dropped");
+        assertEquals(1, stats.errors(), stats::toString);
+        for (int key = 1; key < KEYS; key++) {
+            assertArrayEquals(value(key, 1, SIZE), cache.get(key), "key " + key);
         }
     }
 
@@ -174,12 +174,13 @@ class MoveFailureTest {
     }
 
     /** {@return {@code Codecs.int32()}, except that it throws a {@link CodecBug} on decoding key 0, once} */
-    private static Codec<Integer> erringOnDecode(AtomicBoolean refusing) {
+    private static Codec<Integer> erringOnceOnDecode() {
+        AtomicBoolean erring = new AtomicBoolean(true);
         return new DelegatingCodec<>(Codecs.int32()) {
             @Override
             public Integer decode(MemorySegment source, long offset, int length) {
                 Integer key = super.decode(source, offset, length);
-                if (key == POISONED && refusing.compareAndSet(true, false)) {
+                if (key == POISONED && erring.compareAndSet(true, false)) {
                     throw new CodecBug();
                 }
                 return key;
