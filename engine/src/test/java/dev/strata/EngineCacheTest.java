@@ -2,6 +2,7 @@ package dev.strata;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -75,6 +76,46 @@ class EngineCacheTest {
         engine.close();
         assertThrows(IllegalStateException.class, () -> cache.get("a"));
         assertThrows(IllegalStateException.class, () -> engine.newCache("d", Codecs.utf8(), Codecs.utf8()));
+    }
+
+    @Test
+    void diskCompactionRunsOnTheEnginesCompactorThreadWhichEndsWithTheEngine() throws InterruptedException {
+        Engine engine = Engine.builder().heap(DataSize.ofMebibytes(4))
+                .disk(dir.resolve("compacted"), DataSize.ofMebibytes(16)) // 1 MiB segments
+                .build();
+        Cache<String, byte[]> cache = engine.newCache("c", Codecs.utf8(), Codecs.bytes()).tiers(Tier.DISK).build();
+        int keys = 200;
+        int rounds = 60; // about 12 MB written over 300 KB live: most segments die and are compacted
+        for (int round = 0; round < rounds; round++) {
+            for (int i = 0; i < keys; i++) {
+                cache.put("k" + i, value(round * keys + i));
+            }
+        }
+        Thread compactor = awaitThread("strata-disk-compactor-compacted");
+        for (int i = 0; i < keys; i++) {
+            assertArrayEquals(value((rounds - 1) * keys + i), cache.get("k" + i), "k" + i);
+        }
+        assertTrue(engine.stats().diskUsedBytes() <= DataSize.ofMebibytes(16).bytes(), engine.stats().toString());
+
+        engine.close();
+
+        // close() waited for the thread to finish; an idle one that nobody stopped would live on for a minute
+        compactor.join(10_000);
+        assertFalse(compactor.isAlive(), "the compactor's thread ended with the engine");
+    }
+
+    /** Waits for the thread named {@code name}; the minute is a hang detector, nothing is timed. */
+    private static Thread awaitThread(String name) throws InterruptedException {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            for (Thread thread : Thread.getAllStackTraces().keySet()) {
+                if (thread.getName().equals(name)) {
+                    return thread;
+                }
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("no thread named " + name + " within a minute");
     }
 
     private static byte[] value(int i) {

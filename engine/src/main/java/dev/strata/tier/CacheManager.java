@@ -10,6 +10,7 @@ import dev.strata.manager.MemoryManager;
 import dev.strata.manager.StorageEvictor;
 import dev.strata.memory.PageAllocator;
 import dev.strata.memory.PlatformMXBeans;
+import dev.strata.tier.disk.DiskCompactor;
 import dev.strata.tier.disk.DiskQuota;
 import dev.strata.tier.disk.DiskStore;
 import dev.strata.tier.disk.DiskStoreConfig;
@@ -47,6 +48,7 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
     private final PageAllocator offHeap;
     private final Path diskDirectory;
     private final DiskQuota diskQuota;
+    private final DiskCompactor diskCompactor;
     private final boolean strict;
     private final ConcurrentHashMap<String, TieredCache<?, ?>> caches = new ConcurrentHashMap<>();
     private final AtomicInteger cursor = new AtomicInteger();
@@ -58,6 +60,8 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
         this.offHeap = offHeap;
         this.diskDirectory = diskDirectory;
         this.diskQuota = diskQuota;
+        this.diskCompactor = diskDirectory == null ? null
+                : new DiskCompactor("strata-disk-compactor-" + diskDirectory.getFileName());
         this.strict = strict;
     }
 
@@ -154,7 +158,7 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
                 DiskStoreConfig.MIN_SEGMENT_BYTES, MAX_DISK_SEGMENT);
         DiskStoreConfig config = DiskStoreConfig.defaults().withSegmentBytes(segmentBytes).withPersistent(persistent);
         try {
-            return DiskStore.open(diskDirectory.resolve(name), config, diskQuota);
+            return DiskStore.open(diskDirectory.resolve(name), config, diskQuota, diskCompactor);
         } catch (IOException e) {
             throw new UncheckedIOException("cache '" + name + "': cannot open its disk tier in "
                     + diskDirectory.resolve(name), e);
@@ -214,12 +218,18 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
         return caches.values().stream().map(Cache::stats).toList();
     }
 
-    /** Closes every open cache (see {@link Cache#close()}); later calls to {@link #newCache} throw. Idempotent. */
+    /**
+     * Closes every open cache (see {@link Cache#close()}), then stops the disk compactor's thread; later calls to
+     * {@link #newCache} throw. Idempotent.
+     */
     @Override
     public void close() {
         closed = true;
         for (TieredCache<?, ?> cache : new ArrayList<>(caches.values())) {
             cache.close();
+        }
+        if (diskCompactor != null) {
+            diskCompactor.close();
         }
         memory.setStorageEvictor(StorageEvictor.NONE);
     }

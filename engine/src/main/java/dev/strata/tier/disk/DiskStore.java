@@ -16,6 +16,9 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
@@ -46,11 +49,13 @@ import java.util.function.Function;
  * <h2>Concurrency</h2>
  * Appends (put, remove's tombstone, compaction copies, segment roll) run under one writer lock. Reads take no lock:
  * look up the location, take a reference on its segment, positional read into a native buffer, verify the CRC, key
- * and sequence. Compaction runs in the thread of a write that queued it (one at a time, under a separate lock,
- * never blocking readers): it scans a sealed segment, copies each still-indexed record verbatim to the active
- * segment under the writer lock and swaps the index entry with {@code replace(key, old, new)}, so a concurrent
- * overwrite wins; it then retires the segment, whose file is closed and deleted when its last reader releases it. A
- * reader that finds its segment retired looks the key up again.
+ * and sequence. Compaction runs on the compactor {@link Executor} the store was opened with (in the engine, the
+ * {@link DiskCompactor} thread), one at a time under a separate lock, never blocking readers: a write that makes a
+ * segment due queues it and hands the queue to the compactor, so the write itself returns without compacting. A
+ * compaction scans a sealed segment, copies each still-indexed record verbatim to the active segment, taking the
+ * writer lock for one record at a time (writes go on between the copies), and swaps the index entry with
+ * {@code replace(key, old, new)}, so a concurrent overwrite wins; it then retires the segment, whose file is closed
+ * and deleted when its last reader releases it. A reader that finds its segment retired looks the key up again.
  *
  * <h2>Durability</h2>
  * A record is in the file (OS page cache) before {@code put} returns, so a process crash ({@code kill -9}) loses
@@ -61,7 +66,9 @@ import java.util.function.Function;
  *
  * <h2>Quota and failures</h2>
  * Record bytes are reserved in the shared {@link DiskQuota} before they are written; when the quota refuses, the
- * store compacts every segment with dead bytes and tries once more, then {@code put} returns {@code false}.
+ * store compacts every segment with dead bytes, in the writing thread (after the compactions the compactor is
+ * running), and tries once more, then {@code put} returns {@code false}. So writes that outrun the
+ * compactor slow down to its pace once the dead bytes fill the quota, and the files never exceed it.
  * Tombstones and compaction copies are charged even above the limit (a remove must not fail for space, and a
  * compaction frees more than it copies). An I/O failure during an append truncates the file back to its previous end,
  * counts the error and throws {@link UncheckedIOException}; the index is untouched and the store keeps serving.
@@ -78,6 +85,8 @@ public final class DiskStore implements AutoCloseable {
     private final DirectoryLock directoryLock;
     private final DiskStoreConfig config;
     private final DiskQuota quota;
+    private final Executor compactor;
+    private final AtomicBoolean compactionHandedOver = new AtomicBoolean();
     private final ConcurrentHashMap<IndexKey, Location> index = new ConcurrentHashMap<>();
     private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
     private final ReentrantLock writeLock = new ReentrantLock();
@@ -92,11 +101,13 @@ public final class DiskStore implements AutoCloseable {
     private long nextSequence = 1;
     private volatile boolean closed;
 
-    private DiskStore(Path directory, DirectoryLock directoryLock, DiskStoreConfig config, DiskQuota quota) {
+    private DiskStore(Path directory, DirectoryLock directoryLock, DiskStoreConfig config, DiskQuota quota,
+                      Executor compactor) {
         this.directory = directory;
         this.directoryLock = directoryLock;
         this.config = config;
         this.quota = quota;
+        this.compactor = compactor;
     }
 
     /**
@@ -106,25 +117,29 @@ public final class DiskStore implements AutoCloseable {
      * @param directory the directory that holds this store's segment files (one store per directory)
      * @param config    the store's settings
      * @param quota     the disk budget shared with the engine's other stores
+     * @param compactor runs the compactions writes make due (the engine's {@link DiskCompactor}; {@code Runnable::run}
+     *                  compacts in the writing thread before the write returns)
      * @return the open store
      * @throws NullPointerException  if an argument is null
      * @throws IllegalStateException if another open store (in this or another process) uses {@code directory}
      * @throws IOException           if the directory cannot be created, listed or locked, or a segment file cannot be
      *                               read
      */
-    public static DiskStore open(Path directory, DiskStoreConfig config, DiskQuota quota) throws IOException {
+    public static DiskStore open(Path directory, DiskStoreConfig config, DiskQuota quota, Executor compactor)
+            throws IOException {
         Objects.requireNonNull(directory, "directory");
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(quota, "quota");
+        Objects.requireNonNull(compactor, "compactor");
         Files.createDirectories(directory);
-        DiskStore store = new DiskStore(directory, DirectoryLock.acquire(directory), config, quota);
+        DiskStore store = new DiskStore(directory, DirectoryLock.acquire(directory), config, quota, compactor);
         try {
             store.load();
         } catch (IOException | RuntimeException e) {
             store.close();
             throw e;
         }
-        store.runPendingCompactions();
+        store.handOverCompactions();
         return store;
     }
 
@@ -152,7 +167,7 @@ public final class DiskStore implements AutoCloseable {
                 return false;
             }
         }
-        runPendingCompactions();
+        handOverCompactions();
         return true;
     }
 
@@ -179,7 +194,7 @@ public final class DiskStore implements AutoCloseable {
                 markDead(old);
             }
         }
-        runPendingCompactions();
+        handOverCompactions();
         return removed;
     }
 
@@ -306,6 +321,7 @@ public final class DiskStore implements AutoCloseable {
         } finally {
             compactionLock.unlock();
         }
+        handOverCompactions();
     }
 
     /**
@@ -559,8 +575,29 @@ public final class DiskStore implements AutoCloseable {
         }
     }
 
-    /** Runs queued compactions in this thread unless another thread is already at it. */
-    private void runPendingCompactions() {
+    /**
+     * Hands the queued compactions to the compactor unless a hand-over is pending. Whoever holds the compaction lock
+     * calls this after releasing it, so a segment queued while the compactor could not take the lock is not left
+     * behind.
+     */
+    private void handOverCompactions() {
+        if (compactionQueue.isEmpty() || closed || !compactionHandedOver.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            compactor.execute(this::compactHandedOver);
+        } catch (RejectedExecutionException e) {
+            compactionHandedOver.set(false);
+            LOG.log(Level.DEBUG, "the compactor of " + directory + " is closed; compaction not run", e);
+        }
+    }
+
+    /**
+     * The compactor's task: runs the queued compactions unless another thread is already at it. Clears the hand-over
+     * first, so a segment queued from here on is handed over again.
+     */
+    private void compactHandedOver() {
+        compactionHandedOver.set(false);
         while (!compactionQueue.isEmpty() && !closed && compactionLock.tryLock()) {
             try {
                 drainCompactionQueue();
@@ -599,6 +636,7 @@ public final class DiskStore implements AutoCloseable {
         } finally {
             compactionLock.unlock();
         }
+        handOverCompactions();
     }
 
     private void retireAllSegments(boolean deleteFiles) {
@@ -643,7 +681,9 @@ public final class DiskStore implements AutoCloseable {
 
     /**
      * Compaction of one sealed segment: copy its live records (and the tombstones still needed) to the active segment,
-     * then retire it. A segment whose bytes are all dead (no live record, no tombstone) is retired without a scan. Runs in the calling thread with the compaction lock held; takes the writer lock per record.
+     * then retire it. A segment whose bytes are all dead (no live record, no tombstone) is retired without a scan.
+     * Runs in the calling thread (the compactor's, or a writer's under quota pressure) with the compaction lock held;
+     * takes the writer lock per record.
      */
     private final class Compaction {
 

@@ -29,7 +29,7 @@ class DiskStoreCompactionAndQuotaTest {
         DiskQuota quota = new DiskQuota(1L << 30);
         long fileBytesBefore;
         Path firstFile;
-        try (DiskStore store = DiskStore.open(dir, persistentConfig(), quota)) {
+        try (DiskStore store = DiskTestSupport.openCompactingInline(dir, persistentConfig(), quota)) {
             for (int i = 0; i < 400; i++) {
                 store.put(key(i), segmentOf(value(1000, i)));
             }
@@ -53,7 +53,7 @@ class DiskStoreCompactionAndQuotaTest {
             assertEquals(100L * RecordFormat.recordBytes(9, 1000), store.liveBytes());
             verify(store);
         }
-        try (DiskStore reopened = DiskStore.open(dir, persistentConfig(), quota)) {
+        try (DiskStore reopened = DiskTestSupport.openCompactingInline(dir, persistentConfig(), quota)) {
             assertEquals(100, reopened.size(), "tombstones still shadow what compaction has not removed");
             verify(reopened);
         }
@@ -61,7 +61,7 @@ class DiskStoreCompactionAndQuotaTest {
 
     @Test
     void segmentOfOnlyDeadRecordsIsDeletedWithoutCopying() throws IOException {
-        try (DiskStore store = DiskStore.open(dir, transientConfig(), new DiskQuota(1L << 30))) {
+        try (DiskStore store = DiskTestSupport.openCompactingInline(dir, transientConfig(), new DiskQuota(1L << 30))) {
             for (int round = 0; round < 20; round++) {
                 for (int i = 0; i < 50; i++) {
                     store.put(key(i), segmentOf(value(1000, round * 1000L + i)));
@@ -78,7 +78,7 @@ class DiskStoreCompactionAndQuotaTest {
     @Test
     void tinyQuotaRefusesPutsWithNothingHalfWritten() throws IOException {
         DiskQuota quota = new DiskQuota(8 * 1024);
-        try (DiskStore store = DiskStore.open(dir, transientConfig(), quota)) {
+        try (DiskStore store = DiskTestSupport.openCompactingInline(dir, transientConfig(), quota)) {
             int accepted = 0;
             while (store.put(key(accepted), segmentOf(value(1000, accepted)))) {
                 accepted++;
@@ -104,7 +104,7 @@ class DiskStoreCompactionAndQuotaTest {
     @Test
     void overwritesUnderAFullQuotaSucceedByCompacting() throws IOException {
         DiskQuota quota = new DiskQuota(16 * 1024);
-        try (DiskStore store = DiskStore.open(dir, persistentConfig(), quota)) {
+        try (DiskStore store = DiskTestSupport.openCompactingInline(dir, persistentConfig(), quota)) {
             for (int round = 0; round < 30; round++) {
                 for (int i = 0; i < 5; i++) {
                     assertTrue(store.put(key(i), segmentOf(value(1000, round * 10L + i))), "round " + round);
@@ -118,7 +118,7 @@ class DiskStoreCompactionAndQuotaTest {
                 assertArrayEquals(value(1000, 290L + i), store.get(key(i)));
             }
         }
-        try (DiskStore reopened = DiskStore.open(dir, persistentConfig(), quota)) {
+        try (DiskStore reopened = DiskTestSupport.openCompactingInline(dir, persistentConfig(), quota)) {
             for (int i = 0; i < 5; i++) {
                 assertArrayEquals(value(1000, 290L + i), reopened.get(key(i)));
             }
@@ -128,8 +128,8 @@ class DiskStoreCompactionAndQuotaTest {
     @Test
     void twoStoresShareOneQuota() throws IOException {
         DiskQuota quota = new DiskQuota(32 * 1024);
-        try (DiskStore a = DiskStore.open(dir.resolve("a"), transientConfig(), quota);
-             DiskStore b = DiskStore.open(dir.resolve("b"), transientConfig(), quota)) {
+        try (DiskStore a = DiskTestSupport.openCompactingInline(dir.resolve("a"), transientConfig(), quota);
+             DiskStore b = DiskTestSupport.openCompactingInline(dir.resolve("b"), transientConfig(), quota)) {
             int accepted = 0;
             while (a.put(key(accepted), segmentOf(value(1000, accepted)))) {
                 accepted++;
@@ -150,13 +150,13 @@ class DiskStoreCompactionAndQuotaTest {
 
     @Test
     void reopeningAboveTheQuotaChargesTheFilesAndRefusesNewPuts() throws IOException {
-        try (DiskStore store = DiskStore.open(dir, persistentConfig(), new DiskQuota(1L << 30))) {
+        try (DiskStore store = DiskTestSupport.openCompactingInline(dir, persistentConfig(), new DiskQuota(1L << 30))) {
             for (int i = 0; i < 40; i++) {
                 store.put(key(i), segmentOf(value(1000, i)));
             }
         }
         DiskQuota small = new DiskQuota(8 * 1024);
-        try (DiskStore store = DiskStore.open(dir, persistentConfig(), small)) {
+        try (DiskStore store = DiskTestSupport.openCompactingInline(dir, persistentConfig(), small)) {
             assertEquals(40, store.size());
             assertEquals(store.fileBytes(), small.usedBytes());
             assertFalse(store.put(key(100), segmentOf(value(10, 1))));

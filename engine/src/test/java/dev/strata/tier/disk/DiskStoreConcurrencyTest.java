@@ -1,5 +1,6 @@
 package dev.strata.tier.disk;
 
+import static dev.strata.tier.disk.DiskTestSupport.COMPACTOR_THREAD;
 import static dev.strata.tier.disk.DiskTestSupport.key;
 import static dev.strata.tier.disk.DiskTestSupport.persistentConfig;
 import static dev.strata.tier.disk.DiskTestSupport.transientConfig;
@@ -20,12 +21,14 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.Executor;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Two writers and two readers over overlapping keys while compaction runs in the writers' threads. Every value
+ * Two writers and two readers over overlapping keys while compaction runs, either on a {@link DiskCompactor} thread
+ * (as in the engine) or in the writers' threads. Every value
  * encodes (key, writer, version) and a payload derived from them, so a reader can tell a genuine value of its key
  * from anything else (another key's value, a stale buffer, corrupt bytes). A transient store removes without the
  * writer lock (no tombstone), so its removals race with compaction's copies; a persistent one is reopened at the end.
@@ -40,11 +43,22 @@ class DiskStoreConcurrencyTest {
     @TempDir
     Path dir;
 
-    @ParameterizedTest(name = "persistent={0}")
-    @ValueSource(booleans = {true, false})
-    void writersReadersAndCompactionAgreeWithTheModel(boolean persistent) throws Exception {
+    /** Where the compactions the writes make due run. */
+    enum Compaction { ON_THE_COMPACTOR_THREAD, IN_THE_WRITERS }
+
+    @ParameterizedTest(name = "persistent={0}, compaction {1}")
+    @CsvSource({"true, ON_THE_COMPACTOR_THREAD", "false, ON_THE_COMPACTOR_THREAD", "true, IN_THE_WRITERS",
+            "false, IN_THE_WRITERS"})
+    void writersReadersAndCompactionAgreeWithTheModel(boolean persistent, Compaction compaction) throws Exception {
+        try (DiskCompactor compactor = new DiskCompactor(COMPACTOR_THREAD)) {
+            Executor executor = compaction == Compaction.IN_THE_WRITERS ? Runnable::run : compactor;
+            runWritersAndReaders(persistent, executor);
+        }
+    }
+
+    private void runWritersAndReaders(boolean persistent, Executor compactor) throws Exception {
         DiskStore store = DiskStore.open(dir, persistent ? persistentConfig() : transientConfig(),
-                new DiskQuota(1L << 30));
+                new DiskQuota(1L << 30), compactor);
         int[][] lastOp = new int[2][KEYS];
         for (int[] row : lastOp) {
             Arrays.fill(row, Integer.MIN_VALUE);
@@ -82,7 +96,7 @@ class DiskStoreConcurrencyTest {
         if (!persistent) {
             return;
         }
-        try (DiskStore reopened = DiskStore.open(dir, persistentConfig(), new DiskQuota(1L << 30))) {
+        try (DiskStore reopened = DiskStore.open(dir, persistentConfig(), new DiskQuota(1L << 30), compactor)) {
             for (int k = 0; k < KEYS; k++) {
                 assertArrayEquals(finalValues[k], reopened.get(key(k)), "recovered key " + k);
             }

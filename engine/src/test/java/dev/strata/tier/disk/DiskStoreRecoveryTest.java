@@ -36,7 +36,7 @@ class DiskStoreRecoveryTest {
     void closeAndReopenRecoversEveryValueAndRemoval() throws IOException {
         DiskQuota quota = new DiskQuota(1L << 30);
         long fileBytes;
-        try (DiskStore store = DiskStore.open(dir, persistentConfig(), quota)) {
+        try (DiskStore store = DiskTestSupport.openCompactingInline(dir, persistentConfig(), quota)) {
             fill(store, 1500);
             for (int i = 0; i < 1500; i += 3) {
                 store.put(key(i), segmentOf(value(VALUE_BYTES, -i)));
@@ -47,7 +47,7 @@ class DiskStoreRecoveryTest {
             fileBytes = store.fileBytes();
         }
         assertEquals(0, quota.usedBytes());
-        try (DiskStore store = DiskStore.open(dir, persistentConfig(), quota)) {
+        try (DiskStore store = DiskTestSupport.openCompactingInline(dir, persistentConfig(), quota)) {
             assertEquals(1000, store.size());
             assertEquals(1000, store.stats().recoveredRecords());
             for (int i = 0; i < 1500; i++) {
@@ -64,7 +64,7 @@ class DiskStoreRecoveryTest {
             assertEquals(0, store.stats().tornTails());
             store.put(key(1), segmentOf(value(7, 7)));
         }
-        try (DiskStore store = DiskStore.open(dir, persistentConfig(), quota)) {
+        try (DiskStore store = DiskTestSupport.openCompactingInline(dir, persistentConfig(), quota)) {
             assertArrayEquals(value(7, 7), store.get(key(1)), "writes after a reopen go to a new segment");
         }
     }
@@ -72,13 +72,13 @@ class DiskStoreRecoveryTest {
     @Test
     void crashWithoutCloseLosesNothingThatPutAcknowledged() throws IOException {
         Path crashed = dir.resolve("crashed");
-        DiskStore store = DiskStore.open(dir.resolve("live"), persistentConfig(), new DiskQuota(1L << 30));
+        DiskStore store = DiskTestSupport.openCompactingInline(dir.resolve("live"), persistentConfig(), new DiskQuota(1L << 30));
         fill(store, 800);
         store.remove(key(5));
         store.put(key(6), segmentOf(value(3, 3)));
         // The process "dies" here: no close, no force. Whatever put/remove wrote is in the files.
         copySegmentFiles(dir.resolve("live"), crashed);
-        try (DiskStore recovered = DiskStore.open(crashed, persistentConfig(), new DiskQuota(1L << 30))) {
+        try (DiskStore recovered = DiskTestSupport.openCompactingInline(crashed, persistentConfig(), new DiskQuota(1L << 30))) {
             assertEquals(799, recovered.size());
             assertNull(recovered.get(key(5)));
             assertArrayEquals(value(3, 3), recovered.get(key(6)));
@@ -90,12 +90,12 @@ class DiskStoreRecoveryTest {
 
     @Test
     void flippedByteInAValueIsDetectedOnRecoveryAndOthersSurvive() throws IOException {
-        try (DiskStore store = DiskStore.open(dir, persistentConfig(), new DiskQuota(1L << 30))) {
+        try (DiskStore store = DiskTestSupport.openCompactingInline(dir, persistentConfig(), new DiskQuota(1L << 30))) {
             fill(store, 100);
         }
         Path first = segmentFiles(dir).getFirst();
         flipByte(first, recordOffset(10) + RecordFormat.HEADER_BYTES + 9 + 50);
-        try (DiskStore store = DiskStore.open(dir, persistentConfig(), new DiskQuota(1L << 30))) {
+        try (DiskStore store = DiskTestSupport.openCompactingInline(dir, persistentConfig(), new DiskQuota(1L << 30))) {
             assertNull(store.get(key(10)));
             assertFalse(store.containsKey(key(10)));
             assertTrue(store.stats().corruptRecords() >= 1);
@@ -109,13 +109,13 @@ class DiskStoreRecoveryTest {
 
     @Test
     void flippedByteInAHeaderOrKeyIsNeverReturned() throws IOException {
-        try (DiskStore store = DiskStore.open(dir, persistentConfig(), new DiskQuota(1L << 30))) {
+        try (DiskStore store = DiskTestSupport.openCompactingInline(dir, persistentConfig(), new DiskQuota(1L << 30))) {
             fill(store, 100);
         }
         Path first = segmentFiles(dir).getFirst();
         flipByte(first, recordOffset(20) + RecordFormat.SEQUENCE_OFFSET + 2);
         flipByte(first, recordOffset(30) + RecordFormat.HEADER_BYTES + 3);
-        try (DiskStore store = DiskStore.open(dir, persistentConfig(), new DiskQuota(1L << 30))) {
+        try (DiskStore store = DiskTestSupport.openCompactingInline(dir, persistentConfig(), new DiskQuota(1L << 30))) {
             assertNull(store.get(key(20)));
             assertNull(store.get(key(30)));
             assertTrue(store.stats().corruptRecords() >= 2);
@@ -130,7 +130,7 @@ class DiskStoreRecoveryTest {
 
     @Test
     void flippedByteIsDetectedWhenReadFromAnOpenStore() throws IOException {
-        try (DiskStore store = DiskStore.open(dir, persistentConfig(), new DiskQuota(1L << 30))) {
+        try (DiskStore store = DiskTestSupport.openCompactingInline(dir, persistentConfig(), new DiskQuota(1L << 30))) {
             fill(store, 50);
             flipByte(segmentFiles(dir).getFirst(), recordOffset(7) + RecordFormat.HEADER_BYTES + 9 + 1);
             assertNull(store.get(key(7)));
@@ -143,7 +143,7 @@ class DiskStoreRecoveryTest {
 
     @Test
     void truncatedLastSegmentLosesOnlyItsTornTail() throws IOException {
-        try (DiskStore store = DiskStore.open(dir, persistentConfig(), new DiskQuota(1L << 30))) {
+        try (DiskStore store = DiskTestSupport.openCompactingInline(dir, persistentConfig(), new DiskQuota(1L << 30))) {
             fill(store, 1000);
         }
         List<Path> files = segmentFiles(dir);
@@ -154,7 +154,7 @@ class DiskStoreRecoveryTest {
             channel.truncate(size - RECORD_BYTES / 2);
         }
         DiskQuota quota = new DiskQuota(1L << 30);
-        try (DiskStore store = DiskStore.open(dir, persistentConfig(), quota)) {
+        try (DiskStore store = DiskTestSupport.openCompactingInline(dir, persistentConfig(), quota)) {
             assertEquals(1, store.stats().tornTails());
             assertEquals(0, store.stats().corruptRecords());
             assertEquals(999, store.size());
@@ -167,7 +167,7 @@ class DiskStoreRecoveryTest {
             assertTrue(recordsInLast > 1);
             store.put(key(999), segmentOf(value(1, 1)));
         }
-        try (DiskStore store = DiskStore.open(dir, persistentConfig(), new DiskQuota(1L << 30))) {
+        try (DiskStore store = DiskTestSupport.openCompactingInline(dir, persistentConfig(), new DiskQuota(1L << 30))) {
             assertEquals(0, store.stats().tornTails());
             assertEquals(1000, store.size());
         }
@@ -175,14 +175,14 @@ class DiskStoreRecoveryTest {
 
     @Test
     void zeroFilledTailAndGarbageHeaderAreCutOff() throws IOException {
-        try (DiskStore store = DiskStore.open(dir, persistentConfig(), new DiskQuota(1L << 30))) {
+        try (DiskStore store = DiskTestSupport.openCompactingInline(dir, persistentConfig(), new DiskQuota(1L << 30))) {
             fill(store, 10);
         }
         Path only = segmentFiles(dir).getFirst();
         try (FileChannel channel = FileChannel.open(only, StandardOpenOption.WRITE)) {
             channel.write(ByteBuffer.allocate(4096), channel.size());
         }
-        try (DiskStore store = DiskStore.open(dir, persistentConfig(), new DiskQuota(1L << 30))) {
+        try (DiskStore store = DiskTestSupport.openCompactingInline(dir, persistentConfig(), new DiskQuota(1L << 30))) {
             assertEquals(10, store.size());
             assertEquals(1, store.stats().tornTails());
             assertEquals(0, store.stats().corruptRecords());
@@ -190,7 +190,7 @@ class DiskStoreRecoveryTest {
         try (FileChannel channel = FileChannel.open(only, StandardOpenOption.WRITE)) {
             channel.write(ByteBuffer.wrap(new byte[] {9, 9, 9, 9, (byte) 0xFF}), recordOffset(5));
         }
-        try (DiskStore store = DiskStore.open(dir, persistentConfig(), new DiskQuota(1L << 30))) {
+        try (DiskStore store = DiskTestSupport.openCompactingInline(dir, persistentConfig(), new DiskQuota(1L << 30))) {
             assertEquals(5, store.size(), "nothing after an unparseable header is trusted");
             assertEquals(1, store.stats().corruptRecords());
             assertArrayEquals(value(VALUE_BYTES, 4), store.get(key(4)));
@@ -199,12 +199,12 @@ class DiskStoreRecoveryTest {
 
     @Test
     void fileWithABadHeaderIsDropped() throws IOException {
-        try (DiskStore store = DiskStore.open(dir, persistentConfig(), new DiskQuota(1L << 30))) {
+        try (DiskStore store = DiskTestSupport.openCompactingInline(dir, persistentConfig(), new DiskQuota(1L << 30))) {
             fill(store, 1000);
         }
         List<Path> files = segmentFiles(dir);
         flipByte(files.getFirst(), 0);
-        try (DiskStore store = DiskStore.open(dir, persistentConfig(), new DiskQuota(1L << 30))) {
+        try (DiskStore store = DiskTestSupport.openCompactingInline(dir, persistentConfig(), new DiskQuota(1L << 30))) {
             assertEquals(1, store.stats().corruptRecords());
             assertFalse(Files.exists(files.getFirst()));
             assertNull(store.get(key(0)));

@@ -33,7 +33,7 @@ class DiskStoreTest {
     @Test
     void putGetRemoveOverwrite() throws IOException {
         DiskQuota quota = new DiskQuota(1 << 30);
-        try (DiskStore store = DiskStore.open(dir, transientConfig(), quota)) {
+        try (DiskStore store = DiskTestSupport.openCompactingInline(dir, transientConfig(), quota)) {
             assertNull(store.get(key("a")));
             assertTrue(store.put(key("a"), segmentOf(value(10, 1))));
             assertArrayEquals(value(10, 1), store.get(key("a")));
@@ -60,7 +60,7 @@ class DiskStoreTest {
     void valuesFromZeroBytesToOneMebibyteFromHeapAndNativeMemory() throws IOException {
         int[] sizes = {0, 1, 100, 4095, 4096, 65535, 65536, 262_143, 262_144, 262_145, 1 << 20};
         try (Arena arena = Arena.ofConfined();
-             DiskStore store = DiskStore.open(dir, persistentConfig(), new DiskQuota(1L << 30))) {
+             DiskStore store = DiskTestSupport.openCompactingInline(dir, persistentConfig(), new DiskQuota(1L << 30))) {
             for (int i = 0; i < sizes.length; i++) {
                 byte[] expected = value(sizes[i], i);
                 assertTrue(store.put(key("heap-" + i), segmentOf(expected)));
@@ -80,7 +80,7 @@ class DiskStoreTest {
             }
             assertTrue(segmentFiles(dir).size() > 5, "large values get segments of their own");
         }
-        try (DiskStore reopened = DiskStore.open(dir, persistentConfig(), new DiskQuota(1L << 30))) {
+        try (DiskStore reopened = DiskTestSupport.openCompactingInline(dir, persistentConfig(), new DiskQuota(1L << 30))) {
             for (int i = 0; i < sizes.length; i++) {
                 assertArrayEquals(value(sizes[i], i), reopened.get(key("heap-" + i)));
                 assertArrayEquals(value(sizes[i], -i), reopened.get(key("native-" + i)));
@@ -90,7 +90,7 @@ class DiskStoreTest {
 
     @Test
     void manyEntriesAcrossSmallSegments() throws IOException {
-        try (DiskStore store = DiskStore.open(dir, transientConfig(), new DiskQuota(1L << 30))) {
+        try (DiskStore store = DiskTestSupport.openCompactingInline(dir, transientConfig(), new DiskQuota(1L << 30))) {
             for (int i = 0; i < 2000; i++) {
                 assertTrue(store.put(key(i), segmentOf(value(i % 700, i))));
             }
@@ -111,7 +111,7 @@ class DiskStoreTest {
 
     @Test
     void readPassesAReadOnlyViewOnlyValidInsideTheCall() throws IOException {
-        try (DiskStore store = DiskStore.open(dir, transientConfig(), new DiskQuota(1L << 30))) {
+        try (DiskStore store = DiskTestSupport.openCompactingInline(dir, transientConfig(), new DiskQuota(1L << 30))) {
             store.put(key("big"), segmentOf(value(200_000, 7)));
             MemorySegment[] leaked = new MemorySegment[1];
             Long sum = store.read(key("big"), v -> {
@@ -127,7 +127,7 @@ class DiskStoreTest {
 
     @Test
     void interruptedThreadsNeitherFailNorBreakTheFilesForOthers() throws IOException {
-        try (DiskStore store = DiskStore.open(dir, persistentConfig(), new DiskQuota(1L << 30))) {
+        try (DiskStore store = DiskTestSupport.openCompactingInline(dir, persistentConfig(), new DiskQuota(1L << 30))) {
             store.put(key("a"), segmentOf(value(1000, 1)));
             store.put(key("b"), segmentOf(value(1000, 2)));
             Thread.currentThread().interrupt();
@@ -142,7 +142,7 @@ class DiskStoreTest {
             assertArrayEquals(value(1000, 3), store.get(key("c")));
             assertEquals(0, store.stats().ioErrors());
         }
-        try (DiskStore reopened = DiskStore.open(dir, persistentConfig(), new DiskQuota(1L << 30))) {
+        try (DiskStore reopened = DiskTestSupport.openCompactingInline(dir, persistentConfig(), new DiskQuota(1L << 30))) {
             assertEquals(3, reopened.size());
         }
     }
@@ -150,7 +150,7 @@ class DiskStoreTest {
     @Test
     void clearDeletesEverything() throws IOException {
         DiskQuota quota = new DiskQuota(1L << 30);
-        try (DiskStore store = DiskStore.open(dir, persistentConfig(), quota)) {
+        try (DiskStore store = DiskTestSupport.openCompactingInline(dir, persistentConfig(), quota)) {
             for (int i = 0; i < 300; i++) {
                 store.put(key(i), segmentOf(value(500, i)));
             }
@@ -163,19 +163,19 @@ class DiskStoreTest {
             assertTrue(store.put(key(1), segmentOf(value(5, 5))));
             assertArrayEquals(value(5, 5), store.get(key(1)));
         }
-        try (DiskStore reopened = DiskStore.open(dir, persistentConfig(), quota)) {
+        try (DiskStore reopened = DiskTestSupport.openCompactingInline(dir, persistentConfig(), quota)) {
             assertEquals(1, reopened.size());
         }
     }
 
     @Test
     void nonPersistentStoreDeletesItsFilesOnCloseAndWipesThemOnOpen() throws IOException {
-        try (DiskStore persistent = DiskStore.open(dir, persistentConfig(), new DiskQuota(1L << 30))) {
+        try (DiskStore persistent = DiskTestSupport.openCompactingInline(dir, persistentConfig(), new DiskQuota(1L << 30))) {
             persistent.put(key("left over"), segmentOf(value(10, 1)));
         }
         assertFalse(segmentFiles(dir).isEmpty());
         DiskQuota quota = new DiskQuota(1L << 30);
-        DiskStore store = DiskStore.open(dir, transientConfig(), quota);
+        DiskStore store = DiskTestSupport.openCompactingInline(dir, transientConfig(), quota);
         assertTrue(segmentFiles(dir).isEmpty(), "non-persistent open wipes old segment files");
         assertNull(store.get(key("left over")));
         for (int i = 0; i < 500; i++) {
@@ -189,7 +189,7 @@ class DiskStoreTest {
 
     @Test
     void nullArgumentsAreRejectedWithTheirNames() throws IOException {
-        try (DiskStore store = DiskStore.open(dir, transientConfig(), new DiskQuota(1 << 20))) {
+        try (DiskStore store = DiskTestSupport.openCompactingInline(dir, transientConfig(), new DiskQuota(1 << 20))) {
             MemorySegment k = key("k");
             assertEquals("key", assertThrows(NullPointerException.class, () -> store.put(null, k)).getMessage());
             assertEquals("value", assertThrows(NullPointerException.class, () -> store.put(k, null)).getMessage());
@@ -201,31 +201,31 @@ class DiskStoreTest {
         DiskStoreConfig config = transientConfig();
         DiskQuota quota = new DiskQuota(1);
         assertEquals("directory", assertThrows(NullPointerException.class,
-                () -> DiskStore.open(null, config, quota)).getMessage());
+                () -> DiskTestSupport.openCompactingInline(null, config, quota)).getMessage());
         assertEquals("config", assertThrows(NullPointerException.class,
-                () -> DiskStore.open(dir, null, quota)).getMessage());
+                () -> DiskTestSupport.openCompactingInline(dir, null, quota)).getMessage());
         assertEquals("quota", assertThrows(NullPointerException.class,
-                () -> DiskStore.open(dir, config, null)).getMessage());
+                () -> DiskTestSupport.openCompactingInline(dir, config, null)).getMessage());
     }
 
     @Test
     void aDirectoryServesOneStoreAtATime() throws IOException {
         DiskQuota quota = new DiskQuota(1 << 20);
-        try (DiskStore store = DiskStore.open(dir, persistentConfig(), quota)) {
+        try (DiskStore store = DiskTestSupport.openCompactingInline(dir, persistentConfig(), quota)) {
             store.put(key("k"), segmentOf(value(3, 3)));
             IllegalStateException busy = assertThrows(IllegalStateException.class,
-                    () -> DiskStore.open(dir, transientConfig(), quota));
+                    () -> DiskTestSupport.openCompactingInline(dir, transientConfig(), quota));
             assertTrue(busy.getMessage().contains("not in use by another disk store"), busy.getMessage());
             assertArrayEquals(value(3, 3), store.get(key("k")), "the refused open wiped nothing");
         }
-        try (DiskStore reopened = DiskStore.open(dir, persistentConfig(), quota)) {
+        try (DiskStore reopened = DiskTestSupport.openCompactingInline(dir, persistentConfig(), quota)) {
             assertEquals(1, reopened.size());
         }
     }
 
     @Test
     void useAfterCloseThrowsAndSecondCloseIsANoOp() throws IOException {
-        DiskStore store = DiskStore.open(dir, persistentConfig(), new DiskQuota(1 << 20));
+        DiskStore store = DiskTestSupport.openCompactingInline(dir, persistentConfig(), new DiskQuota(1 << 20));
         store.put(key("k"), segmentOf(value(3, 3)));
         store.close();
         store.close();
@@ -273,12 +273,12 @@ class DiskStoreTest {
     @Test
     void fsyncOnWriteStoresTheSameWay() throws IOException {
         DiskStoreConfig config = persistentConfig().withFsyncOnWrite(true);
-        try (DiskStore store = DiskStore.open(dir, config, new DiskQuota(1 << 20))) {
+        try (DiskStore store = DiskTestSupport.openCompactingInline(dir, config, new DiskQuota(1 << 20))) {
             store.put(key("k"), segmentOf(value(100, 1)));
             assertTrue(store.remove(key("k")));
             store.put(key("k2"), segmentOf(value(100, 2)));
         }
-        try (DiskStore store = DiskStore.open(dir, config, new DiskQuota(1 << 20))) {
+        try (DiskStore store = DiskTestSupport.openCompactingInline(dir, config, new DiskQuota(1 << 20))) {
             assertNull(store.get(key("k")));
             assertArrayEquals(value(100, 2), store.get(key("k2")));
         }

@@ -12,8 +12,18 @@ import java.util.stream.Stream;
 final class DiskTestSupport {
 
     static final long SMALL_SEGMENT = DiskStoreConfig.MIN_SEGMENT_BYTES;
+    static final String COMPACTOR_THREAD = "test-disk-compactor";
 
     private DiskTestSupport() {
+    }
+
+    /**
+     * Opens a store that compacts in the writing thread before the write returns, so a test sees the compactions
+     * its writes made due. The engine hands them to a {@link DiskCompactor} instead; see
+     * {@code DiskStoreCompactorTest}.
+     */
+    static DiskStore openCompactingInline(Path directory, DiskStoreConfig config, DiskQuota quota) throws IOException {
+        return DiskStore.open(directory, config, quota, Runnable::run);
     }
 
     static MemorySegment key(String text) {

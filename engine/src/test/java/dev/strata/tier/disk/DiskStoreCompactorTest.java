@@ -1,0 +1,189 @@
+package dev.strata.tier.disk;
+
+import static dev.strata.tier.disk.DiskTestSupport.COMPACTOR_THREAD;
+import static dev.strata.tier.disk.DiskTestSupport.key;
+import static dev.strata.tier.disk.DiskTestSupport.persistentConfig;
+import static dev.strata.tier.disk.DiskTestSupport.segmentOf;
+import static dev.strata.tier.disk.DiskTestSupport.transientConfig;
+import static dev.strata.tier.disk.DiskTestSupport.value;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Compactions leave the write that made them due: the store hands them to its compactor. Most tests hold the
+ * compactor's tasks and run them by hand, so they can see what a write did before the compactor ran.
+ */
+class DiskStoreCompactorTest {
+
+    private static final int KEYS = 50;
+    private static final int VALUE_BYTES = 1000;
+
+    @TempDir
+    Path dir;
+
+    /** An executor that keeps its tasks until the test runs them. */
+    private static final class HeldTasks implements Executor {
+        private final List<Runnable> tasks = new ArrayList<>();
+
+        @Override
+        public synchronized void execute(Runnable task) {
+            tasks.add(task);
+        }
+
+        synchronized int size() {
+            return tasks.size();
+        }
+
+        void runAll() {
+            List<Runnable> now;
+            synchronized (this) {
+                now = new ArrayList<>(tasks);
+                tasks.clear();
+            }
+            now.forEach(Runnable::run);
+        }
+    }
+
+    @Test
+    void writesHandTheirCompactionsOverAndReturnBeforeTheyRun() throws IOException {
+        HeldTasks compactor = new HeldTasks();
+        try (DiskStore store = DiskStore.open(dir, transientConfig(), new DiskQuota(1L << 30), compactor)) {
+            overwrite(store, 10);
+            assertEquals(0, store.stats().compactions(), "no write compacted");
+            assertEquals(1, compactor.size(), "one hand-over while the compactor has not run");
+            long fileBytesBefore = store.fileBytes();
+
+            compactor.runAll();
+
+            assertTrue(store.stats().compactions() > 0, "the compactor compacted");
+            assertTrue(store.fileBytes() < fileBytesBefore / 2,
+                    "fileBytes " + store.fileBytes() + " vs " + fileBytesBefore + " before");
+            assertEquals(0, compactor.size(), "nothing queued was left behind");
+            checkLastRound(store, 10);
+        }
+    }
+
+    @Test
+    void aWriteAfterTheCompactorRanHandsOverAgain() throws IOException {
+        HeldTasks compactor = new HeldTasks();
+        try (DiskStore store = DiskStore.open(dir, transientConfig(), new DiskQuota(1L << 30), compactor)) {
+            overwrite(store, 10);
+            compactor.runAll();
+            long compactions = store.stats().compactions();
+
+            overwrite(store, 10);
+            assertEquals(1, compactor.size());
+            compactor.runAll();
+
+            assertTrue(store.stats().compactions() > compactions);
+            checkLastRound(store, 10);
+        }
+    }
+
+    @Test
+    void aPersistentStoreReopenedWithDueSegmentsHandsThemOverFromOpen() throws IOException {
+        HeldTasks compactor = new HeldTasks();
+        DiskQuota quota = new DiskQuota(1L << 30);
+        try (DiskStore store = DiskStore.open(dir, persistentConfig(), quota, compactor)) {
+            overwrite(store, 10);
+        }
+        compactor.runAll(); // the closed store's task: does nothing
+        try (DiskStore reopened = DiskStore.open(dir, persistentConfig(), quota, compactor)) {
+            assertEquals(1, compactor.size(), "open handed the due segments over");
+            long fileBytesBefore = reopened.fileBytes();
+            compactor.runAll();
+            assertTrue(reopened.fileBytes() < fileBytesBefore / 2, "fileBytes " + reopened.fileBytes());
+            checkLastRound(reopened, 10);
+        }
+    }
+
+    @Test
+    void underQuotaPressureTheWriterCompactsItself() throws IOException {
+        HeldTasks compactor = new HeldTasks();
+        DiskQuota quota = new DiskQuota(8 * DiskStoreConfig.MIN_SEGMENT_BYTES);
+        try (DiskStore store = DiskStore.open(dir, transientConfig(), quota, compactor)) {
+            overwrite(store, 30);
+            assertTrue(store.stats().compactions() > 0, "the writers compacted while the compactor never ran");
+            assertEquals(0, store.stats().quotaRefusals());
+            assertTrue(quota.usedBytes() <= quota.limitBytes());
+            checkLastRound(store, 30);
+        }
+    }
+
+    @Test
+    void aClosedCompactorLeavesWritesWorkingAndTheirSegmentsUncompacted() throws IOException {
+        DiskCompactor compactor = new DiskCompactor(COMPACTOR_THREAD);
+        compactor.close();
+        try (DiskStore store = DiskStore.open(dir, transientConfig(), new DiskQuota(1L << 30), compactor)) {
+            overwrite(store, 10);
+            assertEquals(0, store.stats().compactions());
+            checkLastRound(store, 10);
+            store.compact();
+            assertTrue(store.stats().compactions() > 0, "compact() runs in the caller");
+            checkLastRound(store, 10);
+        }
+    }
+
+    @Test
+    void theCompactorRunsTasksOnOneDaemonThreadAndRefusesThemOnceClosed() throws Exception {
+        DiskCompactor compactor = new DiskCompactor(COMPACTOR_THREAD);
+        CompletableFuture<Thread> first = new CompletableFuture<>();
+        CompletableFuture<Thread> second = new CompletableFuture<>();
+        compactor.execute(() -> first.complete(Thread.currentThread()));
+        compactor.execute(() -> second.complete(Thread.currentThread()));
+        Thread thread = first.get(1, TimeUnit.MINUTES);
+        assertEquals(thread, second.get(1, TimeUnit.MINUTES), "one thread");
+        assertTrue(thread.isDaemon(), "a compactor does not keep the JVM alive");
+        assertEquals(COMPACTOR_THREAD, thread.getName());
+
+        compactor.close();
+
+        thread.join(TimeUnit.MINUTES.toMillis(1));
+        assertFalse(thread.isAlive(), "the thread ended with close");
+        assertThrows(RejectedExecutionException.class, () -> compactor.execute(() -> { }));
+    }
+
+    @Test
+    void theEnginesCompactorThreadCompactsWhatWritesMadeDue() throws Exception {
+        try (DiskCompactor compactor = new DiskCompactor(COMPACTOR_THREAD);
+             DiskStore store = DiskStore.open(dir, transientConfig(), new DiskQuota(1L << 30), compactor)) {
+            overwrite(store, 10);
+            CompletableFuture<Void> drained = new CompletableFuture<>();
+            compactor.execute(() -> drained.complete(null)); // runs after the store's hand-over
+            drained.get(1, TimeUnit.MINUTES);
+            assertTrue(store.stats().compactions() > 0, "compactions: " + store.stats().compactions());
+            assertTrue(store.fileBytes() < 4 * DiskStoreConfig.MIN_SEGMENT_BYTES, "fileBytes " + store.fileBytes());
+            checkLastRound(store, 10);
+        }
+    }
+
+    /** Writes every key {@code rounds} times; each round but the last leaves a segment's worth of dead records. */
+    private static void overwrite(DiskStore store, int rounds) {
+        for (int round = 0; round < rounds; round++) {
+            for (int i = 0; i < KEYS; i++) {
+                assertTrue(store.put(key(i), segmentOf(value(VALUE_BYTES, round * 1000L + i))));
+            }
+        }
+    }
+
+    private static void checkLastRound(DiskStore store, int rounds) {
+        assertEquals(KEYS, store.size());
+        for (int i = 0; i < KEYS; i++) {
+            assertArrayEquals(value(VALUE_BYTES, (rounds - 1) * 1000L + i), store.get(key(i)), "key " + i);
+        }
+    }
+}
