@@ -372,7 +372,10 @@ public final class Engine implements AutoCloseable {
         }
 
         /**
-         * Gives the engine a directory for disk tiers and a quota for all the bytes it may write there.
+         * Gives the engine a directory for disk tiers and a quota for all the bytes it may write there. The engine
+         * then compacts its disk tiers' files on one daemon thread of its own, named
+         * {@code strata-disk-compactor-<directory name>}, which starts with the first compaction, ends after a
+         * minute without one, and is stopped by {@link Engine#close()}.
          *
          * @param directory the directory; created when missing
          * @param quota the most bytes all disk tiers together may keep on disk
