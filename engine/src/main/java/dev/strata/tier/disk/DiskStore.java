@@ -47,15 +47,17 @@ import java.util.function.Function;
  * dead.
  *
  * <h2>Concurrency</h2>
- * Appends (put, remove's tombstone, compaction copies, segment roll) run under one writer lock. Reads take no lock:
- * look up the location, take a reference on its segment, positional read into a native buffer, verify the CRC, key
- * and sequence. Compaction runs on the compactor {@link Executor} the store was opened with (in the engine, the
+ * Appends (put, remove's tombstone, a persistent store's compaction copies, segment roll) run under one writer lock.
+ * Reads take no lock: look up the location, take a reference on its segment, positional read into a native buffer,
+ * verify the CRC, key and sequence. Compaction runs on the compactor {@link Executor} the store was opened with (in the engine, the
  * {@link DiskCompactor} thread), one at a time under a separate lock, never blocking readers: a write that makes a
  * segment due queues it and hands the queue to the compactor, so the write itself returns without compacting. A
- * compaction scans a sealed segment, copies each still-indexed record verbatim to the active segment, taking the
- * writer lock for one record at a time (writes go on between the copies), and swaps the index entry with
- * {@code replace(key, old, new)}, so a concurrent overwrite wins; it then retires the segment, whose file is closed
- * and deleted when its last reader releases it. A reader that finds its segment retired looks the key up again.
+ * compaction scans a sealed segment, copies each still-indexed record verbatim and swaps the index entry with
+ * {@code replace(key, old, new)}, so a concurrent overwrite or removal wins; it then retires the segment, whose file
+ * is closed and deleted when its last reader releases it. A reader that finds its segment retired looks the key up
+ * again. A transient store copies into a segment of the compactor's own, without the writer lock, so writes never
+ * wait for a compaction. A persistent store copies into the active segment under the writer lock, one record at a
+ * time: a copy must never land after its key's tombstone in a newer segment (see {@code copyAside}).
  *
  * <h2>Durability</h2>
  * A record is in the file (OS page cache) before {@code put} returns, so a process crash ({@code kill -9}) loses
@@ -96,6 +98,7 @@ public final class DiskStore implements AutoCloseable {
     private final ReadBuffers readBuffers = new ReadBuffers();
     private final AtomicLong liveBytes = new AtomicLong();
     private final RecordWriter writer = new RecordWriter();
+    private final CompactionOutput copies = new CompactionOutput();
     private Segment active;
     private long nextSegmentId = 1;
     private long nextSequence = 1;
@@ -624,6 +627,7 @@ public final class DiskStore implements AutoCloseable {
                 if (active != null && active.deadBytes() > 0) {
                     active.seal();
                 }
+                copies.sealIfAnyDead();
             } finally {
                 writeLock.unlock();
             }
@@ -752,6 +756,9 @@ public final class DiskStore implements AutoCloseable {
             if (tombstone ? !isTombstoneNeeded(probe) : !isCurrent(probe, scanner.offset())) {
                 return true;
             }
+            if (!config.persistent()) {
+                return copyAside(probe, record, scanner.offset(), scanner.recordBytes());
+            }
             writeLock.lock();
             try {
                 if (closed || segment.isRetired()) {
@@ -763,20 +770,48 @@ public final class DiskStore implements AutoCloseable {
                     }
                     return true;
                 }
-                // Removals of a non-persistent store and of corrupt records do not take the writer lock: read the
-                // location once and replace exactly it, so a removal racing with the copy leaves the copy dead.
+                // Removals of corrupt records do not take the writer lock: read the location once and replace
+                // exactly it, so a removal racing with the copy leaves the copy dead.
                 Location current = index.get(probe);
                 if (!isAt(current, scanner.offset())) {
                     return true;
                 }
-                Location copy = appendCopy(record, scanner.recordBytes());
-                if (!index.replace(probe, current, copy)) {
-                    copy.segment().addDeadBytes(copy.recordBytes());
-                    queueIfCompactionDue(copy.segment());
-                }
+                install(probe, current, appendCopy(record, scanner.recordBytes()));
                 return true;
             } finally {
                 writeLock.unlock();
+            }
+        }
+
+        /**
+         * A transient store's copy: written to the compactor's own segment without the writer lock (writes never
+         * wait for a compaction), then swapped in by compare-and-set, so a write or removal racing with the copy
+         * wins and leaves the copy dead. A persistent store cannot do this: there a copy written after its key's
+         * tombstone, into a segment newer than the tombstone's, would bring the key back on recovery once the
+         * tombstone is dropped.
+         *
+         * @return {@code false} if compaction must stop (store closed or cleared)
+         */
+        private boolean copyAside(IndexKey probe, MemorySegment record, long offset, int recordBytes) {
+            Location current = index.get(probe);
+            if (closed || segment.isRetired()) {
+                return false;
+            }
+            if (!isAt(current, offset)) {
+                return true;
+            }
+            Location copy = copies.append(record, recordBytes);
+            if (copy == null) {
+                return false;
+            }
+            install(probe, current, copy);
+            return true;
+        }
+
+        private void install(IndexKey probe, Location current, Location copy) {
+            if (!index.replace(probe, current, copy)) {
+                copy.segment().addDeadBytes(copy.recordBytes());
+                queueIfCompactionDue(copy.segment());
             }
         }
 
@@ -822,6 +857,87 @@ public final class DiskStore implements AutoCloseable {
                 if (entry.getValue().segment() == doomed && index.remove(entry.getKey(), entry.getValue())) {
                     markDead(entry.getValue());
                 }
+            }
+        }
+    }
+
+    /**
+     * The segment a transient store's compactions copy live records into, apart from the active segment that writes
+     * append to (which also keeps long-lived records together, away from the churn of new writes). Used by one
+     * compaction at a time, with the compaction lock held; appends to it take no writer lock, which guards only the
+     * creation of the next one. A full one is sealed and compacted in its turn like any other.
+     */
+    private final class CompactionOutput {
+
+        private Segment target;
+
+        /** {@return where {@code record} was copied, or {@code null} if the store was closed or cleared meanwhile} */
+        Location append(MemorySegment record, int recordBytes) {
+            Segment segment = target;
+            if (segment == null || segment.isSealed() || segment.isRetired()
+                    || (segment.payloadBytes() > 0 && segment.length() + recordBytes > config.segmentBytes())) {
+                segment = roll();
+                if (segment == null) {
+                    return null;
+                }
+            }
+            if (!segment.tryAcquire()) {
+                return null;
+            }
+            long at = segment.length();
+            try {
+                quota.forceReserve(recordBytes);
+                try {
+                    writeRecord(segment, at, (unused, channel, position) ->
+                            Segment.writeFully(channel, record.asByteBuffer(), position));
+                } catch (IOException e) {
+                    quota.release(recordBytes);
+                    rollBack(segment, at);
+                    throw ioFailure("could not copy " + recordBytes + " bytes to " + segment.path(), e);
+                }
+                segment.advance(recordBytes);
+            } finally {
+                segment.release();
+            }
+            counters.recordsWritten.increment();
+            counters.bytesWritten.add(recordBytes);
+            return new Location(segment, at, recordBytes, RecordFormat.sequence(record));
+        }
+
+        /** Quota pressure (writer lock held): seals the output if it holds dead copies, so they can be compacted. */
+        void sealIfAnyDead() {
+            if (target != null && target.deadBytes() > 0) {
+                target.seal();
+            }
+        }
+
+        /** Starts the next output segment, sealing and queueing the full one; {@code null} if the store closed. */
+        private Segment roll() {
+            writeLock.lock();
+            try {
+                if (closed) {
+                    return null;
+                }
+                long id = nextSegmentId++;
+                quota.forceReserve(RecordFormat.SEGMENT_HEADER_BYTES);
+                Segment next;
+                try {
+                    next = Segment.create(directory, id, quota, config.fsyncOnWrite());
+                } catch (IOException e) {
+                    quota.release(RecordFormat.SEGMENT_HEADER_BYTES);
+                    throw ioFailure("could not create segment " + id + " in " + directory, e);
+                }
+                counters.bytesWritten.add(RecordFormat.SEGMENT_HEADER_BYTES);
+                segments.put(id, next);
+                Segment full = target;
+                target = next;
+                if (full != null && !full.isRetired()) {
+                    full.seal();
+                    queueIfCompactionDue(full);
+                }
+                return next;
+            } finally {
+                writeLock.unlock();
             }
         }
     }

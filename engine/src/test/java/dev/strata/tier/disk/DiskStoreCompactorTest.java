@@ -3,16 +3,19 @@ package dev.strata.tier.disk;
 import static dev.strata.tier.disk.DiskTestSupport.COMPACTOR_THREAD;
 import static dev.strata.tier.disk.DiskTestSupport.key;
 import static dev.strata.tier.disk.DiskTestSupport.persistentConfig;
+import static dev.strata.tier.disk.DiskTestSupport.segmentFiles;
 import static dev.strata.tier.disk.DiskTestSupport.segmentOf;
 import static dev.strata.tier.disk.DiskTestSupport.transientConfig;
 import static dev.strata.tier.disk.DiskTestSupport.value;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -108,6 +111,55 @@ class DiskStoreCompactorTest {
             compactor.runAll();
             assertTrue(reopened.fileBytes() < fileBytesBefore / 2, "fileBytes " + reopened.fileBytes());
             checkLastRound(reopened, 10);
+        }
+    }
+
+    @Test
+    void aTransientStoreCopiesIntoASegmentOfItsOwnWhileWritesGoOnAppendingToTheActiveOne() throws IOException {
+        HeldTasks compactor = new HeldTasks();
+        try (DiskStore store = DiskStore.open(dir, transientConfig(), new DiskQuota(1L << 30), compactor)) {
+            overwrite(store, 1);
+            for (int round = 1; round < 10; round++) { // the first segment keeps the other half live: it is copied
+                for (int i = 0; i < KEYS / 2; i++) {
+                    assertTrue(store.put(key(i), segmentOf(value(VALUE_BYTES, round * 1000L + i))));
+                }
+            }
+            Path activeFile = segmentFiles(dir).getLast();
+            compactor.runAll();
+            Path copiesFile = segmentFiles(dir).getLast();
+            assertNotEquals(activeFile, copiesFile, "the copies went to a new segment file");
+            long activeBytes = Files.size(activeFile);
+            long copiesBytes = Files.size(copiesFile);
+
+            assertTrue(store.put(key(0), segmentOf(value(VALUE_BYTES, 77))));
+
+            assertEquals(activeBytes + RecordFormat.recordBytes(9, VALUE_BYTES), Files.size(activeFile),
+                    "the put appended to the active segment");
+            assertEquals(copiesBytes, Files.size(copiesFile), "and not to the copies");
+            assertArrayEquals(value(VALUE_BYTES, 77), store.get(key(0)));
+            for (int i = KEYS / 2; i < KEYS; i++) {
+                assertArrayEquals(value(VALUE_BYTES, i), store.get(key(i)), "copied key " + i);
+            }
+        }
+    }
+
+    @Test
+    void aStoreClearedBeforeItsCompactionRanStartsAFreshCopySegmentLater() throws IOException {
+        HeldTasks compactor = new HeldTasks();
+        try (DiskStore store = DiskStore.open(dir, transientConfig(), new DiskQuota(1L << 30), compactor)) {
+            overwrite(store, 10);
+            compactor.runAll(); // leaves a copy segment behind
+            overwrite(store, 10);
+            store.clear();
+            compactor.runAll(); // the queue died with the cleared segments
+            assertEquals(0, store.size());
+            assertEquals(0, store.fileBytes());
+
+            overwrite(store, 10);
+            compactor.runAll();
+
+            assertTrue(store.fileBytes() < 4 * DiskStoreConfig.MIN_SEGMENT_BYTES, "fileBytes " + store.fileBytes());
+            checkLastRound(store, 10);
         }
     }
 
