@@ -49,15 +49,15 @@ import java.util.function.Function;
  * <h2>Concurrency</h2>
  * Appends (put, remove's tombstone, a persistent store's compaction copies, segment roll) run under one writer lock.
  * Reads take no lock: look up the location, take a reference on its segment, positional read into a native buffer,
- * verify the CRC, key and sequence. Compaction runs on the compactor {@link Executor} the store was opened with (in the engine, the
- * {@link DiskCompactor} thread), one at a time under a separate lock, never blocking readers: a write that makes a
- * segment due queues it and hands the queue to the compactor, so the write itself returns without compacting. A
- * compaction scans a sealed segment, copies each still-indexed record verbatim and swaps the index entry with
- * {@code replace(key, old, new)}, so a concurrent overwrite or removal wins; it then retires the segment, whose file
- * is closed and deleted when its last reader releases it. A reader that finds its segment retired looks the key up
- * again. A transient store copies into a segment of the compactor's own, without the writer lock, so writes never
- * wait for a compaction. A persistent store copies into the active segment under the writer lock, one record at a
- * time: a copy must never land after its key's tombstone in a newer segment (see {@code copyAside}).
+ * verify the CRC, key and sequence. Compaction runs on the compactor {@link Executor} the store was opened with (in
+ * the engine, the {@link DiskCompactor} thread), one at a time under a separate lock, never blocking readers: a
+ * write that makes a segment due queues it and hands the queue to the compactor, so the write itself returns without
+ * compacting. A compaction scans a sealed segment, copies each still-indexed record verbatim and swaps the index
+ * entry with {@code replace(key, old, new)}, so a concurrent overwrite or removal wins; it then retires the segment,
+ * whose file is closed and deleted when its last reader releases it. A reader that finds its segment retired looks
+ * the key up again. A transient store copies into a segment of the compactor's own, without the writer lock, so
+ * writes never wait for a compaction. A persistent store copies into the active segment under the writer lock, one
+ * record at a time, so that a key's records lie in segments in the order they were written (see {@code copyAside}).
  *
  * <h2>Durability</h2>
  * A record is in the file (OS page cache) before {@code put} returns, so a process crash ({@code kill -9}) loses
@@ -684,10 +684,11 @@ public final class DiskStore implements AutoCloseable {
     }
 
     /**
-     * Compaction of one sealed segment: copy its live records (and the tombstones still needed) to the active segment,
-     * then retire it. A segment whose bytes are all dead (no live record, no tombstone) is retired without a scan.
-     * Runs in the calling thread (the compactor's, or a writer's under quota pressure) with the compaction lock held;
-     * takes the writer lock per record.
+     * Compaction of one sealed segment: copy its live records (and the tombstones still needed) elsewhere, then retire
+     * it. A segment whose bytes are all dead (no live record, no tombstone) is retired without a scan. Runs in the
+     * calling thread (the compactor's, or a writer's under quota pressure) with the compaction lock held. A transient
+     * store's copies go to {@link CompactionOutput} without the writer lock, a persistent store's to the active
+     * segment under it, per record.
      */
     private final class Compaction {
 
@@ -786,9 +787,10 @@ public final class DiskStore implements AutoCloseable {
         /**
          * A transient store's copy: written to the compactor's own segment without the writer lock (writes never
          * wait for a compaction), then swapped in by compare-and-set, so a write or removal racing with the copy
-         * wins and leaves the copy dead. A persistent store cannot do this: there a copy written after its key's
-         * tombstone, into a segment newer than the tombstone's, would bring the key back on recovery once the
-         * tombstone is dropped.
+         * wins and leaves the copy dead. A persistent store cannot do this: a tombstone is dropped once no segment
+         * older than its own is left, which is safe only while a key's records lie in segments in the order they
+         * were written. A copy in a second segment appended alongside the active one breaks that order: a removed
+         * key's old copy could outlive its tombstone and come back on recovery.
          *
          * @return {@code false} if compaction must stop (store closed or cleared)
          */

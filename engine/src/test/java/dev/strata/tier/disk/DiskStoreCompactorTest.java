@@ -64,7 +64,7 @@ class DiskStoreCompactorTest {
     @Test
     void writesHandTheirCompactionsOverAndReturnBeforeTheyRun() throws IOException {
         HeldTasks compactor = new HeldTasks();
-        try (DiskStore store = DiskStore.open(dir, transientConfig(), new DiskQuota(1L << 30), compactor)) {
+        try (DiskStore store = openTransient(compactor)) {
             overwrite(store, 10);
             assertEquals(0, store.stats().compactions(), "no write compacted");
             assertEquals(1, compactor.size(), "one hand-over while the compactor has not run");
@@ -83,7 +83,7 @@ class DiskStoreCompactorTest {
     @Test
     void aWriteAfterTheCompactorRanHandsOverAgain() throws IOException {
         HeldTasks compactor = new HeldTasks();
-        try (DiskStore store = DiskStore.open(dir, transientConfig(), new DiskQuota(1L << 30), compactor)) {
+        try (DiskStore store = openTransient(compactor)) {
             overwrite(store, 10);
             compactor.runAll();
             long compactions = store.stats().compactions();
@@ -117,7 +117,7 @@ class DiskStoreCompactorTest {
     @Test
     void aTransientStoreCopiesIntoASegmentOfItsOwnWhileWritesGoOnAppendingToTheActiveOne() throws IOException {
         HeldTasks compactor = new HeldTasks();
-        try (DiskStore store = DiskStore.open(dir, transientConfig(), new DiskQuota(1L << 30), compactor)) {
+        try (DiskStore store = openTransient(compactor)) {
             overwrite(store, 1);
             for (int round = 1; round < 10; round++) { // the first segment keeps the other half live: it is copied
                 for (int i = 0; i < KEYS / 2; i++) {
@@ -146,7 +146,7 @@ class DiskStoreCompactorTest {
     @Test
     void aStoreClearedBeforeItsCompactionRanStartsAFreshCopySegmentLater() throws IOException {
         HeldTasks compactor = new HeldTasks();
-        try (DiskStore store = DiskStore.open(dir, transientConfig(), new DiskQuota(1L << 30), compactor)) {
+        try (DiskStore store = openTransient(compactor)) {
             overwrite(store, 10);
             compactor.runAll(); // leaves a copy segment behind
             overwrite(store, 10);
@@ -180,7 +180,7 @@ class DiskStoreCompactorTest {
     void aClosedCompactorLeavesWritesWorkingAndTheirSegmentsUncompacted() throws IOException {
         DiskCompactor compactor = new DiskCompactor(COMPACTOR_THREAD);
         compactor.close();
-        try (DiskStore store = DiskStore.open(dir, transientConfig(), new DiskQuota(1L << 30), compactor)) {
+        try (DiskStore store = openTransient(compactor)) {
             overwrite(store, 10);
             assertEquals(0, store.stats().compactions());
             checkLastRound(store, 10);
@@ -212,7 +212,7 @@ class DiskStoreCompactorTest {
     @Test
     void theEnginesCompactorThreadCompactsWhatWritesMadeDue() throws Exception {
         try (DiskCompactor compactor = new DiskCompactor(COMPACTOR_THREAD);
-             DiskStore store = DiskStore.open(dir, transientConfig(), new DiskQuota(1L << 30), compactor)) {
+             DiskStore store = openTransient(compactor)) {
             overwrite(store, 10);
             CompletableFuture<Void> drained = new CompletableFuture<>();
             compactor.execute(() -> drained.complete(null)); // runs after the store's hand-over
@@ -221,6 +221,10 @@ class DiskStoreCompactorTest {
             assertTrue(store.fileBytes() < 4 * DiskStoreConfig.MIN_SEGMENT_BYTES, "fileBytes " + store.fileBytes());
             checkLastRound(store, 10);
         }
+    }
+
+    private DiskStore openTransient(Executor compactor) throws IOException {
+        return DiskStore.open(dir, transientConfig(), new DiskQuota(1L << 30), compactor);
     }
 
     /** Writes every key {@code rounds} times; each round but the last leaves a segment's worth of dead records. */
