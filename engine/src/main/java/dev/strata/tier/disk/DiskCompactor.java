@@ -23,7 +23,7 @@ public final class DiskCompactor implements Executor, AutoCloseable {
     private static final long CLOSE_WAIT_SECONDS = 10;
     private static final System.Logger LOG = System.getLogger(DiskCompactor.class.getName());
 
-    private final ThreadPoolExecutor thread;
+    private final ThreadPoolExecutor executor;
 
     /**
      * Creates the compactor; its thread starts with the first compaction.
@@ -32,9 +32,9 @@ public final class DiskCompactor implements Executor, AutoCloseable {
      * @throws NullPointerException if {@code threadName} is null
      */
     public DiskCompactor(String threadName) {
-        thread = new ThreadPoolExecutor(1, 1, IDLE_SECONDS, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+        executor = new ThreadPoolExecutor(1, 1, IDLE_SECONDS, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                 Thread.ofPlatform().name(Objects.requireNonNull(threadName, "threadName")).daemon().factory());
-        thread.allowCoreThreadTimeOut(true);
+        executor.allowCoreThreadTimeOut(true);
     }
 
     /**
@@ -46,7 +46,7 @@ public final class DiskCompactor implements Executor, AutoCloseable {
      */
     @Override
     public void execute(Runnable task) {
-        thread.execute(Objects.requireNonNull(task, "task"));
+        executor.execute(Objects.requireNonNull(task, "task"));
     }
 
     /**
@@ -55,9 +55,9 @@ public final class DiskCompactor implements Executor, AutoCloseable {
      */
     @Override
     public void close() {
-        thread.shutdown();
+        executor.shutdown();
         try {
-            if (!thread.awaitTermination(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS)) {
+            if (!executor.awaitTermination(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS)) {
                 LOG.log(Level.WARNING, "the disk compactor did not stop within " + CLOSE_WAIT_SECONDS + " s");
             }
         } catch (InterruptedException e) {
@@ -67,6 +67,6 @@ public final class DiskCompactor implements Executor, AutoCloseable {
 
     @Override
     public String toString() {
-        return "DiskCompactor[" + (thread.isShutdown() ? "closed" : "queued=" + thread.getQueue().size()) + "]";
+        return "DiskCompactor[" + (executor.isShutdown() ? "closed" : "queued=" + executor.getQueue().size()) + "]";
     }
 }

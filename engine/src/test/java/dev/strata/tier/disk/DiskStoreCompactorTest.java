@@ -15,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -164,6 +165,26 @@ class DiskStoreCompactorTest {
     }
 
     @Test
+    void clearsRacingTheCompactorThreadLoseNoQuotaAndNoFile() throws Exception {
+        DiskQuota quota = new DiskQuota(1L << 30);
+        try (DiskCompactor compactor = new DiskCompactor(COMPACTOR_THREAD)) {
+            DiskStore store = DiskStore.open(dir, transientConfig(), quota, compactor);
+            for (int i = 0; i < 40; i++) {
+                overwrite(store, 10);
+                store.clear();
+            }
+            overwrite(store, 10);
+            awaitTasksBefore(compactor);
+            checkLastRound(store, 10);
+            assertEquals(quota.usedBytes(), store.fileBytes(), "the quota holds exactly the files' bytes");
+            assertEquals(store.fileBytes(), segmentFiles(dir).stream().mapToLong(DiskStoreCompactorTest::size).sum());
+            store.close();
+            assertEquals(0, quota.usedBytes(), "closing a transient store returned every byte");
+            assertEquals(List.of(), segmentFiles(dir));
+        }
+    }
+
+    @Test
     void underQuotaPressureTheWriterCompactsItself() throws IOException {
         HeldTasks compactor = new HeldTasks();
         DiskQuota quota = new DiskQuota(8 * DiskStoreConfig.MIN_SEGMENT_BYTES);
@@ -214,12 +235,25 @@ class DiskStoreCompactorTest {
         try (DiskCompactor compactor = new DiskCompactor(COMPACTOR_THREAD);
              DiskStore store = openTransient(compactor)) {
             overwrite(store, 10);
-            CompletableFuture<Void> drained = new CompletableFuture<>();
-            compactor.execute(() -> drained.complete(null)); // runs after the store's hand-over
-            drained.get(1, TimeUnit.MINUTES);
+            awaitTasksBefore(compactor);
             assertTrue(store.stats().compactions() > 0, "compactions: " + store.stats().compactions());
             assertTrue(store.fileBytes() < 4 * DiskStoreConfig.MIN_SEGMENT_BYTES, "fileBytes " + store.fileBytes());
             checkLastRound(store, 10);
+        }
+    }
+
+    /** Waits until the compactor ran every task handed to it so far (it runs them in order, on one thread). */
+    private static void awaitTasksBefore(DiskCompactor compactor) throws Exception {
+        CompletableFuture<Void> reached = new CompletableFuture<>();
+        compactor.execute(() -> reached.complete(null));
+        reached.get(1, TimeUnit.MINUTES);
+    }
+
+    private static long size(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
