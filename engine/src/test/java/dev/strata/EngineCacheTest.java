@@ -91,7 +91,7 @@ class EngineCacheTest {
                 cache.put("k" + i, value(round * keys + i));
             }
         }
-        Thread compactor = awaitThread("strata-disk-compactor-compacted");
+        Thread compactor = liveThread("strata-disk-compactor-compacted");
         for (int i = 0; i < keys; i++) {
             assertArrayEquals(value((rounds - 1) * keys + i), cache.get("k" + i), "k" + i);
         }
@@ -99,23 +99,21 @@ class EngineCacheTest {
 
         engine.close();
 
-        // close() waited for the thread to finish; an idle one that nobody stopped would live on for a minute
+        // close() already waited for the thread to finish its last task, so this join returns at once; the bound
+        // only keeps a broken close (an idle thread nobody stopped lives on for a minute) from passing by waiting
         compactor.join(10_000);
         assertFalse(compactor.isAlive(), "the compactor's thread ended with the engine");
     }
 
-    /** Waits for the thread named {@code name}; the minute is a hang detector, nothing is timed. */
-    private static Thread awaitThread(String name) throws InterruptedException {
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            for (Thread thread : Thread.getAllStackTraces().keySet()) {
-                if (thread.getName().equals(name)) {
-                    return thread;
-                }
-            }
-            Thread.sleep(10);
-        }
-        throw new AssertionError("no thread named " + name + " within a minute");
+    /**
+     * The live thread named {@code name}. The compactor's thread is started inside the put that first hands it a
+     * compaction, so it exists by the time the puts return (it would end only after a minute without work).
+     */
+    private static Thread liveThread(String name) {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(thread -> thread.getName().equals(name))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no live thread named " + name));
     }
 
     private static byte[] value(int i) {
