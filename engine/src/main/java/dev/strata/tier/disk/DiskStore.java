@@ -467,8 +467,7 @@ public final class DiskStore implements AutoCloseable {
      * @throws UncheckedIOException if the write failed; the file is truncated back to its previous end
      */
     private Location appendLocked(int recordBytes, boolean forceQuota, long sequence, Encoder encoder) {
-        boolean roll = active == null || active.isSealed()
-                || (active.payloadBytes() > 0 && active.length() + recordBytes > config.segmentBytes());
+        boolean roll = needsNewSegment(active, recordBytes);
         long reserved = recordBytes + (roll ? RecordFormat.SEGMENT_HEADER_BYTES : 0);
         if (forceQuota) {
             quota.forceReserve(reserved);
@@ -477,13 +476,43 @@ public final class DiskStore implements AutoCloseable {
         }
         if (roll) {
             try {
-                rollSegment();
+                active = newSegment(active);
             } catch (IOException e) {
                 quota.release(reserved);
                 throw ioFailure("could not create segment " + (nextSegmentId - 1) + " in " + directory, e);
             }
         }
-        Segment target = active;
+        return writeAt(active, recordBytes, sequence, encoder);
+    }
+
+    /** {@return whether a record of {@code recordBytes} must go to a new segment instead of {@code current}} */
+    private boolean needsNewSegment(Segment current, int recordBytes) {
+        return current == null || current.isSealed() || current.isRetired()
+                || (current.payloadBytes() > 0 && current.length() + recordBytes > config.segmentBytes());
+    }
+
+    /**
+     * Creates the next segment file (writer lock held; its header's quota already reserved) and seals {@code full},
+     * queueing it if compaction is due.
+     */
+    private Segment newSegment(Segment full) throws IOException {
+        long id = nextSegmentId++;
+        Segment next = Segment.create(directory, id, quota, config.fsyncOnWrite());
+        segments.put(id, next);
+        counters.bytesWritten.add(RecordFormat.SEGMENT_HEADER_BYTES);
+        if (full != null) {
+            full.seal();
+            queueIfCompactionDue(full);
+        }
+        return next;
+    }
+
+    /**
+     * Appends one record at the end of {@code target}, whose quota is reserved, by whoever alone appends to it now.
+     *
+     * @throws UncheckedIOException if the write failed; the file is truncated back and the record's quota released
+     */
+    private Location writeAt(Segment target, int recordBytes, long sequence, Encoder encoder) {
         long at = target.length();
         try {
             writeRecord(target, at, encoder);
@@ -496,19 +525,6 @@ public final class DiskStore implements AutoCloseable {
         counters.recordsWritten.increment();
         counters.bytesWritten.add(recordBytes);
         return new Location(target, at, recordBytes, sequence);
-    }
-
-    private void rollSegment() throws IOException {
-        long id = nextSegmentId++;
-        Segment next = Segment.create(directory, id, quota, config.fsyncOnWrite());
-        Segment previous = active;
-        active = next;
-        segments.put(id, next);
-        counters.bytesWritten.add(RecordFormat.SEGMENT_HEADER_BYTES);
-        if (previous != null) {
-            previous.seal();
-            queueIfCompactionDue(previous);
-        }
     }
 
     private void rollBack(Segment target, long end) {
@@ -875,35 +891,17 @@ public final class DiskStore implements AutoCloseable {
 
         /** {@return where {@code record} was copied, or {@code null} if the store was closed or cleared meanwhile} */
         Location append(MemorySegment record, int recordBytes) {
-            Segment segment = target;
-            if (segment == null || segment.isSealed() || segment.isRetired()
-                    || (segment.payloadBytes() > 0 && segment.length() + recordBytes > config.segmentBytes())) {
-                segment = roll();
-                if (segment == null) {
-                    return null;
-                }
-            }
-            if (!segment.tryAcquire()) {
+            Segment segment = needsNewSegment(target, recordBytes) ? roll() : target;
+            if (segment == null || !segment.tryAcquire()) {
                 return null;
             }
-            long at = segment.length();
             try {
                 quota.forceReserve(recordBytes);
-                try {
-                    writeRecord(segment, at, (unused, channel, position) ->
-                            Segment.writeFully(channel, record.asByteBuffer(), position));
-                } catch (IOException e) {
-                    quota.release(recordBytes);
-                    rollBack(segment, at);
-                    throw ioFailure("could not copy " + recordBytes + " bytes to " + segment.path(), e);
-                }
-                segment.advance(recordBytes);
+                return writeAt(segment, recordBytes, RecordFormat.sequence(record), (unused, channel, position) ->
+                        Segment.writeFully(channel, record.asByteBuffer(), position));
             } finally {
                 segment.release();
             }
-            counters.recordsWritten.increment();
-            counters.bytesWritten.add(recordBytes);
-            return new Location(segment, at, recordBytes, RecordFormat.sequence(record));
         }
 
         /** Quota pressure (writer lock held): seals the output if it holds dead copies, so they can be compacted. */
@@ -920,24 +918,14 @@ public final class DiskStore implements AutoCloseable {
                 if (closed) {
                     return null;
                 }
-                long id = nextSegmentId++;
                 quota.forceReserve(RecordFormat.SEGMENT_HEADER_BYTES);
-                Segment next;
                 try {
-                    next = Segment.create(directory, id, quota, config.fsyncOnWrite());
+                    target = newSegment(target);
                 } catch (IOException e) {
                     quota.release(RecordFormat.SEGMENT_HEADER_BYTES);
-                    throw ioFailure("could not create segment " + id + " in " + directory, e);
+                    throw ioFailure("could not create segment " + (nextSegmentId - 1) + " in " + directory, e);
                 }
-                counters.bytesWritten.add(RecordFormat.SEGMENT_HEADER_BYTES);
-                segments.put(id, next);
-                Segment full = target;
-                target = next;
-                if (full != null && !full.isRetired()) {
-                    full.seal();
-                    queueIfCompactionDue(full);
-                }
-                return next;
+                return target;
             } finally {
                 writeLock.unlock();
             }
