@@ -37,6 +37,19 @@ public final class StrataAdapter implements CacheAdapter {
      * @param capacityBytes the off-heap region, or the disk quota, in bytes
      */
     public StrataAdapter(StrataTier tier, long heapRegion, long capacityBytes) {
+        this(tier, heapRegion, capacityBytes, false);
+    }
+
+    /**
+     * Creates the engine and the cache, whose disk tier is persistent if asked.
+     *
+     * @param tier the single tier
+     * @param heapRegion the engine's on-heap region in bytes
+     * @param capacityBytes the off-heap region, or the disk quota, in bytes
+     * @param persistent whether the cache is persistent (its removals append tombstones, its files are kept on close
+     *                   until the adapter deletes them); only with {@link StrataTier#DISK}
+     */
+    public StrataAdapter(StrataTier tier, long heapRegion, long capacityBytes, boolean persistent) {
         Engine.Builder builder = Engine.builder()
                 .name("bench-" + tier.name().toLowerCase(Locale.ROOT).replace('_', '-'))
                 .heap(DataSize.ofBytes(heapRegion))
@@ -54,7 +67,8 @@ public final class StrataAdapter implements CacheAdapter {
             builder.disk(directory, DataSize.ofBytes(capacityBytes));
         }
         this.engine = builder.build();
-        this.cache = engine.newCache("bench", new ByteKeyCodec(), Codecs.bytes()).tiers(engineTier(tier)).build();
+        this.cache = engine.newCache("bench", new ByteKeyCodec(), Codecs.bytes()).tiers(engineTier(tier))
+                .persistent(persistent).build();
     }
 
     private static Tier engineTier(StrataTier tier) {
