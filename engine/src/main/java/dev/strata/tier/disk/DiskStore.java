@@ -56,8 +56,10 @@ import java.util.function.Function;
  * entry with {@code replace(key, old, new)}, so a concurrent overwrite or removal wins; it then retires the segment,
  * whose file is closed and deleted when its last reader releases it. A reader that finds its segment retired looks
  * the key up again. A transient store copies into a segment of the compactor's own, without the writer lock, so
- * writes never wait for a compaction. A persistent store copies into the active segment under the writer lock, one
- * record at a time, so that a key's records lie in segments in the order they were written (see {@code copyAside}).
+ * writes never wait for a compaction. A persistent store copies into the active segment, so that a key's records lie in
+ * segments in the order they were written (see {@code copyAside}): it reads up to 256 KiB of live records into a
+ * {@link CopyBatch} without the writer lock, then under it keeps those still live and appends them with one write per
+ * run that fits the active segment.
  *
  * <h2>Durability</h2>
  * A record is in the file (OS page cache) before {@code put} returns, so a process crash ({@code kill -9}) loses
@@ -467,12 +469,26 @@ public final class DiskStore implements AutoCloseable {
      * @throws UncheckedIOException if the write failed; the file is truncated back to its previous end
      */
     private Location appendLocked(int recordBytes, boolean forceQuota, long sequence, Encoder encoder) {
+        if (!makeRoom(recordBytes, forceQuota)) {
+            return null;
+        }
+        return new Location(active, writeAt(active, recordBytes, 1, encoder), recordBytes, sequence);
+    }
+
+    /**
+     * Reserves quota for a record of {@code recordBytes} in the active segment, rolling to a new one (and reserving
+     * its header) if it does not fit. Writer lock held.
+     *
+     * @return {@code false} if the quota refused (only when {@code forceQuota} is false)
+     * @throws UncheckedIOException if the new segment could not be created
+     */
+    private boolean makeRoom(int recordBytes, boolean forceQuota) {
         boolean roll = needsNewSegment(active, recordBytes);
         long reserved = recordBytes + (roll ? RecordFormat.SEGMENT_HEADER_BYTES : 0);
         if (forceQuota) {
             quota.forceReserve(reserved);
         } else if (!quota.tryReserve(reserved)) {
-            return null;
+            return false;
         }
         if (roll) {
             try {
@@ -482,7 +498,7 @@ public final class DiskStore implements AutoCloseable {
                 throw ioFailure("could not create segment " + (nextSegmentId - 1) + " in " + directory, e);
             }
         }
-        return writeAt(active, recordBytes, sequence, encoder);
+        return true;
     }
 
     /** {@return whether a record of {@code recordBytes} must go to a new segment instead of {@code current}} */
@@ -508,23 +524,24 @@ public final class DiskStore implements AutoCloseable {
     }
 
     /**
-     * Appends one record at the end of {@code target}, whose quota is reserved, by whoever alone appends to it now.
+     * Appends {@code records} records, {@code bytes} in all, at the end of {@code target}, whose quota is reserved, by
+     * whoever alone appends to it now. {@return the offset they were written at}
      *
-     * @throws UncheckedIOException if the write failed; the file is truncated back and the record's quota released
+     * @throws UncheckedIOException if the write failed; the file is truncated back and the records' quota released
      */
-    private Location writeAt(Segment target, int recordBytes, long sequence, Encoder encoder) {
+    private long writeAt(Segment target, int bytes, int records, Encoder encoder) {
         long at = target.length();
         try {
             writeRecord(target, at, encoder);
         } catch (IOException e) {
-            quota.release(recordBytes);
+            quota.release(bytes);
             rollBack(target, at);
-            throw ioFailure("could not append " + recordBytes + " bytes to " + target.path(), e);
+            throw ioFailure("could not append " + bytes + " bytes to " + target.path(), e);
         }
-        target.advance(recordBytes);
-        counters.recordsWritten.increment();
-        counters.bytesWritten.add(recordBytes);
-        return new Location(target, at, recordBytes, sequence);
+        target.advance(bytes);
+        counters.recordsWritten.add(records);
+        counters.bytesWritten.add(bytes);
+        return at;
     }
 
     private void rollBack(Segment target, long end) {
@@ -704,7 +721,7 @@ public final class DiskStore implements AutoCloseable {
      * it. A segment whose bytes are all dead (no live record, no tombstone) is retired without a scan. Runs in the
      * calling thread (the compactor's, or a writer's under quota pressure) with the compaction lock held. A transient
      * store's copies go to {@link CompactionOutput} without the writer lock, a persistent store's to the active
-     * segment under it, per record.
+     * segment under it, a {@link CopyBatch} at a time.
      */
     private final class Compaction {
 
@@ -724,8 +741,9 @@ public final class DiskStore implements AutoCloseable {
                 return;
             }
             boolean complete = false;
-            try (SegmentScanner scanner = new SegmentScanner(segment)) {
-                complete = copyLiveRecords(scanner);
+            try (SegmentScanner scanner = new SegmentScanner(segment);
+                 CopyBatch batch = config.persistent() ? new CopyBatch() : null) {
+                complete = copyLiveRecords(scanner, batch);
             } catch (IOException e) {
                 counters.ioErrors.increment();
                 LOG.log(Level.WARNING, "compaction of " + segment.path() + " failed; will retry", e);
@@ -741,11 +759,12 @@ public final class DiskStore implements AutoCloseable {
             }
         }
 
-        private boolean copyLiveRecords(SegmentScanner scanner) throws IOException {
+        /** {@return {@code false} if compaction must stop (store closed or cleared)} */
+        private boolean copyLiveRecords(SegmentScanner scanner, CopyBatch batch) throws IOException {
             for (;;) {
                 switch (scanner.next()) {
                     case RECORD -> {
-                        if (!copyIfLive(scanner)) {
+                        if (!copyIfLive(scanner, batch)) {
                             return false;
                         }
                     }
@@ -756,44 +775,118 @@ public final class DiskStore implements AutoCloseable {
                     case TORN_TAIL, GARBAGE -> {
                         counters.corruptRecords.increment();
                         sawCorruption = true;
-                        return true;
+                        return flush(batch);
                     }
                     case END -> {
-                        return true;
+                        return flush(batch);
                     }
                 }
             }
         }
 
-        /** {@return {@code false} if compaction must stop (store closed or cleared)} */
-        private boolean copyIfLive(SegmentScanner scanner) {
+        /**
+         * Copies the scanner's record if it is live (or a tombstone still needed): a transient store's aside at once,
+         * a persistent store's into {@code batch}, flushed when full.
+         *
+         * @return {@code false} if compaction must stop (store closed or cleared)
+         */
+        private boolean copyIfLive(SegmentScanner scanner, CopyBatch batch) {
             MemorySegment record = scanner.record();
             IndexKey probe = IndexKey.probe(record.asSlice(RecordFormat.HEADER_BYTES, RecordFormat.keyBytes(record)));
-            boolean tombstone = (RecordFormat.flags(record) & RecordFormat.FLAG_TOMBSTONE) != 0;
-            if (tombstone ? !isTombstoneNeeded(probe) : !isCurrent(probe, scanner.offset())) {
+            if (!isToCopy(probe, record, scanner.offset())) {
                 return true;
             }
-            if (!config.persistent()) {
+            if (batch == null) {
                 return copyAside(probe, record, scanner.offset(), scanner.recordBytes());
+            }
+            if (!batch.hasRoomFor(scanner.recordBytes()) && !flush(batch)) {
+                return false;
+            }
+            if (!batch.hasRoomFor(scanner.recordBytes())) {
+                return copyAlone(probe, record, scanner.offset());
+            }
+            batch.add(record, scanner.offset());
+            return true;
+        }
+
+        /** {@return whether the record at {@code offset} must be copied: the key's current one, or a needed tombstone} */
+        private boolean isToCopy(IndexKey probe, MemorySegment record, long offset) {
+            boolean tombstone = (RecordFormat.flags(record) & RecordFormat.FLAG_TOMBSTONE) != 0;
+            return tombstone ? isTombstoneNeeded(probe) : isCurrent(probe, offset);
+        }
+
+        /**
+         * A persistent store's copies: under the writer lock, keeps the batch's records still to copy (a write or
+         * removal since they were read wins) and appends them to the active segment, one write per run that fits it,
+         * so a key's records stay in segments in write order (see {@link #copyAside}). Empties the batch.
+         *
+         * @return {@code false} if compaction must stop (store closed or cleared)
+         */
+        private boolean flush(CopyBatch batch) {
+            if (batch == null || batch.count() == 0) {
+                return true;
             }
             writeLock.lock();
             try {
                 if (closed || segment.isRetired()) {
                     return false;
                 }
-                if (tombstone) {
-                    if (isTombstoneNeeded(probe)) {
-                        appendCopy(record, scanner.recordBytes());
-                    }
+                batch.retainIf(i -> isToCopy(batch.probe(i), batch.record(i), batch.sourceOffset(i)));
+                appendBatchLocked(batch);
+                return true;
+            } finally {
+                writeLock.unlock();
+                batch.clear();
+            }
+        }
+
+        /** Appends the batch's records to the active segment (rolling as needed), then installs them. Writer lock held. */
+        private void appendBatchLocked(CopyBatch batch) {
+            int first = 0;
+            while (first < batch.count()) {
+                makeRoom(batch.length(first), true);
+                long room = config.segmentBytes() - active.length() - batch.length(first);
+                int end = first + 1;
+                for (; end < batch.count() && batch.length(end) <= room; end++) {
+                    room -= batch.length(end);
+                }
+                MemorySegment run = batch.records(first, end);
+                quota.forceReserve(run.byteSize() - batch.length(first));
+                long at = writeAt(active, (int) run.byteSize(), end - first, (w, channel, position) ->
+                        Segment.writeFully(channel, run.asByteBuffer(), position));
+                for (int i = first; i < end; i++) {
+                    installCopy(batch, i, at + batch.start(i) - batch.start(first));
+                }
+                first = end;
+            }
+        }
+
+        private void installCopy(CopyBatch batch, int i, long offset) {
+            MemorySegment record = batch.record(i);
+            if ((RecordFormat.flags(record) & RecordFormat.FLAG_TOMBSTONE) != 0) {
+                return;
+            }
+            long sequence = RecordFormat.sequence(record);
+            int recordBytes = (int) record.byteSize();
+            install(batch.probe(i), new Location(segment, batch.sourceOffset(i), recordBytes, sequence),
+                    new Location(active, offset, recordBytes, sequence));
+        }
+
+        /** A persistent store's copy of a record larger than a batch, under the writer lock. */
+        private boolean copyAlone(IndexKey probe, MemorySegment record, long offset) {
+            writeLock.lock();
+            try {
+                if (closed || segment.isRetired()) {
+                    return false;
+                }
+                if (!isToCopy(probe, record, offset)) {
                     return true;
                 }
-                // Removals of corrupt records do not take the writer lock: read the location once and replace
-                // exactly it, so a removal racing with the copy leaves the copy dead.
-                Location current = index.get(probe);
-                if (!isAt(current, scanner.offset())) {
-                    return true;
+                Location copy = appendLocked((int) record.byteSize(), true, RecordFormat.sequence(record),
+                        (unused, channel, at) -> Segment.writeFully(channel, record.asByteBuffer(), at));
+                if ((RecordFormat.flags(record) & RecordFormat.FLAG_TOMBSTONE) == 0) {
+                    install(probe, new Location(segment, offset, copy.recordBytes(), copy.sequence()), copy);
                 }
-                install(probe, current, appendCopy(record, scanner.recordBytes()));
                 return true;
             } finally {
                 writeLock.unlock();
@@ -831,11 +924,6 @@ public final class DiskStore implements AutoCloseable {
                 copy.segment().addDeadBytes(copy.recordBytes());
                 queueIfCompactionDue(copy.segment());
             }
-        }
-
-        private Location appendCopy(MemorySegment record, int recordBytes) {
-            return appendLocked(recordBytes, true, RecordFormat.sequence(record),
-                    (w, channel, at) -> w.writeRaw(channel, at, record));
         }
 
         private boolean isCurrent(IndexKey probe, long offset) {
@@ -897,8 +985,9 @@ public final class DiskStore implements AutoCloseable {
             }
             try {
                 quota.forceReserve(recordBytes);
-                return writeAt(segment, recordBytes, RecordFormat.sequence(record), (unused, channel, position) ->
+                long at = writeAt(segment, recordBytes, 1, (unused, channel, position) ->
                         Segment.writeFully(channel, record.asByteBuffer(), position));
+                return new Location(segment, at, recordBytes, RecordFormat.sequence(record));
             } finally {
                 segment.release();
             }

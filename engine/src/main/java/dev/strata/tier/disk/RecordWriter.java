@@ -58,13 +58,6 @@ final class RecordWriter implements AutoCloseable {
         flush();
     }
 
-    /** Writes an already encoded record (a compaction copy) at {@code at}. */
-    void writeRaw(FileChannel target, long at, MemorySegment record) throws IOException {
-        start(target, at, 0);
-        append(record);
-        flush();
-    }
-
     @Override
     public void close() {
         arena.close();

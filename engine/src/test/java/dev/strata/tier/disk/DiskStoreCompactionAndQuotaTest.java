@@ -60,6 +60,68 @@ class DiskStoreCompactionAndQuotaTest {
     }
 
     @Test
+    void persistentCompactionCopiesSeveralBatchesAcrossSegmentRollsAndTheyRecover() throws IOException {
+        DiskStoreConfig config = persistentConfig().withSegmentBytes(1024 * 1024);
+        DiskQuota quota = new DiskQuota(1L << 30);
+        Path firstFile;
+        try (DiskStore store = DiskTestSupport.openCompactingInline(dir, config, quota)) {
+            for (int i = 0; i < 3000; i++) {
+                store.put(key(i), segmentOf(value(1000, i)));
+            }
+            firstFile = segmentFiles(dir).getFirst();
+            for (int i = 0; i < 3000; i += 2) {               // half of every segment dead: each copies ~512 KiB
+                store.put(key(i), segmentOf(value(1000, -i)));
+            }
+            for (int i = 1; i < 3000; i += 10) {
+                assertTrue(store.remove(key(i)));
+            }
+            store.compact();
+            assertFalse(Files.exists(firstFile), "first segment compacted");
+            assertTrue(store.stats().compactions() >= 2, "compactions: " + store.stats().compactions());
+            assertEquals(quota.usedBytes(), store.fileBytes());
+            assertAlternating(store);
+        }
+        try (DiskStore reopened = DiskTestSupport.openCompactingInline(dir, config, quota)) {
+            assertAlternating(reopened);
+        }
+    }
+
+    @Test
+    void persistentCompactionCopiesARecordLargerThanABatchOnItsOwn() throws IOException {
+        DiskStoreConfig config = persistentConfig().withSegmentBytes(1024 * 1024);
+        int large = CopyBatch.CAPACITY_BYTES + 4096;
+        Path firstFile;
+        try (DiskStore store = DiskTestSupport.openCompactingInline(dir, config, new DiskQuota(1L << 30))) {
+            store.put(key("large"), segmentOf(value(large, 7)));
+            for (int i = 0; i < 6; i++) {
+                store.put(key(i), segmentOf(value(100_000, i)));
+            }
+            firstFile = segmentFiles(dir).getFirst();
+            for (int round = 1; round <= 3; round++) {         // the first segment's small values die, it rolls
+                for (int i = 0; i < 6; i++) {
+                    store.put(key(i), segmentOf(value(100_000, round * 10L + i)));
+                }
+            }
+            store.compact();
+            assertFalse(Files.exists(firstFile), "first segment compacted");
+            assertArrayEquals(value(large, 7), store.get(key("large")));
+        }
+        try (DiskStore reopened = DiskTestSupport.openCompactingInline(dir, config, new DiskQuota(1L << 30))) {
+            assertArrayEquals(value(large, 7), reopened.get(key("large")));
+            for (int i = 0; i < 6; i++) {
+                assertArrayEquals(value(100_000, 30L + i), reopened.get(key(i)), "key " + i);
+            }
+        }
+    }
+
+    private static void assertAlternating(DiskStore store) {
+        for (int i = 0; i < 3000; i++) {
+            byte[] expected = i % 10 == 1 ? null : i % 2 == 0 ? value(1000, -i) : value(1000, i);
+            assertArrayEquals(expected, store.get(key(i)), "key " + i);
+        }
+    }
+
+    @Test
     void segmentOfOnlyDeadRecordsIsDeletedWithoutCopying() throws IOException {
         try (DiskStore store = DiskTestSupport.openCompactingInline(dir, transientConfig(), new DiskQuota(1L << 30))) {
             for (int round = 0; round < 20; round++) {
