@@ -93,7 +93,8 @@ public final class DiskStore implements AutoCloseable {
     private final AtomicBoolean compactionHandedOver = new AtomicBoolean();
     private final ConcurrentHashMap<IndexKey, Location> index = new ConcurrentHashMap<>();
     private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
-    private final ReentrantLock writeLock = new ReentrantLock();
+    /** Package-private so a test can hold it and order a write before a compaction's copies. */
+    final ReentrantLock writeLock = new ReentrantLock();
     private final ReentrantLock compactionLock = new ReentrantLock();
     private final ConcurrentLinkedQueue<Segment> compactionQueue = new ConcurrentLinkedQueue<>();
     private final StoreCounters counters = new StoreCounters();

@@ -24,8 +24,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Compactions leave the write that made them due: the store hands them to its compactor. Most tests hold the
@@ -144,6 +147,51 @@ class DiskStoreCompactorTest {
         }
     }
 
+    /**
+     * A persistent store's compaction reads a live record into its batch, then waits for the writer lock, which the
+     * test holds while it overwrites or removes that key: the compaction must not copy what was overtaken. A copy of
+     * a removed key landing after its tombstone would outlive it once the tombstone's segment is the oldest, and the
+     * key would come back on recovery.
+     */
+    @ParameterizedTest(name = "overtaken by a {0}, {1} bytes")
+    @CsvSource({"put, 1000", "remove, 1000", "put, 300000", "remove, 300000"})  // the large one exceeds a batch
+    void aPersistentCompactionDoesNotCopyARecordOvertakenWhileItRan(String overtaking, int victimBytes)
+            throws Exception {
+        HeldTasks compactor = new HeldTasks();
+        DiskStoreConfig config = persistentConfig().withSegmentBytes(1024 * 1024);
+        try (DiskStore store = DiskStore.open(dir, config, new DiskQuota(1L << 30), compactor)) {
+            assertTrue(store.put(key("victim"), segmentOf(value(victimBytes, 1))));
+            for (int round = 0; round < 2000; round++) { // sealed segments whose only live record is the victim's
+                assertTrue(store.put(key("churn"), segmentOf(value(VALUE_BYTES, round))));
+            }
+            Path victimsFile = segmentFiles(dir).getFirst();
+            long recordsBefore = store.stats().recordsWritten();
+            Thread compaction;
+            store.writeLock.lock();
+            try {
+                compaction = Thread.ofPlatform().name(COMPACTOR_THREAD).start(compactor::runAll);
+                awaitQueuedOn(store.writeLock, compaction);
+                if (overtaking.equals("put")) {
+                    assertTrue(store.put(key("victim"), segmentOf(value(victimBytes, 2))));
+                } else {
+                    assertTrue(store.remove(key("victim")));
+                }
+            } finally {
+                store.writeLock.unlock();
+            }
+            compaction.join(TimeUnit.MINUTES.toMillis(1));
+            assertFalse(compaction.isAlive(), "compaction hung");
+
+            assertFalse(Files.exists(victimsFile), "the victim's segment was compacted");
+            assertEquals(recordsBefore + 1, store.stats().recordsWritten(), "only the " + overtaking + " was written");
+        }
+        compactor.runAll();
+        try (DiskStore reopened = DiskStore.open(dir, config, new DiskQuota(1L << 30), compactor)) {
+            assertArrayEquals(overtaking.equals("put") ? value(victimBytes, 2) : null, reopened.get(key("victim")));
+            assertArrayEquals(value(VALUE_BYTES, 1999), reopened.get(key("churn")));
+        }
+    }
+
     @Test
     void aStoreClearedBeforeItsCompactionRanStartsAFreshCopySegmentLater() throws IOException {
         HeldTasks compactor = new HeldTasks();
@@ -239,6 +287,15 @@ class DiskStoreCompactorTest {
             assertTrue(store.stats().compactions() > 0, "compactions: " + store.stats().compactions());
             assertTrue(store.fileBytes() < 4 * DiskStoreConfig.MIN_SEGMENT_BYTES, "fileBytes " + store.fileBytes());
             checkLastRound(store, 10);
+        }
+    }
+
+    /** Waits until {@code thread} waits for {@code lock}, which the caller holds. */
+    private static void awaitQueuedOn(ReentrantLock lock, Thread thread) {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        while (!lock.hasQueuedThread(thread)) {
+            assertTrue(thread.isAlive() && System.nanoTime() < deadline, thread.getName() + " never waited for the lock");
+            Thread.onSpinWait();
         }
     }
 
