@@ -812,8 +812,7 @@ public final class DiskStore implements AutoCloseable {
 
         /** {@return whether the record at {@code offset} must be copied: the key's current one, or a needed tombstone} */
         private boolean isToCopy(IndexKey probe, MemorySegment record, long offset) {
-            boolean tombstone = (RecordFormat.flags(record) & RecordFormat.FLAG_TOMBSTONE) != 0;
-            return tombstone ? isTombstoneNeeded(probe) : isCurrent(probe, offset);
+            return RecordFormat.isTombstone(record) ? isTombstoneNeeded(probe) : isCurrent(probe, offset);
         }
 
         /**
@@ -853,7 +852,7 @@ public final class DiskStore implements AutoCloseable {
                 }
                 MemorySegment run = batch.records(first, end);
                 quota.forceReserve(run.byteSize() - batch.length(first));
-                long at = writeAt(active, (int) run.byteSize(), end - first, (w, channel, position) ->
+                long at = writeAt(active, (int) run.byteSize(), end - first, (unused, channel, position) ->
                         Segment.writeFully(channel, run.asByteBuffer(), position));
                 for (int i = first; i < end; i++) {
                     installCopy(batch, i, at + batch.start(i) - batch.start(first));
@@ -864,7 +863,7 @@ public final class DiskStore implements AutoCloseable {
 
         private void installCopy(CopyBatch batch, int i, long offset) {
             MemorySegment record = batch.record(i);
-            if ((RecordFormat.flags(record) & RecordFormat.FLAG_TOMBSTONE) != 0) {
+            if (RecordFormat.isTombstone(record)) {
                 return;
             }
             long sequence = RecordFormat.sequence(record);
@@ -885,7 +884,7 @@ public final class DiskStore implements AutoCloseable {
                 }
                 Location copy = appendLocked((int) record.byteSize(), true, RecordFormat.sequence(record),
                         (unused, channel, at) -> Segment.writeFully(channel, record.asByteBuffer(), at));
-                if ((RecordFormat.flags(record) & RecordFormat.FLAG_TOMBSTONE) == 0) {
+                if (!RecordFormat.isTombstone(record)) {
                     install(probe, new Location(segment, offset, copy.recordBytes(), copy.sequence()), copy);
                 }
                 return true;

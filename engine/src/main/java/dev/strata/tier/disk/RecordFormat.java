@@ -98,6 +98,11 @@ final class RecordFormat {
         return record.get(ValueLayout.JAVA_BYTE, FLAGS_OFFSET);
     }
 
+    /** {@return whether {@code record} is a tombstone (a persistent store's record of a removal)} */
+    static boolean isTombstone(MemorySegment record) {
+        return (flags(record) & FLAG_TOMBSTONE) != 0;
+    }
+
     static int keyBytes(MemorySegment record) {
         return record.get(U32, KEY_LENGTH_OFFSET);
     }

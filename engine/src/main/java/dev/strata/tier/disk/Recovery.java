@@ -134,7 +134,7 @@ final class Recovery {
         maxSequence = Math.max(maxSequence, sequence);
         IndexKey key = IndexKey.copyOf(record.asSlice(RecordFormat.HEADER_BYTES, RecordFormat.keyBytes(record)));
         Location current = index.get(key);
-        if ((RecordFormat.flags(record) & RecordFormat.FLAG_TOMBSTONE) != 0) {
+        if (RecordFormat.isTombstone(record)) {
             deletedAtSequence.merge(key, sequence, Math::max);
             if (current != null && current.sequence() < sequence) {
                 index.remove(key);
