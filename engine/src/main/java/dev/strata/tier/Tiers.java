@@ -814,18 +814,16 @@ final class Tiers<K, V> {
 
     /** Rebuilds the index from a persistent disk store's keys. */
     void loadDiskIndex() {
-        for (var keys = disk.keys(); keys.hasNext(); ) {
-            byte[] encoded = keys.next();
-            K key = keyCodec.decode(MemorySegment.ofArray(encoded), 0, encoded.length);
+        disk.forEachKey(encoded -> {
+            K key = keyCodec.decode(encoded, 0, (int) encoded.byteSize());
             int hash = KeyIndex.hash(key);
             Stripe stripe = index.stripe(hash);
             synchronized (stripe) {
-                if (nodeOf(stripe, key, hash) != null) {
-                    continue;                          // two encodings decoding to one key: the first stays
+                if (nodeOf(stripe, key, hash) == null) {   // two encodings decoding to one key: the first stays
+                    insertNode(stripe, newNode(key, hash, Tier.DISK, (int) encoded.byteSize(), 0), -1);
                 }
-                insertNode(stripe, newNode(key, hash, Tier.DISK, encoded.length, 0), -1);
             }
-        }
+        });
     }
 
     /** Moves every memory-tier entry to disk (persistent close), as far as the quota allows. */

@@ -8,9 +8,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,6 +18,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -268,17 +266,19 @@ public final class DiskStore implements AutoCloseable {
     }
 
     /**
-     * {@return a snapshot of the keys (new arrays), in no particular order; for rebuilding an upper tier's index}
+     * Passes every key to {@code action}, in no particular order; for rebuilding an upper tier's index. Each key is a
+     * read-only view of the index's own copy, to be read inside the call (a key put or removed meanwhile may or may
+     * not be seen).
      *
+     * @param action what to do with each key
      * @throws IllegalStateException if the store is closed
      */
-    public Iterator<byte[]> keys() {
+    public void forEachKey(Consumer<MemorySegment> action) {
+        Objects.requireNonNull(action, "action");
         ensureOpen();
-        List<byte[]> snapshot = new ArrayList<>(index.size());
         for (IndexKey key : index.keySet()) {
-            snapshot.add(key.toArray());
+            action.accept(key.bytes());
         }
-        return snapshot.iterator();
     }
 
     /**

@@ -133,9 +133,9 @@ final class Recovery {
         long sequence = RecordFormat.sequence(record);
         maxSequence = Math.max(maxSequence, sequence);
         IndexKey key = IndexKey.copyOf(record.asSlice(RecordFormat.HEADER_BYTES, RecordFormat.keyBytes(record)));
-        Location current = index.get(key);
         if (RecordFormat.isTombstone(record)) {
             deletedAtSequence.merge(key, sequence, Math::max);
+            Location current = index.get(key);
             if (current != null && current.sequence() < sequence) {
                 index.remove(key);
                 current.segment().addDeadBytes(current.recordBytes());
@@ -143,13 +143,20 @@ final class Recovery {
             return;
         }
         Long deletedAt = deletedAtSequence.get(key);
-        if ((deletedAt != null && deletedAt >= sequence) || (current != null && current.sequence() >= sequence)) {
+        if (deletedAt != null && deletedAt >= sequence) {
             segment.addDeadBytes(scanner.recordBytes());
             return;
         }
-        index.put(key, new Location(segment, scanner.offset(), scanner.recordBytes(), sequence));
-        if (current != null) {
-            current.segment().addDeadBytes(current.recordBytes());
+        Location found = new Location(segment, scanner.offset(), scanner.recordBytes(), sequence);
+        Location current = index.putIfAbsent(key, found);  // a key met for the first time: one lookup
+        if (current == null) {
+            return;
         }
+        if (current.sequence() >= sequence) {
+            segment.addDeadBytes(scanner.recordBytes());
+            return;
+        }
+        index.put(key, found);
+        current.segment().addDeadBytes(current.recordBytes());
     }
 }

@@ -17,9 +17,9 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -101,9 +101,7 @@ class DiskStoreTest {
             assertEquals(2000, store.size());
             assertEquals(2000, store.stats().recordsRead());
             Set<String> keys = new HashSet<>();
-            for (Iterator<byte[]> it = store.keys(); it.hasNext(); ) {
-                keys.add(new String(it.next(), java.nio.charset.StandardCharsets.UTF_8));
-            }
+            store.forEachKey(key -> keys.add(new String(key.toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8)));
             assertEquals(2000, keys.size());
             assertTrue(keys.contains("key-01999"));
         }
@@ -235,7 +233,7 @@ class DiskStoreTest {
         assertThrows(IllegalStateException.class, () -> store.read(k, v -> v));
         assertThrows(IllegalStateException.class, () -> store.remove(k));
         assertThrows(IllegalStateException.class, () -> store.containsKey(k));
-        assertThrows(IllegalStateException.class, store::keys);
+        assertThrows(IllegalStateException.class, () -> store.forEachKey(key -> { }));
         assertThrows(IllegalStateException.class, store::clear);
         assertThrows(IllegalStateException.class, store::compact);
     }
