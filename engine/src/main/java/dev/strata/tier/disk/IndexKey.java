@@ -2,13 +2,15 @@ package dev.strata.tier.disk;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 
 /**
  * A key of the in-memory index: key bytes plus their cached hash.
  *
- * <p>Stored keys own a private copy of the bytes ({@link #copyOf}); lookups use a {@link #probe} that wraps the
- * caller's segment without copying. Equality compares bytes, so a probe finds the stored key. Immutable once built
- * (a probe is only as stable as the caller's segment, and is never stored).
+ * <p>Stored keys own a private heap copy of the bytes ({@link #copyOf}), held as a plain array: the index keeps one
+ * per key, and a {@code MemorySegment} wrapper around it would add about 40 bytes of heap to every disk entry. Lookups
+ * use a {@link #probe} that wraps the caller's segment without copying. Equality compares bytes, so a probe finds the
+ * stored key. Immutable once built (a probe is only as stable as the caller's segment, and is never stored).
  */
 final class IndexKey {
 
@@ -16,43 +18,51 @@ final class IndexKey {
     private static final long MIX = 0xC2B2AE3D27D4EB4FL;
     private static final long AVALANCHE = 0xBF58476D1CE4E5B9L;
 
-    private final MemorySegment bytes;
+    /** A stored key's own bytes; {@code null} in a probe. */
+    private final byte[] stored;
+    /** A probe's bytes (the caller's segment); {@code null} in a stored key. */
+    private final MemorySegment probed;
     private final int hash;
 
-    private IndexKey(MemorySegment bytes) {
-        this.bytes = bytes;
-        this.hash = hashOf(bytes);
+    private IndexKey(byte[] stored, MemorySegment probed) {
+        this.stored = stored;
+        this.probed = probed;
+        this.hash = hashOf(segment());
     }
 
     /** {@return a key owning a heap copy of {@code key}'s bytes} */
     static IndexKey copyOf(MemorySegment key) {
-        return new IndexKey(MemorySegment.ofArray(key.toArray(ValueLayout.JAVA_BYTE)));
+        return new IndexKey(key.toArray(ValueLayout.JAVA_BYTE), null);
     }
 
     /** {@return a key that wraps {@code key} without copying; for lookups only} */
     static IndexKey probe(MemorySegment key) {
-        return new IndexKey(key);
+        return new IndexKey(null, key);
     }
 
     /** {@return the key bytes (a read-only view)} */
     MemorySegment bytes() {
-        return bytes.asReadOnly();
+        return segment().asReadOnly();
     }
 
     /** {@return a new array with the key bytes} */
     byte[] toArray() {
-        return bytes.toArray(ValueLayout.JAVA_BYTE);
+        return stored != null ? stored.clone() : probed.toArray(ValueLayout.JAVA_BYTE);
     }
 
     /** {@return whether {@code other}'s bytes equal this key's} */
     boolean matches(MemorySegment other) {
+        MemorySegment bytes = segment();
         return other.byteSize() == bytes.byteSize() && MemorySegment.mismatch(bytes, 0, bytes.byteSize(),
                 other, 0, other.byteSize()) == -1;
     }
 
     @Override
     public boolean equals(Object other) {
-        return other instanceof IndexKey that && that.hash == hash && matches(that.bytes);
+        if (!(other instanceof IndexKey that) || that.hash != hash) {
+            return false;
+        }
+        return stored != null && that.stored != null ? Arrays.equals(stored, that.stored) : matches(that.segment());
     }
 
     @Override
@@ -62,7 +72,11 @@ final class IndexKey {
 
     @Override
     public String toString() {
-        return "IndexKey[" + bytes.byteSize() + " bytes, hash=" + Integer.toHexString(hash) + "]";
+        return "IndexKey[" + segment().byteSize() + " bytes, hash=" + Integer.toHexString(hash) + "]";
+    }
+
+    private MemorySegment segment() {
+        return stored != null ? MemorySegment.ofArray(stored) : probed;
     }
 
     /**

@@ -28,6 +28,22 @@ class IndexKeyTest {
     }
 
     @Test
+    void storedKeysOwnTheirBytes() {
+        byte[] source = "stored key".getBytes(StandardCharsets.UTF_8);
+        IndexKey stored = IndexKey.copyOf(MemorySegment.ofArray(source));
+        source[0] = 'X';                                   // the caller's bytes change after the copy
+        IndexKey again = IndexKey.copyOf(MemorySegment.ofArray("stored key".getBytes(StandardCharsets.UTF_8)));
+        assertEquals(again, stored);
+        assertEquals(stored, again);
+        assertNotEquals(stored, IndexKey.copyOf(MemorySegment.ofArray("stored kez".getBytes(StandardCharsets.UTF_8))));
+        byte[] copy = stored.toArray();
+        copy[0] = 'Y';
+        assertEquals(again, stored, "toArray hands out a copy");
+        assertTrue(stored.bytes().isReadOnly());
+        assertTrue(stored.matches(again.bytes()));
+    }
+
+    @Test
     void sequentialDigitKeysGetDistinctHashes() {
         int keys = 100_000;
         Set<Integer> hashes = new HashSet<>();
