@@ -144,7 +144,8 @@ public abstract sealed class MemoryManager permits StaticMemoryManager, UnifiedM
      * {@code maxExecutionPool / N} and a floor of {@code executionPool / (2N)}. May return less than asked, even 0
      * (the task must then spill); waits, interruptibly, only while the task would hold less than
      * {@code executionPool / (2N)} and some other task holds memory that a release could free. A task already
-     * holding at least that never waits. Unified: takes free storage memory and asks the {@link StorageEvictor} to
+     * holding at least that never waits, and neither does a task holding execution memory of the other mode: two
+     * tasks that each held one mode while waiting for the other would wait for each other forever. Unified: takes free storage memory and asks the {@link StorageEvictor} to
      * evict cached data down to R, outside the lock (see {@link UnifiedMemoryManager}). Static: its own pool only.
      *
      * @param bytes how many bytes, {@code > 0}
@@ -197,7 +198,7 @@ public abstract sealed class MemoryManager permits StaticMemoryManager, UnifiedM
             }
             long minPerTask = pools.executionPoolBytes / (2L * tasks);
             long grant = Math.min(wanted, pools.executionFreeBytes());
-            if (grant < bytes && held + grant < minPerTask) {
+            if (grant < bytes && held + grant < minPerTask && !otherMode(pools).holds(taskId)) {
                 counters.executionWaits.increment();
                 pools.memoryReleased.await();
                 evictionRounds = 0;
@@ -349,6 +350,10 @@ public abstract sealed class MemoryManager permits StaticMemoryManager, UnifiedM
             case ON_HEAP -> onHeap;
             case OFF_HEAP -> offHeap;
         };
+    }
+
+    private ModePools otherMode(ModePools pools) {
+        return pools == onHeap ? offHeap : onHeap;
     }
 
     private static void checkBytes(String operation, long bytes) {

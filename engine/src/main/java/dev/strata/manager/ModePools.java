@@ -1,6 +1,8 @@
 package dev.strata.manager;
 
 import dev.strata.MemoryMode;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.agrona.collections.Long2LongHashMap;
@@ -33,6 +35,11 @@ final class ModePools {
     /** Storage bytes the evictor has been asked for and has not yet answered: they are no longer evictable. */
     long evictionInFlightBytes;
     private final Long2LongHashMap bytesByTask = new Long2LongHashMap(ABSENT);
+    /**
+     * The tasks holding more than 0 bytes, kept beside {@link #bytesByTask} (under {@link #lock}) so that the other
+     * mode can ask {@link #holds} without taking this lock.
+     */
+    private final Set<Long> holders = ConcurrentHashMap.newKeySet();
 
     ModePools(MemoryMode mode, long regionBytes, long initialStoragePoolBytes) {
         this.mode = mode;
@@ -78,6 +85,14 @@ final class ModePools {
         return Math.max(0, bytesByTask.get(taskId));
     }
 
+    /**
+     * {@return whether {@code taskId} holds execution memory in this mode} Lock-free, for the other mode: only the task
+     * itself changes what it holds, so a task asking about itself gets an answer that stays true while it asks.
+     */
+    boolean holds(long taskId) {
+        return holders.contains(taskId);
+    }
+
     /** {@return N, the number of active tasks} */
     int activeTasks() {
         return bytesByTask.size();
@@ -88,6 +103,9 @@ final class ModePools {
         assert bytes >= 0 && bytes <= executionFreeBytes() && bytesByTask.get(taskId) != ABSENT;
         bytesByTask.put(taskId, bytesByTask.get(taskId) + bytes);
         executionUsedBytes += bytes;
+        if (bytes > 0) {
+            holders.add(taskId);
+        }
     }
 
     /**
@@ -103,6 +121,9 @@ final class ModePools {
         }
         bytesByTask.put(taskId, held - bytes);
         executionUsedBytes -= bytes;
+        if (held == bytes) {
+            holders.remove(taskId);
+        }
         leaveIfIdle(taskId);
     }
 
@@ -110,6 +131,7 @@ final class ModePools {
     long releaseAll(long taskId) {
         long held = heldBy(taskId);
         bytesByTask.remove(taskId);
+        holders.remove(taskId);
         executionUsedBytes -= held;
         return held;
     }

@@ -148,6 +148,39 @@ class ExecutionFairnessTest {
         assertEquals(300, waiter.get(HANG_GUARD.toSeconds(), TimeUnit.SECONDS));
     }
 
+    /**
+     * Each task holds all of one mode and asks for the other: waiting for its 1/(2N) share there would make each wait
+     * for a release only the other, also waiting, could make. Neither waits; each gets what is free (nothing) and
+     * spills. The stress test found this hang with both managers.
+     */
+    @ParameterizedTest
+    @EnumSource(MemoryManagerKind.class)
+    void aTaskHoldingTheOtherModeDoesNotWaitSoTwoTasksCannotWaitForEachOther(MemoryManagerKind kind)
+            throws Exception {
+        MemoryManager manager = manager(kind);
+        assertEquals(1000, manager.acquireExecutionMemory(1000, 1, ON_HEAP));
+        assertEquals(1000, manager.acquireExecutionMemory(1000, 2, OFF_HEAP));
+        FutureTask<Long> first = startAcquire(manager, 300, 1, OFF_HEAP);      // N = 2: floor 250, nothing free
+        FutureTask<Long> second = startAcquire(manager, 300, 2, ON_HEAP);
+        assertEquals(0, first.get(HANG_GUARD.toSeconds(), TimeUnit.SECONDS));
+        assertEquals(0, second.get(HANG_GUARD.toSeconds(), TimeUnit.SECONDS));
+        assertEquals(0, manager.stats().executionWaits());
+        manager.releaseAllExecutionMemory(1);
+        assertEquals(300, manager.acquireExecutionMemory(300, 2, ON_HEAP), "after task 1 ended, all is free again");
+    }
+
+    @Test
+    void aTaskThatReleasedTheOtherModeWaitsForItsShareAgain() throws Exception {
+        MemoryManager manager = manager(MemoryManagerKind.STATIC);
+        assertEquals(1000, manager.acquireExecutionMemory(1000, 1, ON_HEAP));
+        assertEquals(10, manager.acquireExecutionMemory(10, 2, OFF_HEAP));
+        manager.releaseExecutionMemory(10, 2, OFF_HEAP);
+        FutureTask<Long> second = startAcquire(manager, 300, 2, ON_HEAP);
+        awaitUntil(() -> manager.stats().executionWaits(), 1);
+        manager.releaseExecutionMemory(300, 1, ON_HEAP);
+        assertEquals(300, second.get(HANG_GUARD.toSeconds(), TimeUnit.SECONDS));
+    }
+
     @Test
     void concurrentEvictionsNeverAskForTheSameBytesTwiceAndRunOutsideTheLock() throws Exception {
         MemoryManager manager = MemoryManager.create(MemoryManagerKind.UNIFIED, 1000, 0, 0.4);   // R = 400

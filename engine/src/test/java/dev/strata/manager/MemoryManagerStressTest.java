@@ -1,8 +1,8 @@
 package dev.strata.manager;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.strata.MemoryManagerKind;
 import dev.strata.MemoryMode;
@@ -48,7 +48,9 @@ class MemoryManagerStressTest {
         }
         for (Thread thread : threads) {
             thread.join(60_000);                   // a hang guard, not a timing assertion
-            assertFalse(thread.isAlive(), thread.getName() + " hung: " + manager);
+            if (thread.isAlive()) {
+                fail(thread.getName() + " hung: " + manager + "\n" + stacks(threads), failure(failures));
+            }
         }
         assertTrue(failures.isEmpty(), () -> "failures: " + failures);
         for (MemoryMode mode : MemoryMode.values()) {
@@ -59,6 +61,25 @@ class MemoryManagerStressTest {
             assertEquals(s.regionBytes(), s.storagePoolBytes() + s.executionPoolBytes());
         }
         assertEquals(cache.demotedBytes(), manager.stats().storageEvictedForExecutionBytes());
+    }
+
+    /** {@return where each thread is, for a hang's message} */
+    private static String stacks(List<Thread> threads) {
+        StringBuilder text = new StringBuilder();
+        for (Thread thread : threads) {
+            text.append(thread.getName()).append(' ').append(thread.getState()).append('\n');
+            for (StackTraceElement frame : thread.getStackTrace()) {
+                text.append("    at ").append(frame).append('\n');
+            }
+        }
+        return text.toString();
+    }
+
+    /** {@return the first failure of a worker (the others suppressed in it), or null} */
+    private static Throwable failure(ConcurrentLinkedQueue<Throwable> failures) {
+        Throwable first = failures.peek();
+        failures.stream().skip(1).forEach(first::addSuppressed);
+        return first;
     }
 
     private static void runLifetimes(MemoryManager manager, TestCache cache, int worker) throws InterruptedException {
