@@ -62,8 +62,9 @@ import java.util.function.Function;
  * <h2>Durability</h2>
  * A record is in the file (OS page cache) before {@code put} returns, so a process crash ({@code kill -9}) loses
  * nothing acknowledged; {@code fsyncOnWrite} forces each record to the device against power loss. On open, a
- * persistent store rebuilds the index by scanning every segment ({@link Recovery}): highest sequence wins,
- * tombstones delete, a torn tail is truncated, a corrupt record is skipped, and corrupt data is never returned.
+ * persistent store rebuilds the index by scanning every segment, several at once ({@link Recovery}): for each key
+ * the record with the highest sequence wins, a value or a tombstone, a torn tail is truncated, a corrupt record is
+ * skipped, and corrupt data is never returned.
  * Compaction keeps a tombstone while an older segment exists that might hold a record it shadows.
  *
  * <h2>Quota and failures</h2>
@@ -304,6 +305,15 @@ public final class DiskStore implements AutoCloseable {
             total += segment.length();
         }
         return total;
+    }
+
+    /** {@return the bytes of dead records in the segments: superseded or removed, not yet compacted away} */
+    long deadBytes() {
+        long dead = 0;
+        for (Segment segment : segments.values()) {
+            dead += segment.deadBytes();
+        }
+        return dead;
     }
 
     /**

@@ -7,24 +7,27 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.NavigableMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 /**
  * Rebuilds a store's index from its segment files.
  *
- * <p>Segments are scanned in id order and records in file order; for each key the record with the highest sequence
- * wins, and a tombstone deletes every record of its key with a lower sequence (tracked in a recovery-only map, so the
- * result does not depend on the order in which copies made by compaction are met). A torn tail is truncated and
- * counted; a corrupt record with plausible lengths is skipped and counted as dead bytes (compaction removes it
+ * <p>For each key the record with the highest sequence wins, a value or a tombstone; a key whose winner is a tombstone
+ * is absent, and every value record that does not win counts as dead bytes. That rule does not depend on the order in
+ * which records are met (compaction copies keep their sequence and may lie in later files), so the segment files are
+ * scanned in parallel, on up to one thread per processor (threads named {@code strata-disk-recovery-N} that take
+ * files from a queue and have ended when {@link #run} returns): each record is settled against its key's entry with
+ * one atomic index operation, a tombstone standing in the index as a marker until the end. A torn tail is truncated
+ * and counted; a corrupt record with plausible lengths is skipped and counted as dead bytes (compaction removes it
  * later); an implausible header drops the rest of its segment. A file with a bad header is deleted. The quota is
  * charged with the size of every file kept, even above its limit: the bytes exist.
  *
- * <p>Single-threaded: runs inside {@code DiskStore.open} before the store is published.
+ * <p>Runs inside {@code DiskStore.open} before the store is published; {@link #run} returns after every task ended.
  */
 final class Recovery {
 
@@ -33,8 +36,9 @@ final class Recovery {
     private final ConcurrentHashMap<IndexKey, Location> index;
     private final NavigableMap<Long, Segment> segments;
     private final StoreCounters counters;
-    private final Map<IndexKey, Long> deletedAtSequence = new HashMap<>();
-    private long maxSequence;
+    /** Keys whose entry became a tombstone's marker at some point; swept from the index at the end. */
+    private final ConcurrentLinkedQueue<IndexKey> tombstoned = new ConcurrentLinkedQueue<>();
+    private final AtomicLong maxSequence = new AtomicLong();
     private long maxSegmentId;
 
     Recovery(ConcurrentHashMap<IndexKey, Location> index, NavigableMap<Long, Segment> segments, StoreCounters counters) {
@@ -53,33 +57,97 @@ final class Recovery {
         return files;
     }
 
+    /**
+     * Scans every segment file of {@code directory} into the index.
+     *
+     * @throws IOException the first I/O failure of any file's scan, after every scan ended
+     */
     void run(Path directory, DiskQuota quota) throws IOException {
-        for (Path file : segmentFiles(directory)) {
-            long id = Segment.idOf(file.getFileName().toString());
-            maxSegmentId = Math.max(maxSegmentId, id);
-            Segment segment = Segment.open(file, id, quota);
-            quota.forceReserve(segment.length());
-            if (!hasValidHeader(segment)) {
-                segment.retire(true);
-                continue;
+        List<Path> files = segmentFiles(directory);
+        for (Path file : files) {
+            maxSegmentId = Math.max(maxSegmentId, Segment.idOf(file.getFileName().toString()));
+        }
+        int threads = Math.min(files.size(), Runtime.getRuntime().availableProcessors());
+        if (threads <= 1) {
+            for (Path file : files) {
+                recover(file, quota);
             }
-            scan(segment);
-            segment.seal();
-            if (segment.payloadBytes() == 0) {
-                segment.retire(true);
-            } else {
-                segments.put(id, segment);
-            }
+        } else {
+            recoverInParallel(files, quota, threads);
+        }
+        for (IndexKey key : tombstoned) {
+            index.computeIfPresent(key, (k, entry) -> isMarker(entry) ? null : entry);
         }
         counters.recoveredRecords.add(index.size());
     }
 
     long maxSequence() {
-        return maxSequence;
+        return maxSequence.get();
     }
 
     long maxSegmentId() {
         return maxSegmentId;
+    }
+
+    /**
+     * Scans the files on {@code threads} threads that take them from a shared queue, and returns once every thread has
+     * ended (an interrupt is kept for the caller, it does not cut the scans short).
+     */
+    private void recoverInParallel(List<Path> files, DiskQuota quota, int threads) throws IOException {
+        ConcurrentLinkedQueue<Path> pending = new ConcurrentLinkedQueue<>(files);
+        ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+        List<Thread> workers = new ArrayList<>();
+        for (int i = 0; i < threads; i++) {
+            workers.add(Thread.ofPlatform().name("strata-disk-recovery-" + i).daemon().start(() -> {
+                for (Path file; (file = pending.poll()) != null; ) {
+                    try {
+                        recover(file, quota);
+                    } catch (IOException | RuntimeException | Error e) {
+                        failures.add(e);
+                        return;
+                    }
+                }
+            }));
+        }
+        boolean interrupted = false;
+        for (Thread worker : workers) {
+            while (worker.isAlive()) {
+                try {
+                    worker.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        Throwable failure = failures.peek();
+        switch (failure) {
+            case null -> { }
+            case IOException io -> throw io;
+            case RuntimeException runtime -> throw runtime;
+            case Error error -> throw error;
+            default -> throw new IllegalStateException("recovery of a segment file failed", failure);
+        }
+    }
+
+    /** Opens one segment file, scans it into the index and keeps it (or deletes it when it holds nothing). */
+    private void recover(Path file, DiskQuota quota) throws IOException {
+        long id = Segment.idOf(file.getFileName().toString());
+        Segment segment = Segment.open(file, id, quota);
+        quota.forceReserve(segment.length());
+        if (!hasValidHeader(segment)) {
+            segment.retire(true);
+            return;
+        }
+        maxSequence.accumulateAndGet(scan(segment), Math::max);
+        segment.seal();
+        if (segment.payloadBytes() == 0) {
+            segment.retire(true);
+        } else {
+            segments.put(id, segment);
+        }
     }
 
     private boolean hasValidHeader(Segment segment) throws IOException {
@@ -98,11 +166,13 @@ final class Recovery {
         return true;
     }
 
-    private void scan(Segment segment) throws IOException {
+    /** Scans one segment into the index. {@return the highest sequence it holds (0 if none)} */
+    private long scan(Segment segment) throws IOException {
+        long highest = 0;
         try (SegmentScanner scanner = new SegmentScanner(segment)) {
             for (;;) {
                 switch (scanner.next()) {
-                    case RECORD -> apply(segment, scanner);
+                    case RECORD -> highest = Math.max(highest, apply(segment, scanner));
                     case CORRUPT -> {
                         counters.corruptRecords.increment();
                         segment.addDeadBytes(scanner.recordBytes());
@@ -112,51 +182,55 @@ final class Recovery {
                         counters.tornTails.increment();
                         LOG.log(Level.INFO, "truncating torn tail at " + scanner.offset() + " of " + segment.path());
                         segment.truncate(scanner.offset());
-                        return;
+                        return highest;
                     }
                     case GARBAGE -> {
                         counters.corruptRecords.increment();
                         LOG.log(Level.WARNING, "dropping unreadable bytes from " + scanner.offset() + " of " + segment.path());
                         segment.truncate(scanner.offset());
-                        return;
+                        return highest;
                     }
                     case END -> {
-                        return;
+                        return highest;
                     }
                 }
             }
         }
     }
 
-    private void apply(Segment segment, SegmentScanner scanner) {
+    /** Settles the scanner's record against its key's entry. {@return its sequence} */
+    private long apply(Segment segment, SegmentScanner scanner) {
         MemorySegment record = scanner.record();
         long sequence = RecordFormat.sequence(record);
-        maxSequence = Math.max(maxSequence, sequence);
         IndexKey key = IndexKey.copyOf(record.asSlice(RecordFormat.HEADER_BYTES, RecordFormat.keyBytes(record)));
-        if (RecordFormat.isTombstone(record)) {
-            deletedAtSequence.merge(key, sequence, Math::max);
-            Location current = index.get(key);
-            if (current != null && current.sequence() < sequence) {
-                index.remove(key);
-                current.segment().addDeadBytes(current.recordBytes());
-            }
-            return;
+        Location found = RecordFormat.isTombstone(record) ? marker(sequence)
+                : new Location(segment, scanner.offset(), scanner.recordBytes(), sequence);
+        Location current = index.putIfAbsent(key, found);   // a key met for the first time: one lookup
+        if (current != null) {
+            index.compute(key, (k, now) -> higher(now, found));
         }
-        Long deletedAt = deletedAtSequence.get(key);
-        if (deletedAt != null && deletedAt >= sequence) {
-            segment.addDeadBytes(scanner.recordBytes());
-            return;
+        if (isMarker(found)) {
+            tombstoned.add(key);
         }
-        Location found = new Location(segment, scanner.offset(), scanner.recordBytes(), sequence);
-        Location current = index.putIfAbsent(key, found);  // a key met for the first time: one lookup
-        if (current == null) {
-            return;
+        return sequence;
+    }
+
+    /** {@return the one of {@code current} and {@code found} with the higher sequence; the other, if a value, is dead} */
+    private static Location higher(Location current, Location found) {
+        boolean foundWins = current == null || found.sequence() > current.sequence();
+        Location loser = foundWins ? current : found;
+        if (loser != null && !isMarker(loser)) {
+            loser.segment().addDeadBytes(loser.recordBytes());
         }
-        if (current.sequence() >= sequence) {
-            segment.addDeadBytes(scanner.recordBytes());
-            return;
-        }
-        index.put(key, found);
-        current.segment().addDeadBytes(current.recordBytes());
+        return foundWins ? found : current;
+    }
+
+    /** {@return the index entry that stands for a tombstone of {@code sequence} until the end of recovery} */
+    private static Location marker(long sequence) {
+        return new Location(null, -1, 0, sequence);
+    }
+
+    private static boolean isMarker(Location location) {
+        return location.segment() == null;
     }
 }

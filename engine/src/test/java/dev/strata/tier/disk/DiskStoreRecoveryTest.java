@@ -18,7 +18,10 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,6 +31,8 @@ class DiskStoreRecoveryTest {
     private static final int VALUE_BYTES = 100;
     /** Keys are "key-NNNNN" (9 bytes): every record is 21 + 9 + 100 bytes. */
     private static final int RECORD_BYTES = RecordFormat.HEADER_BYTES + 9 + VALUE_BYTES;
+    /** Keys of the model test: about 1 MB live, so the store keeps a dozen or more 64 KiB segments. */
+    private static final int KEYS_IN_MODEL = 4000;
 
     @TempDir
     Path dir;
@@ -66,6 +71,56 @@ class DiskStoreRecoveryTest {
         }
         try (DiskStore store = DiskTestSupport.openCompactingInline(dir, persistentConfig(), quota)) {
             assertArrayEquals(value(7, 7), store.get(key(1)), "writes after a reopen go to a new segment");
+        }
+    }
+
+    /**
+     * Many segments, scanned in parallel on reopen, holding puts, removals, overwrites and compaction's copies (which
+     * keep their sequence and lie in later files) of the same keys: every reopen gives the model's contents, sizes and
+     * live bytes, counts as dead exactly the bytes the store counted dead before it closed, and has ended its recovery
+     * threads. The reopened stores hand their compactions to nobody, so only the explicit compact() changes the files.
+     */
+    @Test
+    void interleavedPutsAndRemovalsAcrossManySegmentsRecoverTheSameStateOnEveryReopen() throws IOException {
+        DiskQuota quota = new DiskQuota(1L << 30);
+        Map<Integer, byte[]> model = new HashMap<>();
+        SplittableRandom random = new SplittableRandom(7);
+        long deadAtClose;
+        try (DiskStore store = DiskTestSupport.openCompactingInline(dir, persistentConfig(), quota)) {
+            for (int op = 0; op < 40_000; op++) {
+                int k = random.nextInt(KEYS_IN_MODEL);
+                if (random.nextInt(10) < 3) {
+                    assertEquals(model.remove(k) != null, store.remove(key(k)));
+                } else {
+                    byte[] value = value(20 + random.nextInt(400), op);
+                    assertTrue(store.put(key(k), segmentOf(value)));
+                    model.put(k, value);
+                }
+            }
+            assertTrue(store.stats().compactions() > 0, "copies made");
+            assertTrue(segmentFiles(dir).size() >= 8, "files: " + segmentFiles(dir).size());
+            deadAtClose = store.deadBytes();
+        }
+        long liveBytes = 0;
+        for (Map.Entry<Integer, byte[]> entry : model.entrySet()) {
+            liveBytes += RecordFormat.recordBytes(key(entry.getKey()).byteSize(), entry.getValue().length);
+        }
+        for (int reopen = 0; reopen < 3; reopen++) {
+            try (DiskStore store = DiskStore.open(dir, persistentConfig(), quota, task -> { })) {
+                assertTrue(Thread.getAllStackTraces().keySet().stream()
+                        .noneMatch(t -> t.getName().startsWith("strata-disk-recovery-")), "recovery threads ended");
+                assertEquals(model.size(), store.size());
+                assertEquals(model.size(), store.stats().recoveredRecords());
+                assertEquals(liveBytes, store.liveBytes());
+                assertEquals(deadAtClose, store.deadBytes(), "dead bytes on reopen " + reopen);
+                assertEquals(store.fileBytes(), quota.usedBytes());
+                for (int k = 0; k < KEYS_IN_MODEL; k++) {
+                    assertArrayEquals(model.get(k), store.get(key(k)), "key " + k + " on reopen " + reopen);
+                }
+                store.compact();
+                assertEquals(liveBytes, store.liveBytes());
+                deadAtClose = store.deadBytes();
+            }
         }
     }
 
