@@ -144,8 +144,8 @@ public abstract sealed class MemoryManager permits StaticMemoryManager, UnifiedM
      * {@code maxExecutionPool / N} and a floor of {@code executionPool / (2N)}. May return less than asked, even 0
      * (the task must then spill); waits, interruptibly, only while the task would hold less than
      * {@code executionPool / (2N)} and some other task holds memory that a release could free. A task already
-     * holding at least that never waits, and neither does a task holding execution memory of the other mode: two
-     * tasks that each held one mode while waiting for the other would wait for each other forever. Unified: takes free storage memory and asks the {@link StorageEvictor} to
+     * holding at least that never waits, and neither does a task holding execution memory of the other mode while a
+     * task holding this mode's waits in the other: the two would wait for each other forever. Unified: takes free storage memory and asks the {@link StorageEvictor} to
      * evict cached data down to R, outside the lock (see {@link UnifiedMemoryManager}). Static: its own pool only.
      *
      * @param bytes how many bytes, {@code > 0}
@@ -198,9 +198,13 @@ public abstract sealed class MemoryManager permits StaticMemoryManager, UnifiedM
             }
             long minPerTask = pools.executionPoolBytes / (2L * tasks);
             long grant = Math.min(wanted, pools.executionFreeBytes());
-            if (grant < bytes && held + grant < minPerTask && !otherMode(pools).holds(taskId)) {
+            if (grant < bytes && held + grant < minPerTask && mayWait(pools, taskId)) {
                 counters.executionWaits.increment();
-                pools.memoryReleased.await();
+                try {
+                    pools.memoryReleased.await();
+                } finally {
+                    pools.crossWaiters.remove(taskId);
+                }
                 evictionRounds = 0;
                 continue;
             }
@@ -208,6 +212,27 @@ public abstract sealed class MemoryManager permits StaticMemoryManager, UnifiedM
             (grant == bytes ? counters.executionGrants : counters.executionShortfalls).increment();
             return grant;
         }
+    }
+
+    /**
+     * {@return whether the task may wait in {@code pools}' mode for its share} Two tasks that each held one mode while
+     * waiting in the other would wait for each other forever. So a task holding the other mode's memory registers as
+     * a cross waiter, then looks for cross waiters of the other mode: if there is one (it holds this mode's memory),
+     * the task does not wait. Each registers before it looks, so of two such tasks at least one sees the other. With
+     * no cross waiters on one side, no cycle of waits can close: within one mode, the 1/(2N) arithmetic leaves some
+     * holder not waiting. Lock of {@code pools} held.
+     */
+    private boolean mayWait(ModePools pools, long taskId) {
+        ModePools other = otherMode(pools);
+        if (!other.holds(taskId)) {
+            return true;
+        }
+        pools.crossWaiters.add(taskId);
+        if (other.crossWaiters.isEmpty()) {
+            return true;
+        }
+        pools.crossWaiters.remove(taskId);
+        return false;
     }
 
     /** Asks the evictor for {@code request} bytes with the lock released; {@return the bytes it freed} */

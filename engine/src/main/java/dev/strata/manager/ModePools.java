@@ -40,6 +40,11 @@ final class ModePools {
      * mode can ask {@link #holds} without taking this lock.
      */
     private final Set<Long> holders = ConcurrentHashMap.newKeySet();
+    /**
+     * Tasks waiting in this mode while holding execution memory of the other mode. Added to before such a task checks
+     * the other mode's set and removed when it stops waiting; see {@code MemoryManager.executionLoop}.
+     */
+    final Set<Long> crossWaiters = ConcurrentHashMap.newKeySet();
 
     ModePools(MemoryMode mode, long regionBytes, long initialStoragePoolBytes) {
         this.mode = mode;
@@ -87,7 +92,7 @@ final class ModePools {
 
     /**
      * {@return whether {@code taskId} holds execution memory in this mode} Lock-free, for the other mode: only the task
-     * itself changes what it holds, so a task asking about itself gets an answer that stays true while it asks.
+     * itself changes what it holds, so a task asking about itself gets an answer that stays true while it waits.
      */
     boolean holds(long taskId) {
         return holders.contains(taskId);

@@ -149,32 +149,32 @@ class ExecutionFairnessTest {
     }
 
     /**
-     * Each task holds all of one mode and asks for the other: waiting for its 1/(2N) share there would make each wait
-     * for a release only the other, also waiting, could make. Neither waits; each gets what is free (nothing) and
-     * spills. The stress test found this hang with both managers.
+     * Each task holds all of one mode and asks for the other. The first waits for its 1/(2N) share there; the second,
+     * seeing it wait, does not (the two would wait for each other forever) and gets what is free, nothing. Once the
+     * second task ends, the first gets its memory. The stress test found this hang with both managers.
      */
     @ParameterizedTest
     @EnumSource(MemoryManagerKind.class)
-    void aTaskHoldingTheOtherModeDoesNotWaitSoTwoTasksCannotWaitForEachOther(MemoryManagerKind kind)
-            throws Exception {
+    void ofTwoTasksEachHoldingTheModeTheOtherWantsOnlyOneWaits(MemoryManagerKind kind) throws Exception {
         MemoryManager manager = manager(kind);
         assertEquals(1000, manager.acquireExecutionMemory(1000, 1, ON_HEAP));
         assertEquals(1000, manager.acquireExecutionMemory(1000, 2, OFF_HEAP));
         FutureTask<Long> first = startAcquire(manager, 300, 1, OFF_HEAP);      // N = 2: floor 250, nothing free
+        awaitUntil(() -> manager.stats().executionWaits(), 1);
+
         FutureTask<Long> second = startAcquire(manager, 300, 2, ON_HEAP);
-        assertEquals(0, first.get(HANG_GUARD.toSeconds(), TimeUnit.SECONDS));
-        assertEquals(0, second.get(HANG_GUARD.toSeconds(), TimeUnit.SECONDS));
-        assertEquals(0, manager.stats().executionWaits());
-        manager.releaseAllExecutionMemory(1);
-        assertEquals(300, manager.acquireExecutionMemory(300, 2, ON_HEAP), "after task 1 ended, all is free again");
+        assertEquals(0, second.get(HANG_GUARD.toSeconds(), TimeUnit.SECONDS), "the second does not wait");
+        assertEquals(1, manager.stats().executionWaits());
+
+        manager.releaseAllExecutionMemory(2);
+        assertEquals(300, first.get(HANG_GUARD.toSeconds(), TimeUnit.SECONDS));
     }
 
     @Test
-    void aTaskThatReleasedTheOtherModeWaitsForItsShareAgain() throws Exception {
+    void aTaskHoldingTheOtherModeStillWaitsForItsShareWhenNoTaskWaitsTheOtherWay() throws Exception {
         MemoryManager manager = manager(MemoryManagerKind.STATIC);
         assertEquals(1000, manager.acquireExecutionMemory(1000, 1, ON_HEAP));
         assertEquals(10, manager.acquireExecutionMemory(10, 2, OFF_HEAP));
-        manager.releaseExecutionMemory(10, 2, OFF_HEAP);
         FutureTask<Long> second = startAcquire(manager, 300, 2, ON_HEAP);
         awaitUntil(() -> manager.stats().executionWaits(), 1);
         manager.releaseExecutionMemory(300, 1, ON_HEAP);
