@@ -27,7 +27,7 @@ import java.util.stream.Stream;
  * later); an implausible header drops the rest of its segment. A file with a bad header is deleted. The quota is
  * charged with the size of every file kept, even above its limit: the bytes exist.
  *
- * <p>Runs inside {@code DiskStore.open} before the store is published; {@link #run} returns after every task ended.
+ * <p>Runs inside {@code DiskStore.open} before the store is published; {@link #run} returns after its threads ended.
  */
 final class Recovery {
 
