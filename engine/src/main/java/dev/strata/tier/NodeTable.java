@@ -69,6 +69,16 @@ final class NodeTable {
         }
     }
 
+    /**
+     * Grows the table now so that {@code entries} nodes fit without growing again (stripe held); for a bulk load such
+     * as a restart, which would otherwise copy the table at every doubling.
+     */
+    void reserve(int entries) {
+        if (entries * 2L > table.length) {
+            rebuild(Math.max(entries, live));
+        }
+    }
+
     /** Removes {@code target} (this exact node) if it is here (stripe held). {@return whether it was} */
     boolean remove(Node<?, ?> target) {
         Node<?, ?>[] slots = table;
@@ -104,8 +114,13 @@ final class NodeTable {
 
     /** Copies the live nodes into a table at most half full (more than a quarter when it grew) and publishes it. */
     private void rebuild() {
+        rebuild(live);
+    }
+
+    /** Copies the live nodes into a table of at least twice {@code room} slots and publishes it. */
+    private void rebuild(int room) {
         int length = INITIAL_SLOTS;
-        while (length < live * 2) {
+        while (length < room * 2) {
             length <<= 1;
         }
         Node<?, ?>[] fresh = new Node<?, ?>[length];

@@ -814,6 +814,13 @@ final class Tiers<K, V> {
 
     /** Rebuilds the index from a persistent disk store's keys. */
     void loadDiskIndex() {
+        Stripe[] stripes = index.stripes();
+        int perStripe = (int) Math.min(Integer.MAX_VALUE / 4, disk.size() / stripes.length + 1);
+        for (Stripe stripe : stripes) {
+            synchronized (stripe) {
+                stripe.nodes.reserve(perStripe);
+            }
+        }
         disk.forEachKey(encoded -> {
             K key = keyCodec.decode(encoded, 0, (int) encoded.byteSize());
             int hash = KeyIndex.hash(key);

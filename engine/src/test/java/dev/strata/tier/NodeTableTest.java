@@ -60,6 +60,30 @@ class NodeTableTest {
     }
 
     @Test
+    void reservingRoomKeepsTheNodesAndTheirTombstonesWorkAsBefore() {
+        NodeTable table = new NodeTable();
+        List<Node<Key, byte[]>> early = new ArrayList<>();
+        for (int id = 0; id < 5; id++) {
+            early.add(insert(table, new Key(id, 7)));          // one probe chain
+        }
+        assertTrue(remove(table, early.get(1)));
+        synchronized (table) {
+            table.reserve(1000);
+            table.reserve(10);                                 // smaller than what is there: nothing changes
+        }
+        for (int id = 5; id < 1000; id++) {
+            insert(table, new Key(id, id * 31));
+        }
+        assertNull(table.find(new Key(1, 7), KeyIndex.hash(new Key(1, 7))));
+        for (int id = 0; id < 5; id++) {
+            if (id != 1) {
+                assertSame(early.get(id), table.find(new Key(id, 7), KeyIndex.hash(new Key(id, 7))));
+            }
+        }
+        assertEquals(999, nodes(table).size());
+    }
+
+    @Test
     void equalKeysFindTheNodeAndRemoveTakesOnlyThatNode() {
         NodeTable table = new NodeTable();
         assertNull(table.find("a", KeyIndex.hash("a")));
