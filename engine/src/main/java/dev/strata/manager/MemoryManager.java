@@ -145,8 +145,9 @@ public abstract sealed class MemoryManager permits StaticMemoryManager, UnifiedM
      * (the task must then spill); waits, interruptibly, only while the task would hold less than
      * {@code executionPool / (2N)} and some other task holds memory that a release could free. A task already
      * holding at least that never waits, and neither does a task holding execution memory of the other mode while a
-     * task holding this mode's waits in the other: the two would wait for each other forever. Unified: takes free storage memory and asks the {@link StorageEvictor} to
-     * evict cached data down to R, outside the lock (see {@link UnifiedMemoryManager}). Static: its own pool only.
+     * task holding this mode's waits in the other: the two would wait for each other forever. Unified: takes free
+     * storage memory and asks the {@link StorageEvictor} to evict cached data down to R, outside the lock (see
+     * {@link UnifiedMemoryManager}). Static: its own pool only.
      *
      * @param bytes how many bytes, {@code > 0}
      * @param taskId the task asking; its grants add up until released

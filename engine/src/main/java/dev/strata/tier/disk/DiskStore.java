@@ -820,7 +820,7 @@ public final class DiskStore implements AutoCloseable {
             return true;
         }
 
-        /** {@return whether the record at {@code offset} must be copied: the key's current one, or a needed tombstone} */
+        /** {@return whether the record at {@code offset} is to copy: the key's current one or a needed tombstone} */
         private boolean isToCopy(IndexKey probe, MemorySegment record, long offset) {
             return RecordFormat.isTombstone(record) ? isTombstoneNeeded(probe) : isCurrent(probe, offset);
         }
@@ -850,7 +850,7 @@ public final class DiskStore implements AutoCloseable {
             }
         }
 
-        /** Appends the batch's records to the active segment (rolling as needed), then installs them. Writer lock held. */
+        /** Appends the batch's records to the active segment (rolling as needed), installs them. Writer lock held. */
         private void appendBatchLocked(CopyBatch batch) {
             int first = 0;
             while (first < batch.count()) {

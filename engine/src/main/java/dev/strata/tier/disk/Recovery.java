@@ -215,7 +215,7 @@ final class Recovery {
         return sequence;
     }
 
-    /** {@return the one of {@code current} and {@code found} with the higher sequence; the other, if a value, is dead} */
+    /** {@return whichever of {@code current} and {@code found} has the higher sequence; a losing value is dead} */
     private static Location higher(Location current, Location found) {
         boolean foundWins = current == null || found.sequence() > current.sequence();
         Location loser = foundWins ? current : found;

@@ -294,7 +294,7 @@ class DiskStoreCompactorTest {
     private static void awaitQueuedOn(ReentrantLock lock, Thread thread) {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
         while (!lock.hasQueuedThread(thread)) {
-            assertTrue(thread.isAlive() && System.nanoTime() < deadline, thread.getName() + " never waited for the lock");
+            assertTrue(thread.isAlive() && System.nanoTime() < deadline, thread.getName() + " never waited for it");
             Thread.onSpinWait();
         }
     }
