@@ -20,18 +20,20 @@ import java.util.stream.Stream;
  * <p>For each key the record with the highest sequence wins, a value or a tombstone; a key whose winner is a tombstone
  * is absent, and every value record that does not win counts as dead bytes. That rule does not depend on the order in
  * which records are met (compaction copies keep their sequence and may lie in later files), so the segment files are
- * scanned in parallel, on up to one thread per processor (threads named {@code strata-disk-recovery-N} that take
- * files from a queue and have ended when {@link #run} returns): each record is settled against its key's entry with
- * one atomic index operation, a tombstone standing in the index as a marker until the end. A torn tail is truncated
- * and counted; a corrupt record with plausible lengths is skipped and counted as dead bytes (compaction removes it
- * later); an implausible header drops the rest of its segment. A file with a bad header is deleted. The quota is
- * charged with the size of every file kept, even above its limit: the bytes exist.
+ * scanned in parallel, on one thread per processor up to {@value #MAX_THREADS} (threads named
+ * {@code strata-disk-recovery-N} that take files from a queue and have ended when {@link #run} returns): each record is
+ * settled against its key's entry with one atomic index operation, a tombstone standing in the index as a marker until
+ * the end. A torn tail is truncated and counted; a corrupt record with plausible lengths is skipped and counted as dead
+ * bytes (compaction removes it later); an implausible header drops the rest of its segment. A file with a bad header is
+ * deleted. The quota is charged with the size of every file kept, even above its limit: the bytes exist.
  *
  * <p>Runs inside {@code DiskStore.open} before the store is published; {@link #run} returns after its threads ended.
  */
 final class Recovery {
 
     private static final System.Logger LOG = System.getLogger(Recovery.class.getName());
+    /** Most threads one recovery starts: past a few, they mostly contend for the index and the memory bus. */
+    static final int MAX_THREADS = 8;
 
     private final ConcurrentHashMap<IndexKey, Location> index;
     private final NavigableMap<Long, Segment> segments;
@@ -67,7 +69,7 @@ final class Recovery {
         for (Path file : files) {
             maxSegmentId = Math.max(maxSegmentId, Segment.idOf(file.getFileName().toString()));
         }
-        int threads = Math.min(files.size(), Runtime.getRuntime().availableProcessors());
+        int threads = Math.min(files.size(), Math.min(MAX_THREADS, Runtime.getRuntime().availableProcessors()));
         if (threads <= 1) {
             for (Path file : files) {
                 recover(file, quota);
