@@ -22,19 +22,45 @@ import java.util.function.IntPredicate;
  */
 final class CopyBatch implements AutoCloseable {
 
-    /** Bytes one batch holds; a larger record is copied on its own. */
+    /** Bytes one batch holds; a larger record gets a batch of its own ({@link #of}). */
     static final int CAPACITY_BYTES = 256 * 1024;
 
-    private final Arena arena = Arena.ofConfined();
-    private final MemorySegment buffer = arena.allocate(CAPACITY_BYTES, 8);
+    /** The arena of {@link #buffer}, or null when the buffer is a record's own bytes ({@link #of}). */
+    private final Arena arena;
+    private final MemorySegment buffer;
     private long[] sourceOffsets = new long[64];
     private int[] starts = new int[64];
     private int count;
     private int bytes;
 
+    /** Creates an empty batch of {@link #CAPACITY_BYTES}. */
+    CopyBatch() {
+        this.arena = Arena.ofConfined();
+        this.buffer = arena.allocate(CAPACITY_BYTES, 8);
+    }
+
+    private CopyBatch(MemorySegment record, long sourceOffset) {
+        this.arena = null;
+        this.buffer = record;
+        this.sourceOffsets[0] = sourceOffset;
+        this.count = 1;
+        this.bytes = Math.toIntExact(record.byteSize());
+    }
+
+    /**
+     * {@return a batch of one record, over the record's own bytes (no copy): for a record larger than a batch, valid
+     * while those bytes are}
+     *
+     * @param record       the record's bytes, verbatim (header, key, value)
+     * @param sourceOffset its offset in the segment being compacted
+     */
+    static CopyBatch of(MemorySegment record, long sourceOffset) {
+        return new CopyBatch(record, sourceOffset);
+    }
+
     /** {@return whether a record of {@code recordBytes} fits beside those held} */
     boolean hasRoomFor(int recordBytes) {
-        return recordBytes <= CAPACITY_BYTES - bytes;
+        return recordBytes <= buffer.byteSize() - bytes;
     }
 
     /**
@@ -48,7 +74,7 @@ final class CopyBatch implements AutoCloseable {
         int recordBytes = Math.toIntExact(record.byteSize());
         if (!hasRoomFor(recordBytes)) {
             throw new IllegalArgumentException("record of " + recordBytes + " bytes: does not fit the batch ("
-                    + bytes + " of " + CAPACITY_BYTES + " bytes held)");
+                    + bytes + " of " + buffer.byteSize() + " bytes held)");
         }
         if (count == starts.length) {
             grow();
@@ -131,7 +157,9 @@ final class CopyBatch implements AutoCloseable {
 
     @Override
     public void close() {
-        arena.close();
+        if (arena != null) {
+            arena.close();
+        }
     }
 
     private void grow() {

@@ -813,8 +813,10 @@ public final class DiskStore implements AutoCloseable {
             if (!batch.hasRoomFor(scanner.recordBytes()) && !flush(batch)) {
                 return false;
             }
-            if (!batch.hasRoomFor(scanner.recordBytes())) {
-                return copyAlone(probe, record, scanner.offset());
+            if (!batch.hasRoomFor(scanner.recordBytes())) {           // larger than a batch: one of its own
+                try (CopyBatch alone = CopyBatch.of(record, scanner.offset())) {
+                    return flush(alone);
+                }
             }
             batch.add(record, scanner.offset());
             return true;
@@ -880,27 +882,6 @@ public final class DiskStore implements AutoCloseable {
             int recordBytes = (int) record.byteSize();
             install(batch.probe(i), new Location(segment, batch.sourceOffset(i), recordBytes, sequence),
                     new Location(active, offset, recordBytes, sequence));
-        }
-
-        /** A persistent store's copy of a record larger than a batch, under the writer lock. */
-        private boolean copyAlone(IndexKey probe, MemorySegment record, long offset) {
-            writeLock.lock();
-            try {
-                if (closed || segment.isRetired()) {
-                    return false;
-                }
-                if (!isToCopy(probe, record, offset)) {
-                    return true;
-                }
-                Location copy = appendLocked((int) record.byteSize(), true, RecordFormat.sequence(record),
-                        (unused, channel, at) -> Segment.writeFully(channel, record.asByteBuffer(), at));
-                if (!RecordFormat.isTombstone(record)) {
-                    install(probe, new Location(segment, offset, copy.recordBytes(), copy.sequence()), copy);
-                }
-                return true;
-            } finally {
-                writeLock.unlock();
-            }
         }
 
         /**
