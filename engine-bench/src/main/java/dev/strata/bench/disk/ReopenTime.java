@@ -4,11 +4,11 @@ import dev.strata.DataSize;
 import dev.strata.Engine;
 import dev.strata.Tier;
 import dev.strata.bench.workload.BenchFiles;
+import dev.strata.bench.workload.Options;
 import dev.strata.cache.Cache;
 import dev.strata.codec.Codecs;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -41,7 +41,7 @@ public final class ReopenTime {
      * @param args see the class comment
      */
     public static void main(String[] args) {
-        Map<String, String> options = options(args);
+        Map<String, String> options = Options.parse(args, "--entries N, --value BYTES, --opens N");
         int entries = Integer.parseInt(options.getOrDefault("--entries", "2684354"));
         int valueSize = Integer.parseInt(options.getOrDefault("--value", "100"));
         int opens = Integer.parseInt(options.getOrDefault("--opens", "3"));
@@ -89,19 +89,5 @@ public final class ReopenTime {
         }
         Runtime runtime = Runtime.getRuntime();
         return runtime.totalMemory() - runtime.freeMemory();
-    }
-
-    private static Map<String, String> options(String[] args) {
-        Map<String, String> options = new HashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            if (!args[i].startsWith("--")) {
-                throw new IllegalArgumentException("argument " + i + ": '" + args[i] + "' (expected: --name value)");
-            }
-            options.put(args[i], args[i + 1]);
-        }
-        if (args.length % 2 != 0) {
-            throw new IllegalArgumentException("argument '" + args[args.length - 1] + "' has no value");
-        }
-        return options;
     }
 }

@@ -3,6 +3,7 @@ package dev.strata.bench.footprint;
 import dev.strata.bench.peer.CacheAdapter;
 import dev.strata.bench.workload.JvmFlags;
 import dev.strata.bench.workload.Keys;
+import dev.strata.bench.workload.Options;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -51,7 +52,7 @@ public final class Footprint {
      * @throws Exception if a child cannot be run or the report cannot be written
      */
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = options(args);
+        Map<String, String> options = Options.parse(args, "--entries N, --value BYTES, --out DIR, --only SUBJECT");
         int entries = Integer.parseInt(options.getOrDefault("--entries", "1000000"));
         int valueSize = Integer.parseInt(options.getOrDefault("--value", "100"));
         if (options.containsKey("--child")) {
@@ -179,17 +180,5 @@ public final class Footprint {
             values.put(pair.substring(0, equals), pair.substring(equals + 1));
         }
         return values;
-    }
-
-    private static Map<String, String> options(String[] args) {
-        Map<String, String> options = new LinkedHashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            if (!args[i].startsWith("--")) {
-                throw new IllegalArgumentException("argument: '" + args[i] + "' (expected: --entries N, --value "
-                        + "BYTES, --out DIR, --only SUBJECT)");
-            }
-            options.put(args[i], args[i + 1]);
-        }
-        return options;
     }
 }
