@@ -96,10 +96,10 @@ final class CopyBatch implements AutoCloseable {
         return bytes;
     }
 
-    /** {@return the key of record {@code i}, a probe over this batch's bytes: valid until the batch changes} */
-    IndexKey probe(int i) {
+    /** {@return the key of record {@code i}, a view of this batch's bytes: valid until the batch changes} */
+    MemorySegment key(int i) {
         MemorySegment record = record(i);
-        return IndexKey.probe(record.asSlice(RecordFormat.HEADER_BYTES, RecordFormat.keyBytes(record)));
+        return record.asSlice(RecordFormat.HEADER_BYTES, RecordFormat.keyBytes(record));
     }
 
     /** {@return the offset record {@code i} had in the segment being compacted} */

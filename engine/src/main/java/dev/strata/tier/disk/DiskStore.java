@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executor;
@@ -37,17 +36,17 @@ import java.util.function.Function;
  * is sealed when the next record does not fit {@code segmentBytes}; a record larger than that gets its own segment.
  *
  * <h2>Index and invariants</h2>
- * A {@code ConcurrentHashMap<IndexKey, Location>} maps each live key (bytes copied once, hash cached) to its newest
- * record. Every {@link Location} leaves the index exactly once (overwrite, remove, compaction's compare-and-set, or a
- * failed CRC check) and whoever removes it adds its bytes to its segment's dead bytes, so
- * {@code liveBytes() == sum of indexed record lengths} and a sealed segment whose dead fraction reaches
+ * A {@link DiskIndex} maps each live key to its newest record; it holds no object per key (about 40 bytes of heap
+ * per key plus the key's bytes). Every {@link Location} leaves the index exactly once (overwrite, remove,
+ * compaction's compare-and-set, or a failed CRC check) and whoever removes it adds its bytes to its segment's dead
+ * bytes, so {@code liveBytes() == sum of indexed record lengths} and a sealed segment whose dead fraction reaches
  * {@code compactionThreshold} is queued for compaction. Tombstones (persistent stores only) count as neither live nor
  * dead.
  *
  * <h2>Concurrency</h2>
  * Appends (put, remove's tombstone, a persistent store's compaction copies, segment roll) run under one writer lock.
  * Reads take no lock: look up the location, take a reference on its segment, positional read into a native buffer,
- * verify the CRC, key and sequence. Compaction runs on the compactor {@link Executor} the store was opened with (in
+ * verify the CRC, length and key. Compaction runs on the compactor {@link Executor} the store was opened with (in
  * the engine, the {@link DiskCompactor} thread), one at a time under a separate lock, never blocking readers: a
  * write that makes a segment due queues it and hands the queue to the compactor, so the write itself returns without
  * compacting. A compaction scans a sealed segment, copies each still-indexed record verbatim and swaps the index
@@ -90,7 +89,7 @@ public final class DiskStore implements AutoCloseable {
     private final DiskQuota quota;
     private final Executor compactor;
     private final AtomicBoolean compactionHandedOver = new AtomicBoolean();
-    private final ConcurrentHashMap<IndexKey, Location> index = new ConcurrentHashMap<>();
+    private final DiskIndex index = new DiskIndex();
     private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
     /** Package-private so a test can hold it and order a write before a compaction's copies. */
     final ReentrantLock writeLock = new ReentrantLock();
@@ -164,10 +163,9 @@ public final class DiskStore implements AutoCloseable {
         Objects.requireNonNull(value, "value");
         ensureOpen();
         int recordBytes = RecordFormat.recordBytes(key.byteSize(), value.byteSize());
-        IndexKey storedKey = IndexKey.copyOf(key);
-        if (!appendValue(storedKey, key, value, recordBytes)) {
+        if (!appendValue(key, value, recordBytes)) {
             reclaimSpace();
-            if (!appendValue(storedKey, key, value, recordBytes)) {
+            if (!appendValue(key, value, recordBytes)) {
                 counters.quotaRefusals.increment();
                 return false;
             }
@@ -188,12 +186,11 @@ public final class DiskStore implements AutoCloseable {
     public boolean remove(MemorySegment key) {
         Objects.requireNonNull(key, "key");
         ensureOpen();
-        IndexKey probe = IndexKey.probe(key);
         boolean removed;
         if (config.persistent()) {
-            removed = appendTombstone(probe, key);
+            removed = appendTombstone(key);
         } else {
-            Location old = index.remove(probe);
+            Location old = index.remove(key);
             removed = old != null;
             if (removed) {
                 markDead(old);
@@ -232,22 +229,21 @@ public final class DiskStore implements AutoCloseable {
     public <R> R read(MemorySegment key, Function<MemorySegment, R> reader) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(reader, "reader");
-        IndexKey probe = IndexKey.probe(key);
         for (;;) {
             ensureOpen();
-            Location location = index.get(probe);
+            Location location = index.get(key);
             if (location == null) {
                 return null;
             }
             Segment segment = location.segment();
             if (segment.tryAcquire()) {
                 try {
-                    return readRecord(probe, location, reader);
+                    return readRecord(key, location, reader);
                 } finally {
                     segment.release();
                 }
             }
-            if (location.equals(index.get(probe))) {
+            if (location.equals(index.get(key))) {
                 return null;
             }
         }
@@ -263,13 +259,13 @@ public final class DiskStore implements AutoCloseable {
     public boolean containsKey(MemorySegment key) {
         Objects.requireNonNull(key, "key");
         ensureOpen();
-        return index.containsKey(IndexKey.probe(key));
+        return index.containsKey(key);
     }
 
     /**
      * Passes every key to {@code action}, in no particular order; for rebuilding an upper tier's index. Each key is a
      * read-only view of the index's own copy, to be read inside the call (a key put or removed meanwhile may or may
-     * not be seen).
+     * not be seen). The action must not change this store: the keys of one index stripe are passed with it locked.
      *
      * @param action what to do with each key
      * @throws IllegalStateException if the store is closed
@@ -277,16 +273,14 @@ public final class DiskStore implements AutoCloseable {
     public void forEachKey(Consumer<MemorySegment> action) {
         Objects.requireNonNull(action, "action");
         ensureOpen();
-        for (IndexKey key : index.keySet()) {
-            action.accept(key.bytes());
-        }
+        index.forEachKey(action);
     }
 
     /**
      * {@return the number of keys}
      */
     public long size() {
-        return index.mappingCount();
+        return index.size();
     }
 
     /**
@@ -349,11 +343,7 @@ public final class DiskStore implements AutoCloseable {
         writeLock.lock();
         try {
             ensureOpen();
-            for (Map.Entry<IndexKey, Location> entry : index.entrySet()) {
-                if (index.remove(entry.getKey(), entry.getValue())) {
-                    liveBytes.addAndGet(-entry.getValue().recordBytes());
-                }
-            }
+            index.removeAll(segment -> true, removed -> liveBytes.addAndGet(-removed.recordBytes()));
             retireAllSegments(true);
         } finally {
             writeLock.unlock();
@@ -406,11 +396,7 @@ public final class DiskStore implements AutoCloseable {
         recovery.run(directory, quota);
         nextSegmentId = recovery.maxSegmentId() + 1;
         nextSequence = recovery.maxSequence() + 1;
-        long live = 0;
-        for (Location location : index.values()) {
-            live += location.recordBytes();
-        }
-        liveBytes.set(live);
+        liveBytes.set(index.recordBytes());
         segments.values().forEach(this::queueIfCompactionDue);
     }
 
@@ -431,18 +417,18 @@ public final class DiskStore implements AutoCloseable {
         });
     }
 
-    private boolean appendValue(IndexKey storedKey, MemorySegment key, MemorySegment value, int recordBytes) {
+    private boolean appendValue(MemorySegment key, MemorySegment value, int recordBytes) {
         writeLock.lock();
         try {
             ensureOpen();
             long sequence = nextSequence++;
-            Location location = appendLocked(recordBytes, false, sequence,
+            Location location = appendLocked(recordBytes, false,
                     (w, channel, at) -> w.write(channel, at, (byte) 0, sequence, key, value, recordBytes));
             if (location == null) {
                 return false;
             }
             liveBytes.addAndGet(recordBytes);
-            Location old = index.put(storedKey, location);
+            Location old = index.put(key, location);
             if (old != null) {
                 markDead(old);
             }
@@ -452,18 +438,18 @@ public final class DiskStore implements AutoCloseable {
         }
     }
 
-    private boolean appendTombstone(IndexKey probe, MemorySegment key) {
+    private boolean appendTombstone(MemorySegment key) {
         int recordBytes = RecordFormat.recordBytes(key.byteSize(), 0);
         writeLock.lock();
         try {
             ensureOpen();
-            if (!index.containsKey(probe)) {
+            if (!index.containsKey(key)) {
                 return false;
             }
             long sequence = nextSequence++;
-            appendLocked(recordBytes, true, sequence, (w, channel, at) ->
+            appendLocked(recordBytes, true, (w, channel, at) ->
                     w.write(channel, at, RecordFormat.FLAG_TOMBSTONE, sequence, key, EMPTY, recordBytes));
-            Location old = index.remove(probe);
+            Location old = index.remove(key);
             if (old != null) {
                 markDead(old);
             }
@@ -479,11 +465,11 @@ public final class DiskStore implements AutoCloseable {
      * @return where it was written, or {@code null} if the quota refused (only when {@code forceQuota} is false)
      * @throws UncheckedIOException if the write failed; the file is truncated back to its previous end
      */
-    private Location appendLocked(int recordBytes, boolean forceQuota, long sequence, Encoder encoder) {
+    private Location appendLocked(int recordBytes, boolean forceQuota, Encoder encoder) {
         if (!makeRoom(recordBytes, forceQuota)) {
             return null;
         }
-        return new Location(active, writeAt(active, recordBytes, 1, encoder), recordBytes, sequence);
+        return new Location(active, writeAt(active, recordBytes, 1, encoder), recordBytes);
     }
 
     /**
@@ -566,19 +552,19 @@ public final class DiskStore implements AutoCloseable {
 
     // ---- reading ----------------------------------------------------------------------------------------------
 
-    private <R> R readRecord(IndexKey probe, Location location, Function<MemorySegment, R> reader) {
+    private <R> R readRecord(MemorySegment key, Location location, Function<MemorySegment, R> reader) {
         try (ReadBuffers.Lease lease = readBuffers.borrow(location.recordBytes())) {
             MemorySegment record = lease.segment();
             try {
                 location.segment().read(record, location.offset());
             } catch (EOFException e) {
-                return dropCorrupt(probe, location, "record beyond the end of the file");
+                return dropCorrupt(key, location, "record beyond the end of the file");
             } catch (IOException e) {
                 throw ioFailure("could not read " + location.recordBytes() + " bytes at " + location.offset() + " of "
                         + location.segment().path(), e);
             }
-            if (!isIntact(record, probe, location)) {
-                return dropCorrupt(probe, location, "CRC32C, length, key or sequence mismatch");
+            if (!isIntact(record, key, location)) {
+                return dropCorrupt(key, location, "CRC32C, flags, length or key mismatch");
             }
             counters.recordsRead.increment();
             counters.bytesRead.add(record.byteSize());
@@ -587,20 +573,22 @@ public final class DiskStore implements AutoCloseable {
         }
     }
 
-    private static boolean isIntact(MemorySegment record, IndexKey probe, Location location) {
+    private static boolean isIntact(MemorySegment record, MemorySegment key, Location location) {
+        int keyBytes = RecordFormat.keyBytes(record);
         return RecordFormat.hasValidCrc(record)
                 && RecordFormat.flags(record) == 0
-                && RecordFormat.sequence(record) == location.sequence()
-                && (long) RecordFormat.HEADER_BYTES + RecordFormat.keyBytes(record) + RecordFormat.valueBytes(record)
+                && (long) RecordFormat.HEADER_BYTES + keyBytes + RecordFormat.valueBytes(record)
                         == location.recordBytes()
-                && probe.matches(record.asSlice(RecordFormat.HEADER_BYTES, RecordFormat.keyBytes(record)));
+                && keyBytes == key.byteSize()
+                && MemorySegment.mismatch(record, RecordFormat.HEADER_BYTES, RecordFormat.HEADER_BYTES + keyBytes,
+                        key, 0, keyBytes) == -1;
     }
 
-    private <R> R dropCorrupt(IndexKey probe, Location location, String reason) {
+    private <R> R dropCorrupt(MemorySegment key, Location location, String reason) {
         counters.corruptRecords.increment();
         LOG.log(Level.WARNING, "corrupt record at " + location.offset() + " of " + location.segment().path() + " ("
                 + reason + "); dropped from the index");
-        if (index.remove(probe, location)) {
+        if (index.remove(key, location)) {
             markDead(location);
         }
         return null;
@@ -803,12 +791,12 @@ public final class DiskStore implements AutoCloseable {
          */
         private boolean copyIfLive(SegmentScanner scanner, CopyBatch batch) {
             MemorySegment record = scanner.record();
-            IndexKey probe = IndexKey.probe(record.asSlice(RecordFormat.HEADER_BYTES, RecordFormat.keyBytes(record)));
-            if (!isToCopy(probe, record, scanner.offset())) {
+            MemorySegment key = record.asSlice(RecordFormat.HEADER_BYTES, RecordFormat.keyBytes(record));
+            if (!isToCopy(key, record, scanner.offset())) {
                 return true;
             }
             if (batch == null) {
-                return copyAside(probe, record, scanner.offset(), scanner.recordBytes());
+                return copyAside(key, record, scanner.offset(), scanner.recordBytes());
             }
             if (!batch.hasRoomFor(scanner.recordBytes()) && !flush(batch)) {
                 return false;
@@ -823,8 +811,8 @@ public final class DiskStore implements AutoCloseable {
         }
 
         /** {@return whether the record at {@code offset} is to copy: the key's current one or a needed tombstone} */
-        private boolean isToCopy(IndexKey probe, MemorySegment record, long offset) {
-            return RecordFormat.isTombstone(record) ? isTombstoneNeeded(probe) : isCurrent(probe, offset);
+        private boolean isToCopy(MemorySegment key, MemorySegment record, long offset) {
+            return RecordFormat.isTombstone(record) ? isTombstoneNeeded(key) : isCurrent(key, offset);
         }
 
         /**
@@ -843,7 +831,7 @@ public final class DiskStore implements AutoCloseable {
                 if (closed || segment.isRetired()) {
                     return false;
                 }
-                batch.retainIf(i -> isToCopy(batch.probe(i), batch.record(i), batch.sourceOffset(i)));
+                batch.retainIf(i -> isToCopy(batch.key(i), batch.record(i), batch.sourceOffset(i)));
                 appendBatchLocked(batch);
                 return true;
             } finally {
@@ -878,10 +866,9 @@ public final class DiskStore implements AutoCloseable {
             if (RecordFormat.isTombstone(record)) {
                 return;
             }
-            long sequence = RecordFormat.sequence(record);
             int recordBytes = (int) record.byteSize();
-            install(batch.probe(i), new Location(segment, batch.sourceOffset(i), recordBytes, sequence),
-                    new Location(active, offset, recordBytes, sequence));
+            install(batch.key(i), new Location(segment, batch.sourceOffset(i), recordBytes),
+                    new Location(active, offset, recordBytes));
         }
 
         /**
@@ -894,8 +881,8 @@ public final class DiskStore implements AutoCloseable {
          *
          * @return {@code false} if compaction must stop (store closed or cleared)
          */
-        private boolean copyAside(IndexKey probe, MemorySegment record, long offset, int recordBytes) {
-            Location current = index.get(probe);
+        private boolean copyAside(MemorySegment key, MemorySegment record, long offset, int recordBytes) {
+            Location current = index.get(key);
             if (closed || segment.isRetired()) {
                 return false;
             }
@@ -906,19 +893,19 @@ public final class DiskStore implements AutoCloseable {
             if (copy == null) {
                 return false;
             }
-            install(probe, current, copy);
+            install(key, current, copy);
             return true;
         }
 
-        private void install(IndexKey probe, Location current, Location copy) {
-            if (!index.replace(probe, current, copy)) {
+        private void install(MemorySegment key, Location current, Location copy) {
+            if (!index.replace(key, current, copy)) {
                 copy.segment().addDeadBytes(copy.recordBytes());
                 queueIfCompactionDue(copy.segment());
             }
         }
 
-        private boolean isCurrent(IndexKey probe, long offset) {
-            return isAt(index.get(probe), offset);
+        private boolean isCurrent(MemorySegment key, long offset) {
+            return isAt(index.get(key), offset);
         }
 
         private boolean isAt(Location location, long offset) {
@@ -926,9 +913,9 @@ public final class DiskStore implements AutoCloseable {
         }
 
         /** A tombstone matters while the key is absent and an older segment may still hold a record it shadows. */
-        private boolean isTombstoneNeeded(IndexKey probe) {
+        private boolean isTombstoneNeeded(MemorySegment key) {
             Map.Entry<Long, Segment> oldest = segments.firstEntry();
-            return oldest != null && oldest.getValue() != segment && !index.containsKey(probe);
+            return oldest != null && oldest.getValue() != segment && !index.containsKey(key);
         }
 
         private void finish() {
@@ -950,11 +937,7 @@ public final class DiskStore implements AutoCloseable {
 
         /** After corrupt bytes were skipped, index entries may still point into the segment; they are lost. */
         private void dropEntriesStillIn(Segment doomed) {
-            for (Map.Entry<IndexKey, Location> entry : index.entrySet()) {
-                if (entry.getValue().segment() == doomed && index.remove(entry.getKey(), entry.getValue())) {
-                    markDead(entry.getValue());
-                }
-            }
+            index.removeAll(segment -> segment == doomed, DiskStore.this::markDead);
         }
     }
 
@@ -978,7 +961,7 @@ public final class DiskStore implements AutoCloseable {
                 quota.forceReserve(recordBytes);
                 long at = writeAt(segment, recordBytes, 1, (unused, channel, position) ->
                         Segment.writeFully(channel, record.asByteBuffer(), position));
-                return new Location(segment, at, recordBytes, RecordFormat.sequence(record));
+                return new Location(segment, at, recordBytes);
             } finally {
                 segment.release();
             }

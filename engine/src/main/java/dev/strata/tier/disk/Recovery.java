@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.NavigableMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
@@ -22,10 +21,11 @@ import java.util.stream.Stream;
  * which records are met (compaction copies keep their sequence and may lie in later files), so the segment files are
  * scanned in parallel, on one thread per processor up to {@value #MAX_THREADS} (threads named
  * {@code strata-disk-recovery-N} that take files from a queue and have ended when {@link #run} returns): each record is
- * settled against its key's entry with one atomic index operation, a tombstone standing in the index as a marker until
- * the end. A torn tail is truncated and counted; a corrupt record with plausible lengths is skipped and counted as dead
- * bytes (compaction removes it later); an implausible header drops the rest of its segment. A file with a bad header is
- * deleted. The quota is charged with the size of every file kept, even above its limit: the bytes exist.
+ * settled against its key's entry with one atomic index operation ({@link DiskIndex#settle}), a tombstone standing in
+ * the index as a marker until the end. A torn tail is truncated and counted; a corrupt record with plausible lengths
+ * is skipped and counted as dead bytes (compaction removes it later); an implausible header drops the rest of its
+ * segment. A file with a bad header is deleted. The quota is charged with the size of every file kept, even above
+ * its limit: the bytes exist.
  *
  * <p>Runs inside {@code DiskStore.open} before the store is published; {@link #run} returns after its threads ended.
  */
@@ -35,15 +35,13 @@ final class Recovery {
     /** Most threads one recovery starts: past a few, they mostly contend for the index and the memory bus. */
     static final int MAX_THREADS = 8;
 
-    private final ConcurrentHashMap<IndexKey, Location> index;
+    private final DiskIndex index;
     private final NavigableMap<Long, Segment> segments;
     private final StoreCounters counters;
-    /** Keys whose entry became a tombstone's marker at some point; swept from the index at the end. */
-    private final ConcurrentLinkedQueue<IndexKey> tombstoned = new ConcurrentLinkedQueue<>();
     private final AtomicLong maxSequence = new AtomicLong();
     private long maxSegmentId;
 
-    Recovery(ConcurrentHashMap<IndexKey, Location> index, NavigableMap<Long, Segment> segments, StoreCounters counters) {
+    Recovery(DiskIndex index, NavigableMap<Long, Segment> segments, StoreCounters counters) {
         this.index = index;
         this.segments = segments;
         this.counters = counters;
@@ -77,9 +75,7 @@ final class Recovery {
         } else {
             recoverInParallel(files, quota, threads);
         }
-        for (IndexKey key : tombstoned) {
-            index.computeIfPresent(key, (k, entry) -> isMarker(entry) ? null : entry);
-        }
+        index.endRecovery();
         counters.recoveredRecords.add(index.size());
     }
 
@@ -200,39 +196,19 @@ final class Recovery {
         }
     }
 
-    /** Settles the scanner's record against its key's entry. {@return its sequence} */
+    /**
+     * Settles the scanner's record against its key's entry: the higher sequence wins, a losing value is dead.
+     * {@return its sequence}
+     */
     private long apply(Segment segment, SegmentScanner scanner) {
         MemorySegment record = scanner.record();
         long sequence = RecordFormat.sequence(record);
-        IndexKey key = IndexKey.copyOf(record.asSlice(RecordFormat.HEADER_BYTES, RecordFormat.keyBytes(record)));
-        Location found = RecordFormat.isTombstone(record) ? marker(sequence)
-                : new Location(segment, scanner.offset(), scanner.recordBytes(), sequence);
-        Location current = index.putIfAbsent(key, found);   // a key met for the first time: one lookup
-        if (current != null) {
-            index.compute(key, (k, now) -> higher(now, found));
-        }
-        if (isMarker(found)) {
-            tombstoned.add(key);
-        }
-        return sequence;
-    }
-
-    /** {@return whichever of {@code current} and {@code found} has the higher sequence; a losing value is dead} */
-    private static Location higher(Location current, Location found) {
-        boolean foundWins = current == null || found.sequence() > current.sequence();
-        Location loser = foundWins ? current : found;
-        if (loser != null && !isMarker(loser)) {
+        MemorySegment key = record.asSlice(RecordFormat.HEADER_BYTES, RecordFormat.keyBytes(record));
+        Location loser = index.settle(key, RecordFormat.isTombstone(record) ? null : segment, scanner.offset(),
+                scanner.recordBytes(), sequence);
+        if (loser != null) {
             loser.segment().addDeadBytes(loser.recordBytes());
         }
-        return foundWins ? found : current;
-    }
-
-    /** {@return the index entry that stands for a tombstone of {@code sequence} until the end of recovery} */
-    private static Location marker(long sequence) {
-        return new Location(null, -1, 0, sequence);
-    }
-
-    private static boolean isMarker(Location location) {
-        return location.segment() == null;
+        return sequence;
     }
 }

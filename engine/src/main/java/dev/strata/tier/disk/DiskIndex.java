@@ -1,0 +1,173 @@
+package dev.strata.tier.disk;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
+/**
+ * A {@link DiskStore}'s in-memory index: each live key's bytes to the {@link Location} of its newest record.
+ *
+ * <p>It holds no object per key. The keys are spread by hash over {@value #STRIPES} {@link IndexTable}s, each an
+ * open-addressing table in primitive arrays: per key one 8-byte hash-and-key-offset word, one 8-byte offset-and-length
+ * word, one reference to the segment, and the key bytes behind a 4-byte length in an array of their own. With tables
+ * between 3/8 and 3/4 full that is about 40 bytes of heap per key plus the key, where a {@code ConcurrentHashMap} of
+ * key and location objects took about 130. Locations compare by segment identity and offset: records are never
+ * rewritten in place, so that pair names one record for the life of the store.
+ *
+ * <p>Thread-safe: lookups take no lock (optimistic reads validated afterwards), changes lock one stripe.
+ */
+final class DiskIndex {
+
+    /** How many tables the keys are spread over; the top bits of a key's hash pick one. */
+    static final int STRIPES = 64;
+
+    private static final int STRIPE_SHIFT = Integer.SIZE - Integer.numberOfTrailingZeros(STRIPES);
+    private static final long GOLDEN = 0x9E3779B97F4A7C15L;
+    private static final long MIX = 0xC2B2AE3D27D4EB4FL;
+    private static final long AVALANCHE = 0xBF58476D1CE4E5B9L;
+
+    private final IndexTable[] tables = new IndexTable[STRIPES];
+
+    DiskIndex() {
+        for (int i = 0; i < STRIPES; i++) {
+            tables[i] = new IndexTable();
+        }
+    }
+
+    /** {@return the location of {@code key}'s record, or null if absent} Lock-free. */
+    Location get(MemorySegment key) {
+        int hash = hash(key);
+        return table(hash).get(key, hash);
+    }
+
+    /** {@return whether {@code key} is present} Lock-free. */
+    boolean containsKey(MemorySegment key) {
+        return get(key) != null;
+    }
+
+    /**
+     * Points {@code key} at {@code location}, copying the key's bytes if it is new.
+     *
+     * @return the location replaced, or null if the key was new
+     * @throws IllegalArgumentException if the location's offset is 2^32 or more (segments are at most 1 GiB)
+     */
+    Location put(MemorySegment key, Location location) {
+        int hash = hash(key);
+        return table(hash).put(key, hash, location);
+    }
+
+    /** Removes {@code key}. {@return its location, or null if absent} */
+    Location remove(MemorySegment key) {
+        int hash = hash(key);
+        return table(hash).remove(key, hash);
+    }
+
+    /** Removes {@code key} if it points at {@code expected}. {@return whether it did} */
+    boolean remove(MemorySegment key, Location expected) {
+        int hash = hash(key);
+        return table(hash).remove(key, hash, expected);
+    }
+
+    /** Points {@code key} at {@code update} if it points at {@code expected}. {@return whether it did} */
+    boolean replace(MemorySegment key, Location expected, Location update) {
+        int hash = hash(key);
+        return table(hash).replace(key, hash, expected, update);
+    }
+
+    /**
+     * A recovery's step ({@link IndexTable#settle}): the record with the higher sequence wins; {@code segment} is null
+     * for a tombstone. {@return the losing value record's location, or null}
+     */
+    Location settle(MemorySegment key, Segment segment, long offset, int recordBytes, long sequence) {
+        int hash = hash(key);
+        return table(hash).settle(key, hash, segment, offset, recordBytes, sequence);
+    }
+
+    /** Ends a recovery: keys whose newest record was a tombstone leave the index. */
+    void endRecovery() {
+        for (IndexTable table : tables) {
+            table.endRecovery();
+        }
+    }
+
+    /**
+     * Removes every key whose record lies in a segment {@code doomed} accepts, passing each removed location to
+     * {@code removed} (with that key's stripe locked: it must not use this index).
+     */
+    void removeAll(Predicate<Segment> doomed, Consumer<Location> removed) {
+        for (IndexTable table : tables) {
+            table.removeAll(entry -> entry instanceof Segment segment && doomed.test(segment), removed);
+        }
+    }
+
+    /** Removes every key and gives back the tables' memory. */
+    void clear() {
+        for (IndexTable table : tables) {
+            table.clear();
+        }
+    }
+
+    /**
+     * Passes every key to {@code action}, a read-only view of the index's copy valid during the call, with the key's
+     * stripe read-locked: the action must not change this index. Keys put or removed meanwhile may or may not be seen.
+     */
+    void forEachKey(Consumer<MemorySegment> action) {
+        for (IndexTable table : tables) {
+            table.forEachKey(action);
+        }
+    }
+
+    /** {@return the number of keys} */
+    long size() {
+        long size = 0;
+        for (IndexTable table : tables) {
+            size += table.size();
+        }
+        return size;
+    }
+
+    /** {@return the sum of the lengths of the records the keys point to} */
+    long recordBytes() {
+        long total = 0;
+        for (IndexTable table : tables) {
+            total += table.recordBytes();
+        }
+        return total;
+    }
+
+    /** {@return the heap the index's arrays take, in bytes (array and object headers left out)} */
+    long heapBytes() {
+        long total = 0;
+        for (IndexTable table : tables) {
+            total += table.heapBytes();
+        }
+        return total;
+    }
+
+    private IndexTable table(int hash) {
+        return tables[hash >>> STRIPE_SHIFT];
+    }
+
+    /**
+     * {@return the hash of a key's bytes} A 64-bit multiply-rotate mix over 8-byte words, finished with a
+     * murmur-style avalanche: the top bits pick the stripe, the low bits the slot. Folding words with
+     * {@code w ^ (w >>> 32)} instead (as a first version did) collapses keys such as {@code "key-000000012345"}, whose
+     * bytes differ only in low nibbles, into a few hash values.
+     */
+    static int hash(MemorySegment key) {
+        long size = key.byteSize();
+        long h = (size + 1) * GOLDEN;
+        long i = 0;
+        for (; i + 8 <= size; i += 8) {
+            h = Long.rotateLeft(h ^ key.get(RecordFormat.U64, i) * MIX, 31) * GOLDEN;
+        }
+        for (; i < size; i++) {
+            h = (h ^ (key.get(ValueLayout.JAVA_BYTE, i) & 0xFF)) * GOLDEN;
+        }
+        h ^= h >>> 29;
+        h *= AVALANCHE;
+        h ^= h >>> 32;
+        return (int) h;
+    }
+}

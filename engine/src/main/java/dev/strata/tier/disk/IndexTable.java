@@ -1,0 +1,507 @@
+package dev.strata.tier.disk;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.concurrent.locks.StampedLock;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
+/**
+ * One stripe of a {@link DiskIndex}: an open-addressing hash table (linear probing, backward-shift deletion) held in
+ * parallel primitive arrays, with the key bytes packed into one array of their own. No object per key.
+ *
+ * <pre>
+ *   slot i:   hashAndKey[i] = hash (32) | key offset in keys (32)      keys:  | len (u32) | key bytes | len | ... |
+ *             where[i]      = offset in the segment (32) | record length (32)
+ *             segments[i]   = the Segment, null for an empty slot (a recovery's tombstone marker: MARKER)
+ *             sequences[i]  = the record's sequence, during recovery only
+ * </pre>
+ *
+ * <p>A removed key leaves its bytes in {@code keys} as garbage until a later insert or removal finds garbage making up
+ * half of the array and packs the live keys into a new one. The slot arrays double past 3/4 full and halve below 1/8.
+ *
+ * <p><b>Concurrency.</b> Every change holds the write lock of this table's {@link StampedLock}. Lookups read the
+ * arrays optimistically and validate the stamp afterwards, retrying under the read lock only if a writer intervened;
+ * an optimistic read may see a torn state, so it bounds every index it derives from the arrays and never loops
+ * longer than the table's capacity. Thread-safe.
+ */
+final class IndexTable {
+
+    /** The entry a recovery keeps for a key whose newest record is a tombstone; swept before the store opens. */
+    static final Object MARKER = new Object();
+
+    private static final VarHandle KEY_LENGTH =
+            MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final int LENGTH_BYTES = Integer.BYTES;
+    private static final int MIN_CAPACITY = 16;
+    private static final int MIN_KEY_BYTES = 256;
+    /** Garbage below this many bytes is never packed away: not worth a copy. */
+    private static final int MIN_GARBAGE_TO_PACK = 4096;
+    private static final int MAX_KEY_BYTES = Integer.MAX_VALUE - 16;
+
+    private final StampedLock lock = new StampedLock();
+    private long[] hashAndKey;
+    private long[] where;
+    private Object[] segments;
+    private long[] sequences;
+    private byte[] keys;
+    private int keysUsed;
+    private int keysGarbage;
+    private volatile int size;
+
+    IndexTable() {
+        reset();
+    }
+
+    // ---- lookups (lock-free) ------------------------------------------------------------------------------------
+
+    /** {@return the location of {@code key}, or null if absent} */
+    Location get(MemorySegment key, int hash) {
+        long stamp = lock.tryOptimisticRead();
+        if (stamp != 0) {
+            Location found = locationAt(find(key, hash));
+            if (lock.validate(stamp)) {
+                return found;
+            }
+        }
+        stamp = lock.readLock();
+        try {
+            return locationAt(find(key, hash));
+        } finally {
+            lock.unlockRead(stamp);
+        }
+    }
+
+    /** {@return the number of keys (tombstone markers included while a recovery runs)} */
+    int size() {
+        return size;
+    }
+
+    // ---- changes ------------------------------------------------------------------------------------------------
+
+    /** Points {@code key} at {@code location}. {@return the location it replaced, or null if the key was new} */
+    Location put(MemorySegment key, int hash, Location location) {
+        long stamp = lock.writeLock();
+        try {
+            long place = place(location.offset(), location.recordBytes());
+            int slot = find(key, hash);
+            if (slot >= 0) {
+                Location old = locationAt(slot);
+                set(slot, location.segment(), place);
+                return old;
+            }
+            insert(key, hash, location.segment(), place);
+            return null;
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    /** Removes {@code key}. {@return its location, or null if absent} */
+    Location remove(MemorySegment key, int hash) {
+        long stamp = lock.writeLock();
+        try {
+            int slot = find(key, hash);
+            if (slot < 0) {
+                return null;
+            }
+            Location old = locationAt(slot);
+            delete(slot);
+            return old;
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    /** Removes {@code key} if it points at {@code expected}. {@return whether it did} */
+    boolean remove(MemorySegment key, int hash, Location expected) {
+        long stamp = lock.writeLock();
+        try {
+            int slot = find(key, hash);
+            if (slot < 0 || !isAt(slot, expected)) {
+                return false;
+            }
+            delete(slot);
+            return true;
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    /** Points {@code key} at {@code update} if it points at {@code expected}. {@return whether it did} */
+    boolean replace(MemorySegment key, int hash, Location expected, Location update) {
+        long stamp = lock.writeLock();
+        try {
+            int slot = find(key, hash);
+            long place = place(update.offset(), update.recordBytes());
+            if (slot < 0 || !isAt(slot, expected)) {
+                return false;
+            }
+            set(slot, update.segment(), place);
+            return true;
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    /**
+     * A recovery's step: settles a record met in a segment file against {@code key}'s entry, the higher sequence
+     * winning. {@code segment} is null for a tombstone, which stands as a {@link #MARKER} until {@link #endRecovery}.
+     *
+     * @return the losing value record's location (its bytes are dead), or null if none lost or the loser was a
+     *         tombstone
+     */
+    Location settle(MemorySegment key, int hash, Segment segment, long offset, int recordBytes, long sequence) {
+        long stamp = lock.writeLock();
+        try {
+            if (sequences == null) {
+                sequences = new long[segments.length];
+            }
+            Object entry = segment == null ? MARKER : segment;
+            long place = place(offset, recordBytes);
+            int slot = find(key, hash);
+            if (slot < 0) {
+                slot = insert(key, hash, entry, place);          // may replace the sequences array
+                sequences[slot] = sequence;
+                return null;
+            }
+            if (sequence <= sequences[slot]) {
+                return segment == null ? null : new Location(segment, offset, recordBytes);
+            }
+            Location loser = locationAt(slot);
+            set(slot, entry, place);
+            sequences[slot] = sequence;
+            return loser;
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    /** Ends a recovery: drops the tombstone markers and the sequences. */
+    void endRecovery() {
+        removeAll(entry -> entry == MARKER, removed -> { });
+        long stamp = lock.writeLock();
+        try {
+            sequences = null;
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    /**
+     * Removes every entry whose segment {@code doomed} accepts ({@link #MARKER} included), passing each removed
+     * location (null for a marker) to {@code removed} with the write lock held.
+     */
+    void removeAll(Predicate<Object> doomed, Consumer<Location> removed) {
+        long stamp = lock.writeLock();
+        try {
+            int kept = 0;
+            for (int slot = 0; slot < segments.length; slot++) {
+                if (segments[slot] == null) {
+                    continue;
+                }
+                if (doomed.test(segments[slot])) {
+                    removed.accept(locationAt(slot));
+                    keysGarbage += LENGTH_BYTES + keyLength(slot);
+                    segments[slot] = null;
+                } else {
+                    kept++;
+                }
+            }
+            if (kept != size) {
+                size = kept;
+                rehash(capacityFor(kept));
+                packKeysIfMostlyGarbage(0);
+            }
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    /** Removes every entry and gives back the arrays' memory. */
+    void clear() {
+        long stamp = lock.writeLock();
+        try {
+            reset();
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    // ---- iteration ----------------------------------------------------------------------------------------------
+
+    /**
+     * Passes each key to {@code action} as a read-only view of this table's copy, with the read lock held (so the
+     * action must not change this index).
+     */
+    void forEachKey(Consumer<MemorySegment> action) {
+        long stamp = lock.readLock();
+        try {
+            MemorySegment all = MemorySegment.ofArray(keys);
+            for (int slot = 0; slot < segments.length; slot++) {
+                if (segments[slot] instanceof Segment) {
+                    int at = keyOffset(hashAndKey[slot]);
+                    action.accept(all.asSlice(at + LENGTH_BYTES, keyLength(keys, at)).asReadOnly());
+                }
+            }
+        } finally {
+            lock.unlockRead(stamp);
+        }
+    }
+
+    /** {@return the sum of the record lengths of the entries} */
+    long recordBytes() {
+        long stamp = lock.readLock();
+        try {
+            long total = 0;
+            for (int slot = 0; slot < segments.length; slot++) {
+                if (segments[slot] instanceof Segment) {
+                    total += recordLength(where[slot]);
+                }
+            }
+            return total;
+        } finally {
+            lock.unlockRead(stamp);
+        }
+    }
+
+    /** {@return the bytes of heap this table's arrays take (array headers left out)} */
+    long heapBytes() {
+        long stamp = lock.readLock();
+        try {
+            long slots = (long) segments.length * (Long.BYTES * 2 + Integer.BYTES);
+            return slots + keys.length + (sequences == null ? 0 : (long) sequences.length * Long.BYTES);
+        } finally {
+            lock.unlockRead(stamp);
+        }
+    }
+
+    // ---- probing ------------------------------------------------------------------------------------------------
+
+    /**
+     * {@return the slot holding {@code key}, or {@code -(empty slot) - 1} where it would go} Safe to run on a torn
+     * state (optimistic reads): it then returns some slot number or a negative, never throws, never loops forever.
+     */
+    private int find(MemorySegment key, int hash) {
+        Object[] entries = segments;
+        long[] hashes = hashAndKey;
+        byte[] keyBytes = keys;
+        int mask = entries.length - 1;
+        if (hashes.length != entries.length) {
+            return -1;                                 // torn: a resize is under way; the stamp will not validate
+        }
+        int slot = hash & mask;
+        for (int probes = 0; probes <= mask; probes++, slot = (slot + 1) & mask) {
+            if (entries[slot] == null) {
+                return -slot - 1;
+            }
+            long packed = hashes[slot];
+            if ((int) (packed >>> 32) == hash && keyEquals(keyBytes, keyOffset(packed), key)) {
+                return slot;
+            }
+        }
+        return -1;
+    }
+
+    private static boolean keyEquals(byte[] keyBytes, int at, MemorySegment key) {
+        if (at < 0 || at > keyBytes.length - LENGTH_BYTES) {
+            return false;
+        }
+        int length = keyLength(keyBytes, at);
+        if (length != key.byteSize() || length < 0 || length > keyBytes.length - LENGTH_BYTES - at) {
+            return false;
+        }
+        int from = at + LENGTH_BYTES;
+        return MemorySegment.mismatch(MemorySegment.ofArray(keyBytes), from, from + length, key, 0, length) == -1;
+    }
+
+    /** {@return the location in {@code slot}, or null for a miss, a marker or a torn read} */
+    private Location locationAt(int slot) {
+        Object[] entries = segments;
+        long[] places = where;
+        if (slot < 0 || slot >= entries.length || slot >= places.length
+                || !(entries[slot] instanceof Segment segment)) {
+            return null;
+        }
+        long place = places[slot];
+        return new Location(segment, place >>> 32, recordLength(place));
+    }
+
+    private boolean isAt(int slot, Location expected) {
+        return segments[slot] == expected.segment() && where[slot] >>> 32 == expected.offset();
+    }
+
+    // ---- writing slots (write lock held) ------------------------------------------------------------------------
+
+    /** {@return offset and length packed into one {@code where} word} */
+    private static long place(long offset, int recordBytes) {
+        if (offset < 0 || offset > 0xFFFF_FFFFL) {
+            throw new IllegalArgumentException("record offset " + offset + ": must be in [0, 2^32)");
+        }
+        return offset << 32 | (recordBytes & 0xFFFF_FFFFL);
+    }
+
+    private void set(int slot, Object entry, long place) {
+        where[slot] = place;
+        segments[slot] = entry;
+    }
+
+    /** Adds a key known to be absent. {@return its slot} */
+    private int insert(MemorySegment key, int hash, Object entry, long place) {
+        if (size + 1 > segments.length - (segments.length >>> 2)) {
+            rehash(segments.length * 2);
+        }
+        int at = storeKey(key);
+        int slot = -find(key, hash) - 1;
+        hashAndKey[slot] = (long) hash << 32 | at;
+        set(slot, entry, place);
+        size++;
+        return slot;
+    }
+
+    /** Empties {@code hole}, shifting back the entries after it that probed past it. */
+    private void delete(int hole) {
+        keysGarbage += LENGTH_BYTES + keyLength(hole);
+        int mask = segments.length - 1;
+        int free = hole;
+        for (int next = (hole + 1) & mask; segments[next] != null; next = (next + 1) & mask) {
+            int home = (int) (hashAndKey[next] >>> 32) & mask;
+            if (((next - home) & mask) >= ((next - free) & mask)) {
+                move(next, free);
+                free = next;
+            }
+        }
+        segments[free] = null;
+        size--;
+        if (segments.length > MIN_CAPACITY && size < segments.length >>> 3) {
+            rehash(capacityFor(size));
+        }
+        packKeysIfMostlyGarbage(0);
+    }
+
+    private void move(int from, int to) {
+        hashAndKey[to] = hashAndKey[from];
+        where[to] = where[from];
+        segments[to] = segments[from];
+        if (sequences != null) {
+            sequences[to] = sequences[from];
+        }
+    }
+
+    /** Rebuilds the slot arrays at {@code capacity} (a power of two above the size), dropping emptied slots. */
+    private void rehash(int capacity) {
+        long[] oldHashes = hashAndKey;
+        long[] oldWhere = where;
+        Object[] oldSegments = segments;
+        long[] oldSequences = sequences;
+        allocateSlots(capacity);
+        int mask = capacity - 1;
+        for (int old = 0; old < oldSegments.length; old++) {
+            if (oldSegments[old] == null) {
+                continue;
+            }
+            int slot = (int) (oldHashes[old] >>> 32) & mask;
+            while (segments[slot] != null) {
+                slot = (slot + 1) & mask;
+            }
+            hashAndKey[slot] = oldHashes[old];
+            where[slot] = oldWhere[old];
+            segments[slot] = oldSegments[old];
+            if (oldSequences != null) {
+                sequences[slot] = oldSequences[old];
+            }
+        }
+    }
+
+    private void allocateSlots(int capacity) {
+        hashAndKey = new long[capacity];
+        where = new long[capacity];
+        segments = new Object[capacity];
+        sequences = sequences == null ? null : new long[capacity];
+    }
+
+    private void reset() {
+        sequences = null;
+        allocateSlots(MIN_CAPACITY);
+        keys = new byte[MIN_KEY_BYTES];
+        keysUsed = 0;
+        keysGarbage = 0;
+        size = 0;
+    }
+
+    private static int capacityFor(int entries) {
+        int capacity = MIN_CAPACITY;
+        while (capacity - (capacity >>> 2) < entries + 1 || capacity < entries * 2) {
+            capacity *= 2;
+        }
+        return capacity;
+    }
+
+    // ---- the key bytes (write lock held) ------------------------------------------------------------------------
+
+    /** Copies {@code key} to the end of the key bytes. {@return where its length prefix starts} */
+    private int storeKey(MemorySegment key) {
+        long needed = LENGTH_BYTES + key.byteSize();
+        packKeysIfMostlyGarbage(needed);
+        if (keysUsed + needed > keys.length) {
+            keys = Arrays.copyOf(keys, grownKeyBytes(keysUsed + needed));
+        }
+        int at = keysUsed;
+        KEY_LENGTH.set(keys, at, (int) key.byteSize());
+        MemorySegment.copy(key, 0, MemorySegment.ofArray(keys), at + LENGTH_BYTES, key.byteSize());
+        keysUsed += (int) needed;
+        return at;
+    }
+
+    private static int grownKeyBytes(long needed) {
+        if (needed > MAX_KEY_BYTES) {
+            throw new IllegalStateException("disk index stripe full: " + needed + " bytes of keys (at most "
+                    + MAX_KEY_BYTES + " per stripe)");
+        }
+        return (int) Math.min(MAX_KEY_BYTES, Math.max(needed, needed + (needed >> 1)));
+    }
+
+    /**
+     * Packs the live keys into a new array, sized for them plus {@code needed} more bytes, when garbage makes up half
+     * of what is used.
+     */
+    private void packKeysIfMostlyGarbage(long needed) {
+        if (keysGarbage < MIN_GARBAGE_TO_PACK || keysGarbage < keysUsed / 2) {
+            return;
+        }
+        long live = keysUsed - keysGarbage;
+        byte[] packed = new byte[Math.max(MIN_KEY_BYTES, grownKeyBytes(live + needed))];
+        int end = 0;
+        for (int slot = 0; slot < segments.length; slot++) {
+            if (segments[slot] != null) {
+                int at = keyOffset(hashAndKey[slot]);
+                int bytes = LENGTH_BYTES + keyLength(keys, at);
+                System.arraycopy(keys, at, packed, end, bytes);
+                hashAndKey[slot] = (hashAndKey[slot] & 0xFFFF_FFFF_0000_0000L) | end;
+                end += bytes;
+            }
+        }
+        keys = packed;
+        keysUsed = end;
+        keysGarbage = 0;
+    }
+
+    private int keyLength(int slot) {
+        return keyLength(keys, keyOffset(hashAndKey[slot]));
+    }
+
+    private static int keyLength(byte[] keyBytes, int at) {
+        return (int) KEY_LENGTH.get(keyBytes, at);
+    }
+
+    private static int keyOffset(long packed) {
+        return (int) packed;
+    }
+
+    private static int recordLength(long place) {
+        return (int) place;
+    }
+}
