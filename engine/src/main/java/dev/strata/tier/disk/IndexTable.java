@@ -14,11 +14,15 @@ import java.util.function.Predicate;
  * parallel primitive arrays, with the key bytes packed into one array of their own. No object per key.
  *
  * <pre>
- *   slot i:   hashAndKey[i] = hash (32) | key offset in keys (32)      keys:  | len (u32) | key bytes | len | ... |
- *             where[i]      = offset in the segment (32) | record length (32)
- *             segments[i]   = the Segment, null for an empty slot (a recovery's tombstone marker: MARKER)
+ *   slot i:   words[2i]     = hash (32) | 1 + key offset in keys (32), 0 for an empty slot
+ *             words[2i + 1] = offset in the segment (32) | record length (32)
+ *             segments[i]   = the Segment (a recovery's tombstone marker: MARKER), null for an empty slot
  *             sequences[i]  = the record's sequence, during recovery only
+ *
+ *   keys:     | len (u32) | key bytes | len (u32) | key bytes | ... garbage ... | free |
  * </pre>
+ * A slot's two words share a cache line, so a probe that misses touches one line per slot it passes, and a hit one
+ * more for the key bytes and one for the segment.
  *
  * <p>A removed key leaves its bytes in {@code keys} as garbage until a later insert or removal finds garbage making up
  * half of the array and packs the live keys into a new one. The slot arrays double past 3/4 full and halve below 1/8.
@@ -41,10 +45,12 @@ final class IndexTable {
     /** Garbage below this many bytes is never packed away: not worth a copy. */
     private static final int MIN_GARBAGE_TO_PACK = 4096;
     private static final int MAX_KEY_BYTES = Integer.MAX_VALUE - 16;
+    /** The first word of an empty slot. */
+    private static final long EMPTY = 0;
 
     private final StampedLock lock = new StampedLock();
-    private long[] hashAndKey;
-    private long[] where;
+    /** Two words per slot: hash and key offset, then offset and length in the segment. */
+    private long[] words;
     private Object[] segments;
     private long[] sequences;
     private byte[] keys;
@@ -206,7 +212,7 @@ final class IndexTable {
                 if (doomed.test(segments[slot])) {
                     removed.accept(locationAt(slot));
                     keysGarbage += LENGTH_BYTES + keyLength(slot);
-                    segments[slot] = null;
+                    empty(slot);
                 } else {
                     kept++;
                 }
@@ -243,7 +249,7 @@ final class IndexTable {
             MemorySegment all = MemorySegment.ofArray(keys);
             for (int slot = 0; slot < segments.length; slot++) {
                 if (segments[slot] instanceof Segment) {
-                    int at = keyOffset(hashAndKey[slot]);
+                    int at = keyOffset(words[2 * slot]);
                     action.accept(all.asSlice(at + LENGTH_BYTES, keyLength(keys, at)).asReadOnly());
                 }
             }
@@ -259,7 +265,7 @@ final class IndexTable {
             long total = 0;
             for (int slot = 0; slot < segments.length; slot++) {
                 if (segments[slot] instanceof Segment) {
-                    total += recordLength(where[slot]);
+                    total += recordLength(words[2 * slot + 1]);
                 }
             }
             return total;
@@ -286,20 +292,16 @@ final class IndexTable {
      * state (optimistic reads): it then returns some slot number or a negative, never throws, never loops forever.
      */
     private int find(MemorySegment key, int hash) {
-        Object[] entries = segments;
-        long[] hashes = hashAndKey;
+        long[] slots = words;
         byte[] keyBytes = keys;
-        int mask = entries.length - 1;
-        if (hashes.length != entries.length) {
-            return -1;                                 // torn: a resize is under way; the stamp will not validate
-        }
+        int mask = (slots.length >>> 1) - 1;
         int slot = hash & mask;
         for (int probes = 0; probes <= mask; probes++, slot = (slot + 1) & mask) {
-            if (entries[slot] == null) {
+            long keyWord = slots[2 * slot];
+            if (keyWord == EMPTY) {
                 return -slot - 1;
             }
-            long packed = hashes[slot];
-            if ((int) (packed >>> 32) == hash && keyEquals(keyBytes, keyOffset(packed), key)) {
+            if ((int) (keyWord >>> 32) == hash && keyEquals(keyBytes, keyOffset(keyWord), key)) {
                 return slot;
             }
         }
@@ -321,22 +323,22 @@ final class IndexTable {
     /** {@return the location in {@code slot}, or null for a miss, a marker or a torn read} */
     private Location locationAt(int slot) {
         Object[] entries = segments;
-        long[] places = where;
-        if (slot < 0 || slot >= entries.length || slot >= places.length
+        long[] slots = words;
+        if (slot < 0 || slot >= entries.length || 2 * slot + 1 >= slots.length
                 || !(entries[slot] instanceof Segment segment)) {
             return null;
         }
-        long place = places[slot];
+        long place = slots[2 * slot + 1];
         return new Location(segment, place >>> 32, recordLength(place));
     }
 
     private boolean isAt(int slot, Location expected) {
-        return segments[slot] == expected.segment() && where[slot] >>> 32 == expected.offset();
+        return segments[slot] == expected.segment() && words[2 * slot + 1] >>> 32 == expected.offset();
     }
 
     // ---- writing slots (write lock held) ------------------------------------------------------------------------
 
-    /** {@return offset and length packed into one {@code where} word} */
+    /** {@return offset and length packed into a slot's second word} */
     private static long place(long offset, int recordBytes) {
         if (offset < 0 || offset > 0xFFFF_FFFFL) {
             throw new IllegalArgumentException("record offset " + offset + ": must be in [0, 2^32)");
@@ -345,8 +347,13 @@ final class IndexTable {
     }
 
     private void set(int slot, Object entry, long place) {
-        where[slot] = place;
+        words[2 * slot + 1] = place;
         segments[slot] = entry;
+    }
+
+    private void empty(int slot) {
+        words[2 * slot] = EMPTY;
+        segments[slot] = null;
     }
 
     /** Adds a key known to be absent. {@return its slot} */
@@ -356,7 +363,7 @@ final class IndexTable {
         }
         int at = storeKey(key);
         int slot = -find(key, hash) - 1;
-        hashAndKey[slot] = (long) hash << 32 | at;
+        words[2 * slot] = keyWord(hash, at);
         set(slot, entry, place);
         size++;
         return slot;
@@ -367,14 +374,14 @@ final class IndexTable {
         keysGarbage += LENGTH_BYTES + keyLength(hole);
         int mask = segments.length - 1;
         int free = hole;
-        for (int next = (hole + 1) & mask; segments[next] != null; next = (next + 1) & mask) {
-            int home = (int) (hashAndKey[next] >>> 32) & mask;
+        for (int next = (hole + 1) & mask; words[2 * next] != EMPTY; next = (next + 1) & mask) {
+            int home = (int) (words[2 * next] >>> 32) & mask;
             if (((next - home) & mask) >= ((next - free) & mask)) {
                 move(next, free);
                 free = next;
             }
         }
-        segments[free] = null;
+        empty(free);
         size--;
         if (segments.length > MIN_CAPACITY && size < segments.length >>> 3) {
             rehash(capacityFor(size));
@@ -383,8 +390,8 @@ final class IndexTable {
     }
 
     private void move(int from, int to) {
-        hashAndKey[to] = hashAndKey[from];
-        where[to] = where[from];
+        words[2 * to] = words[2 * from];
+        words[2 * to + 1] = words[2 * from + 1];
         segments[to] = segments[from];
         if (sequences != null) {
             sequences[to] = sequences[from];
@@ -393,8 +400,7 @@ final class IndexTable {
 
     /** Rebuilds the slot arrays at {@code capacity} (a power of two above the size), dropping emptied slots. */
     private void rehash(int capacity) {
-        long[] oldHashes = hashAndKey;
-        long[] oldWhere = where;
+        long[] oldWords = words;
         Object[] oldSegments = segments;
         long[] oldSequences = sequences;
         allocateSlots(capacity);
@@ -403,12 +409,12 @@ final class IndexTable {
             if (oldSegments[old] == null) {
                 continue;
             }
-            int slot = (int) (oldHashes[old] >>> 32) & mask;
+            int slot = (int) (oldWords[2 * old] >>> 32) & mask;
             while (segments[slot] != null) {
                 slot = (slot + 1) & mask;
             }
-            hashAndKey[slot] = oldHashes[old];
-            where[slot] = oldWhere[old];
+            words[2 * slot] = oldWords[2 * old];
+            words[2 * slot + 1] = oldWords[2 * old + 1];
             segments[slot] = oldSegments[old];
             if (oldSequences != null) {
                 sequences[slot] = oldSequences[old];
@@ -417,8 +423,7 @@ final class IndexTable {
     }
 
     private void allocateSlots(int capacity) {
-        hashAndKey = new long[capacity];
-        where = new long[capacity];
+        words = new long[2 * capacity];
         segments = new Object[capacity];
         sequences = sequences == null ? null : new long[capacity];
     }
@@ -477,10 +482,10 @@ final class IndexTable {
         int end = 0;
         for (int slot = 0; slot < segments.length; slot++) {
             if (segments[slot] != null) {
-                int at = keyOffset(hashAndKey[slot]);
+                int at = keyOffset(words[2 * slot]);
                 int bytes = LENGTH_BYTES + keyLength(keys, at);
                 System.arraycopy(keys, at, packed, end, bytes);
-                hashAndKey[slot] = (hashAndKey[slot] & 0xFFFF_FFFF_0000_0000L) | end;
+                words[2 * slot] = keyWord((int) (words[2 * slot] >>> 32), end);
                 end += bytes;
             }
         }
@@ -490,15 +495,20 @@ final class IndexTable {
     }
 
     private int keyLength(int slot) {
-        return keyLength(keys, keyOffset(hashAndKey[slot]));
+        return keyLength(keys, keyOffset(words[2 * slot]));
     }
 
     private static int keyLength(byte[] keyBytes, int at) {
         return (int) KEY_LENGTH.get(keyBytes, at);
     }
 
-    private static int keyOffset(long packed) {
-        return (int) packed;
+    /** {@return a slot's first word: never {@link #EMPTY}, as the offset is stored plus one} */
+    private static long keyWord(int hash, int keyOffset) {
+        return (long) hash << 32 | (keyOffset + 1L);
+    }
+
+    private static int keyOffset(long keyWord) {
+        return (int) keyWord - 1;
     }
 
     private static int recordLength(long place) {
