@@ -87,47 +87,14 @@ final class Recovery {
         return maxSegmentId;
     }
 
-    /**
-     * Scans the files on {@code threads} threads that take them from a shared queue, and returns once every thread has
-     * ended (an interrupt is kept for the caller, it does not cut the scans short).
-     */
+    /** Scans the files on {@code threads} threads that take them from a shared queue; returns once all ended. */
     private void recoverInParallel(List<Path> files, DiskQuota quota, int threads) throws IOException {
         ConcurrentLinkedQueue<Path> pending = new ConcurrentLinkedQueue<>(files);
-        ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
-        List<Thread> workers = new ArrayList<>();
-        for (int i = 0; i < threads; i++) {
-            workers.add(Thread.ofPlatform().name("strata-disk-recovery-" + i).daemon().start(() -> {
-                for (Path file; (file = pending.poll()) != null; ) {
-                    try {
-                        recover(file, quota);
-                    } catch (IOException | RuntimeException | Error e) {
-                        failures.add(e);
-                        return;
-                    }
-                }
-            }));
-        }
-        boolean interrupted = false;
-        for (Thread worker : workers) {
-            while (worker.isAlive()) {
-                try {
-                    worker.join();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
+        ParallelWork.run("strata-disk-recovery", threads, () -> {
+            for (Path file; (file = pending.poll()) != null; ) {
+                recover(file, quota);
             }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-        Throwable failure = failures.peek();
-        switch (failure) {
-            case null -> { }
-            case IOException io -> throw io;
-            case RuntimeException runtime -> throw runtime;
-            case Error error -> throw error;
-            default -> throw new IllegalStateException("recovery of a segment file failed", failure);
-        }
+        });
     }
 
     /** Opens one segment file, scans it into the index and keeps it (or deletes it when it holds nothing). */
