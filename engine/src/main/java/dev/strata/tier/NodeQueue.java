@@ -1,5 +1,6 @@
 package dev.strata.tier;
 
+import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -28,27 +29,43 @@ final class NodeQueue {
     private long size;
 
     /** Links {@code node} at the head (newest); no-op if already linked. */
-    @SuppressWarnings({"unchecked", "rawtypes"})
     void addNewest(Node<?, ?> node) {
         lock.lock();
         try {
-            if (node.queued) {
-                return;
-            }
-            Node n = node;
-            n.prev = null;
-            n.next = head;
-            if (head != null) {
-                ((Node) head).prev = n;
-            } else {
-                tail = n;
-            }
-            head = n;
-            n.queued = true;
-            size++;
+            link(node);
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Links each of {@code nodes} at the head in turn (the last is newest), in one hold of the lock. */
+    void addAllNewest(List<? extends Node<?, ?>> nodes) {
+        lock.lock();
+        try {
+            for (Node<?, ?> node : nodes) {
+                link(node);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private void link(Node<?, ?> node) {
+        if (node.queued) {
+            return;
+        }
+        Node n = node;
+        n.prev = null;
+        n.next = head;
+        if (head != null) {
+            ((Node) head).prev = n;
+        } else {
+            tail = n;
+        }
+        head = n;
+        n.queued = true;
+        size++;
     }
 
     /** Unlinks {@code node}; no-op if not linked. */

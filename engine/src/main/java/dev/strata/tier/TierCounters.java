@@ -27,6 +27,11 @@ final class TierCounters {
         bytes.add(entryBytes);
     }
 
+    /** Counts {@code count} entries arriving with no bytes of this tier's own (a rebuilt index's disk entries). */
+    void addedEntries(long count) {
+        entries.add(count);
+    }
+
     /** Counts an entry of this tier replaced in place: the entry count stays, the bytes change by the difference. */
     void replaced(long oldBytes, long newBytes) {
         if (oldBytes != newBytes) {

@@ -13,7 +13,9 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.Queue;
 import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -71,6 +73,10 @@ final class Tiers<K, V> {
     static final long DISK_RECORD_OVERHEAD = 32;
     private static final int HEAP_ROUNDS = 16;
     static final int DISK_ROUNDS = 4;
+    /** Most threads a persistent cache's open rebuilds its index on. */
+    static final int RESTART_THREADS = 8;
+    /** Nodes a thread rebuilding the index queues at a time. */
+    private static final int RESTART_BATCH = 4096;
     private static final int VICTIM_SCAN_LIMIT = 4096;
     private static final System.Logger LOG = System.getLogger(Tiers.class.getName());
 
@@ -812,7 +818,13 @@ final class Tiers<K, V> {
 
     // ---- whole-cache walks ----
 
-    /** Rebuilds the index from a persistent disk store's keys. */
+    /**
+     * Rebuilds the index from a persistent disk store's keys, on up to {@value #RESTART_THREADS} threads (the store's
+     * stripes shared among them). Each thread queues its nodes {@value #RESTART_BATCH} at a time, so the threads do not
+     * take turns at the disk queue's lock for every key. Runs before the cache is published, so only these threads take
+     * its stripes' monitors, each while holding one of the store's index stripes: nothing orders the two the other
+     * way then.
+     */
     void loadDiskIndex() {
         Stripe[] stripes = index.stripes();
         int perStripe = (int) Math.min(Integer.MAX_VALUE / 4, disk.size() / stripes.length + 1);
@@ -821,16 +833,37 @@ final class Tiers<K, V> {
                 stripe.nodes.reserve(perStripe);
             }
         }
-        disk.forEachKey(encoded -> {
+        Queue<List<Node<K, V>>> batches = new ConcurrentLinkedQueue<>();
+        ThreadLocal<List<Node<K, V>>> batch = ThreadLocal.withInitial(() -> {
+            List<Node<K, V>> nodes = new ArrayList<>(RESTART_BATCH);
+            batches.add(nodes);
+            return nodes;
+        });
+        int threads = Math.min(RESTART_THREADS, Runtime.getRuntime().availableProcessors());
+        disk.forEachKey(threads, encoded -> {
             K key = keyCodec.decode(encoded, 0, (int) encoded.byteSize());
             int hash = KeyIndex.hash(key);
             Stripe stripe = index.stripe(hash);
             synchronized (stripe) {
-                if (nodeOf(stripe, key, hash) == null) {   // two encodings decoding to one key: the first stays
-                    insertNode(stripe, newNode(key, hash, Tier.DISK, (int) encoded.byteSize(), 0), -1);
+                if (nodeOf(stripe, key, hash) != null) {   // two encodings decoding to one key: the first stays
+                    return;
                 }
+                Node<K, V> node = newNode(key, hash, Tier.DISK, (int) encoded.byteSize(), 0);
+                stripe.nodes.insert(node);
+                batch.get().add(node);
+            }
+            if (batch.get().size() == RESTART_BATCH) {
+                queueDiskNodes(batch.get());
             }
         });
+        batches.forEach(this::queueDiskNodes);
+        batch.remove();                                // the calling thread's, when it walked alone
+    }
+
+    private void queueDiskNodes(List<Node<K, V>> nodes) {
+        diskQueue.addAllNewest(nodes);
+        counters.get(Tier.DISK).addedEntries(nodes.size());
+        nodes.clear();
     }
 
     /** Moves every memory-tier entry to disk (persistent close), as far as the quota allows. */

@@ -149,6 +149,38 @@ class CacheContractTest {
     }
 
     @Test
+    void aReopenedCacheEvictsItsRecoveredEntriesFirstWhenTheDiskFills() {
+        int recovered = 6_000;
+        try (TestEngine engine = engine()) {
+            Cache<Integer, byte[]> cache = engine.caches.newCache("refill", Codecs.int32(), Codecs.bytes())
+                    .tiers(Tier.DISK).persistent(true).build();
+            for (int k = 0; k < recovered; k++) {
+                cache.put(k, new byte[1024]);
+            }
+            cache.close();
+        }
+        try (TestEngine engine = engine()) {
+            Cache<Integer, byte[]> cache = engine.caches.newCache("refill", Codecs.int32(), Codecs.bytes())
+                    .tiers(Tier.DISK).persistent(true).build();
+            assertEquals(recovered, cache.size(Tier.DISK));
+            int fresh = 12_000;                            // 18 MiB in all, past the 16 MiB quota
+            for (int k = recovered; k < recovered + fresh; k++) {
+                cache.put(k, new byte[1024]);
+            }
+            assertTrue(cache.stats().tier(Tier.DISK).evictions() > 0);
+            for (int k = recovered; k < recovered + fresh; k++) {
+                byte[] value = cache.get(k);
+                assertTrue(value != null && value.length == 1024, "a new key lost, recovered ones kept: " + k);
+            }
+            long recoveredLeft = java.util.stream.IntStream.range(0, recovered).filter(cache::containsKey).count();
+            assertTrue(recoveredLeft < recovered, "no recovered entry was evicted");
+            assertEquals(fresh + recoveredLeft, cache.size(Tier.DISK));
+            assertTrue(engine.quota.usedBytes() <= engine.quota.limitBytes());
+            cache.close();
+        }
+    }
+
+    @Test
     void computeIfAbsentCallsTheLoaderOncePerKey() throws Exception {
         try (TestEngine engine = engine()) {
             Cache<String, String> cache = engine.caches.newCache("loader", Codecs.utf8(), Codecs.utf8()).build();

@@ -1,7 +1,10 @@
 package dev.strata.tier.disk;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 
@@ -111,10 +114,28 @@ final class DiskIndex {
     /**
      * Passes every key to {@code action}, a read-only view of the index's copy valid during the call, with the key's
      * stripe read-locked: the action must not change this index. Keys put or removed meanwhile may or may not be seen.
+     * With more than one thread, the calling thread waits while {@code threads} threads named
+     * {@code strata-disk-keys-N} take the stripes in turn; the action must then be thread-safe, and the first exception
+     * it throws is rethrown after every thread ended.
+     *
+     * @throws IllegalArgumentException if {@code threads} is below 1
      */
-    void forEachKey(Consumer<MemorySegment> action) {
-        for (IndexTable table : tables) {
-            table.forEachKey(action);
+    void forEachKey(int threads, Consumer<MemorySegment> action) {
+        if (threads == 1) {
+            for (IndexTable table : tables) {
+                table.forEachKey(action);
+            }
+            return;
+        }
+        AtomicInteger next = new AtomicInteger();
+        try {
+            ParallelWork.run("strata-disk-keys", threads, () -> {
+                for (int i; (i = next.getAndIncrement()) < STRIPES; ) {
+                    tables[i].forEachKey(action);
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);         // not thrown: the walk does no I/O
         }
     }
 

@@ -266,14 +266,22 @@ public final class DiskStore implements AutoCloseable {
      * Passes every key to {@code action}, in no particular order; for rebuilding an upper tier's index. Each key is a
      * read-only view of the index's own copy, to be read inside the call (a key put or removed meanwhile may or may
      * not be seen). The action must not change this store: the keys of one index stripe are passed with it locked.
+     * With {@code threads} above 1 the calling thread waits while that many threads (named
+     * {@code strata-disk-keys-N}, ended before this returns) share the work, so the action must be thread-safe.
      *
-     * @param action what to do with each key
-     * @throws IllegalStateException if the store is closed
+     * @param threads how many threads call {@code action}: 1 for the calling thread alone
+     * @param action  what to do with each key
+     * @throws IllegalArgumentException if {@code threads} is below 1
+     * @throws IllegalStateException    if the store is closed
+     * @throws RuntimeException         the first exception {@code action} threw, once every thread ended
      */
-    public void forEachKey(Consumer<MemorySegment> action) {
+    public void forEachKey(int threads, Consumer<MemorySegment> action) {
         Objects.requireNonNull(action, "action");
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads: " + threads + " (expected: at least 1)");
+        }
         ensureOpen();
-        index.forEachKey(action);
+        index.forEachKey(threads, action);
     }
 
     /**

@@ -68,7 +68,7 @@ class DiskIndexTest {
             assertNull(index.get(MemorySegment.ofArray(source)));
         }
         List<String> seen = new ArrayList<>();
-        index.forEachKey(key -> {
+        index.forEachKey(1, key -> {
             assertTrue(key.isReadOnly());
             seen.add(new String(key.toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8));
         });
@@ -274,6 +274,30 @@ class DiskIndexTest {
     }
 
     @Test
+    void aWalkOnSeveralThreadsPassesEveryKeyOnceAndRethrowsAnActionsFailure() {
+        DiskIndex index = new DiskIndex();
+        int keys = 10_000;
+        for (int i = 0; i < keys; i++) {
+            index.put(numbered(i), locationOf(i, 0));
+        }
+        Map<String, Integer> seen = new java.util.concurrent.ConcurrentHashMap<>();
+        Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        index.forEachKey(3, key -> {
+            seen.merge(new String(key.toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8), 1, Integer::sum);
+            threads.add(Thread.currentThread().getName());
+        });
+        assertEquals(keys, seen.size());
+        assertTrue(seen.values().stream().allMatch(count -> count == 1), "a key passed twice");
+        assertTrue(threads.stream().allMatch(name -> name.startsWith("strata-disk-keys-")), threads.toString());
+        IllegalStateException failure = assertThrows(IllegalStateException.class, () -> index.forEachKey(2, key -> {
+            throw new IllegalStateException("codec failed");
+        }));
+        assertEquals("codec failed", failure.getMessage());
+        assertTrue(Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(thread -> thread.getName().startsWith("strata-disk-keys-")), "walk threads left running");
+    }
+
+    @Test
     void lockFreeReadersNeverSeeAnotherKeysLocationWhileWritersChurn() throws Exception {
         DiskIndex index = new DiskIndex();
         int stable = 2_000;
@@ -380,7 +404,7 @@ class DiskIndexTest {
             assertEquals(entry.getValue(), index.get(MemorySegment.ofArray(entry.getKey().array())));
         }
         Set<ByteBuffer> seen = new HashSet<>();
-        index.forEachKey(key -> assertTrue(seen.add(ByteBuffer.wrap(key.toArray(ValueLayout.JAVA_BYTE)))));
+        index.forEachKey(1, key -> assertTrue(seen.add(ByteBuffer.wrap(key.toArray(ValueLayout.JAVA_BYTE)))));
         assertEquals(model.keySet(), seen);
         assertEquals(model.values().stream().mapToLong(Location::recordBytes).sum(), index.recordBytes());
     }

@@ -101,7 +101,8 @@ class DiskStoreTest {
             assertEquals(2000, store.size());
             assertEquals(2000, store.stats().recordsRead());
             Set<String> keys = new HashSet<>();
-            store.forEachKey(key -> keys.add(new String(key.toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8)));
+            store.forEachKey(1,
+                    key -> keys.add(new String(key.toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8)));
             assertEquals(2000, keys.size());
             assertTrue(keys.contains("key-01999"));
         }
@@ -233,7 +234,7 @@ class DiskStoreTest {
         assertThrows(IllegalStateException.class, () -> store.read(k, v -> v));
         assertThrows(IllegalStateException.class, () -> store.remove(k));
         assertThrows(IllegalStateException.class, () -> store.containsKey(k));
-        assertThrows(IllegalStateException.class, () -> store.forEachKey(key -> { }));
+        assertThrows(IllegalStateException.class, () -> store.forEachKey(1, key -> { }));
         assertThrows(IllegalStateException.class, store::clear);
         assertThrows(IllegalStateException.class, store::compact);
     }
