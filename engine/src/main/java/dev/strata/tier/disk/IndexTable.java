@@ -390,11 +390,16 @@ final class IndexTable {
     }
 
     private void move(int from, int to) {
-        words[2 * to] = words[2 * from];
-        words[2 * to + 1] = words[2 * from + 1];
-        segments[to] = segments[from];
-        if (sequences != null) {
-            sequences[to] = sequences[from];
+        copySlot(words, segments, sequences, from, to);
+    }
+
+    /** Copies slot {@code from} of the given arrays to slot {@code to} of this table's. */
+    private void copySlot(long[] fromWords, Object[] fromSegments, long[] fromSequences, int from, int to) {
+        words[2 * to] = fromWords[2 * from];
+        words[2 * to + 1] = fromWords[2 * from + 1];
+        segments[to] = fromSegments[from];
+        if (fromSequences != null) {
+            sequences[to] = fromSequences[from];
         }
     }
 
@@ -413,12 +418,7 @@ final class IndexTable {
             while (segments[slot] != null) {
                 slot = (slot + 1) & mask;
             }
-            words[2 * slot] = oldWords[2 * old];
-            words[2 * slot + 1] = oldWords[2 * old + 1];
-            segments[slot] = oldSegments[old];
-            if (oldSequences != null) {
-                sequences[slot] = oldSequences[old];
-            }
+            copySlot(oldWords, oldSegments, oldSequences, old, slot);
         }
     }
 
