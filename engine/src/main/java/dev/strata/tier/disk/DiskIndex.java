@@ -12,18 +12,24 @@ import java.util.function.Predicate;
  * A {@link DiskStore}'s in-memory index: each live key's bytes to the {@link Location} of its newest record.
  *
  * <p>It holds no object per key. The keys are spread by hash over {@value #STRIPES} {@link IndexTable}s, each an
- * open-addressing table in primitive arrays: per key one 8-byte hash-and-key-offset word, one 8-byte offset-and-length
- * word, one reference to the segment, and the key bytes behind a 4-byte length in an array of their own. With tables
- * between 3/8 and 3/4 full that is about 40 bytes of heap per key plus the key, where a {@code ConcurrentHashMap} of
- * key and location objects took about 130. Locations compare by segment identity and offset: records are never
- * rewritten in place, so that pair names one record for the life of the store.
+ * open-addressing table in primitive arrays: per key one 8-byte hash-and-key-offset word and one 8-byte
+ * offset-and-length word side by side, one reference to the segment, and the key bytes behind a 4-byte length in an
+ * array of their own. With tables between 3/8 and 3/4 full that is about 40 bytes of heap per key plus the key, where
+ * a {@code ConcurrentHashMap} of key and location objects took about 130. Locations compare by segment identity and
+ * offset: records are never rewritten in place, so that pair names one record for the life of the store.
+ *
+ * <p>Many small tables rather than a few large ones: G1 makes an array of half a region or more a humongous object
+ * that takes whole regions, and a power-of-two table array just past such a size leaves the rest of its last region
+ * unused (with 64 tables, a million keys made 512 KiB arrays and wasted 34 bytes of heap per key). With
+ * {@value #STRIPES} a table's arrays stay below 512 KiB up to about 16 million keys per store. A table allocates its
+ * arrays on its first insert, so an empty store costs a few tens of kilobytes.
  *
  * <p>Thread-safe: lookups take no lock (optimistic reads validated afterwards), changes lock one stripe.
  */
 final class DiskIndex {
 
     /** How many tables the keys are spread over; the top bits of a key's hash pick one. */
-    static final int STRIPES = 64;
+    static final int STRIPES = 1024;
 
     private static final int STRIPE_SHIFT = Integer.SIZE - Integer.numberOfTrailingZeros(STRIPES);
     private static final long GOLDEN = 0x9E3779B97F4A7C15L;

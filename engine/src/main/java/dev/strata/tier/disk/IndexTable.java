@@ -41,9 +41,12 @@ final class IndexTable {
             MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
     private static final int LENGTH_BYTES = Integer.BYTES;
     private static final int MIN_CAPACITY = 16;
-    private static final int MIN_KEY_BYTES = 256;
+    private static final int MIN_KEY_BYTES = 64;
     /** Garbage below this many bytes is never packed away: not worth a copy. */
-    private static final int MIN_GARBAGE_TO_PACK = 4096;
+    private static final int MIN_GARBAGE_TO_PACK = 1024;
+    private static final long[] NO_WORDS = new long[0];
+    private static final Object[] NO_SEGMENTS = new Object[0];
+    private static final byte[] NO_KEYS = new byte[0];
     private static final int MAX_KEY_BYTES = Integer.MAX_VALUE - 16;
     /** The first word of an empty slot. */
     private static final long EMPTY = 0;
@@ -359,7 +362,7 @@ final class IndexTable {
     /** Adds a key known to be absent. {@return its slot} */
     private int insert(MemorySegment key, int hash, Object entry, long place) {
         if (size + 1 > segments.length - (segments.length >>> 2)) {
-            rehash(segments.length * 2);
+            rehash(Math.max(MIN_CAPACITY, segments.length * 2));
         }
         int at = storeKey(key);
         int slot = -find(key, hash) - 1;
@@ -428,10 +431,12 @@ final class IndexTable {
         sequences = sequences == null ? null : new long[capacity];
     }
 
+    /** Empties the table down to no arrays at all: a table allocates its first on its first insert. */
     private void reset() {
         sequences = null;
-        allocateSlots(MIN_CAPACITY);
-        keys = new byte[MIN_KEY_BYTES];
+        words = NO_WORDS;
+        segments = NO_SEGMENTS;
+        keys = NO_KEYS;
         keysUsed = 0;
         keysGarbage = 0;
         size = 0;
@@ -452,7 +457,7 @@ final class IndexTable {
         long needed = LENGTH_BYTES + key.byteSize();
         packKeysIfMostlyGarbage(needed);
         if (keysUsed + needed > keys.length) {
-            keys = Arrays.copyOf(keys, grownKeyBytes(keysUsed + needed));
+            keys = Arrays.copyOf(keys, Math.max(MIN_KEY_BYTES, grownKeyBytes(keysUsed + needed)));
         }
         int at = keysUsed;
         KEY_LENGTH.set(keys, at, (int) key.byteSize());
