@@ -20,7 +20,8 @@ import java.util.Map;
 
 /**
  * Memory footprint per entry (not a timing benchmark): 1 M entries of 16-byte keys and 100-byte values in Strata's
- * off-heap tier (arena and direct-buffer slabs), OHC, Chronicle Map and Ehcache's off-heap tier.
+ * off-heap tier (arena and direct-buffer slabs), OHC, Chronicle Map and Ehcache's off-heap tier, and the memory the
+ * disk tiers of Strata and Ehcache keep per entry (their values are in files).
  *
  * <pre>
  * java -cp engine-bench/target/benchmarks.jar dev.strata.bench.footprint.Footprint [--entries N] [--value BYTES]

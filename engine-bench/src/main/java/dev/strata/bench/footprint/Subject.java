@@ -9,7 +9,10 @@ import dev.strata.bench.tier.StrataTier;
 import dev.strata.bench.workload.JvmFlags;
 import java.util.List;
 
-/** The off-heap stores whose footprint is measured, each with the JVM flags its child process needs. */
+/**
+ * The stores whose footprint is measured, each with the JVM flags its child process needs: off-heap stores (the
+ * payload is in memory) and disk stores (the payload is in files; what counts is the memory their index keeps).
+ */
 enum Subject {
     /** Strata's off-heap tier over arena slabs; own counter: pages in use × page size. */
     STRATA_ARENA("Strata off-heap (ARENA)", List.of()),
@@ -23,7 +26,11 @@ enum Subject {
             JvmFlags.CHRONICLE_REFLECT, JvmFlags.CHRONICLE_NIO_OPEN, JvmFlags.CHRONICLE_NO_ANALYTICS,
             JvmFlags.CHRONICLE_NO_ANNOUNCER)),
     /** Ehcache's off-heap tier; own counter: the JVM's direct buffer pool (its pool is allocated up front). */
-    EHCACHE_OFF_HEAP("Ehcache off-heap", List.of(JvmFlags.UNSAFE_ALLOW));
+    EHCACHE_OFF_HEAP("Ehcache off-heap", List.of(JvmFlags.UNSAFE_ALLOW)),
+    /** Strata's disk tier, a disk-only cache: the cache's nodes and the store's index on the heap. */
+    STRATA_DISK("Strata disk", List.of()),
+    /** Ehcache's disk tier (not persistent); own counter: the JVM's direct buffer pool, where its index lives. */
+    EHCACHE_DISK("Ehcache disk", List.of(JvmFlags.UNSAFE_ALLOW));
 
     private final String label;
     private final List<String> flags;
@@ -39,6 +46,11 @@ enum Subject {
 
     List<String> flags() {
         return flags;
+    }
+
+    /** {@return whether the store keeps its values in files (the table then reports the memory its index keeps)} */
+    boolean onDisk() {
+        return this == STRATA_DISK || this == EHCACHE_DISK;
     }
 
     /** Whether the store's capacity is reserved up front, so the smallest capacity that holds the data is searched. */
@@ -61,6 +73,8 @@ enum Subject {
             case OHC -> new OhcAdapter(capacityBytes, entries);
             case CHRONICLE_MAP -> new ChronicleMapAdapter(entries, valueSize);
             case EHCACHE_OFF_HEAP -> new EhcacheAdapter(EhcacheAdapter.Tier.OFF_HEAP, entries, capacityBytes);
+            case STRATA_DISK -> new StrataAdapter(StrataTier.DISK, 64L << 20, capacityBytes);
+            case EHCACHE_DISK -> new EhcacheAdapter(EhcacheAdapter.Tier.DISK, entries, capacityBytes);
         };
     }
 
