@@ -16,7 +16,7 @@ import dev.strata.Tier;
  * store under the encoded key ({@link #value} is null). {@link #removed}: the node left its table and will never be
  * used again (its value is null); a reader holding it looks further.
  *
- * <p><b>Size.</b> 48 bytes with compressed oops (12 header + 5 references + 4 ints + 2 booleans, padded): the heap
+ * <p><b>Size.</b> 56 bytes with compressed oops (12 header + 5 references + 4 ints + 3 booleans, padded): the heap
  * weight is derived from the two lengths rather than stored.
  *
  * @param <K> the key type
