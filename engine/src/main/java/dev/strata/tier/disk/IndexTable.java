@@ -24,8 +24,9 @@ import java.util.function.Predicate;
  * A slot's two words share a cache line, so a probe that misses touches one line per slot it passes, and a hit one
  * more for the key bytes and one for the segment.
  *
- * <p>A removed key leaves its bytes in {@code keys} as garbage until a later insert or removal finds garbage making up
- * half of the array and packs the live keys into a new one. The slot arrays double past 3/4 full and halve below 1/8.
+ * <p>A removed key leaves its bytes in {@code keys} as garbage until a later insert or removal finds at least 1 KiB
+ * of garbage making up half of the bytes used, and packs the live keys into a new array. The slot arrays are allocated
+ * on the first insert (an empty table holds none), double past 3/4 full and shrink to twice the size once below 1/8.
  *
  * <p><b>Concurrency.</b> Every change holds the write lock of this table's {@link StampedLock}. Lookups read the
  * arrays optimistically and validate the stamp afterwards, retrying under the read lock only if a writer intervened;
