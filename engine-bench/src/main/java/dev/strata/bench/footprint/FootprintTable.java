@@ -20,27 +20,13 @@ final class FootprintTable {
         if (!inMemory.isEmpty()) {
             out.append("| store | entries kept | native B/entry (RSS Δ) | own counter B/entry | heap B/entry (GC'd Δ) "
                     + "| native + heap over payload | capacity given |\n|---|---:|---:|---:|---:|---:|---:|\n");
-            for (Map<String, String> row : inMemory) {
-                double rss = perEntry(row, "rss", entries);
-                double heap = perEntry(row, "heap", entries);
-                out.append(String.format(Locale.ROOT, "| %s | %s | %.1f | %.1f | %.1f | %.1f | %d MiB |%n",
-                        subjectOf(row).label(), row.get("present"), rss, perEntry(row, "own", entries), heap,
-                        rss + heap - payload, Long.parseLong(row.get("capacity")) >> 20));
-            }
-            out.append('\n');
+            appendRows(out, inMemory, entries, payload);
         }
         if (!onDisk.isEmpty()) {
             out.append("Disk stores: the values are in files, so this is the memory each entry keeps for its index."
                     + "\n\n| store | entries kept | native B/entry (RSS Δ) | own counter B/entry | heap B/entry "
                     + "(GC'd Δ) | native + heap | disk quota given |\n|---|---:|---:|---:|---:|---:|---:|\n");
-            for (Map<String, String> row : onDisk) {
-                double rss = perEntry(row, "rss", entries);
-                double heap = perEntry(row, "heap", entries);
-                out.append(String.format(Locale.ROOT, "| %s | %s | %.1f | %.1f | %.1f | %.1f | %d MiB |%n",
-                        subjectOf(row).label(), row.get("present"), rss, perEntry(row, "own", entries), heap,
-                        rss + heap, Long.parseLong(row.get("capacity")) >> 20));
-            }
-            out.append('\n');
+            appendRows(out, onDisk, entries, 0);
         }
         out.append("Native: resident set size growth of the measuring JVM (`VmRSS`, /proc/self/status), heap "
                 + "pre-touched so it does not count; for a disk store it leaves out the OS page cache, which holds "
@@ -50,6 +36,18 @@ final class FootprintTable {
                 + "8 MiB steps, that kept every entry). Heap: used heap growth after two full GCs (on-heap indexes "
                 + "and wrappers).\n");
         return out.toString();
+    }
+
+    /** Appends one line per row; its last column is native + heap minus {@code payload} per entry. */
+    private static void appendRows(StringBuilder out, List<Map<String, String>> rows, int entries, int payload) {
+        for (Map<String, String> row : rows) {
+            double rss = perEntry(row, "rss", entries);
+            double heap = perEntry(row, "heap", entries);
+            out.append(String.format(Locale.ROOT, "| %s | %s | %.1f | %.1f | %.1f | %.1f | %d MiB |%n",
+                    subjectOf(row).label(), row.get("present"), rss, perEntry(row, "own", entries), heap,
+                    rss + heap - payload, Long.parseLong(row.get("capacity")) >> 20));
+        }
+        out.append('\n');
     }
 
     private static Subject subjectOf(Map<String, String> row) {
