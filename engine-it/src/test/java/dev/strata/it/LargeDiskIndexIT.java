@@ -1,0 +1,46 @@
+package dev.strata.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.strata.it.harness.ChildJvm;
+import dev.strata.it.harness.ChildResult;
+import dev.strata.it.scenario.LargeDiskIndexScenario;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A million-entry persistent disk cache reopens in a child JVM whose heap ({@code -Xmx256m}, serial GC with a 32 MiB
+ * young generation) holds its index with room to spare, and the index it rebuilt stays under {@value #HEAP_PER_ENTRY}
+ * bytes of heap per entry (long keys: the cache's node and key, the store's index slot and key bytes). At
+ * {@code 21f2ebe}, when the store kept a key and a location object per key, this test measured 217 B and failed. The
+ * values read back are the ones written.
+ */
+class LargeDiskIndexIT {
+
+    /** The bound on heap per disk entry after a reopen, in bytes; measured 144 B at its first run. */
+    private static final long HEAP_PER_ENTRY = 170;
+
+    @TempDir
+    Path workDirectory;
+
+    @Test
+    void aMillionEntryPersistentCacheReopensInASmallHeap() throws Exception {
+        Path disk = workDirectory.resolve("disk");
+        ChildResult written = ChildJvm.scenario(LargeDiskIndexScenario.class, workDirectory).jvmFlags("-Xmx512m")
+                .args("write", disk.toString()).run();
+        assertEquals(0, written.exitCode(), written::describe);
+
+        ChildResult child = ChildJvm.scenario(LargeDiskIndexScenario.class, workDirectory)
+                .jvmFlags("-Xmx256m", "-Xmn32m").args("reopen", disk.toString()).run();
+        assertEquals(0, child.exitCode(), child::describe);
+        assertEquals(1_000_000, child.longValue("diskEntries"), child::describe);
+        assertEquals(child.longValue("sampled"), child.longValue("found"), child::describe);
+        assertEquals(0, child.longValue("wrong"), child::describe);
+        long heapPerEntry = child.longValue("heapPerEntry");
+        assertTrue(heapPerEntry > 0 && heapPerEntry < HEAP_PER_ENTRY,
+                () -> "heap per entry " + heapPerEntry + " B (expected: under " + HEAP_PER_ENTRY + ")\n"
+                        + child.describe());
+    }
+}
