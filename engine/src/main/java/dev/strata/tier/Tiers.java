@@ -844,16 +844,17 @@ final class Tiers<K, V> {
             K key = keyCodec.decode(encoded, 0, (int) encoded.byteSize());
             int hash = KeyIndex.hash(key);
             Stripe stripe = index.stripe(hash);
+            List<Node<K, V>> nodes = batch.get();
             synchronized (stripe) {
                 if (nodeOf(stripe, key, hash) != null) {   // two encodings decoding to one key: the first stays
                     return;
                 }
                 Node<K, V> node = newNode(key, hash, Tier.DISK, (int) encoded.byteSize(), 0);
                 stripe.nodes.insert(node);
-                batch.get().add(node);
+                nodes.add(node);
             }
-            if (batch.get().size() == RESTART_BATCH) {
-                queueDiskNodes(batch.get());
+            if (nodes.size() == RESTART_BATCH) {
+                queueDiskNodes(nodes);
             }
         });
         batches.forEach(this::queueDiskNodes);

@@ -26,7 +26,8 @@ import java.util.function.Predicate;
  *
  * <p>A removed key leaves its bytes in {@code keys} as garbage until a later insert or removal finds at least 1 KiB
  * of garbage making up half of the bytes used, and packs the live keys into a new array. The slot arrays are allocated
- * on the first insert (an empty table holds none), double past 3/4 full and shrink to twice the size once below 1/8.
+ * on the first insert (an empty table holds none), double past 3/4 full, and once below 1/8 full shrink to the
+ * smallest size at most half full.
  *
  * <p><b>Concurrency.</b> Every change holds the write lock of this table's {@link StampedLock}. Lookups read the
  * arrays optimistically and validate the stamp afterwards, retrying under the read lock only if a writer intervened;
@@ -366,7 +367,7 @@ final class IndexTable {
             rehash(Math.max(MIN_CAPACITY, segments.length * 2));
         }
         int at = storeKey(key);
-        int slot = -find(key, hash) - 1;
+        int slot = firstEmptySlot(hash);                 // where find stopped: the key is absent
         words[2 * slot] = keyWord(hash, at);
         set(slot, entry, place);
         size++;
@@ -413,17 +414,22 @@ final class IndexTable {
         Object[] oldSegments = segments;
         long[] oldSequences = sequences;
         allocateSlots(capacity);
-        int mask = capacity - 1;
         for (int old = 0; old < oldSegments.length; old++) {
             if (oldSegments[old] == null) {
                 continue;
             }
-            int slot = (int) (oldWords[2 * old] >>> 32) & mask;
-            while (segments[slot] != null) {
-                slot = (slot + 1) & mask;
-            }
-            copySlot(oldWords, oldSegments, oldSequences, old, slot);
+            copySlot(oldWords, oldSegments, oldSequences, old, firstEmptySlot((int) (oldWords[2 * old] >>> 32)));
         }
+    }
+
+    /** {@return the first empty slot from {@code hash}'s home on} The table has one (it is at most 3/4 full). */
+    private int firstEmptySlot(int hash) {
+        int mask = segments.length - 1;
+        int slot = hash & mask;
+        while (words[2 * slot] != EMPTY) {
+            slot = (slot + 1) & mask;
+        }
+        return slot;
     }
 
     private void allocateSlots(int capacity) {
@@ -477,7 +483,7 @@ final class IndexTable {
 
     /**
      * Packs the live keys into a new array, sized for them plus {@code needed} more bytes, when garbage makes up half
-     * of what is used.
+     * of what is used and at least {@value #MIN_GARBAGE_TO_PACK} bytes.
      */
     private void packKeysIfMostlyGarbage(long needed) {
         if (keysGarbage < MIN_GARBAGE_TO_PACK || keysGarbage < keysUsed / 2) {
