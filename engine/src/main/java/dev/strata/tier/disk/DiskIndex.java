@@ -16,7 +16,8 @@ import java.util.function.Predicate;
  * offset-and-length word side by side, one reference to the segment, and the key bytes behind a 4-byte length in an
  * array of their own. With tables between 3/8 and 3/4 full that is about 40 bytes of heap per key plus the key, where
  * a {@code ConcurrentHashMap} of key and location objects took about 130. Locations compare by segment identity and
- * offset: records are never rewritten in place, so that pair names one record for the life of the store.
+ * offset: records are never rewritten in place, so that pair names one record for the life of the store. Each entry
+ * also has a visited bit (a spare bit of its slot, no memory of its own) that {@link #visit} reads and sets.
  *
  * <p>Many small tables rather than a few large ones: G1 makes an array of half a region or more a humongous object
  * that takes whole regions, and a power-of-two table array just past such a size leaves the rest of its last region
@@ -44,10 +45,31 @@ final class DiskIndex {
         }
     }
 
+    /**
+     * What {@link #visit} found.
+     *
+     * @param location the key's record
+     * @param visited  whether the record's visited bit was set before the lookup
+     * @param marked   whether the lookup's compare-and-set succeeded (a writer may still have made the bit lost: a set
+     *                 in a table array a rehash had just replaced)
+     */
+    record Hit(Location location, boolean visited, boolean marked) {
+    }
+
     /** {@return the location of {@code key}'s record, or null if absent} Lock-free. */
     Location get(MemorySegment key) {
         int hash = hash(key);
         return table(hash).get(key, hash);
+    }
+
+    /**
+     * {@return {@code key}'s record and its visited bit, or null if absent} If {@code mark}, also sets the bit: a
+     * compare-and-set of the slot's word, without a lock, that a concurrent writer may make lose (see
+     * {@link IndexTable}). Lock-free.
+     */
+    Hit visit(MemorySegment key, boolean mark) {
+        int hash = hash(key);
+        return table(hash).visit(key, hash, mark);
     }
 
     /** {@return whether {@code key} is present} Lock-free. */
@@ -56,7 +78,7 @@ final class DiskIndex {
     }
 
     /**
-     * Points {@code key} at {@code location}, copying the key's bytes if it is new.
+     * Points {@code key} at {@code location}, copying the key's bytes if it is new; the record starts unvisited.
      *
      * @return the location replaced, or null if the key was new
      * @throws IllegalArgumentException if the location's offset is 2^32 or more (segments are at most 1 GiB)
@@ -78,7 +100,10 @@ final class DiskIndex {
         return table(hash).remove(key, hash, expected);
     }
 
-    /** Points {@code key} at {@code update} if it points at {@code expected}. {@return whether it did} */
+    /**
+     * Points {@code key} at {@code update} if it points at {@code expected}, keeping the record's visited bit (for a
+     * compaction's copy). {@return whether it did}
+     */
     boolean replace(MemorySegment key, Location expected, Location update) {
         int hash = hash(key);
         return table(hash).replace(key, hash, expected, update);

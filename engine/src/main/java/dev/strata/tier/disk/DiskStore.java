@@ -8,6 +8,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -38,10 +39,13 @@ import java.util.function.Function;
  * <h2>Index and invariants</h2>
  * A {@link DiskIndex} maps each live key to its newest record; it holds no object per key (about 40 bytes of heap
  * per key plus the key's bytes). Every {@link Location} leaves the index exactly once (overwrite, remove,
- * compaction's compare-and-set, or a failed CRC check) and whoever removes it adds its bytes to its segment's dead
- * bytes, so {@code liveBytes() == sum of indexed record lengths} and a sealed segment whose dead fraction reaches
- * {@code compactionThreshold} is queued for compaction. Tombstones (persistent stores only) count as neither live nor
- * dead.
+ * compaction's compare-and-set, a failed CRC check, or eviction's compare-and-remove) and whoever removes it
+ * subtracts its bytes from {@code liveBytes} and (but for eviction, which drops the segment) adds them to its
+ * segment's dead bytes, so {@code liveBytes() == sum of indexed record lengths} and a sealed segment whose dead
+ * fraction reaches {@code compactionThreshold} is queued for compaction. Tombstones (persistent stores only) count as
+ * neither live nor dead. The index is also the only record of which keys the store holds for an upper tier: a
+ * record's {@linkplain #stampOf stamp} (segment id and offset) names it, and each entry carries a visited bit that
+ * {@link #read(MemorySegment, boolean, RecordReader) read} reports and sets, for a second-chance policy.
  *
  * <h2>Concurrency</h2>
  * Appends (put, remove's tombstone, a persistent store's compaction copies, segment roll) run under one writer lock.
@@ -57,6 +61,15 @@ import java.util.function.Function;
  * segments in the order they were written (see {@code copyAside}): it reads up to 256 KiB of live records into a
  * {@link CopyBatch} without the writer lock, then under it keeps those still live and appends them with one write per
  * run that fits the active segment.
+ *
+ * <h2>Eviction</h2>
+ * {@link #evictOldest()} drops the segment with the lowest id: first in, first out, a segment at a time. It writes no
+ * tombstone: in a persistent store a key's records lie in segments in write order (copies included, see above), so
+ * every record older than one in the oldest segment is in that segment too and leaves with it. Its file is deleted
+ * before it returns, so a crash cannot bring an evicted key back (a later remove of such a key, absent from the index,
+ * writes no tombstone either). A transient store, whose compaction copies lie in a segment of their own and so out
+ * of write order, has no recovery: there only the index matters, and eviction removes a key only where its entry
+ * still points into the segment.
  *
  * <h2>Durability</h2>
  * A record is in the file (OS page cache) before {@code put} returns, so a process crash ({@code kill -9}) loses
@@ -79,6 +92,9 @@ import java.util.function.Function;
  * without a copy; heap values are copied in chunks through one 256 KiB native buffer (see {@link RecordWriter}).
  */
 public final class DiskStore implements AutoCloseable {
+
+    /** The stamp of no record: {@link #stampOf} of an absent key. */
+    public static final long NO_STAMP = 0;
 
     private static final System.Logger LOG = System.getLogger(DiskStore.class.getName());
     private static final MemorySegment EMPTY = MemorySegment.ofArray(new byte[0]);
@@ -181,7 +197,8 @@ public final class DiskStore implements AutoCloseable {
      * @return whether the key was present
      * @throws NullPointerException  if {@code key} is null
      * @throws IllegalStateException if the store is closed
-     * @throws UncheckedIOException  if the tombstone could not be written; the key stays present
+     * @throws UncheckedIOException  if the tombstone could not be written; the key is removed all the same (this store
+     *                               never returns it again), but a reopen may bring its last record back
      */
     public boolean remove(MemorySegment key) {
         Objects.requireNonNull(key, "key");
@@ -227,18 +244,71 @@ public final class DiskStore implements AutoCloseable {
      * @throws UncheckedIOException  if the file could not be read
      */
     public <R> R read(MemorySegment key, Function<MemorySegment, R> reader) {
+        Objects.requireNonNull(reader, "reader");
+        return read(key, false, (value, stamp, visited) -> reader.apply(value));
+    }
+
+    /**
+     * Reads a record's value, told which record it is and whether it was marked visited; see
+     * {@link #read(MemorySegment, boolean, RecordReader)}.
+     *
+     * @param <R> the reader's result type
+     */
+    @FunctionalInterface
+    public interface RecordReader<R> {
+
+        /**
+         * Reads the value of one record.
+         *
+         * @param value   the verified value: read-only native memory valid only during the call
+         * @param stamp   the record's stamp (see {@link #stampOf}), never {@link #NO_STAMP}
+         * @param visited whether the record's visited bit was set before this read
+         * @return the result {@code read} returns
+         */
+        R read(MemorySegment value, long stamp, boolean visited);
+    }
+
+    /**
+     * Like {@link #read(MemorySegment, Function)}, and also tells the reader the record's stamp and whether the
+     * record was marked visited before; with {@code markVisited}, marks it (the mark lives in the index entry, a
+     * spare bit of its slot, and is never written to the file). This is the reference bit of a second-chance policy:
+     * a record starts unvisited when written ({@code put}), a compaction's copy keeps the bit, a reopened store's
+     * records start unvisited.
+     *
+     * <p>Lock-free, like every read: the mark is a compare-and-set of the index slot's word. It is best effort: a
+     * mark racing with a write to the same index stripe (an overwrite or removal of the key, or the stripe's table
+     * moving entries, growing, shrinking) may be lost, and, in a window of a few instructions, may land on the record a
+     * writer just put in the same slot with the same offset and length (which then reads as visited one hit early); it
+     * never changes what any key's entry points at. Two readers marking at once may both report {@code false}.
+     *
+     * @param <R>         the reader's result type
+     * @param key         the key bytes
+     * @param markVisited whether to set the record's visited bit
+     * @param reader      called once with the value if the key is present and its record intact
+     * @return the reader's result, or {@code null} if absent (or corrupt)
+     * @throws NullPointerException  if {@code key} or {@code reader} is null
+     * @throws IllegalStateException if the store is closed
+     * @throws UncheckedIOException  if the file could not be read
+     */
+    public <R> R read(MemorySegment key, boolean markVisited, RecordReader<R> reader) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(reader, "reader");
+        boolean markedBefore = false;
         for (;;) {
             ensureOpen();
-            Location location = index.get(key);
-            if (location == null) {
+            DiskIndex.Hit hit = index.visit(key, markVisited);
+            if (hit == null) {
                 return null;
             }
+            Location location = hit.location();
+            boolean visited = hit.visited() && !markedBefore;       // a copy may carry this call's own earlier mark
+            markedBefore |= hit.marked();
             Segment segment = location.segment();
             if (segment.tryAcquire()) {
                 try {
-                    return readRecord(key, location, reader);
+                    return readRecord(key, location, reader, visited);
+                } catch (SegmentGone e) {
+                    continue;                                        // retired meanwhile, channel closed: look again
                 } finally {
                     segment.release();
                 }
@@ -247,6 +317,26 @@ public final class DiskStore implements AutoCloseable {
                 return null;
             }
         }
+    }
+
+    /**
+     * {@return the stamp of {@code key}'s current record, or {@link #NO_STAMP} if absent} A stamp is a nonzero number
+     * naming one record for as long as the store is open: records are never rewritten in place, so it changes when
+     * the key is written again and when a compaction moves its record, and a removed and re-added key gets a new one.
+     * (It is the segment id in the upper 32 bits and the offset in the lower 32, but callers should only compare
+     * stamps.) Stamps are not kept across a reopen.
+     *
+     * <p>Lock-free: an index lookup, no I/O.
+     *
+     * @param key the key bytes
+     * @throws NullPointerException  if {@code key} is null
+     * @throws IllegalStateException if the store is closed
+     */
+    public long stampOf(MemorySegment key) {
+        Objects.requireNonNull(key, "key");
+        ensureOpen();
+        Location location = index.get(key);
+        return location == null ? NO_STAMP : location.stamp();
     }
 
     /**
@@ -340,6 +430,43 @@ public final class DiskStore implements AutoCloseable {
             compactionLock.unlock();
         }
         handOverCompactions();
+    }
+
+    /**
+     * Evicts the oldest segment: drops every key whose current record lies in the segment with the lowest id that
+     * holds any record, and deletes that segment's file. This is the disk tier's eviction, first in, first out a
+     * segment at a time by write order (a compaction's copies count as new writes). A segment holding only dead records
+     * or tombstones is deleted all the same, dropping no key.
+     *
+     * <p>No tombstone is written, also by a persistent store: no segment is older than the one dropped, and a key's
+     * records lie in segments in the order they were written, so no older record can stand in for a dropped one after a
+     * reopen. The file leaves the directory before this returns (reads in flight finish through the open file, whose
+     * bytes return to the {@link DiskQuota} when the last of them ends), so a process crash afterwards cannot bring an
+     * evicted key back; with {@code fsyncOnWrite} the directory is forced too, against power loss.
+     *
+     * <p>Thread-safe: runs under the compaction lock (waiting for a running compaction, and holding back the next,
+     * never compacting the segment it evicts) and takes the writer lock only to seal the segment if writes or copies
+     * still go to it (they move to a new segment) and to drop it from the store; puts, removes and reads go on
+     * meanwhile. Each key is removed only if its entry still points at its record in the segment, so a key written or
+     * removed concurrently keeps its newer state. If the segment's file holds corrupt bytes, every index entry pointing
+     * into it is dropped instead (an index walk).
+     *
+     * @return how many keys were dropped (0 is possible), or -1 if no segment holds a record (nothing to free)
+     * @throws IllegalStateException if the store is closed (also if it is closed during the eviction, which may then
+     *                               have deleted the file)
+     * @throws UncheckedIOException  if the file could not be deleted; nothing was dropped
+     */
+    public long evictOldest() {
+        ensureOpen();
+        long dropped;
+        compactionLock.lock();
+        try {
+            dropped = evictOldestLocked();
+        } finally {
+            compactionLock.unlock();
+        }
+        handOverCompactions();
+        return dropped;
     }
 
     /**
@@ -455,11 +582,15 @@ public final class DiskStore implements AutoCloseable {
                 return false;
             }
             long sequence = nextSequence++;
-            appendLocked(recordBytes, true, (w, channel, at) ->
-                    w.write(channel, at, RecordFormat.FLAG_TOMBSTONE, sequence, key, EMPTY, recordBytes));
-            Location old = index.remove(key);
-            if (old != null) {
-                markDead(old);
+            Location old;
+            try {
+                appendLocked(recordBytes, true, (w, channel, at) ->
+                        w.write(channel, at, RecordFormat.FLAG_TOMBSTONE, sequence, key, EMPTY, recordBytes));
+            } finally {                                // a failed tombstone still removes the key while open
+                old = index.remove(key);
+                if (old != null) {
+                    markDead(old);
+                }
             }
             return old != null;
         } finally {
@@ -560,7 +691,21 @@ public final class DiskStore implements AutoCloseable {
 
     // ---- reading ----------------------------------------------------------------------------------------------
 
-    private <R> R readRecord(MemorySegment key, Location location, Function<MemorySegment, R> reader) {
+    /**
+     * Thrown by {@link #readRecord} when a read failed on a segment retired meanwhile (an interrupt closed its channel
+     * and the file, deleted, cannot be reopened): the key is to be looked up again. Preallocated, no stack trace.
+     */
+    private static final class SegmentGone extends RuntimeException {
+        @java.io.Serial
+        private static final long serialVersionUID = 1L;
+        static final SegmentGone INSTANCE = new SegmentGone();
+
+        private SegmentGone() {
+            super("segment retired during a read", null, false, false);
+        }
+    }
+
+    private <R> R readRecord(MemorySegment key, Location location, RecordReader<R> reader, boolean visited) {
         try (ReadBuffers.Lease lease = readBuffers.borrow(location.recordBytes())) {
             MemorySegment record = lease.segment();
             try {
@@ -568,6 +713,9 @@ public final class DiskStore implements AutoCloseable {
             } catch (EOFException e) {
                 return dropCorrupt(key, location, "record beyond the end of the file");
             } catch (IOException e) {
+                if (location.segment().isRetired()) {
+                    throw SegmentGone.INSTANCE;
+                }
                 throw ioFailure("could not read " + location.recordBytes() + " bytes at " + location.offset() + " of "
                         + location.segment().path(), e);
             }
@@ -577,7 +725,8 @@ public final class DiskStore implements AutoCloseable {
             counters.recordsRead.increment();
             counters.bytesRead.add(record.byteSize());
             long valueOffset = RecordFormat.HEADER_BYTES + (long) RecordFormat.keyBytes(record);
-            return reader.apply(record.asSlice(valueOffset, RecordFormat.valueBytes(record)).asReadOnly());
+            return reader.read(record.asSlice(valueOffset, RecordFormat.valueBytes(record)).asReadOnly(),
+                    location.stamp(), visited);
         }
     }
 
@@ -683,6 +832,134 @@ public final class DiskStore implements AutoCloseable {
         handOverCompactions();
     }
 
+    // ---- eviction (compaction lock held) ----------------------------------------------------------------------
+
+    private long evictOldestLocked() {
+        for (;;) {
+            Segment oldest = sealOldest();
+            if (oldest == null) {
+                return -1;
+            }
+            if (oldest.tryAcquire()) {                     // else cleared meanwhile (and gone from segments)
+                try {
+                    return evict(oldest);
+                } finally {
+                    oldest.release();
+                }
+            }
+        }
+    }
+
+    /**
+     * {@return the segment with the lowest id holding any record, sealed, or null if none} Sealing under the writer
+     * lock (with the compaction lock held, so no compaction copies to it either) means no record is added to it
+     * afterwards: every index entry that will ever point into it is installed already.
+     */
+    private Segment sealOldest() {
+        writeLock.lock();
+        try {
+            ensureOpen();
+            for (Segment segment : segments.values()) {
+                if (segment.payloadBytes() > 0 && !segment.isRetired()) {
+                    segment.seal();
+                    return segment;
+                }
+            }
+            return null;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /**
+     * Deletes the file first (so a crash from here on cannot bring its keys back, and a removal racing with the
+     * eviction still finds its key and writes its tombstone), then drops the entries still pointing into it, then the
+     * segment. {@return the keys dropped}
+     */
+    private long evict(Segment doomed) {
+        try {
+            doomed.unlink();
+            if (config.fsyncOnWrite()) {
+                forceDirectory();
+            }
+        } catch (IOException e) {
+            throw ioFailure("could not delete " + doomed.path() + " to evict it", e);
+        }
+        long dropped = dropEntriesOf(doomed);
+        writeLock.lock();
+        try {
+            segments.remove(doomed.id(), doomed);
+            doomed.retire(true);
+            ensureOpen();
+        } finally {
+            writeLock.unlock();
+        }
+        counters.evictedSegments.increment();
+        counters.evictedRecords.add(dropped);
+        return dropped;
+    }
+
+    /**
+     * Scans {@code doomed} and removes each record's key whose entry still points at that record. If the scan met
+     * corrupt bytes or failed (records past them cannot be told), removes every entry pointing into the segment
+     * instead. {@return the entries removed}
+     */
+    private long dropEntriesOf(Segment doomed) {
+        long[] dropped = {0};
+        boolean complete = false;
+        try (SegmentScanner scanner = new SegmentScanner(doomed)) {
+            complete = dropCurrentRecords(doomed, scanner, dropped);
+        } catch (IOException e) {
+            counters.ioErrors.increment();
+            LOG.log(Level.WARNING, "could not scan " + doomed.path() + " to evict it; dropping its entries by index",
+                    e);
+        }
+        if (!complete) {
+            index.removeAll(segment -> segment == doomed, removed -> {
+                liveBytes.addAndGet(-removed.recordBytes());
+                dropped[0]++;
+            });
+        }
+        return dropped[0];
+    }
+
+    /** {@return whether the scan reached the end without corrupt bytes} Adds the keys removed to {@code dropped[0]}. */
+    private boolean dropCurrentRecords(Segment doomed, SegmentScanner scanner, long[] dropped) throws IOException {
+        boolean intact = true;
+        for (;;) {
+            switch (scanner.next()) {
+                case RECORD -> {
+                    MemorySegment record = scanner.record();
+                    if (!RecordFormat.isTombstone(record)) {
+                        MemorySegment key = record.asSlice(RecordFormat.HEADER_BYTES, RecordFormat.keyBytes(record));
+                        if (index.remove(key, new Location(doomed, scanner.offset(), scanner.recordBytes()))) {
+                            liveBytes.addAndGet(-scanner.recordBytes());
+                            dropped[0]++;
+                        }
+                    }
+                }
+                case CORRUPT -> {
+                    counters.corruptRecords.increment();
+                    intact = false;
+                }
+                case TORN_TAIL, GARBAGE -> {
+                    counters.corruptRecords.increment();
+                    return false;
+                }
+                case END -> {
+                    return intact;
+                }
+            }
+        }
+    }
+
+    /** Forces the directory's entries (a deleted file's removal) to the device. */
+    private void forceDirectory() throws IOException {
+        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
+            channel.force(true);
+        }
+    }
+
     private void retireAllSegments(boolean deleteFiles) {
         for (Segment segment : segments.values()) {
             segment.retire(deleteFiles);
@@ -740,6 +1017,9 @@ public final class DiskStore implements AutoCloseable {
         }
 
         void run() {
+            if (segment.isRetired()) {                     // evicted (or cleared) after it was queued
+                return;
+            }
             if (segment.deadBytes() >= segment.payloadBytes()) {
                 finish();
                 return;

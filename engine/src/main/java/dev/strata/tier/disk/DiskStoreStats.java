@@ -11,11 +11,13 @@ package dev.strata.tier.disk;
  * @param corruptRecords   records that failed the CRC or were unparseable, found on read, compaction or recovery
  * @param tornTails        segment files whose incomplete last record was truncated during recovery
  * @param compactions      segments compacted and deleted
+ * @param evictedSegments  segments dropped by {@link DiskStore#evictOldest()}
+ * @param evictedRecords   live entries those evictions dropped (their keys left the store)
  * @param recoveredRecords entries rebuilt into the index when the store was opened
  * @param quotaRefusals    puts refused because the {@link DiskQuota} had no room even after compaction
  * @param ioErrors         I/O failures (writes rolled back, failed reads, failed compactions)
  */
 public record DiskStoreStats(long recordsWritten, long recordsRead, long bytesWritten, long bytesRead,
-                             long corruptRecords, long tornTails, long compactions, long recoveredRecords,
-                             long quotaRefusals, long ioErrors) {
+                             long corruptRecords, long tornTails, long compactions, long evictedSegments,
+                             long evictedRecords, long recoveredRecords, long quotaRefusals, long ioErrors) {
 }

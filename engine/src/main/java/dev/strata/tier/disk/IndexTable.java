@@ -15,7 +15,7 @@ import java.util.function.Predicate;
  *
  * <pre>
  *   slot i:   words[2i]     = hash (32) | 1 + key offset in keys (32), 0 for an empty slot
- *             words[2i + 1] = offset in the segment (32) | record length (32)
+ *             words[2i + 1] = offset in the segment (32) | V (1) | record length (31)
  *             segments[i]   = the Segment (a recovery's tombstone marker: MARKER), null for an empty slot
  *             sequences[i]  = the record's sequence, during recovery only
  *
@@ -29,15 +29,38 @@ import java.util.function.Predicate;
  * on the first insert (an empty table holds none), double past 3/4 full, and once below 1/8 full shrink to the
  * smallest size at most half full.
  *
+ * <p><b>The visited bit.</b> {@code V} ({@link #VISITED}, bit 31 of the second word) is the record's reference bit
+ * for the cache's second-chance policy. It costs no memory: a record length is below 2^31 (see
+ * {@link RecordFormat#MAX_RECORD_BYTES}), so bit 31 of the length half is otherwise always 0, and every decoding of a
+ * length masks it ({@link #recordLength}); offsets (the upper half) are compared and decoded as before. A new
+ * record's word ({@link #put}, {@link #settle}) starts without it; {@link #replace} (a compaction's copy of the same
+ * record) keeps it; moves within the table (backward shift, rehash) copy it with the word; packing the key bytes
+ * rewrites only the first word.
+ *
  * <p><b>Concurrency.</b> Every change holds the write lock of this table's {@link StampedLock}. Lookups read the
  * arrays optimistically and validate the stamp afterwards, retrying under the read lock only if a writer intervened;
  * an optimistic read may see a torn state, so it bounds every index it derives from the arrays and never loops
- * longer than the table's capacity. Thread-safe.
+ * longer than the table's capacity. Setting the visited bit ({@link #visit}) is the one change made without the write
+ * lock: a compare-and-set of the second word, in the array and slot the lookup read, from the exact word read to the
+ * same word plus {@code V}, only after the lookup's stamp validated (so the word was the key's current one in the
+ * current array). Writers store second words atomically ({@code setOpaque}), so the set and a writer's store are
+ * ordered one way or the other: a set before the store is overwritten or carried along with the word (lost, or kept
+ * for the same record), a set after it fails because the word changed. Either way the word a writer left names the
+ * location the writer wrote, plus perhaps {@code V}, never another key's location. One case marks the wrong record:
+ * if, between the validation and the set, writers give that very slot a record with the same offset and length (in
+ * another segment) whose bit is clear, the set marks that record, which is then reported visited one hit early. A
+ * set racing with a rehash may land in the old array and be lost. Thread-safe.
  */
 final class IndexTable {
 
     /** The entry a recovery keeps for a key whose newest record is a tombstone; swept before the store opens. */
     static final Object MARKER = new Object();
+    /** The visited bit in a slot's second word: the top bit of the record length, which is below 2^31. */
+    static final long VISITED = 1L << 31;
+
+    /** Atomic access to slot words: the visited bit's compare-and-set, and writers' stores of second words. */
+    private static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final long LENGTH_MASK = VISITED - 1;
 
     private static final VarHandle KEY_LENGTH =
             MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
@@ -62,8 +85,19 @@ final class IndexTable {
     private int keysUsed;
     private int keysGarbage;
     private volatile int size;
+    /** Runs in a lock-free visit between validating the lookup and marking; null but in tests of that race. */
+    private final Runnable beforeMark;
 
     IndexTable() {
+        this(null);
+    }
+
+    /**
+     * A table whose lock-free visits run {@code beforeMark} (in the visiting thread, no lock held) after validating
+     * their lookup and before the compare-and-set: a test's writer can act there.
+     */
+    IndexTable(Runnable beforeMark) {
+        this.beforeMark = beforeMark;
         reset();
     }
 
@@ -84,6 +118,52 @@ final class IndexTable {
         } finally {
             lock.unlockRead(stamp);
         }
+    }
+
+    /**
+     * Looks {@code key} up like {@link #get}, reporting its record's visited bit and, if {@code mark}, setting it by
+     * compare-and-set without a lock (see the class description for what a race can do).
+     *
+     * @return the location, whether the bit was set before, and whether this call set it; null if absent
+     */
+    DiskIndex.Hit visit(MemorySegment key, int hash, boolean mark) {
+        long stamp = lock.tryOptimisticRead();
+        if (stamp != 0) {
+            int slot = find(key, hash);
+            long[] slots = words;
+            Object[] entries = segments;
+            boolean present = isEntry(slots, entries, slot);
+            Object entry = present ? entries[slot] : null;
+            long word = present ? slots[2 * slot + 1] : 0;
+            if (lock.validate(stamp)) {
+                if (!present) {
+                    return null;
+                }
+                if (beforeMark != null) {
+                    beforeMark.run();
+                }
+                return hit(slots, slot, (Segment) entry, word, mark);
+            }
+        }
+        stamp = lock.readLock();
+        try {                                             // writers are out: the set is exact here
+            int slot = find(key, hash);
+            return isEntry(words, segments, slot)
+                    ? hit(words, slot, (Segment) segments[slot], words[2 * slot + 1], mark) : null;
+        } finally {
+            lock.unlockRead(stamp);
+        }
+    }
+
+    /** {@return whether {@code slot} is in range of both arrays and holds a segment (not a marker)} */
+    private static boolean isEntry(long[] slots, Object[] entries, int slot) {
+        return slot >= 0 && slot < entries.length && 2 * slot + 1 < slots.length && entries[slot] instanceof Segment;
+    }
+
+    private static DiskIndex.Hit hit(long[] slots, int slot, Segment segment, long word, boolean mark) {
+        boolean visited = (word & VISITED) != 0;
+        boolean marked = mark && !visited && WORDS.compareAndSet(slots, 2 * slot + 1, word, word | VISITED);
+        return new DiskIndex.Hit(new Location(segment, word >>> 32, recordLength(word)), visited, marked);
     }
 
     /** {@return the number of keys (tombstone markers included while a recovery runs)} */
@@ -142,7 +222,10 @@ final class IndexTable {
         }
     }
 
-    /** Points {@code key} at {@code update} if it points at {@code expected}. {@return whether it did} */
+    /**
+     * Points {@code key} at {@code update} if it points at {@code expected}, keeping the visited bit (a compaction's
+     * copy is the same record). {@return whether it did}
+     */
     boolean replace(MemorySegment key, int hash, Location expected, Location update) {
         long stamp = lock.writeLock();
         try {
@@ -151,7 +234,7 @@ final class IndexTable {
             if (slot < 0 || !isAt(slot, expected)) {
                 return false;
             }
-            set(slot, update.segment(), place);
+            set(slot, update.segment(), place | (words[2 * slot + 1] & VISITED));
             return true;
         } finally {
             lock.unlockWrite(stamp);
@@ -343,16 +426,19 @@ final class IndexTable {
 
     // ---- writing slots (write lock held) ------------------------------------------------------------------------
 
-    /** {@return offset and length packed into a slot's second word} */
+    /** {@return offset and length packed into a slot's second word, the visited bit clear} */
     private static long place(long offset, int recordBytes) {
         if (offset < 0 || offset > 0xFFFF_FFFFL) {
             throw new IllegalArgumentException("record offset " + offset + ": must be in [0, 2^32)");
         }
-        return offset << 32 | (recordBytes & 0xFFFF_FFFFL);
+        if (recordBytes < 0) {
+            throw new IllegalArgumentException("record length " + recordBytes + ": must not be negative");
+        }
+        return offset << 32 | recordBytes;
     }
 
     private void set(int slot, Object entry, long place) {
-        words[2 * slot + 1] = place;
+        WORDS.setOpaque(words, 2 * slot + 1, place);
         segments[slot] = entry;
     }
 
@@ -401,7 +487,7 @@ final class IndexTable {
     /** Copies slot {@code from} of the given arrays to slot {@code to} of this table's. */
     private void copySlot(long[] fromWords, Object[] fromSegments, long[] fromSequences, int from, int to) {
         words[2 * to] = fromWords[2 * from];
-        words[2 * to + 1] = fromWords[2 * from + 1];
+        WORDS.setOpaque(words, 2 * to + 1, (long) WORDS.getOpaque(fromWords, 2 * from + 1));
         segments[to] = fromSegments[from];
         if (fromSequences != null) {
             sequences[to] = fromSequences[from];
@@ -523,7 +609,8 @@ final class IndexTable {
         return (int) keyWord - 1;
     }
 
+    /** {@return the record length in a slot's second word, the visited bit masked off} */
     private static int recordLength(long place) {
-        return (int) place;
+        return (int) (place & LENGTH_MASK);
     }
 }

@@ -21,15 +21,19 @@ import java.util.regex.Pattern;
  * One segment file: an append-only run of records behind a {@link RecordFormat segment header}.
  *
  * <p>Lifetime: the store holds one reference from creation until it {@linkplain #retire retires} the segment
- * (after compaction, {@code clear()} or {@code close()}); every reader holds one more for the duration of a read
- * ({@link #tryAcquire()} / {@link #release()}). Whoever drops the last reference closes the channel, deletes the file
- * if asked to, and returns the file's bytes to the {@link DiskQuota}; so a file is never closed under a reader, and a
- * reader that fails to acquire knows the segment is gone and must look the key up again.
+ * (after compaction, eviction, {@code clear()} or {@code close()}); every reader holds one more for the duration of a
+ * read ({@link #tryAcquire()} / {@link #release()}). A segment retired to be deleted leaves the directory at once
+ * ({@link #unlink()}): readers in flight go on reading through the open channel (POSIX unlink semantics), and no
+ * crash can bring the file back after the store dropped it. Whoever drops the last reference closes the channel and
+ * returns the file's bytes to the {@link DiskQuota} (they stay on the device until then), exactly once; so a file is
+ * never closed under a reader, and a reader that fails to acquire knows the segment is gone and must look the key up
+ * again.
  *
  * <p>Interrupts: an interrupt during {@code FileChannel} I/O closes the channel for every thread using it. All I/O
  * goes through {@link #io}, which reopens a channel closed that way and repeats the (positional, hence idempotent)
  * operation once with the caller's interrupt status held back and restored afterwards, so one interrupted reader
- * cannot take a segment away from the others.
+ * cannot take a segment away from the others. An unlinked file cannot be reopened: there the I/O fails with the
+ * {@link ClosedChannelException}, and the reader, finding the segment retired, looks the key up again.
  *
  * <p>Concurrency: {@link #length()} and {@link #isSealed()} change only under the store's writer lock and are
  * volatile for lock-free readers; reads are positional and need no lock; dead-byte accounting is atomic.
@@ -50,6 +54,8 @@ final class Segment {
     private volatile long length;
     private volatile boolean sealed;
     private volatile boolean deleteWhenReleased;
+    /** Set once the file is deleted from the directory; guarded by this object's monitor. */
+    private boolean unlinked;
 
     private Segment(long id, Path path, FileChannel channel, long length, DiskQuota quota) {
         this.id = id;
@@ -139,7 +145,7 @@ final class Segment {
     }
 
     private synchronized FileChannel reopen(FileChannel broken, ClosedChannelException cause) throws IOException {
-        if (references.get() == 0) {
+        if (references.get() == 0 || unlinked) {
             throw cause;
         }
         if (channel == broken && !broken.isOpen()) {
@@ -234,13 +240,34 @@ final class Segment {
     }
 
     /**
-     * Drops the store's own reference (idempotent). The file is closed when the last reader leaves, deleted then if
-     * {@code deleteFile}, and its bytes are returned to the quota either way.
+     * Drops the store's own reference (idempotent). If {@code deleteFile}, the file leaves the directory now
+     * ({@link #unlink()}; if that fails, it is tried again when the last reader leaves). The channel is closed when
+     * the last reader leaves, and the file's bytes are returned to the quota then, either way.
      */
     void retire(boolean deleteFile) {
         if (retired.compareAndSet(false, true)) {
-            deleteWhenReleased = deleteFile;
+            if (deleteFile) {
+                deleteWhenReleased = true;
+                try {
+                    unlink();
+                } catch (IOException e) {
+                    LOG.log(Level.WARNING, "could not delete segment file " + path + "; will retry when released", e);
+                }
+            }
             release();
+        }
+    }
+
+    /**
+     * Deletes the file from the directory now, while the channel stays open for the readers holding references (the
+     * bytes stay on the device, and in the quota, until the last reference is dropped). Idempotent.
+     *
+     * @throws IOException if the file could not be deleted (it stays, and so does the segment)
+     */
+    synchronized void unlink() throws IOException {
+        if (!unlinked) {
+            Files.deleteIfExists(path);
+            unlinked = true;
         }
     }
 
@@ -283,7 +310,7 @@ final class Segment {
         closeQuietly(channel);
         if (deleteWhenReleased) {
             try {
-                Files.deleteIfExists(path);
+                unlink();
             } catch (IOException e) {
                 LOG.log(Level.WARNING, "could not delete segment file " + path, e);
             }

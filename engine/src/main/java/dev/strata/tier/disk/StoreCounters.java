@@ -12,13 +12,16 @@ final class StoreCounters {
     final LongAdder corruptRecords = new LongAdder();
     final LongAdder tornTails = new LongAdder();
     final LongAdder compactions = new LongAdder();
+    final LongAdder evictedSegments = new LongAdder();
+    final LongAdder evictedRecords = new LongAdder();
     final LongAdder recoveredRecords = new LongAdder();
     final LongAdder quotaRefusals = new LongAdder();
     final LongAdder ioErrors = new LongAdder();
 
     DiskStoreStats snapshot() {
         return new DiskStoreStats(recordsWritten.sum(), recordsRead.sum(), bytesWritten.sum(), bytesRead.sum(),
-                corruptRecords.sum(), tornTails.sum(), compactions.sum(), recoveredRecords.sum(),
+                corruptRecords.sum(), tornTails.sum(), compactions.sum(), evictedSegments.sum(), evictedRecords.sum(),
+                recoveredRecords.sum(),
                 quotaRefusals.sum(), ioErrors.sum());
     }
 }

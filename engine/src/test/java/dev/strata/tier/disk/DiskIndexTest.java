@@ -23,14 +23,19 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The disk index against a {@code HashMap} model: lookups, overwrites, conditional changes, deletion in probe chains,
- * growing, shrinking and packing the key bytes, recovery's settling, and lock-free readers beside writers.
+ * growing, shrinking and packing the key bytes, recovery's settling, the visited bit (kept in a slot's spare bit, set
+ * without a lock), and lock-free readers, marking or not, beside writers.
  */
 class DiskIndexTest {
 
@@ -300,7 +305,110 @@ class DiskIndexTest {
     }
 
     @Test
-    void lockFreeReadersNeverSeeAnotherKeysLocationWhileWritersChurn() throws Exception {
+    void visitReportsTheBitAsItWasAndMarksOnlyWhenAskedAndOnlyTheRecordItFound() {
+        DiskIndex index = new DiskIndex();
+        MemorySegment key = text("k");
+        assertNull(index.visit(key, true), "absent");
+        Location first = new Location(segments.get(0), 100, RecordFormat.MAX_RECORD_BYTES);   // every length bit set
+        index.put(key, first);
+        assertEquals(new DiskIndex.Hit(first, false, false), index.visit(key, false));
+        assertEquals(new DiskIndex.Hit(first, false, false), index.visit(key, false), "not marked by a plain visit");
+        assertEquals(new DiskIndex.Hit(first, false, true), index.visit(key, true));
+        assertEquals(new DiskIndex.Hit(first, true, false), index.visit(key, true));
+        assertEquals(first, index.get(key), "the bit is not part of the location");
+        assertEquals(RecordFormat.MAX_RECORD_BYTES, index.recordBytes());
+        assertTrue(index.remove(text("k"), first) && index.put(key, first) == null, "still comparable by location");
+        assertFalse(index.visit(key, false).visited(), "a record put afresh starts unvisited");
+
+        index.visit(key, true);
+        Location overwrite = new Location(segments.get(1), 100, RecordFormat.MAX_RECORD_BYTES);
+        assertEquals(first, index.put(key, overwrite));
+        assertEquals(new DiskIndex.Hit(overwrite, false, true), index.visit(key, true), "an overwrite resets it");
+        Location copy = new Location(segments.get(2), 16, RecordFormat.MAX_RECORD_BYTES);
+        assertTrue(index.replace(key, overwrite, copy));
+        assertEquals(new DiskIndex.Hit(copy, true, false), index.visit(key, false), "a compaction's copy keeps it");
+        assertEquals(copy, index.remove(key));
+        assertNull(index.visit(key, true));
+        assertThrows(IllegalArgumentException.class, () -> index.put(key, new Location(segments.get(0), 16, -1)),
+                "a length using the visited bit");
+    }
+
+    /**
+     * A writer acting between a lock-free visit's validated lookup and its mark (the test hook runs it there): an
+     * overwrite, a removal that shifts another key into the visited slot, a rehash. The mark may be lost; no key's
+     * location ever changes.
+     */
+    @Test
+    void aMarkRacingWithAWriterAfterItsLookupNeverChangesALocation() {
+        AtomicReference<Runnable> writer = new AtomicReference<>();
+        IndexTable table = new IndexTable(() -> {
+            Runnable once = writer.getAndSet(null);
+            if (once != null) {
+                once.run();
+            }
+        });
+        int hash = 7;                                                 // a and b share a home slot, b one after a
+        MemorySegment a = text("a");
+        MemorySegment b = text("b");
+        Location a1 = new Location(segments.get(0), 100, 50);
+        Location b1 = new Location(segments.get(1), 200, 60);
+        table.put(a, hash, a1);
+        table.put(b, hash, b1);
+
+        Location a2 = new Location(segments.get(2), 300, 50);
+        writer.set(() -> table.put(a, hash, a2));
+        assertEquals(new DiskIndex.Hit(a1, false, false), table.visit(a, hash, true), "reports what it read; lost");
+        assertEquals(a2, table.get(a, hash));
+        assertFalse(table.visit(a, hash, false).visited(), "the overwrite stays unvisited");
+
+        writer.set(() -> table.remove(a, hash));                     // b moves back into a's slot
+        assertFalse(table.visit(a, hash, true).marked());
+        assertNull(table.get(a, hash));
+        assertEquals(new DiskIndex.Hit(b1, false, false), table.visit(b, hash, false), "b's own, unmarked");
+
+        table.put(a, hash, a1);                                       // now after b
+        writer.set(() -> {                                            // grows the table: a rehash
+            for (int i = 0; i < 40; i++) {
+                table.put(numbered(i), i, locationOf(i, 0));
+            }
+        });
+        table.visit(a, hash, true);
+        assertEquals(a1, table.get(a, hash));
+        assertEquals(b1, table.get(b, hash));
+        for (int i = 0; i < 40; i++) {
+            assertEquals(locationOf(i, 0), table.get(numbered(i), i));
+        }
+        assertEquals(new DiskIndex.Hit(a1, false, true), table.visit(a, hash, true), "marks with no writer about");
+        assertTrue(table.visit(a, hash, false).visited());
+    }
+
+    @Test
+    void visitedBitsStayWithTheirRecordsThroughGrowingShrinkingAndPacking() {
+        DiskIndex index = new DiskIndex();
+        Map<ByteBuffer, Location> model = new HashMap<>();
+        Set<ByteBuffer> visited = new HashSet<>();
+        Random random = new Random(43);
+        for (int round = 0; round < 6; round++) {
+            int keys = round % 2 == 0 ? 20_000 : 300;
+            for (int op = 0; op < 80_000; op++) {
+                applyRandomChangeOrVisit(index, model, visited, random, keys);
+            }
+            assertMatches(model, index);
+            assertVisitedMatches(model, visited, index);
+            for (int op = 0; op < 60_000 && !model.isEmpty(); op++) {  // remove most: shrink, shift back, pack
+                MemorySegment key = randomKey(random, keys);
+                ByteBuffer modelKey = ByteBuffer.wrap(key.toArray(ValueLayout.JAVA_BYTE));
+                visited.remove(modelKey);
+                assertEquals(model.remove(modelKey), index.remove(key));
+            }
+            assertMatches(model, index);
+            assertVisitedMatches(model, visited, index);
+        }
+    }
+
+    @ParameterizedTest(name = "readers marking visited: {0}")
+    @ValueSource(booleans = {false, true})
+    void lockFreeReadersNeverSeeAnotherKeysLocationWhileWritersChurn(boolean marking) throws Exception {
         DiskIndex index = new DiskIndex();
         int stable = 2_000;
         int churning = 20_000;
@@ -342,6 +450,7 @@ class DiskIndexTest {
                 }
             }
         }));
+        AtomicLong marks = new AtomicLong();
         for (int r = 0; r < 2; r++) {
             int seed = 100 + r;
             threads.add(Thread.ofPlatform().start(() -> {
@@ -349,8 +458,16 @@ class DiskIndexTest {
                 Random random = new Random(seed);
                 while (writing.get()) {
                     int i = random.nextInt(stable + churning);
-                    Location found = index.get(numbered(i));
-                    if (found == null ? i < stable : keyOf(found) != i) {
+                    Location found;
+                    if (marking && random.nextBoolean()) {      // mostly stable keys, whose bits meet every writer
+                        i = i % 4 == 0 ? i : i % stable;
+                        DiskIndex.Hit hit = index.visit(numbered(i), true);
+                        found = hit == null ? null : hit.location();
+                        marks.addAndGet(hit != null && hit.marked() ? 1 : 0);
+                    } else {
+                        found = index.get(numbered(i));
+                    }
+                    if (found == null ? i < stable : keyOf(found) != i || found.recordBytes() != 21) {
                         failures.add("key " + i + " read as " + found);
                     }
                 }
@@ -362,6 +479,12 @@ class DiskIndexTest {
         }
         assertTrue(failures.isEmpty(), () -> failures.size() + " bad reads, first: " + failures.peek());
         assertEquals(stable, index.size());
+        for (int i = 0; i < stable; i++) {
+            Location found = index.get(numbered(i));
+            assertTrue(found != null && keyOf(found) == i && found.recordBytes() == 21, "key " + i + ": " + found);
+        }
+        assertEquals(21L * stable, index.recordBytes());
+        assertEquals(marking, marks.get() > 0, "marks set: " + marks.get());
     }
 
     // ---- helpers ----------------------------------------------------------------------------------------------
@@ -391,6 +514,62 @@ class DiskIndexTest {
                     model.remove(modelKey);
                 }
             }
+        }
+    }
+
+    /** Like {@link #applyRandomChange}, or a visit (marking or not), keeping {@code visited} in step. */
+    private void applyRandomChangeOrVisit(DiskIndex index, Map<ByteBuffer, Location> model, Set<ByteBuffer> visited,
+                                          Random random, int keys) {
+        MemorySegment key = randomKey(random, keys);
+        ByteBuffer modelKey = ByteBuffer.wrap(key.toArray(ValueLayout.JAVA_BYTE));
+        Location current = model.get(modelKey);
+        Location next = new Location(segments.get(random.nextInt(3)), random.nextInt(1 << 30),
+                21 + random.nextInt(RecordFormat.MAX_RECORD_BYTES - 21));       // lengths up to the bit's neighbour
+        switch (random.nextInt(8)) {
+            case 0, 1 -> {
+                assertEquals(model.put(modelKey, next), index.put(key, next));
+                visited.remove(modelKey);
+            }
+            case 2 -> {
+                assertEquals(model.remove(modelKey), index.remove(key));
+                visited.remove(modelKey);
+            }
+            case 3 -> {
+                Location expected = current != null && random.nextBoolean() ? current : next;
+                boolean replaced = current != null && current.equals(expected);
+                assertEquals(replaced, index.replace(key, expected, next));
+                if (replaced) {
+                    model.put(modelKey, next);                          // a copy: the bit stays
+                }
+            }
+            case 4 -> {
+                Location expected = current != null && random.nextBoolean() ? current : next;
+                boolean removed = current != null && current.equals(expected);
+                assertEquals(removed, index.remove(key, expected));
+                if (removed) {
+                    model.remove(modelKey);
+                    visited.remove(modelKey);
+                }
+            }
+            default -> {
+                boolean mark = random.nextBoolean();
+                DiskIndex.Hit hit = index.visit(key, mark);
+                boolean wasVisited = visited.contains(modelKey);
+                assertEquals(current == null ? null : new DiskIndex.Hit(current, wasVisited, mark && !wasVisited),
+                        hit);
+                if (current != null && mark) {
+                    visited.add(modelKey);
+                }
+            }
+        }
+    }
+
+    private static void assertVisitedMatches(Map<ByteBuffer, Location> model, Set<ByteBuffer> visited,
+                                             DiskIndex index) {
+        assertTrue(model.keySet().containsAll(visited));
+        for (Map.Entry<ByteBuffer, Location> entry : model.entrySet()) {
+            DiskIndex.Hit hit = index.visit(MemorySegment.ofArray(entry.getKey().array()), false);
+            assertEquals(new DiskIndex.Hit(entry.getValue(), visited.contains(entry.getKey()), false), hit);
         }
     }
 

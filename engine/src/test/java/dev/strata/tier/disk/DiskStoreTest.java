@@ -30,6 +30,35 @@ class DiskStoreTest {
     @TempDir
     Path dir;
 
+    /**
+     * A remove whose tombstone cannot be written (here the next segment file cannot be created: a directory is in its
+     * place) throws, and the key is gone all the same while the store is open: a cache that removed a key must not read
+     * its old value again. Only a reopen may bring the record back, since no tombstone reached the file.
+     */
+    @Test
+    void aRemoveWhoseTombstoneFailsStillRemovesTheKeyWhileOpen() throws IOException {
+        MemorySegment key = key(1);
+        int fillsTheSegment = (int) (DiskTestSupport.SMALL_SEGMENT - RecordFormat.SEGMENT_HEADER_BYTES
+                - RecordFormat.HEADER_BYTES - key.byteSize() - 5);
+        byte[] written = value(fillsTheSegment, 1);
+        Path blocker = dir.resolve(Segment.fileName(2));
+        try (DiskStore store = DiskTestSupport.openCompactingInline(dir, persistentConfig(), new DiskQuota(1L << 20))) {
+            assertTrue(store.put(key, segmentOf(written)));
+            java.nio.file.Files.createDirectory(blocker);            // the tombstone needs segment 2, which cannot be
+
+            assertThrows(java.io.UncheckedIOException.class, () -> store.remove(key));
+
+            assertTrue(store.get(key) == null, "removed while the store is open");
+            assertEquals(0, store.size());
+            assertEquals(0, store.liveBytes());
+            assertFalse(store.remove(key), "nothing left to remove");
+        }
+        java.nio.file.Files.deleteIfExists(blocker);
+        try (DiskStore store = DiskTestSupport.openCompactingInline(dir, persistentConfig(), new DiskQuota(1L << 20))) {
+            assertArrayEquals(written, store.get(key), "no tombstone reached the file: the record comes back whole");
+        }
+    }
+
     @Test
     void putGetRemoveOverwrite() throws IOException {
         DiskQuota quota = new DiskQuota(1 << 30);
