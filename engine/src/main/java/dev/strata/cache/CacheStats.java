@@ -16,8 +16,9 @@ import java.util.Objects;
  * @param hits lookups ({@code get}, {@code read}, {@code getAll}, {@code computeIfAbsent}) that found a value
  * @param misses lookups that found none
  * @param loads values computed by a {@code computeIfAbsent} loader
- * @param errors disk I/O errors, and codec failures while an entry moved down a tier (each logged; the entry
- *     concerned was kept in memory or dropped)
+ * @param errors disk I/O errors, corrupt disk records found (by a read, a compaction, or the recovery at open; each
+ *     dropped), and codec failures while an entry moved down a tier (each logged; the entry concerned was kept in
+ *     memory or dropped)
  */
 public record CacheStats(String name, List<TierStats> tiers, long hits, long misses, long loads, long errors) {
 

@@ -140,9 +140,6 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
         DiskStore disk = tiers.contains(Tier.DISK) ? openDisk(name, persistent) : null;
         Tiers<K, V> tierSet = new Tiers<>(name, tiers, keyCodec, valueCodec, memory, offHeap, disk,
                 diskQuota == null ? 0 : diskQuota.limitBytes(), this::reclaimFromOthers);
-        if (persistent) {
-            tierSet.loadDiskIndex();
-        }
         ObjectName[] beanName = new ObjectName[1];
         TieredCache<K, V> cache = new TieredCache<>(tierSet, promotion, persistent, strict, () -> {
             PlatformMXBeans.unregister(beanName[0]);

@@ -2,7 +2,8 @@ package dev.strata.tier;
 
 /**
  * A cache's key index: its keys spread over {@link Stripe}s by hash. Each stripe holds the nodes of the keys on the
- * heap or on disk and the slots of the keys off-heap, and its monitor is those keys' lock.
+ * heap and the slots of the keys off-heap, and its monitor is those keys' lock (keys on disk included, which the disk
+ * store indexes).
  *
  * <pre>
  *   hash   = spread(key.hashCode())
@@ -22,7 +23,7 @@ final class KeyIndex {
     private final int shift;
 
     /**
-     * @param hasNodes whether the cache has a heap or disk tier
+     * @param hasNodes whether the cache has a heap tier
      * @param extents the off-heap tier's extents, or null if the cache has none
      */
     KeyIndex(boolean hasNodes, ExtentTable extents) {

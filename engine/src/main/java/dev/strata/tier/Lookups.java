@@ -2,6 +2,7 @@ package dev.strata.tier;
 
 import dev.strata.Tier;
 import dev.strata.cache.Promotion;
+import dev.strata.tier.disk.DiskStore;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.util.function.Function;
@@ -11,16 +12,18 @@ import java.util.function.Function;
  * then, if that keeps racing with writers, under the key's stripe monitor.
  *
  * <pre>
- *   lock-free, in tier order:   nodes ──► heap value?  ──► records ──► off-heap value?  ──► disk node ──► disk value?
+ *   lock-free, in tier order:   nodes ──► heap value?  ──► records ──► off-heap value?  ──► disk index ──► disk value?
  *                               none of them: a miss, if the stripe's version did not move meanwhile
  * </pre>
  *
  * <p>A lock-free hit is a value the key held at some moment of the call: a heap value is read from its node's volatile
  * field; an off-heap record is validated against its extent's life ({@link OffHeapReads}); a disk record is read from
- * the disk store, which a writer replaces or removes before its operation returns. A lock-free miss is trusted only if
- * no move between the tables ran meanwhile ({@link Stripe#stable}). An off-heap hit that may promote the entry is read
- * lock-free too; the slot's visited bit decides, and the move (inside the guard) installs only if the slot is
- * unchanged.
+ * the disk store, whose index a writer changes under the key's stripe monitor before its operation returns. A
+ * lock-free miss is trusted only if no move between the tiers ran meanwhile ({@link Stripe#stable}). An off-heap or
+ * disk hit that may promote the entry is read lock-free too; the visited bit read with it (the slot's, or the disk
+ * record's in the store's index) decides, and the move (inside the guard) installs only if the slot, or the disk
+ * record's stamp, is unchanged. A cache with a disk tier looks there for every key its memory tiers miss: an encoding
+ * of the key and an index lookup, no I/O unless the key is on disk.
  *
  * @param <K> the key type
  * @param <V> the value type
@@ -33,7 +36,7 @@ final class Lookups<K, V> {
 
     /**
      * The cache's in-flight guard, which close waits for. Heap and off-heap hits and misses need none (close changes
-     * what they validate against); disk reads and the locked path run inside it.
+     * what they validate against); disk lookups and the locked path run inside it.
      */
     interface Guard {
         /** Registers an operation in flight. @throws IllegalStateException if the cache is closed */
@@ -49,6 +52,13 @@ final class Lookups<K, V> {
         boolean isClosed();
     }
 
+    /** A disk record's value, decoded, with what a promotion needs: its stamp and visited bit. */
+    private static final class DiskRead<V> {
+        V value;
+        long stamp;
+        boolean visited;
+    }
+
     private final Tiers<K, V> tiers;
     private final Promotion promotion;
     private final Guard guard;
@@ -56,6 +66,10 @@ final class Lookups<K, V> {
     private final boolean lockFreeOffHeap;
     /** Whether the cache's only tier is off-heap: no node table, no moves between tables, no version to check. */
     private final boolean offHeapOnly;
+    /** The disk tier's store, or null. */
+    private final DiskStore disk;
+    /** Whether disk hits set their record's visited bit: the second hit promotes. */
+    private final boolean markDiskVisited;
 
     Lookups(Tiers<K, V> tiers, Promotion promotion, Guard guard) {
         this.tiers = tiers;
@@ -63,6 +77,8 @@ final class Lookups<K, V> {
         this.guard = guard;
         this.lockFreeOffHeap = tiers.offHeap != null && (tiers.top() == Tier.OFF_HEAP || promotion == Promotion.NEVER);
         this.offHeapOnly = tiers.tiers.equals(java.util.List.of(Tier.OFF_HEAP));
+        this.disk = tiers.disk();
+        this.markDiskVisited = disk != null && tiers.top() != Tier.DISK && promotion == Promotion.ON_SECOND_HIT;
     }
 
     // ---- get ----
@@ -72,7 +88,7 @@ final class Lookups<K, V> {
     V get(K key, boolean count) {
         int hash = KeyIndex.hash(key);
         Stripe stripe = tiers.index.stripe(hash);
-        if (stripe.records == null) {                  // nodes only: no move between tables, no version to check
+        if (stripe.records == null && disk == null) {  // heap only: no move between tables, no version to check
             Node<K, V> node = stripe.nodes.find(key, hash);
             if (node == null) {
                 return miss(count);
@@ -92,65 +108,89 @@ final class Lookups<K, V> {
                 }
             }
         }
-        for (int attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
-            int version = stripe.version;
-            Node<K, V> node = stripe.nodes == null ? null : stripe.nodes.find(key, hash);
-            V value = heapValue(node);
-            if (value != null) {
-                return hit(count, Tier.HEAP, value);
-            }
-            if (stripe.records != null) {
-                Object found = lockFreeOffHeap ? offHeapValue(stripe, key, hash)
-                        : promotingOffHeapValue(stripe, key, hash);
+        boolean guarded = false;                       // entered once the disk is asked, or for the locked path
+        MemorySegment encoded = null;                  // the key's encoding, for the disk
+        try {
+            for (int attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
+                int version = stripe.version;
+                Object found = memoryValue(stripe, key, hash, count);
                 if (found == RETRY) {
                     continue;
                 }
                 if (found != null) {
-                    return hit(count, Tier.OFF_HEAP, (V) found);
+                    return (V) found;
+                }
+                if (disk != null) {
+                    if (!guarded) {
+                        guard.enter();
+                        guarded = true;
+                        encoded = tiers.encodeKey(key);
+                    }
+                    DiskRead<V> read;
+                    try {
+                        read = readDisk(encoded);
+                    } catch (UncheckedIOException e) {
+                        break;                         // the locked path reads again and counts the failure
+                    }
+                    if (read != null) {
+                        if (shouldPromote(Tier.DISK, read.visited)) {
+                            tiers.move(key, hash, read.value, tiers.top(), Tier.DISK, Tiers.Source.ofDisk(read.stamp));
+                        }
+                        return hit(count, Tier.DISK, read.value);
+                    }
+                }
+                if (stripe.stable(version)) {
+                    return miss(count);
                 }
             }
-            if (node != null && node.tier == Tier.DISK) {
-                break;                                 // disk reads run inside the guard
+            if (!guarded) {
+                guard.enter();
+                guarded = true;
+                encoded = disk == null ? null : tiers.encodeKey(key);
             }
-            if (stripe.stable(version)) {
-                return miss(count);
-            }
-        }
-        guard.enter();
-        try {
-            V value = diskValue(key, hash, stripe, count);
-            return value != null ? value : lockedGet(key, hash, stripe, count);
+            return lockedGet(key, hash, stripe, count, encoded);
         } finally {
-            guard.exit();
+            if (guarded) {
+                guard.exit();
+            }
         }
     }
 
     /**
-     * {@return the value of {@code key} read from its disk record without the stripe's monitor (promoting it if the
-     * policy says so), or null to take the locked path} Inside the guard. The node's version is read before the
-     * record, so a promotion installs only if nothing changed since the value read was the key's.
+     * {@return the value of {@code key} in a memory tier read lock-free (its hit counted when {@code count}), null if
+     * it has none there, or {@link #RETRY}}
      */
-    private V diskValue(K key, int hash, Stripe stripe, boolean count) {
-        Node<K, V> node = stripe.nodes == null ? null : stripe.nodes.find(key, hash);
-        if (node == null || node.tier != Tier.DISK) {
-            return null;
+    private Object memoryValue(Stripe stripe, K key, int hash, boolean count) {
+        if (stripe.nodes != null) {
+            V value = heapValue(stripe.nodes.find(key, hash));
+            if (value != null) {
+                return hit(count, Tier.HEAP, value);
+            }
         }
-        int version = node.version;
-        V value;
-        try {
-            value = tiers.readDisk(key);
-        } catch (UncheckedIOException e) {
-            return null;                               // the locked path reads again and counts the failure
+        if (stripe.records != null) {
+            Object found = lockFreeOffHeap ? offHeapValue(stripe, key, hash) : promotingOffHeapValue(stripe, key, hash);
+            if (found == RETRY || found == null) {
+                return found;
+            }
+            return hit(count, Tier.OFF_HEAP, found);
         }
-        if (value == null || node.removed) {
-            return null;
-        }
-        boolean promote = shouldPromote(Tier.DISK, node.visited);
-        node.markVisited();
-        if (promote) {
-            tiers.move(key, hash, value, tiers.top(), Tier.DISK, Tiers.Source.of(node, version));
-        }
-        return hit(count, Tier.DISK, value);
+        return null;
+    }
+
+    /**
+     * {@return the key's disk value, decoded, with its stamp and visited bit (which this read sets when the second hit
+     * promotes), or null if the store has none} Lock-free; inside the guard.
+     *
+     * @throws UncheckedIOException if the record could not be read
+     */
+    private DiskRead<V> readDisk(MemorySegment encoded) {
+        DiskRead<V> read = new DiskRead<>();
+        read.value = disk.read(encoded, markDiskVisited, (bytes, stamp, visited) -> {
+            read.stamp = stamp;
+            read.visited = visited;
+            return tiers.decodeValue(bytes);
+        });
+        return read.value == null ? null : read;
     }
 
     /**
@@ -182,7 +222,7 @@ final class Lookups<K, V> {
         return value;
     }
 
-    /** {@return the heap value of {@code node} (null if none, or not on the heap), marking the node visited} */
+    /** {@return the heap value of {@code node} (null if none, or removed), marking the node visited} */
     private V heapValue(Node<K, V> node) {
         V value = node == null ? null : node.value;
         if (value != null) {
@@ -210,32 +250,22 @@ final class Lookups<K, V> {
         return value;
     }
 
-    /** The locked path of {@link #get}: reads under the stripe's monitor, then promotes if the policy says so. */
-    private V lockedGet(K key, int hash, Stripe stripe, boolean count) {
+    /**
+     * The locked path of {@link #get}: reads under the stripe's monitor, then promotes if the policy says so. Inside the
+     * guard; {@code encoded} is the key's encoding when the cache has a disk tier.
+     */
+    private V lockedGet(K key, int hash, Stripe stripe, boolean count, MemorySegment encoded) {
         V value;
         Tier tier;
         Tiers.Source promoteFrom = null;
         synchronized (stripe) {
             Node<K, V> node = stripe.nodes == null ? null : stripe.nodes.find(key, hash);
             if (node != null) {
-                if (node.tier == Tier.HEAP) {
-                    node.markVisited();
-                    return hit(count, Tier.HEAP, node.value);
-                }
-                value = tiers.readDiskOrDrop(stripe, node);
-                if (value == null) {
-                    return miss(count);
-                }
-                tier = Tier.DISK;
-                if (shouldPromote(tier, node.visited)) {
-                    promoteFrom = Tiers.Source.of(node, node.version);
-                }
                 node.markVisited();
-            } else {
-                int record = recordIndex(stripe, key, hash);
-                if (record < 0) {
-                    return miss(count);
-                }
+                return hit(count, Tier.HEAP, node.value);
+            }
+            int record = recordIndex(stripe, key, hash);
+            if (record >= 0) {
                 long slot = stripe.records.get(record);
                 value = tiers.reads.decode(tiers.offHeap.extents().extentAt(Slots.location(slot)),
                         tiers.offHeap.extents().offsetAt(Slots.location(slot)));
@@ -244,12 +274,36 @@ final class Lookups<K, V> {
                     promoteFrom = Tiers.Source.of(slot);
                 }
                 RecordTable.markVisited(stripe.records.table(), record, slot);
+            } else {
+                DiskRead<V> read = disk == null ? null : readDiskOrDrop(encoded);
+                if (read == null) {
+                    return miss(count);
+                }
+                value = read.value;
+                tier = Tier.DISK;
+                if (shouldPromote(tier, read.visited)) {
+                    promoteFrom = Tiers.Source.ofDisk(read.stamp);
+                }
             }
         }
         if (promoteFrom != null) {
             tiers.move(key, hash, value, tiers.top(), tier, promoteFrom);   // not moved if it changed or found no room
         }
         return hit(count, tier, value);
+    }
+
+    /**
+     * {@return the key's disk value, or null if it has none or it could not be read: the key is then dropped from the
+     * disk and the error counted} Stripe held.
+     */
+    private DiskRead<V> readDiskOrDrop(MemorySegment encoded) {
+        try {
+            return readDisk(encoded);
+        } catch (UncheckedIOException e) {
+            tiers.moveFailed("disk read failed", e);
+            tiers.removeFromDisk(encoded);
+            return null;
+        }
     }
 
     /** {@return the index of {@code key}'s record slot, or -1} Stripe held. */
@@ -278,33 +332,52 @@ final class Lookups<K, V> {
     boolean containsKey(K key) {
         int hash = KeyIndex.hash(key);
         Stripe stripe = tiers.index.stripe(hash);
-        for (int attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
-            int version = stripe.version;
-            Node<K, V> node = stripe.nodes == null ? null : stripe.nodes.find(key, hash);
-            if (node != null && (node.value != null || node.tier == Tier.DISK)) {
-                return true;
-            }
-            if (stripe.records != null) {
-                long slot = tiers.reads.find(stripe.records.table(), hash, key);
-                if (slot == OffHeapReads.RETRY) {
-                    continue;
-                }
-                if (slot != OffHeapReads.MISS) {
+        boolean guarded = false;
+        MemorySegment encoded = null;
+        try {
+            for (int attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
+                int version = stripe.version;
+                Node<K, V> node = stripe.nodes == null ? null : stripe.nodes.find(key, hash);
+                if (node != null && node.value != null) {
                     return true;
                 }
+                if (stripe.records != null) {
+                    long slot = tiers.reads.find(stripe.records.table(), hash, key);
+                    if (slot == OffHeapReads.RETRY) {
+                        continue;
+                    }
+                    if (slot != OffHeapReads.MISS) {
+                        return true;
+                    }
+                }
+                if (disk != null) {
+                    if (!guarded) {
+                        guard.enter();
+                        guarded = true;
+                        encoded = tiers.encodeKey(key);
+                    }
+                    if (disk.stampOf(encoded) != DiskStore.NO_STAMP) {
+                        return true;
+                    }
+                }
+                if (stripe.stable(version)) {
+                    return false;
+                }
             }
-            if (stripe.stable(version)) {
-                return false;
+            if (!guarded) {
+                guard.enter();
+                guarded = true;
+                encoded = disk == null ? null : tiers.encodeKey(key);
             }
-        }
-        guard.enter();
-        try {
             synchronized (stripe) {
                 Node<K, V> node = stripe.nodes == null ? null : stripe.nodes.find(key, hash);
-                return node != null || recordIndex(stripe, key, hash) >= 0;
+                return node != null || recordIndex(stripe, key, hash) >= 0
+                        || disk != null && disk.stampOf(encoded) != DiskStore.NO_STAMP;
             }
         } finally {
-            guard.exit();
+            if (guarded) {
+                guard.exit();
+            }
         }
     }
 
@@ -331,34 +404,59 @@ final class Lookups<K, V> {
         int hash = KeyIndex.hash(key);
         Stripe stripe = tiers.index.stripe(hash);
         Read<R> read = new Read<>();
-        for (int attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
-            int version = stripe.version;
-            Node<K, V> node = stripe.nodes == null ? null : stripe.nodes.find(key, hash);
-            V value = heapValue(node);
-            if (value != null) {
-                return hit(true, Tier.HEAP, reader.apply(encodeValue(value)));
-            }
-            if (stripe.records != null) {
-                if (readRecordPinned(stripe, key, hash, reader, read) == RETRY) {
-                    continue;
-                }
-                if (read.found) {
-                    return hit(true, Tier.OFF_HEAP, read.result);
-                }
-            }
-            if (node != null && node.tier == Tier.DISK) {
-                break;
-            }
-            if (stripe.stable(version)) {
-                return miss(true);
-            }
-        }
-        guard.enter();
+        boolean guarded = false;
+        MemorySegment encoded = null;
         try {
-            return lockedRead(key, hash, stripe, reader, read);
+            for (int attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
+                int version = stripe.version;
+                V value = heapValue(stripe.nodes == null ? null : stripe.nodes.find(key, hash));
+                if (value != null) {
+                    return hit(true, Tier.HEAP, reader.apply(encodeValue(value)));
+                }
+                if (stripe.records != null) {
+                    if (readRecordPinned(stripe, key, hash, reader, read) == RETRY) {
+                        continue;
+                    }
+                    if (read.found) {
+                        return hit(true, Tier.OFF_HEAP, read.result);
+                    }
+                }
+                if (disk != null) {
+                    if (!guarded) {
+                        guard.enter();
+                        guarded = true;
+                        encoded = tiers.encodeKey(key);
+                    }
+                    try {
+                        readDiskView(encoded, reader, read);
+                    } catch (UncheckedIOException e) {
+                        break;                         // the locked path reads again and counts the failure
+                    }
+                    if (read.found) {
+                        return hit(true, Tier.DISK, read.result);
+                    }
+                }
+                if (stripe.stable(version)) {
+                    return miss(true);
+                }
+            }
+            if (!guarded) {
+                guard.enter();
+                guarded = true;
+                encoded = disk == null ? null : tiers.encodeKey(key);
+            }
+            return lockedRead(key, hash, stripe, reader, read, encoded);
         } finally {
-            guard.exit();
+            if (guarded) {
+                guard.exit();
+            }
         }
+    }
+
+    /** Calls {@code reader} with a view of the key's disk value, if it has one, into {@code read}. Lock-free. */
+    private <R> void readDiskView(MemorySegment encoded, Function<? super MemorySegment, ? extends R> reader,
+                                  Read<R> read) {
+        disk.read(encoded, markDiskVisited, (bytes, stamp, visited) -> read.of(reader.apply(bytes)));
     }
 
     /** Reads {@code key}'s record with its extent pinned, into {@code read}. {@return {@link #RETRY} or null} */
@@ -386,26 +484,25 @@ final class Lookups<K, V> {
     }
 
     private <R> R lockedRead(K key, int hash, Stripe stripe, Function<? super MemorySegment, ? extends R> reader,
-                             Read<R> read) {
+                             Read<R> read, MemorySegment encoded) {
         synchronized (stripe) {
             Node<K, V> node = stripe.nodes == null ? null : stripe.nodes.find(key, hash);
             if (node != null) {
                 node.markVisited();
-                if (node.tier == Tier.HEAP) {
-                    return hit(true, Tier.HEAP, reader.apply(encodeValue(node.value)));
+                return hit(true, Tier.HEAP, reader.apply(encodeValue(node.value)));
+            }
+            int record = recordIndex(stripe, key, hash);
+            if (record < 0) {
+                if (disk == null) {
+                    return miss(true);
                 }
-                R result;
                 try {
-                    result = tiers.readDiskBytes(key, segment -> read.of(reader.apply(segment.asReadOnly())).result);
+                    readDiskView(encoded, reader, read);
                 } catch (UncheckedIOException e) {
                     tiers.errors.increment();
                     return miss(true);
                 }
-                return read.found ? hit(true, Tier.DISK, result) : miss(true);
-            }
-            int record = recordIndex(stripe, key, hash);
-            if (record < 0) {
-                return miss(true);
+                return read.found ? hit(true, Tier.DISK, read.result) : miss(true);
             }
             long slot = stripe.records.get(record);
             ExtentTable extents = tiers.offHeap.extents();

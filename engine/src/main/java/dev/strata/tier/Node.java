@@ -1,22 +1,17 @@
 package dev.strata.tier;
 
-import dev.strata.Tier;
-
 /**
- * One key's entry while its value is on the heap or on disk (an off-heap value has no node: its record is found
- * through a {@link RecordTable} slot).
+ * One key's entry while its value is on the heap. An off-heap value has no node (its record is found through a
+ * {@link RecordTable} slot) and neither has a disk value (the disk store's own index finds it).
  *
  * <p><b>Locking.</b> Every field except {@link #visited} and the queue links is written only under the monitor of the
- * key's {@link Stripe}. Heap hits read the volatile {@link #value} without a lock, disk hits the volatile
- * {@link #version} and then the disk store. The queue links
- * ({@link #prev}, {@link #next}, {@link #queued}) are guarded by the lock of the {@link NodeQueue} the node is in; that
- * lock is a leaf.
+ * key's {@link Stripe}. Heap hits read the volatile {@link #value} without a lock. The queue links ({@link #prev},
+ * {@link #next}, {@link #queued}) are guarded by the lock of the heap's {@link NodeQueue}; that lock is a leaf.
  *
- * <p><b>States.</b> {@code HEAP}: {@link #value} holds the object; {@code DISK}: the record is in the cache's disk
- * store under the encoded key ({@link #value} is null). {@link #removed}: the node left its table and will never be
- * used again (its value is null); a reader holding it looks further.
+ * <p><b>States.</b> In its table, {@link #value} holds the object. {@link #removed}: the node left its table and will
+ * never be used again (its value is null); a reader holding it looks further.
  *
- * <p><b>Size.</b> 56 bytes with compressed oops (12 header + 5 references + 4 ints + 3 booleans, padded): the heap
+ * <p><b>Size.</b> 48 bytes with compressed oops (12 header + 4 references + 4 ints + 3 booleans, padded): the heap
  * weight is derived from the two lengths rather than stored.
  *
  * @param <K> the key type
@@ -28,18 +23,15 @@ final class Node<K, V> {
     /** The key's spread hash ({@link KeyIndex#hash}): the table compares it before calling {@code equals}. */
     final int hash;
 
-    /** Where the value is: {@code HEAP} or {@code DISK}. Guarded by the stripe. */
-    Tier tier;
     /** Set once, when the node leaves its table. Guarded by the stripe. */
     boolean removed;
     /**
      * Moves on every change of the node's value or place; a mover that read the value at one version installs the
-     * moved copy only if the version is unchanged. Written under the stripe; volatile so that a lock-free disk reader
-     * that reads it before the disk record reads a record at least as new.
+     * moved copy only if the version is unchanged. Guarded by the stripe.
      */
-    volatile int version;
+    int version;
 
-    /** The value object while in the heap tier, else null. Volatile so heap hits need no lock. */
+    /** The value object, null once removed. Volatile so heap hits need no lock. */
     volatile V value;
 
     /** Encoded key length. Guarded by the stripe. */
@@ -71,6 +63,6 @@ final class Node<K, V> {
 
     @Override
     public String toString() {
-        return "Node[" + key + " in " + tier + (removed ? ", removed" : "") + "]";
+        return "Node[" + key + (removed ? ", removed" : "") + "]";
     }
 }

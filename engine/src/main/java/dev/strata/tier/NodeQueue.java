@@ -1,6 +1,5 @@
 package dev.strata.tier;
 
-import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -18,7 +17,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * (quick demotion), and reads never touch the lock. It matches or beats LRU's hit ratio on web traces while being as
  * cheap as FIFO; CLOCK differs by moving survivors to the head, which lets one-hit entries linger.
  *
- * <p>Used as a plain FIFO ({@link #pollOldest()}) by the disk tier. Thread-safe.
+ * <p>Thread-safe.
  */
 final class NodeQueue {
 
@@ -33,18 +32,6 @@ final class NodeQueue {
         lock.lock();
         try {
             link(node);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Links each of {@code nodes} at the head in turn (the last is newest), in one hold of the lock. */
-    void addAllNewest(List<? extends Node<?, ?>> nodes) {
-        lock.lock();
-        try {
-            for (Node<?, ?> node : nodes) {
-                link(node);
-            }
         } finally {
             lock.unlock();
         }
@@ -124,40 +111,6 @@ final class NodeQueue {
             }
             hand = cursor.prev;
             return cursor;                          // all were visited: the scan cleared them, take the next one
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** {@return the oldest node, left linked, or null if empty} FIFO order for the disk tier. */
-    Node<?, ?> oldest() {
-        lock.lock();
-        try {
-            return tail;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** {@return a snapshot of every node, oldest first} Used at close. */
-    java.util.List<Node<?, ?>> snapshot() {
-        lock.lock();
-        try {
-            java.util.ArrayList<Node<?, ?>> nodes = new java.util.ArrayList<>((int) Math.min(size, 1 << 20));
-            for (Node<?, ?> n = tail; n != null; n = n.prev) {
-                nodes.add(n);
-            }
-            return nodes;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** {@return the number of linked nodes} */
-    long size() {
-        lock.lock();
-        try {
-            return size;
         } finally {
             lock.unlock();
         }

@@ -3,7 +3,9 @@ package dev.strata.tier;
 import dev.strata.Tier;
 import dev.strata.codec.Codec;
 import dev.strata.codec.Codecs;
+import dev.strata.tier.disk.DiskStore;
 import java.lang.foreign.MemorySegment;
+import java.util.function.Consumer;
 
 /**
  * How values enter and leave one cache's off-heap tier: a put or a move appends a record (or overwrites one in place)
@@ -26,6 +28,11 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
     private final Tiers<K, V> tiers;
     /** Whether same-size overwrites are written in place: the value codec cannot fail after sizing. */
     private final boolean overwritesInPlace;
+    /**
+     * A test's hook, called by a spill with the encoded key just before its disk write (the key marked, no monitor
+     * held), where a test holds the spill still as a slow disk would; null otherwise.
+     */
+    volatile Consumer<MemorySegment> beforeSpillWrite;
 
     OffHeapPlacement(Tiers<K, V> tiers, Codec<V> valueCodec) {
         this.tiers = tiers;
@@ -161,31 +168,49 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
                     ? tiers.recordOf(stripe, key, hash, source, null, 0, keyLength)
                     : tiers.recordOf(stripe, key, hash, source, extent.segment, RecordLayout.keyOffset(offset),
                             keyLength);
-            if (!Tiers.mayInstall(node, record, ifAbsent, source)) {
+            MemorySegment diskKey = node != null || record >= 0 || tiers.disk() == null ? null
+                    : extent.isChain() ? tiers.encodeKey(key, keyLength)
+                    : extent.segment.asSlice(RecordLayout.keyOffset(offset), keyLength);
+            long stamp = tiers.diskStamp(node, record, diskKey);
+            if (!Tiers.mayInstall(node, record, stamp, ifAbsent, source)) {
                 tiers.offHeap.recordLeft(extent, recordBytes);
                 return Tiers.Install.REFUSED;
             }
-            long slot = Slots.pack(hash, extent.life(), extents().location(extent, offset));
-            Tier old = node != null ? node.tier : record >= 0 ? Tier.OFF_HEAP : null;
-            RecordTable records = stripe.records;
-            if (record >= 0) {
-                int oldBytes = tiers.recordLeaves(records.get(record));
-                records.replace(record, slot);
-                tiers.counters(Tier.OFF_HEAP).replaced(oldBytes, recordBytes);
-            } else {
-                if (node != null) {
-                    stripe.beginMove();
-                }
-                records.insert(hash, slot);
-                tiers.counters(Tier.OFF_HEAP).added(recordBytes);
-                if (node != null) {
-                    tiers.removeNode(stripe, node, false);
-                    stripe.endMove();
-                }
-            }
-            tiers.counted(old, Tier.OFF_HEAP, source);
+            install(stripe, hash, Slots.pack(hash, extent.life(), extents().location(extent, offset)), recordBytes,
+                    node, record, stamp == DiskStore.NO_STAMP ? null : diskKey);
+            tiers.counted(Tier.OFF_HEAP, source);
         }
         return Tiers.Install.DONE;
+    }
+
+    /**
+     * Installs the record {@code slot} names as the key's place, replacing its old record at {@code record}, or
+     * inserted before its heap {@code node} or its disk record (keyed {@code diskKey}) is removed, inside one move of
+     * the stripe. Stripe held; the key's bytes at {@code diskKey} (in the unpublished record) are stable meanwhile.
+     */
+    private void install(Stripe stripe, int hash, long slot, int recordBytes, Node<K, V> node, int record,
+                         MemorySegment diskKey) {
+        RecordTable records = stripe.records;
+        if (record >= 0) {
+            int oldBytes = tiers.recordLeaves(records.get(record));
+            records.replace(record, slot);
+            tiers.counters(Tier.OFF_HEAP).replaced(oldBytes, recordBytes);
+            return;
+        }
+        boolean move = node != null || diskKey != null;
+        if (move) {
+            stripe.beginMove();
+        }
+        records.insert(hash, slot);
+        tiers.counters(Tier.OFF_HEAP).added(recordBytes);
+        if (node != null) {
+            tiers.removeNode(stripe, node);
+        } else if (diskKey != null) {
+            tiers.removeFromDisk(diskKey);
+        }
+        if (move) {
+            stripe.endMove();
+        }
     }
 
     /** Writes a record's key and value after its header (the off-heap tier's {@link OffHeapTier.Encoder}). */
@@ -215,14 +240,13 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
         long expected = Slots.pack(hash, from.life(), extents().location(from, offset));
         boolean toDisk = tiers.below(Tier.OFF_HEAP) != null;
         for (int round = 0; ; round++) {
-            int recordBytes;
             synchronized (stripe) {
                 int record = stripe.records.indexOfRecord(hash, expected);
                 if (record < 0) {
                     return 0;                          // dead: overwritten, moved or removed
                 }
                 long slot = stripe.records.get(record);
-                recordBytes = Tiers.recordBytes(from, offset);
+                int recordBytes = Tiers.recordBytes(from, offset);
                 if (keep != OffHeapTier.Keep.NONE && recordBytes <= budget
                         && (keep == OffHeapTier.Keep.ALL_LIVE || Slots.isVisited(slot))) {
                     keepIn(stripe, record, from, offset, target, hash, recordBytes);
@@ -237,7 +261,7 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
             if (spill(stripe, from, offset, hash, expected) != Tiers.Install.DISK_FULL) {
                 return 0;
             }
-            if (tiers.evictDisk(recordBytes) == 0) {
+            if (!tiers.evictDisk()) {
                 round = Tiers.DISK_ROUNDS;
             }
         }
@@ -245,10 +269,11 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
 
     /**
      * Writes the record at {@code offset} of {@code from}, whose key this thread has marked as spilling, to disk as
-     * its bytes are, with no monitor held; then, under the monitor, gives the key a disk node in place of its slot (or
-     * drops it if its key cannot be decoded or the disk failed) and ends the mark, whatever happened. While the key is
-     * marked its record cannot change (its writers wait) and the page is this thread's, so the bytes are stable; the
-     * key is decoded before the write, so a dropped key leaves no disk record behind.
+     * its bytes are (the key stays encoded: the disk store is keyed by those bytes), with no monitor held; then, under
+     * the monitor, removes the key's slot (or drops the record if the disk failed) and ends the mark, whatever
+     * happened. While the key is marked its record cannot change (its writers wait) and the page is this thread's, so
+     * the bytes are stable. The new place comes after the old one in a reader's probe order, so no move of the stripe
+     * is needed.
      *
      * @return DONE, or DISK_FULL (nothing changed: evict from disk and try again)
      */
@@ -256,23 +281,18 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
         MemorySegment header = from.headerSegment();
         int keyLength = RecordLayout.keyLength(header, offset);
         int valueLength = RecordLayout.valueLength(header, offset);
-        K decoded = null;
+        MemorySegment key = from.bytes(RecordLayout.keyOffset(offset), keyLength);
         Tiers.Install written = null;                  // stays null if something unexpected is thrown: change nothing
         try {
-            MemorySegment key = from.bytes(RecordLayout.keyOffset(offset), keyLength);
-            try {
-                decoded = tiers.keyCodec.decode(key, 0, keyLength);
-            } catch (RuntimeException e) {
-                tiers.moveFailed("could not decode a key moving down to disk", e);
-                written = Tiers.Install.FAILED;
+            Consumer<MemorySegment> hook = beforeSpillWrite;
+            if (hook != null) {
+                hook.accept(key);
             }
-            if (decoded != null) {
-                written = tiers.diskWrite(key, from.bytes(RecordLayout.valueOffset(offset, keyLength), valueLength));
-            }
+            written = tiers.diskWrite(key, from.bytes(RecordLayout.valueOffset(offset, keyLength), valueLength));
         } finally {
             synchronized (stripe) {
                 try {
-                    install(stripe, hash, expected, decoded, keyLength, valueLength, written);
+                    spilled(stripe, hash, expected, key, written);
                 } finally {
                     stripe.endSpill(hash);
                 }
@@ -282,18 +302,17 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
     }
 
     /** The end of {@link #spill}: acts on the disk write's outcome ({@code written}). Stripe held. */
-    private void install(Stripe stripe, int hash, long expected, K decoded, int keyLength, int valueLength,
-                         Tiers.Install written) {
+    private void spilled(Stripe stripe, int hash, long expected, MemorySegment key, Tiers.Install written) {
         int record = stripe.records.indexOfRecord(hash, expected);
         assert record >= 0 : "a spilling key's record changed while marked: a writer did not wait for the mark";
         if (record < 0) {                              // never, see above; in production keep the disk consistent
             if (written == Tiers.Install.DONE) {
-                tiers.removeFromDisk(decoded);
+                tiers.removeFromDisk(key);
             }
             return;
         }
         if (written == Tiers.Install.DONE) {
-            tiers.insertNode(stripe, tiers.newNode(decoded, hash, Tier.DISK, keyLength, valueLength), record);
+            tiers.removeRecord(stripe, record, true);
             tiers.counters(Tier.OFF_HEAP).demotions.increment();
         } else if (written == Tiers.Install.FAILED) {
             drop(stripe, record);

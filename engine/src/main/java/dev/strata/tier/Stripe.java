@@ -4,8 +4,8 @@ import java.util.Arrays;
 
 /**
  * One stripe of a cache's {@link KeyIndex}: the keys whose hash falls in it, in two tables, and the lock their writers
- * share. A key is in at most one table: {@link #nodes} while its value is on the heap or on disk, {@link #records}
- * while it is off-heap.
+ * share. A key is in at most one table: {@link #nodes} while its value is on the heap, {@link #records} while it is
+ * off-heap; in neither while it is on disk, where the cache's disk store indexes it.
  *
  * <p><b>The key lock.</b> This object's monitor guards every change of where its keys' values are: puts, removes,
  * moves between tiers, a record's move within the off-heap tier, and both tables' structure. A thread holds at most
@@ -17,22 +17,23 @@ import java.util.Arrays;
  * <p><b>Spills to disk</b> write a record's bytes to the disk store with the monitor released: the spilling thread
  * marks the key ({@link #beginSpill}, by its hash), and every put, remove or move of a key with that hash waits for the
  * mark to go ({@link #awaitSpillOf}, which releases the monitor while it waits) and then looks the key up afresh. Work
- * that starts from a heap or disk node need not wait: a spilling key has none until the spill gives it one. So a spill
+ * that starts from a heap node need not wait: a spilling key has none. So a spill
  * waits for no other key's writer and holds up none: only writers of the spilling key itself (and of keys sharing its
  * hash) and a whole-stripe clear wait for the disk write; other spills from the same stripe run beside it. Readers
- * never wait: the record stays readable until the spill installs the key's disk node. A thread that holds a mark takes
+ * never wait: the record stays readable until the spill, its disk record written, removes the slot. A thread that holds a mark takes
  * no other mark and waits for none, so marks cannot deadlock either.
  *
- * <p><b>Moves between the tables</b> insert the key's new place before removing the old one, inside one hold of the
- * monitor, and bump {@link #version} (odd during, even after). A reader that probes the tables in tier order therefore
- * finds the key in one of them, unless it passed the new table before the insert and reached the old one after the
- * removal: then the version moved, and it looks again ({@link #stable}).
+ * <p><b>Moves between the tiers</b> insert the key's new place before removing the old one, inside one hold of the
+ * monitor (a spill: its mark). A move into one of the tables also bumps {@link #version} (odd during, even after): a
+ * reader that probes heap, off-heap and disk in that order finds the key in one of them, unless it passed the new
+ * place before the insert and reached the old one after the removal; then the version moved, and it looks again
+ * ({@link #stable}). A move to disk needs no bump: the disk comes last in that order.
  */
 final class Stripe {
 
     private static final int[] NO_SPILLS = new int[0];
 
-    /** The heap and disk keys' nodes, or null if the cache has neither tier. */
+    /** The heap keys' nodes, or null if the cache has no heap tier. */
     final NodeTable nodes;
     /** The off-heap keys' records, or null if the cache has no off-heap tier. */
     final RecordTable records;

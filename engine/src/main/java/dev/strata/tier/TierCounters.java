@@ -27,11 +27,6 @@ final class TierCounters {
         bytes.add(entryBytes);
     }
 
-    /** Counts {@code count} entries arriving with no bytes of this tier's own (a rebuilt index's disk entries). */
-    void addedEntries(long count) {
-        entries.add(count);
-    }
-
     /** Counts an entry of this tier replaced in place: the entry count stays, the bytes change by the difference. */
     void replaced(long oldBytes, long newBytes) {
         if (oldBytes != newBytes) {
@@ -45,8 +40,10 @@ final class TierCounters {
         bytes.add(-entryBytes);
     }
 
-    CacheStats.TierStats snapshot(long hits, long misses, long puts, long bytesNow, long reservedBytes) {
+    /** {@return this tier's stats, with the given access counts and the tier's current entries and bytes} */
+    CacheStats.TierStats snapshot(long hits, long misses, long puts, long entriesNow, long bytesNow,
+                                  long reservedBytes) {
         return new CacheStats.TierStats(tier, hits, misses, puts, evictions.sum(), demotions.sum(),
-                promotions.sum(), entries.sum(), bytesNow, reservedBytes);
+                promotions.sum(), entriesNow, bytesNow, reservedBytes);
     }
 }

@@ -374,7 +374,7 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
             hits += tier.hits();                       // a hit counts in exactly one tier
         }
         long misses = tierStats.getLast().misses();    // a miss counts in every tier; a hit never in the lowest
-        return new CacheStats(tiers.cacheName, tierStats, hits, misses, loads.sum(), tiers.errors.sum());
+        return new CacheStats(tiers.cacheName, tierStats, hits, misses, loads.sum(), tiers.errorCount());
     }
 
     @Override

@@ -14,8 +14,6 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -24,13 +22,16 @@ import java.util.concurrent.atomic.LongAdder;
  * evacuating pages) is {@link OffHeapPlacement}'s.
  *
  * <pre>
- *   put ──► HEAP ──(SIEVE victim, encode once)──► OFF_HEAP ──(oldest page, bytes as-is)──► DISK ──(FIFO)──► dropped
+ *   put ──► HEAP ──(SIEVE victim, encode once)──► OFF_HEAP ──(oldest page, bytes as-is)──► DISK ──(oldest segment)──► dropped
  *            ▲                                        │                                     │
  *            └────────────── promotion on hit (decode) ◄──────────────────────────────────┘
  * </pre>
  *
- * <p><b>Where a key is.</b> In exactly one place outside its stripe's monitor ({@link Stripe}): a heap or disk
- * {@link Node} in the stripe's {@link NodeTable}, or an off-heap record named by a slot of its {@link RecordTable}.
+ * <p><b>Where a key is.</b> In exactly one place outside its stripe's monitor ({@link Stripe}): a heap {@link Node} in
+ * the stripe's {@link NodeTable}, an off-heap record named by a slot of its {@link RecordTable}, or a record in the
+ * cache's {@link DiskStore}, whose own index finds it (a disk entry keeps no object on the heap). Every change of a
+ * key's disk record is made under its stripe's monitor (or its spill mark), but one: the store's eviction of its
+ * oldest segment, which only ever drops entries.
  *
  * <p><b>Protocol.</b> Each tier has one method that places a value in it ({@link #place}): work that may evict, wait
  * for memory or encode runs first, with no monitor held (heap memory is reserved; an off-heap record is appended, see
@@ -41,21 +42,24 @@ import java.util.concurrent.atomic.LongAdder;
  * readers close it). A failed re-check gives the preparation up (heap memory is released, an off-heap record is left
  * dead). What was prepared stays in that method's locals, so placing a value allocates no object of its own beyond a
  * heap node. The disk store is keyed by key, so a put's disk write happens at install, under the monitor; when its
- * quota refuses, the monitor is released, this cache's oldest disk entries are evicted, and the write is retried. An
+ * quota refuses, the monitor is released, this cache's oldest disk segment is evicted, and the write is retried. An
  * off-heap record moving to disk is written with the monitor released instead, its key marked as spilling: every
  * change of that key waits for the mark first ({@link Stripe#awaitSpillOf}), so the record cannot change and no other
- * disk write of the key can race with it, while every other key of the stripe goes on.
+ * disk write of the key can race with it, while every other key of the stripe goes on. A value installed in a memory
+ * tier for a key with a disk record removes that record (a tombstone, in a persistent store) after the install, inside
+ * one move of the stripe; to know whether there is one, a memory-tier install looks the key's encoding up in the
+ * store's index (no I/O).
  *
  * <p><b>Failures while moving down.</b> A move down is eviction's work inside another key's operation. When the disk
- * fails, or a user codec throws (encoding a heap value, decoding the key of a record becoming a disk entry), the entry
- * that was moving is dropped, logged and counted in {@link #errors}, and that other operation goes on ({@link
- * #moveFailed}). A key is decoded before its disk record is written, so a dropped entry leaves no record behind. An
- * {@link Error} (or a bug's exception) is not dropped: it reaches that operation's caller, and an off-heap page that
- * was being emptied goes back to its tier first (see {@code OffHeapTier.empty}).
+ * fails, or a user codec throws (encoding a heap value), the entry that was moving is dropped, logged and counted in
+ * {@link #errors}, and that other operation goes on ({@link #moveFailed}). An off-heap record moves to disk as its
+ * bytes are, so no codec runs there. An {@link Error} (or a bug's exception) is not dropped: it reaches that
+ * operation's caller, and an off-heap page that was being emptied goes back to its tier first (see
+ * {@code OffHeapTier.empty}).
  *
  * <p><b>Heap weight.</b> {@code encodedSize(key) + encodedSize(value) + }{@value #ENTRY_OVERHEAD_BYTES}: encoded
  * sizes stand in for object sizes (close for byte arrays and Latin-1 strings) and the constant covers the node
- * (56 B), its table slots and the key and value objects' headers. <b>Admission.</b> A tier with a lower tier below it
+ * (48 B), its table slots and the key and value objects' headers. <b>Admission.</b> A tier with a lower tier below it
  * does not take an entry larger than 1/{@value #LARGE_ENTRY_FRACTION} of its capacity (so one huge value cannot flush
  * the tier); the lowest tier takes entries up to its whole capacity. <b>Heap memory</b> is charged through a
  * {@link StorageCredit}: the manager's lock is taken once per chunk, not once per put.
@@ -73,10 +77,6 @@ final class Tiers<K, V> {
     static final long DISK_RECORD_OVERHEAD = 32;
     private static final int HEAP_ROUNDS = 16;
     static final int DISK_ROUNDS = 4;
-    /** Most threads a persistent cache's open rebuilds its index on. */
-    static final int RESTART_THREADS = 8;
-    /** Nodes a thread rebuilding the index queues at a time. */
-    private static final int RESTART_BATCH = 4096;
     private static final int VICTIM_SCAN_LIMIT = 4096;
     private static final System.Logger LOG = System.getLogger(Tiers.class.getName());
 
@@ -106,20 +106,25 @@ final class Tiers<K, V> {
     }
 
     /**
-     * Where a moved value was read: a node at a version, or an off-heap record (its slot word). A move installs only
-     * if its source is still the key's place, unchanged.
+     * Where a moved value was read: a heap node at a version, an off-heap record (its slot word) or a disk record (its
+     * stamp, {@link DiskStore#stampOf}). A move installs only if its source is still the key's place, unchanged.
      *
-     * @param node the heap or disk node, or null for a record
-     * @param version the node's version when the value was read
-     * @param slot the record's slot word (when {@code node} is null)
+     * @param tier the tier the value was read from
+     * @param node the heap node, or null
+     * @param version the heap node's version when the value was read
+     * @param word the off-heap record's slot word, or the disk record's stamp
      */
-    record Source(Node<?, ?> node, int version, long slot) {
+    record Source(Tier tier, Node<?, ?> node, int version, long word) {
         static Source of(Node<?, ?> node, int version) {
-            return new Source(node, version, 0);
+            return new Source(Tier.HEAP, node, version, 0);
         }
 
         static Source of(long slot) {
-            return new Source(null, 0, slot);
+            return new Source(Tier.OFF_HEAP, null, 0, slot);
+        }
+
+        static Source ofDisk(long stamp) {
+            return new Source(Tier.DISK, null, 0, stamp);
         }
     }
 
@@ -141,7 +146,6 @@ final class Tiers<K, V> {
     private final ExtentTable extents;
     final OffHeapReads<K, V> reads;
     private final DiskStore disk;
-    private final NodeQueue diskQueue = new NodeQueue();
     private final Map<Tier, TierCounters> counters = new EnumMap<>(Tier.class);
     private final Map<Tier, Long> capacity = new EnumMap<>(Tier.class);
     private final Neighbours neighbours;
@@ -170,7 +174,7 @@ final class Tiers<K, V> {
         this.extents = offHeap == null ? null : offHeap.extents();
         this.reads = offHeap == null ? null
                 : new OffHeapReads<>(extents, keyCodec, valueCodec, (Object) valueCodec == Codecs.bytes());
-        this.index = new KeyIndex(tiers.contains(Tier.HEAP) || tiers.contains(Tier.DISK), extents);
+        this.index = new KeyIndex(tiers.contains(Tier.HEAP), extents);
         this.disk = disk;
         for (Tier tier : tiers) {
             counters.put(tier, new TierCounters(tier));
@@ -323,8 +327,8 @@ final class Tiers<K, V> {
         if (records == null || records.size() == 0) {
             return -1;
         }
-        if (source != null && source.node() == null) {
-            return records.indexOfRecord(hash, source.slot());
+        if (source != null && source.tier() == Tier.OFF_HEAP) {
+            return records.indexOfRecord(hash, source.word());
         }
         if (encoded == null) {
             return records.indexOf(hash, key, reads);
@@ -332,13 +336,27 @@ final class Tiers<K, V> {
         return records.indexOf(hash, encoded, keyOffset, keyLength);
     }
 
-    /** {@return whether a value may be installed over the key's current place} Stripe held. */
-    static boolean mayInstall(Node<?, ?> node, int record, boolean ifAbsent, Source source) {
+    /**
+     * {@return whether a value may be installed over the key's current place: its heap {@code node}, its off-heap
+     * {@code record} or its disk record of stamp {@code diskStamp}} Stripe held.
+     */
+    static boolean mayInstall(Node<?, ?> node, int record, long diskStamp, boolean ifAbsent, Source source) {
         if (source != null) {
-            return source.node() == null ? record >= 0
-                    : source.node() == node && !node.removed && node.version == source.version();
+            return switch (source.tier()) {
+                case HEAP -> source.node() == node && !node.removed && node.version == source.version();
+                case OFF_HEAP -> record >= 0;
+                case DISK -> node == null && record < 0 && diskStamp == source.word();
+            };
         }
-        return !ifAbsent || (node == null && record < 0);
+        return !ifAbsent || (node == null && record < 0 && diskStamp == DiskStore.NO_STAMP);
+    }
+
+    /**
+     * {@return the stamp of the key's disk record when it has no place in a memory tier ({@code node} null,
+     * {@code record} negative), else {@link DiskStore#NO_STAMP}} An index lookup, no I/O. Stripe held.
+     */
+    long diskStamp(Node<?, ?> node, int record, MemorySegment encodedKey) {
+        return disk == null || node != null || record >= 0 ? DiskStore.NO_STAMP : disk.stampOf(encodedKey);
     }
 
     private Install placeHeap(K key, int hash, V value, int keyLength, int valueLength, boolean ifAbsent,
@@ -347,24 +365,28 @@ final class Tiers<K, V> {
         if (!reserveHeap(weight)) {
             return Install.NO_ROOM;
         }
+        MemorySegment encodedKey = disk == null ? null : encodeKey(key, keyLength);
         Stripe stripe = index.stripe(hash);
         synchronized (stripe) {
             stripe.awaitSpillOf(hash);
             Node<K, V> node = nodeOf(stripe, key, hash);
             int record = node == null ? recordOf(stripe, key, hash, source, null, 0, keyLength) : -1;
-            if (!mayInstall(node, record, ifAbsent, source)) {
+            long stamp = diskStamp(node, record, encodedKey);
+            if (!mayInstall(node, record, stamp, ifAbsent, source)) {
                 heapCredit.release(weight);
                 return Install.REFUSED;
             }
-            Tier old = node != null ? node.tier : record >= 0 ? Tier.OFF_HEAP : null;
             if (node != null) {
-                reviseToHeap(node, value, keyLength, valueLength, weight);
+                long oldWeight = heapWeight(node);
+                heapCredit.release(oldWeight);
+                replaceHeapValue(node, value, keyLength, valueLength);
+                counters.get(Tier.HEAP).replaced(oldWeight, weight);
             } else {
-                Node<K, V> fresh = newNode(key, hash, Tier.HEAP, keyLength, valueLength);
+                Node<K, V> fresh = newNode(key, hash, keyLength, valueLength);
                 fresh.value = value;
-                insertNode(stripe, fresh, record);
+                insertNode(stripe, fresh, record, stamp == DiskStore.NO_STAMP ? null : encodedKey);
             }
-            counted(old, Tier.HEAP, source);
+            counted(Tier.HEAP, source);
         }
         return Install.DONE;
     }
@@ -382,34 +404,13 @@ final class Tiers<K, V> {
         Stripe stripe = index.stripe(hash);
         synchronized (stripe) {
             Node<K, V> node = guard.isClosed() ? null : nodeOf(stripe, key, hash);
-            if (node == null || node.tier != Tier.HEAP || heapWeight(node) != weight) {
+            if (node == null || heapWeight(node) != weight) {
                 return false;
             }
             replaceHeapValue(node, value, keyLength, valueLength);
             countPut(Tier.HEAP);
             return true;
         }
-    }
-
-    /** Gives {@code node} (heap or disk) the heap value {@code value} in place. Stripe held. */
-    private void reviseToHeap(Node<K, V> node, V value, int keyLength, int valueLength, long weight) {
-        if (node.tier == Tier.HEAP) {
-            long oldWeight = heapWeight(node);
-            heapCredit.release(oldWeight);
-            replaceHeapValue(node, value, keyLength, valueLength);
-            counters.get(Tier.HEAP).replaced(oldWeight, weight);
-            return;
-        }
-        node.keyLength = keyLength;
-        node.valueLength = valueLength;
-        node.version++;
-        node.value = value;                            // readers see the value before the disk record goes
-        node.tier = Tier.HEAP;
-        diskQueue.remove(node);
-        counters.get(Tier.DISK).removed(0);
-        removeFromDisk(node.key);
-        heapQueue.addNewest(node);
-        counters.get(Tier.HEAP).added(weight);
     }
 
     /** Replaces the value of a heap node; it keeps its place in the heap queue. Stripe held. */
@@ -421,32 +422,32 @@ final class Tiers<K, V> {
         node.markVisited();                            // an overwrite counts as a use
     }
 
-    Node<K, V> newNode(K key, int hash, Tier tier, int keyLength, int valueLength) {
+    Node<K, V> newNode(K key, int hash, int keyLength, int valueLength) {
         Node<K, V> node = new Node<>(key, hash);
-        node.tier = tier;
         node.keyLength = keyLength;
         node.valueLength = valueLength;
         return node;
     }
 
     /**
-     * Inserts {@code fresh} (heap or disk) into the stripe's nodes and its queue, then removes the key's record at
-     * {@code record} if there is one: the new place before the old, inside one move of the stripe. Stripe held.
+     * Inserts the heap node {@code fresh} into the stripe's nodes and the heap queue, then removes the key's old place
+     * if it has one (the record at {@code record}, or the disk record of {@code diskKey}): the new place before the
+     * old, inside one move of the stripe. Stripe held.
      */
-    void insertNode(Stripe stripe, Node<K, V> fresh, int record) {
-        if (record >= 0) {
+    private void insertNode(Stripe stripe, Node<K, V> fresh, int record, MemorySegment diskKey) {
+        boolean move = record >= 0 || diskKey != null;
+        if (move) {
             stripe.beginMove();
         }
         stripe.nodes.insert(fresh);
-        if (fresh.tier == Tier.HEAP) {
-            heapQueue.addNewest(fresh);
-            counters.get(Tier.HEAP).added(heapWeight(fresh));
-        } else {
-            diskQueue.addNewest(fresh);
-            counters.get(Tier.DISK).added(0);
-        }
+        heapQueue.addNewest(fresh);
+        counters.get(Tier.HEAP).added(heapWeight(fresh));
         if (record >= 0) {
             removeRecord(stripe, record, true);
+        } else if (diskKey != null) {
+            removeFromDisk(diskKey);
+        }
+        if (move) {
             stripe.endMove();
         }
     }
@@ -468,9 +469,10 @@ final class Tiers<K, V> {
     }
 
     /**
-     * Encodes key and value, then writes them to the disk store under the stripe's monitor (the store is keyed by key).
-     * When the quota refuses, the monitor is released, this cache's oldest disk entries are evicted and the write
-     * retried; when the disk fails or stays full the entry is dropped.
+     * Encodes key and value, then writes them to the disk store under the stripe's monitor (the store is keyed by key)
+     * and removes the key's place in a memory tier, if any: the new place comes last in a reader's probe order, so no
+     * move of the stripe is needed. When the quota refuses, the monitor is released, this cache's oldest disk segment
+     * is evicted and the write retried; when the disk fails or stays full the entry is dropped, its old value with it.
      */
     private Install placeDisk(K key, int hash, V value, int keyLength, int valueLength, boolean ifAbsent,
                               Source source) {
@@ -483,53 +485,39 @@ final class Tiers<K, V> {
                 stripe.awaitSpillOf(hash);
                 Node<K, V> node = nodeOf(stripe, key, hash);
                 int record = node == null ? recordOf(stripe, key, hash, source, encodedKey, 0, keyLength) : -1;
-                if (!mayInstall(node, record, ifAbsent, source)) {
+                long stamp = ifAbsent ? diskStamp(node, record, encodedKey) : DiskStore.NO_STAMP;
+                if (!mayInstall(node, record, stamp, ifAbsent, source)) {
                     return Install.REFUSED;
                 }
                 Install written = diskWrite(encodedKey, encodedValue);
                 if (written == Install.DONE) {
-                    Tier old = node != null ? node.tier : record >= 0 ? Tier.OFF_HEAP : null;
                     if (node != null) {
-                        reviseToDisk(node, keyLength, valueLength);
-                    } else {
-                        insertNode(stripe, newNode(key, hash, Tier.DISK, keyLength, valueLength), record);
+                        removeNode(stripe, node);
+                    } else if (record >= 0) {
+                        removeRecord(stripe, record, true);
                     }
-                    counted(old, Tier.DISK, source);
+                    counted(Tier.DISK, source);
                     return Install.DONE;
                 }
                 if (written == Install.FAILED || round >= DISK_ROUNDS) {
-                    Tier counted = source == null ? tiers.getLast() : node != null ? node.tier : Tier.OFF_HEAP;
-                    dropPlace(stripe, node, record, counted);
+                    dropPlace(stripe, node, record, encodedKey, source == null ? tiers.getLast() : source.tier());
                     return Install.DONE;
                 }
             }
-            if (evictDisk((long) keyLength + valueLength) == 0) {
+            if (!evictDisk()) {
                 round = DISK_ROUNDS;
             }
         }
-    }
-
-    /** Makes {@code node} (heap or disk) hold its value on disk, whose record was just written. Stripe held. */
-    private void reviseToDisk(Node<K, V> node, int keyLength, int valueLength) {
-        if (node.tier == Tier.HEAP) {
-            long weight = heapWeight(node);
-            node.tier = Tier.DISK;                     // before the value goes: a reader seeing null then reads disk
-            node.value = null;
-            heapQueue.remove(node);
-            heapCredit.release(weight);
-            counters.get(Tier.HEAP).removed(weight);
-            diskQueue.addNewest(node);
-            counters.get(Tier.DISK).added(0);
-        }
-        node.keyLength = keyLength;
-        node.valueLength = valueLength;
-        node.version++;
     }
 
     MemorySegment encodeKey(K key, int keyLength) {
         MemorySegment encoded = MemorySegment.ofArray(new byte[keyLength]);
         keyCodec.encode(key, encoded, 0);
         return encoded;
+    }
+
+    MemorySegment encodeKey(K key) {
+        return encodeKey(key, keyCodec.encodedSize(key));
     }
 
     Install diskWrite(MemorySegment key, MemorySegment value) {
@@ -551,13 +539,13 @@ final class Tiers<K, V> {
         LOG.log(System.Logger.Level.WARNING, "cache '" + cacheName + "': " + what + ", entry dropped", e);
     }
 
-    /** Counts an install in {@code tier}: a put there, or a demotion or promotion out of {@code old}. */
-    void counted(Tier old, Tier tier, Source source) {
+    /** Counts an install in {@code tier}: a put there, or a demotion or promotion out of the source's tier. */
+    void counted(Tier tier, Source source) {
         if (source == null) {
             countPut(tier);
         } else {
-            boolean down = position(tier) > position(old);
-            (down ? counters.get(old).demotions : counters.get(old).promotions).increment();
+            boolean down = position(tier) > position(source.tier());
+            (down ? counters.get(source.tier()).demotions : counters.get(source.tier()).promotions).increment();
         }
     }
 
@@ -568,25 +556,13 @@ final class Tiers<K, V> {
 
     // ---- removing (stripe held) ----
 
-    /**
-     * Removes {@code node} from its stripe and its tier; keeps its disk record if {@code keepDiskRecord} (it is about
-     * to be replaced, or a persistent cache is closing). Stripe held.
-     */
-    void removeNode(Stripe stripe, Node<K, V> node, boolean keepDiskRecord) {
-        if (node.tier == Tier.HEAP) {
-            long weight = heapWeight(node);
-            node.value = null;
-            heapQueue.remove(node);
-            heapCredit.release(weight);
-            counters.get(Tier.HEAP).removed(weight);
-        } else {
-            diskQueue.remove(node);
-            counters.get(Tier.DISK).removed(0);
-            if (!keepDiskRecord) {
-                removeFromDisk(node.key);
-            }
-        }
-        node.tier = null;
+    /** Removes the heap node {@code node} from its stripe and the heap tier. Stripe held. */
+    void removeNode(Stripe stripe, Node<K, V> node) {
+        long weight = heapWeight(node);
+        node.value = null;
+        heapQueue.remove(node);
+        heapCredit.release(weight);
+        counters.get(Tier.HEAP).removed(weight);
         node.removed = true;
         node.version++;
         stripe.nodes.remove(node);
@@ -624,18 +600,19 @@ final class Tiers<K, V> {
                 RecordLayout.valueLength(header, offset));
     }
 
-    /** Drops the key's place ({@code node} or the record at {@code record}), counting an eviction in {@code tier}. */
-    private void dropPlace(Stripe stripe, Node<K, V> node, int record, Tier tier) {
+    /**
+     * Drops the key's place ({@code node}, the record at {@code record}, or else its disk record, looked up by
+     * {@code encodedKey}), counting an eviction in {@code tier}. Stripe held.
+     */
+    private void dropPlace(Stripe stripe, Node<K, V> node, int record, MemorySegment encodedKey, Tier tier) {
         if (node != null) {
-            removeNode(stripe, node, false);
+            removeNode(stripe, node);
         } else if (record >= 0) {
             removeRecord(stripe, record, true);
-        } else {
+        } else if (disk == null || !removeFromDisk(encodedKey)) {
             return;
         }
-        if (tier != null) {
-            counters.get(tier).evictions.increment();
-        }
+        counters.get(tier).evictions.increment();
     }
 
     /** Removes {@code key}. {@return whether it had a value} */
@@ -646,7 +623,7 @@ final class Tiers<K, V> {
             stripe.awaitSpillOf(hash);
             Node<K, V> node = nodeOf(stripe, key, hash);
             if (node != null) {
-                removeNode(stripe, node, false);
+                removeNode(stripe, node);
                 return true;
             }
             int record = recordOf(stripe, key, hash, null, null, 0, keyCodec.encodedSize(key));
@@ -654,7 +631,7 @@ final class Tiers<K, V> {
                 removeRecord(stripe, record, true);
                 return true;
             }
-            return false;
+            return disk != null && removeFromDisk(encodeKey(key));
         }
     }
 
@@ -665,56 +642,38 @@ final class Tiers<K, V> {
             stripe.awaitSpillOf(hash);
             Node<K, V> node = nodeOf(stripe, key, hash);
             int record = node == null ? recordOf(stripe, key, hash, null, null, 0, keyCodec.encodedSize(key)) : -1;
-            dropPlace(stripe, node, record, tiers.getLast());
+            dropPlace(stripe, node, record, node == null && record < 0 && disk != null ? encodeKey(key) : null,
+                    tiers.getLast());
         }
     }
 
-    void removeFromDisk(K key) {
+    /**
+     * Removes the key's disk record (stripe held, or the key marked as spilling). {@return whether it had one} A
+     * failed tombstone write is logged and counted; the store has still dropped the key from its index, so the key has
+     * no value now (a restart may bring the record back).
+     */
+    boolean removeFromDisk(MemorySegment encodedKey) {
         try {
-            disk.remove(encodeKey(key, keyCodec.encodedSize(key)));
+            return disk.remove(encodedKey);
         } catch (UncheckedIOException e) {
             errors.increment();
-            LOG.log(System.Logger.Level.WARNING, "cache '" + cacheName + "': disk remove failed; the stale record"
-                    + " stays in the file but is no longer indexed", e);
+            LOG.log(System.Logger.Level.WARNING, "cache '" + cacheName + "': disk remove failed; the key is no longer"
+                    + " indexed, but its record may come back after a restart", e);
+            return true;
         }
     }
 
     // ---- reading from disk ----
 
-    /** {@return the value of {@code key} on disk, or null if the store has none (or it is corrupt)} Lock-free. */
-    V readDisk(K key) {
-        MemorySegment encoded = encodeKey(key, keyCodec.encodedSize(key));
-        return disk.read(encoded, segment -> valueCodec.decode(segment, 0, (int) segment.byteSize()));
-    }
-
-    /**
-     * {@return the value of {@code node}'s disk record, or null if it could not be read: the node is then dropped and
-     * the error counted} Stripe held.
-     */
-    V readDiskOrDrop(Stripe stripe, Node<K, V> node) {
-        V result;
-        try {
-            result = readDisk(node.key);
-        } catch (UncheckedIOException e) {
-            LOG.log(System.Logger.Level.WARNING, "cache '" + cacheName + "': disk read failed, entry dropped", e);
-            result = null;
-        }
-        if (result == null) {
-            errors.increment();
-            removeNode(stripe, node, false);
-        }
-        return result;
-    }
-
-    /** {@return the reader's result over the node's disk record, or null if it has none} Lock-free. */
-    <R> R readDiskBytes(K key, java.util.function.Function<MemorySegment, R> reader) {
-        return disk.read(encodeKey(key, keyCodec.encodedSize(key)), reader);
+    /** {@return {@code value}, a disk record's value bytes, decoded} */
+    V decodeValue(MemorySegment value) {
+        return valueCodec.decode(value, 0, (int) value.byteSize());
     }
 
     // ---- moving entries (no monitor held) ----
 
     /**
-     * Drops {@code node} (an eviction from its tier) unless it changed since its value was read at {@code version}.
+     * Drops {@code node} (an eviction from the heap) unless it changed since its value was read at {@code version}.
      * {@return whether it was dropped}
      */
     private boolean dropIfUnchanged(Node<K, V> node, int version) {
@@ -723,7 +682,7 @@ final class Tiers<K, V> {
             if (node.removed || node.version != version) {
                 return false;
             }
-            dropPlace(stripe, node, -1, node.tier);
+            dropPlace(stripe, node, -1, null, Tier.HEAP);
             return true;
         }
     }
@@ -751,7 +710,7 @@ final class Tiers<K, V> {
         int version;
         long weight;
         synchronized (index.stripe(node.hash)) {
-            if (node.removed || node.tier != Tier.HEAP) {
+            if (node.removed) {
                 return 0;
             }
             value = node.value;
@@ -772,32 +731,26 @@ final class Tiers<K, V> {
         return moved == Install.DONE ? weight : 0;
     }
 
-    /** Drops this cache's oldest disk entries, about {@code bytes} worth. {@return how many were dropped} */
-    long evictDisk(long bytes) {
+    /**
+     * Evicts this cache's oldest disk segment: its live entries are dropped (the disk tier is a FIFO in write order, a
+     * segment at a time) and its file deleted. No monitor held. {@return whether anything was freed}
+     */
+    boolean evictDisk() {
         if (disk == null) {
-            return 0;
+            return false;
         }
-        long entries = Math.max(1, disk.size());
-        long averageRecord = Math.max(1, disk.liveBytes() / entries);
-        long wanted = Math.max(1, (bytes + averageRecord - 1) / averageRecord);
-        long evicted = 0;
-        while (evicted < wanted) {
-            @SuppressWarnings("unchecked")
-            Node<K, V> oldest = (Node<K, V>) diskQueue.oldest();
-            if (oldest == null) {
-                break;
-            }
-            Stripe stripe = index.stripe(oldest.hash);
-            synchronized (stripe) {
-                if (oldest.removed || oldest.tier != Tier.DISK) {
-                    diskQueue.remove(oldest);
-                    continue;
-                }
-                dropPlace(stripe, oldest, -1, Tier.DISK);
-                evicted++;
-            }
+        long evicted;
+        try {
+            evicted = disk.evictOldest();
+        } catch (UncheckedIOException e) {
+            errors.increment();
+            LOG.log(System.Logger.Level.WARNING, "cache '" + cacheName + "': disk eviction failed", e);
+            return false;
         }
-        return evicted;
+        if (evicted > 0) {
+            counters.get(Tier.DISK).evictions.add(evicted);
+        }
+        return evicted >= 0;
     }
 
     /** Execution reclaim: frees up to about {@code bytes} of storage memory in {@code mode} by moving entries down. */
@@ -817,55 +770,6 @@ final class Tiers<K, V> {
     }
 
     // ---- whole-cache walks ----
-
-    /**
-     * Rebuilds the index from a persistent disk store's keys, on up to {@value #RESTART_THREADS} threads (the store's
-     * stripes shared among them). Each thread queues its nodes {@value #RESTART_BATCH} at a time, so the threads do not
-     * take turns at the disk queue's lock for every key. Runs before the cache is published, so only these threads take
-     * its stripes' monitors, each while holding one of the store's index stripes: nothing orders the two the other
-     * way then.
-     */
-    void loadDiskIndex() {
-        Stripe[] stripes = index.stripes();
-        int perStripe = (int) Math.min(Integer.MAX_VALUE / 4, disk.size() / stripes.length + 1);
-        for (Stripe stripe : stripes) {
-            synchronized (stripe) {
-                stripe.nodes.reserve(perStripe);
-            }
-        }
-        Queue<List<Node<K, V>>> batches = new ConcurrentLinkedQueue<>();
-        ThreadLocal<List<Node<K, V>>> batch = ThreadLocal.withInitial(() -> {
-            List<Node<K, V>> nodes = new ArrayList<>(RESTART_BATCH);
-            batches.add(nodes);
-            return nodes;
-        });
-        int threads = Math.min(RESTART_THREADS, Runtime.getRuntime().availableProcessors());
-        disk.forEachKey(threads, encoded -> {
-            K key = keyCodec.decode(encoded, 0, (int) encoded.byteSize());
-            int hash = KeyIndex.hash(key);
-            Stripe stripe = index.stripe(hash);
-            List<Node<K, V>> nodes = batch.get();
-            synchronized (stripe) {
-                if (nodeOf(stripe, key, hash) != null) {   // two encodings decoding to one key: the first stays
-                    return;
-                }
-                Node<K, V> node = newNode(key, hash, Tier.DISK, (int) encoded.byteSize(), 0);
-                stripe.nodes.insert(node);
-                nodes.add(node);
-            }
-            if (nodes.size() == RESTART_BATCH) {
-                queueDiskNodes(nodes);
-            }
-        });
-        batches.forEach(this::queueDiskNodes);
-        batch.remove();                                // the calling thread's, when it walked alone
-    }
-
-    private void queueDiskNodes(List<Node<K, V>> nodes) {
-        diskQueue.addAllNewest(nodes);
-        counters.get(Tier.DISK).addedEntries(nodes.size());
-        nodes.clear();
-    }
 
     /** Moves every memory-tier entry to disk (persistent close), as far as the quota allows. */
     void flushToDisk() {
@@ -894,7 +798,10 @@ final class Tiers<K, V> {
         }
     }
 
-    /** Removes every entry; the disk records too unless {@code keepDisk}. */
+    /**
+     * Removes every entry of the memory tiers, stripe by stripe; then, unless {@code keepDisk}, every disk entry at
+     * once (the store deletes its files, writing no tombstone).
+     */
     void clear(boolean keepDisk) {
         for (Stripe stripe : index.stripes()) {
             synchronized (stripe) {
@@ -904,7 +811,7 @@ final class Tiers<K, V> {
                     List<Node<K, V>> nodes = new ArrayList<>();
                     stripe.nodes.copyTo(nodes);
                     for (Node<K, V> node : nodes) {
-                        removeNode(stripe, node, keepDisk);
+                        removeNode(stripe, node);
                     }
                 }
                 for (int i = 0; stripe.records != null && i < stripe.records.capacity(); i++) {
@@ -915,9 +822,15 @@ final class Tiers<K, V> {
                 stripe.endMove();
             }
         }
+        if (!keepDisk && disk != null) {
+            disk.clear();
+        }
     }
 
     long entries(Tier tier) {
+        if (tier == Tier.DISK) {
+            return disk == null ? 0 : disk.size();
+        }
         TierCounters c = counters.get(tier);
         return c == null ? 0 : c.entries.sum();
     }
@@ -934,16 +847,22 @@ final class Tiers<K, V> {
         List<CacheStats.TierStats> stats = new ArrayList<>();
         for (int position = 0; position < tiers.size(); position++) {
             Tier tier = tiers.get(position);
-            long bytesNow = open || tier != Tier.DISK ? bytes(tier) : 0;
+            boolean counted = open || tier != Tier.DISK;
+            long bytesNow = counted ? bytes(tier) : 0;
             long reserved = switch (tier) {
                 case HEAP -> bytesNow;
                 case OFF_HEAP -> offHeap.pages() * offHeap.pageSize();
                 case DISK -> open ? disk.fileBytes() : 0;
             };
             stats.add(counters.get(tier).snapshot(accessCounters.hits(position), accessCounters.misses(position),
-                    accessCounters.puts(position), bytesNow, reserved));
+                    accessCounters.puts(position), counted ? entries(tier) : 0, bytesNow, reserved));
         }
         return stats;
+    }
+
+    /** {@return the errors of {@link #errors}, plus the corrupt records the disk store found and dropped} */
+    long errorCount() {
+        return errors.sum() + (disk == null ? 0 : disk.stats().corruptRecords());
     }
 
     DiskStore disk() {

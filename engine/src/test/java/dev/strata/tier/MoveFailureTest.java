@@ -22,11 +22,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * A user codec that throws while an entry moves down (an encode of a heap value, a decode of a key becoming a disk
- * entry) costs that entry, never the operation of the other key whose put made room, and never wedges the tier or
- * leaks its memory: the entry is dropped, logged and counted in {@link CacheStats#errors()}. A key dropped on its way
- * to disk leaves no record there that a reopened cache could bring back. A codec that throws on the caller's own value
- * fails that call alone and leaves the key's previous value in place.
+ * A user codec that throws while an entry moves down (an encode of a heap value) costs that entry, never the operation
+ * of the other key whose put made room, and never wedges the tier or leaks its memory: the entry is dropped, logged and
+ * counted in {@link CacheStats#errors()}. An off-heap record moves to disk without being decoded. A codec that throws
+ * on the caller's own value fails that call alone and leaves the key's previous value in place.
  */
 class MoveFailureTest {
 
@@ -56,8 +55,12 @@ class MoveFailureTest {
         }
     }
 
+    /**
+     * A record moving from off-heap to disk goes as its bytes are: its key is not decoded (the disk store is keyed by
+     * the encoded bytes), so a key codec that cannot decode a key costs nothing there.
+     */
     @Test
-    void aKeyItsCodecCannotDecodeIsDroppedOnItsWayToDiskAndLeavesNoRecordThere() {
+    void aKeyOnItsWayToDiskIsNotDecoded() {
         AtomicBoolean refusing = new AtomicBoolean(true);
         try (TestEngine engine = new TestEngine(1 << 20, 256 * 1024, 64 * 1024, dir, 64L << 20)) {
             Cache<Integer, byte[]> cache = engine.caches.newCache("undecodable", refusingToDecode(refusing),
@@ -65,53 +68,20 @@ class MoveFailureTest {
             for (int key = 0; key < KEYS; key++) {             // key 0, in the oldest page, moves down first
                 cache.put(key, value(key, 1, SIZE));
             }
-            assertOnlyThePoisonedKeyDropped(cache, Tier.OFF_HEAP);
+            CacheStats stats = cache.stats();
+            assertTrue(stats.tier(Tier.OFF_HEAP).demotions() > 0, stats::toString);
+            assertTrue(cache.size(Tier.DISK) > 0, stats::toString);
+            assertEquals(0, stats.errors(), stats::toString);
+            assertArrayEquals(value(POISONED, 1, SIZE), cache.get(POISONED), "key 0 moved down and stays readable");
             cache.close();
         }
-        refusing.set(false);
         try (TestEngine engine = new TestEngine(1 << 20, 256 * 1024, 64 * 1024, dir, 64L << 20)) {
             Cache<Integer, byte[]> cache = engine.caches.newCache("undecodable", refusingToDecode(refusing),
                     Codecs.bytes()).tiers(Tier.OFF_HEAP, Tier.DISK).persistent(true).build();
-            assertEquals(KEYS - 1, cache.size(), "reopened: every key but the dropped one");
-            assertNull(cache.get(POISONED), "no disk record brought the dropped key back");
-            assertArrayEquals(value(KEYS - 1, 1, SIZE), cache.get(KEYS - 1));
-            cache.close();
-        }
-    }
-
-    /**
-     * An {@link Error} is not a codec failure the cache may answer by dropping the entry: it reaches the caller whose
-     * put was making room. The page being emptied must not be lost with it: it goes back to the tier, every record it
-     * still held stays readable, and a later recycling (or close) empties and frees it.
-     */
-    @Test
-    void anErrorWhileAPageMovesDownLeavesThatPageInTheTier() {
-        try (TestEngine engine = new TestEngine(1 << 20, 256 * 1024, 64 * 1024, dir, 64L << 20)) {
-            Cache<Integer, byte[]> cache = engine.caches.newCache("erring", erringOnceOnDecode(), Codecs.bytes())
-                    .tiers(Tier.OFF_HEAP, Tier.DISK).build();
-            int failedAt = -1;
-            for (int key = 0; key < KEYS && failedAt < 0; key++) {   // key 0, in the oldest page, moves down first
-                try {
-                    cache.put(key, value(key, 1, SIZE));
-                } catch (CodecBug expected) {
-                    failedAt = key;
-                }
+            assertEquals(KEYS, cache.size(), "reopened with every key, none decoded");
+            for (int key = 0; key < KEYS; key++) {
+                assertArrayEquals(value(key, 1, SIZE), cache.get(key), "key " + key);
             }
-            assertTrue(failedAt > 0, "a put had to move key 0 down");
-            long pagesAfterError = engine.allocator.stats().pagesUsed();
-            for (int key = 0; key < failedAt; key++) {
-                assertArrayEquals(value(key, 1, SIZE), cache.get(key), "key " + key + " survives the error");
-            }
-            for (int key = failedAt; key < 4 * KEYS; key++) {         // the tier keeps recycling, that page too
-                cache.put(key, value(key, 2, SIZE));
-            }
-            for (int key = 1; key < 4 * KEYS; key++) {
-                byte[] expected = value(key, key < failedAt ? 1 : 2, SIZE);
-                assertArrayEquals(expected, cache.get(key), "key " + key);
-            }
-            assertTrue(engine.allocator.stats().pagesUsed() <= pagesAfterError, "no page held outside the tier");
-            assertEquals(0, cache.stats().errors(), "nothing was dropped");
-            engine.checkPools();
             cache.close();
         }
     }
@@ -127,15 +97,6 @@ class MoveFailureTest {
         assertEquals(1, stats.errors(), stats::toString);
         for (int key = 1; key < KEYS; key++) {
             assertArrayEquals(value(key, 1, SIZE), cache.get(key), "key " + key);
-        }
-    }
-
-    /** An {@link Error} a buggy codec throws: not an exception the cache may catch and drop the entry for. */
-    private static final class CodecBug extends Error {
-        private static final long serialVersionUID = 1L;
-
-        CodecBug() {
-            super("a codec bug: an Error while decoding key 0");
         }
     }
 
@@ -169,21 +130,6 @@ class MoveFailureTest {
                     throw new IllegalArgumentException("a codec bug: cannot encode write " + UNENCODABLE);
                 }
                 super.encode(value, target, offset);
-            }
-        };
-    }
-
-    /** {@return {@code Codecs.int32()}, except that it throws a {@link CodecBug} on decoding key 0, once} */
-    private static Codec<Integer> erringOnceOnDecode() {
-        AtomicBoolean erring = new AtomicBoolean(true);
-        return new DelegatingCodec<>(Codecs.int32()) {
-            @Override
-            public Integer decode(MemorySegment source, long offset, int length) {
-                Integer key = super.decode(source, offset, length);
-                if (key == POISONED && erring.compareAndSet(true, false)) {
-                    throw new CodecBug();
-                }
-                return key;
             }
         };
     }

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,7 +31,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * A spill stopped half way (its codec call parked on a latch, as a slow encode or a slow disk would stop it) must not
+ * A spill stopped half way (parked on a latch, as a slow encode or a slow disk would stop it) must not
  * stop readers or writers of other keys, not even keys of the spilling entry's own stripe. The spill is parked at the
  * two points where a move down does its slow work: heap to off-heap while it encodes the value, and off-heap to disk
  * just before it writes the record to the segment file (the key marked as spilling, no monitor held: a writer of that
@@ -109,10 +110,12 @@ class SpillIsolationTest {
     @ParameterizedTest(name = "the spilling key's own writer: {0}")
     @EnumSource(OwnWrite.class)
     void readersAndWritersOfOtherKeysPassADiskSpillParkedBeforeItsWrite(OwnWrite own) throws Exception {
-        Parking<Integer> keysCodec = Parking.keys(0);          // key 0 parks when its key is decoded for the disk
+        Parking<Integer> keysCodec = Parking.diskWrites();     // key 0's spill parks just before its disk write
         try (TestEngine engine = new TestEngine(1 << 20, 256 * 1024, 64 * 1024, dir, 64L << 20)) {
             Cache<Integer, byte[]> cache = engine.caches.newCache("disk-spill", keysCodec.codec, own.valueCodec())
                     .tiers(Tier.OFF_HEAP, Tier.DISK).build();
+            ((TieredCache<Integer, byte[]>) cache).tiersImpl().offHeapPlacement.beforeSpillWrite =
+                    keysCodec.parkingOnKey(0);
             List<Integer> neighbours = sameStripeAs(cache, 0, 3);
             List<Integer> keys = prefill(neighbours, 40);
             Thread spiller = keysCodec.spill(cache, Tier.OFF_HEAP, keys);
@@ -247,8 +250,8 @@ class SpillIsolationTest {
     }
 
     /**
-     * A codec that behaves as its built-in counterpart but parks the first time it handles the watched key or value in
-     * the spilling direction ({@code encode} of a value, {@code decode} of a key), until released.
+     * A codec that behaves as its built-in counterpart but parks the first time it encodes the watched key's value, or a
+     * spill hook that parks the first time the watched key's record is about to be written to disk, until released.
      */
     private static final class Parking<T> {
 
@@ -273,17 +276,18 @@ class SpillIsolationTest {
             });
         }
 
-        static Parking<Integer> keys(int watchedKey) {
-            return new Parking<>(parking -> new DelegatingCodec<>(Codecs.int32()) {
-                @Override
-                public Integer decode(MemorySegment source, long offset, int length) {
-                    Integer key = super.decode(source, offset, length);
-                    if (key == watchedKey) {
-                        parking.park();
-                    }
-                    return key;
+        /** {@return a parking for a spill's disk write ({@link #parkingOnKey}), over the built-in int32 codec} */
+        static Parking<Integer> diskWrites() {
+            return new Parking<>(parking -> Codecs.int32());
+        }
+
+        /** {@return a spill hook ({@code OffHeapPlacement.beforeSpillWrite}) that parks on {@code watchedKey}} */
+        Consumer<MemorySegment> parkingOnKey(int watchedKey) {
+            return key -> {
+                if (Codecs.int32().decode(key, 0, (int) key.byteSize()) == watchedKey) {
+                    park();
                 }
-            });
+            };
         }
 
         /**

@@ -12,7 +12,7 @@ import java.nio.file.Path;
  * limit leaves no room for a heavier index (run by {@code LargeDiskIndexIT}):
  * <ol>
  *   <li>{@code write}: puts every key once (a {@value #VALUE_BYTES}-byte checked value) and closes the cache.
- *   <li>{@code reopen}: reopens it (the store's recovery, then the cache's node rebuild), reads every
+ *   <li>{@code reopen}: reopens it (the store's recovery: the cache keeps no object per disk entry), reads every
  *       {@value #SAMPLE_STRIDE}th key, and measures the heap the open cache holds: used heap after a full GC, minus
  *       the same before the engine was built, per entry.
  * </ol>

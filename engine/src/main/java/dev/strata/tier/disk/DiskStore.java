@@ -353,9 +353,9 @@ public final class DiskStore implements AutoCloseable {
     }
 
     /**
-     * Passes every key to {@code action}, in no particular order; for rebuilding an upper tier's index. Each key is a
-     * read-only view of the index's own copy, to be read inside the call (a key put or removed meanwhile may or may
-     * not be seen). The action must not change this store: the keys of one index stripe are passed with it locked.
+     * Passes every key to {@code action}, in no particular order: a walk for checks and tools (the cache never walks
+     * its disk keys). Each key is a read-only view of the index's own copy, to be read inside the call (a key put or
+     * removed meanwhile may or may not be seen). The action must not change this store: the keys of one index stripe are passed with it locked.
      * With {@code threads} above 1 the calling thread waits while that many threads (named
      * {@code strata-disk-keys-N}, ended before this returns) share the work, so the action must be thread-safe.
      *
