@@ -5,11 +5,13 @@ import static dev.strata.tier.disk.DiskTestSupport.key;
 import static dev.strata.tier.disk.DiskTestSupport.persistentConfig;
 import static dev.strata.tier.disk.DiskTestSupport.transientConfig;
 import static dev.strata.tier.disk.DiskTestSupport.value;
+import static dev.strata.tier.disk.WriterValues.checkGenuine;
+import static dev.strata.tier.disk.WriterValues.encode;
+import static dev.strata.tier.disk.WriterValues.guarded;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -125,7 +127,7 @@ class DiskStoreConcurrencyTest {
             byte[] found = (i & 1) == 0 ? store.get(key(k))
                     : store.read(key(k), v -> v.toArray(ValueLayout.JAVA_BYTE));
             if (found != null) {
-                checkGenuine(k, found);
+                checkGenuine(k, found, WRITES_PER_WRITER);
             }
         }
     }
@@ -147,48 +149,10 @@ class DiskStoreConcurrencyTest {
                 }
             }
             if (found != null) {
-                checkGenuine(k, found);
+                checkGenuine(k, found, WRITES_PER_WRITER);
             }
             assertTrue(matches, "key " + k + " holds neither writer's last operation");
         }
         return finalValues;
     }
-
-    private static byte[] encode(int k, int writer, int version, int payloadBytes) {
-        ByteBuffer buffer = ByteBuffer.allocate(12 + payloadBytes);
-        buffer.putInt(k).putInt(writer).putInt(version).put(value(payloadBytes, seed(k, writer, version)));
-        return buffer.array();
-    }
-
-    private static void checkGenuine(int k, byte[] found) {
-        ByteBuffer buffer = ByteBuffer.wrap(found);
-        int foundKey = buffer.getInt();
-        int writer = buffer.getInt();
-        int version = buffer.getInt();
-        if (foundKey != k || writer < 0 || writer > 1 || version < 0 || version >= WRITES_PER_WRITER) {
-            fail("key " + k + " returned a value written for key " + foundKey + " by " + writer + " v" + version);
-        }
-        byte[] payload = Arrays.copyOfRange(found, 12, found.length);
-        assertArrayEquals(value(payload.length, seed(k, writer, version)), payload, "payload of key " + k);
-    }
-
-    private static long seed(int k, int writer, int version) {
-        return ((long) k << 40) ^ ((long) writer << 32) ^ version;
-    }
-
-    @FunctionalInterface
-    private interface Body {
-        void run() throws Exception;
-    }
-
-    private static Runnable guarded(ConcurrentLinkedQueue<Throwable> failures, Body body) {
-        return () -> {
-            try {
-                body.run();
-            } catch (Throwable t) {
-                failures.add(t);
-            }
-        };
-    }
-
 }

@@ -6,6 +6,9 @@ import static dev.strata.tier.disk.DiskTestSupport.persistentConfig;
 import static dev.strata.tier.disk.DiskTestSupport.segmentFiles;
 import static dev.strata.tier.disk.DiskTestSupport.transientConfig;
 import static dev.strata.tier.disk.DiskTestSupport.value;
+import static dev.strata.tier.disk.WriterValues.checkGenuine;
+import static dev.strata.tier.disk.WriterValues.encode;
+import static dev.strata.tier.disk.WriterValues.guarded;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -187,7 +190,7 @@ class DiskStoreEvictionConcurrencyTest {
                 assertTrue(Files.exists(file), "key " + k + " points into " + file.getFileName() + ", deleted");
                 byte[] found = store.get(key(k));
                 assertTrue(found != null, "key " + k + " is indexed but reads as absent");
-                checkGenuine(k, found);
+                checkGenuine(k, found, WRITES_PER_WRITER);
                 liveBytes += RecordFormat.recordBytes(key(k).byteSize(), found.length);
             }
             assertEquals(liveBytes, store.liveBytes());
@@ -222,7 +225,7 @@ class DiskStoreEvictionConcurrencyTest {
                 return value.toArray(ValueLayout.JAVA_BYTE);
             });
             if (found != null) {
-                checkGenuine(k, found);
+                checkGenuine(k, found, WRITES_PER_WRITER);
             }
         }
     }
@@ -268,7 +271,7 @@ class DiskStoreEvictionConcurrencyTest {
             assertTrue(found != null, "key " + k + " is in the walk but reads as absent");
             Path file = dir.resolve(String.format("segment-%06d.data", store.stampOf(key(k)) >>> 32));
             assertTrue(Files.exists(file), "key " + k + " points into " + file.getFileName() + ", deleted");
-            checkGenuine(k, found);
+            checkGenuine(k, found, WRITES_PER_WRITER);
             ByteBuffer header = ByteBuffer.wrap(found);
             int writer = header.getInt(4);
             assertEquals(lastOp[writer][k], header.getInt(8), "key " + k + " holds an older value of writer " + writer);
@@ -279,47 +282,10 @@ class DiskStoreEvictionConcurrencyTest {
         return contents;
     }
 
-    private static byte[] encode(int k, int writer, int version, int payloadBytes) {
-        ByteBuffer buffer = ByteBuffer.allocate(12 + payloadBytes);
-        buffer.putInt(k).putInt(writer).putInt(version).put(value(payloadBytes, seed(k, writer, version)));
-        return buffer.array();
-    }
-
-    private static void checkGenuine(int k, byte[] found) {
-        ByteBuffer buffer = ByteBuffer.wrap(found);
-        int foundKey = buffer.getInt();
-        int writer = buffer.getInt();
-        int version = buffer.getInt();
-        if (foundKey != k || writer < 0 || writer > 1 || version < 0 || version >= WRITES_PER_WRITER) {
-            fail("key " + k + " returned a value written for key " + foundKey + " by " + writer + " v" + version);
-        }
-        byte[] payload = Arrays.copyOfRange(found, 12, found.length);
-        assertArrayEquals(value(payload.length, seed(k, writer, version)), payload, "payload of key " + k);
-    }
-
-    private static long seed(int k, int writer, int version) {
-        return ((long) k << 40) ^ ((long) writer << 32) ^ version;
-    }
-
     private static void joinAll(List<Thread> threads) throws InterruptedException {
         for (Thread thread : threads) {
             thread.join(120_000);
             assertFalse(thread.isAlive(), thread.getName() + " hung");
         }
-    }
-
-    @FunctionalInterface
-    private interface Body {
-        void run() throws Exception;
-    }
-
-    private static Runnable guarded(ConcurrentLinkedQueue<Throwable> failures, Body body) {
-        return () -> {
-            try {
-                body.run();
-            } catch (Throwable t) {
-                failures.add(t);
-            }
-        };
     }
 }
