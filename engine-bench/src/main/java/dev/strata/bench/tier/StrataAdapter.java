@@ -71,6 +71,25 @@ public final class StrataAdapter implements CacheAdapter {
                 .persistent(persistent).build();
     }
 
+    private StrataAdapter(long heapRegion, long diskQuota) {
+        this.directory = BenchFiles.newScratchDirectory("strata-");
+        this.engine = Engine.builder().name("bench-heap-over-disk").heap(DataSize.ofBytes(heapRegion))
+                .disk(directory, DataSize.ofBytes(diskQuota)).strict(false).build();
+        this.cache = engine.newCache("bench", new ByteKeyCodec(), Codecs.bytes()).tiers(Tier.HEAP, Tier.DISK).build();
+    }
+
+    /**
+     * Creates an engine with a heap region and a disk quota, and a cache of two tiers: heap, with disk below it
+     * (default promotion: a disk entry moves up on its second hit).
+     *
+     * @param heapRegion the engine's on-heap region in bytes
+     * @param diskQuota the disk quota in bytes
+     * @return the adapter
+     */
+    public static StrataAdapter heapOverDisk(long heapRegion, long diskQuota) {
+        return new StrataAdapter(heapRegion, diskQuota);
+    }
+
     private static Tier engineTier(StrataTier tier) {
         return switch (tier) {
             case HEAP -> Tier.HEAP;
