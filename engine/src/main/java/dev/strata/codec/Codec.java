@@ -14,6 +14,9 @@ import java.lang.foreign.MemorySegment;
  *   <li>{@link #decode(MemorySegment, long, int)} reads exactly the bytes one encode wrote and returns a value equal
  *       to the one encoded (arrays by content). The bytes carry no length: the caller stores it (the tiers do, in
  *       their record headers) and passes it back.</li>
+ *   <li>A key codec is deterministic and one-to-one: keys equal by {@code equals} encode to the same bytes, and
+ *       unequal keys to different bytes. The off-heap and disk tiers find a key by its encoding (the disk store's
+ *       index is keyed by those bytes), so a key whose encoding varies would be missed there.</li>
  *   <li>Null values are not encodable: {@link NullPointerException} naming {@code "value"}.</li>
  *   <li>Exceptions follow {@code java.lang.foreign}: {@link IndexOutOfBoundsException} for a range outside the
  *       segment, {@link IllegalArgumentException} for bytes that are not a valid encoding (the message gives offset

@@ -24,6 +24,10 @@ import java.util.Set;
  * <p>Cost: serialization has no cheap size, so {@link #encodedSize} serializes the value into a fresh array and
  * {@link #encode} serializes it again (two serializations per stored value), then copies the bytes into the target.
  *
+ * <p>As a key codec it is only as deterministic as the key type's serialized form (see {@link Codec}): equal records,
+ * strings, numbers and lists of them serialize alike, but equal hash-based collections may not (their iteration order
+ * can differ), and such keys would be missed in the off-heap and disk tiers.
+ *
  * <p>Decoding runs under an {@link ObjectInputFilter} (see {@link #classPolicy}), merged with the JVM-wide filter
  * when one is configured: an allow list of classes, a graph depth limit, and array lengths bounded by the number of
  * bytes decoded, so a crafted stream can neither name a gadget class nor make the decoder allocate far more than it
