@@ -1,0 +1,65 @@
+package dev.strata.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.strata.it.harness.ChildJvm;
+import dev.strata.it.harness.ChildProcess;
+import dev.strata.it.harness.ChildResult;
+import dev.strata.it.scenario.EvictingRecoverScenario;
+import dev.strata.it.scenario.EvictingWriterScenario;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code kill -9} of a child JVM that puts and removes keys of a persistent disk-only cache whose quota holds about a
+ * third of its data, so the disk tier keeps evicting its oldest segment, then a restart in a new child
+ * ({@link EvictingWriterScenario}, {@link EvictingRecoverScenario}). Eviction writes no tombstone and a remove of a key
+ * already evicted writes none either, so this is where an evicted segment that outlived the kill would bring back a
+ * value the writer had removed or replaced. Recovery must return no value older than the key's last acknowledged
+ * operation, nothing corrupt or foreign, and files within the quota.
+ */
+class EvictAndKillIT {
+
+    /**
+     * Halfway through round 6 of the keys, a round of puts (round 5 removed every key), so the acknowledged puts of
+     * this round are the values that must survive, where they were not evicted.
+     */
+    private static final long KILL_AFTER_ACKS = 13_000;
+    /** 2,000 keys of 100 B to 12 KiB: about 12 MB of values, three times the quota. */
+    private static final long KEYS = 2_000;
+    private static final long QUOTA_MIB = 4;
+
+    @TempDir
+    Path workDirectory;
+
+    @Test
+    void valuesRemovedOrReplacedBeforeTheKillStayGoneThoughSegmentsWereEvicted() throws Exception {
+        String disk = workDirectory.resolve("disk").toString();
+        String line;
+        ChildResult writer;
+        try (ChildProcess child = ChildJvm.scenario(EvictingWriterScenario.class, workDirectory).jvmFlags("-Xmx128m")
+                .args(disk, Long.toString(KEYS), Long.toString(QUOTA_MIB)).start()) {
+            line = child.awaitLine(l -> l.equals("done")
+                    || l.startsWith("ack ") && Long.parseLong(l.split(" ")[1]) >= KILL_AFTER_ACKS);
+            writer = child.kill();
+        }
+        assertTrue(line.startsWith("ack "), "the writer finished before it was killed\n" + writer.describe());
+        assertEquals(ChildProcess.KILLED, writer.exitCode(), writer::describe);
+        long acked = Long.parseLong(line.split(" ")[1]);
+        long evicted = Long.parseLong(line.split(" ")[2]);
+        assertTrue(evicted > 0, "no eviction before the kill: the test proves nothing\n" + writer.describe());
+        System.out.println("killed the writer after " + acked + " acknowledged operations, " + evicted + " evictions");
+
+        ChildResult recovered = ChildJvm.scenario(EvictingRecoverScenario.class, workDirectory).jvmFlags("-Xmx128m")
+                .args(disk, Long.toString(KEYS), Long.toString(QUOTA_MIB), Long.toString(acked)).run();
+        assertEquals("", recovered.value("failedChecks"), recovered::describe);
+        assertEquals(0, recovered.exitCode(), recovered::describe);
+        assertEquals(0, recovered.longValue("recover.olderThanAcked"), recovered::describe);
+        assertEquals(0, recovered.longValue("recover.corrupt") + recovered.longValue("recover.notAPut"),
+                recovered::describe);
+        assertTrue(recovered.longValue("recover.missing") > 0, "nothing was evicted or removed\n"
+                + recovered.describe());
+    }
+}
