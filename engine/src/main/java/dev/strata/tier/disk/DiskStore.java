@@ -204,8 +204,8 @@ public final class DiskStore implements AutoCloseable {
         Objects.requireNonNull(key, "key");
         ensureOpen();
         boolean removed;
-        if (config.persistent()) {
-            removed = appendTombstone(key);
+        if (config.persistent()) {                     // an absent key takes no writer lock: checked lock-free first
+            removed = index.containsKey(key) && appendTombstone(key);
         } else {
             Location old = index.remove(key);
             removed = old != null;
