@@ -25,9 +25,9 @@ import java.util.SplittableRandom;
  * <p>Fills a cache of {@code int} keys and values of one size (default 2,684,354 entries of 100 B, 256 MiB of
  * values) under {@code target/bench-disk}, closes it, then opens it again {@code --opens} times (default 3), each
  * time in a new engine: the time from {@code build()} of the engine to the cache's return (recovery of the store's
- * index from its files, then the cache's own index), a check that the last key reads back, and after the last open
- * the used heap after three {@code System.gc()} divided by the entries (the whole JVM: the cache's nodes, the disk
- * index and whatever else is live, so it over- rather than under-states). The files are in the OS page cache, so
+ * index from its files: the cache keeps nothing of its own per disk entry), a check that the last key reads back,
+ * and after the last open the used heap after three {@code System.gc()} divided by the entries (the whole JVM: the
+ * disk index and whatever else is live, so it over- rather than under-states). The files are in the OS page cache, so
  * this is the CPU side of a restart, not the device's.
  */
 public final class ReopenTime {
