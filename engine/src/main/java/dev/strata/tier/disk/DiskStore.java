@@ -8,7 +8,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -955,9 +954,7 @@ public final class DiskStore implements AutoCloseable {
 
     /** Forces the directory's entries (a deleted file's removal) to the device. */
     private void forceDirectory() throws IOException {
-        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
-            channel.force(true);
-        }
+        Segment.forceDirectory(directory);
     }
 
     private void retireAllSegments(boolean deleteFiles) {

@@ -90,6 +90,7 @@ final class Segment {
             writeFully(channel, ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN), 0);
             if (fsync) {
                 channel.force(true);
+                forceDirectory(directory);             // the new file's name must survive a power loss too
             }
         } catch (IOException | RuntimeException e) {
             closeQuietly(channel);
@@ -97,6 +98,13 @@ final class Segment {
             throw e;
         }
         return new Segment(id, path, channel, RecordFormat.SEGMENT_HEADER_BYTES, quota);
+    }
+
+    /** Forces {@code directory}'s entries (files created or deleted in it) to the device. */
+    static void forceDirectory(Path directory) throws IOException {
+        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
+            channel.force(true);
+        }
     }
 
     /** Opens an existing file for recovery; the caller validates the header and charges {@code quota}. */
