@@ -30,8 +30,8 @@ import java.util.concurrent.atomic.LongAdder;
  * <p><b>Where a key is.</b> In exactly one place outside its stripe's monitor ({@link Stripe}): a heap {@link Node} in
  * the stripe's {@link NodeTable}, an off-heap record named by a slot of its {@link RecordTable}, or a record in the
  * cache's {@link DiskStore}, whose own index finds it (a disk entry keeps no object on the heap). Every change of a
- * key's disk record is made under its stripe's monitor (or its spill mark), but one: the store's eviction of its
- * oldest segment, which only ever drops entries.
+ * key's disk record is made under its stripe's monitor (or its spill mark), but the store's own: evicting its oldest
+ * segment and dropping a corrupt record, which only remove entries, and compaction, which moves a record unchanged.
  *
  * <p><b>Protocol.</b> Each tier has one method that places a value in it ({@link #place}): work that may evict, wait
  * for memory or encode runs first, with no monitor held (heap memory is reserved; an off-heap record is appended, see
@@ -422,7 +422,7 @@ final class Tiers<K, V> {
         node.markVisited();                            // an overwrite counts as a use
     }
 
-    Node<K, V> newNode(K key, int hash, int keyLength, int valueLength) {
+    private Node<K, V> newNode(K key, int hash, int keyLength, int valueLength) {
         Node<K, V> node = new Node<>(key, hash);
         node.keyLength = keyLength;
         node.valueLength = valueLength;
@@ -626,12 +626,13 @@ final class Tiers<K, V> {
                 removeNode(stripe, node);
                 return true;
             }
-            int record = recordOf(stripe, key, hash, null, null, 0, keyCodec.encodedSize(key));
+            int keyLength = keyCodec.encodedSize(key);
+            int record = recordOf(stripe, key, hash, null, null, 0, keyLength);
             if (record >= 0) {
                 removeRecord(stripe, record, true);
                 return true;
             }
-            return disk != null && removeFromDisk(encodeKey(key));
+            return disk != null && removeFromDisk(encodeKey(key, keyLength));
         }
     }
 
@@ -641,9 +642,10 @@ final class Tiers<K, V> {
         synchronized (stripe) {
             stripe.awaitSpillOf(hash);
             Node<K, V> node = nodeOf(stripe, key, hash);
-            int record = node == null ? recordOf(stripe, key, hash, null, null, 0, keyCodec.encodedSize(key)) : -1;
-            dropPlace(stripe, node, record, node == null && record < 0 && disk != null ? encodeKey(key) : null,
-                    tiers.getLast());
+            int keyLength = keyCodec.encodedSize(key);
+            int record = node == null ? recordOf(stripe, key, hash, null, null, 0, keyLength) : -1;
+            dropPlace(stripe, node, record, node == null && record < 0 && disk != null ? encodeKey(key, keyLength)
+                    : null, tiers.getLast());
         }
     }
 

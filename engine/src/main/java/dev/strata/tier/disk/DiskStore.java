@@ -879,7 +879,7 @@ public final class DiskStore implements AutoCloseable {
         try {
             doomed.unlink();
             if (config.fsyncOnWrite()) {
-                forceDirectory();
+                Segment.forceDirectory(directory);
             }
         } catch (IOException e) {
             throw ioFailure("could not delete " + doomed.path() + " to evict it", e);
@@ -950,11 +950,6 @@ public final class DiskStore implements AutoCloseable {
                 }
             }
         }
-    }
-
-    /** Forces the directory's entries (a deleted file's removal) to the device. */
-    private void forceDirectory() throws IOException {
-        Segment.forceDirectory(directory);
     }
 
     private void retireAllSegments(boolean deleteFiles) {

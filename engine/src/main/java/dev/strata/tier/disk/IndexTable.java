@@ -163,7 +163,12 @@ final class IndexTable {
     private static DiskIndex.Hit hit(long[] slots, int slot, Segment segment, long word, boolean mark) {
         boolean visited = (word & VISITED) != 0;
         boolean marked = mark && !visited && WORDS.compareAndSet(slots, 2 * slot + 1, word, word | VISITED);
-        return new DiskIndex.Hit(new Location(segment, word >>> 32, recordLength(word)), visited, marked);
+        return new DiskIndex.Hit(location(segment, word), visited, marked);
+    }
+
+    /** {@return the location a slot's second word names in {@code segment}} */
+    private static Location location(Segment segment, long word) {
+        return new Location(segment, word >>> 32, recordLength(word));
     }
 
     /** {@return the number of keys (tombstone markers included while a recovery runs)} */
@@ -412,12 +417,7 @@ final class IndexTable {
     private Location locationAt(int slot) {
         Object[] entries = segments;
         long[] slots = words;
-        if (slot < 0 || slot >= entries.length || 2 * slot + 1 >= slots.length
-                || !(entries[slot] instanceof Segment segment)) {
-            return null;
-        }
-        long place = slots[2 * slot + 1];
-        return new Location(segment, place >>> 32, recordLength(place));
+        return isEntry(slots, entries, slot) ? location((Segment) entries[slot], slots[2 * slot + 1]) : null;
     }
 
     private boolean isAt(int slot, Location expected) {
