@@ -48,8 +48,10 @@ import java.util.function.Function;
  *
  * <h2>Concurrency</h2>
  * Appends (put, remove's tombstone, a persistent store's compaction copies, segment roll) run under one writer lock.
- * Reads take no lock: look up the location, take a reference on its segment, positional read into a native buffer,
- * verify the CRC, length and key. Compaction runs on the compactor {@link Executor} the store was opened with (in
+ * Reads take no lock: look up the location, take a reference on its segment, copy the record into a native buffer,
+ * verify the CRC, length and key. The copy comes out of the segment's mapping once the segment is sealed (its first
+ * read maps it; see {@link Segment}), with no system call, and from a positional read while it is the active
+ * segment. Compaction runs on the compactor {@link Executor} the store was opened with (in
  * the engine, the {@link DiskCompactor} thread), one at a time under a separate lock, never blocking readers: a
  * write that makes a segment due queues it and hands the queue to the compactor, so the write itself returns without
  * compacting. A compaction scans a sealed segment, copies each still-indexed record verbatim and swaps the index
@@ -398,6 +400,15 @@ public final class DiskStore implements AutoCloseable {
         return total;
     }
 
+    /** {@return how many of this store's segments are mapped now (read with copies out of the page cache)} */
+    int mappedSegments() {
+        int mapped = 0;
+        for (Segment segment : segments.values()) {
+            mapped += segment.isMapped() ? 1 : 0;
+        }
+        return mapped;
+    }
+
     /** {@return the bytes of dead records in the segments: superseded or removed, not yet compacted away} */
     long deadBytes() {
         long dead = 0;
@@ -708,7 +719,7 @@ public final class DiskStore implements AutoCloseable {
         try (ReadBuffers.Lease lease = readBuffers.borrow(location.recordBytes())) {
             MemorySegment record = lease.segment();
             try {
-                location.segment().read(record, location.offset());
+                location.segment().readMapping(record, location.offset());
             } catch (EOFException e) {
                 return dropCorrupt(key, location, "record beyond the end of the file");
             } catch (IOException e) {

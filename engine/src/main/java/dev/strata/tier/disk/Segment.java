@@ -3,6 +3,7 @@ package dev.strata.tier.disk;
 import java.io.EOFException;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -35,8 +36,20 @@ import java.util.regex.Pattern;
  * cannot take a segment away from the others. An unlinked file cannot be reopened: there the I/O fails with the
  * {@link ClosedChannelException}, and the reader, finding the segment retired, looks the key up again.
  *
+ * <p><b>Mapped reads.</b> A sealed segment never changes again, so the first point read of it
+ * ({@link #readMapping}) maps the file read-only, in an arena of its own, and from then on reads are copies out of
+ * the page cache with no system call. Scans, which read a segment once (and usually just before it is retired), do
+ * not map it. Whoever drops the last reference unmaps it, so no reader holding a reference can see the mapping go.
+ * Mapped bytes are touched only by that copy ({@link MemorySegment#copy}), which the JVM guards: if the file's
+ * storage fails, or the file is cut short behind the store's back, the access fails with an {@link InternalError}
+ * that the read reports as an {@link IOException}, where an unguarded access (a checksum computed in place, say)
+ * could bring the JVM down. The copy also means a record is verified and decoded from the same bytes. A segment
+ * still appended to is read with positional reads, and so is every sealed one when mapping fails or the
+ * process-wide bound on mappings ({@link SegmentMaps}) is reached.
+ *
  * <p>Concurrency: {@link #length()} and {@link #isSealed()} change only under the store's writer lock and are
- * volatile for lock-free readers; reads are positional and need no lock; dead-byte accounting is atomic.
+ * volatile for lock-free readers; reads are positional and need no lock; dead-byte accounting is atomic; the mapping
+ * is made and dropped under this object's monitor and published through a volatile field.
  */
 final class Segment {
 
@@ -56,6 +69,13 @@ final class Segment {
     private volatile boolean deleteWhenReleased;
     /** Set once the file is deleted from the directory; guarded by this object's monitor. */
     private boolean unlinked;
+    /** The sealed file mapped read-only, or null: not sealed, not asked for yet, refused, or unmapped. */
+    private volatile MemorySegment mapped;
+    /** The mapping's arena; guarded by this object's monitor. */
+    private Arena mapping;
+    /** Set once a mapping was tried (made or refused): never tried twice; guarded by this object's monitor. */
+    private boolean mapTried;
+    private SegmentMaps maps = SegmentMaps.SHARED;
 
     private Segment(long id, Path path, FileChannel channel, long length, DiskQuota quota) {
         this.id = id;
@@ -279,9 +299,102 @@ final class Segment {
         }
     }
 
-    /** Reads exactly {@code dst.byteSize()} bytes at {@code position}. */
+    /**
+     * {@return this sealed segment's bytes {@code [0, length())}, mapped read-only; null if it is not sealed or
+     * cannot be mapped} The first call maps the file; a mapping that fails is logged and not tried again. The caller
+     * holds a reference; the last release unmaps it.
+     */
+    private MemorySegment mapped() {
+        MemorySegment view = mapped;
+        return view != null || !sealed ? view : map();
+    }
+
+    /** {@return whether this segment is mapped now} */
+    boolean isMapped() {
+        return mapped != null;
+    }
+
+    /** Makes this segment draw its mapping from {@code maps} instead of the process-wide budget (for tests). */
+    synchronized void mapWith(SegmentMaps maps) {
+        this.maps = maps;
+    }
+
+    private synchronized MemorySegment map() {
+        if (mapTried || references.get() == 0) {
+            return mapped;
+        }
+        mapTried = true;
+        if (!maps.tryReserve()) {
+            return null;
+        }
+        Arena arena = Arena.ofShared();
+        try {
+            MemorySegment[] view = new MemorySegment[1];
+            long bytes = length;
+            io(ch -> view[0] = ch.map(FileChannel.MapMode.READ_ONLY, 0, bytes, arena));
+            mapping = arena;
+            mapped = view[0];
+        } catch (IOException | RuntimeException e) {
+            arena.close();
+            maps.release();
+            LOG.log(Level.WARNING, "could not map segment file " + path + "; reading it with positional reads", e);
+        }
+        return mapped;
+    }
+
+    /** Drops the mapping, if any; every reference is gone. */
+    private synchronized void unmap() {
+        if (mapping != null) {
+            mapped = null;
+            try {
+                mapping.close();
+            } catch (IllegalStateException e) {        // a view kept past its read is in use in another thread
+                LOG.log(Level.WARNING, "could not unmap segment file " + path, e);
+            }
+            mapping = null;
+            maps.release();
+        }
+    }
+
+    /**
+     * Reads exactly {@code dst.byteSize()} bytes at {@code position} for a point read, one of many to come: maps this
+     * segment first if it is sealed and not mapped yet ({@link #mapped()}), then copies out of the mapping; reads
+     * positionally if it cannot be mapped. The caller holds a reference.
+     *
+     * @throws EOFException if the bytes run past the end of the file (of the mapping: the length at sealing)
+     * @throws IOException if the file could not be read; for a mapped segment, the fault the JVM reports as an
+     *                     {@link InternalError} when the file's storage fails or the file was cut short
+     */
+    void readMapping(MemorySegment dst, long position) throws IOException {
+        read(dst, position, mapped());
+    }
+
+    /**
+     * Reads exactly {@code dst.byteSize()} bytes at {@code position}, out of the mapping if this segment has one, but
+     * never making one: for a scan that reads the segment once (recovery, compaction, eviction). The caller holds a
+     * reference or the writer lock.
+     *
+     * @throws EOFException if the bytes run past the end of the file
+     * @throws IOException if the file could not be read
+     */
     void read(MemorySegment dst, long position) throws IOException {
-        io(ch -> readFully(ch, dst, position));
+        read(dst, position, mapped);
+    }
+
+    private void read(MemorySegment dst, long position, MemorySegment view) throws IOException {
+        if (view == null) {
+            io(ch -> readFully(ch, dst, position));
+            return;
+        }
+        if (position < 0 || position > view.byteSize() - dst.byteSize()) {
+            throw new EOFException(path + ": end of file at " + view.byteSize() + " (expected " + dst.byteSize()
+                    + " bytes at " + position + ")");
+        }
+        try {
+            MemorySegment.copy(view, position, dst, 0, dst.byteSize());
+        } catch (InternalError e) {                      // a fault in mapped memory, turned into an error by the JVM
+            throw new IOException(path + ": could not read " + dst.byteSize() + " mapped bytes at " + position, e);
+        }
     }
 
     /** Forces the file's content to the device. */
@@ -315,6 +428,7 @@ final class Segment {
     }
 
     private void dispose() {
+        unmap();
         closeQuietly(channel);
         if (deleteWhenReleased) {
             try {

@@ -1,20 +1,29 @@
 package dev.strata.tier.disk;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.channels.ClosedChannelException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A segment's file and quota across retirement: deleted at once, closed and released with its last reader. */
+/**
+ * A segment's file and quota across retirement (deleted at once, closed and released with its last reader), and its
+ * mapping (made by the first read once sealed, within the bound, dropped with the last reader).
+ */
 class SegmentTest {
 
     @TempDir
@@ -88,5 +97,88 @@ class SegmentTest {
         }
         assertTrue(Files.exists(dir.resolve(Segment.fileName(1))));
         assertEquals(0, quota.usedBytes());
+    }
+
+    @Test
+    void aSealedSegmentIsReadFromAMappingThatLeavesWithTheLastReader() throws IOException {
+        SegmentMaps maps = new SegmentMaps(1);
+        DiskQuota quota = new DiskQuota(1 << 20);
+        byte[] payload = DiskTestSupport.value(1000, 1);
+        Segment segment = segmentHolding(1, payload, quota, maps);
+        assertArrayEquals(payload, read(segment, payload.length), "read positionally while appended to");
+        assertFalse(segment.isMapped(), "an active segment is not mapped");
+
+        segment.seal();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment scanned = arena.allocate(payload.length);
+            segment.read(scanned, RecordFormat.SEGMENT_HEADER_BYTES);
+            assertArrayEquals(payload, scanned.toArray(ValueLayout.JAVA_BYTE));
+            assertFalse(segment.isMapped(), "a scan does not map");
+        }
+        assertArrayEquals(payload, read(segment, payload.length));
+        assertTrue(segment.isMapped(), "a point read does");
+        assertEquals(1, maps.inUse());
+        overwrite(1, 5, (byte) 42);
+        assertEquals(42, read(segment, payload.length)[5], "the mapping shares the file's pages");
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment past = arena.allocate(2);
+            assertThrows(EOFException.class,
+                    () -> segment.readMapping(past, RecordFormat.SEGMENT_HEADER_BYTES + payload.length - 1));
+        }
+
+        assertTrue(segment.tryAcquire(), "a reader in flight");
+        segment.retire(true);
+        assertEquals(payload[6], read(segment, payload.length)[6], "mapped still, for the reader");
+        assertTrue(segment.isMapped());
+        segment.release();
+        assertFalse(segment.isMapped());
+        assertEquals(0, maps.inUse(), "the mapping's place is given back");
+        assertEquals(0, quota.usedBytes());
+    }
+
+    @Test
+    void aSegmentPastTheBoundOnMappingsIsReadPositionally() throws IOException {
+        SegmentMaps maps = new SegmentMaps(1);
+        DiskQuota quota = new DiskQuota(1 << 20);
+        byte[] first = DiskTestSupport.value(300, 1);
+        byte[] second = DiskTestSupport.value(300, 2);
+        Segment mapped = segmentHolding(1, first, quota, maps);
+        Segment unmapped = segmentHolding(2, second, quota, maps);
+        mapped.seal();
+        unmapped.seal();
+        assertArrayEquals(first, read(mapped, first.length));
+        assertArrayEquals(second, read(unmapped, second.length));
+        assertTrue(mapped.isMapped());
+        assertFalse(unmapped.isMapped(), "the bound is reached");
+        assertEquals(1, maps.inUse());
+        mapped.retire(true);
+        unmapped.retire(true);
+        assertEquals(0, maps.inUse());
+        assertEquals(0, quota.usedBytes());
+        assertThrows(IllegalArgumentException.class, () -> new SegmentMaps(-1));
+    }
+
+    /** {@return a new segment {@code id} of one record-less payload after its header, drawing mappings from maps} */
+    private Segment segmentHolding(long id, byte[] payload, DiskQuota quota, SegmentMaps maps) throws IOException {
+        quota.forceReserve(RecordFormat.SEGMENT_HEADER_BYTES + payload.length);
+        Segment segment = Segment.create(dir, id, quota, false);
+        segment.mapWith(maps);
+        segment.io(channel -> Segment.writeFully(channel, ByteBuffer.wrap(payload), RecordFormat.SEGMENT_HEADER_BYTES));
+        segment.advance(payload.length);
+        return segment;
+    }
+
+    private static byte[] read(Segment segment, int bytes) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment into = arena.allocate(bytes);
+            segment.readMapping(into, RecordFormat.SEGMENT_HEADER_BYTES);
+            return into.toArray(ValueLayout.JAVA_BYTE);
+        }
+    }
+
+    private void overwrite(long id, int at, byte value) throws IOException {
+        try (FileChannel channel = FileChannel.open(dir.resolve(Segment.fileName(id)), StandardOpenOption.WRITE)) {
+            channel.write(ByteBuffer.wrap(new byte[] {value}), RecordFormat.SEGMENT_HEADER_BYTES + at);
+        }
     }
 }
