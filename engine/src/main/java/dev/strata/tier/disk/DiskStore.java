@@ -49,9 +49,9 @@ import java.util.function.Function;
  * <h2>Concurrency</h2>
  * Appends (put, remove's tombstone, a persistent store's compaction copies, segment roll) run under one writer lock.
  * Reads take no lock: look up the location, take a reference on its segment, copy the record into a native buffer,
- * verify the CRC, length and key. The copy comes out of the segment's mapping once the segment is sealed (its first
- * read maps it; see {@link Segment}), with no system call, and from a positional read while it is the active
- * segment. Compaction runs on the compactor {@link Executor} the store was opened with (in
+ * verify the CRC, length and key. The copy comes out of a read-only mapping of the segment's file, with no system
+ * call, once the segment is sealed and has served a few dozen reads (see {@link Segment}); before that, and while it
+ * is the active segment, from a positional read. Compaction runs on the compactor {@link Executor} the store was opened with (in
  * the engine, the {@link DiskCompactor} thread), one at a time under a separate lock, never blocking readers: a
  * write that makes a segment due queues it and hands the queue to the compactor, so the write itself returns without
  * compacting. A compaction scans a sealed segment, copies each still-indexed record verbatim and swaps the index

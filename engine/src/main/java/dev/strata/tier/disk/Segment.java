@@ -36,8 +36,8 @@ import java.util.regex.Pattern;
  * cannot take a segment away from the others. An unlinked file cannot be reopened: there the I/O fails with the
  * {@link ClosedChannelException}, and the reader, finding the segment retired, looks the key up again.
  *
- * <p><b>Mapped reads.</b> A sealed segment never changes again, so the first point read of it
- * ({@link #readMapping}) maps the file read-only, in an arena of its own, and from then on reads are copies out of
+ * <p><b>Mapped reads.</b> A sealed segment never changes again, so once it has served {@value #MAP_AFTER_READS}
+ * point reads ({@link #readMapping}) the next maps the file read-only, in an arena of its own, and from then on reads are copies out of
  * the page cache with no system call. Scans, which read a segment once (and usually just before it is retired), do
  * not map it. Whoever drops the last reference unmaps it, so no reader holding a reference can see the mapping go.
  * Mapped bytes are touched only by that copy ({@link MemorySegment#copy}), which the JVM guards: if the file's
@@ -54,6 +54,13 @@ import java.util.regex.Pattern;
 final class Segment {
 
     private static final System.Logger LOG = System.getLogger(Segment.class.getName());
+    /**
+     * Point reads a sealed segment serves positionally before it is mapped. Mapping (a system call, then a page fault
+     * per 64 KiB touched) and unmapping (a handshake with every thread, to close the mapping's shared arena) cost
+     * tens of microseconds, where a mapped read saves about one; a segment that a compaction or an eviction retires
+     * soon after sealing would pay more than it gains.
+     */
+    static final int MAP_AFTER_READS = 64;
     private static final Pattern FILE_NAME = Pattern.compile("segment-(\\d{6,18})\\.data");
 
     private final long id;
@@ -76,6 +83,11 @@ final class Segment {
     /** Set once a mapping was tried (made or refused): never tried twice; guarded by this object's monitor. */
     private boolean mapTried;
     private SegmentMaps maps = SegmentMaps.SHARED;
+    /**
+     * Point reads of this sealed segment before it was mapped; counted without synchronization, so racing readers
+     * may lose counts (the mapping then comes a few reads later).
+     */
+    private int unmappedReads;
 
     private Segment(long id, Path path, FileChannel channel, long length, DiskQuota quota) {
         this.id = id;
@@ -300,13 +312,17 @@ final class Segment {
     }
 
     /**
-     * {@return this sealed segment's bytes {@code [0, length())}, mapped read-only; null if it is not sealed or
-     * cannot be mapped} The first call maps the file; a mapping that fails is logged and not tried again. The caller
-     * holds a reference; the last release unmaps it.
+     * {@return this sealed segment's bytes {@code [0, length())}, mapped read-only; null if it is not sealed, has
+     * served fewer than {@value #MAP_AFTER_READS} reads, or cannot be mapped} The call after those reads maps the
+     * file; a mapping that fails is logged and not tried again. The caller holds a reference; the last release
+     * unmaps it.
      */
     private MemorySegment mapped() {
         MemorySegment view = mapped;
-        return view != null || !sealed ? view : map();
+        if (view != null || !sealed || ++unmappedReads < MAP_AFTER_READS) {
+            return view;
+        }
+        return map();
     }
 
     /** {@return whether this segment is mapped now} */
@@ -357,9 +373,9 @@ final class Segment {
     }
 
     /**
-     * Reads exactly {@code dst.byteSize()} bytes at {@code position} for a point read, one of many to come: maps this
-     * segment first if it is sealed and not mapped yet ({@link #mapped()}), then copies out of the mapping; reads
-     * positionally if it cannot be mapped. The caller holds a reference.
+     * Reads exactly {@code dst.byteSize()} bytes at {@code position} for a point read, one of many to come: copies out
+     * of the mapping of this segment, mapping it first if it is sealed and has served enough reads
+     * ({@link #mapped()}); reads positionally before that, and if it cannot be mapped. The caller holds a reference.
      *
      * @throws EOFException if the bytes run past the end of the file (of the mapping: the length at sealing)
      * @throws IOException if the file could not be read; for a mapped segment, the fault the JVM reports as an

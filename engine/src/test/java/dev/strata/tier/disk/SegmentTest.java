@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A segment's file and quota across retirement (deleted at once, closed and released with its last reader), and its
- * mapping (made by the first read once sealed, within the bound, dropped with the last reader).
+ * mapping (made by a point read once sealed and read often enough, within the bound, dropped with the last reader).
  */
 class SegmentTest {
 
@@ -115,8 +115,12 @@ class SegmentTest {
             assertArrayEquals(payload, scanned.toArray(ValueLayout.JAVA_BYTE));
             assertFalse(segment.isMapped(), "a scan does not map");
         }
+        for (int i = 1; i < Segment.MAP_AFTER_READS; i++) {
+            assertArrayEquals(payload, read(segment, payload.length));
+        }
+        assertFalse(segment.isMapped(), "not before " + Segment.MAP_AFTER_READS + " point reads");
         assertArrayEquals(payload, read(segment, payload.length));
-        assertTrue(segment.isMapped(), "a point read does");
+        assertTrue(segment.isMapped(), "point reads do");
         assertEquals(1, maps.inUse());
         overwrite(1, 5, (byte) 42);
         assertEquals(42, read(segment, payload.length)[5], "the mapping shares the file's pages");
@@ -146,8 +150,10 @@ class SegmentTest {
         Segment unmapped = segmentHolding(2, second, quota, maps);
         mapped.seal();
         unmapped.seal();
-        assertArrayEquals(first, read(mapped, first.length));
-        assertArrayEquals(second, read(unmapped, second.length));
+        for (int i = 0; i < 2 * Segment.MAP_AFTER_READS; i++) {
+            assertArrayEquals(first, read(mapped, first.length));
+            assertArrayEquals(second, read(unmapped, second.length));
+        }
         assertTrue(mapped.isMapped());
         assertFalse(unmapped.isMapped(), "the bound is reached");
         assertEquals(1, maps.inUse());
