@@ -105,6 +105,8 @@ public final class DiskStore implements AutoCloseable {
     private final DiskStoreConfig config;
     private final DiskQuota quota;
     private final Executor compactor;
+    /** When this store's sealed segments are mapped, and the budget of mappings they draw from. */
+    private final SegmentMaps maps;
     private final AtomicBoolean compactionHandedOver = new AtomicBoolean();
     private final DiskIndex index = new DiskIndex();
     private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
@@ -123,7 +125,8 @@ public final class DiskStore implements AutoCloseable {
     private volatile boolean closed;
 
     private DiskStore(Path directory, DirectoryLock directoryLock, DiskStoreConfig config, DiskQuota quota,
-                      Executor compactor) {
+                      Executor compactor, SegmentMaps maps) {
+        this.maps = maps;
         this.directory = directory;
         this.directoryLock = directoryLock;
         this.config = config;
@@ -148,12 +151,22 @@ public final class DiskStore implements AutoCloseable {
      */
     public static DiskStore open(Path directory, DiskStoreConfig config, DiskQuota quota, Executor compactor)
             throws IOException {
+        return open(directory, config, quota, compactor, SegmentMaps.SHARED);
+    }
+
+    /**
+     * Opens a store like {@link #open(Path, DiskStoreConfig, DiskQuota, Executor)} whose segments are mapped as
+     * {@code maps} says, instead of {@link SegmentMaps#SHARED}: for tests.
+     */
+    static DiskStore open(Path directory, DiskStoreConfig config, DiskQuota quota, Executor compactor,
+                          SegmentMaps maps) throws IOException {
         Objects.requireNonNull(directory, "directory");
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(quota, "quota");
         Objects.requireNonNull(compactor, "compactor");
+        Objects.requireNonNull(maps, "maps");
         Files.createDirectories(directory);
-        DiskStore store = new DiskStore(directory, DirectoryLock.acquire(directory), config, quota, compactor);
+        DiskStore store = new DiskStore(directory, DirectoryLock.acquire(directory), config, quota, compactor, maps);
         try {
             store.load();
         } catch (IOException | RuntimeException e) {
@@ -539,6 +552,7 @@ public final class DiskStore implements AutoCloseable {
         }
         Recovery recovery = new Recovery(index, segments, counters);
         recovery.run(directory, quota);
+        segments.values().forEach(segment -> segment.mapWith(maps));
         nextSegmentId = recovery.maxSegmentId() + 1;
         nextSequence = recovery.maxSequence() + 1;
         liveBytes.set(index.recordBytes());
@@ -660,6 +674,7 @@ public final class DiskStore implements AutoCloseable {
     private Segment newSegment(Segment full) throws IOException {
         long id = nextSegmentId++;
         Segment next = Segment.create(directory, id, quota, config.fsyncOnWrite());
+        next.mapWith(maps);
         segments.put(id, next);
         counters.bytesWritten.add(RecordFormat.SEGMENT_HEADER_BYTES);
         if (full != null) {

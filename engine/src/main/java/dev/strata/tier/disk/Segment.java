@@ -36,9 +36,10 @@ import java.util.regex.Pattern;
  * cannot take a segment away from the others. An unlinked file cannot be reopened: there the I/O fails with the
  * {@link ClosedChannelException}, and the reader, finding the segment retired, looks the key up again.
  *
- * <p><b>Mapped reads.</b> A sealed segment never changes again, so once it has served {@value #MAP_AFTER_READS}
- * point reads ({@link #readMapping}) the next maps the file read-only, in an arena of its own, and from then on reads are copies out of
- * the page cache with no system call. Scans, which read a segment once (and usually just before it is retired), do
+ * <p><b>Mapped reads.</b> A sealed segment never changes again, so once it has served a number of point reads
+ * ({@link #readMapping}; {@value SegmentMaps#DEFAULT_READS_BEFORE_MAPPING} by default) the next maps the file
+ * read-only, in an arena of its own, and from then on reads are copies out of the page cache with no system call.
+ * Scans, which read a segment once (and usually just before it is retired), do
  * not map it. Whoever drops the last reference unmaps it, so no reader holding a reference can see the mapping go.
  * Mapped bytes are touched only by that copy ({@link MemorySegment#copy}), which the JVM guards: if the file's
  * storage fails, or the file is cut short behind the store's back, the access fails with an {@link InternalError}
@@ -54,13 +55,6 @@ import java.util.regex.Pattern;
 final class Segment {
 
     private static final System.Logger LOG = System.getLogger(Segment.class.getName());
-    /**
-     * Point reads a sealed segment serves positionally before it is mapped. Mapping (a system call, then a page fault
-     * per 64 KiB touched) and unmapping (a handshake with every thread, to close the mapping's shared arena) cost
-     * tens of microseconds, where a mapped read saves about one; a segment that a compaction or an eviction retires
-     * soon after sealing would pay more than it gains.
-     */
-    static final int MAP_AFTER_READS = 64;
     private static final Pattern FILE_NAME = Pattern.compile("segment-(\\d{6,18})\\.data");
 
     private final long id;
@@ -82,7 +76,7 @@ final class Segment {
     private Arena mapping;
     /** Set once a mapping was tried (made or refused): never tried twice; guarded by this object's monitor. */
     private boolean mapTried;
-    private SegmentMaps maps = SegmentMaps.SHARED;
+    private volatile SegmentMaps maps = SegmentMaps.SHARED;
     /**
      * Point reads of this sealed segment before it was mapped; counted without synchronization, so racing readers
      * may lose counts (the mapping then comes a few reads later).
@@ -313,13 +307,13 @@ final class Segment {
 
     /**
      * {@return this sealed segment's bytes {@code [0, length())}, mapped read-only; null if it is not sealed, has
-     * served fewer than {@value #MAP_AFTER_READS} reads, or cannot be mapped} The call after those reads maps the
-     * file; a mapping that fails is logged and not tried again. The caller holds a reference; the last release
-     * unmaps it.
+     * not yet served {@link SegmentMaps#readsBeforeMapping()} reads, or cannot be mapped} The call after those reads
+     * maps the file; a mapping that fails is logged and not tried again. The caller holds a reference; the last
+     * release unmaps it.
      */
     private MemorySegment mapped() {
         MemorySegment view = mapped;
-        if (view != null || !sealed || ++unmappedReads < MAP_AFTER_READS) {
+        if (view != null || !sealed || ++unmappedReads <= maps.readsBeforeMapping()) {
             return view;
         }
         return map();
@@ -330,7 +324,10 @@ final class Segment {
         return mapped != null;
     }
 
-    /** Makes this segment draw its mapping from {@code maps} instead of the process-wide budget (for tests). */
+    /**
+     * Makes this segment follow {@code maps} (when to map, and the budget) instead of {@link SegmentMaps#SHARED}:
+     * for tests. Called before the segment is read.
+     */
     synchronized void mapWith(SegmentMaps maps) {
         this.maps = maps;
     }

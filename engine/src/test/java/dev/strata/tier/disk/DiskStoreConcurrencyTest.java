@@ -48,19 +48,30 @@ class DiskStoreConcurrencyTest {
     /** Where the compactions the writes make due run. */
     enum Compaction { ON_THE_COMPACTOR_THREAD, IN_THE_WRITERS }
 
-    @ParameterizedTest(name = "persistent={0}, compaction {1}")
-    @CsvSource({"true, ON_THE_COMPACTOR_THREAD", "false, ON_THE_COMPACTOR_THREAD", "true, IN_THE_WRITERS",
-            "false, IN_THE_WRITERS"})
-    void writersReadersAndCompactionAgreeWithTheModel(boolean persistent, Compaction compaction) throws Exception {
+    /**
+     * The last column is the point reads a sealed segment serves before it is mapped: the default, or 1, so that
+     * nearly every read of a sealed segment is a copy out of a mapping, racing with compactions that retire (and so
+     * unmap) segments.
+     */
+    @ParameterizedTest(name = "persistent={0}, compaction {1}, mapped after {2} reads")
+    @CsvSource({"true, ON_THE_COMPACTOR_THREAD, 64", "false, ON_THE_COMPACTOR_THREAD, 64", "true, IN_THE_WRITERS, 64",
+            "false, IN_THE_WRITERS, 64", "true, ON_THE_COMPACTOR_THREAD, 1", "false, ON_THE_COMPACTOR_THREAD, 1"})
+    void writersReadersAndCompactionAgreeWithTheModel(boolean persistent, Compaction compaction, int readsBeforeMapping)
+            throws Exception {
+        SegmentMaps maps = new SegmentMaps(SegmentMaps.DEFAULT_LIMIT, readsBeforeMapping);
         try (DiskCompactor compactor = new DiskCompactor(COMPACTOR_THREAD)) {
             Executor executor = compaction == Compaction.IN_THE_WRITERS ? Runnable::run : compactor;
-            runWritersAndReaders(persistent, executor);
+            runWritersAndReaders(persistent, executor, maps);
         }
+        if (readsBeforeMapping == 1) {
+            assertTrue(maps.reservations() > 0, "sealed segments were mapped");
+        }
+        assertEquals(0, maps.inUse(), "every mapping is gone with the store");
     }
 
-    private void runWritersAndReaders(boolean persistent, Executor compactor) throws Exception {
+    private void runWritersAndReaders(boolean persistent, Executor compactor, SegmentMaps maps) throws Exception {
         DiskStore store = DiskStore.open(dir, persistent ? persistentConfig() : transientConfig(),
-                new DiskQuota(1L << 30), compactor);
+                new DiskQuota(1L << 30), compactor, maps);
         int[][] lastOp = new int[2][KEYS];
         for (int[] row : lastOp) {
             Arrays.fill(row, Integer.MIN_VALUE);

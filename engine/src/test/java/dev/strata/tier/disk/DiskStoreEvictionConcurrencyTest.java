@@ -66,10 +66,17 @@ class DiskStoreEvictionConcurrencyTest {
         }
     }
 
-    @ParameterizedTest(name = "persistent={0}, evicting {1}")
-    @CsvSource({"false, ABOVE_THREE_SEGMENTS", "true, ABOVE_THREE_SEGMENTS", "false, ANY", "true, ANY"})
-    void evictionsRacingWithWritesReadsAndCompactionsNeverReturnAWrongValue(boolean persistent, Pressure pressure)
-            throws Exception {
+    /**
+     * The last column is the point reads a sealed segment serves before it is mapped: the default, or 1, so that
+     * nearly every read of a sealed segment is a copy out of a mapping, racing with evictions and compactions that
+     * retire (and so unmap) segments.
+     */
+    @ParameterizedTest(name = "persistent={0}, evicting {1}, mapped after {2} reads")
+    @CsvSource({"false, ABOVE_THREE_SEGMENTS, 64", "true, ABOVE_THREE_SEGMENTS, 64", "false, ANY, 64", "true, ANY, 64",
+            "false, ABOVE_THREE_SEGMENTS, 1", "true, ABOVE_THREE_SEGMENTS, 1"})
+    void evictionsRacingWithWritesReadsAndCompactionsNeverReturnAWrongValue(boolean persistent, Pressure pressure,
+                                                                             int readsBeforeMapping) throws Exception {
+        SegmentMaps maps = new SegmentMaps(SegmentMaps.DEFAULT_LIMIT, readsBeforeMapping);
         DiskStoreConfig config = persistent ? persistentConfig() : transientConfig();
         DiskQuota quota = new DiskQuota(1L << 30);
         int[][] lastOp = new int[2][KEYS];
@@ -79,7 +86,7 @@ class DiskStoreEvictionConcurrencyTest {
         AtomicLong evicted = new AtomicLong();
         byte[][] contents;
         try (DiskCompactor compactor = new DiskCompactor(COMPACTOR_THREAD)) {
-            DiskStore store = DiskStore.open(dir, config, quota, compactor);
+            DiskStore store = DiskStore.open(dir, config, quota, compactor, maps);
             AtomicBoolean writing = new AtomicBoolean(true);
             ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
             CyclicBarrier start = new CyclicBarrier(6);
@@ -128,6 +135,10 @@ class DiskStoreEvictionConcurrencyTest {
             store.close();
         }
         assertEquals(0, quota.usedBytes());
+        if (readsBeforeMapping == 1) {
+            assertTrue(maps.reservations() > 0, "sealed segments were mapped");
+        }
+        assertEquals(0, maps.inUse(), "every mapping is gone with the store");
         if (persistent) {
             try (DiskStore reopened = DiskStore.open(dir, config, quota, task -> { })) {
                 long present = 0;

@@ -204,8 +204,8 @@ class DiskStoreRecoveryTest {
     void flippedByteIsDetectedInASealedSegmentAlreadyMapped() throws IOException {
         try (DiskStore store = DiskTestSupport.openCompactingInline(dir, persistentConfig(), new DiskQuota(1L << 30))) {
             fill(store, 1000);                             // 130 KB: the first 64 KiB segment is sealed
-            for (int i = 0; i < Segment.MAP_AFTER_READS; i++) {
-                assertEquals(0, store.mappedSegments(), "not mapped before " + Segment.MAP_AFTER_READS + " reads");
+            for (int i = 0; i <= SegmentMaps.DEFAULT_READS_BEFORE_MAPPING; i++) {
+                assertEquals(0, store.mappedSegments(), "not mapped before read " + i);
                 assertArrayEquals(value(VALUE_BYTES, 7), store.get(key(7)));
             }
             assertEquals(1, store.mappedSegments(), "the reads mapped the sealed segment");
@@ -213,7 +213,7 @@ class DiskStoreRecoveryTest {
             assertNull(store.get(key(7)));
             assertEquals(1, store.stats().corruptRecords());
             assertArrayEquals(value(VALUE_BYTES, 8), store.get(key(8)));
-            for (int i = 0; i < Segment.MAP_AFTER_READS; i++) {
+            for (int i = 0; i <= SegmentMaps.DEFAULT_READS_BEFORE_MAPPING; i++) {
                 assertArrayEquals(value(VALUE_BYTES, 999), store.get(key(999)), "the active segment, read positionally");
             }
             assertEquals(1, store.mappedSegments(), "the active segment is not mapped");

@@ -26,6 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SegmentTest {
 
+    private static final int READS_BEFORE_MAPPING = 5;
+
     @TempDir
     Path dir;
 
@@ -101,7 +103,7 @@ class SegmentTest {
 
     @Test
     void aSealedSegmentIsReadFromAMappingThatLeavesWithTheLastReader() throws IOException {
-        SegmentMaps maps = new SegmentMaps(1);
+        SegmentMaps maps = new SegmentMaps(1, READS_BEFORE_MAPPING);
         DiskQuota quota = new DiskQuota(1 << 20);
         byte[] payload = DiskTestSupport.value(1000, 1);
         Segment segment = segmentHolding(1, payload, quota, maps);
@@ -115,10 +117,10 @@ class SegmentTest {
             assertArrayEquals(payload, scanned.toArray(ValueLayout.JAVA_BYTE));
             assertFalse(segment.isMapped(), "a scan does not map");
         }
-        for (int i = 1; i < Segment.MAP_AFTER_READS; i++) {
+        for (int i = 0; i < READS_BEFORE_MAPPING; i++) {
             assertArrayEquals(payload, read(segment, payload.length));
         }
-        assertFalse(segment.isMapped(), "not before " + Segment.MAP_AFTER_READS + " point reads");
+        assertFalse(segment.isMapped(), "not during the first " + READS_BEFORE_MAPPING + " point reads");
         assertArrayEquals(payload, read(segment, payload.length));
         assertTrue(segment.isMapped(), "point reads do");
         assertEquals(1, maps.inUse());
@@ -142,7 +144,7 @@ class SegmentTest {
 
     @Test
     void aSegmentPastTheBoundOnMappingsIsReadPositionally() throws IOException {
-        SegmentMaps maps = new SegmentMaps(1);
+        SegmentMaps maps = new SegmentMaps(1, READS_BEFORE_MAPPING);
         DiskQuota quota = new DiskQuota(1 << 20);
         byte[] first = DiskTestSupport.value(300, 1);
         byte[] second = DiskTestSupport.value(300, 2);
@@ -150,7 +152,7 @@ class SegmentTest {
         Segment unmapped = segmentHolding(2, second, quota, maps);
         mapped.seal();
         unmapped.seal();
-        for (int i = 0; i < 2 * Segment.MAP_AFTER_READS; i++) {
+        for (int i = 0; i < 2 * READS_BEFORE_MAPPING; i++) {
             assertArrayEquals(first, read(mapped, first.length));
             assertArrayEquals(second, read(unmapped, second.length));
         }
@@ -161,7 +163,8 @@ class SegmentTest {
         unmapped.retire(true);
         assertEquals(0, maps.inUse());
         assertEquals(0, quota.usedBytes());
-        assertThrows(IllegalArgumentException.class, () -> new SegmentMaps(-1));
+        assertThrows(IllegalArgumentException.class, () -> new SegmentMaps(-1, 1));
+        assertThrows(IllegalArgumentException.class, () -> new SegmentMaps(1, 0));
     }
 
     /** {@return a new segment {@code id} of one record-less payload after its header, drawing mappings from maps} */
