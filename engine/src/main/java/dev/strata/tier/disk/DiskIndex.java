@@ -72,6 +72,18 @@ final class DiskIndex {
         return table(hash).visit(key, hash, mark);
     }
 
+    /**
+     * Like {@link #visit}, but takes the first entry with {@code key}'s hash (32 bits) without comparing its key bytes,
+     * which saves the lookup its one access to them (a cache miss, most of the time). {@return that entry's record
+     * and visited bit, or null if no entry has the hash} The caller must compare {@code key} with the record's key
+     * and, if they differ (another key with the same hash, about one lookup in 2^32 per key beside it), look again
+     * with {@link #visit}; the bit this lookup set is then the other key's. Lock-free.
+     */
+    Hit visitByHash(MemorySegment key, boolean mark) {
+        int hash = hash(key);
+        return table(hash).visitByHash(hash, mark);
+    }
+
     /** {@return whether {@code key} is present} Lock-free. */
     boolean containsKey(MemorySegment key) {
         return get(key) != null;

@@ -49,19 +49,21 @@ import java.util.function.Function;
  * <h2>Concurrency</h2>
  * Appends (put, remove's tombstone, a persistent store's compaction copies, segment roll) run under one writer lock.
  * Reads take no lock: look up the location, take a reference on its segment, copy the record into a native buffer,
- * verify the CRC, length and key. The copy comes out of a read-only mapping of the segment's file, with no system
- * call, once the segment is sealed and has served a few dozen reads (see {@link Segment}); before that, and while it
- * is the active segment, from a positional read. Compaction runs on the compactor {@link Executor} the store was opened with (in
- * the engine, the {@link DiskCompactor} thread), one at a time under a separate lock, never blocking readers: a
- * write that makes a segment due queues it and hands the queue to the compactor, so the write itself returns without
- * compacting. A compaction scans a sealed segment, copies each still-indexed record verbatim and swaps the index
- * entry with {@code replace(key, old, new)}, so a concurrent overwrite or removal wins; it then retires the segment,
- * whose file is closed and deleted when its last reader releases it. A reader that finds its segment retired looks
- * the key up again. A transient store copies into a segment of the compactor's own, without the writer lock, so
- * writes never wait for a compaction. A persistent store copies into the active segment, so that a key's records lie in
- * segments in the order they were written (see {@code copyAside}): it reads up to 256 KiB of live records into a
- * {@link CopyBatch} without the writer lock, then under it keeps those still live and appends them with one write per
- * run that fits the active segment.
+ * verify the CRC, length and key. The lookup matches the key's 32-bit hash alone and leaves the key to the record's
+ * check, so it touches no key bytes in the index; a record that fails the check (another key with the same hash, or a
+ * corrupt one) makes the read look again comparing keys in the index. The copy comes out of a read-only mapping of the
+ * segment's file, with no system call, once the segment is sealed and has served a few dozen reads (see {@link
+ * Segment}); before that, and while it is the active segment, from a positional read. Compaction runs on the compactor
+ * {@link Executor} the store was opened with (in the engine, the {@link DiskCompactor} thread), one at a time under a
+ * separate lock, never blocking readers: a write that makes a segment due queues it and hands the queue to the
+ * compactor, so the write itself returns without compacting. A compaction scans a sealed segment, copies each
+ * still-indexed record verbatim and swaps the index entry with {@code replace(key, old, new)}, so a concurrent
+ * overwrite or removal wins; it then retires the segment, whose file is closed and deleted when its last reader
+ * releases it. A reader that finds its segment retired looks the key up again. A transient store copies into a segment
+ * of the compactor's own, without the writer lock, so writes never wait for a compaction. A persistent store copies
+ * into the active segment, so that a key's records lie in segments in the order they were written (see {@code
+ * copyAside}): it reads up to 256 KiB of live records into a {@link CopyBatch} without the writer lock, then under it
+ * keeps those still live and appends them with one write per run that fits the active segment.
  *
  * <h2>Eviction</h2>
  * {@link #evictOldest()} drops the segment with the lowest id: first in, first out, a segment at a time. It writes no
@@ -293,7 +295,9 @@ public final class DiskStore implements AutoCloseable {
      * mark racing with a write to the same index stripe (an overwrite or removal of the key, or the stripe's table
      * moving entries, growing, shrinking) may be lost, and, in a window of a few instructions, may land on the record a
      * writer just put in the same slot with the same offset and length (which then reads as visited one hit early); it
-     * never changes what any key's entry points at. Two readers marking at once may both report {@code false}.
+     * never changes what any key's entry points at. Two readers marking at once may both report {@code false}. A
+     * read that first finds another key with the same 32-bit hash (see {@link DiskIndex#visitByHash}) may mark that
+     * key's record.
      *
      * @param <R>         the reader's result type
      * @param key         the key bytes
@@ -308,9 +312,10 @@ public final class DiskStore implements AutoCloseable {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(reader, "reader");
         boolean markedBefore = false;
+        boolean byHash = true;                                       // until a record's key says otherwise
         for (;;) {
             ensureOpen();
-            DiskIndex.Hit hit = index.visit(key, markVisited);
+            DiskIndex.Hit hit = byHash ? index.visitByHash(key, markVisited) : index.visit(key, markVisited);
             if (hit == null) {
                 return null;
             }
@@ -320,9 +325,13 @@ public final class DiskStore implements AutoCloseable {
             Segment segment = location.segment();
             if (segment.tryAcquire()) {
                 try {
-                    return readRecord(key, location, reader, visited);
+                    return readRecord(key, location, reader, visited, byHash);
                 } catch (SegmentGone e) {
                     continue;                                        // retired meanwhile, channel closed: look again
+                } catch (NotVerified e) {
+                    byHash = false;                                  // another key's record, or a bad one: compare
+                    markedBefore = false;                            // keys in the index and read again
+                    continue;
                 } finally {
                     segment.release();
                 }
@@ -730,12 +739,37 @@ public final class DiskStore implements AutoCloseable {
         }
     }
 
-    private <R> R readRecord(MemorySegment key, Location location, RecordReader<R> reader, boolean visited) {
+    /**
+     * Thrown by a read whose record, found by hash alone ({@link DiskIndex#visitByHash}), failed its checks: it may be
+     * another key's with the same hash, so the read looks the key up again comparing keys, and only a record that
+     * fails then is corrupt. Stackless; never escapes the store.
+     */
+    private static final class NotVerified extends RuntimeException {
+        @java.io.Serial
+        private static final long serialVersionUID = 1L;
+        static final NotVerified INSTANCE = new NotVerified();
+
+        private NotVerified() {
+            super("record found by hash failed its checks", null, false, false);
+        }
+    }
+
+    /**
+     * Reads and verifies the record at {@code location} and passes its value to {@code reader}.
+     *
+     * @param byHash whether the location was found by hash alone: a record that fails its checks then throws
+     *               {@link NotVerified} instead of being dropped as corrupt
+     */
+    private <R> R readRecord(MemorySegment key, Location location, RecordReader<R> reader, boolean visited,
+                             boolean byHash) {
         try (ReadBuffers.Lease lease = readBuffers.borrow(location.recordBytes())) {
             MemorySegment record = lease.segment();
             try {
                 location.segment().readMapping(record, location.offset());
             } catch (EOFException e) {
+                if (byHash) {
+                    throw NotVerified.INSTANCE;
+                }
                 return dropCorrupt(key, location, "record beyond the end of the file");
             } catch (IOException e) {
                 if (location.segment().isRetired()) {
@@ -745,6 +779,9 @@ public final class DiskStore implements AutoCloseable {
                         + location.segment().path(), e);
             }
             if (!isIntact(record, key, location)) {
+                if (byHash) {
+                    throw NotVerified.INSTANCE;
+                }
                 return dropCorrupt(key, location, "CRC32C, flags, length or key mismatch");
             }
             counters.recordsRead.increment();

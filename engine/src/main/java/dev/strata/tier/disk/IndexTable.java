@@ -22,7 +22,8 @@ import java.util.function.Predicate;
  *   keys:     | len (u32) | key bytes | len (u32) | key bytes | ... garbage ... | free |
  * </pre>
  * A slot's two words share a cache line, so a probe that misses touches one line per slot it passes, and a hit one
- * more for the key bytes and one for the segment.
+ * more for the key bytes and one for the segment. A store's read looks up by hash alone ({@link #visitByHash}) and
+ * leaves the key to the record it reads, which saves the line of key bytes.
  *
  * <p>A removed key leaves its bytes in {@code keys} as garbage until a later insert or removal finds at least 1 KiB
  * of garbage making up half of the bytes used, and packs the live keys into a new array. The slot arrays are allocated
@@ -127,6 +128,20 @@ final class IndexTable {
      * @return the location, whether the bit was set before, and whether this call set it; null if absent
      */
     DiskIndex.Hit visit(MemorySegment key, int hash, boolean mark) {
+        return visitSlot(key, hash, mark);
+    }
+
+    /**
+     * Like {@link #visit}, but takes the first entry whose hash is {@code hash} without comparing key bytes, so the
+     * lookup touches no key bytes: the caller compares the key with the record's and, if they differ (two keys with
+     * one hash), looks again with {@link #visit}. Such a lookup may mark the other key's bit.
+     */
+    DiskIndex.Hit visitByHash(int hash, boolean mark) {
+        return visitSlot(null, hash, mark);
+    }
+
+    /** {@link #visit} ({@code key} given) or {@link #visitByHash} ({@code key} null). */
+    private DiskIndex.Hit visitSlot(MemorySegment key, int hash, boolean mark) {
         long stamp = lock.tryOptimisticRead();
         if (stamp != 0) {
             int slot = find(key, hash);
@@ -381,8 +396,9 @@ final class IndexTable {
     // ---- probing ------------------------------------------------------------------------------------------------
 
     /**
-     * {@return the slot holding {@code key}, or {@code -(empty slot) - 1} where it would go} Safe to run on a torn
-     * state (optimistic reads): it then returns some slot number or a negative, never throws, never loops forever.
+     * {@return the slot holding {@code key}, or {@code -(empty slot) - 1} where it would go} With {@code key} null,
+     * the first slot holding {@code hash}, key bytes not compared. Safe to run on a torn state (optimistic reads): it
+     * then returns some slot number or a negative, never throws, never loops forever.
      */
     private int find(MemorySegment key, int hash) {
         long[] slots = words;
@@ -394,7 +410,7 @@ final class IndexTable {
             if (keyWord == EMPTY) {
                 return -slot - 1;
             }
-            if ((int) (keyWord >>> 32) == hash && keyEquals(keyBytes, keyOffset(keyWord), key)) {
+            if ((int) (keyWord >>> 32) == hash && (key == null || keyEquals(keyBytes, keyOffset(keyWord), key))) {
                 return slot;
             }
         }

@@ -333,6 +333,23 @@ class DiskIndexTest {
                 "a length using the visited bit");
     }
 
+    /** A lookup by hash alone takes the first entry with the hash, whatever its key; the exact one compares keys. */
+    @Test
+    void aVisitByHashTakesTheFirstEntryWithTheHash() {
+        IndexTable table = new IndexTable();
+        int hash = 7;
+        Location a1 = new Location(segments.get(0), 100, 50);
+        Location b1 = new Location(segments.get(1), 200, 60);
+        assertNull(table.visitByHash(hash, true), "empty");
+        table.put(text("a"), hash, a1);
+        table.put(text("b"), hash, b1);
+        assertEquals(new DiskIndex.Hit(a1, false, true), table.visitByHash(hash, true), "a's, and a's bit marked");
+        assertEquals(new DiskIndex.Hit(b1, false, false), table.visit(text("b"), hash, false), "b's own, unmarked");
+        assertNull(table.visitByHash(hash + 1, false), "no entry with that hash");
+        table.remove(text("a"), hash);
+        assertEquals(new DiskIndex.Hit(b1, false, false), table.visitByHash(hash, false));
+    }
+
     /**
      * A writer acting between a lock-free visit's validated lookup and its mark (the test hook runs it there): an
      * overwrite, a removal that shifts another key into the visited slot, a rehash. The mark may be lost; no key's

@@ -1,6 +1,7 @@
 package dev.strata.tier.disk;
 
 import static dev.strata.tier.disk.DiskTestSupport.copySegmentFiles;
+import static dev.strata.tier.disk.DiskTestSupport.flipByte;
 import static dev.strata.tier.disk.DiskTestSupport.key;
 import static dev.strata.tier.disk.DiskTestSupport.persistentConfig;
 import static dev.strata.tier.disk.DiskTestSupport.segmentFiles;
@@ -300,14 +301,5 @@ class DiskStoreRecoveryTest {
     /** Offset of the i-th record in the first segment file. */
     private static long recordOffset(int i) {
         return RecordFormat.SEGMENT_HEADER_BYTES + (long) i * RECORD_BYTES;
-    }
-
-    private static void flipByte(Path file, long offset) throws IOException {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            ByteBuffer one = ByteBuffer.allocate(1);
-            channel.read(one, offset);
-            one.put(0, (byte) (one.get(0) ^ 0x10)).rewind();
-            channel.write(one, offset);
-        }
     }
 }

@@ -2,10 +2,15 @@ package dev.strata.tier.disk;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /** Helpers shared by the disk store tests. */
@@ -62,6 +67,31 @@ final class DiskTestSupport {
     static List<Path> segmentFiles(Path directory) throws IOException {
         try (Stream<Path> files = Files.list(directory)) {
             return files.filter(p -> p.getFileName().toString().endsWith(".data")).sorted().toList();
+        }
+    }
+
+    /** Flips one bit of the byte at {@code offset} of {@code file}. */
+    static void flipByte(Path file, long offset) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ByteBuffer one = ByteBuffer.allocate(1);
+            channel.read(one, offset);
+            one.put(0, (byte) (one.get(0) ^ 0x10)).rewind();
+            channel.write(one, offset);
+        }
+    }
+
+    /**
+     * {@return two different keys of the same length with the same {@link DiskIndex#hash}} Found by trying keys in
+     * turn: a 32-bit hash repeats after about 77,000 keys.
+     */
+    static MemorySegment[] keysWithOneHash() {
+        Map<Integer, MemorySegment> seen = new HashMap<>();
+        for (int i = 0; ; i++) {
+            MemorySegment candidate = key(String.format("collide-%08d", i));
+            MemorySegment earlier = seen.putIfAbsent(DiskIndex.hash(candidate), candidate);
+            if (earlier != null) {
+                return new MemorySegment[] {earlier, candidate};
+            }
         }
     }
 
