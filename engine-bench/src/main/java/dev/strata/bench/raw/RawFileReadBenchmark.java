@@ -5,6 +5,9 @@ import dev.strata.bench.workload.BenchFiles;
 import dev.strata.bench.workload.JvmFlags;
 import dev.strata.bench.workload.Keys;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -28,7 +31,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * cache: this is the cost of the read system call and the copies, not of the device). {@code positionalRead} reads
  * value {@code i} with {@code FileChannel.read(ByteBuffer, position)} into a fresh heap array (the JDK goes through a
  * temporary direct buffer); {@code positionalReadDirect} reads into a per-thread direct buffer and copies into a fresh
- * array, as a disk tier that owns its I/O buffers would.
+ * array, as a disk tier that owns its I/O buffers would; {@code mappedCopy} copies value {@code i} into a fresh array
+ * out of a read-only mapping of the whole file, made once (no system call per read), as Strata's disk tier reads a
+ * sealed segment.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -39,6 +44,8 @@ public class RawFileReadBenchmark extends RawWorkload {
 
     private Path directory;
     private FileChannel channel;
+    private Arena mappingArena;
+    private MemorySegment mapped;
 
     /**
      * Writes the file.
@@ -58,6 +65,8 @@ public class RawFileReadBenchmark extends RawWorkload {
             }
         }
         channel.force(false);
+        mappingArena = Arena.ofShared();
+        mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, (long) keyCount * valueSize, mappingArena);
     }
 
     /**
@@ -67,6 +76,7 @@ public class RawFileReadBenchmark extends RawWorkload {
      */
     @TearDown(Level.Trial)
     public void delete() throws IOException {
+        mappingArena.close();
         channel.close();
         BenchFiles.deleteQuietly(directory);
     }
@@ -117,6 +127,20 @@ public class RawFileReadBenchmark extends RawWorkload {
         readFully(direct, (long) index * valueSize);
         byte[] value = new byte[valueSize];
         direct.flip().get(value);
+        return value;
+    }
+
+    /**
+     * Copies value {@code i} into a fresh array out of the file's mapping.
+     *
+     * @param cursor this thread's cursor
+     * @return the value
+     */
+    @Benchmark
+    public byte[] mappedCopy(ThreadCursor cursor) {
+        int index = stream.at(cursor.next());
+        byte[] value = new byte[valueSize];
+        MemorySegment.copy(mapped, ValueLayout.JAVA_BYTE, (long) index * valueSize, value, 0, valueSize);
         return value;
     }
 

@@ -61,6 +61,7 @@ final class Catalog {
                     peer("Ehcache disk", "EhcacheBenchmark", "DISK"),
                     raw("pread into byte[]", "RawFileReadBenchmark", Map.of("get", "positionalRead")),
                     raw("pread direct + copy", "RawFileReadBenchmark", Map.of("get", "positionalReadDirect")),
+                    raw("copy out of a mapping", "RawFileReadBenchmark", Map.of("get", "mappedCopy")),
                     raw("sequential write", "RawFileWriteBenchmark", Map.of("put", "sequentialWrite")));
         };
     }
