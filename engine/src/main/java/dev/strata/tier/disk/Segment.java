@@ -39,8 +39,8 @@ import java.util.regex.Pattern;
  * <p><b>Mapped reads.</b> A sealed segment never changes again, so once it has served a number of point reads
  * ({@link #readMapping}; {@value SegmentMaps#DEFAULT_READS_BEFORE_MAPPING} by default) the next maps the file
  * read-only, in an arena of its own, and from then on reads are copies out of the page cache with no system call.
- * Scans, which read a segment once (and usually just before it is retired), do
- * not map it. Whoever drops the last reference unmaps it, so no reader holding a reference can see the mapping go.
+ * Scans, which read a segment once (and usually just before it is retired), do not map it. Whoever drops the last
+ * reference unmaps it, so no reader holding a reference can see the mapping go.
  * Mapped bytes are touched only by that copy ({@link MemorySegment#copy}), which the JVM guards: if the file's
  * storage fails, or the file is cut short behind the store's back, the access fails with an {@link InternalError}
  * that the read reports as an {@link IOException}, where an unguarded access (a checksum computed in place, say)
@@ -325,8 +325,8 @@ final class Segment {
     }
 
     /**
-     * Makes this segment follow {@code maps} (when to map, and the budget) instead of {@link SegmentMaps#SHARED}:
-     * for tests. Called before the segment is read.
+     * Makes this segment follow {@code maps} (when to map, and the budget it draws from) instead of
+     * {@link SegmentMaps#SHARED}: its store's, which tests may set. Called before the segment is read.
      */
     synchronized void mapWith(SegmentMaps maps) {
         this.maps = maps;
@@ -361,7 +361,7 @@ final class Segment {
             mapped = null;
             try {
                 mapping.close();
-            } catch (IllegalStateException e) {        // a view kept past its read is in use in another thread
+            } catch (IllegalStateException e) {        // not expected: every access holds a reference, none is left
                 LOG.log(Level.WARNING, "could not unmap segment file " + path, e);
             }
             mapping = null;
