@@ -113,7 +113,7 @@ final class Lookups<K, V> {
         try {
             for (int attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
                 int version = stripe.version;
-                Object found = memoryValue(stripe, key, hash, count);
+                Object found = memoryValue(stripe, key, hash, count, version);
                 if (found == RETRY) {
                     continue;
                 }
@@ -131,6 +131,9 @@ final class Lookups<K, V> {
                         read = readDisk(encoded);
                     } catch (UncheckedIOException e) {
                         break;                         // the locked path reads again and counts the failure
+                    }
+                    if (read != null && !stableBelowTop(stripe, version, Tier.DISK)) {
+                        continue;                      // a put may be replacing an upper tier's older value
                     }
                     if (read != null) {
                         if (shouldPromote(Tier.DISK, read.visited)) {
@@ -158,9 +161,10 @@ final class Lookups<K, V> {
 
     /**
      * {@return the value of {@code key} in a memory tier read lock-free (its hit counted when {@code count}), null if
-     * it has none there, or {@link #RETRY}}
+     * it has none there, or {@link #RETRY}} An off-heap hit under a heap tier counts only if the stripe stayed stable
+     * since {@code version} was read (see {@link #stableBelowTop}); else it is a {@link #RETRY}.
      */
-    private Object memoryValue(Stripe stripe, K key, int hash, boolean count) {
+    private Object memoryValue(Stripe stripe, K key, int hash, boolean count, int version) {
         if (stripe.nodes != null) {
             V value = heapValue(stripe.nodes.find(key, hash));
             if (value != null) {
@@ -172,9 +176,22 @@ final class Lookups<K, V> {
             if (found == RETRY || found == null) {
                 return found;
             }
-            return hit(count, Tier.OFF_HEAP, found);
+            return stableBelowTop(stripe, version, Tier.OFF_HEAP) ? hit(count, Tier.OFF_HEAP, found) : RETRY;
         }
         return null;
+    }
+
+    /**
+     * {@return whether a value found in {@code tier} may be returned: true if it is the cache's top tier, or if the
+     * stripe has no move running or done since {@code version} was read before the probe began} A put whose value lands below the key's
+     * current place (a large value put to disk over a heap value, say) inserts the new place before it removes the old
+     * one, inside a move of the stripe. A reader that probed the upper tier before the old value got there (a
+     * promotion, or a put of the key) and then found the new value below must not return it while the old one may
+     * still be found above: its next read, probing the upper tier first, could return the older value. The top tier
+     * needs no check: nothing above it can hold an older value.
+     */
+    private boolean stableBelowTop(Stripe stripe, int version, Tier tier) {
+        return tier == tiers.top() || stripe.stable(version);
     }
 
     /**

@@ -27,7 +27,10 @@ import java.util.Arrays;
  * monitor (a spill: its mark). A move into one of the tables also bumps {@link #version} (odd during, even after): a
  * reader that probes heap, off-heap and disk in that order finds the key in one of them, unless it passed the new
  * place before the insert and reached the old one after the removal; then the version moved, and it looks again
- * ({@link #stable}). A move to disk needs no bump: the disk comes last in that order.
+ * ({@link #stable}). A move to disk needs no bump: the disk comes last in that order, and it carries the same value.
+ * A put whose new value goes below the key's current place (to disk, or off-heap, over a heap value) bumps it too: a
+ * reader that finds a value below the top tier returns it only if the version stayed still since its probe began, so
+ * that it cannot return the new value and then, on its next read, the older one still above.
  */
 final class Stripe {
 

@@ -470,8 +470,10 @@ final class Tiers<K, V> {
 
     /**
      * Encodes key and value, then writes them to the disk store under the stripe's monitor (the store is keyed by key)
-     * and removes the key's place in a memory tier, if any: the new place comes last in a reader's probe order, so no
-     * move of the stripe is needed. When the quota refuses, the monitor is released, this cache's oldest disk segment
+     * and removes the key's place in a memory tier, if any. A put's new value then sits below an older one until the
+     * removal, so the write and the removal run inside one move of the stripe: a reader that finds the new value on
+     * disk meanwhile looks again (see {@code Lookups}), instead of returning it and then finding the older value above
+     * on its next read. A move down (a demotion) carries the same value, so it needs no move of the stripe. When the quota refuses, the monitor is released, this cache's oldest disk segment
      * is evicted and the write retried; when the disk fails or stays full the entry is dropped, its old value with it.
      */
     private Install placeDisk(K key, int hash, V value, int keyLength, int valueLength, boolean ifAbsent,
@@ -489,19 +491,29 @@ final class Tiers<K, V> {
                 if (!mayInstall(node, record, stamp, ifAbsent, source)) {
                     return Install.REFUSED;
                 }
-                Install written = diskWrite(encodedKey, encodedValue);
-                if (written == Install.DONE) {
-                    if (node != null) {
-                        removeNode(stripe, node);
-                    } else if (record >= 0) {
-                        removeRecord(stripe, record, true);
-                    }
-                    counted(Tier.DISK, source);
-                    return Install.DONE;
+                boolean move = source == null && (node != null || record >= 0);   // a new value below an older one
+                if (move) {
+                    stripe.beginMove();
                 }
-                if (written == Install.FAILED || round >= DISK_ROUNDS) {
-                    dropPlace(stripe, node, record, encodedKey, source == null ? tiers.getLast() : source.tier());
-                    return Install.DONE;
+                try {
+                    Install written = diskWrite(encodedKey, encodedValue);
+                    if (written == Install.DONE) {
+                        if (node != null) {
+                            removeNode(stripe, node);
+                        } else if (record >= 0) {
+                            removeRecord(stripe, record, true);
+                        }
+                        counted(Tier.DISK, source);
+                        return Install.DONE;
+                    }
+                    if (written == Install.FAILED || round >= DISK_ROUNDS) {
+                        dropPlace(stripe, node, record, encodedKey, source == null ? tiers.getLast() : source.tier());
+                        return Install.DONE;
+                    }
+                } finally {
+                    if (move) {
+                        stripe.endMove();
+                    }
                 }
             }
             if (!evictDisk()) {
