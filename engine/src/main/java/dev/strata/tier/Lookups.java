@@ -18,12 +18,14 @@ import java.util.function.Function;
  *
  * <p>A lock-free hit is a value the key held at some moment of the call: a heap value is read from its node's volatile
  * field; an off-heap record is validated against its extent's life ({@link OffHeapReads}); a disk record is read from
- * the disk store, whose index a writer changes under the key's stripe monitor before its operation returns. A
- * lock-free miss is trusted only if no move between the tiers ran meanwhile ({@link Stripe#stable}). An off-heap or
- * disk hit that may promote the entry is read lock-free too; the visited bit read with it (the slot's, or the disk
- * record's in the store's index) decides, and the move (inside the guard) installs only if the slot, or the disk
- * record's stamp, is unchanged. A cache with a disk tier looks there for every key its memory tiers miss: an encoding
- * of the key and an index lookup, no I/O unless the key is on disk.
+ * the disk store, whose index a writer changes under the key's stripe monitor before its operation returns. A lock-free
+ * miss is trusted only if no move between the tiers ran meanwhile ({@link Stripe#stable}), and so is a hit below the
+ * cache's top tier, so that a reader never returns a new value found below and then, on its next read, an older one
+ * still above (see {@code stableBelowTop}); the zero-copy read checks before it calls its reader. An off-heap or disk
+ * hit that may promote the entry is read lock-free too; the visited bit read with it (the slot's, or the disk record's
+ * in the store's index) decides, and the move (inside the guard) installs only if the slot, or the disk record's stamp,
+ * is unchanged. A cache with a disk tier looks there for every key its memory tiers miss: an encoding of the key and an
+ * index lookup, no I/O unless the key is on disk.
  *
  * @param <K> the key type
  * @param <V> the value type
@@ -431,7 +433,7 @@ final class Lookups<K, V> {
                     return hit(true, Tier.HEAP, reader.apply(encodeValue(value)));
                 }
                 if (stripe.records != null) {
-                    if (readRecordPinned(stripe, key, hash, reader, read) == RETRY) {
+                    if (readRecordPinned(stripe, key, hash, reader, read, version) == RETRY) {
                         continue;
                     }
                     if (read.found) {
@@ -444,10 +446,14 @@ final class Lookups<K, V> {
                         guarded = true;
                         encoded = tiers.encodeKey(key);
                     }
+                    boolean stable;
                     try {
-                        readDiskView(encoded, reader, read);
+                        stable = readDiskViewIfStable(encoded, reader, read, stripe, version);
                     } catch (UncheckedIOException e) {
                         break;                         // the locked path reads again and counts the failure
+                    }
+                    if (!stable) {
+                        continue;
                     }
                     if (read.found) {
                         return hit(true, Tier.DISK, read.result);
@@ -476,9 +482,30 @@ final class Lookups<K, V> {
         disk.read(encoded, markDiskVisited, (bytes, stamp, visited) -> read.of(reader.apply(bytes)));
     }
 
-    /** Reads {@code key}'s record with its extent pinned, into {@code read}. {@return {@link #RETRY} or null} */
+    /**
+     * Lock-free: calls {@code reader} with a view of the key's disk value, if it has one, into {@code read}, unless the
+     * stripe moved since {@code version} (see {@link #stableBelowTop}): then the reader is not called.
+     * {@return false if it was not called for that reason}
+     */
+    private <R> boolean readDiskViewIfStable(MemorySegment encoded, Function<? super MemorySegment, ? extends R> reader,
+                                             Read<R> read, Stripe stripe, int version) {
+        boolean[] unstable = new boolean[1];
+        disk.read(encoded, markDiskVisited, (bytes, stamp, visited) -> {
+            if (!stableBelowTop(stripe, version, Tier.DISK)) {
+                unstable[0] = true;
+                return null;
+            }
+            return read.of(reader.apply(bytes));
+        });
+        return !unstable[0];
+    }
+
+    /**
+     * Reads {@code key}'s record with its extent pinned, into {@code read}, unless the stripe moved since
+     * {@code version} under a heap tier (see {@link #stableBelowTop}). {@return {@link #RETRY} or null}
+     */
     private <R> Object readRecordPinned(Stripe stripe, K key, int hash, Function<? super MemorySegment, ? extends R> reader,
-                                        Read<R> read) {
+                                        Read<R> read, int version) {
         long[] table = stripe.records.table();
         long slot = tiers.reads.find(table, hash, key);
         if (slot == OffHeapReads.MISS || slot == OffHeapReads.RETRY) {
@@ -489,6 +516,9 @@ final class Lookups<K, V> {
         extent.pins.incrementAndGet();
         try {
             if (!OffHeapReads.stablePinned(extent, extents.offsetAt(Slots.location(slot)), Slots.life(slot))) {
+                return RETRY;
+            }
+            if (!stableBelowTop(stripe, version, Tier.OFF_HEAP)) {
                 return RETRY;
             }
             MemorySegment view = tiers.reads.valueBytes(extent, extents.offsetAt(Slots.location(slot)));
