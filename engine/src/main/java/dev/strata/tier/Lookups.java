@@ -73,6 +73,12 @@ final class Lookups<K, V> {
     /** Whether disk hits set their record's visited bit: the second hit promotes. */
     private final boolean markDiskVisited;
 
+    /**
+     * A test's hook, run by a lock-free get after its memory tiers missed and before it asks the disk; null otherwise.
+     * Set before the readers start.
+     */
+    Runnable afterMemoryMiss;
+
     Lookups(Tiers<K, V> tiers, Promotion promotion, Guard guard) {
         this.tiers = tiers;
         this.promotion = promotion;
@@ -127,6 +133,9 @@ final class Lookups<K, V> {
                         guard.enter();
                         guarded = true;
                         encoded = tiers.encodeKey(key);
+                    }
+                    if (afterMemoryMiss != null) {
+                        afterMemoryMiss.run();
                     }
                     DiskRead<V> read;
                     try {

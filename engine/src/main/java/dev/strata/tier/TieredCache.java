@@ -64,6 +64,10 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
         return tiers;
     }
 
+    Lookups<K, V> lookupsImpl() {
+        return lookups;
+    }
+
     // ---- guard ----
 
     @Override

@@ -128,6 +128,12 @@ final class Tiers<K, V> {
         }
     }
 
+    /**
+     * A test's hook, run by a put whose value went to disk over the key's place in a memory tier: the new record
+     * written, the older place not yet removed, the stripe's monitor held; null otherwise.
+     */
+    volatile Runnable afterDiskPutOverMemory;
+
     final String cacheName;
     final List<Tier> tiers;
     final Codec<K> keyCodec;
@@ -498,6 +504,10 @@ final class Tiers<K, V> {
                 try {
                     Install written = diskWrite(encodedKey, encodedValue);
                     if (written == Install.DONE) {
+                        Runnable hook = afterDiskPutOverMemory;
+                        if (move && hook != null) {
+                            hook.run();
+                        }
                         if (node != null) {
                             removeNode(stripe, node);
                         } else if (record >= 0) {

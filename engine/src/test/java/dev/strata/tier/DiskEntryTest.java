@@ -19,7 +19,9 @@ import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -189,6 +191,65 @@ class DiskEntryTest {
             assertTrue(stats.tier(Tier.HEAP).demotions() > 0 && stats.tier(Tier.DISK).promotions() > 0,
                     stats::toString);
             cache.close();
+        }
+    }
+
+    /**
+     * The race a stress run found: a reader misses the heap; a put places a value there, and the next put, too large
+     * for the heap, writes its value to disk and has not yet removed the heap node when the reader reaches the disk.
+     * Returning that new value would let the reader's next get, probing the heap first, return the older one. The
+     * hooks hold each side at that point: the reader must return the older value, twice, or the newer one, twice.
+     */
+    @Test
+    void aReaderNeverReturnsANewDiskValueAndThenTheOlderHeapValue() throws Exception {
+        try (TestEngine engine = new TestEngine(1 << 20, 0, 0, dir, 64L << 20)) {
+            Cache<Integer, byte[]> cache = engine.caches.newCache("replaced", Codecs.int32(), Codecs.bytes())
+                    .tiers(Tier.HEAP, Tier.DISK).build();
+            TieredCache<Integer, byte[]> impl = (TieredCache<Integer, byte[]>) cache;
+            int large = (int) (engine.memory.state(dev.strata.MemoryMode.ON_HEAP).regionBytes()
+                    / Tiers.LARGE_ENTRY_FRACTION);
+            CountDownLatch readerMissed = new CountDownLatch(1);
+            CountDownLatch diskWritten = new CountDownLatch(1);
+            CountDownLatch readerDone = new CountDownLatch(1);
+            impl.lookupsImpl().afterMemoryMiss = () -> {
+                if (readerMissed.getCount() > 0) {
+                    readerMissed.countDown();
+                    await(diskWritten);
+                }
+            };
+            impl.tiersImpl().afterDiskPutOverMemory = () -> {
+                diskWritten.countDown();
+                await(readerDone);
+            };
+            int[] seen = new int[2];
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            Thread reader = Thread.ofPlatform().start(() -> TieredCacheModelTest.guarded(failure, () -> {
+                try {
+                    seen[0] = checkWhole(0, cache.get(0));
+                    seen[1] = checkWhole(0, cache.get(0));
+                } finally {
+                    readerDone.countDown();
+                }
+            }));
+            assertTrue(readerMissed.await(10, TimeUnit.SECONDS), "the reader missed the memory tiers");
+            cache.put(0, value(0, 1, SIZE));                     // a fresh heap node
+            cache.put(0, value(0, 2, large));                    // to disk; held until the reader is done
+            reader.join();
+            if (failure.get() != null) {
+                throw new AssertionError(failure.get());
+            }
+            assertTrue(seen[0] <= seen[1], "read write " + seen[1] + " after write " + seen[0]);
+            assertEquals(2, checkWhole(0, cache.get(0)), "the put's value once it returned");
+            cache.close();
+        }
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            assertTrue(latch.await(10, TimeUnit.SECONDS), "a hook waited too long");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
         }
     }
 }
