@@ -7,7 +7,6 @@ import dev.strata.bench.workload.Keys;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -138,10 +137,7 @@ public class RawFileReadBenchmark extends RawWorkload {
      */
     @Benchmark
     public byte[] mappedCopy(ThreadCursor cursor) {
-        int index = stream.at(cursor.next());
-        byte[] value = new byte[valueSize];
-        MemorySegment.copy(mapped, ValueLayout.JAVA_BYTE, (long) index * valueSize, value, 0, valueSize);
-        return value;
+        return copyValue(mapped, stream.at(cursor.next()));
     }
 
     private void readFully(ByteBuffer target, long position) throws IOException {

@@ -57,9 +57,6 @@ public class RawSlabBenchmark extends RawWorkload {
      */
     @Benchmark
     public byte[] copyOut(ThreadCursor cursor) {
-        int index = stream.at(cursor.next());
-        byte[] value = new byte[valueSize];
-        MemorySegment.copy(slab, ValueLayout.JAVA_BYTE, (long) index * valueSize, value, 0, valueSize);
-        return value;
+        return copyValue(slab, stream.at(cursor.next()));
     }
 }

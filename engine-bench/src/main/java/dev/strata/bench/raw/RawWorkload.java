@@ -3,6 +3,8 @@ package dev.strata.bench.raw;
 import dev.strata.bench.workload.KeyDistribution;
 import dev.strata.bench.workload.KeyStream;
 import dev.strata.bench.workload.WorkingSet;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -45,4 +47,16 @@ public abstract class RawWorkload {
      */
     protected abstract void prepare() throws Exception;
 
+    /**
+     * {@return a fresh copy of value {@code index} out of {@code values}, where the values lie end to end} The read
+     * of the bounds that keep their values in one segment (a slab, a mapped file).
+     *
+     * @param values the values, {@link #valueSize} bytes each
+     * @param index  the value's number
+     */
+    protected byte[] copyValue(MemorySegment values, int index) {
+        byte[] value = new byte[valueSize];
+        MemorySegment.copy(values, ValueLayout.JAVA_BYTE, (long) index * valueSize, value, 0, valueSize);
+        return value;
+    }
 }
