@@ -74,8 +74,8 @@ final class Lookups<K, V> {
     private final boolean markDiskVisited;
 
     /**
-     * A test's hook, run by a lock-free get after its memory tiers missed and before it asks the disk; null otherwise.
-     * Set before the readers start.
+     * A test's hook, run by a lock-free get or zero-copy read after its memory tiers missed and before it asks the
+     * disk; null otherwise. Set before the readers start.
      */
     Runnable afterMemoryMiss;
 
@@ -454,6 +454,9 @@ final class Lookups<K, V> {
                         guard.enter();
                         guarded = true;
                         encoded = tiers.encodeKey(key);
+                    }
+                    if (afterMemoryMiss != null) {
+                        afterMemoryMiss.run();
                     }
                     boolean stable;
                     try {

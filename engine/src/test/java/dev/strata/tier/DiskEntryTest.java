@@ -24,6 +24,8 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -200,8 +202,9 @@ class DiskEntryTest {
      * Returning that new value would let the reader's next get, probing the heap first, return the older one. The
      * hooks hold each side at that point: the reader must return the older value, twice, or the newer one, twice.
      */
-    @Test
-    void aReaderNeverReturnsANewDiskValueAndThenTheOlderHeapValue() throws Exception {
+    @ParameterizedTest(name = "first read by {0}")
+    @ValueSource(strings = {"get", "zero-copy read"})
+    void aReaderNeverReturnsANewDiskValueAndThenTheOlderHeapValue(String firstRead) throws Exception {
         try (TestEngine engine = new TestEngine(1 << 20, 0, 0, dir, 64L << 20)) {
             Cache<Integer, byte[]> cache = engine.caches.newCache("replaced", Codecs.int32(), Codecs.bytes())
                     .tiers(Tier.HEAP, Tier.DISK).build();
@@ -225,7 +228,8 @@ class DiskEntryTest {
             AtomicReference<Throwable> failure = new AtomicReference<>();
             Thread reader = Thread.ofPlatform().start(() -> TieredCacheModelTest.guarded(failure, () -> {
                 try {
-                    seen[0] = checkWhole(0, cache.get(0));
+                    seen[0] = firstRead.equals("get") ? checkWhole(0, cache.get(0))
+                            : cache.read(0, view -> checkWhole(0, view.toArray(ValueLayout.JAVA_BYTE)));
                     seen[1] = checkWhole(0, cache.get(0));
                 } finally {
                     readerDone.countDown();
