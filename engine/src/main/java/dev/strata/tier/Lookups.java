@@ -143,10 +143,10 @@ final class Lookups<K, V> {
                     } catch (UncheckedIOException e) {
                         break;                         // the locked path reads again and counts the failure
                     }
-                    if (read != null && !stableBelowTop(stripe, version, Tier.DISK)) {
-                        continue;                      // a put may be replacing an upper tier's older value
-                    }
                     if (read != null) {
+                        if (!stableBelowTop(stripe, version, Tier.DISK)) {
+                            continue;                  // a put may be replacing an upper tier's older value
+                        }
                         if (shouldPromote(Tier.DISK, read.visited)) {
                             tiers.move(key, hash, read.value, tiers.top(), Tier.DISK, Tiers.Source.ofDisk(read.stamp));
                         }
@@ -194,11 +194,11 @@ final class Lookups<K, V> {
 
     /**
      * {@return whether a value found in {@code tier} may be returned: true if it is the cache's top tier, or if the
-     * stripe has no move running or done since {@code version} was read before the probe began} A put whose value lands below the key's
-     * current place (a large value put to disk over a heap value, say) inserts the new place before it removes the old
-     * one, inside a move of the stripe. A reader that probed the upper tier before the old value got there (a
-     * promotion, or a put of the key) and then found the new value below must not return it while the old one may
-     * still be found above: its next read, probing the upper tier first, could return the older value. The top tier
+     * stripe has no move running or done since {@code version} was read before the probe began} A put whose value lands
+     * below the key's current place (a large value put to disk over a heap value, say) inserts the new place before it
+     * removes the old one, inside a move of the stripe. A reader that probed the upper tier before the old value got
+     * there (a promotion, or a put of the key) and then found the new value below must not return it while the old one
+     * may still be found above: its next read, probing the upper tier first, could return the older value. The top tier
      * needs no check: nothing above it can hold an older value.
      */
     private boolean stableBelowTop(Stripe stripe, int version, Tier tier) {
@@ -415,6 +415,8 @@ final class Lookups<K, V> {
     private static final class Read<R> {
         boolean found;
         R result;
+        /** Set when a lock-free disk read found a value but the stripe moved, so the reader was not called. */
+        boolean unstable;
 
         Read<R> of(R value) {
             found = true;
@@ -501,15 +503,15 @@ final class Lookups<K, V> {
      */
     private <R> boolean readDiskViewIfStable(MemorySegment encoded, Function<? super MemorySegment, ? extends R> reader,
                                              Read<R> read, Stripe stripe, int version) {
-        boolean[] unstable = new boolean[1];
+        read.unstable = false;
         disk.read(encoded, markDiskVisited, (bytes, stamp, visited) -> {
             if (!stableBelowTop(stripe, version, Tier.DISK)) {
-                unstable[0] = true;
+                read.unstable = true;
                 return null;
             }
             return read.of(reader.apply(bytes));
         });
-        return !unstable[0];
+        return !read.unstable;
     }
 
     /**

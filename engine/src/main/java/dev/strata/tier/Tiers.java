@@ -479,8 +479,9 @@ final class Tiers<K, V> {
      * and removes the key's place in a memory tier, if any. A put's new value then sits below an older one until the
      * removal, so the write and the removal run inside one move of the stripe: a reader that finds the new value on
      * disk meanwhile looks again (see {@code Lookups}), instead of returning it and then finding the older value above
-     * on its next read. A move down (a demotion) carries the same value, so it needs no move of the stripe. When the quota refuses, the monitor is released, this cache's oldest disk segment
-     * is evicted and the write retried; when the disk fails or stays full the entry is dropped, its old value with it.
+     * on its next read. A move down (a demotion) carries the same value, so it needs no move of the stripe. When the
+     * quota refuses, the monitor is released, this cache's oldest disk segment is evicted and the write retried; when
+     * the disk fails or stays full the entry is dropped, its old value with it.
      */
     private Install placeDisk(K key, int hash, V value, int keyLength, int valueLength, boolean ifAbsent,
                               Source source) {

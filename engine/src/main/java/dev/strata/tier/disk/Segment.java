@@ -49,8 +49,8 @@ import java.util.regex.Pattern;
  * process-wide bound on mappings ({@link SegmentMaps}) is reached.
  *
  * <p>Concurrency: {@link #length()} and {@link #isSealed()} change only under the store's writer lock and are
- * volatile for lock-free readers; reads are positional and need no lock; dead-byte accounting is atomic; the mapping
- * is made and dropped under this object's monitor and published through a volatile field.
+ * volatile for lock-free readers; reads (positional, or out of the mapping) need no lock; dead-byte accounting is
+ * atomic; the mapping is made and dropped under this object's monitor and published through a volatile field.
  */
 final class Segment {
 
