@@ -6,6 +6,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import java.util.function.Predicate;
 
 /**
@@ -40,8 +41,16 @@ final class DiskIndex {
     private final IndexTable[] tables = new IndexTable[STRIPES];
 
     DiskIndex() {
+        this(delta -> { });
+    }
+
+    /**
+     * An index whose tables report each change of what their keys are charged ({@link IndexTable#keyCharge}) to
+     * {@code charges}, each under its own write lock.
+     */
+    DiskIndex(LongConsumer charges) {
         for (int i = 0; i < STRIPES; i++) {
-            tables[i] = new IndexTable();
+            tables[i] = new IndexTable(charges);
         }
     }
 
@@ -196,6 +205,15 @@ final class DiskIndex {
         long total = 0;
         for (IndexTable table : tables) {
             total += table.recordBytes();
+        }
+        return total;
+    }
+
+    /** {@return what the index's keys are charged now, in bytes (see {@link IndexTable#keyCharge})} */
+    long chargedBytes() {
+        long total = 0;
+        for (IndexTable table : tables) {
+            total += table.chargedBytes();
         }
         return total;
     }

@@ -3,7 +3,8 @@ package dev.strata.tier.disk;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A byte budget for disk files, shared by every {@link DiskStore} of one engine.
+ * The budget of the disk tiers of one engine, shared by every {@link DiskStore}: the bytes of their files, and the
+ * heap their in-memory indexes may take.
  *
  * <p>A store reserves the bytes of a record (and of a new segment file's header) before it writes them and releases
  * the bytes of a segment file when the file is deleted or the store is closed, so {@link #usedBytes()} is the size of
@@ -14,24 +15,48 @@ import java.util.concurrent.atomic.AtomicLong;
  * found on disk even when they exceed the limit, and compaction charges the live records it copies (at most the live
  * bytes of one segment, returned when the old segment file is deleted moments later).
  *
+ * <p><b>Index memory.</b> Every key a store holds costs heap in its {@link DiskIndex}. The index charges each key
+ * {@link IndexTable#keyCharge(long)} bytes (its slot at a table's average fill, its key bytes and their length) here
+ * while the key is in it. A put of a new key is refused while the charges of all stores have reached
+ * {@link #indexLimitBytes()}; the cache then evicts its oldest segment, as when the file bytes run out. Each
+ * concurrent writer may pass the check with one key before another's charge lands, so the charges can exceed the
+ * limit by one key per concurrent writer; recovery charges every key it finds, whatever the limit.
+ *
  * <p>Thread-safe and lock-free.
  */
 public final class DiskQuota {
 
     private final long limitBytes;
+    private final long indexLimitBytes;
     private final AtomicLong usedBytes = new AtomicLong();
+    private final AtomicLong indexBytes = new AtomicLong();
 
     /**
-     * Creates a quota of {@code limitBytes}.
+     * Creates a quota of {@code limitBytes} in files, with no limit on index memory.
      *
      * @param limitBytes the most bytes the stores sharing this quota may keep in segment files, at least 1
      * @throws IllegalArgumentException if {@code limitBytes} is below 1
      */
     public DiskQuota(long limitBytes) {
+        this(limitBytes, Long.MAX_VALUE);
+    }
+
+    /**
+     * Creates a quota of {@code limitBytes} in files and {@code indexLimitBytes} of index memory.
+     *
+     * @param limitBytes      the most bytes the stores sharing this quota may keep in segment files, at least 1
+     * @param indexLimitBytes the most bytes their indexes' keys may be charged (see the class comment), at least 1
+     * @throws IllegalArgumentException if either limit is below 1
+     */
+    public DiskQuota(long limitBytes, long indexLimitBytes) {
         if (limitBytes < 1) {
             throw new IllegalArgumentException("limitBytes: " + limitBytes + " (expected: >= 1)");
         }
+        if (indexLimitBytes < 1) {
+            throw new IllegalArgumentException("indexLimitBytes: " + indexLimitBytes + " (expected: >= 1)");
+        }
         this.limitBytes = limitBytes;
+        this.indexLimitBytes = indexLimitBytes;
     }
 
     /**
@@ -89,9 +114,38 @@ public final class DiskQuota {
         return limitBytes;
     }
 
+    /**
+     * {@return whether a new key charged {@code bytes} fits under the index limit now} A check, not a reservation: the
+     * index charges the key when it takes it.
+     */
+    boolean indexAdmits(long bytes) {
+        return bytes <= indexLimitBytes - indexBytes.get();
+    }
+
+    /** Adds {@code delta} (negative when keys leave) to the charges of the indexes. */
+    void chargeIndex(long delta) {
+        long after = indexBytes.addAndGet(delta);
+        if (after < 0) {
+            indexBytes.addAndGet(-delta);
+            throw new IllegalStateException("index charge " + delta + " bytes (expected: at least -" + (after - delta)
+                    + ", the bytes charged)");
+        }
+    }
+
+    /** {@return the bytes the keys of all stores sharing this quota are charged in their indexes} */
+    public long indexBytes() {
+        return indexBytes.get();
+    }
+
+    /** {@return the index limit given at construction ({@link Long#MAX_VALUE} for none)} */
+    public long indexLimitBytes() {
+        return indexLimitBytes;
+    }
+
     @Override
     public String toString() {
-        return "DiskQuota[used=" + usedBytes.get() + ", limit=" + limitBytes + "]";
+        return "DiskQuota[used=" + usedBytes.get() + ", limit=" + limitBytes + ", index=" + indexBytes.get()
+                + ", indexLimit=" + indexLimitBytes + "]";
     }
 
     private static void checkNotNegative(long bytes) {

@@ -110,7 +110,7 @@ public final class DiskStore implements AutoCloseable {
     /** When this store's sealed segments are mapped, and the budget of mappings they draw from. */
     private final SegmentMaps maps;
     private final AtomicBoolean compactionHandedOver = new AtomicBoolean();
-    private final DiskIndex index = new DiskIndex();
+    private final DiskIndex index;
     private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
     /** Package-private so a test can hold it and order a write before a compaction's copies. */
     final ReentrantLock writeLock = new ReentrantLock();
@@ -134,6 +134,7 @@ public final class DiskStore implements AutoCloseable {
         this.config = config;
         this.quota = quota;
         this.compactor = compactor;
+        this.index = new DiskIndex(quota::chargeIndex);
     }
 
     /**
@@ -184,7 +185,8 @@ public final class DiskStore implements AutoCloseable {
      *
      * @param key   the key bytes
      * @param value the value bytes (any size from 0 to about 2 GiB minus the key)
-     * @return {@code true} if stored; {@code false} if the quota had no room even after compaction (nothing changed)
+     * @return {@code true} if stored; {@code false} (nothing changed) if the quota had no room even after compaction,
+     *         or if {@code key} is new and the indexes of the quota's stores are charged its index limit
      * @throws NullPointerException     if {@code key} or {@code value} is null
      * @throws IllegalArgumentException if key and value together exceed the largest record (about 2 GiB)
      * @throws IllegalStateException    if the store is closed
@@ -195,15 +197,28 @@ public final class DiskStore implements AutoCloseable {
         Objects.requireNonNull(value, "value");
         ensureOpen();
         int recordBytes = RecordFormat.recordBytes(key.byteSize(), value.byteSize());
-        if (!appendValue(key, value, recordBytes)) {
+        long keyCharge = IndexTable.keyCharge(key.byteSize());
+        Append appended = appendValue(key, value, recordBytes, keyCharge);
+        if (appended == Append.NO_SPACE) {
             reclaimSpace();
-            if (!appendValue(key, value, recordBytes)) {
-                counters.quotaRefusals.increment();
-                return false;
-            }
+            appended = appendValue(key, value, recordBytes, keyCharge);
+        }
+        if (appended != Append.DONE) {
+            (appended == Append.NO_SPACE ? counters.quotaRefusals : counters.indexRefusals).increment();
+            return false;
         }
         handOverCompactions();
         return true;
+    }
+
+    /** What {@link #appendValue} did. */
+    private enum Append {
+        /** The record is written and indexed. */
+        DONE,
+        /** The quota had no room for the record's bytes. */
+        NO_SPACE,
+        /** The key is new and the index limit is reached; compaction cannot help, only fewer keys. */
+        NO_INDEX_ROOM
     }
 
     /**
@@ -422,6 +437,19 @@ public final class DiskStore implements AutoCloseable {
         return total;
     }
 
+    /**
+     * {@return what this store's keys are charged in its index, in bytes: each key its slot at a table's average fill,
+     * its bytes and their length (see {@link DiskQuota})}
+     */
+    public long indexBytes() {
+        return index.chargedBytes();
+    }
+
+    /** {@return the heap the arrays of this store's index take now, in bytes (array headers left out)} */
+    public long indexHeapBytes() {
+        return index.heapBytes();
+    }
+
     /** {@return how many of this store's segments are mapped now (read with copies out of the page cache)} */
     int mappedSegments() {
         int mapped = 0;
@@ -585,22 +613,25 @@ public final class DiskStore implements AutoCloseable {
         });
     }
 
-    private boolean appendValue(MemorySegment key, MemorySegment value, int recordBytes) {
+    private Append appendValue(MemorySegment key, MemorySegment value, int recordBytes, long keyCharge) {
         writeLock.lock();
         try {
             ensureOpen();
+            if (!quota.indexAdmits(keyCharge) && !index.containsKey(key)) {
+                return Append.NO_INDEX_ROOM;
+            }
             long sequence = nextSequence++;
             Location location = appendLocked(recordBytes, false,
                     (w, channel, at) -> w.write(channel, at, (byte) 0, sequence, key, value, recordBytes));
             if (location == null) {
-                return false;
+                return Append.NO_SPACE;
             }
             liveBytes.addAndGet(recordBytes);
             Location old = index.put(key, location);
             if (old != null) {
                 markDead(old);
             }
-            return true;
+            return Append.DONE;
         } finally {
             writeLock.unlock();
         }

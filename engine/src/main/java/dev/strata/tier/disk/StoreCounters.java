@@ -16,12 +16,12 @@ final class StoreCounters {
     final LongAdder evictedRecords = new LongAdder();
     final LongAdder recoveredRecords = new LongAdder();
     final LongAdder quotaRefusals = new LongAdder();
+    final LongAdder indexRefusals = new LongAdder();
     final LongAdder ioErrors = new LongAdder();
 
     DiskStoreStats snapshot() {
         return new DiskStoreStats(recordsWritten.sum(), recordsRead.sum(), bytesWritten.sum(), bytesRead.sum(),
                 corruptRecords.sum(), tornTails.sum(), compactions.sum(), evictedSegments.sum(), evictedRecords.sum(),
-                recoveredRecords.sum(),
-                quotaRefusals.sum(), ioErrors.sum());
+                recoveredRecords.sum(), quotaRefusals.sum(), indexRefusals.sum(), ioErrors.sum());
     }
 }
