@@ -65,7 +65,8 @@ public final class Engine implements AutoCloseable {
         this.heapPages = config.heapRegionBytes() == 0 ? null : PageAllocator.create(new PageAllocatorConfig(
                 config.name() + ".heap", SlabSourceKind.HEAP, config.pageSizeBytes(), config.heapSlabBytes(),
                 config.heapRegionBytes(), config.strict(), false));
-        this.diskQuota = config.diskDirectory() == null ? null : new DiskQuota(config.diskQuotaBytes());
+        this.diskQuota = config.diskDirectory() == null ? null
+                : new DiskQuota(config.diskQuotaBytes(), config.diskIndexBytes());
         this.caches = CacheManager.create(memoryManager, offHeapPages, config.diskDirectory(), diskQuota,
                 config.strict());
         this.tasks = new TaskMemoryFactory(memoryManager, heapPages, offHeapPages, spillDirectory(config),
@@ -170,7 +171,8 @@ public final class Engine implements AutoCloseable {
                 m.storageEvictedForExecutionBytes());
         Map<Tier, Long> tierBytes = caches.tierBytes();
         return new EngineStats(pools, allocators, manager, tasks.stats(), tierBytes, config.diskQuotaBytes(),
-                diskQuota == null ? 0 : diskQuota.usedBytes());
+                diskQuota == null ? 0 : diskQuota.usedBytes(), config.diskIndexBytes(),
+                diskQuota == null ? 0 : diskQuota.indexBytes());
     }
 
     /**
@@ -185,7 +187,8 @@ public final class Engine implements AutoCloseable {
         return MemoryPlan.builder().jvmHeap(DataSize.ofBytes(config.limits().maxHeapBytes()))
                 .heapRegion(DataSize.ofBytes(config.heapRegionBytes()))
                 .offHeap(DataSize.ofBytes(config.offHeapRegionBytes())).storageFraction(config.storageFraction())
-                .memoryManager(config.memoryManager())
+                .memoryManager(config.memoryManager()).diskIndex(DataSize.ofBytes(config.diskIndexBytes()))
+                .liveDiskIndex(diskQuota == null ? 0 : diskQuota.indexBytes())
                 .live(memoryManager.state(MemoryMode.ON_HEAP), memoryManager.state(MemoryMode.OFF_HEAP)).build();
     }
 
@@ -264,6 +267,7 @@ public final class Engine implements AutoCloseable {
         private double storageFraction = 0.5;
         private Path diskDirectory;
         private DataSize diskQuota = DataSize.ZERO;
+        private DataSize diskIndex;
         private Boolean strict;
 
         private Builder() {
@@ -389,6 +393,23 @@ public final class Engine implements AutoCloseable {
         }
 
         /**
+         * Sets the most heap the disk tiers' in-memory indexes may take, together. Each key on disk is charged its
+         * slot in its tier's index (36 bytes, at a table's average fill), its encoded bytes and a 4-byte length; a put
+         * of a new key that finds the charges at this limit makes its cache evict its oldest disk segment first, as a
+         * full disk quota does. The indexes live on the heap outside the engine's region, in user memory (see
+         * {@link MemoryPlan}); by default they may take half of it, and at least 1 MiB. {@link EngineStats} shows the
+         * limit and the charges; the plan shows both in the user memory section.
+         *
+         * @param limit the limit, from 1 byte to the user memory
+         * @return this builder
+         * @throws NullPointerException if {@code limit} is null
+         */
+        public Builder diskIndexMemory(DataSize limit) {
+            this.diskIndex = Objects.requireNonNull(limit, "limit");
+            return this;
+        }
+
+        /**
          * Turns strict mode on or off. In strict mode closing an engine, cache or task with pages still outstanding
          * throws; otherwise the leak is logged with its owner. Default: the system property {@code strata.strict}
          * (off when unset; the project's tests set it).
@@ -406,12 +427,13 @@ public final class Engine implements AutoCloseable {
          *
          * @return a new engine
          * @throws IllegalArgumentException if settings conflict or exceed what the JVM can give, with the numbers
-         *     and the rule (for example an off-heap {@code DIRECT_BUFFER} region above {@code MaxDirectMemorySize})
+         *     and the rule (for example an off-heap {@code DIRECT_BUFFER} region above {@code MaxDirectMemorySize}, or
+         *     a disk index limit without a disk or above the user memory)
          */
         public Engine build() {
             boolean strictMode = strict != null ? strict : Boolean.getBoolean("strata.strict");
             EngineConfig config = EngineConfig.validate(name, memoryManager, heap, offHeap, offHeapBackend, pageSize,
-                    slabSize, storageFraction, diskDirectory, diskQuota, strictMode, JvmLimits.current());
+                    slabSize, storageFraction, diskDirectory, diskQuota, diskIndex, strictMode, JvmLimits.current());
             Engine engine = new Engine(config);
             engine.mxBeanName = PlatformMXBeans.register("Engine", config.name(), new EngineBean(engine));
             return engine;

@@ -74,6 +74,16 @@ final class EngineBean implements EngineMXBean {
     }
 
     @Override
+    public long getDiskIndexBytes() {
+        return engine.stats().diskIndexBytes();
+    }
+
+    @Override
+    public long getDiskIndexLimitBytes() {
+        return engine.stats().diskIndexLimitBytes();
+    }
+
+    @Override
     public long getStorageRefusals() {
         return engine.stats().manager().storageRefusals();
     }

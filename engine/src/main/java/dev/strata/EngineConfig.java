@@ -16,13 +16,14 @@ import java.nio.file.Path;
  * @param storageFraction the storage fraction in [0, 1)
  * @param diskDirectory the disk directory, or null for none
  * @param diskQuotaBytes the disk quota, 0 when there is no disk
+ * @param diskIndexBytes the most heap the disk tiers' indexes may be charged, 0 when there is no disk
  * @param strict whether leaks throw
  * @param limits the JVM limits the settings were checked against
  */
 record EngineConfig(String name, MemoryManagerKind memoryManager, long heapRegionBytes, long offHeapRegionBytes,
                     OffHeapBackend offHeapBackend, long pageSizeBytes, long offHeapSlabBytes, long heapSlabBytes,
-                    double storageFraction, Path diskDirectory, long diskQuotaBytes, boolean strict,
-                    JvmLimits limits) {
+                    double storageFraction, Path diskDirectory, long diskQuotaBytes, long diskIndexBytes,
+                    boolean strict, JvmLimits limits) {
 
     /** Smallest page: 4 KiB. */
     static final long MIN_PAGE_SIZE = 4L << 10;
@@ -51,7 +52,8 @@ record EngineConfig(String name, MemoryManagerKind memoryManager, long heapRegio
 
     static EngineConfig validate(String name, MemoryManagerKind kind, DataSize heap, DataSize offHeap,
                                  OffHeapBackend backend, DataSize pageSize, DataSize slabSize, double storageFraction,
-                                 Path diskDirectory, DataSize diskQuota, boolean strict, JvmLimits limits) {
+                                 Path diskDirectory, DataSize diskQuota, DataSize diskIndex, boolean strict,
+                                 JvmLimits limits) {
         long page = pageSize.bytes();
         long usableHeap = limits.maxHeapBytes() - reservedHeap(limits.maxHeapBytes());
         long heapRegion = heap != null ? heap.bytes() : (long) (usableHeap * DEFAULT_HEAP_FRACTION) / page * page;
@@ -76,8 +78,31 @@ record EngineConfig(String name, MemoryManagerKind memoryManager, long heapRegio
         if (diskDirectory != null && diskQuota.bytes() <= 0) {
             throw new IllegalArgumentException("disk quota: " + diskQuota + " for " + diskDirectory + " (expected: > 0)");
         }
+        long diskIndexBytes = diskIndex(diskDirectory, diskIndex, usableHeap - heapRegion);
         return new EngineConfig(name, kind, heapRegion, offHeapRegion, backend, page, offHeapSlab, heapSlab,
-                storageFraction, diskDirectory, diskDirectory == null ? 0 : diskQuota.bytes(), strict, limits);
+                storageFraction, diskDirectory, diskDirectory == null ? 0 : diskQuota.bytes(), diskIndexBytes, strict,
+                limits);
+    }
+
+    /**
+     * {@return the disk index limit: {@code requested}, or by default {@link MemoryPlan#defaultDiskIndex}; 0 without a
+     * disk} The indexes live on the heap outside the engine's region, so a requested limit must fit in user memory.
+     */
+    private static long diskIndex(Path diskDirectory, DataSize requested, long userMemory) {
+        if (requested == null) {
+            return diskDirectory == null ? 0 : MemoryPlan.defaultDiskIndex(userMemory);
+        }
+        if (diskDirectory == null) {
+            throw new IllegalArgumentException("diskIndexMemory: " + requested + " without a disk (expected: set with"
+                    + " disk(directory, quota))");
+        }
+        if (requested.bytes() < 1 || requested.bytes() > userMemory) {
+            String[] both = sizes(requested.bytes(), userMemory);
+            throw new IllegalArgumentException("diskIndexMemory: " + both[0] + " (expected: from 1 byte to the user"
+                    + " memory " + both[1] + ", the heap outside the engine's region and the reserved memory, where the"
+                    + " disk indexes live)");
+        }
+        return requested.bytes();
     }
 
     /**

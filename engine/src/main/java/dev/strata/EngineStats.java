@@ -19,9 +19,12 @@ import java.util.Objects;
  * @param tierBytes bytes held per tier, summed over the engine's caches
  * @param diskQuotaBytes the disk quota, 0 without a disk
  * @param diskUsedBytes bytes of disk the engine's disk tiers use
+ * @param diskIndexLimitBytes the most heap the disk tiers' indexes may be charged, 0 without a disk
+ * @param diskIndexBytes what the keys on disk are charged in the disk tiers' indexes now
  */
 public record EngineStats(List<Pool> pools, List<Allocator> allocators, Manager manager, ExecutionStats execution,
-                          Map<Tier, Long> tierBytes, long diskQuotaBytes, long diskUsedBytes) {
+                          Map<Tier, Long> tierBytes, long diskQuotaBytes, long diskUsedBytes,
+                          long diskIndexLimitBytes, long diskIndexBytes) {
 
     /**
      * Copies the collections.

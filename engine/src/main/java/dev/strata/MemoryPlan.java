@@ -18,6 +18,8 @@ import java.util.Objects;
  * <li>reserved = {@link #reservedHeap(long) min(300 MiB, jvmHeap / 4)}: the JVM's and the application's own objects;
  * <li>heap region M = given, by default {@code floor((jvmHeap − reserved) × 0.6)} (Spark's memory fraction);
  * <li>user memory = jvmHeap − reserved − M: heap the engine does not manage;
+ * <li>disk indexes = given, by default {@link #defaultDiskIndex max(user memory / 2, 1 MiB)}, when the engine has a
+ *     disk: the part of user memory the disk tiers' key indexes may be charged (they live on the heap, outside M);
  * <li>in each region, storage = {@code floor(region × storageFraction)} (default fraction 0.5) and execution = the
  *     rest; with the unified manager that storage share is the protected region R and only the initial split;
  * <li>overhead = given, by default {@code max(384 MiB, jvmHeap / 10)}, the 10 % truncated to a whole byte (Spark
@@ -41,6 +43,8 @@ import java.util.Objects;
 public final class MemoryPlan {
 
     private static final long MIB = 1L << 20;
+    /** The least default disk index limit: 1 MiB, so a disk tier holds keys even when the region takes all. */
+    private static final long MIN_DEFAULT_DISK_INDEX_BYTES = MIB;
     /** The most heap reserved for the JVM and the application: 300 MiB, as Spark. */
     private static final long RESERVED_HEAP_BYTES = 300 * MIB;
     /** The smallest default overhead: 384 MiB, as Spark. */
@@ -55,6 +59,8 @@ public final class MemoryPlan {
     private final double storageFraction;
     private final MemoryManagerKind memoryManager;
     private final long externalProcessesBytes;
+    private final long diskIndexBytes;
+    private final long liveDiskIndexBytes;
     private final long overheadBytes;
     private final long containerBytes;
     private final PoolState liveOnHeap;
@@ -68,6 +74,8 @@ public final class MemoryPlan {
         this.storageFraction = b.storageFraction;
         this.memoryManager = b.memoryManager;
         this.externalProcessesBytes = b.externalProcesses;
+        this.diskIndexBytes = b.diskIndex;
+        this.liveDiskIndexBytes = b.liveDiskIndex;
         this.overheadBytes = overheadBytes;
         this.containerBytes = containerBytes;
         this.liveOnHeap = b.liveOnHeap;
@@ -94,6 +102,17 @@ public final class MemoryPlan {
         return Math.min(RESERVED_HEAP_BYTES, jvmHeapBytes / 4);
     }
 
+    /**
+     * The one rule for the default disk index limit: half of user memory, and at least 1 MiB, so that a disk tier
+     * holds keys even when the heap region takes all of the usable heap.
+     *
+     * @param userMemoryBytes the user memory: jvmHeap − reserved − heap region
+     * @return the default limit of the disk tiers' index charges, in bytes
+     */
+    static long defaultDiskIndex(long userMemoryBytes) {
+        return Math.max(userMemoryBytes / 2, MIN_DEFAULT_DISK_INDEX_BYTES);
+    }
+
     /** {@return the JVM's max heap} */
     public long jvmHeapBytes() {
         return jvmHeapBytes;
@@ -112,6 +131,14 @@ public final class MemoryPlan {
     /** {@return heap neither reserved nor managed by the engine: jvmHeap − reserved − heap region} */
     public long userMemoryBytes() {
         return jvmHeapBytes - reservedBytes - heapRegionBytes;
+    }
+
+    /**
+     * {@return the most heap the disk tiers' key indexes may be charged, part of user memory; 0 without a disk} See
+     * {@code Engine.Builder.diskIndexMemory}.
+     */
+    public long diskIndexBytes() {
+        return diskIndexBytes;
     }
 
     /** {@return the on-heap storage pool's initial (static: fixed) size} */
@@ -198,6 +225,8 @@ public final class MemoryPlan {
         private double storageFraction = 0.5;
         private MemoryManagerKind memoryManager = MemoryManagerKind.UNIFIED;
         private long externalProcesses;
+        private long diskIndex;
+        private long liveDiskIndex;
         private long overhead = -1;
         private PoolState liveOnHeap;
         private PoolState liveOffHeap;
@@ -286,6 +315,24 @@ public final class MemoryPlan {
         }
 
         /**
+         * Sets the heap the disk tiers' key indexes may be charged, a part of user memory; default 0 (no disk).
+         *
+         * @param size the disk index limit
+         * @return this builder
+         * @throws NullPointerException if {@code size} is null
+         */
+        public Builder diskIndex(DataSize size) {
+            diskIndex = Objects.requireNonNull(size, "size").bytes();
+            return this;
+        }
+
+        /** Adds what the disk indexes are charged now; for the engine, which owns the disk quota. */
+        Builder liveDiskIndex(long usedBytes) {
+            liveDiskIndex = usedBytes;
+            return this;
+        }
+
+        /**
          * Sets the native overhead outside the managed pools (thread stacks, metaspace, code cache, GC structures,
          * native libraries); by default {@code max(384 MiB, jvmHeap / 10)}.
          *
@@ -364,6 +411,12 @@ public final class MemoryPlan {
             row("JVM heap", p.jvmHeapBytes, p.containerBytes, null, "the JVM's max heap (-Xmx)");
             row("  reserved", p.reservedBytes, p.jvmHeapBytes, null, "the JVM's and the application's objects: min(300 MiB, heap/4)");
             row("  user memory", p.userMemoryBytes(), p.jvmHeapBytes, null, "heap the engine does not manage");
+            if (p.diskIndexBytes > 0) {
+                String[] live = onHeap == null ? null
+                        : new String[] {DataSize.format(p.diskIndexBytes), DataSize.format(p.liveDiskIndexBytes), ""};
+                row("    disk indexes", p.diskIndexBytes, p.userMemoryBytes(), live,
+                        "the disk tiers' key indexes: at most this much, else the oldest disk segment goes");
+            }
             row("  heap region M", p.heapRegionBytes, p.jvmHeapBytes, null, "on-heap storage + execution, one region");
             pools(p.heapRegionBytes, p.onHeapStorageBytes(), onHeap, unified);
             row("off-heap region", p.offHeapBytes, p.containerBytes, null, "native memory, invisible to the GC");

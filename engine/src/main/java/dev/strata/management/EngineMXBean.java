@@ -41,6 +41,12 @@ public interface EngineMXBean {
     /** {@return bytes the disk tiers keep on disk} */
     long getDiskUsedBytes();
 
+    /** {@return what the keys on disk are charged in the disk tiers' in-memory indexes (heap in user memory)} */
+    long getDiskIndexBytes();
+
+    /** {@return the most the disk tiers' indexes may be charged together (0 without a disk)} */
+    long getDiskIndexLimitBytes();
+
     /** {@return storage requests the memory manager refused (the caches then moved entries down a tier)} */
     long getStorageRefusals();
 

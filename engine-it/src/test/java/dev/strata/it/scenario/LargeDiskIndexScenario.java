@@ -16,8 +16,9 @@ import java.nio.file.Path;
  *       {@value #SAMPLE_STRIDE}th key, and measures the heap the open cache holds: used heap after a full GC, minus
  *       the same before the engine was built, per entry.
  * </ol>
- * Facts of {@code reopen}: {@code diskEntries}, {@code sampled}, {@code found}, {@code wrong}, {@code heapPerEntry}
- * (bytes), {@code openMillis} (informational, not checked).
+ * Facts of {@code reopen}: {@code diskEntries}, {@code diskIndexBytes} (what the keys are charged in the index),
+ * {@code diskIndexLimitBytes}, {@code sampled}, {@code found}, {@code wrong}, {@code heapPerEntry} (bytes),
+ * {@code openMillis} (informational, not checked).
  *
  * <p>{@code args}: mode, disk directory.
  */
@@ -66,6 +67,8 @@ public final class LargeDiskIndexScenario {
         try (Engine engine = engine(disk); Cache<Long, byte[]> cache = DurableCaches.cache(engine, Tier.DISK)) {
             report.put("openMillis", (System.nanoTime() - started) / 1_000_000);
             report.put("diskEntries", cache.size(Tier.DISK));
+            report.put("diskIndexBytes", engine.stats().diskIndexBytes());
+            report.put("diskIndexLimitBytes", engine.stats().diskIndexLimitBytes());
             long sampled = 0;
             long found = 0;
             long wrong = 0;
