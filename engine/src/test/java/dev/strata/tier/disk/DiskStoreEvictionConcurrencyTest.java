@@ -127,6 +127,8 @@ class DiskStoreEvictionConcurrencyTest {
             assertEquals(0, store.stats().corruptRecords());
             contents = checkFinalState(store, lastOp, dir);
             assertEquals(quota.usedBytes(), store.fileBytes());
+            assertEquals(store.size() * IndexTable.keyCharge(key(0).byteSize()), quota.indexBytes(),
+                    "each key charged once in the index, whatever raced");
             long onDisk = 0;
             for (Path file : segmentFiles(dir)) {
                 onDisk += Files.size(file);
@@ -135,6 +137,7 @@ class DiskStoreEvictionConcurrencyTest {
             store.close();
         }
         assertEquals(0, quota.usedBytes());
+        assertEquals(0, quota.indexBytes());
         if (readsBeforeMapping == 1) {
             assertTrue(maps.reservations() > 0, "sealed segments were mapped");
         }

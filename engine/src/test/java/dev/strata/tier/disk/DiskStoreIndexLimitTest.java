@@ -12,13 +12,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The quota's index limit at the store: a put of a new key is refused, with nothing written, once the keys of the
  * quota's stores are charged the limit; overwrites go on; a key that leaves makes room; stores share the limit;
- * recovery charges what it finds; closing gives every charge back.
+ * recovery charges what it finds; closing gives every charge back. Under concurrent writers, removers and evictions
+ * the charges exceed the limit by at most one key per writer and always add up to the keys held.
  */
 class DiskStoreIndexLimitTest {
 
@@ -115,5 +122,48 @@ class DiskStoreIndexLimitTest {
             }
         }
         assertEquals(0, smaller.indexBytes());
+    }
+
+    @Test
+    void concurrentWritersOvershootByAtMostAKeyEachAndTheChargesAddUp() throws Exception {
+        long limit = 200 * CHARGE;
+        DiskQuota quota = new DiskQuota(1L << 30, limit);
+        AtomicLong mostCharged = new AtomicLong();
+        try (DiskCompactor compactor = new DiskCompactor(DiskTestSupport.COMPACTOR_THREAD);
+             DiskStore store = DiskStore.open(dir, transientConfig(), quota, compactor)) {
+            AtomicBoolean running = new AtomicBoolean(true);
+            ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+            List<Thread> writers = new ArrayList<>();
+            for (int w = 0; w < 2; w++) {
+                int writer = w;
+                writers.add(Thread.ofPlatform().start(WriterValues.guarded(failures, () -> {
+                    SplittableRandom random = new SplittableRandom(writer);
+                    for (int op = 0; op < 20_000; op++) {
+                        int k = random.nextInt(5_000);
+                        if (random.nextInt(4) == 0) {
+                            store.remove(key(k));
+                        } else if (!store.put(key(k), segmentOf(value(100 + random.nextInt(900), k)))) {
+                            store.evictOldest();               // what a cache does when its store refuses
+                        }
+                    }
+                })));
+            }
+            Thread watcher = Thread.ofPlatform().start(() -> {
+                while (running.get()) {
+                    mostCharged.accumulateAndGet(quota.indexBytes(), Math::max);
+                }
+            });
+            for (Thread writer : writers) {
+                writer.join();
+            }
+            running.set(false);
+            watcher.join();
+            assertTrue(failures.isEmpty(), () -> failures.peek().toString());
+            assertTrue(store.stats().indexRefusals() > 0, "the limit was reached");
+            assertTrue(mostCharged.get() <= limit + 2 * CHARGE, mostCharged.get() + " charged of " + limit);
+            assertEquals(store.size() * CHARGE, quota.indexBytes());
+            assertEquals(store.indexBytes(), quota.indexBytes());
+        }
+        assertEquals(0, quota.indexBytes());
     }
 }
