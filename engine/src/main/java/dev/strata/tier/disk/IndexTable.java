@@ -28,15 +28,16 @@ import java.util.function.Predicate;
  *
  * <p>A removed key leaves its bytes in {@code keys} as garbage until a later insert or removal finds at least 1 KiB
  * of garbage making up half of the bytes used, and packs the live keys into a new array. The slot arrays are allocated
- * on the first insert (an empty table holds none), double past 3/4 full, and once below 1/8 full shrink to the
- * smallest size at most half full.
+ * on the first insert (an empty table holds none), double past 3/4 full, and once below 1/4 full shrink to the
+ * smallest size at most half full (a table just grown is 3/8 full: a third of its keys must leave before it shrinks,
+ * and half as many again arrive before it grows back).
  *
  * <p><b>What a key is charged.</b> A table charges each key it holds {@link #keyCharge} bytes: its slot at the
  * average fill of a table kept between 3/8 and 3/4 full (9/16, so 36 bytes), plus its key bytes and their length. It
  * reports every change of its total to the {@code LongConsumer} it was made with, under its write lock, so the sum
  * of the reports is what its keys are charged now. The arrays themselves ({@link #heapBytes()}) measured 0.86 to 1.40
- * times the charge while up to two million keys of 8 or 16 bytes arrived, and up to 3.6 times while nine in ten of
- * them left again, since a table shrinks only below 1/8 full and packs its key bytes only when half are garbage.
+ * times the charge while up to two million keys of 8 or 16 bytes arrived, and up to 2.25 times while nine in ten of
+ * them left again, since a table shrinks only below 1/4 full and packs its key bytes only when half are garbage.
  *
  * <p><b>The visited bit.</b> {@code V} ({@link #VISITED}, bit 31 of the second word) is the record's reference bit
  * for the cache's second-chance policy. It costs no memory: a record length is below 2^31 (see
@@ -528,7 +529,7 @@ final class IndexTable {
         }
         empty(free);
         size--;
-        if (segments.length > MIN_CAPACITY && size < segments.length >>> 3) {
+        if (segments.length > MIN_CAPACITY && size < segments.length >>> 2) {
             rehash(capacityFor(size));
         }
         packKeysIfMostlyGarbage(0);
