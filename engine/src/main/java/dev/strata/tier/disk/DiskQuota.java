@@ -1,5 +1,7 @@
 package dev.strata.tier.disk;
 
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -22,7 +24,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * concurrent writer may pass the check with one key before another's charge lands, so the charges can exceed the
  * limit by one key per concurrent writer; recovery charges every key it finds, whatever the limit.
  *
- * <p>Thread-safe and lock-free.
+ * <p><b>Spare files.</b> Transient stores keep a few files of compacted segments to write new segments into
+ * ({@link SpareFiles}); their bytes count here, as files of the store. A store the quota refuses deletes spares, its
+ * own or another store's ({@link #dropSpare()}), before it gives up.
+ *
+ * <p>Thread-safe; reservations are lock-free.
  */
 public final class DiskQuota {
 
@@ -30,6 +36,7 @@ public final class DiskQuota {
     private final long indexLimitBytes;
     private final AtomicLong usedBytes = new AtomicLong();
     private final AtomicLong indexBytes = new AtomicLong();
+    private final Set<SpareFiles> spares = ConcurrentHashMap.newKeySet();
 
     /**
      * Creates a quota of {@code limitBytes} in files, with no limit on index memory.
@@ -112,6 +119,26 @@ public final class DiskQuota {
      */
     public long limitBytes() {
         return limitBytes;
+    }
+
+    /** Registers a store's spare files, which {@link #dropSpare()} may delete until {@link #forget}. */
+    void register(SpareFiles files) {
+        spares.add(files);
+    }
+
+    /** Stops offering {@code files} to {@link #dropSpare()}: their store closed. */
+    void forget(SpareFiles files) {
+        spares.remove(files);
+    }
+
+    /** Deletes one spare file of any registered store, releasing its bytes. {@return whether there was one} */
+    boolean dropSpare() {
+        for (SpareFiles files : spares) {
+            if (files.dropOne()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -111,6 +111,8 @@ public final class DiskStore implements AutoCloseable {
     private final SegmentMaps maps;
     private final AtomicBoolean compactionHandedOver = new AtomicBoolean();
     private final DiskIndex index;
+    /** The files of retired segments kept to write new ones into; null for a persistent store. */
+    private final SpareFiles spares;
     private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
     /** Package-private so a test can hold it and order a write before a compaction's copies. */
     final ReentrantLock writeLock = new ReentrantLock();
@@ -135,6 +137,7 @@ public final class DiskStore implements AutoCloseable {
         this.quota = quota;
         this.compactor = compactor;
         this.index = new DiskIndex(quota::chargeIndex);
+        this.spares = config.persistent() ? null : new SpareFiles(directory, quota, config.segmentBytes());
     }
 
     /**
@@ -427,12 +430,13 @@ public final class DiskStore implements AutoCloseable {
     }
 
     /**
-     * {@return the bytes of this store's segment files (live, dead and tombstone records plus file headers)}
+     * {@return the bytes of this store's files: its segments (live, dead and tombstone records plus file headers,
+     * and the old records past the end of a segment written into a reused file) and its spare files}
      */
     public long fileBytes() {
-        long total = 0;
+        long total = spares == null ? 0 : spares.bytes();
         for (Segment segment : segments.values()) {
-            total += segment.length();
+            total += segment.fileBytes();
         }
         return total;
     }
@@ -448,6 +452,11 @@ public final class DiskStore implements AutoCloseable {
     /** {@return the heap the arrays of this store's index take now, in bytes (array headers left out)} */
     public long indexHeapBytes() {
         return index.heapBytes();
+    }
+
+    /** {@return how many spare files this store keeps now (0 for a persistent store)} */
+    int spareFiles() {
+        return spares == null ? 0 : spares.count();
     }
 
     /** {@return how many of this store's segments are mapped now (read with copies out of the page cache)} */
@@ -539,7 +548,7 @@ public final class DiskStore implements AutoCloseable {
         try {
             ensureOpen();
             index.removeAll(segment -> true, removed -> liveBytes.addAndGet(-removed.recordBytes()));
-            retireAllSegments(true);
+            retireAllSegments(segment -> segment.retire(true));
         } finally {
             writeLock.unlock();
         }
@@ -560,8 +569,10 @@ public final class DiskStore implements AutoCloseable {
             closed = true;
             if (config.persistent()) {
                 forceAll();
+            } else {
+                spares.close();                        // from now on a retired file is deleted, not kept
             }
-            retireAllSegments(!config.persistent());
+            retireAllSegments(config.persistent() ? segment -> segment.retire(false) : segment -> segment.retire(true));
             index.clear();
             liveBytes.set(0);
             writer.close();
@@ -581,6 +592,11 @@ public final class DiskStore implements AutoCloseable {
     // ---- loading ----------------------------------------------------------------------------------------------
 
     private void load() throws IOException {
+        try (var listing = Files.list(directory)) {
+            for (Path file : listing.filter(p -> SpareFiles.isSpare(p.getFileName().toString())).toList()) {
+                Files.delete(file);                    // a spare a crash left behind: never a segment's
+            }
+        }
         if (!config.persistent()) {
             for (Path file : Recovery.segmentFiles(directory)) {
                 Files.delete(file);
@@ -687,7 +703,7 @@ public final class DiskStore implements AutoCloseable {
         long reserved = recordBytes + (roll ? RecordFormat.SEGMENT_HEADER_BYTES : 0);
         if (forceQuota) {
             quota.forceReserve(reserved);
-        } else if (!quota.tryReserve(reserved)) {
+        } else if (!reserveDroppingSpares(reserved)) {
             return false;
         }
         if (roll) {
@@ -696,6 +712,19 @@ public final class DiskStore implements AutoCloseable {
             } catch (IOException e) {
                 quota.release(reserved);
                 throw ioFailure("could not create segment " + (nextSegmentId - 1) + " in " + directory, e);
+            }
+        }
+        return true;
+    }
+
+    /**
+     * {@return whether {@code bytes} were reserved, after deleting as many spare files (of any store sharing the
+     * quota) as that took}
+     */
+    private boolean reserveDroppingSpares(long bytes) {
+        while (!quota.tryReserve(bytes)) {
+            if (!quota.dropSpare()) {
+                return false;
             }
         }
         return true;
@@ -713,7 +742,7 @@ public final class DiskStore implements AutoCloseable {
      */
     private Segment newSegment(Segment full) throws IOException {
         long id = nextSegmentId++;
-        Segment next = Segment.create(directory, id, quota, config.fsyncOnWrite());
+        Segment next = createSegment(id);
         next.mapWith(maps);
         segments.put(id, next);
         counters.bytesWritten.add(RecordFormat.SEGMENT_HEADER_BYTES);
@@ -722,6 +751,32 @@ public final class DiskStore implements AutoCloseable {
             queueIfCompactionDue(full);
         }
         return next;
+    }
+
+    /** {@return segment {@code id}, in a spare file if the store has one, else in a new file} */
+    private Segment createSegment(long id) throws IOException {
+        SpareFiles.Spare spare = spares == null ? null : spares.take();
+        if (spare != null) {
+            try {
+                return Segment.reuse(directory, id, quota, spare);
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "could not reuse " + spare.path() + " for segment " + id + "; deleting it", e);
+                spares.discard(spare);
+            }
+        }
+        return Segment.create(directory, id, quota, config.fsyncOnWrite());
+    }
+
+    /**
+     * Retires a compacted {@code segment}: its file goes to the spares (transient) or is deleted (persistent). An
+     * evicted segment's file is always deleted: eviction is there to free quota, which a spare would keep.
+     */
+    private void retireCompacted(Segment segment) {
+        if (spares != null) {
+            segment.retireToSpares(spares);
+        } else {
+            segment.retire(true);
+        }
     }
 
     /**
@@ -1046,9 +1101,9 @@ public final class DiskStore implements AutoCloseable {
         }
     }
 
-    private void retireAllSegments(boolean deleteFiles) {
+    private void retireAllSegments(Consumer<Segment> retirement) {
         for (Segment segment : segments.values()) {
-            segment.retire(deleteFiles);
+            retirement.accept(segment);
         }
         segments.clear();
         compactionQueue.clear();
@@ -1302,7 +1357,7 @@ public final class DiskStore implements AutoCloseable {
                     dropEntriesStillIn(segment);
                 }
                 segments.remove(segment.id(), segment);
-                segment.retire(true);
+                retireCompacted(segment);
                 counters.compactions.increment();
             } finally {
                 writeLock.unlock();

@@ -48,6 +48,13 @@ import java.util.regex.Pattern;
  * still appended to is read with positional reads, and so is every sealed one when mapping fails or the
  * process-wide bound on mappings ({@link SegmentMaps}) is reached.
  *
+ * <p><b>Reused files.</b> A transient store writes a new segment into a spare file of a retired one
+ * ({@link SpareFiles}) when it has one. Such a file is longer than the new segment's {@link #length()}: the bytes
+ * beyond it, the old segment's records, are its slack. They stay reserved in the quota until appends overwrite them
+ * (each append's own reservation then replaces the slack it covers), so {@link #fileBytes()}, length plus slack, is
+ * always the file's size and what the segment holds in the quota. Nothing reads past {@link #length()}. When the last
+ * reference goes, the file becomes a spare again if its store still wants one.
+ *
  * <p>Concurrency: {@link #length()} and {@link #isSealed()} change only under the store's writer lock and are
  * volatile for lock-free readers; reads (positional, or out of the mapping) need no lock; dead-byte accounting is
  * atomic; the mapping is made and dropped under this object's monitor and published through a volatile field.
@@ -66,6 +73,10 @@ final class Segment {
     private final AtomicBoolean retired = new AtomicBoolean();
     private final AtomicBoolean compactionQueued = new AtomicBoolean();
     private volatile long length;
+    /** Bytes of the file past {@link #length}, left by a previous segment; changes with length. */
+    private volatile long slack;
+    /** Where the file goes when the last reference does, or null to delete it (see {@link #retire}). */
+    private volatile SpareFiles keepAsSpare;
     private volatile boolean sealed;
     private volatile boolean deleteWhenReleased;
     /** Set once the file is deleted from the directory; guarded by this object's monitor. */
@@ -83,11 +94,12 @@ final class Segment {
      */
     private int unmappedReads;
 
-    private Segment(long id, Path path, FileChannel channel, long length, DiskQuota quota) {
+    private Segment(long id, Path path, FileChannel channel, long length, long slack, DiskQuota quota) {
         this.id = id;
         this.path = path;
         this.channel = channel;
         this.length = length;
+        this.slack = slack;
         this.quota = quota;
     }
 
@@ -111,9 +123,7 @@ final class Segment {
         FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
         try {
-            byte[] header = new byte[RecordFormat.SEGMENT_HEADER_BYTES];
-            RecordFormat.writeSegmentHeader(MemorySegment.ofArray(header), id);
-            writeFully(channel, ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN), 0);
+            writeHeader(channel, id);
             if (fsync) {
                 channel.force(true);
                 forceDirectory(directory);             // the new file's name must survive a power loss too
@@ -123,7 +133,44 @@ final class Segment {
             Files.deleteIfExists(path);
             throw e;
         }
-        return new Segment(id, path, channel, RecordFormat.SEGMENT_HEADER_BYTES, quota);
+        return new Segment(id, path, channel, RecordFormat.SEGMENT_HEADER_BYTES, 0, quota);
+    }
+
+    /**
+     * Creates a new segment in the file of {@code spare}, renamed, whose bytes stay reserved in {@code quota} and
+     * pass to the segment. The caller has reserved {@link RecordFormat#SEGMENT_HEADER_BYTES} as for {@link #create};
+     * that reservation is released, since the header overwrites the spare's first bytes. Never forced to the device:
+     * not for persistent stores, whose recovery would read the old records past the new ones.
+     *
+     * @throws IOException if the spare is shorter than a header, or could not be renamed, opened or written; it is
+     *     then back under its spare name, for the caller to discard
+     */
+    static Segment reuse(Path directory, long id, DiskQuota quota, SpareFiles.Spare spare) throws IOException {
+        long header = RecordFormat.SEGMENT_HEADER_BYTES;
+        if (spare.bytes() < header) {
+            throw new IOException("spare " + spare.path() + " of " + spare.bytes() + " bytes is shorter than a header");
+        }
+        Path path = directory.resolve(fileName(id));
+        Files.move(spare.path(), path);
+        FileChannel channel = null;
+        try {
+            channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            writeHeader(channel, id);
+        } catch (IOException | RuntimeException e) {
+            if (channel != null) {
+                closeQuietly(channel);
+            }
+            Files.move(path, spare.path());
+            throw e;
+        }
+        quota.release(header);
+        return new Segment(id, path, channel, header, spare.bytes() - header, quota);
+    }
+
+    private static void writeHeader(FileChannel channel, long id) throws IOException {
+        byte[] header = new byte[RecordFormat.SEGMENT_HEADER_BYTES];
+        RecordFormat.writeSegmentHeader(MemorySegment.ofArray(header), id);
+        writeFully(channel, ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN), 0);
     }
 
     /** Forces {@code directory}'s entries (files created or deleted in it) to the device. */
@@ -137,7 +184,7 @@ final class Segment {
     static Segment open(Path path, long id, DiskQuota quota) throws IOException {
         FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
-            return new Segment(id, path, channel, channel.size(), quota);
+            return new Segment(id, path, channel, channel.size(), 0, quota);
         } catch (IOException | RuntimeException e) {
             closeQuietly(channel);
             throw e;
@@ -198,9 +245,25 @@ final class Segment {
         return length - RecordFormat.SEGMENT_HEADER_BYTES;
     }
 
-    /** Grows the valid length after a successful append; writer lock held. */
+    /**
+     * {@return the bytes of the file, which the segment holds in the quota: its length plus the slack a reused file
+     * keeps past it}
+     */
+    long fileBytes() {
+        return length + slack;
+    }
+
+    /**
+     * Grows the valid length after a successful append, whose bytes the caller reserved; writer lock held. An append
+     * over slack releases the slack it covered, which its own reservation replaces.
+     */
     void advance(long bytes) {
+        long covered = Math.min(slack, bytes);
         length += bytes;
+        if (covered > 0) {
+            slack -= covered;
+            quota.release(covered);
+        }
     }
 
     /**
@@ -210,9 +273,12 @@ final class Segment {
      */
     void truncate(long newLength) throws IOException {
         io(ch -> ch.truncate(newLength));
-        long dropped = length - newLength;
-        if (dropped > 0) {
+        long dropped = length - newLength + slack;
+        if (length > newLength) {
             length = newLength;
+        }
+        slack = 0;
+        if (dropped > 0) {
             quota.release(dropped);
         }
     }
@@ -288,6 +354,20 @@ final class Segment {
                     LOG.log(Level.WARNING, "could not delete segment file " + path + "; will retry when released", e);
                 }
             }
+            release();
+        }
+    }
+
+    /**
+     * Drops the store's own reference (idempotent), to hand the file to {@code spares} when the last reader leaves:
+     * until then it stays in the directory under its name, for the readers' channel. If {@code spares} does not take
+     * it then, it is deleted and its bytes returned to the quota, as {@link #retire retire(true)} does. Transient
+     * stores only: a crash may leave the file behind, which a transient store deletes when it opens.
+     */
+    void retireToSpares(SpareFiles spares) {
+        if (retired.compareAndSet(false, true)) {
+            keepAsSpare = spares;
+            deleteWhenReleased = true;
             release();
         }
     }
@@ -443,6 +523,10 @@ final class Segment {
     private void dispose() {
         unmap();
         closeQuietly(channel);
+        SpareFiles spares = keepAsSpare;
+        if (spares != null && spares.offer(path, fileBytes())) {
+            return;                                    // its bytes stay reserved, for the spare
+        }
         if (deleteWhenReleased) {
             try {
                 unlink();
@@ -450,7 +534,7 @@ final class Segment {
                 LOG.log(Level.WARNING, "could not delete segment file " + path, e);
             }
         }
-        quota.release(length);
+        quota.release(fileBytes());
     }
 
     private static void closeQuietly(FileChannel channel) {

@@ -167,6 +167,67 @@ class SegmentTest {
         assertThrows(IllegalArgumentException.class, () -> new SegmentMaps(1, 0));
     }
 
+    /**
+     * A compacted segment's file goes to the spares when its last reader leaves, keeping its quota; a new segment in
+     * it holds the old bytes past its end as slack, which appends use up; a scan of it stops at its end.
+     */
+    @Test
+    void aSpareFileCarriesItsQuotaIntoTheSegmentThatReusesItAndIsScannedOnlyToItsEnd() throws IOException {
+        DiskQuota quota = new DiskQuota(1 << 20);
+        SpareFiles spares = new SpareFiles(dir, quota, 1 << 16);
+        long header = RecordFormat.SEGMENT_HEADER_BYTES;
+        try (RecordWriter writer = new RecordWriter()) {
+            quota.forceReserve(header);
+            Segment old = Segment.create(dir, 1, quota, false);
+            for (int i = 0; i < 10; i++) {
+                append(old, writer, i, 300, quota);
+            }
+            long oldBytes = old.fileBytes();
+            assertTrue(old.tryAcquire(), "a reader in flight");
+            old.retireToSpares(spares);
+            assertTrue(Files.exists(dir.resolve(Segment.fileName(1))), "kept for the reader until it leaves");
+            assertEquals(0, spares.count());
+            old.release();
+            assertEquals(1, spares.count());
+            assertFalse(Files.exists(dir.resolve(Segment.fileName(1))));
+            assertEquals(oldBytes, quota.usedBytes(), "the spare's bytes stay reserved");
+
+            quota.forceReserve(header);                                  // as a store reserves a new segment's header
+            Segment reused = Segment.reuse(dir, 2, quota, spares.take());
+            assertEquals(header, reused.length());
+            assertEquals(oldBytes, reused.fileBytes());
+            assertEquals(oldBytes, quota.usedBytes(), "the header's reservation went back: it overwrote the spare's");
+            append(reused, writer, 100, 1000, quota);                     // ends inside an old record
+            assertEquals(oldBytes, reused.fileBytes());
+            assertEquals(oldBytes, quota.usedBytes());
+            assertEquals(oldBytes, Files.size(dir.resolve(Segment.fileName(2))));
+            try (SegmentScanner scanner = new SegmentScanner(reused)) {
+                assertEquals(SegmentScanner.Step.RECORD, scanner.next());
+                assertEquals(SegmentScanner.Step.END, scanner.next(), "the old records past the end are not read");
+            }
+            for (int i = 0; i < 5; i++) {
+                append(reused, writer, 200 + i, 1000, quota);             // past the old file's end
+            }
+            assertEquals(reused.length(), reused.fileBytes(), "no slack left");
+            assertEquals(reused.length(), quota.usedBytes());
+            reused.retire(true);
+        }
+        spares.close();
+        assertEquals(0, quota.usedBytes());
+    }
+
+    /** Appends one record of {@code valueBytes} to {@code segment} as a store does, reserving its bytes first. */
+    private static void append(Segment segment, RecordWriter writer, int key, int valueBytes, DiskQuota quota)
+            throws IOException {
+        MemorySegment keyBytes = DiskTestSupport.key(key);
+        MemorySegment value = MemorySegment.ofArray(DiskTestSupport.value(valueBytes, key));
+        int recordBytes = RecordFormat.recordBytes(keyBytes.byteSize(), value.byteSize());
+        quota.forceReserve(recordBytes);
+        long at = segment.length();
+        segment.io(channel -> writer.write(channel, at, (byte) 0, key + 1, keyBytes, value, recordBytes));
+        segment.advance(recordBytes);
+    }
+
     /** {@return a new segment {@code id} of one record-less payload after its header, drawing mappings from maps} */
     private Segment segmentHolding(long id, byte[] payload, DiskQuota quota, SegmentMaps maps) throws IOException {
         quota.forceReserve(RecordFormat.SEGMENT_HEADER_BYTES + payload.length);
