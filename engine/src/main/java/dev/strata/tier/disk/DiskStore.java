@@ -59,8 +59,9 @@ import java.util.function.Function;
  * compactor, so the write itself returns without compacting. A compaction scans a sealed segment, copies each
  * still-indexed record verbatim and swaps the index entry with {@code replace(key, old, new)}, so a concurrent
  * overwrite or removal wins; it then retires the segment, whose file is closed and deleted when its last reader
- * releases it. A reader that finds its segment retired looks the key up again. A transient store copies into a segment
- * of the compactor's own, without the writer lock, so writes never wait for a compaction. A persistent store copies
+ * releases it (a transient store keeps up to two such files, to write its next segments into: {@link SpareFiles}). A
+ * reader that finds its segment retired looks the key up again. A transient store copies into a segment of the
+ * compactor's own, without the writer lock, so writes never wait for a compaction. A persistent store copies
  * into the active segment, so that a key's records lie in segments in the order they were written (see {@code
  * copyAside}): it reads up to 256 KiB of live records into a {@link CopyBatch} without the writer lock, then under it
  * keeps those still live and appends them with one write per run that fits the active segment.
@@ -84,7 +85,7 @@ import java.util.function.Function;
  *
  * <h2>Quota and failures</h2>
  * Record bytes are reserved in the shared {@link DiskQuota} before they are written; when the quota refuses, the
- * store compacts every segment with dead bytes, in the writing thread (after the compactions the compactor is
+ * store deletes spare files (any store's), then compacts every segment with dead bytes, in the writing thread (after the compactions the compactor is
  * running), and tries once more, then {@code put} returns {@code false}. So writes that outrun the
  * compactor slow down to its pace once the dead bytes fill the quota, and the files never exceed it.
  * Tombstones and compaction copies are charged even above the limit (a remove must not fail for space, and a
