@@ -63,10 +63,7 @@ class DiskStoreSpareFilesTest {
     void oldRecordsPastAReusedSegmentsEndAreNeverReadBack() throws IOException {
         DiskQuota quota = new DiskQuota(1L << 30);
         try (DiskStore store = DiskTestSupport.openCompactingInline(dir, transientConfig(), quota)) {
-            int round = 0;
-            while (store.spareFiles() == 0) {
-                overwrite(store, round++);
-            }
+            overwriteUntilASpare(store);
             for (int i = 0; i < KEYS; i++) {                       // a few records into a reused file, then removals
                 assertTrue(store.put(key(1000 + i), segmentOf(value(10, i))));
             }
@@ -93,10 +90,7 @@ class DiskStoreSpareFilesTest {
         DiskQuota quota = new DiskQuota(12 * DiskTestSupport.SMALL_SEGMENT);
         try (DiskStore a = DiskTestSupport.openCompactingInline(dir.resolve("a"), transientConfig(), quota);
              DiskStore b = DiskTestSupport.openCompactingInline(dir.resolve("b"), transientConfig(), quota)) {
-            int round = 0;
-            while (a.spareFiles() == 0) {
-                overwrite(a, round++);
-            }
+            overwriteUntilASpare(a);
             long spareBytes = a.fileBytes() - segmentBytes(dir.resolve("a"));
             assertTrue(spareBytes > 0);
             int accepted = 0;
@@ -156,10 +150,7 @@ class DiskStoreSpareFilesTest {
     void aSpareThatCannotBeReusedIsDiscardedAndANewFileMade() throws IOException {
         DiskQuota quota = new DiskQuota(1L << 30);
         try (DiskStore store = DiskTestSupport.openCompactingInline(dir, transientConfig(), quota)) {
-            int round = 0;
-            while (store.spareFiles() == 0) {
-                overwrite(store, round++);
-            }
+            int round = overwriteUntilASpare(store);
             for (Path spare : spareFiles()) {
                 Files.delete(spare);                               // behind the store's back
             }
@@ -170,6 +161,15 @@ class DiskStoreSpareFilesTest {
             assertEquals(quota.usedBytes(), store.fileBytes());
         }
         assertEquals(0, quota.usedBytes());
+    }
+
+    /** Overwrites every key, round after round, until a compaction left a spare. {@return the next round} */
+    private static int overwriteUntilASpare(DiskStore store) {
+        int round = 0;
+        while (store.spareFiles() == 0) {
+            overwrite(store, round++);
+        }
+        return round;
     }
 
     private static void overwrite(DiskStore store, int round) {
