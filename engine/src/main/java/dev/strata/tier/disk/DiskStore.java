@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.stream.Stream;
 
 /**
  * A log-structured key/value store in segment files: the disk tier's storage.
@@ -85,9 +86,9 @@ import java.util.function.Function;
  *
  * <h2>Quota and failures</h2>
  * Record bytes are reserved in the shared {@link DiskQuota} before they are written; when the quota refuses, the
- * store deletes spare files (any store's), then compacts every segment with dead bytes, in the writing thread (after the compactions the compactor is
- * running), and tries once more, then {@code put} returns {@code false}. So writes that outrun the
- * compactor slow down to its pace once the dead bytes fill the quota, and the files never exceed it.
+ * store deletes spare files (any store's), then compacts every segment with dead bytes, in the writing thread (after
+ * the compactions the compactor is running), and tries once more, then {@code put} returns {@code false}. So writes
+ * that outrun the compactor slow down to its pace once the dead bytes fill the quota, and the files never exceed it.
  * Tombstones and compaction copies are charged even above the limit (a remove must not fail for space, and a
  * compaction frees more than it copies). An I/O failure during an append truncates the file back to its previous end,
  * counts the error and throws {@link UncheckedIOException}; the index is untouched and the store keeps serving.
@@ -549,7 +550,7 @@ public final class DiskStore implements AutoCloseable {
         try {
             ensureOpen();
             index.removeAll(segment -> true, removed -> liveBytes.addAndGet(-removed.recordBytes()));
-            retireAllSegments(segment -> segment.retire(true));
+            retireAllSegments(true);
         } finally {
             writeLock.unlock();
         }
@@ -573,7 +574,7 @@ public final class DiskStore implements AutoCloseable {
             } else {
                 spares.close();                        // from now on a retired file is deleted, not kept
             }
-            retireAllSegments(config.persistent() ? segment -> segment.retire(false) : segment -> segment.retire(true));
+            retireAllSegments(!config.persistent());
             index.clear();
             liveBytes.set(0);
             writer.close();
@@ -593,7 +594,7 @@ public final class DiskStore implements AutoCloseable {
     // ---- loading ----------------------------------------------------------------------------------------------
 
     private void load() throws IOException {
-        try (var listing = Files.list(directory)) {
+        try (Stream<Path> listing = Files.list(directory)) {
             for (Path file : listing.filter(p -> SpareFiles.isSpare(p.getFileName().toString())).toList()) {
                 Files.delete(file);                    // a spare a crash left behind: never a segment's
             }
@@ -1102,9 +1103,9 @@ public final class DiskStore implements AutoCloseable {
         }
     }
 
-    private void retireAllSegments(Consumer<Segment> retirement) {
+    private void retireAllSegments(boolean deleteFiles) {
         for (Segment segment : segments.values()) {
-            retirement.accept(segment);
+            segment.retire(deleteFiles);
         }
         segments.clear();
         compactionQueue.clear();
