@@ -172,7 +172,7 @@ public final class Engine implements AutoCloseable {
         Map<Tier, Long> tierBytes = caches.tierBytes();
         return new EngineStats(pools, allocators, manager, tasks.stats(), tierBytes, config.diskQuotaBytes(),
                 diskQuota == null ? 0 : diskQuota.usedBytes(), config.diskIndexBytes(),
-                diskQuota == null ? 0 : diskQuota.indexBytes());
+                diskQuota == null ? 0 : diskQuota.indexBytes(), caches.offHeapTableBytes());
     }
 
     /**
@@ -189,6 +189,7 @@ public final class Engine implements AutoCloseable {
                 .offHeap(DataSize.ofBytes(config.offHeapRegionBytes())).storageFraction(config.storageFraction())
                 .memoryManager(config.memoryManager()).diskIndex(DataSize.ofBytes(config.diskIndexBytes()))
                 .liveDiskIndex(diskQuota == null ? 0 : diskQuota.indexBytes())
+                .liveOffHeapTables(caches.offHeapTableBytes())
                 .live(memoryManager.state(MemoryMode.ON_HEAP), memoryManager.state(MemoryMode.OFF_HEAP)).build();
     }
 

@@ -84,6 +84,11 @@ final class EngineBean implements EngineMXBean {
     }
 
     @Override
+    public long getOffHeapTableBytes() {
+        return engine.stats().offHeapTableBytes();
+    }
+
+    @Override
     public long getStorageRefusals() {
         return engine.stats().manager().storageRefusals();
     }

@@ -21,10 +21,12 @@ import java.util.Objects;
  * @param diskUsedBytes bytes of disk the engine's disk tiers use
  * @param diskIndexLimitBytes the most heap the disk tiers' indexes may be charged, 0 without a disk
  * @param diskIndexBytes what the keys on disk are charged in the disk tiers' indexes now
+ * @param offHeapTableBytes the heap the off-heap tiers' record tables take now (one {@code long} per slot, tables at
+ *                          most half full), outside the heap region
  */
 public record EngineStats(List<Pool> pools, List<Allocator> allocators, Manager manager, ExecutionStats execution,
                           Map<Tier, Long> tierBytes, long diskQuotaBytes, long diskUsedBytes,
-                          long diskIndexLimitBytes, long diskIndexBytes) {
+                          long diskIndexLimitBytes, long diskIndexBytes, long offHeapTableBytes) {
 
     /**
      * Copies the collections.

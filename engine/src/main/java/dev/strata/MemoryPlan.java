@@ -20,6 +20,8 @@ import java.util.Objects;
  * <li>user memory = jvmHeap − reserved − M: heap the engine does not manage;
  * <li>disk indexes = given, by default {@link #defaultDiskIndex max(user memory / 2, 1 MiB)}, when the engine has a
  *     disk: the part of user memory the disk tiers' key indexes may be charged (they live on the heap, outside M);
+ * <li>off-heap tables, in the engine's live plan only: the heap the off-heap tiers' record tables take now (one
+ *     {@code long} per slot), also in user memory, bounded by the off-heap region's records, not by a limit of its own;
  * <li>in each region, storage = {@code floor(region × storageFraction)} (default fraction 0.5) and execution = the
  *     rest; with the unified manager that storage share is the protected region R and only the initial split;
  * <li>overhead = given, by default {@code max(384 MiB, jvmHeap / 10)}, the 10 % truncated to a whole byte (Spark
@@ -61,6 +63,8 @@ public final class MemoryPlan {
     private final long externalProcessesBytes;
     private final long diskIndexBytes;
     private final long liveDiskIndexBytes;
+    /** The off-heap record tables' heap now, or -1 in a plan without live state. */
+    private final long liveOffHeapTableBytes;
     private final long overheadBytes;
     private final long containerBytes;
     private final PoolState liveOnHeap;
@@ -76,6 +80,7 @@ public final class MemoryPlan {
         this.externalProcessesBytes = b.externalProcesses;
         this.diskIndexBytes = b.diskIndex;
         this.liveDiskIndexBytes = b.liveDiskIndex;
+        this.liveOffHeapTableBytes = b.liveOffHeapTables;
         this.overheadBytes = overheadBytes;
         this.containerBytes = containerBytes;
         this.liveOnHeap = b.liveOnHeap;
@@ -227,6 +232,7 @@ public final class MemoryPlan {
         private long externalProcesses;
         private long diskIndex;
         private long liveDiskIndex;
+        private long liveOffHeapTables = -1;
         private long overhead = -1;
         private PoolState liveOnHeap;
         private PoolState liveOffHeap;
@@ -332,6 +338,12 @@ public final class MemoryPlan {
             return this;
         }
 
+        /** Adds the heap the off-heap record tables take now; for the engine, which owns the caches. */
+        Builder liveOffHeapTables(long usedBytes) {
+            liveOffHeapTables = usedBytes;
+            return this;
+        }
+
         /**
          * Sets the native overhead outside the managed pools (thread stacks, metaspace, code cache, GC structures,
          * native libraries); by default {@code max(384 MiB, jvmHeap / 10)}.
@@ -416,6 +428,11 @@ public final class MemoryPlan {
                         : new String[] {DataSize.format(p.diskIndexBytes), DataSize.format(p.liveDiskIndexBytes), ""};
                 row("    disk indexes", p.diskIndexBytes, p.userMemoryBytes(), live,
                         "the disk tiers' key indexes: at most this much, else the oldest disk segment goes");
+            }
+            if (p.liveOffHeapTableBytes >= 0 && p.offHeapBytes > 0) {
+                row("    off-heap tables", p.liveOffHeapTableBytes, p.userMemoryBytes(),
+                        new String[] {"", DataSize.format(p.liveOffHeapTableBytes), ""},
+                        "the off-heap tiers' record tables: 8 B per slot, at most half full; no limit of their own");
             }
             row("  heap region M", p.heapRegionBytes, p.jvmHeapBytes, null, "on-heap storage + execution, one region");
             pools(p.heapRegionBytes, p.onHeapStorageBytes(), onHeap, unified);

@@ -2,6 +2,14 @@ package dev.strata;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.strata.cache.Cache;
+import dev.strata.codec.Codecs;
+import dev.strata.management.EngineMXBean;
+import java.lang.management.ManagementFactory;
+import javax.management.JMX;
+import javax.management.ObjectName;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -61,6 +69,32 @@ class EngineTest {
             assertEquals(plan.jvmHeapBytes() + plan.overheadBytes() + plan.offHeapBytes(), plan.containerBytes());
             String table = plan.toString();
             org.junit.jupiter.api.Assertions.assertTrue(table.contains("256 MiB"), table);
+        }
+    }
+
+    @Test
+    void theOffHeapRecordTablesHeapShowsInStatsTheMXBeanAndThePlan() throws Exception {
+        try (Engine engine = Engine.builder().name("tables-test").heap(DataSize.ofMebibytes(4))
+                .offHeap(DataSize.ofMebibytes(16), OffHeapBackend.ARENA).build()) {
+            long empty = engine.stats().offHeapTableBytes();
+            Cache<Long, byte[]> cache = engine.newCache("c", Codecs.int64(), Codecs.bytes()).tiers(Tier.OFF_HEAP).build();
+            long tablesOfNoKey = engine.stats().offHeapTableBytes();
+            assertEquals(0, empty, "no cache, no tables");
+            int keys = 50_000;
+            for (long k = 0; k < keys; k++) {
+                cache.put(k, new byte[100]);
+            }
+            assertEquals(keys, cache.size(Tier.OFF_HEAP));
+            long tables = engine.stats().offHeapTableBytes() - tablesOfNoKey;
+            assertTrue(tables >= 16L * keys && tables <= 32L * keys,
+                    tables + " bytes of tables for " + keys + " keys (expected: 8 B per slot, between 1/4 and 1/2 full)");
+            EngineMXBean bean = JMX.newMXBeanProxy(ManagementFactory.getPlatformMBeanServer(),
+                    new ObjectName("dev.strata:type=Engine,name=tables-test"), EngineMXBean.class);
+            assertEquals(engine.stats().offHeapTableBytes(), bean.getOffHeapTableBytes());
+            String plan = engine.plan().toString();
+            assertTrue(plan.contains("off-heap tables"), plan);
+            cache.close();
+            assertEquals(0, engine.stats().offHeapTableBytes(), "a closed cache's tables are gone");
         }
     }
 

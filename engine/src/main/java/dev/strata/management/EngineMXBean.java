@@ -47,6 +47,9 @@ public interface EngineMXBean {
     /** {@return the most the disk tiers' indexes may be charged together (0 without a disk)} */
     long getDiskIndexLimitBytes();
 
+    /** {@return the heap the off-heap tiers' record tables take (heap in user memory)} */
+    long getOffHeapTableBytes();
+
     /** {@return storage requests the memory manager refused (the caches then moved entries down a tier)} */
     long getStorageRefusals();
 

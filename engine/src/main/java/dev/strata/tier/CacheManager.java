@@ -210,6 +210,18 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
         return bytes;
     }
 
+    /**
+     * {@return the heap the open caches' off-heap record tables take: one {@code long} per slot, tables at most half
+     * full; it lives outside the engine's heap region, in user memory}
+     */
+    public long offHeapTableBytes() {
+        long total = 0;
+        for (TieredCache<?, ?> cache : caches.values()) {
+            total += cache.tiersImpl().offHeapTableBytes();
+        }
+        return total;
+    }
+
     /** {@return a snapshot of every open cache's statistics} */
     public List<CacheStats> stats() {
         return caches.values().stream().map(Cache::stats).toList();

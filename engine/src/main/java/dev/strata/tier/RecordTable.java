@@ -85,6 +85,11 @@ final class RecordTable {
         return (long) SLOT.getAcquire(table, i);
     }
 
+    /** {@return the heap the current table takes: one {@code long} per slot (the array header left out)} Lock-free. */
+    long heapBytes() {
+        return (long) table.length * Long.BYTES;
+    }
+
     /** {@return the records in the table} */
     int size() {
         return live;

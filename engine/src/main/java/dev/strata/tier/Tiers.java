@@ -860,6 +860,17 @@ final class Tiers<K, V> {
         return c == null ? 0 : c.entries.sum();
     }
 
+    /** {@return the heap the off-heap tier's record tables take, over every stripe (0 without an off-heap tier)} */
+    long offHeapTableBytes() {
+        long total = 0;
+        for (Stripe stripe : index.stripes()) {
+            if (stripe.records != null) {
+                total += stripe.records.heapBytes();
+            }
+        }
+        return total;
+    }
+
     long bytes(Tier tier) {
         TierCounters c = counters.get(tier);
         if (c == null) {
