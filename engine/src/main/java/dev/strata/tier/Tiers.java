@@ -152,6 +152,8 @@ final class Tiers<K, V> {
     private final ExtentTable extents;
     final OffHeapReads<K, V> reads;
     private final DiskStore disk;
+    /** Whether values are {@code Codecs.bytes()}'s: a {@code byte[]} is its own encoding. */
+    private final boolean valuesAreBytes;
     private final Map<Tier, TierCounters> counters = new EnumMap<>(Tier.class);
     private final Map<Tier, Long> capacity = new EnumMap<>(Tier.class);
     private final Neighbours neighbours;
@@ -180,6 +182,7 @@ final class Tiers<K, V> {
         this.extents = offHeap == null ? null : offHeap.extents();
         this.reads = offHeap == null ? null
                 : new OffHeapReads<>(extents, keyCodec, valueCodec, (Object) valueCodec == Codecs.bytes());
+        this.valuesAreBytes = (Object) valueCodec == Codecs.bytes();
         this.index = new KeyIndex(tiers.contains(Tier.HEAP), extents);
         this.disk = disk;
         for (Tier tier : tiers) {
@@ -486,8 +489,7 @@ final class Tiers<K, V> {
     private Install placeDisk(K key, int hash, V value, int keyLength, int valueLength, boolean ifAbsent,
                               Source source) {
         MemorySegment encodedKey = encodeKey(key, keyLength);
-        MemorySegment encodedValue = MemorySegment.ofArray(new byte[valueLength]);
-        valueCodec.encode(value, encodedValue, 0);
+        MemorySegment encodedValue = encodeForDisk(value, valueLength);
         Stripe stripe = index.stripe(hash);
         for (int round = 0; ; round++) {
             synchronized (stripe) {
@@ -531,6 +533,20 @@ final class Tiers<K, V> {
                 round = DISK_ROUNDS;
             }
         }
+    }
+
+    /**
+     * {@return {@code value}'s encoding, for the disk store to copy into its write buffer} A {@code Codecs.bytes()}
+     * value is its own encoding, so the array itself is handed over, with no copy and no allocation; the store copies
+     * it (and checksums the copy) under its writer lock.
+     */
+    private MemorySegment encodeForDisk(V value, int valueLength) {
+        if (valuesAreBytes) {
+            return MemorySegment.ofArray((byte[]) value);
+        }
+        MemorySegment encoded = MemorySegment.ofArray(new byte[valueLength]);
+        valueCodec.encode(value, encoded, 0);
+        return encoded;
     }
 
     MemorySegment encodeKey(K key, int keyLength) {

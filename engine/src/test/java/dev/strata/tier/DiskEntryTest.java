@@ -66,6 +66,23 @@ class DiskEntryTest {
         }
     }
 
+    /**
+     * A {@code Codecs.bytes()} value goes to the disk store as the caller's array, not a copy: the store copies it
+     * before the put returns, so what the caller does to the array afterwards changes nothing stored.
+     */
+    @Test
+    void aDiskPutStoresTheBytesItWasGivenNotLaterChangesToTheArray() {
+        try (TestEngine engine = new TestEngine(1 << 20, 0, 0, dir, 64L << 20)) {
+            Cache<Integer, byte[]> cache = engine.caches.newCache("given-bytes", Codecs.int32(), Codecs.bytes())
+                    .tiers(Tier.DISK).build();
+            byte[] given = value(3, 1, SIZE);
+            cache.put(3, given);
+            java.util.Arrays.fill(given, (byte) 0);
+            assertArrayEquals(value(3, 1, SIZE), cache.get(3));
+            cache.close();
+        }
+    }
+
     @Test
     void putIfAbsentSeesAValueOnDisk() {
         try (TestEngine engine = new TestEngine(1 << 20, 0, 0, dir, 64L << 20)) {
