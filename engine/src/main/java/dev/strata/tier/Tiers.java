@@ -180,9 +180,8 @@ final class Tiers<K, V> {
         this.offHeap = offHeapPlacement == null ? null
                 : new OffHeapTier(memory, allocator, offHeapCapacity, offHeapPlacement);
         this.extents = offHeap == null ? null : offHeap.extents();
-        this.reads = offHeap == null ? null
-                : new OffHeapReads<>(extents, keyCodec, valueCodec, (Object) valueCodec == Codecs.bytes());
         this.valuesAreBytes = (Object) valueCodec == Codecs.bytes();
+        this.reads = offHeap == null ? null : new OffHeapReads<>(extents, keyCodec, valueCodec, valuesAreBytes);
         this.index = new KeyIndex(tiers.contains(Tier.HEAP), extents);
         this.disk = disk;
         for (Tier tier : tiers) {

@@ -75,7 +75,7 @@ final class Segment {
     private volatile long length;
     /** Bytes of the file past {@link #length}, left by a previous segment; changes with length. */
     private volatile long slack;
-    /** Where the file goes when the last reference does, or null to delete it (see {@link #retire}). */
+    /** Where the file goes when the last reference does, or null to delete it (see {@link #retireToSpares}). */
     private volatile SpareFiles keepAsSpare;
     private volatile boolean sealed;
     private volatile boolean deleteWhenReleased;

@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  * appending to a new file also costs it a block reservation and a fresh zeroed page per 4 KiB, and deleting the old
  * file costs it dropping those pages and freeing the blocks. Measured on this project's machine (ext4): a 16 KiB
  * {@code pwrite} took 4.8 µs into a new file and 2.0 µs into a reused one; a disk-only cache's 16 KiB puts went from
- * 0.067-0.071 to 0.126-0.130 M ops/s with one thread.
+ * 0.070-0.072 to 0.126 M ops/s with one thread.
  *
  * <p>Only a transient store keeps spares. A reused file still holds the old segment's records beyond what the new one
  * has written; a transient store never scans a file past its segment's length and deletes every file when it opens,
@@ -26,7 +26,7 @@ import java.util.regex.Pattern;
  * first deletes a spare, its store's or another's ({@link DiskQuota#dropSpare()}), so spares never cost a store an
  * entry. Only compaction makes spares: an evicted segment's file is deleted, since eviction is there to free quota.
  *
- * <p>Thread-safe: every method synchronizes on this object.
+ * <p>Thread-safe: every method that reads or changes the spares kept synchronizes on this object.
  */
 final class SpareFiles {
 
