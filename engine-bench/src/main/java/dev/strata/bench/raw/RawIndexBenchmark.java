@@ -23,15 +23,17 @@ import org.openjdk.jmh.annotations.Warmup;
  * and compare. Records ({@code key | value}, back to back) sit in one native slab; a {@code long[]} open-addressing
  * table (load at most one half) holds, per slot, the key's hash and the record's number. A get hashes the 16 key bytes
  * as a cache would ({@code Arrays.hashCode}, then a mix), probes the table, compares the key in the slab, and copies
- * the value into a fresh {@code byte[]}: two dependent memory loads (slot, record) and a copy. No concurrency control,
- * no eviction, no statistics, read-only after set-up.
+ * the value into a fresh {@code byte[]}: two dependent memory loads (slot, record) and a copy. A put of a present key
+ * does the same lookup and copies the new value over the old one in place, the least any off-heap cache must do to
+ * overwrite a value of the same size. No concurrency control, no eviction, no statistics.
  *
  * <pre>
  *   slot (long):  [ hash (32 bits) | record number + 1 (32 bits) ]       0 = empty
  *   slab:         [ key 16 B | value ][ key 16 B | value ] ...
  * </pre>
  *
- * <p>Single-threaded set-up; the benchmark methods only read, so they are safe for any number of threads.
+ * <p>Single-threaded set-up. {@link #get} only reads; {@link #put} writes a value's bytes with no lock, so two threads
+ * putting one key may interleave their copies, which is harmless here: every put of a key writes the same bytes.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -46,6 +48,7 @@ public class RawIndexBenchmark extends RawWorkload {
     private MemorySegment slab;
     private long[] table;
     private byte[][] keyBytes;
+    private byte[][] values;
     private int recordBytes;
 
     /** Writes every record into the slab and indexes it. */
@@ -53,14 +56,15 @@ public class RawIndexBenchmark extends RawWorkload {
     protected void prepare() {
         recordBytes = Keys.KEY_BYTES + valueSize;
         keyBytes = Keys.keys(keyCount);
+        values = new byte[keyCount][];
         arena = Arena.ofShared();
         slab = arena.allocate((long) keyCount * recordBytes, 64);
         table = new long[Integer.highestOneBit(keyCount * 2 - 1) << 1];
         for (int i = 0; i < keyCount; i++) {
             long at = (long) i * recordBytes;
             MemorySegment.copy(keyBytes[i], 0, slab, ValueLayout.JAVA_BYTE, at, Keys.KEY_BYTES);
-            MemorySegment.copy(Keys.value(i, valueSize), 0, slab, ValueLayout.JAVA_BYTE, at + Keys.KEY_BYTES,
-                    valueSize);
+            values[i] = Keys.value(i, valueSize);
+            MemorySegment.copy(values[i], 0, slab, ValueLayout.JAVA_BYTE, at + Keys.KEY_BYTES, valueSize);
             insert(hash(keyBytes[i]), i);
         }
     }
@@ -93,20 +97,43 @@ public class RawIndexBenchmark extends RawWorkload {
      */
     @Benchmark
     public byte[] get(ThreadCursor cursor) {
-        byte[] key = keyBytes[stream.at(cursor.next())];
+        long at = find(keyBytes[stream.at(cursor.next())]);
+        if (at < 0) {
+            return null;
+        }
+        byte[] value = new byte[valueSize];
+        MemorySegment.copy(slab, ValueLayout.JAVA_BYTE, at + Keys.KEY_BYTES, value, 0, valueSize);
+        return value;
+    }
+
+    /**
+     * Hashes the key, finds its record and copies the key's value (the same bytes it holds) over the old one: the
+     * floor of an overwrite of a present key with a value of the same size, as the cache workload's {@code put} does.
+     *
+     * @param cursor this thread's cursor
+     */
+    @Benchmark
+    public void put(ThreadCursor cursor) {
+        int index = stream.at(cursor.next());
+        long at = find(keyBytes[index]);
+        if (at >= 0) {
+            MemorySegment.copy(values[index], 0, slab, ValueLayout.JAVA_BYTE, at + Keys.KEY_BYTES, valueSize);
+        }
+    }
+
+    /** {@return the offset of {@code key}'s record in the slab, or -1} */
+    private long find(byte[] key) {
         int hash = hash(key);
         int mask = table.length - 1;
         for (int slot = hash & mask; ; slot = (slot + 1) & mask) {
             long entry = table[slot];
             if (entry == 0) {
-                return null;
+                return -1;
             }
             if ((int) (entry >>> 32) == hash) {
                 long at = ((entry & 0xFFFF_FFFFL) - 1) * recordBytes;
                 if (slab.get(KEY_WORD, at) == longAt(key, 0) && slab.get(KEY_WORD, at + 8) == longAt(key, 8)) {
-                    byte[] value = new byte[valueSize];
-                    MemorySegment.copy(slab, ValueLayout.JAVA_BYTE, at + Keys.KEY_BYTES, value, 0, valueSize);
-                    return value;
+                    return at;
                 }
             }
         }

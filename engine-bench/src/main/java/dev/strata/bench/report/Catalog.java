@@ -26,8 +26,8 @@ final class Catalog {
     static final Column CHRONICLE_MAP = peer("Chronicle Map", "ChronicleMapBenchmark", null);
     /** Caffeine, the heap peer (a goal's yardstick). */
     static final Column CAFFEINE = peer("Caffeine", "CaffeineBenchmark", null);
-    /** The floor of an off-heap get: a hashed index over one slab, no cache around it. */
-    static final Column RAW_INDEX = raw("raw hash index", "RawIndexBenchmark", Map.of("get", "get"));
+    /** The floor of an off-heap get and put: a hashed index over one slab, no cache around it. */
+    static final Column RAW_INDEX = raw("raw hash index", "RawIndexBenchmark", Map.of("get", "get", "put", "put"));
 
     /** The tier ladder, top to bottom. */
     static final List<Column> LADDER = List.of(STRATA_HEAP, STRATA_ARENA, STRATA_DIRECT, STRATA_DISK);

@@ -12,7 +12,8 @@ import java.util.Objects;
 /**
  * Benchmarks that a paired round runs back to back because their ratios are compared: Strata's first, then the
  * systems it is divided by. {@link #ALL} holds issue 4's goals: Strata off-heap (ARENA) get and put at least 1.5× OHC
- * and Chronicle Map, Strata heap get at least Caffeine's, and the raw hash index as the floor of an off-heap get.
+ * and Chronicle Map, Strata heap get at least Caffeine's, and the raw hash index as the floor of an off-heap get and
+ * of an off-heap put.
  *
  * @param title the report section's title, e.g. {@code Off-heap get}
  * @param competitors the benchmarks, Strata's first (the order of round 1)
@@ -30,6 +31,7 @@ record GoalGroup(String title, List<Competitor> competitors, List<Goal> goals) {
     private static final Competitor CHRONICLE_PUT =
             new Competitor(Catalog.CHRONICLE_MAP, "put", ChronicleMapBenchmark.class);
     private static final Competitor RAW_GET = new Competitor(Catalog.RAW_INDEX, "get", RawIndexBenchmark.class);
+    private static final Competitor RAW_PUT = new Competitor(Catalog.RAW_INDEX, "put", RawIndexBenchmark.class);
     private static final Competitor CAFFEINE_GET = new Competitor(Catalog.CAFFEINE, "get", CaffeineBenchmark.class);
 
     /** Issue 4's goals, in report order. */
@@ -38,9 +40,10 @@ record GoalGroup(String title, List<Competitor> competitors, List<Goal> goals) {
                     new Goal(ARENA_GET, OHC_GET, 1.5),
                     new Goal(ARENA_GET, CHRONICLE_GET, 1.5),
                     new Goal(ARENA_GET, RAW_GET, Double.NaN))),
-            new GoalGroup("Off-heap put", List.of(ARENA_PUT, OHC_PUT, CHRONICLE_PUT), List.of(
+            new GoalGroup("Off-heap put", List.of(ARENA_PUT, OHC_PUT, CHRONICLE_PUT, RAW_PUT), List.of(
                     new Goal(ARENA_PUT, OHC_PUT, 1.5),
-                    new Goal(ARENA_PUT, CHRONICLE_PUT, 1.5))),
+                    new Goal(ARENA_PUT, CHRONICLE_PUT, 1.5),
+                    new Goal(ARENA_PUT, RAW_PUT, Double.NaN))),
             new GoalGroup("Heap get", List.of(HEAP_GET, CAFFEINE_GET), List.of(
                     new Goal(HEAP_GET, CAFFEINE_GET, 1.0))));
 

@@ -29,6 +29,7 @@ class GoalsTest {
     private static final Goal GET_VS_OHC = OFF_HEAP_GET.goals().get(0);
     private static final Goal GET_VS_CHRONICLE = OFF_HEAP_GET.goals().get(1);
     private static final Goal GET_OF_RAW = OFF_HEAP_GET.goals().get(2);
+    private static final Goal PUT_OF_RAW = OFF_HEAP_PUT.goals().get(2);
     private static final Goal HEAP_VS_CAFFEINE = HEAP_GET.goals().getFirst();
     private static final Row SMALL_ONE_THREAD = new Row(100, "ZIPF", 1);
 
@@ -40,7 +41,7 @@ class GoalsTest {
         List<Competitor> expected = new ArrayList<>();
         GROUPS.forEach(group -> expected.addAll(group.competitors()));
         assertEquals(expected, first);
-        assertEquals(9, first.size());
+        assertEquals(10, first.size());
         assertEquals("Strata off-heap (ARENA) get", first.getFirst().label());
     }
 
@@ -48,8 +49,8 @@ class GoalsTest {
     void everyRoundRunsEachCompetitorOnceWithItsGroupTogether() {
         for (int round = 0; round < 24; round++) {
             List<Competitor> order = GoalGroup.order(GROUPS, round);
-            assertEquals(9, order.size());
-            assertEquals(9, new HashSet<>(order).size(), "round " + round + ": " + order);
+            assertEquals(10, order.size());
+            assertEquals(10, new HashSet<>(order).size(), "round " + round + ": " + order);
             for (GoalGroup group : GROUPS) {
                 int start = order.indexOf(group.competitors().getFirst());
                 Set<Competitor> block = new HashSet<>();
@@ -83,7 +84,7 @@ class GoalsTest {
             runFirst.add(GoalGroup.order(GROUPS, round).getFirst().label());
         }
         assertEquals(List.of("Strata off-heap (ARENA) get", "OHC put", "Strata heap get", "raw hash index get",
-                "OHC put"), runFirst, "the default five rounds");
+                "Strata off-heap (ARENA) put"), runFirst, "the default five rounds");
         assertEquals(OFF_HEAP_PUT.competitors().get(1), GoalGroup.order(GROUPS, 1).getFirst(),
                 "round 2 starts with the second group, rotated by one");
         assertEquals(GoalGroup.order(GROUPS, 0), GoalGroup.order(GROUPS, 12), "the order repeats every 12 rounds");
@@ -103,8 +104,9 @@ class GoalsTest {
         assertFalse(include.matcher("dev.strata.bench.raw.XRawIndexBenchmark.get").find());
         assertThrows(IllegalArgumentException.class,
                 () -> new Competitor(Catalog.OHC, "get", dev.strata.bench.peer.CaffeineBenchmark.class));
+        assertEquals("dev.strata.bench.raw.RawIndexBenchmark.put", PUT_OF_RAW.other().benchmark());
         assertThrows(IllegalArgumentException.class,
-                () -> new Competitor(Catalog.RAW_INDEX, "put", dev.strata.bench.raw.RawIndexBenchmark.class));
+                () -> new Competitor(Catalog.RAW_INDEX, "mix", dev.strata.bench.raw.RawIndexBenchmark.class));
     }
 
     // --- ratios, medians, verdicts ---
@@ -183,13 +185,13 @@ class GoalsTest {
         assertEquals(6, plan.cases().size());
         assertEquals(new Row(100, "ZIPF", 1), plan.cases().getFirst());
         assertEquals(new Row(16384, "ZIPF", 2), plan.cases().getLast());
-        assertEquals(5 * 6 * 9, plan.forks());
-        assertEquals(6, plan.goals().size());
+        assertEquals(5 * 6 * 10, plan.forks());
+        assertEquals(7, plan.goals().size());
         assertEquals(5, plan.goals().stream().filter(goal -> !goal.isFloor()).count());
-        assertEquals(plan.forkDuration().multipliedBy(270), plan.estimate());
+        assertEquals(plan.forkDuration().multipliedBy(300), plan.estimate());
         String described = plan.describe();
-        assertTrue(described.contains("5 round(s) x 6 case(s) x 9 benchmarks = 270 forks"), described);
-        assertTrue(described.contains("Round 2: OHC put, Chronicle Map put, Strata off-heap (ARENA) put, Caffeine get, "
+        assertTrue(described.contains("5 round(s) x 6 case(s) x 10 benchmarks = 300 forks"), described);
+        assertTrue(described.contains("Round 2: OHC put, Chronicle Map put, raw hash index put, Strata off-heap (ARENA) put, Caffeine get, "
                 + "Strata heap get, OHC get, Chronicle Map get, raw hash index get, Strata off-heap (ARENA) get\n"),
                 described);
     }
@@ -200,7 +202,7 @@ class GoalsTest {
             "--values", "100", "--threads", "1", "--dry-run", "--note", "busy"});
         assertEquals(1, arguments.plan().rounds());
         assertEquals(List.of(new Row(100, "ZIPF", 1)), arguments.plan().cases());
-        assertEquals(9, arguments.plan().forks());
+        assertEquals(10, arguments.plan().forks());
         assertTrue(arguments.dryRun());
         assertEquals(List.of("busy"), arguments.notes());
         assertThrows(IllegalArgumentException.class,
@@ -246,16 +248,17 @@ class GoalsTest {
         // at 2 threads OHC's fork failed in round 2
         assertTrue(markdown.contains("| 100 B | 2 | 3 | 6.00 | 4.00 | 2.00 | 12.0 | 1.88× (1.50–2.25×, 2 rounds) "
                 + "**met** |"), markdown);
-        assertTrue(markdown.contains("| 100 B | 1 | 3 | 1.00 | 2.00 | 2.00 | 0.500× (0.500–0.500×) not met "
-                + "| 0.500× (0.500–0.500×) not met |"), markdown);
+        // off-heap put: Strata 1, OHC 2, Chronicle Map 2, raw 4 in every round
+        assertTrue(markdown.contains("| 100 B | 1 | 3 | 1.00 | 2.00 | 2.00 | 4.00 | 0.500× (0.500–0.500×) not met "
+                + "| 0.500× (0.500–0.500×) not met | 0.250× (0.250–0.250×) |"), markdown);
         assertTrue(markdown.contains("Strata heap get: ≥ 1× Caffeine."), markdown);
         assertTrue(markdown.contains("| 100 B | 1 | 3 | — | — | — no data |"), "no heap results: " + markdown);
         assertTrue(markdown.contains("**Goals met (by the median ratio): 4 of 10.**"), markdown);
         assertTrue(markdown.contains("| value | threads | round | started | off-heap get vs OHC | off-heap get vs "
                 + "Chronicle Map | off-heap get of raw hash index | off-heap put vs OHC | off-heap put vs Chronicle Map "
-                + "| heap get vs Caffeine |"), markdown);
-        assertTrue(markdown.contains("| 100 B | 1 | 2 | 18:01:00 | 1.50× | 1.50× | 0.250× | 0.500× | 0.500× | — |"),
-                markdown);
+                + "| off-heap put of raw hash index | heap get vs Caffeine |"), markdown);
+        assertTrue(markdown.contains("| 100 B | 1 | 2 | 18:01:00 | 1.50× | 1.50× | 0.250× | 0.500× | 0.500× | 0.250× "
+                + "| — |"), markdown);
         assertTrue(markdown.contains("| 100 B | 2 | 2 | 18:01:00 | — | 1.50× |"), markdown);
         assertTrue(markdown.contains("## Failed forks\n\n- round 2, 100 B t=2, OHC get: no result"), markdown);
     }
@@ -307,6 +310,7 @@ class GoalsTest {
         Competitor strataPut = OFF_HEAP_PUT.competitors().get(0);
         Competitor ohcPut = OFF_HEAP_PUT.competitors().get(1);
         Competitor chroniclePut = OFF_HEAP_PUT.competitors().get(2);
+        Competitor rawPut = PUT_OF_RAW.other();
         double[] strata = {6, 3, 9};
         double[] ohc = {4, 2, 4};
         List<PairedRound> rounds = new ArrayList<>();
@@ -322,6 +326,7 @@ class GoalsTest {
                 scores.put(strataPut, 1.0);
                 scores.put(ohcPut, 2.0);
                 scores.put(chroniclePut, 2.0);
+                scores.put(rawPut, 4.0);
                 PairedRound round = round(r + 1, new Row(100, "ZIPF", threads), scores);
                 rounds.add(new PairedRound(round.number(), round.point(), "2026-12-01T18:0" + r + ":00",
                         round.results()));
