@@ -60,7 +60,7 @@ import java.util.stream.Stream;
  * compactor, so the write itself returns without compacting. A compaction scans a sealed segment, copies each
  * still-indexed record verbatim and swaps the index entry with {@code replace(key, old, new)}, so a concurrent
  * overwrite or removal wins; it then retires the segment, whose file is closed and deleted when its last reader
- * releases it (a transient store keeps up to two such files, to write its next segments into: {@link SpareFiles}). A
+ * releases it (the store keeps up to two such files, to write its next segments into: {@link SpareFiles}). A
  * reader that finds its segment retired looks the key up again. A transient store copies into a segment of the
  * compactor's own, without the writer lock, so writes never wait for a compaction. A persistent store copies
  * into the active segment, so that a key's records lie in segments in the order they were written (see {@code
@@ -113,7 +113,7 @@ public final class DiskStore implements AutoCloseable {
     private final SegmentMaps maps;
     private final AtomicBoolean compactionHandedOver = new AtomicBoolean();
     private final DiskIndex index;
-    /** The files of retired segments kept to write new ones into; null for a persistent store. */
+    /** The files of compacted segments kept to write new ones into. */
     private final SpareFiles spares;
     private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
     /** Package-private so a test can hold it and order a write before a compaction's copies. */
@@ -127,6 +127,8 @@ public final class DiskStore implements AutoCloseable {
     private final CompactionOutput copies = new CompactionOutput();
     private Segment active;
     private long nextSegmentId = 1;
+    /** Segments created in a spare file since the store opened. Guarded by the writer lock. */
+    private long reusedFiles;
     private long nextSequence = 1;
     private volatile boolean closed;
 
@@ -139,7 +141,7 @@ public final class DiskStore implements AutoCloseable {
         this.quota = quota;
         this.compactor = compactor;
         this.index = new DiskIndex(quota::chargeIndex);
-        this.spares = config.persistent() ? null : new SpareFiles(directory, quota, config.segmentBytes());
+        this.spares = new SpareFiles(directory, quota, config.segmentBytes());
     }
 
     /**
@@ -436,7 +438,7 @@ public final class DiskStore implements AutoCloseable {
      * and the old records past the end of a segment written into a reused file) and its spare files}
      */
     public long fileBytes() {
-        long total = spares == null ? 0 : spares.bytes();
+        long total = spares.bytes();
         for (Segment segment : segments.values()) {
             total += segment.fileBytes();
         }
@@ -456,9 +458,19 @@ public final class DiskStore implements AutoCloseable {
         return index.heapBytes();
     }
 
-    /** {@return how many spare files this store keeps now (0 for a persistent store)} */
+    /** {@return how many segments were created in a spare file since the store opened} */
+    long reusedFiles() {
+        writeLock.lock();
+        try {
+            return reusedFiles;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** {@return how many spare files this store keeps now} */
     int spareFiles() {
-        return spares == null ? 0 : spares.count();
+        return spares.count();
     }
 
     /** {@return how many of this store's segments are mapped now (read with copies out of the page cache)} */
@@ -570,10 +582,10 @@ public final class DiskStore implements AutoCloseable {
             }
             closed = true;
             if (config.persistent()) {
+                dropSlack(active);                     // a clean restart reads no bytes of a reused file's past
                 forceAll();
-            } else {
-                spares.close();                        // from now on a retired file is deleted, not kept
             }
+            spares.close();                            // from now on a retired file is deleted, not kept
             retireAllSegments(!config.persistent());
             index.clear();
             liveBytes.set(0);
@@ -616,19 +628,42 @@ public final class DiskStore implements AutoCloseable {
 
     // ---- writing ----------------------------------------------------------------------------------------------
 
-    /** Writes a record and returns its bytes; used by {@link #appendLocked}. */
+    /** Writes records at a position of a segment's file; used by {@link #writeAt}. */
     @FunctionalInterface
     private interface Encoder {
-        void write(RecordWriter writer, FileChannel channel, long position) throws IOException;
+        /**
+         * Writes at {@code position}, then the first {@code markerBytes} of the segment's end marker (0 for none). A
+         * record written anew stores its CRC under {@code crcMask}, the segment's; a copied one was re-masked for it
+         * before ({@link RecordFormat#remask}), since this may run twice (see {@link Segment#io}).
+         */
+        void write(RecordWriter writer, FileChannel channel, long position, int crcMask, int markerBytes)
+                throws IOException;
     }
 
-    private void writeRecord(Segment target, long at, Encoder encoder) throws IOException {
+    /**
+     * Writes {@code bytes} of records at {@code at} of {@code target}, followed, in a persistent store whose segment is
+     * written into a reused file, by the end marker the slack past them has room for ({@link RecordFormat}).
+     */
+    private void writeRecords(Segment target, long at, int bytes, Encoder encoder) throws IOException {
+        int markerBytes = config.persistent() ? target.endMarkerBytesAfter(bytes) : 0;
         target.io(channel -> {
-            encoder.write(writer, channel, at);
+            encoder.write(writer, channel, at, target.crcMask(), markerBytes);
             if (config.fsyncOnWrite()) {
                 channel.force(false);
             }
         });
+    }
+
+    /** Cuts a persistent store's {@code segment}'s slack off, if it has any; a failure leaves its end marker. */
+    private void dropSlack(Segment segment) {
+        if (segment == null) {
+            return;
+        }
+        try {
+            segment.dropSlack();
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "could not cut the old bytes off " + segment.path() + "; its end marker stays", e);
+        }
     }
 
     private Append appendValue(MemorySegment key, MemorySegment value, int recordBytes, long keyCharge) {
@@ -640,7 +675,8 @@ public final class DiskStore implements AutoCloseable {
             }
             long sequence = nextSequence++;
             Location location = appendLocked(recordBytes, false,
-                    (w, channel, at) -> w.write(channel, at, (byte) 0, sequence, key, value, recordBytes));
+                    (w, channel, at, mask, marker) -> w.write(channel, at, mask, marker, (byte) 0, sequence, key, value,
+                            recordBytes));
             if (location == null) {
                 return Append.NO_SPACE;
             }
@@ -666,8 +702,8 @@ public final class DiskStore implements AutoCloseable {
             long sequence = nextSequence++;
             Location old;
             try {
-                appendLocked(recordBytes, true, (w, channel, at) ->
-                        w.write(channel, at, RecordFormat.FLAG_TOMBSTONE, sequence, key, EMPTY, recordBytes));
+                appendLocked(recordBytes, true, (w, channel, at, mask, marker) -> w.write(channel, at, mask, marker,
+                        RecordFormat.FLAG_TOMBSTONE, sequence, key, EMPTY, recordBytes));
             } finally {                                // a failed tombstone still removes the key while open
                 old = index.remove(key);
                 if (old != null) {
@@ -749,6 +785,9 @@ public final class DiskStore implements AutoCloseable {
         segments.put(id, next);
         counters.bytesWritten.add(RecordFormat.SEGMENT_HEADER_BYTES);
         if (full != null) {
+            if (config.persistent()) {
+                dropSlack(full);
+            }
             full.seal();
             queueIfCompactionDue(full);
         }
@@ -757,10 +796,12 @@ public final class DiskStore implements AutoCloseable {
 
     /** {@return segment {@code id}, in a spare file if the store has one, else in a new file} */
     private Segment createSegment(long id) throws IOException {
-        SpareFiles.Spare spare = spares == null ? null : spares.take();
+        SpareFiles.Spare spare = spares.take();
         if (spare != null) {
             try {
-                return Segment.reuse(directory, id, quota, spare);
+                Segment reused = Segment.reuse(directory, id, quota, spare, config.fsyncOnWrite());
+                reusedFiles++;
+                return reused;
             } catch (IOException e) {
                 LOG.log(Level.WARNING, "could not reuse " + spare.path() + " for segment " + id + "; deleting it", e);
                 spares.discard(spare);
@@ -770,15 +811,11 @@ public final class DiskStore implements AutoCloseable {
     }
 
     /**
-     * Retires a compacted {@code segment}: its file goes to the spares (transient) or is deleted (persistent). An
-     * evicted segment's file is always deleted: eviction is there to free quota, which a spare would keep.
+     * Retires a compacted {@code segment}: its file goes to the spares. An evicted segment's file is always deleted:
+     * eviction is there to free quota, which a spare would keep.
      */
     private void retireCompacted(Segment segment) {
-        if (spares != null) {
-            segment.retireToSpares(spares);
-        } else {
-            segment.retire(true);
-        }
+        segment.retireToSpares(spares);
     }
 
     /**
@@ -790,7 +827,7 @@ public final class DiskStore implements AutoCloseable {
     private long writeAt(Segment target, int bytes, int records, Encoder encoder) {
         long at = target.length();
         try {
-            writeRecord(target, at, encoder);
+            writeRecords(target, at, bytes, encoder);
         } catch (IOException e) {
             quota.release(bytes);
             rollBack(target, at);
@@ -882,7 +919,7 @@ public final class DiskStore implements AutoCloseable {
 
     private static boolean isIntact(MemorySegment record, MemorySegment key, Location location) {
         int keyBytes = RecordFormat.keyBytes(record);
-        return RecordFormat.hasValidCrc(record)
+        return RecordFormat.hasValidCrc(record, location.segment().crcMask())
                 && RecordFormat.flags(record) == 0
                 && (long) RecordFormat.HEADER_BYTES + keyBytes + RecordFormat.valueBytes(record)
                         == location.recordBytes()
@@ -1092,7 +1129,7 @@ public final class DiskStore implements AutoCloseable {
                     counters.corruptRecords.increment();
                     intact = false;
                 }
-                case TORN_TAIL, GARBAGE -> {
+                case TORN_TAIL, GARBAGE, REUSED_END -> {      // within a segment's length: corrupt bytes
                     counters.corruptRecords.increment();
                     return false;
                 }
@@ -1202,7 +1239,7 @@ public final class DiskStore implements AutoCloseable {
                         counters.corruptRecords.increment();
                         sawCorruption = true;
                     }
-                    case TORN_TAIL, GARBAGE -> {
+                    case TORN_TAIL, GARBAGE, REUSED_END -> {  // within a segment's length: corrupt bytes
                         counters.corruptRecords.increment();
                         sawCorruption = true;
                         return flush(batch);
@@ -1283,8 +1320,11 @@ public final class DiskStore implements AutoCloseable {
                 }
                 MemorySegment run = batch.records(first, end);
                 quota.forceReserve(run.byteSize() - batch.length(first));
-                long at = writeAt(active, (int) run.byteSize(), end - first, (unused, channel, position) ->
-                        Segment.writeFully(channel, run.asByteBuffer(), position));
+                for (int i = first; i < end; i++) {
+                    RecordFormat.remask(batch.record(i), segment.crcMask(), active.crcMask());
+                }
+                long at = writeAt(active, (int) run.byteSize(), end - first, (w, channel, position, mask, marker) ->
+                        w.writeVerbatim(channel, position, run, mask, marker));
                 for (int i = first; i < end; i++) {
                     installCopy(batch, i, at + batch.start(i) - batch.start(first));
                 }
@@ -1320,7 +1360,7 @@ public final class DiskStore implements AutoCloseable {
             if (!isAt(current, offset)) {
                 return true;
             }
-            Location copy = copies.append(record, recordBytes);
+            Location copy = copies.append(record, recordBytes, segment.crcMask());
             if (copy == null) {
                 return false;
             }
@@ -1382,16 +1422,20 @@ public final class DiskStore implements AutoCloseable {
 
         private Segment target;
 
-        /** {@return where {@code record} was copied, or {@code null} if the store was closed or cleared meanwhile} */
-        Location append(MemorySegment record, int recordBytes) {
+        /**
+         * Copies {@code record}, whose CRC is under {@code crcMask}, re-masking it for the segment it goes to.
+         * {@return where it was copied, or {@code null} if the store was closed or cleared meanwhile}
+         */
+        Location append(MemorySegment record, int recordBytes, int crcMask) {
             Segment segment = needsNewSegment(target, recordBytes) ? roll() : target;
             if (segment == null || !segment.tryAcquire()) {
                 return null;
             }
             try {
                 quota.forceReserve(recordBytes);
-                long at = writeAt(segment, recordBytes, 1, (unused, channel, position) ->
-                        Segment.writeFully(channel, record.asByteBuffer(), position));
+                RecordFormat.remask(record, crcMask, segment.crcMask());
+                long at = writeAt(segment, recordBytes, 1, (unused, channel, position, mask, noMarker) ->
+                        Segment.writeFully(channel, record.asByteBuffer(), position));   // not the writers' buffer
                 return new Location(segment, at, recordBytes);
             } finally {
                 segment.release();

@@ -15,7 +15,7 @@ import java.util.zip.CRC32C;
  *   | magic  |version |reserved|   segment id   | record 0 | record 1 | ...
  *   | u32    | u16    | u16 =0 |   u64          |          |          |
  *   +--------+--------+--------+----------------+----------+----------+-----
- *   magic = 0x4B445453 (bytes "STDK"), version = 1
+ *   magic = 0x4B445453 (bytes "STDK"), version = 2 (1 is still read: see "CRC mask" below)
  *
  * Record (HEADER_BYTES = 21, then key and value):
  *   0        4     5          9            13               21        21+k
@@ -24,10 +24,28 @@ import java.util.zip.CRC32C;
  *   | u32    | u8  | u32      | u32        | u64            | k bytes | v bytes   |
  *   +--------+-----+----------+------------+----------------+---------+-----------+
  *            |&lt;------------------ covered by crc32c ------------------------------&gt;|
+ *   crc32c: the CRC32C of those bytes XOR the segment's CRC mask
  *   flags: bit 0 = tombstone (valueLen is 0); other bits must be 0
+ *
+ * End marker (written by a persistent store right after its last record when the file past it holds older bytes):
+ *   the first min(21, bytes left in the file) bytes of a header with crc32c = NOT mask, flags = 0x80, all else 0
  *   sequence: &gt;= 1, unique per write; the highest sequence of a key wins during recovery
- *             (compaction copies a record verbatim, so a copy keeps its sequence and its CRC)
+ *             (compaction copies a record verbatim but for its CRC field, which it re-masks, so a copy keeps its
+ *             sequence)
  * </pre>
+ *
+ * <p><b>CRC mask.</b> A segment of version 2 stores each record's CRC32C XOR {@link #crcMask(long)} of its own id, a
+ * bijection of the id's low 32 bits; version 1 (mask 0) is still read. The mask ties a record to the segment that
+ * wrote it, which is what lets a store write a new segment into the file of an old one ({@link SpareFiles}): the old
+ * records past the new segment's end still carry intact bytes, but their CRCs are masked with an earlier id, so no
+ * scan can take them for the new segment's records, and recovery can tell them ({@link #isEarlierSegmentRecord}) from
+ * a torn or corrupt record. A record that fails its CRC for any other reason unmasks to an id below the segment's own
+ * with a chance of about (its id) / 2^32.
+ *
+ * <p><b>End marker.</b> A persistent store writing into a reused file follows each append with an end marker, so that a
+ * restart after a crash finds where the segment ended instead of reading into the old bytes past it (which it would
+ * count as corrupt, since the end rarely falls on an old record's start). A clean close or a seal cuts the old bytes
+ * off instead. The marker's flags are invalid for a record, so no record can be taken for one.
  *
  * <p>A header of all zero bytes is never valid (the sequence starts at 1), so a zero-filled tail left by a crash reads
  * as a torn tail rather than as a run of corrupt records. Stateless and thread-safe.
@@ -39,7 +57,10 @@ final class RecordFormat {
     static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     static final int SEGMENT_MAGIC = 0x4B445453;
-    static final short SEGMENT_VERSION = 1;
+    /** The version this code writes. */
+    static final short SEGMENT_VERSION = 2;
+    /** The version before CRC masks, still read (with mask 0). */
+    static final short UNMASKED_SEGMENT_VERSION = 1;
     static final int SEGMENT_HEADER_BYTES = 16;
 
     static final int CRC_OFFSET = 0;
@@ -50,6 +71,8 @@ final class RecordFormat {
     static final int HEADER_BYTES = 21;
 
     static final byte FLAG_TOMBSTONE = 1;
+    /** The flags of an end marker; never a record's. */
+    static final byte FLAG_END_MARKER = (byte) 0x80;
     static final byte KNOWN_FLAGS = FLAG_TOMBSTONE;
 
     /** Records must fit a Java array so {@code get} can return them; this leaves room for array headers. */
@@ -80,10 +103,41 @@ final class RecordFormat {
         dst.set(U64, 8, segmentId);
     }
 
-    /** {@return whether {@code header} is a valid segment header for {@code segmentId}} */
+    /** {@return whether {@code header} is a valid segment header, of either version, for {@code segmentId}} */
     static boolean isValidSegmentHeader(MemorySegment header, long segmentId) {
-        return header.get(U32, 0) == SEGMENT_MAGIC && header.get(U16, 4) == SEGMENT_VERSION
-                && header.get(U64, 8) == segmentId;
+        short version = header.get(U16, 4);
+        return header.get(U32, 0) == SEGMENT_MAGIC && (version == SEGMENT_VERSION
+                || version == UNMASKED_SEGMENT_VERSION) && header.get(U64, 8) == segmentId;
+    }
+
+    /** {@return the CRC mask of the records of the segment whose valid header is {@code header}} */
+    static int crcMaskOf(MemorySegment header) {
+        return header.get(U16, 4) == UNMASKED_SEGMENT_VERSION ? 0 : crcMask(header.get(U64, 8));
+    }
+
+    /**
+     * {@return the CRC mask of segment {@code segmentId}'s records: the low 32 bits of the id through a bijective mix
+     * (the finalizer of MurmurHash3), so segments whose ids differ in those bits never share a mask}
+     */
+    static int crcMask(long segmentId) {
+        int h = (int) segmentId;
+        h ^= h >>> 16;
+        h *= 0x85EBCA6B;
+        h ^= h >>> 13;
+        h *= 0xC2B2AE35;
+        h ^= h >>> 16;
+        return h;
+    }
+
+    /** {@return the low 32 bits of the segment id whose {@link #crcMask} is {@code mask}: the mix undone} */
+    static int segmentIdBits(int mask) {
+        int h = mask;
+        h ^= h >>> 16;
+        h *= 0x7ED1B41D;                               // the inverse of 0xC2B2AE35 modulo 2^32
+        h ^= (h >>> 13) ^ (h >>> 26);
+        h *= 0xA5CB9243;                               // the inverse of 0x85EBCA6B
+        h ^= h >>> 16;
+        return h;
     }
 
     /** Writes the record header fields after the CRC; the CRC field is left for {@link #crcOf} to fill. */
@@ -136,9 +190,54 @@ final class RecordFormat {
                 && header.get(ValueLayout.JAVA_BYTE, 20) == 0;
     }
 
-    /** {@return whether a whole record's stored CRC matches its contents} */
-    static boolean hasValidCrc(MemorySegment record) {
-        return storedCrc(record) == crcOf(record);
+    /** {@return whether a whole record's stored CRC matches its contents under its segment's {@code mask}} */
+    static boolean hasValidCrc(MemorySegment record, int mask) {
+        return storedCrc(record) == (crcOf(record) ^ mask);
+    }
+
+    /**
+     * {@return whether {@code record}, which failed its CRC in segment {@code segmentId}, is intact under the mask of
+     * an earlier segment: a record of the file's previous segment, left past the end of the one written into it
+     * since} Only for a segment of version 2; compares the ids' low 32 bits, so it holds for ids below 2^32.
+     */
+    static boolean isEarlierSegmentRecord(MemorySegment record, long segmentId) {
+        int earlier = segmentIdBits(storedCrc(record) ^ crcOf(record));
+        return Integer.compareUnsigned(earlier, (int) segmentId) < 0;
+    }
+
+    /** Stores a whole record's CRC under its segment's {@code mask}. */
+    static void sealCrc(MemorySegment record, int mask) {
+        record.set(U32, CRC_OFFSET, crcOf(record) ^ mask);
+    }
+
+    /**
+     * Writes the first {@code dst.byteSize()} bytes (at most {@link #HEADER_BYTES}) of the end marker of a segment
+     * whose CRC mask is {@code mask}.
+     */
+    static void writeEndMarker(MemorySegment dst, int mask) {
+        MemorySegment marker = endMarker(mask);
+        MemorySegment.copy(marker, 0, dst, 0, dst.byteSize());
+    }
+
+    /**
+     * {@return whether {@code bytes} (at most {@link #HEADER_BYTES}, fewer at a file's end) are the start of the end
+     * marker of a segment whose CRC mask is {@code mask}}
+     */
+    static boolean isEndMarker(MemorySegment bytes, int mask) {
+        long length = bytes.byteSize();
+        return length > 0 && MemorySegment.mismatch(bytes, 0, length, endMarker(mask), 0, length) == -1;
+    }
+
+    private static MemorySegment endMarker(int mask) {
+        MemorySegment marker = MemorySegment.ofArray(new byte[HEADER_BYTES]);
+        marker.set(U32, CRC_OFFSET, ~mask);
+        marker.set(ValueLayout.JAVA_BYTE, FLAGS_OFFSET, FLAG_END_MARKER);
+        return marker;
+    }
+
+    /** Moves a record's stored CRC from one segment's mask to another's, for a verbatim copy. */
+    static void remask(MemorySegment record, int from, int to) {
+        record.set(U32, CRC_OFFSET, storedCrc(record) ^ from ^ to);
     }
 
     /** {@return the CRC32C of a whole record's bytes after the CRC field} */

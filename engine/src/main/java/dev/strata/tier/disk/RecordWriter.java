@@ -31,19 +31,21 @@ final class RecordWriter implements AutoCloseable {
     private int buffered;
 
     /**
-     * Writes one record at {@code at}; {@code recordBytes} must equal header + key + value.
+     * Writes one record at {@code at}, its CRC under the segment's {@code crcMask}, followed by the first
+     * {@code markerBytes} of the segment's end marker ({@link RecordFormat#writeEndMarker}; 0 for none), in one
+     * system call when both fit the buffer; {@code recordBytes} must equal header + key + value.
      *
      * @throws IOException if the write failed; bytes may have reached the file after {@code at}
      */
-    void write(FileChannel target, long at, byte flags, long sequence, MemorySegment key, MemorySegment value,
-               int recordBytes) throws IOException {
+    void write(FileChannel target, long at, int crcMask, int markerBytes, byte flags, long sequence,
+               MemorySegment key, MemorySegment value, int recordBytes) throws IOException {
         RecordFormat.writeRecordHeader(buffer, flags, (int) key.byteSize(), (int) value.byteSize(), sequence);
-        if (recordBytes <= BUFFER_BYTES) {
+        if (recordBytes + markerBytes <= BUFFER_BYTES) {
             MemorySegment.copy(key, 0, buffer, RecordFormat.HEADER_BYTES, key.byteSize());
             MemorySegment.copy(value, 0, buffer, RecordFormat.HEADER_BYTES + key.byteSize(), value.byteSize());
-            MemorySegment record = buffer.asSlice(0, recordBytes);
-            record.set(RecordFormat.U32, RecordFormat.CRC_OFFSET, RecordFormat.crcOf(record));
-            Segment.writeFully(target, record.asByteBuffer(), at);
+            RecordFormat.sealCrc(buffer.asSlice(0, recordBytes), crcMask);
+            RecordFormat.writeEndMarker(buffer.asSlice(recordBytes, markerBytes), crcMask);
+            Segment.writeFully(target, buffer.asSlice(0, recordBytes + markerBytes).asByteBuffer(), at);
             return;
         }
         crc.reset();
@@ -51,11 +53,38 @@ final class RecordWriter implements AutoCloseable {
                 RecordFormat.HEADER_BYTES - RecordFormat.FLAGS_OFFSET));
         RecordFormat.update(crc, key);
         RecordFormat.update(crc, value);
-        buffer.set(RecordFormat.U32, RecordFormat.CRC_OFFSET, (int) crc.getValue());
+        buffer.set(RecordFormat.U32, RecordFormat.CRC_OFFSET, (int) crc.getValue() ^ crcMask);
         start(target, at, RecordFormat.HEADER_BYTES);
         append(key);
         append(value);
         flush();
+        writeEndMarker(target, at + recordBytes, crcMask, markerBytes);
+    }
+
+    /**
+     * Writes {@code records}, whose CRCs are already under the segment's mask, at {@code at} as they are, followed by
+     * the first {@code markerBytes} of the segment's end marker (0 for none), whose mask is {@code crcMask}.
+     *
+     * @throws IOException if the write failed; bytes may have reached the file after {@code at}
+     */
+    void writeVerbatim(FileChannel target, long at, MemorySegment records, int crcMask, int markerBytes)
+            throws IOException {
+        Segment.writeFully(target, records.asByteBuffer(), at);
+        writeEndMarker(target, at + records.byteSize(), crcMask, markerBytes);
+    }
+
+    /**
+     * Writes the first {@code bytes} bytes (at most a record header's; nothing for 0) of the end marker of a segment
+     * whose CRC mask is {@code crcMask} at {@code at} ({@link RecordFormat#writeEndMarker}).
+     *
+     * @throws IOException if the write failed
+     */
+    void writeEndMarker(FileChannel target, long at, int crcMask, int bytes) throws IOException {
+        if (bytes > 0) {
+            MemorySegment marker = buffer.asSlice(0, bytes);
+            RecordFormat.writeEndMarker(marker, crcMask);
+            Segment.writeFully(target, marker.asByteBuffer(), at);
+        }
     }
 
     @Override

@@ -24,8 +24,9 @@ import java.util.stream.Stream;
  * settled against its key's entry with one atomic index operation ({@link DiskIndex#settle}), a tombstone standing in
  * the index as a marker until the end. A torn tail is truncated and counted; a corrupt record with plausible lengths
  * is skipped and counted as dead bytes (compaction removes it later); an implausible header drops the rest of its
- * segment. A file with a bad header is deleted. The quota is charged with the size of every file kept, even above
- * its limit: the bytes exist.
+ * segment. A reused file ({@link SpareFiles}) is cut at its end marker or at the first record of the segment it held
+ * before: that is where its segment ended, and nothing is counted. A file with a bad header is deleted. The quota is
+ * charged with the size of every file kept, even above its limit: the bytes exist.
  *
  * <p>Runs inside {@code DiskStore.open} before the store is published; {@link #run} returns after its threads ended.
  */
@@ -128,6 +129,7 @@ final class Recovery {
             LOG.log(Level.WARNING, "deleting segment " + segment.path() + ": bad magic, version or id");
             return false;
         }
+        segment.recoverHeader(header);
         return true;
     }
 
@@ -142,6 +144,12 @@ final class Recovery {
                         counters.corruptRecords.increment();
                         segment.addDeadBytes(scanner.recordBytes());
                         LOG.log(Level.WARNING, "skipping corrupt record at " + scanner.offset() + " in " + segment.path());
+                    }
+                    case REUSED_END -> {
+                        LOG.log(Level.DEBUG, "cutting " + segment.path() + " at " + scanner.offset()
+                                + ", where the bytes of the segment whose file it reused begin");
+                        segment.truncate(scanner.offset());
+                        return highest;
                     }
                     case TORN_TAIL -> {
                         counters.tornTails.increment();

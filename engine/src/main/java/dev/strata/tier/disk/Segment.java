@@ -48,12 +48,15 @@ import java.util.regex.Pattern;
  * still appended to is read with positional reads, and so is every sealed one when mapping fails or the
  * process-wide bound on mappings ({@link SegmentMaps}) is reached.
  *
- * <p><b>Reused files.</b> A transient store writes a new segment into a spare file of a retired one
- * ({@link SpareFiles}) when it has one. Such a file is longer than the new segment's {@link #length()}: the bytes
- * beyond it, the old segment's records, are its slack. They stay reserved in the quota until appends overwrite them
- * (each append's own reservation then replaces the slack it covers), so {@link #fileBytes()}, length plus slack, is
- * always the file's size and what the segment holds in the quota. Nothing reads past {@link #length()}. When the last
- * reference goes, the file becomes a spare again if its store still wants one.
+ * <p><b>Reused files.</b> A store writes a new segment into a spare file of a retired one ({@link SpareFiles}) when it
+ * has one. Such a file is longer than the new segment's {@link #length()}: the bytes beyond it, the old segment's
+ * records, are its slack. They stay reserved in the quota until appends overwrite them (each append's own reservation
+ * then replaces the slack it covers), so {@link #fileBytes()}, length plus slack, is always the file's size and what
+ * the segment holds in the quota. Nothing reads past {@link #length()} while the store is open; after a restart,
+ * recovery tells the old records from the new ones by their {@link #crcMask() CRC mask} and stops at the first old
+ * one. A segment retired to be a spare leaves the segment names at once (renamed to a spare's name, which a store
+ * deletes when it opens), so no crash can bring its records back; when the last reference goes, the file becomes a
+ * spare if its store still wants one, and is deleted if not.
  *
  * <p>Concurrency: {@link #length()} and {@link #isSealed()} change only under the store's writer lock and are
  * volatile for lock-free readers; reads (positional, or out of the mapping) need no lock; dead-byte accounting is
@@ -65,7 +68,15 @@ final class Segment {
     private static final Pattern FILE_NAME = Pattern.compile("segment-(\\d{6,18})\\.data");
 
     private final long id;
-    private final Path path;
+    /** The file's name: its segment name, or a spare's once retired to the spares. */
+    private volatile Path path;
+    /**
+     * What the records' CRCs are XORed with ({@link RecordFormat#crcMask}); set when created, or by recovery from the
+     * header before the segment is shared.
+     */
+    private int crcMask;
+    /** Whether the file is of {@link RecordFormat#SEGMENT_VERSION} (masked CRCs), not of the unmasked version 1. */
+    private boolean masked;
     private volatile FileChannel channel;
     private final DiskQuota quota;
     private final AtomicInteger references = new AtomicInteger(1);
@@ -97,6 +108,8 @@ final class Segment {
     private Segment(long id, Path path, FileChannel channel, long length, long slack, DiskQuota quota) {
         this.id = id;
         this.path = path;
+        this.crcMask = RecordFormat.crcMask(id);
+        this.masked = true;
         this.channel = channel;
         this.length = length;
         this.slack = slack;
@@ -137,30 +150,38 @@ final class Segment {
     }
 
     /**
-     * Creates a new segment in the file of {@code spare}, renamed, whose bytes stay reserved in {@code quota} and
-     * pass to the segment. The caller has reserved {@link RecordFormat#SEGMENT_HEADER_BYTES} as for {@link #create};
-     * that reservation is released, since the header overwrites the spare's first bytes. Never forced to the device:
-     * not for persistent stores, whose recovery would read the old records past the new ones.
+     * Creates a new segment in the file of {@code spare}, whose bytes stay reserved in {@code quota} and pass to the
+     * segment. The caller has reserved {@link RecordFormat#SEGMENT_HEADER_BYTES} as for {@link #create}; that
+     * reservation is released, since the header overwrites the spare's first bytes. The header is written (and
+     * forced, with {@code fsync}) while the file still has its spare's name, and only then is the file renamed: a
+     * crash before the rename leaves a spare, which the store deletes when it opens, and after it a segment whose old
+     * records fail its CRC mask.
      *
-     * @throws IOException if the spare is shorter than a header, or could not be renamed, opened or written; it is
-     *     then back under its spare name, for the caller to discard
+     * @throws IOException if the spare is shorter than a header, or could not be opened, written or renamed; it is
+     *     then under its spare name, for the caller to discard
      */
-    static Segment reuse(Path directory, long id, DiskQuota quota, SpareFiles.Spare spare) throws IOException {
+    static Segment reuse(Path directory, long id, DiskQuota quota, SpareFiles.Spare spare, boolean fsync)
+            throws IOException {
         long header = RecordFormat.SEGMENT_HEADER_BYTES;
         if (spare.bytes() < header) {
             throw new IOException("spare " + spare.path() + " of " + spare.bytes() + " bytes is shorter than a header");
         }
         Path path = directory.resolve(fileName(id));
-        Files.move(spare.path(), path);
-        FileChannel channel = null;
+        FileChannel channel = FileChannel.open(spare.path(), StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
-            channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
             writeHeader(channel, id);
-        } catch (IOException | RuntimeException e) {
-            if (channel != null) {
-                closeQuietly(channel);
+            if (fsync) {
+                channel.force(true);
             }
-            Files.move(path, spare.path());
+            Files.move(spare.path(), path);
+            if (fsync) {
+                forceDirectory(directory);
+            }
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(channel);
+            if (Files.exists(path) && !Files.exists(spare.path())) {
+                Files.move(path, spare.path());
+            }
             throw e;
         }
         quota.release(header);
@@ -180,7 +201,10 @@ final class Segment {
         }
     }
 
-    /** Opens an existing file for recovery; the caller validates the header and charges {@code quota}. */
+    /**
+     * Opens an existing file for recovery; the caller validates the header, hands it to {@link #recoverHeader} and
+     * charges {@code quota}.
+     */
     static Segment open(Path path, long id, DiskQuota quota) throws IOException {
         FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
@@ -193,6 +217,57 @@ final class Segment {
 
     long id() {
         return id;
+    }
+
+    /** {@return what this segment's records' CRCs are XORed with; 0 for a file of the unmasked version 1} */
+    int crcMask() {
+        return crcMask;
+    }
+
+    /**
+     * {@return whether {@code record}, which failed its CRC here, is a record of an earlier segment whose file this
+     * one reuses ({@link RecordFormat#isEarlierSegmentRecord}); never for a file of version 1, which no store reused}
+     */
+    boolean isEarlierSegmentRecord(MemorySegment record) {
+        return masked && RecordFormat.isEarlierSegmentRecord(record, id);
+    }
+
+    /**
+     * {@return whether {@code bytes} (a header's worth, or what is left of the file) are the start of this segment's
+     * end marker ({@link RecordFormat#writeEndMarker}); never for a file of version 1}
+     */
+    boolean isEndMarker(MemorySegment bytes) {
+        return masked && RecordFormat.isEndMarker(bytes, crcMask);
+    }
+
+    /**
+     * {@return how many bytes of an end marker to write after an append of {@code bytes} at {@link #length()}: up to
+     * {@link RecordFormat#HEADER_BYTES}, as many as the slack past the append holds; 0 when no slack is left} Writer
+     * lock held.
+     */
+    int endMarkerBytesAfter(long bytes) {
+        return (int) Math.max(0, Math.min(RecordFormat.HEADER_BYTES, slack - bytes));
+    }
+
+    /**
+     * Cuts the slack off the file, if it has any: for a persistent store's segment that is sealed or closed, so that
+     * no restart reads past its records into an older segment's. Writer lock held.
+     *
+     * @throws IOException if the file could not be cut; it keeps its slack (and its end marker)
+     */
+    void dropSlack() throws IOException {
+        if (slack > 0) {
+            truncate(length);
+        }
+    }
+
+    /**
+     * Takes the CRC mask from the file's valid {@code header} (recovery, before the segment is shared: the store is
+     * published after recovery's threads ended).
+     */
+    void recoverHeader(MemorySegment header) {
+        crcMask = RecordFormat.crcMaskOf(header);
+        masked = header.get(RecordFormat.U16, 4) != RecordFormat.UNMASKED_SEGMENT_VERSION;
     }
 
     Path path() {
@@ -359,16 +434,36 @@ final class Segment {
     }
 
     /**
-     * Drops the store's own reference (idempotent), to hand the file to {@code spares} when the last reader leaves:
-     * until then it stays in the directory under its name, for the readers' channel. If {@code spares} does not take
-     * it then, it is deleted and its bytes returned to the quota, as {@link #retire retire(true)} does. Transient
-     * stores only: a crash may leave the file behind, which a transient store deletes when it opens.
+     * Drops the store's own reference (idempotent), to hand the file to {@code spares} when the last reader leaves.
+     * The file takes a spare's name now, so it is no segment of the store's from here on, even after a crash (a store
+     * deletes the spares it finds when it opens); readers go on through their channel. If the rename fails, the file
+     * is deleted now instead, as {@link #retire retire(true)} does; if {@code spares} does not take it when the last
+     * reader leaves, it is deleted then. Either way its bytes go back to the quota when they leave the device.
      */
     void retireToSpares(SpareFiles spares) {
         if (retired.compareAndSet(false, true)) {
-            keepAsSpare = spares;
             deleteWhenReleased = true;
+            if (renameTo(spares.newName())) {
+                keepAsSpare = spares;
+            } else {
+                try {
+                    unlink();
+                } catch (IOException e) {
+                    LOG.log(Level.WARNING, "could not delete segment file " + path + "; will retry when released", e);
+                }
+            }
             release();
+        }
+    }
+
+    private synchronized boolean renameTo(Path spareName) {
+        try {
+            Files.move(path, spareName);
+            path = spareName;
+            return true;
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "could not rename " + path + " to " + spareName + "; deleting it", e);
+            return false;
         }
     }
 

@@ -14,6 +14,9 @@ import java.lang.foreign.MemorySegment;
  *   <li>{@link Step#RECORD}: a complete record whose CRC matches; {@link #record()} views it;
  *   <li>{@link Step#CORRUPT}: a record whose header is plausible and complete but whose CRC does not match; the
  *       scanner skips its claimed length;
+ *   <li>{@link Step#REUSED_END}: the end of a segment written into a reused file, past which the file holds an
+ *       earlier segment's bytes: an end marker ({@link Segment#isEndMarker}), or a record intact under the CRC
+ *       mask of an earlier segment ({@link Segment#isEarlierSegmentRecord}); nothing follows;
  *   <li>{@link Step#TORN_TAIL}: an incomplete record (or a zero-filled header) at the end; nothing follows;
  *   <li>{@link Step#GARBAGE}: an implausible header (unknown flags, negative length); nothing after it can be
  *       trusted;
@@ -24,7 +27,7 @@ import java.lang.foreign.MemorySegment;
  */
 final class SegmentScanner implements AutoCloseable {
 
-    enum Step { RECORD, CORRUPT, TORN_TAIL, GARBAGE, END }
+    enum Step { RECORD, CORRUPT, REUSED_END, TORN_TAIL, GARBAGE, END }
 
     private static final int WINDOW_BYTES = 1024 * 1024;
 
@@ -51,10 +54,13 @@ final class SegmentScanner implements AutoCloseable {
         if (offset >= end) {
             return Step.END;
         }
-        if (end - offset < RecordFormat.HEADER_BYTES) {
+        MemorySegment header = view(offset, (int) Math.min(RecordFormat.HEADER_BYTES, end - offset));
+        if (segment.isEndMarker(header)) {
+            return Step.REUSED_END;
+        }
+        if (header.byteSize() < RecordFormat.HEADER_BYTES) {
             return Step.TORN_TAIL;
         }
-        MemorySegment header = view(offset, RecordFormat.HEADER_BYTES);
         if (RecordFormat.isZeroHeader(header)) {
             return Step.TORN_TAIL;
         }
@@ -67,8 +73,15 @@ final class SegmentScanner implements AutoCloseable {
             return Step.TORN_TAIL;
         }
         record = view(offset, (int) recordBytes);
+        if (RecordFormat.hasValidCrc(record, segment.crcMask())) {
+            nextOffset = offset + recordBytes;
+            return Step.RECORD;
+        }
+        if (segment.isEarlierSegmentRecord(record)) {
+            return Step.REUSED_END;
+        }
         nextOffset = offset + recordBytes;
-        return RecordFormat.hasValidCrc(record) ? Step.RECORD : Step.CORRUPT;
+        return Step.CORRUPT;
     }
 
     /** {@return the offset of the bytes the last {@link #next()} classified} */

@@ -7,8 +7,8 @@ import java.util.ArrayDeque;
 import java.util.regex.Pattern;
 
 /**
- * The files a transient {@link DiskStore} keeps from retired segments to write its next segments into, instead of
- * deleting one file and creating another.
+ * The files a {@link DiskStore} keeps from retired segments to write its next segments into, instead of deleting one
+ * file and creating another.
  *
  * <p>Why: overwriting a file whose blocks are allocated and whose pages are in the page cache costs the kernel a copy;
  * appending to a new file also costs it a block reservation and a fresh zeroed page per 4 KiB, and deleting the old
@@ -16,9 +16,12 @@ import java.util.regex.Pattern;
  * {@code pwrite} took 4.8 µs into a new file and 2.0 µs into a reused one; a disk-only cache's 16 KiB puts went from
  * 0.070-0.072 to 0.126 M ops/s with one thread.
  *
- * <p>Only a transient store keeps spares. A reused file still holds the old segment's records beyond what the new one
- * has written; a transient store never scans a file past its segment's length and deletes every file when it opens,
- * but a persistent store's recovery would read those records back.
+ * <p>A reused file still holds the old segment's records beyond what the new one has written. An open store never
+ * reads a segment past its length; a persistent store's recovery, which reads a file to its end, tells the old records
+ * from the new ones by the CRC mask of the segment id they were written under ({@link RecordFormat}) and stops at the
+ * first old one. A file takes a spare's name ({@link #newName}) as soon as its segment is retired, and keeps it until
+ * it is written into again under a new segment's header, so a store that opens after a crash finds no old segment to
+ * read back: it deletes every spare it finds.
  *
  * <p>Accounting: a spare's bytes stay reserved in the {@link DiskQuota} (they are a file of the store's), and pass to
  * the segment that takes it, which counts the old records beyond its end as slack ({@link Segment#fileBytes()}). At
@@ -64,23 +67,21 @@ final class SpareFiles {
         return FILE_NAME.matcher(fileName).matches();
     }
 
+    /** {@return a spare's name no file of this store has: a retired segment's file takes it at once} */
+    synchronized Path newName() {
+        return directory.resolve("spare-" + nextName++ + ".data");
+    }
+
     /**
-     * Takes the file at {@code path} ({@code bytes} long, reserved in the quota) as a spare if there is room: renames
-     * it and keeps its reservation. {@return whether it did} If not, the caller deletes the file and releases the
-     * bytes.
+     * Takes the file at {@code path}, named by {@link #newName} and {@code bytes} long (reserved in the quota), as a
+     * spare if there is room, keeping its reservation. {@return whether it did} If not, the caller deletes the file
+     * and releases the bytes.
      */
     synchronized boolean offer(Path path, long bytes) {
         if (closed || spares.size() >= CAPACITY || bytes > largestFile) {
             return false;
         }
-        Path spare = directory.resolve("spare-" + nextName++ + ".data");
-        try {
-            Files.move(path, spare);
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "could not keep " + path + " as a spare; deleting it", e);
-            return false;
-        }
-        spares.add(new Spare(spare, bytes));
+        spares.add(new Spare(path, bytes));
         return true;
     }
 

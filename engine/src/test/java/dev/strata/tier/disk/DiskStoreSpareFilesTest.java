@@ -1,7 +1,6 @@
 package dev.strata.tier.disk;
 
 import static dev.strata.tier.disk.DiskTestSupport.key;
-import static dev.strata.tier.disk.DiskTestSupport.persistentConfig;
 import static dev.strata.tier.disk.DiskTestSupport.segmentOf;
 import static dev.strata.tier.disk.DiskTestSupport.transientConfig;
 import static dev.strata.tier.disk.DiskTestSupport.value;
@@ -19,11 +18,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A transient store keeps the files of compacted segments as spares and writes its next segments into them: the old
- * records past a reused segment's end are never read back (not by a get, a compaction's scan or an eviction's), and
- * stay counted in the quota until overwritten, so the quota always equals the files' sizes; a store the quota refuses
- * deletes spares (its own or another store's) first; eviction and close delete files; a persistent store keeps no
- * spares; a store opening its directory deletes the spares a crash left.
+ * A store keeps the files of compacted segments as spares and writes its next segments into them: the old records past
+ * a reused segment's end are never read back (not by a get, a compaction's scan or an eviction's), and stay counted
+ * in the quota until overwritten, so the quota always equals the files' sizes; a store the quota refuses deletes
+ * spares (its own or another store's) first; eviction and close delete files; a store opening its directory deletes
+ * the spares a crash left. A persistent store's spares and restarts: {@code DiskStorePersistentSpareFilesTest}.
  */
 class DiskStoreSpareFilesTest {
 
@@ -117,19 +116,6 @@ class DiskStoreSpareFilesTest {
             assertTrue(store.evictOldest() > 0);
             assertEquals(spares, store.spareFiles());
             assertTrue(quota.usedBytes() < before, "the eviction freed quota");
-            assertFilesMatchQuota(store, quota);
-        }
-    }
-
-    @Test
-    void aPersistentStoreKeepsNoSpares() throws IOException {
-        DiskQuota quota = new DiskQuota(1L << 30);
-        try (DiskStore store = DiskTestSupport.openCompactingInline(dir, persistentConfig(), quota)) {
-            for (int round = 0; store.stats().compactions() < 3; round++) {
-                overwrite(store, round);
-            }
-            assertEquals(0, store.spareFiles());
-            assertEquals(List.of(), spareFiles());
             assertFilesMatchQuota(store, quota);
         }
     }

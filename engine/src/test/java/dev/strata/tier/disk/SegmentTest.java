@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.strata.tier.disk.SegmentScanner.Step;
 import java.io.EOFException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -17,6 +18,8 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -168,8 +171,9 @@ class SegmentTest {
     }
 
     /**
-     * A compacted segment's file goes to the spares when its last reader leaves, keeping its quota; a new segment in
-     * it holds the old bytes past its end as slack, which appends use up; a scan of it stops at its end.
+     * A compacted segment's file takes a spare's name at once and goes to the spares when its last reader leaves,
+     * keeping its quota; a new segment in it holds the old bytes past its end as slack, which appends use up; a scan
+     * of it stops at its end.
      */
     @Test
     void aSpareFileCarriesItsQuotaIntoTheSegmentThatReusesItAndIsScannedOnlyToItsEnd() throws IOException {
@@ -185,15 +189,16 @@ class SegmentTest {
             long oldBytes = old.fileBytes();
             assertTrue(old.tryAcquire(), "a reader in flight");
             old.retireToSpares(spares);
-            assertTrue(Files.exists(dir.resolve(Segment.fileName(1))), "kept for the reader until it leaves");
-            assertEquals(0, spares.count());
+            assertFalse(Files.exists(dir.resolve(Segment.fileName(1))), "no segment of the store's from now on");
+            assertTrue(SpareFiles.isSpare(old.path().getFileName().toString()), old.path().toString());
+            assertEquals(0, spares.count(), "kept for the reader until it leaves");
+            assertArrayEquals(DiskTestSupport.value(300, 0), valueOfFirstRecord(old), "the reader still reads it");
             old.release();
             assertEquals(1, spares.count());
-            assertFalse(Files.exists(dir.resolve(Segment.fileName(1))));
             assertEquals(oldBytes, quota.usedBytes(), "the spare's bytes stay reserved");
 
             quota.forceReserve(header);                                  // as a store reserves a new segment's header
-            Segment reused = Segment.reuse(dir, 2, quota, spares.take());
+            Segment reused = Segment.reuse(dir, 2, quota, spares.take(), false);
             assertEquals(header, reused.length());
             assertEquals(oldBytes, reused.fileBytes());
             assertEquals(oldBytes, quota.usedBytes(), "the header's reservation went back: it overwrote the spare's");
@@ -216,6 +221,80 @@ class SegmentTest {
         assertEquals(0, quota.usedBytes());
     }
 
+    /**
+     * Recovery reads a file to its end. In a reused file it must stop where the new segment ends: at its end marker
+     * (whole, or cut short by the file's end), or at a record of the file's earlier segment, which fails the new
+     * segment's CRC mask but passes an earlier one's. A record that fails its CRC for another reason is corrupt.
+     */
+    @Test
+    void aScanToTheFilesEndStopsWhereTheSegmentWrittenIntoAReusedFileEnds() throws IOException {
+        DiskQuota quota = new DiskQuota(1 << 20);
+        try (RecordWriter writer = new RecordWriter()) {
+            quota.forceReserve(RecordFormat.SEGMENT_HEADER_BYTES);
+            Segment old = Segment.create(dir, 1, quota, false);
+            for (int i = 0; i < 6; i++) {
+                append(old, writer, i, 300, quota);
+            }
+            SpareFiles spares = new SpareFiles(dir, quota, 1 << 16);
+            old.retireToSpares(spares);
+            quota.forceReserve(RecordFormat.SEGMENT_HEADER_BYTES);
+            Segment reused = Segment.reuse(dir, 2, quota, spares.take(), false);
+            append(reused, writer, 100, 300, quota);                      // ends where an old record starts
+            reused.seal();
+            assertEquals(List.of(Step.RECORD, Step.REUSED_END), scanFile(2, quota),
+                    "an old record, intact under segment 1's mask");
+
+            long end = reused.length();
+            Path file = dir.resolve(Segment.fileName(2));
+            DiskTestSupport.flipByte(file, end + RecordFormat.HEADER_BYTES + 3);
+            assertEquals(List.of(Step.RECORD, Step.CORRUPT, Step.REUSED_END), scanFile(2, quota),
+                    "an old record damaged fails either mask: corrupt, and the next old one ends the segment");
+            DiskTestSupport.flipByte(file, end + RecordFormat.HEADER_BYTES + 3);
+
+            writeEndMarker(writer, file, end, reused.crcMask(), RecordFormat.HEADER_BYTES);
+            assertEquals(List.of(Step.RECORD, Step.REUSED_END), scanFile(2, quota), "an end marker");
+
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                channel.truncate(end + 7);
+            }
+            assertEquals(List.of(Step.RECORD, Step.REUSED_END), scanFile(2, quota),
+                    "an end marker cut short by the file's end");
+            DiskTestSupport.flipByte(file, end + 4);                     // the marker's flags
+            assertEquals(List.of(Step.RECORD, Step.TORN_TAIL), scanFile(2, quota), "not a marker: a torn tail");
+            reused.retire(true);
+        }
+    }
+
+    private static void writeEndMarker(RecordWriter writer, Path file, long at, int crcMask, int bytes)
+            throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            writer.writeEndMarker(channel, at, crcMask, bytes);
+        }
+    }
+
+    /** {@return the steps of a scan of segment {@code id}'s whole file, opened as recovery opens it} */
+    private List<Step> scanFile(long id, DiskQuota quota) throws IOException {
+        Segment segment = Segment.open(dir.resolve(Segment.fileName(id)), id, quota);
+        quota.forceReserve(segment.length());
+        try {
+            MemorySegment header = MemorySegment.ofArray(new byte[RecordFormat.SEGMENT_HEADER_BYTES]);
+            segment.read(header, 0);
+            assertTrue(RecordFormat.isValidSegmentHeader(header, id));
+            segment.recoverHeader(header);
+            List<Step> steps = new ArrayList<>();
+            try (SegmentScanner scanner = new SegmentScanner(segment)) {
+                for (Step step = scanner.next(); ; step = scanner.next()) {
+                    steps.add(step);
+                    if (step != Step.RECORD && step != Step.CORRUPT) {
+                        return steps;
+                    }
+                }
+            }
+        } finally {
+            segment.retire(false);
+        }
+    }
+
     /** Appends one record of {@code valueBytes} to {@code segment} as a store does, reserving its bytes first. */
     private static void append(Segment segment, RecordWriter writer, int key, int valueBytes, DiskQuota quota)
             throws IOException {
@@ -224,8 +303,19 @@ class SegmentTest {
         int recordBytes = RecordFormat.recordBytes(keyBytes.byteSize(), value.byteSize());
         quota.forceReserve(recordBytes);
         long at = segment.length();
-        segment.io(channel -> writer.write(channel, at, (byte) 0, key + 1, keyBytes, value, recordBytes));
+        segment.io(channel -> writer.write(channel, at, segment.crcMask(), 0, (byte) 0, key + 1, keyBytes, value,
+                recordBytes));
         segment.advance(recordBytes);
+    }
+
+    /** {@return the value of the first record of {@code segment}, read through its channel} */
+    private static byte[] valueOfFirstRecord(Segment segment) throws IOException {
+        try (SegmentScanner scanner = new SegmentScanner(segment)) {
+            assertEquals(SegmentScanner.Step.RECORD, scanner.next());
+            MemorySegment record = scanner.record();
+            return record.asSlice(RecordFormat.HEADER_BYTES + RecordFormat.keyBytes(record))
+                    .toArray(ValueLayout.JAVA_BYTE);
+        }
     }
 
     /** {@return a new segment {@code id} of one record-less payload after its header, drawing mappings from maps} */
