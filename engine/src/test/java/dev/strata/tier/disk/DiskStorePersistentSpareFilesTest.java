@@ -4,6 +4,7 @@ import static dev.strata.tier.disk.DiskTestSupport.copySegmentFiles;
 import static dev.strata.tier.disk.DiskTestSupport.key;
 import static dev.strata.tier.disk.DiskTestSupport.persistentConfig;
 import static dev.strata.tier.disk.DiskTestSupport.segmentOf;
+import static dev.strata.tier.disk.DiskTestSupport.spareFiles;
 import static dev.strata.tier.disk.DiskTestSupport.value;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -20,7 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Stream;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -176,9 +177,9 @@ class DiskStorePersistentSpareFilesTest {
     }
 
     /** {@return every key the crash test may have written} */
-    private static List<Integer> keysUsed() {
-        return Stream.of(Stream.iterate(0, i -> i < KEYS, i -> i + 1), Stream.iterate(1000, i -> i < 1200, i -> i + 1),
-                Stream.iterate(2000, i -> i < 2005, i -> i + 1)).flatMap(s -> s).toList();
+    private static int[] keysUsed() {
+        return IntStream.concat(IntStream.concat(IntStream.range(0, KEYS), IntStream.range(1000, 1200)),
+                IntStream.range(2000, 2005)).toArray();
     }
 
     private static Map<Path, Long> fileSizes(Path directory) throws IOException {
@@ -187,11 +188,5 @@ class DiskStorePersistentSpareFilesTest {
             sizes.put(file.getFileName(), Files.size(file));
         }
         return sizes;
-    }
-
-    private static List<Path> spareFiles(Path directory) throws IOException {
-        try (Stream<Path> files = Files.list(directory)) {
-            return files.filter(p -> SpareFiles.isSpare(p.getFileName().toString())).sorted().toList();
-        }
     }
 }

@@ -194,8 +194,6 @@ class DiskStoreSpareFilesTest {
     }
 
     private List<Path> spareFiles() throws IOException {
-        try (Stream<Path> files = Files.list(dir)) {
-            return files.filter(p -> SpareFiles.isSpare(p.getFileName().toString())).sorted().toList();
-        }
+        return DiskTestSupport.spareFiles(dir);
     }
 }

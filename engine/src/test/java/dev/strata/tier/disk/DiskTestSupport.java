@@ -70,6 +70,13 @@ final class DiskTestSupport {
         }
     }
 
+    /** {@return the spare files in {@code directory} ({@link SpareFiles}), sorted} */
+    static List<Path> spareFiles(Path directory) throws IOException {
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.filter(p -> SpareFiles.isSpare(p.getFileName().toString())).sorted().toList();
+        }
+    }
+
     /** Flips one bit of the byte at {@code offset} of {@code file}. */
     static void flipByte(Path file, long offset) throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
