@@ -133,18 +133,34 @@ final class Recovery {
         return true;
     }
 
-    /** Scans one segment into the index. {@return the highest sequence it holds (0 if none)} */
+    /**
+     * Scans one segment into the index. {@return the highest sequence it holds (0 if none)}
+     *
+     * <p>In a segment that may reuse a file, corrupt records that nothing intact of the segment follows are a write
+     * that a crash tore: the process died between pages of it, and past it lie the old bytes of the file, not the end
+     * of the file that a tear leaves in a new one. They are cut off and counted as one torn tail, as in a new file.
+     */
     private long scan(Segment segment) throws IOException {
         long highest = 0;
+        CorruptRun corrupt = new CorruptRun();
         try (SegmentScanner scanner = new SegmentScanner(segment)) {
             for (;;) {
-                switch (scanner.next()) {
+                SegmentScanner.Step step = scanner.next();
+                if (step == SegmentScanner.Step.CORRUPT) {
+                    corrupt.add(scanner.offset(), scanner.recordBytes());
+                    continue;
+                }
+                boolean torn = !corrupt.isEmpty() && segment.mayReuseFile()
+                        && step != SegmentScanner.Step.RECORD && step != SegmentScanner.Step.END;
+                if (torn) {
+                    counters.tornTails.increment();
+                    LOG.log(Level.INFO, "truncating a torn write at " + corrupt.from + " of " + segment.path());
+                    segment.truncate(corrupt.from);
+                    return highest;
+                }
+                corrupt.settle(segment);
+                switch (step) {
                     case RECORD -> highest = Math.max(highest, apply(segment, scanner));
-                    case CORRUPT -> {
-                        counters.corruptRecords.increment();
-                        segment.addDeadBytes(scanner.recordBytes());
-                        LOG.log(Level.WARNING, "skipping corrupt record at " + scanner.offset() + " in " + segment.path());
-                    }
                     case REUSED_END -> {
                         LOG.log(Level.DEBUG, "cutting " + segment.path() + " at " + scanner.offset()
                                 + ", where the bytes of the segment whose file it reused begin");
@@ -159,14 +175,46 @@ final class Recovery {
                     }
                     case GARBAGE -> {
                         counters.corruptRecords.increment();
-                        LOG.log(Level.WARNING, "dropping unreadable bytes from " + scanner.offset() + " of " + segment.path());
+                        LOG.log(Level.WARNING, "dropping unreadable bytes from " + scanner.offset() + " of "
+                                + segment.path());
                         segment.truncate(scanner.offset());
                         return highest;
                     }
-                    case END -> {
+                    case END, CORRUPT -> {                    // CORRUPT never gets here: gathered above
                         return highest;
                     }
                 }
+            }
+        }
+    }
+
+    /** Corrupt records met since the last intact one, not yet counted: skipped, or cut off as a torn write. */
+    private final class CorruptRun {
+        long from = -1;
+        int records;
+        long bytes;
+
+        boolean isEmpty() {
+            return records == 0;
+        }
+
+        void add(long offset, int recordBytes) {
+            if (records == 0) {
+                from = offset;
+            }
+            records++;
+            bytes += recordBytes;
+        }
+
+        /** Counts the run as corrupt records skipped (dead bytes, removed by a later compaction) and empties it. */
+        void settle(Segment segment) {
+            if (records > 0) {
+                counters.corruptRecords.add(records);
+                segment.addDeadBytes(bytes);
+                LOG.log(Level.WARNING, "skipping " + records + " corrupt record(s) from " + from + " in "
+                        + segment.path());
+                records = 0;
+                bytes = 0;
             }
         }
     }

@@ -225,6 +225,14 @@ final class Segment {
     }
 
     /**
+     * {@return whether this segment's file may hold an earlier segment's bytes past its records: a file of version 2,
+     * which a store may have reused ({@link SpareFiles}); never one of version 1}
+     */
+    boolean mayReuseFile() {
+        return masked;
+    }
+
+    /**
      * {@return whether {@code record}, which failed its CRC here, is a record of an earlier segment whose file this
      * one reuses ({@link RecordFormat#isEarlierSegmentRecord}); never for a file of version 1, which no store reused}
      */

@@ -114,6 +114,49 @@ class DiskStorePersistentSpareFilesTest {
         store.close();
     }
 
+    /**
+     * A crash between the pages of a write into a reused file leaves the record's first page new and the rest of it,
+     * and everything past it, old: no end of file follows it, as in a new file. Recovery cuts it off and counts one
+     * torn tail, not corrupt records, and keeps every record before it.
+     */
+    @Test
+    void aWriteTornByACrashInAReusedFileIsOneTornTailNotCorruption() throws IOException {
+        Path live = dir.resolve("live");
+        Path crashed = dir.resolve("crashed");
+        Map<Integer, byte[]> model = new TreeMap<>();
+        try (DiskStore store = DiskTestSupport.openCompactingInline(live, persistentConfig(),
+                new DiskQuota(1L << 30))) {
+            for (int round = 0; store.spareFiles() == 0; round++) {
+                overwrite(store, round, model);
+            }
+            long reused = store.reusedFiles();
+            for (int i = 0; store.reusedFiles() == reused; i++) {
+                assertTrue(i < 200, "a new segment, in a spare, within 200 puts");
+                overwriteOne(store, i % KEYS, i, model);
+            }
+            byte[] large = value(12_000, 99);
+            assertTrue(store.put(key(5000), segmentOf(large)));
+            long stamp = store.stampOf(key(5000));
+            copySegmentFiles(live, crashed);
+            long offset = stamp & 0xFFFF_FFFFL;
+            Path file = crashed.resolve(Segment.fileName(stamp >>> 32));
+            int recordBytes = RecordFormat.recordBytes(key(5000).byteSize(), large.length);
+            assertTrue(Files.size(file) > offset + recordBytes + RecordFormat.HEADER_BYTES, "old bytes past it");
+            int pageInto = 4096 - (int) (offset % 4096);             // the record's first page was written, no more
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                channel.write(ByteBuffer.wrap(value(recordBytes - pageInto + RecordFormat.HEADER_BYTES, 7)),
+                        offset + pageInto);
+            }
+        }
+        try (DiskStore recovered = DiskTestSupport.openCompactingInline(crashed, persistentConfig(),
+                new DiskQuota(1L << 30))) {
+            assertHolds(recovered, model);
+            assertEquals(null, recovered.get(key(5000)), "the torn write");
+            assertEquals(1, recovered.stats().tornTails());
+            assertEquals(0, recovered.stats().corruptRecords());
+        }
+    }
+
     /** A segment of version 1, whose records' CRCs are not masked, is read, compacted and read again. */
     @Test
     void aSegmentOfTheVersionBeforeCrcMasksIsStillRead() throws IOException {
@@ -167,6 +210,12 @@ class DiskStorePersistentSpareFilesTest {
             assertTrue(store.put(key(i), segmentOf(value)), "round " + round);
             model.put(i, value);
         }
+    }
+
+    private static void overwriteOne(DiskStore store, int key, long seed, Map<Integer, byte[]> model) {
+        byte[] value = value(VALUE_BYTES + (int) (seed % 5) * 7, seed);
+        assertTrue(store.put(key(key), segmentOf(value)));
+        model.put(key, value);
     }
 
     private static void assertHolds(DiskStore store, Map<Integer, byte[]> model) {
