@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
  * ({@link EvictingWriterScenario}, {@link EvictingRecoverScenario}). Eviction writes no tombstone and a remove of a key
  * already evicted writes none either, so this is where an evicted segment that outlived the kill would bring back a
  * value the writer had removed or replaced. Recovery must return no value older than the key's last acknowledged
- * operation, nothing corrupt or foreign, and files within the quota.
+ * operation, nothing corrupt or foreign, and files within the quota. A second run does the same with a quota that holds
+ * everything, where files are recycled by compaction instead ({@code SpareFiles}).
  */
 class EvictAndKillIT {
 
@@ -30,17 +31,36 @@ class EvictAndKillIT {
     /** 2,000 keys of 100 B to 12 KiB: about 12 MB of values, three times the quota. */
     private static final long KEYS = 2_000;
     private static final long QUOTA_MIB = 4;
+    /** A quota five times the data. */
+    private static final long LARGE_QUOTA_MIB = 64;
 
     @TempDir
     Path workDirectory;
 
     @Test
     void valuesRemovedOrReplacedBeforeTheKillStayGoneThoughSegmentsWereEvicted() throws Exception {
+        long evicted = killAndRecover(QUOTA_MIB);
+        assertTrue(evicted > 0, "no eviction before the kill: the test proves nothing");
+    }
+
+    /**
+     * The same with a quota that holds everything, so nothing is evicted and segment files are recycled only by
+     * compaction: each compacted segment's file is written into again by a later segment, over the records of the
+     * one it held before, which a restart must not take for the new segment's (a removed or replaced value would come
+     * back with them).
+     */
+    @Test
+    void valuesRemovedOrReplacedBeforeTheKillStayGoneThoughCompactedFilesWereReused() throws Exception {
+        assertEquals(0, killAndRecover(LARGE_QUOTA_MIB), "the quota holds everything: no eviction");
+    }
+
+    /** Runs the writer until {@link #KILL_AFTER_ACKS}, kills it, checks the restart. {@return the evictions} */
+    private long killAndRecover(long quotaMiB) throws Exception {
         String disk = workDirectory.resolve("disk").toString();
         String line;
         ChildResult writer;
         try (ChildProcess child = ChildJvm.scenario(EvictingWriterScenario.class, workDirectory).jvmFlags("-Xmx128m")
-                .args(disk, Long.toString(KEYS), Long.toString(QUOTA_MIB)).start()) {
+                .args(disk, Long.toString(KEYS), Long.toString(quotaMiB)).start()) {
             line = child.awaitLine(l -> l.equals("done")
                     || l.startsWith("ack ") && Long.parseLong(l.split(" ")[1]) >= KILL_AFTER_ACKS);
             writer = child.kill();
@@ -49,11 +69,10 @@ class EvictAndKillIT {
         assertEquals(ChildProcess.KILLED, writer.exitCode(), writer::describe);
         long acked = Long.parseLong(line.split(" ")[1]);
         long evicted = Long.parseLong(line.split(" ")[2]);
-        assertTrue(evicted > 0, "no eviction before the kill: the test proves nothing\n" + writer.describe());
         System.out.println("killed the writer after " + acked + " acknowledged operations, " + evicted + " evictions");
 
         ChildResult recovered = ChildJvm.scenario(EvictingRecoverScenario.class, workDirectory).jvmFlags("-Xmx128m")
-                .args(disk, Long.toString(KEYS), Long.toString(QUOTA_MIB), Long.toString(acked)).run();
+                .args(disk, Long.toString(KEYS), Long.toString(quotaMiB), Long.toString(acked)).run();
         assertEquals("", recovered.value("failedChecks"), recovered::describe);
         assertEquals(0, recovered.exitCode(), recovered::describe);
         assertEquals(0, recovered.longValue("recover.olderThanAcked"), recovered::describe);
@@ -61,5 +80,6 @@ class EvictAndKillIT {
                 recovered::describe);
         assertTrue(recovered.longValue("recover.missing") > 0, "nothing was evicted or removed\n"
                 + recovered.describe());
+        return evicted;
     }
 }
