@@ -26,12 +26,12 @@ import java.util.zip.CRC32C;
  *            |&lt;------------------ covered by crc32c ------------------------------&gt;|
  *   crc32c: the CRC32C of those bytes XOR the segment's CRC mask
  *   flags: bit 0 = tombstone (valueLen is 0); other bits must be 0
- *
- * End marker (written by a persistent store right after its last record when the file past it holds older bytes):
- *   the first min(21, bytes left in the file) bytes of a header with crc32c = NOT mask, flags = 0x80, all else 0
  *   sequence: &gt;= 1, unique per write; the highest sequence of a key wins during recovery
  *             (compaction copies a record verbatim but for its CRC field, which it re-masks, so a copy keeps its
  *             sequence)
+ *
+ * End marker (written by a persistent store right after its last record when the file past it holds older bytes):
+ *   the first min(21, bytes left in the file) bytes of a header with crc32c = NOT mask, flags = 0x80, all else 0
  * </pre>
  *
  * <p><b>CRC mask.</b> A segment of version 2 stores each record's CRC32C XOR {@link #crcMask(long)} of its own id, a
@@ -225,7 +225,10 @@ final class RecordFormat {
      */
     static boolean isEndMarker(MemorySegment bytes, int mask) {
         long length = bytes.byteSize();
-        return length > 0 && MemorySegment.mismatch(bytes, 0, length, endMarker(mask), 0, length) == -1;
+        if (length == 0 || length > FLAGS_OFFSET && bytes.get(ValueLayout.JAVA_BYTE, FLAGS_OFFSET) != FLAG_END_MARKER) {
+            return false;                              // a record's header: no marker built to compare
+        }
+        return MemorySegment.mismatch(bytes, 0, length, endMarker(mask), 0, length) == -1;
     }
 
     private static MemorySegment endMarker(int mask) {
