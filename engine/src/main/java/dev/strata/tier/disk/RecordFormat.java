@@ -112,7 +112,12 @@ final class RecordFormat {
 
     /** {@return the CRC mask of the records of the segment whose valid header is {@code header}} */
     static int crcMaskOf(MemorySegment header) {
-        return header.get(U16, 4) == UNMASKED_SEGMENT_VERSION ? 0 : crcMask(header.get(U64, 8));
+        return isMasked(header) ? crcMask(header.get(U64, 8)) : 0;
+    }
+
+    /** {@return whether the valid segment header {@code header} is of a version whose records' CRCs are masked} */
+    static boolean isMasked(MemorySegment header) {
+        return header.get(U16, 4) != UNMASKED_SEGMENT_VERSION;
     }
 
     /**
@@ -215,8 +220,9 @@ final class RecordFormat {
      * whose CRC mask is {@code mask}.
      */
     static void writeEndMarker(MemorySegment dst, int mask) {
-        MemorySegment marker = endMarker(mask);
-        MemorySegment.copy(marker, 0, dst, 0, dst.byteSize());
+        for (int i = 0; i < dst.byteSize(); i++) {
+            dst.set(ValueLayout.JAVA_BYTE, i, endMarkerByte(i, mask));
+        }
     }
 
     /**
@@ -226,16 +232,22 @@ final class RecordFormat {
     static boolean isEndMarker(MemorySegment bytes, int mask) {
         long length = bytes.byteSize();
         if (length == 0 || length > FLAGS_OFFSET && bytes.get(ValueLayout.JAVA_BYTE, FLAGS_OFFSET) != FLAG_END_MARKER) {
-            return false;                              // a record's header: no marker built to compare
+            return false;                              // a record's header: its flags are never the marker's
         }
-        return MemorySegment.mismatch(bytes, 0, length, endMarker(mask), 0, length) == -1;
+        for (int i = 0; i < length; i++) {
+            if (bytes.get(ValueLayout.JAVA_BYTE, i) != endMarkerByte(i, mask)) {
+                return false;
+            }
+        }
+        return true;
     }
 
-    private static MemorySegment endMarker(int mask) {
-        MemorySegment marker = MemorySegment.ofArray(new byte[HEADER_BYTES]);
-        marker.set(U32, CRC_OFFSET, ~mask);
-        marker.set(ValueLayout.JAVA_BYTE, FLAGS_OFFSET, FLAG_END_MARKER);
-        return marker;
+    /** {@return byte {@code i} of the end marker of a segment whose CRC mask is {@code mask} (little-endian CRC)} */
+    private static byte endMarkerByte(int i, int mask) {
+        if (i < FLAGS_OFFSET) {
+            return (byte) (~mask >>> (8 * i));
+        }
+        return i == FLAGS_OFFSET ? FLAG_END_MARKER : 0;
     }
 
     /** Moves a record's stored CRC from one segment's mask to another's, for a verbatim copy. */

@@ -48,15 +48,15 @@ import java.util.regex.Pattern;
  * still appended to is read with positional reads, and so is every sealed one when mapping fails or the
  * process-wide bound on mappings ({@link SegmentMaps}) is reached.
  *
- * <p><b>Reused files.</b> A store writes a new segment into a spare file of a retired one ({@link SpareFiles}) when it
- * has one. Such a file is longer than the new segment's {@link #length()}: the bytes beyond it, the old segment's
- * records, are its slack. They stay reserved in the quota until appends overwrite them (each append's own reservation
- * then replaces the slack it covers), so {@link #fileBytes()}, length plus slack, is always the file's size and what
- * the segment holds in the quota. Nothing reads past {@link #length()} while the store is open; after a restart,
- * recovery tells the old records from the new ones by their {@link #crcMask() CRC mask} and stops at the first old
- * one. A segment retired to be a spare leaves the segment names at once (renamed to a spare's name, which a store
- * deletes when it opens), so no crash can bring its records back; when the last reference goes, the file becomes a
- * spare if its store still wants one, and is deleted if not.
+ * <p><b>Reused files.</b> A store writes a new segment into a spare file of a retired one ({@link SpareFiles}) when
+ * it has one. Such a file is longer than the new segment's {@link #length()}: the bytes beyond it, the old segment's
+ * records, are its slack. They stay reserved in the quota until appends overwrite them (each append's own
+ * reservation then replaces the slack it covers), so {@link #fileBytes()}, length plus slack, is always the file's
+ * size and what the segment holds in the quota. Nothing reads past {@link #length()} while the store is open; after
+ * a restart, recovery stops at the segment's end marker or at the first old record, which fails the segment's {@link
+ * #crcMask() CRC mask}. A segment retired to be a spare leaves the segment names at once (renamed to a spare's name,
+ * which a store deletes when it opens), so no crash can bring its records back; when the last reference goes, the
+ * file becomes a spare if its store still wants one, and is deleted if not.
  *
  * <p>Concurrency: {@link #length()} and {@link #isSealed()} change only under the store's writer lock and are
  * volatile for lock-free readers; reads (positional, or out of the mapping) need no lock; dead-byte accounting is
@@ -275,7 +275,7 @@ final class Segment {
      */
     void recoverHeader(MemorySegment header) {
         crcMask = RecordFormat.crcMaskOf(header);
-        masked = header.get(RecordFormat.U16, 4) != RecordFormat.UNMASKED_SEGMENT_VERSION;
+        masked = RecordFormat.isMasked(header);
     }
 
     Path path() {
