@@ -2,6 +2,8 @@ package dev.strata.cache;
 
 import dev.strata.Tier;
 import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -232,10 +234,45 @@ public interface Cache<K, V> extends AutoCloseable {
         Builder<K, V> persistent(boolean persistent);
 
         /**
+         * Gives every entry a time to live: an entry expires {@code timeToLive} after the put that wrote it ({@link
+         * Cache#put}, {@link Cache#putAll}, a {@link Cache#putIfAbsent} that stored it, or the load of
+         * {@link Cache#computeIfAbsent}), and a later put of the key starts it again. Reads do not extend it. From its
+         * deadline on, an entry is absent for every method: {@code get} returns null (a miss), {@code containsKey}
+         * false, {@code read} does not call its reader, {@code putIfAbsent} stores over it and
+         * {@code computeIfAbsent} loads. Expired entries are removed when a read or a put-if-absent meets them, and
+         * eviction drops them (counted in {@link CacheStats.TierStats#expirations()}) instead of moving them down a
+         * tier; until then they still count in {@link Cache#size()} and take their space. The deadline travels with
+         * the entry between tiers (8 bytes ahead of its encoded value off the heap and on disk), and a persistent
+         * cache keeps it across restarts, as milliseconds of the {@link #clock clock}. By default entries never
+         * expire.
+         *
+         * <p>A persistent cache must be reopened with or without a time to live as it was written: its files hold
+         * the deadlines or do not ({@link #build()} refuses the other).
+         *
+         * @param timeToLive how long an entry lives after its put, at least one millisecond
+         * @return this builder
+         * @throws NullPointerException if {@code timeToLive} is null
+         * @throws IllegalArgumentException if {@code timeToLive} is shorter than one millisecond
+         */
+        Builder<K, V> expireAfterWrite(Duration timeToLive);
+
+        /**
+         * Sets the time source of {@link #expireAfterWrite}'s deadlines; the default is
+         * {@link InstantSource#system()}, wall-clock milliseconds, which keep their meaning in a persistent
+         * cache's files across restarts. Tests pass a clock they move by hand.
+         *
+         * @param clock the time source, read on every put and on every hit of a cache with a time to live
+         * @return this builder
+         * @throws NullPointerException if {@code clock} is null
+         */
+        Builder<K, V> clock(InstantSource clock);
+
+        /**
          * Creates the cache.
          *
          * @return the new cache, open
-         * @throws IllegalArgumentException if persistent without a {@link Tier#DISK} tier
+         * @throws IllegalArgumentException if persistent without a {@link Tier#DISK} tier, or if a persistent cache's
+         *     files were written with a time to live and this builder has none, or the other way round
          * @throws IllegalStateException if the engine is closed, the builder was used already, or a cache of this
          *     name is open
          * @throws java.io.UncheckedIOException if a persistent cache's files cannot be opened

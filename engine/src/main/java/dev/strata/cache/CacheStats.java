@@ -68,6 +68,8 @@ public record CacheStats(String name, List<TierStats> tiers, long hits, long mis
      * @param misses lookups that passed this tier (found lower, or not at all)
      * @param puts entries written into this tier by a put (not by movement)
      * @param evictions entries dropped from this tier without going to a lower one (the lowest tier, or a failure)
+     * @param expirations entries removed from this tier because their time to live had passed (found by a read, a
+     *     put-if-absent, an eviction or a disk compaction); 0 for a cache without one
      * @param demotions entries moved from this tier down to a lower one
      * @param promotions entries moved from this tier up to a higher one
      * @param entries entries in this tier now
@@ -76,8 +78,8 @@ public record CacheStats(String name, List<TierStats> tiers, long hits, long mis
      * @param reservedBytes memory or disk space held for them: heap weights, off-heap pages × page size (so
      *     {@code reservedBytes / bytes} is the off-heap space amplification), disk bytes charged to the quota
      */
-    public record TierStats(Tier tier, long hits, long misses, long puts, long evictions, long demotions,
-                            long promotions, long entries, long bytes, long reservedBytes) {
+    public record TierStats(Tier tier, long hits, long misses, long puts, long evictions, long expirations,
+                            long demotions, long promotions, long entries, long bytes, long reservedBytes) {
 
         /** {@return hits / (hits + misses) for this tier, 0.0 when no lookup reached it} */
         public double hitRate() {

@@ -45,4 +45,7 @@ public interface CacheMXBean {
 
     /** {@return entries dropped per tier (HEAP, OFF_HEAP, DISK)} */
     long[] getEvictions();
+
+    /** {@return entries removed because their time to live had passed, per tier (HEAP, OFF_HEAP, DISK)} */
+    long[] getExpirations();
 }

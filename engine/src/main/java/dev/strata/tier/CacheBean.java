@@ -74,6 +74,11 @@ final class CacheBean implements CacheMXBean {
         return perTier(CacheStats.TierStats::evictions);
     }
 
+    @Override
+    public long[] getExpirations() {
+        return perTier(CacheStats.TierStats::expirations);
+    }
+
     private long[] perTier(ToLongFunction<CacheStats.TierStats> field) {
         long[] values = new long[Tier.values().length];
         for (CacheStats.TierStats stats : cache.stats().tiers()) {

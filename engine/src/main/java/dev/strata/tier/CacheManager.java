@@ -17,6 +17,8 @@ import dev.strata.tier.disk.DiskStoreConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -131,15 +133,27 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
         return diskDirectory != null;
     }
 
+    /** Opens a cache: its tiers hold the values themselves, or, with a time to live, {@link Expiring} ones. */
     private synchronized <K, V> Cache<K, V> open(String name, Codec<K> keyCodec, Codec<V> valueCodec,
-                                                 List<Tier> tiers, Promotion promotion, boolean persistent) {
+                                                 List<Tier> tiers, Promotion promotion, boolean persistent,
+                                                 Expiry expiry) {
+        if (expiry == null) {
+            return openTiered(name, keyCodec, valueCodec, tiers, promotion, persistent, null);
+        }
+        return new ExpiringCache<>(openTiered(name, keyCodec, new ExpiringCodec<>(valueCodec), tiers, promotion,
+                persistent, expiry), expiry);
+    }
+
+    private <K, V> TieredCache<K, V> openTiered(String name, Codec<K> keyCodec, Codec<V> valueCodec,
+                                                List<Tier> tiers, Promotion promotion, boolean persistent,
+                                                Expiry expiry) {
         checkOpen();
         if (caches.containsKey(name)) {
             throw new IllegalStateException("cache '" + name + "' is already open (expected: a unique name)");
         }
-        DiskStore disk = tiers.contains(Tier.DISK) ? openDisk(name, persistent) : null;
+        DiskStore disk = tiers.contains(Tier.DISK) ? openDisk(name, persistent, expiry != null) : null;
         Tiers<K, V> tierSet = new Tiers<>(name, tiers, keyCodec, valueCodec, memory, offHeap, disk,
-                diskQuota == null ? 0 : diskQuota.limitBytes(), this::reclaimFromOthers);
+                diskQuota == null ? 0 : diskQuota.limitBytes(), this::reclaimFromOthers, expiry);
         ObjectName[] beanName = new ObjectName[1];
         TieredCache<K, V> cache = new TieredCache<>(tierSet, promotion, persistent, strict, () -> {
             PlatformMXBeans.unregister(beanName[0]);
@@ -150,16 +164,30 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
         return cache;
     }
 
-    private DiskStore openDisk(String name, boolean persistent) {
+    private DiskStore openDisk(String name, boolean persistent, boolean expiring) {
         long segmentBytes = Math.clamp(Long.highestOneBit(Math.max(1, diskQuota.limitBytes() / SEGMENTS_PER_QUOTA)),
                 DiskStoreConfig.MIN_SEGMENT_BYTES, MAX_DISK_SEGMENT);
         DiskStoreConfig config = DiskStoreConfig.defaults().withSegmentBytes(segmentBytes).withPersistent(persistent);
+        DiskStore store;
         try {
-            return DiskStore.open(diskDirectory.resolve(name), config, diskQuota, diskCompactor);
+            store = DiskStore.open(diskDirectory.resolve(name), config, diskQuota, diskCompactor);
         } catch (IOException e) {
             throw new UncheckedIOException("cache '" + name + "': cannot open its disk tier in "
                     + diskDirectory.resolve(name), e);
         }
+        if (persistent) {
+            try {
+                ValueFormatFile.check(diskDirectory.resolve(name), name, expiring, store.size() > 0);
+            } catch (IOException e) {
+                store.close();
+                throw new UncheckedIOException("cache '" + name + "': cannot check its value format in "
+                        + diskDirectory.resolve(name), e);
+            } catch (RuntimeException e) {
+                store.close();
+                throw e;
+            }
+        }
+        return store;
     }
 
     /**
@@ -252,6 +280,9 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
         private List<Tier> tiers = List.of(Tier.HEAP);
         private Promotion promotion = Promotion.ON_SECOND_HIT;
         private boolean persistent;
+        /** Null: entries never expire. */
+        private Duration timeToLive;
+        private InstantSource clock = InstantSource.system();
         private boolean built;
 
         Builder(String name, Codec<K> keyCodec, Codec<V> valueCodec) {
@@ -304,6 +335,22 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
         }
 
         @Override
+        public Cache.Builder<K, V> expireAfterWrite(Duration timeToLive) {
+            Objects.requireNonNull(timeToLive, "timeToLive");
+            if (timeToLive.compareTo(Duration.ofMillis(1)) < 0) {
+                throw new IllegalArgumentException("timeToLive: " + timeToLive + " (expected: at least 1 ms)");
+            }
+            this.timeToLive = timeToLive;
+            return this;
+        }
+
+        @Override
+        public Cache.Builder<K, V> clock(InstantSource clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        @Override
         public Cache<K, V> build() {
             if (built) {
                 throw new IllegalStateException("cache '" + name + "': builder already used");
@@ -313,7 +360,8 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
                         + " (expected: a DISK tier for a persistent cache)");
             }
             built = true;
-            return open(name, keyCodec, valueCodec, tiers, promotion, persistent);
+            return open(name, keyCodec, valueCodec, tiers, promotion, persistent,
+                    timeToLive == null ? null : new Expiry(timeToLive, clock));
         }
     }
 }

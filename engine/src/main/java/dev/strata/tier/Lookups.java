@@ -72,6 +72,8 @@ final class Lookups<K, V> {
     private final DiskStore disk;
     /** Whether disk hits set their record's visited bit: the second hit promotes. */
     private final boolean markDiskVisited;
+    /** The cache's time to live, or null: then every value found is returned. */
+    private final Expiry expiry;
 
     /**
      * A test's hook, run by a lock-free get or zero-copy read after its memory tiers missed and before it asks the
@@ -87,13 +89,23 @@ final class Lookups<K, V> {
         this.offHeapOnly = tiers.tiers.equals(java.util.List.of(Tier.OFF_HEAP));
         this.disk = tiers.disk();
         this.markDiskVisited = disk != null && tiers.top() != Tier.DISK && promotion == Promotion.ON_SECOND_HIT;
+        this.expiry = tiers.expiry;
     }
 
     // ---- get ----
 
-    /** {@return the value of {@code key}, or null; counted as a hit or miss when {@code count}} */
-    @SuppressWarnings("unchecked")
+    /**
+     * {@return the value of {@code key}, or null; counted as a hit or miss when {@code count}} An expired value is a
+     * miss, and is removed.
+     */
     V get(K key, boolean count) {
+        V value = find(key, count);
+        return value != Expiry.EXPIRED ? value : removeExpired(key);
+    }
+
+    /** {@return the value of {@code key}, null, or {@link Expiry#EXPIRED} (counted as a miss)} */
+    @SuppressWarnings("unchecked")
+    private V find(K key, boolean count) {
         int hash = KeyIndex.hash(key);
         Stripe stripe = tiers.index.stripe(hash);
         if (stripe.records == null && disk == null) {  // heap only: no move between tables, no version to check
@@ -147,7 +159,7 @@ final class Lookups<K, V> {
                         if (!stableBelowTop(stripe, version, Tier.DISK)) {
                             continue;                  // a put may be replacing an upper tier's older value
                         }
-                        if (shouldPromote(Tier.DISK, read.visited)) {
+                        if (shouldPromote(Tier.DISK, read.visited) && live(read.value)) {
                             tiers.move(key, hash, read.value, tiers.top(), Tier.DISK, Tiers.Source.ofDisk(read.stamp));
                         }
                         return hit(count, Tier.DISK, read.value);
@@ -237,7 +249,7 @@ final class Lookups<K, V> {
         if (value == OffHeapReads.TORN) {
             return RETRY;
         }
-        if (shouldPromote(Tier.OFF_HEAP, Slots.isVisited(slot))) {
+        if (shouldPromote(Tier.OFF_HEAP, Slots.isVisited(slot)) && live(value)) {
             guard.enter();
             try {
                 tiers.move(key, hash, (V) value, tiers.top(), Tier.OFF_HEAP, Tiers.Source.of(slot));
@@ -314,7 +326,7 @@ final class Lookups<K, V> {
                 }
             }
         }
-        if (promoteFrom != null) {
+        if (promoteFrom != null && live(value)) {
             tiers.move(key, hash, value, tiers.top(), tier, promoteFrom);   // not moved if it changed or found no room
         }
         return hit(count, tier, value);
@@ -342,6 +354,25 @@ final class Lookups<K, V> {
         return stripe.records.indexOf(hash, key, tiers.reads);
     }
 
+    /** {@return whether {@code value}, found by a lookup, has not expired: only such a value is promoted} */
+    private boolean live(Object value) {
+        return expiry == null || !expiry.expired(value);
+    }
+
+    /**
+     * Removes {@code key}'s value if it has still expired (a put may have replaced it since a lookup found it expired),
+     * inside the guard. {@return null, the lookup's answer}
+     */
+    private <T> T removeExpired(K key) {
+        guard.enter();
+        try {
+            tiers.removeIfExpired(key, KeyIndex.hash(key));
+        } finally {
+            guard.exit();
+        }
+        return null;
+    }
+
     /** {@return whether a hit in {@code tier} (below the top) moves the entry up, given its visited bit} */
     private boolean shouldPromote(Tier tier, boolean visited) {
         if (tier == tiers.top()) {
@@ -356,8 +387,11 @@ final class Lookups<K, V> {
 
     // ---- containsKey ----
 
-    /** {@return whether {@code key} has a value} Counts nothing. */
+    /** {@return whether {@code key} has a value (an unexpired one)} Counts nothing. */
     boolean containsKey(K key) {
+        if (expiry != null) {
+            return get(key, false) != null;           // the deadline is in the value
+        }
         int hash = KeyIndex.hash(key);
         Stripe stripe = tiers.index.stripe(hash);
         boolean guarded = false;
@@ -428,9 +462,21 @@ final class Lookups<K, V> {
     /**
      * Calls {@code reader} with a read-only view of {@code key}'s encoded value: the record in place for an off-heap
      * value (its extent pinned meanwhile), the disk store's buffer for a disk value, an encoding for a heap value.
-     * {@return the reader's result, or null (counted as a miss) if the key has no value}
+     * {@return the reader's result, or null (counted as a miss) if the key has no value} With a time to live, the
+     * reader sees the value's bytes after the deadline, and is not called for an expired value (which is removed).
      */
+    @SuppressWarnings("unchecked")
     <R> R read(K key, Function<? super MemorySegment, ? extends R> reader) {
+        if (expiry == null) {
+            return find(key, reader);
+        }
+        Object result = find(key, view -> expiry.expired(view, 0) ? Expiry.EXPIRED
+                : reader.apply(ExpiringCodec.valueBytes(view)));
+        return result != Expiry.EXPIRED ? (R) result : removeExpired(key);
+    }
+
+    /** {@link #read}'s lookup: {@return the reader's result, null, or {@link Expiry#EXPIRED} (counted as a miss)} */
+    private <R> R find(K key, Function<? super MemorySegment, ? extends R> reader) {
         int hash = KeyIndex.hash(key);
         Stripe stripe = tiers.index.stripe(hash);
         Read<R> read = new Read<>();
@@ -582,8 +628,16 @@ final class Lookups<K, V> {
 
     // ---- counting ----
 
-    /** Counts a hit in {@code tier} (and a miss in each tier above it). {@return value} */
+    /**
+     * Counts a hit in {@code tier} (and a miss in each tier above it). {@return value} An expired value (or a zero-copy
+     * read's {@link Expiry#EXPIRED}) counts as a miss instead, and the answer is {@link Expiry#EXPIRED}.
+     */
+    @SuppressWarnings("unchecked")
     private <T> T hit(boolean count, Tier tier, T value) {
+        if (expiry != null && expiry.expired(value)) {
+            miss(count);
+            return (T) Expiry.EXPIRED;
+        }
         if (count) {
             tiers.accessCounters.hit(tiers.position(tier));
         }

@@ -39,8 +39,14 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
         this.overwritesInPlace = failsOnlyInSizing(valueCodec);
     }
 
-    /** {@return whether {@code codec} is a built-in one, whose encode cannot fail once encodedSize has answered} */
+    /**
+     * {@return whether {@code codec} is a built-in one (or one with a deadline ahead of a built-in one), whose encode
+     * cannot fail once encodedSize has answered}
+     */
     private static boolean failsOnlyInSizing(Codec<?> codec) {
+        if (codec instanceof ExpiringCodec<?> expiring) {
+            return failsOnlyInSizing(expiring.values());   // the deadline's bytes cannot fail
+        }
         Object c = codec;
         return c == Codecs.bytes() || c == Codecs.utf8() || c == Codecs.int64() || c == Codecs.int32()
                 || c == Codecs.float64();
@@ -231,7 +237,8 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
 
     /**
      * Off-heap evacuation: the record at {@code offset} of {@code from}, if its slot still names it, is kept (copied
-     * to the end of {@code target}, its slot re-pointed), moved to disk as bytes, or dropped. A move to disk marks the
+     * to the end of {@code target}, its slot re-pointed), moved to disk as bytes, or dropped; an expired one is dropped
+     * (counted as an expiration), never kept or moved. A move to disk marks the
      * key as spilling under the monitor and writes with the monitor released ({@link #spill}).
      */
     @Override
@@ -244,6 +251,11 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
                 int record = stripe.records.indexOfRecord(hash, expected);
                 if (record < 0) {
                     return 0;                          // dead: overwritten, moved or removed
+                }
+                if (tiers.expiry != null && tiers.recordExpired(from, offset)) {
+                    tiers.removeRecord(stripe, record, false);
+                    tiers.counters(Tier.OFF_HEAP).expirations.increment();
+                    return 0;
                 }
                 long slot = stripe.records.get(record);
                 int recordBytes = Tiers.recordBytes(from, offset);

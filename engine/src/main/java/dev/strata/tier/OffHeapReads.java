@@ -19,9 +19,10 @@ import java.lang.invoke.VarHandle;
  * exceptions included: the probe answers "look again" and the caller reads again or under the stripe's monitor. The
  * key is compared with {@link Codec#matches}, in place.
  *
- * <p>Values are copied under this validation only for {@code Codecs.bytes()}, whose decoding checks its bounds before
- * it allocates and is otherwise a copy with no side effects; other codecs decode with the extent pinned
- * ({@link Extent#pins}), so their input never changes under them.
+ * <p>Values are copied under this validation only for {@code Codecs.bytes()} (alone, or behind the deadline of an
+ * {@link ExpiringCodec}), whose decoding checks its bounds before it allocates and is otherwise a copy with no side
+ * effects; other codecs decode with the extent pinned ({@link Extent#pins}), so their input never changes under
+ * them.
  *
  * @param <K> the key type
  * @param <V> the value type
@@ -109,10 +110,11 @@ final class OffHeapReads<K, V> {
     }
 
     /**
-     * The read of a {@code Codecs.bytes()} value in one pass: probes {@code table} for {@code key}, and for the
-     * candidate whose hash and key match copies the value at once, then validates the record's life once for both (a
-     * copy of a record that changed life is thrown away, whether it matched or not). Marks the slot visited on a hit.
-     * Log pages only: a record in a chain answers {@link #TORN}, for the general path.
+     * The read of a {@code Codecs.bytes()} value (or one behind a deadline) in one pass: probes {@code table} for
+     * {@code key}, and for the candidate whose hash and key match copies the value at once, then validates the
+     * record's life once for both (a copy of a record that changed life is thrown away, whether it matched or not).
+     * Marks the slot visited on a hit. Log pages only: a record in a chain answers {@link #TORN}, for the general
+     * path.
      *
      * @return the value, {@link #ABSENT}, or {@link #TORN} (look again)
      */

@@ -5,13 +5,14 @@ import dev.strata.cache.CacheStats;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * One tier's counters for one cache, but hits, misses and puts ({@link AccessCounters}): evictions, moves, entries
+ * One tier's counters for one cache, but hits, misses and puts ({@link AccessCounters}): evictions, expirations, moves, entries
  * and bytes. Striped adders: writers never contend on one word. Thread-safe.
  */
 final class TierCounters {
 
     final Tier tier;
     final LongAdder evictions = new LongAdder();
+    final LongAdder expirations = new LongAdder();
     final LongAdder demotions = new LongAdder();
     final LongAdder promotions = new LongAdder();
     final LongAdder entries = new LongAdder();
@@ -43,7 +44,7 @@ final class TierCounters {
     /** {@return this tier's stats, with the given access counts and the tier's current entries and bytes} */
     CacheStats.TierStats snapshot(long hits, long misses, long puts, long entriesNow, long bytesNow,
                                   long reservedBytes) {
-        return new CacheStats.TierStats(tier, hits, misses, puts, evictions.sum(), demotions.sum(),
-                promotions.sum(), entriesNow, bytesNow, reservedBytes);
+        return new CacheStats.TierStats(tier, hits, misses, puts, evictions.sum(), expirations.sum(),
+                demotions.sum(), promotions.sum(), entriesNow, bytesNow, reservedBytes);
     }
 }

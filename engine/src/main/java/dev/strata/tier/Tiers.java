@@ -152,6 +152,8 @@ final class Tiers<K, V> {
     private final ExtentTable extents;
     final OffHeapReads<K, V> reads;
     private final DiskStore disk;
+    /** The cache's time to live (then {@code V} is {@link Expiring}), or null if its values never expire. */
+    final Expiry expiry;
     /** Whether values are {@code Codecs.bytes()}'s: a {@code byte[]} is its own encoding. */
     private final boolean valuesAreBytes;
     private final Map<Tier, TierCounters> counters = new EnumMap<>(Tier.class);
@@ -165,13 +167,14 @@ final class Tiers<K, V> {
     private final int[] positions = new int[Tier.values().length];
 
     Tiers(String cacheName, List<Tier> tiers, Codec<K> keyCodec, Codec<V> valueCodec, MemoryManager memory,
-          PageAllocator allocator, DiskStore disk, long diskCapacity, Neighbours neighbours) {
+          PageAllocator allocator, DiskStore disk, long diskCapacity, Neighbours neighbours, Expiry expiry) {
         this.cacheName = cacheName;
         this.tiers = List.copyOf(tiers);
         this.keyCodec = keyCodec;
         this.valueCodec = valueCodec;
         this.memory = memory;
         this.neighbours = neighbours;
+        this.expiry = expiry;
         this.heapQueue = tiers.contains(Tier.HEAP) ? new NodeQueue() : null;
         this.heapCredit = new StorageCredit(memory, MemoryMode.ON_HEAP);
         long offHeapCapacity = tiers.contains(Tier.OFF_HEAP)
@@ -181,7 +184,7 @@ final class Tiers<K, V> {
                 : new OffHeapTier(memory, allocator, offHeapCapacity, offHeapPlacement);
         this.extents = offHeap == null ? null : offHeap.extents();
         this.valuesAreBytes = (Object) valueCodec == Codecs.bytes();
-        this.reads = offHeap == null ? null : new OffHeapReads<>(extents, keyCodec, valueCodec, valuesAreBytes);
+        this.reads = offHeap == null ? null : new OffHeapReads<>(extents, keyCodec, valueCodec, copyOnly(valueCodec));
         this.index = new KeyIndex(tiers.contains(Tier.HEAP), extents);
         this.disk = disk;
         for (Tier tier : tiers) {
@@ -202,6 +205,15 @@ final class Tiers<K, V> {
             fits = Math.max(fits, Math.min(room, Integer.MAX_VALUE) - ENTRY_OVERHEAD_BYTES);
         }
         this.alwaysFits = fits;
+    }
+
+    /**
+     * {@return whether off-heap values of {@code codec} may be read by a validated copy ({@link OffHeapReads}):
+     * {@code Codecs.bytes()}, alone or behind a deadline}
+     */
+    private static boolean copyOnly(Codec<?> codec) {
+        Object values = codec instanceof ExpiringCodec<?> expiring ? expiring.values() : codec;
+        return values == Codecs.bytes();
     }
 
     TierCounters counters(Tier tier) {
@@ -688,6 +700,58 @@ final class Tiers<K, V> {
     }
 
     /**
+     * Removes {@code key}'s value if it has expired, whichever tier holds it, counting an expiration there; a value
+     * put since a reader found the expired one stays. A key on disk only is read under its stripe's monitor to learn
+     * its deadline. Needs an {@link #expiry}.
+     */
+    void removeIfExpired(K key, int hash) {
+        Stripe stripe = index.stripe(hash);
+        synchronized (stripe) {
+            stripe.awaitSpillOf(hash);
+            Node<K, V> node = nodeOf(stripe, key, hash);
+            if (node != null) {
+                if (expiry.expired(node.value)) {
+                    removeNode(stripe, node);
+                    counters.get(Tier.HEAP).expirations.increment();
+                }
+                return;
+            }
+            int keyLength = keyCodec.encodedSize(key);
+            int record = recordOf(stripe, key, hash, null, null, 0, keyLength);
+            if (record >= 0) {
+                long location = Slots.location(stripe.records.get(record));
+                if (recordExpired(extents.extentAt(location), extents.offsetAt(location))) {
+                    removeRecord(stripe, record, true);
+                    counters.get(Tier.OFF_HEAP).expirations.increment();
+                }
+                return;
+            }
+            MemorySegment encodedKey = disk == null ? null : encodeKey(key, keyLength);
+            if (encodedKey != null && diskValueExpired(encodedKey) && removeFromDisk(encodedKey)) {
+                counters.get(Tier.DISK).expirations.increment();
+            }
+        }
+    }
+
+    /** {@return whether the off-heap record at {@code offset} of {@code extent} holds an expired value} Stable. */
+    boolean recordExpired(Extent extent, int offset) {
+        int keyLength = RecordLayout.keyLength(extent.headerSegment(), offset);
+        long valueOffset = RecordLayout.valueOffset(offset, keyLength);
+        return expiry.expired(extent.bytes(valueOffset, ExpiringCodec.DEADLINE_BYTES), 0);
+    }
+
+    /** {@return whether the key's disk record holds an expired value; false if it has none or it cannot be read} */
+    private boolean diskValueExpired(MemorySegment encodedKey) {
+        try {
+            return disk.read(encodedKey, false, (bytes, stamp, visited) -> expiry.expired(bytes, 0) ? bytes : null)
+                    != null;
+        } catch (UncheckedIOException e) {
+            errors.increment();                        // a later read meets the error again and drops the key
+            return false;
+        }
+    }
+
+    /**
      * Removes the key's disk record (stripe held, or the key marked as spilling). {@return whether it had one} A
      * failed tombstone write is logged and counted; the store has still dropped the key from its index, so the key has
      * no value now (a restart may bring the record back).
@@ -713,16 +777,17 @@ final class Tiers<K, V> {
     // ---- moving entries (no monitor held) ----
 
     /**
-     * Drops {@code node} (an eviction from the heap) unless it changed since its value was read at {@code version}.
-     * {@return whether it was dropped}
+     * Drops {@code node} (an eviction from the heap, or an expiration when {@code expired}) unless it changed since its
+     * value was read at {@code version}. {@return whether it was dropped}
      */
-    private boolean dropIfUnchanged(Node<K, V> node, int version) {
+    private boolean dropIfUnchanged(Node<K, V> node, int version, boolean expired) {
         Stripe stripe = index.stripe(node.hash);
         synchronized (stripe) {
             if (node.removed || node.version != version) {
                 return false;
             }
-            dropPlace(stripe, node, -1, null, Tier.HEAP);
+            removeNode(stripe, node);
+            (expired ? counters.get(Tier.HEAP).expirations : counters.get(Tier.HEAP).evictions).increment();
             return true;
         }
     }
@@ -757,6 +822,9 @@ final class Tiers<K, V> {
             version = node.version;
             weight = heapWeight(node);
         }
+        if (expiry != null && expiry.expired(value)) {
+            return dropIfUnchanged(node, version, true) ? weight : 0;   // dropped, not moved: nobody may read it
+        }
         Install moved;
         try {
             moved = target == null ? Install.NO_ROOM
@@ -766,7 +834,7 @@ final class Tiers<K, V> {
             moved = Install.NO_ROOM;
         }
         if (moved == Install.NO_ROOM) {
-            return dropIfUnchanged(node, version) ? weight : 0;
+            return dropIfUnchanged(node, version, false) ? weight : 0;
         }
         return moved == Install.DONE ? weight : 0;
     }

@@ -1,0 +1,150 @@
+package dev.strata.tier;
+
+import dev.strata.Tier;
+import dev.strata.cache.Cache;
+import dev.strata.cache.CacheStats;
+import java.lang.foreign.MemorySegment;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * The {@link Cache} of a cache with a time to live: its tiers hold {@link Expiring} values, each stamped by
+ * {@link Expiry} when it is put or loaded, and this view hands the user's values in and out. The lookups skip and
+ * remove expired values ({@link Lookups}), and eviction drops them instead of moving them down ({@link Tiers},
+ * {@link OffHeapPlacement}), so everything the contract of {@link Cache} says of a value holds for an unexpired one.
+ * Thread-safe, as the cache it wraps.
+ *
+ * @param <K> the key type
+ * @param <V> the user's value type
+ */
+final class ExpiringCache<K, V> implements Cache<K, V> {
+
+    private final TieredCache<K, Expiring<V>> cache;
+    private final Expiry expiry;
+
+    ExpiringCache(TieredCache<K, Expiring<V>> cache, Expiry expiry) {
+        this.cache = cache;
+        this.expiry = expiry;
+    }
+
+    /** {@return the cache of stamped values this view wraps} For tests. */
+    TieredCache<K, Expiring<V>> stamped() {
+        return cache;
+    }
+
+    @Override
+    public V get(K key) {
+        return valueOf(cache.get(key));
+    }
+
+    @Override
+    public void put(K key, V value) {
+        Objects.requireNonNull(key, "key");
+        cache.put(key, stamp(value));
+    }
+
+    @Override
+    public V putIfAbsent(K key, V value) {
+        Objects.requireNonNull(key, "key");
+        return valueOf(cache.putIfAbsent(key, stamp(value)));
+    }
+
+    @Override
+    public boolean remove(K key) {
+        return cache.remove(key);
+    }
+
+    @Override
+    public boolean containsKey(K key) {
+        return cache.containsKey(key);
+    }
+
+    @Override
+    public V computeIfAbsent(K key, Function<? super K, ? extends V> loader) {
+        Objects.requireNonNull(loader, "loader");
+        return valueOf(cache.computeIfAbsent(key, k -> {
+            V loaded = loader.apply(k);
+            return loaded == null ? null : expiry.stamp(loaded);   // stamped when the load ends
+        }));
+    }
+
+    @Override
+    public Map<K, V> getAll(Iterable<? extends K> keys) {
+        Objects.requireNonNull(keys, "keys");
+        Map<K, V> found = new HashMap<>();
+        for (K key : keys) {
+            V value = get(Objects.requireNonNull(key, "keys contains a null key"));
+            if (value != null) {
+                found.put(key, value);
+            }
+        }
+        return found;
+    }
+
+    @Override
+    public void putAll(Map<? extends K, ? extends V> entries) {
+        Objects.requireNonNull(entries, "entries");
+        entries.forEach(this::put);
+    }
+
+    @Override
+    public void invalidateAll() {
+        cache.invalidateAll();
+    }
+
+    @Override
+    public <R> R read(K key, Function<? super MemorySegment, ? extends R> reader) {
+        return cache.read(key, reader);               // the lookups check the deadline and slice it off
+    }
+
+    @Override
+    public long size() {
+        return cache.size();
+    }
+
+    @Override
+    public long size(Tier tier) {
+        return cache.size(tier);
+    }
+
+    @Override
+    public long bytes(Tier tier) {
+        return cache.bytes(tier);
+    }
+
+    @Override
+    public List<Tier> tiers() {
+        return cache.tiers();
+    }
+
+    @Override
+    public CacheStats stats() {
+        return cache.stats();
+    }
+
+    @Override
+    public String name() {
+        return cache.name();
+    }
+
+    @Override
+    public void close() {
+        cache.close();
+    }
+
+    @Override
+    public String toString() {
+        return cache + "[expireAfterWrite=" + expiry.timeToLiveMillis() + " ms]";
+    }
+
+    private Expiring<V> stamp(V value) {
+        return expiry.stamp(Objects.requireNonNull(value, "value"));
+    }
+
+    private static <V> V valueOf(Expiring<V> stamped) {
+        return stamped == null ? null : stamped.value();
+    }
+}
