@@ -41,10 +41,14 @@ final class TierCounters {
         bytes.add(-entryBytes);
     }
 
-    /** {@return this tier's stats, with the given access counts and the tier's current entries and bytes} */
-    CacheStats.TierStats snapshot(long hits, long misses, long puts, long entriesNow, long bytesNow,
-                                  long reservedBytes) {
-        return new CacheStats.TierStats(tier, hits, misses, puts, evictions.sum(), expirations.sum(),
-                demotions.sum(), promotions.sum(), entriesNow, bytesNow, reservedBytes);
+    /**
+     * {@return this tier's stats, with the given access counts, the expirations counted elsewhere (a disk store's
+     * compactions), and the tier's current entries and bytes}
+     */
+    CacheStats.TierStats snapshot(long hits, long misses, long puts, long otherExpirations, long entriesNow,
+                                  long bytesNow, long reservedBytes) {
+        return new CacheStats.TierStats(tier, hits, misses, puts, evictions.sum(),
+                expirations.sum() + otherExpirations, demotions.sum(), promotions.sum(), entriesNow, bytesNow,
+                reservedBytes);
     }
 }

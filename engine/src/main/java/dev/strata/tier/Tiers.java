@@ -187,6 +187,9 @@ final class Tiers<K, V> {
         this.reads = offHeap == null ? null : new OffHeapReads<>(extents, keyCodec, valueCodec, copyOnly(valueCodec));
         this.index = new KeyIndex(tiers.contains(Tier.HEAP), extents);
         this.disk = disk;
+        if (disk != null && expiry != null) {
+            disk.dropExpiredWhenCompacting(value -> expiry.expired(value, 0));   // a transient store's compaction
+        }
         for (Tier tier : tiers) {
             counters.put(tier, new TierCounters(tier));
         }
@@ -973,8 +976,9 @@ final class Tiers<K, V> {
                 case OFF_HEAP -> offHeap.pages() * offHeap.pageSize();
                 case DISK -> open ? disk.fileBytes() : 0;
             };
+            long compactedAway = tier == Tier.DISK && open ? disk.stats().expiredRecords() : 0;
             stats.add(counters.get(tier).snapshot(accessCounters.hits(position), accessCounters.misses(position),
-                    accessCounters.puts(position), counted ? entries(tier) : 0, bytesNow, reserved));
+                    accessCounters.puts(position), compactedAway, counted ? entries(tier) : 0, bytesNow, reserved));
         }
         return stats;
     }

@@ -253,6 +253,32 @@ class ExpiryTest {
         }
     }
 
+    @Test
+    void diskCompaction_dropsTheExpiredEntriesOfATransientCache() {
+        try (TestEngine engine = new TestEngine(REGION, REGION, 4096, dir, 2L << 20)) {   // 128 KiB segments
+            Cache<Integer, String> cache = cache(engine, "compact", List.of(Tier.DISK));
+            String value = "v".repeat(1000);
+            for (int k = 0; k < 400; k++) {
+                cache.put(k, value);
+            }
+            clock.advance(TTL.toMillis());
+            for (int k = 0; k < 400; k++) {
+                if (k % 4 != 0) {
+                    cache.remove(k);                       // three in four dead: every segment is due
+                }
+            }
+            for (int j = 0; j < 200; j++) {
+                cache.put(-1, value);                      // seals the last of them; every copy but one dead
+            }
+            ((ExpiringCache<Integer, String>) cache).stamped().tiersImpl().disk().compact();
+            CacheStats stats = cache.stats();
+            assertEquals(100, stats.tier(Tier.DISK).expirations(), stats::toString);
+            assertEquals(1, cache.size(), "only the fresh entry is left");
+            assertEquals(value, cache.get(-1));
+            cache.close();
+        }
+    }
+
     /**
      * Puts 200-byte values from key {@code from} on until {@code tier} holds about as many entries as it can without
      * evicting (stopping at its first demotion), or as many as the first fill put when {@code from > 0}.

@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -131,6 +132,8 @@ public final class DiskStore implements AutoCloseable {
     private long reusedFiles;
     private long nextSequence = 1;
     private volatile boolean closed;
+    /** Says whether a record's value has expired, for a transient store's compaction to drop it; or null. */
+    private volatile Predicate<MemorySegment> expiredValue;
 
     private DiskStore(Path directory, DirectoryLock directoryLock, DiskStoreConfig config, DiskQuota quota,
                       Executor compactor, SegmentMaps maps) {
@@ -496,6 +499,20 @@ public final class DiskStore implements AutoCloseable {
      */
     public DiskStoreStats stats() {
         return counters.snapshot();
+    }
+
+    /**
+     * Lets compaction drop a live record instead of copying it when {@code expired} says its value has expired: the
+     * key leaves the store (compare-and-remove, as eviction does; a write racing with it wins) and is counted in
+     * {@link DiskStoreStats#expiredRecords()}. Only a transient store drops: a persistent store copies such records,
+     * since dropping one without a tombstone could bring an older record of its key back on recovery.
+     *
+     * @param expired reads a value (read-only, valid during the call) and says whether it has expired; called by the
+     *                compacting thread, so it must be thread-safe and quick
+     * @throws NullPointerException if {@code expired} is null
+     */
+    public void dropExpiredWhenCompacting(Predicate<MemorySegment> expired) {
+        this.expiredValue = Objects.requireNonNull(expired, "expired");
     }
 
     /**
@@ -1348,7 +1365,8 @@ public final class DiskStore implements AutoCloseable {
          * wins and leaves the copy dead. A persistent store cannot do this: a tombstone is dropped once no segment
          * older than its own is left, which is safe only while a key's records lie in segments in the order they
          * were written. A copy in a second segment appended alongside the active one breaks that order: a removed
-         * key's old copy could outlive its tombstone and come back on recovery.
+         * key's old copy could outlive its tombstone and come back on recovery. A record whose value has expired
+         * ({@link #dropExpiredWhenCompacting}) is dropped instead of copied.
          *
          * @return {@code false} if compaction must stop (store closed or cleared)
          */
@@ -1358,6 +1376,13 @@ public final class DiskStore implements AutoCloseable {
                 return false;
             }
             if (!isAt(current, offset)) {
+                return true;
+            }
+            if (hasExpired(record)) {
+                if (index.remove(key, current)) {
+                    markDead(current);
+                    counters.expiredRecords.increment();
+                }
                 return true;
             }
             Location copy = copies.append(record, recordBytes, segment.crcMask());
@@ -1373,6 +1398,16 @@ public final class DiskStore implements AutoCloseable {
                 copy.segment().addDeadBytes(copy.recordBytes());
                 queueIfCompactionDue(copy.segment());
             }
+        }
+
+        /** {@return whether the store's expiry test says the value of {@code record}, a live one, has expired} */
+        private boolean hasExpired(MemorySegment record) {
+            Predicate<MemorySegment> expired = expiredValue;
+            if (expired == null) {
+                return false;
+            }
+            long valueOffset = RecordFormat.HEADER_BYTES + RecordFormat.keyBytes(record);
+            return expired.test(record.asSlice(valueOffset, RecordFormat.valueBytes(record)).asReadOnly());
         }
 
         private boolean isCurrent(MemorySegment key, long offset) {

@@ -13,6 +13,8 @@ package dev.strata.tier.disk;
  * @param compactions      segments compacted and deleted
  * @param evictedSegments  segments dropped by {@link DiskStore#evictOldest()}
  * @param evictedRecords   live entries those evictions dropped (their keys left the store)
+ * @param expiredRecords   live entries a transient store's compaction dropped, instead of copying, because their
+ *                         values had expired ({@link DiskStore#dropExpiredWhenCompacting})
  * @param recoveredRecords entries rebuilt into the index when the store was opened
  * @param quotaRefusals    puts refused because the {@link DiskQuota} had no room even after compaction
  * @param indexRefusals    puts of new keys refused because the quota's stores had reached its index limit
@@ -20,6 +22,6 @@ package dev.strata.tier.disk;
  */
 public record DiskStoreStats(long recordsWritten, long recordsRead, long bytesWritten, long bytesRead,
                              long corruptRecords, long tornTails, long compactions, long evictedSegments,
-                             long evictedRecords, long recoveredRecords, long quotaRefusals, long indexRefusals,
+                             long evictedRecords, long expiredRecords, long recoveredRecords, long quotaRefusals, long indexRefusals,
                              long ioErrors) {
 }
