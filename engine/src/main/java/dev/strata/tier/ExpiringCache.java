@@ -73,14 +73,8 @@ final class ExpiringCache<K, V> implements Cache<K, V> {
 
     @Override
     public Map<K, V> getAll(Iterable<? extends K> keys) {
-        Objects.requireNonNull(keys, "keys");
         Map<K, V> found = new HashMap<>();
-        for (K key : keys) {
-            V value = get(Objects.requireNonNull(key, "keys contains a null key"));
-            if (value != null) {
-                found.put(key, value);
-            }
-        }
+        cache.getAll(keys).forEach((key, stamped) -> found.put(key, stamped.value()));
         return found;
     }
 

@@ -213,41 +213,28 @@ class ExpiryTest {
         }
     }
 
-    @Test
-    void heapEviction_dropsExpiredEntriesInsteadOfMovingThemDown() {
-        try (TestEngine engine = engine()) {
-            Cache<Integer, String> cache = cache(engine, "evict", List.of(Tier.HEAP, Tier.OFF_HEAP));
-            int old = fill(cache, 0, Tier.HEAP);
-            long movedFresh = cache.stats().tier(Tier.HEAP).demotions();   // the first fill's last page or entry
-            clock.advance(TTL.toMillis());
-            fill(cache, old, Tier.HEAP);                // as many again: the room comes from expired entries
-            CacheStats stats = cache.stats();
-            assertTrue(stats.tier(Tier.HEAP).expirations() > 0, stats::toString);
-            assertEquals(movedFresh, stats.tier(Tier.HEAP).demotions(), () -> "an expired heap entry was moved off-heap: " + stats);
-            for (int k = 0; k < old; k++) {
-                assertNull(cache.get(k), "key " + k);
-            }
-            assertEquals(movedFresh, cache.stats().tier(Tier.OFF_HEAP).expirations(),
-                    () -> "only entries moved down before their deadline expire below: " + cache.stats());
-            cache.close();
-        }
+    static Stream<List<Tier>> evictingPairs() {
+        return Stream.of(List.of(Tier.HEAP, Tier.OFF_HEAP), List.of(Tier.OFF_HEAP, Tier.DISK));
     }
 
-    @Test
-    void offHeapEviction_dropsExpiredEntriesInsteadOfMovingThemToDisk() {
+    @ParameterizedTest
+    @MethodSource("evictingPairs")
+    void eviction_dropsExpiredEntriesInsteadOfMovingThemDown(List<Tier> tiers) {
+        Tier upper = tiers.getFirst();
+        Tier lower = tiers.getLast();
         try (TestEngine engine = engine()) {
-            Cache<Integer, String> cache = cache(engine, "evict", List.of(Tier.OFF_HEAP, Tier.DISK));
-            int old = fill(cache, 0, Tier.OFF_HEAP);
-            long movedFresh = cache.stats().tier(Tier.OFF_HEAP).demotions();   // the first fill's last page or entry
+            Cache<Integer, String> cache = cache(engine, "evict", tiers);
+            int old = fill(cache, 0, upper);
+            long movedFresh = cache.stats().tier(upper).demotions();   // the first fill's last entry or page
             clock.advance(TTL.toMillis());
-            fill(cache, old, Tier.OFF_HEAP);                // as many again: the room comes from expired entries
+            fill(cache, old, upper);                   // as many again: the room comes from expired entries
             CacheStats stats = cache.stats();
-            assertTrue(stats.tier(Tier.OFF_HEAP).expirations() > 0, stats::toString);
-            assertEquals(movedFresh, stats.tier(Tier.OFF_HEAP).demotions(), () -> "an expired off-heap entry was moved to disk: " + stats);
+            assertTrue(stats.tier(upper).expirations() > 0, stats::toString);
+            assertEquals(movedFresh, stats.tier(upper).demotions(), () -> "an expired entry moved down: " + stats);
             for (int k = 0; k < old; k++) {
                 assertNull(cache.get(k), "key " + k);
             }
-            assertEquals(movedFresh, cache.stats().tier(Tier.DISK).expirations(),
+            assertEquals(movedFresh, cache.stats().tier(lower).expirations(),
                     () -> "only entries moved down before their deadline expire below: " + cache.stats());
             cache.close();
         }
