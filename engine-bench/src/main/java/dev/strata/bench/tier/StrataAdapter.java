@@ -11,6 +11,7 @@ import dev.strata.bench.workload.ByteKey;
 import dev.strata.cache.Cache;
 import dev.strata.codec.Codecs;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 
 /**
@@ -50,6 +51,20 @@ public final class StrataAdapter implements CacheAdapter {
      *                   until the adapter deletes them); only with {@link StrataTier#DISK}
      */
     public StrataAdapter(StrataTier tier, long heapRegion, long capacityBytes, boolean persistent) {
+        this(tier, heapRegion, capacityBytes, persistent, null);
+    }
+
+    /**
+     * Creates the engine and the cache, persistent if asked, whose entries expire {@code timeToLive} after their put.
+     *
+     * @param tier the single tier
+     * @param heapRegion the engine's on-heap region in bytes
+     * @param capacityBytes the off-heap region, or the disk quota, in bytes
+     * @param persistent whether the cache is persistent; only with {@link StrataTier#DISK}
+     * @param timeToLive the cache's {@code expireAfterWrite}, or null for none
+     */
+    public StrataAdapter(StrataTier tier, long heapRegion, long capacityBytes, boolean persistent,
+                         Duration timeToLive) {
         Engine.Builder builder = Engine.builder()
                 .name("bench-" + tier.name().toLowerCase(Locale.ROOT).replace('_', '-'))
                 .heap(DataSize.ofBytes(heapRegion))
@@ -67,8 +82,12 @@ public final class StrataAdapter implements CacheAdapter {
             builder.disk(directory, DataSize.ofBytes(capacityBytes));
         }
         this.engine = builder.build();
-        this.cache = engine.newCache("bench", new ByteKeyCodec(), Codecs.bytes()).tiers(engineTier(tier))
-                .persistent(persistent).build();
+        Cache.Builder<ByteKey, byte[]> cacheBuilder = engine.newCache("bench", new ByteKeyCodec(), Codecs.bytes())
+                .tiers(engineTier(tier)).persistent(persistent);
+        if (timeToLive != null) {
+            cacheBuilder.expireAfterWrite(timeToLive);
+        }
+        this.cache = cacheBuilder.build();
     }
 
     private StrataAdapter(long heapRegion, long diskQuota) {
