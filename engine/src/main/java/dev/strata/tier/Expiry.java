@@ -26,8 +26,17 @@ final class Expiry {
      * @param clock the time source of deadlines
      */
     Expiry(Duration timeToLive, InstantSource clock) {
-        this.timeToLiveMillis = timeToLive.toMillis();
+        this.timeToLiveMillis = millis(timeToLive);
         this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /** {@return {@code timeToLive} in milliseconds, {@link Long#MAX_VALUE} for one longer than a long can count} */
+    private static long millis(Duration timeToLive) {
+        try {
+            return timeToLive.toMillis();
+        } catch (ArithmeticException tooLong) {
+            return Long.MAX_VALUE;
+        }
     }
 
     /** {@return {@code value} stamped with the deadline of a put now} */

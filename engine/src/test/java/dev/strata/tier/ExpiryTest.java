@@ -95,6 +95,18 @@ class ExpiryTest {
         }
     }
 
+    @Test
+    void aTimeToLiveTooLongToCount_neverExpires() {
+        try (TestEngine engine = engine()) {
+            Cache<Integer, String> cache = engine.caches.newCache("forever", Codecs.int32(), Codecs.utf8())
+                    .tiers(Tier.OFF_HEAP).expireAfterWrite(Duration.ofSeconds(Long.MAX_VALUE)).clock(clock).build();
+            cache.put(1, "one");
+            clock.advance(Long.MAX_VALUE / 4);
+            assertEquals("one", cache.get(1), "the deadline saturates at the end of time");
+            cache.close();
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("layouts")
     void get_seesAnEntryUntilItsDeadlineOnly(List<Tier> tiers) {
