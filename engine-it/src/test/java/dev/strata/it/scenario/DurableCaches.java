@@ -7,6 +7,8 @@ import dev.strata.Tier;
 import dev.strata.cache.Cache;
 import dev.strata.codec.Codecs;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
 import java.util.Arrays;
 
 /**
@@ -21,6 +23,10 @@ public final class DurableCaches {
     /** The persistent cache's name. */
     public static final String CACHE = "durable";
     static final int MIN_VALUE = 100;
+    /** The time to live of the expiring runs: longer than the key space is written in, at 1 ms per write. */
+    static final long TTL_MILLIS = 10_000;
+    /** The clock of the expiring runs reads this plus the write number. */
+    static final long CLOCK_START = 1_700_000_000_000L;
 
     private DurableCaches() {
     }
@@ -32,6 +38,12 @@ public final class DurableCaches {
 
     static Cache<Long, byte[]> cache(Engine engine, Tier... tiers) {
         return engine.newCache(CACHE, Codecs.int64(), Codecs.bytes()).tiers(tiers).persistent(true).build();
+    }
+
+    /** {@return the persistent cache with a time to live of {@value #TTL_MILLIS} ms on {@code clock}} */
+    static Cache<Long, byte[]> expiringCache(Engine engine, InstantSource clock, Tier... tiers) {
+        return engine.newCache(CACHE, Codecs.int64(), Codecs.bytes()).tiers(tiers).persistent(true)
+                .expireAfterWrite(Duration.ofMillis(TTL_MILLIS)).clock(clock).build();
     }
 
     /** {@return tiers from a comma-separated list such as {@code OFF_HEAP,DISK}} */
