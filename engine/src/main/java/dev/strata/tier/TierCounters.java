@@ -5,8 +5,8 @@ import dev.strata.cache.CacheStats;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * One tier's counters for one cache, but hits, misses and puts ({@link AccessCounters}): evictions, expirations, moves, entries
- * and bytes. Striped adders: writers never contend on one word. Thread-safe.
+ * One tier's counters for one cache, but hits, misses and puts ({@link AccessCounters}): evictions, expirations,
+ * moves, entries and bytes. Striped adders: writers never contend on one word. Thread-safe.
  */
 final class TierCounters {
 
