@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strata.it.harness.ChildJvm;
-import dev.strata.it.harness.ChildProcess;
 import dev.strata.it.harness.ChildResult;
 import dev.strata.it.scenario.EvictingRecoverScenario;
 import dev.strata.it.scenario.EvictingWriterScenario;
@@ -57,18 +56,10 @@ class EvictAndKillIT {
     /** Runs the writer until {@link #KILL_AFTER_ACKS}, kills it, checks the restart. {@return the evictions} */
     private long killAndRecover(long quotaMiB) throws Exception {
         String disk = workDirectory.resolve("disk").toString();
-        String line;
-        ChildResult writer;
-        try (ChildProcess child = ChildJvm.scenario(EvictingWriterScenario.class, workDirectory).jvmFlags("-Xmx128m")
-                .args(disk, Long.toString(KEYS), Long.toString(quotaMiB)).start()) {
-            line = child.awaitLine(l -> l.equals("done")
-                    || l.startsWith("ack ") && Long.parseLong(l.split(" ")[1]) >= KILL_AFTER_ACKS);
-            writer = child.kill();
-        }
-        assertTrue(line.startsWith("ack "), "the writer finished before it was killed\n" + writer.describe());
-        assertEquals(ChildProcess.KILLED, writer.exitCode(), writer::describe);
-        long acked = Long.parseLong(line.split(" ")[1]);
-        long evicted = Long.parseLong(line.split(" ")[2]);
+        String[] ack = ChildJvm.scenario(EvictingWriterScenario.class, workDirectory).jvmFlags("-Xmx128m")
+                .args(disk, Long.toString(KEYS), Long.toString(quotaMiB)).killAfterAcks(KILL_AFTER_ACKS);
+        long acked = Long.parseLong(ack[1]);
+        long evicted = Long.parseLong(ack[2]);
         System.out.println("killed the writer after " + acked + " acknowledged operations, " + evicted + " evictions");
 
         ChildResult recovered = ChildJvm.scenario(EvictingRecoverScenario.class, workDirectory).jvmFlags("-Xmx128m")

@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strata.it.harness.ChildJvm;
-import dev.strata.it.harness.ChildProcess;
 import dev.strata.it.harness.ChildResult;
 import dev.strata.it.scenario.DiskRecoverScenario;
 import dev.strata.it.scenario.DiskWriterScenario;
+import dev.strata.it.scenario.ExpiringRecoverScenario;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,6 +20,10 @@ import org.junit.jupiter.api.io.TempDir;
  * acknowledged before the kill must survive (a record is in the OS page cache before {@code put} returns); with an
  * off-heap tier above it, entries still in memory die with the process and recovery may return older versions, but
  * never a wrong one.
+ *
+ * <p>The same with a time to live: the writer's clock moves 1 ms per write and the restart's clock has passed the
+ * deadlines of all but the latest writes ({@link ExpiringRecoverScenario}). No expired value may come back, and the
+ * live ones must (all of them with the disk as the only tier).
  */
 class KillAndRecoverIT {
 
@@ -34,39 +38,40 @@ class KillAndRecoverIT {
 
     @Test
     void diskTierKeepsEveryAcknowledgedWriteAcrossKill9() throws Exception {
-        RecoveryFacts facts = killAndRecover("DISK", KEYS, true);
+        ChildResult recovered = killAndRecover("DISK", KEYS, true);
 
-        assertEquals(0, facts.recovered.longValue("recover.missing"), facts.recovered::describe);
-        assertEquals(0, facts.recovered.longValue("recover.olderThanAcked"), facts.recovered::describe);
-        assertEquals(KEYS, facts.recovered.longValue("recover.found"), facts.recovered::describe);
+        assertEquals(0, recovered.longValue("recover.missing"), recovered::describe);
+        assertEquals(0, recovered.longValue("recover.olderThanAcked"), recovered::describe);
+        assertEquals(KEYS, recovered.longValue("recover.found"), recovered::describe);
     }
 
     @Test
     void offHeapAboveDiskRecoversNoCorruptValueAfterKill9() throws Exception {
-        RecoveryFacts facts = killAndRecover("OFF_HEAP,DISK", MORE_KEYS_THAN_OFF_HEAP_HOLDS, false);
+        ChildResult recovered = killAndRecover("OFF_HEAP,DISK", MORE_KEYS_THAN_OFF_HEAP_HOLDS, false);
 
-        assertTrue(facts.recovered.longValue("recover.found") > 0, facts.recovered::describe);
-        assertTrue(facts.recovered.longValue("recover.diskEntries") > 0, facts.recovered::describe);
+        assertTrue(recovered.longValue("recover.found") > 0, recovered::describe);
+        assertTrue(recovered.longValue("recover.diskEntries") > 0, recovered::describe);
     }
 
-    private record RecoveryFacts(long acked, ChildResult writer, ChildResult recovered) {
+    @Test
+    void diskTierKeepsDeadlinesAcrossKill9() throws Exception {
+        ChildResult recovered = killAndRecoverExpiring("DISK", KEYS, KEYS / 2, true);
+
+        assertEquals(0, recovered.longValue("expiry.liveMissing"), recovered::describe);
+        assertEquals(0, recovered.longValue("expiry.olderThanAcked"), recovered::describe);
+        assertTrue(recovered.longValue("expiry.found") >= KEYS / 2 - 1, recovered::describe);
     }
 
-    private RecoveryFacts killAndRecover(String tiers, long keys, boolean mustKeepAcknowledged) throws Exception {
+    @Test
+    void offHeapAboveDiskReturnsNoExpiredValueAfterKill9() throws Exception {
+        ChildResult recovered = killAndRecoverExpiring("OFF_HEAP,DISK", MORE_KEYS_THAN_OFF_HEAP_HOLDS, 4_500, false);
+
+        assertTrue(recovered.longValue("expiry.found") > 0, recovered::describe);
+    }
+
+    private ChildResult killAndRecover(String tiers, long keys, boolean mustKeepAcknowledged) throws Exception {
         String disk = workDirectory.resolve("disk").toString();
-        long acked;
-        ChildResult writer;
-        try (ChildProcess child = ChildJvm.scenario(DiskWriterScenario.class, workDirectory).jvmFlags("-Xmx128m")
-                .args(disk, tiers, Long.toString(keys)).start()) {
-            String line = child.awaitLine(l -> l.equals("done")
-                    || l.startsWith("ack ") && Long.parseLong(l.substring(4)) >= KILL_AFTER_ACKS);
-            writer = child.kill();
-            assertTrue(line.startsWith("ack "), "the writer finished before it was killed\n" + writer.describe());
-            acked = Long.parseLong(line.substring(4));
-        }
-        assertEquals(ChildProcess.KILLED, writer.exitCode(), writer::describe);
-        System.out.println("killed the writer (" + tiers + ") after " + acked + " acknowledged writes");
-
+        long acked = killWriter(disk, tiers, keys);
         ChildResult recovered = ChildJvm.scenario(DiskRecoverScenario.class, workDirectory).jvmFlags("-Xmx128m")
                 .args(disk, tiers, Long.toString(keys), Long.toString(acked), Boolean.toString(mustKeepAcknowledged))
                 .run();
@@ -75,6 +80,37 @@ class KillAndRecoverIT {
         assertEquals(0, recovered.longValue("recover.corrupt"), recovered::describe);
         assertEquals(0, recovered.longValue("recover.foreign"), recovered::describe);
         assertEquals(0, recovered.longValue("recover.rewriteMismatches"), recovered::describe);
-        return new RecoveryFacts(acked, writer, recovered);
+        return recovered;
+    }
+
+    /**
+     * Like {@link #killAndRecover}, with a time to live: the latest {@code liveWrites} writes are live at the restart.
+     */
+    private ChildResult killAndRecoverExpiring(String tiers, long keys, long liveWrites, boolean mustKeepAcknowledged)
+            throws Exception {
+        String disk = workDirectory.resolve("disk").toString();
+        long acked = killWriter(disk, tiers, keys, "expiring");
+        ChildResult recovered = ChildJvm.scenario(ExpiringRecoverScenario.class, workDirectory).jvmFlags("-Xmx128m")
+                .args(disk, tiers, Long.toString(keys), Long.toString(acked), Long.toString(liveWrites),
+                        Boolean.toString(mustKeepAcknowledged))
+                .run();
+        assertEquals("", recovered.value("failedChecks"), recovered::describe);
+        assertEquals(0, recovered.exitCode(), recovered::describe);
+        assertEquals(0, recovered.longValue("expiry.expiredReturned"), recovered::describe);
+        assertTrue(recovered.longValue("expiry.expiredAbsent") > 0, recovered::describe);
+        return recovered;
+    }
+
+    /** Runs {@link DiskWriterScenario} and kills it mid-write. {@return the writes it had acknowledged} */
+    private long killWriter(String disk, String tiers, long keys, String... mode) throws Exception {
+        String[] args = new String[3 + mode.length];
+        args[0] = disk;
+        args[1] = tiers;
+        args[2] = Long.toString(keys);
+        System.arraycopy(mode, 0, args, 3, mode.length);
+        long acked = Long.parseLong(ChildJvm.scenario(DiskWriterScenario.class, workDirectory).jvmFlags("-Xmx128m")
+                .args(args).killAfterAcks(KILL_AFTER_ACKS)[1]);
+        System.out.println("killed the writer (" + tiers + ") after " + acked + " acknowledged writes");
+        return acked;
     }
 }

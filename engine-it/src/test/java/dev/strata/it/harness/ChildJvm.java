@@ -232,6 +232,33 @@ public final class ChildJvm {
                 workDirectory, stdout, stderr, resultFile, timeout);
     }
 
+    /**
+     * Starts a writing child, which prints {@code ack N ...} as its writes are acknowledged and {@code done} if it
+     * ever finishes, and kills it with {@code SIGKILL} as soon as {@code N} reaches {@code acks}, without waiting for
+     * anything else, so the kill lands while it is writing.
+     *
+     * @param acks the acknowledged writes to wait for
+     * @return the words of the line the child was killed after: {@code ack}, {@code N}, and whatever else it printed
+     * @throws IOException if the child cannot be started
+     * @throws InterruptedException if the test thread is interrupted while waiting
+     * @throws AssertionError if the child finished before it was killed, or did not die of the kill
+     */
+    public String[] killAfterAcks(long acks) throws IOException, InterruptedException {
+        try (ChildProcess child = start()) {
+            String line = child.awaitLine(l -> l.equals("done")
+                    || l.startsWith("ack ") && Long.parseLong(l.split(" ")[1]) >= acks);
+            ChildResult writer = child.kill();
+            if (!line.startsWith("ack ")) {
+                throw new AssertionError("the writer finished before it was killed\n" + writer.describe());
+            }
+            if (writer.exitCode() != ChildProcess.KILLED) {
+                throw new AssertionError("the writer exited with " + writer.exitCode() + ", not killed ("
+                        + ChildProcess.KILLED + ")\n" + writer.describe());
+            }
+            return line.split(" ");
+        }
+    }
+
     static void destroyTree(Process process) throws InterruptedException {
         process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly().waitFor();

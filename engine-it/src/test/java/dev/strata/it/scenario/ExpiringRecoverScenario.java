@@ -8,7 +8,7 @@ import java.nio.file.Path;
 /**
  * Reopens the persistent cache with a time to live that a killed {@link DiskWriterScenario} (run {@code expiring})
  * left behind, with the clock set {@code liveWrites} ms before the deadline of the last acknowledged write, and reads
- * every key (run by {@code ExpiryAcrossKillIT}). Write {@code i} was stamped {@code CLOCK_START + i + TTL}, so the
+ * every key (run by {@code KillAndRecoverIT}). Write {@code i} was stamped {@code CLOCK_START + i + TTL}, so the
  * keys whose last acknowledged write is among the {@code liveWrites} latest are live and the others have expired,
  * unless a later write the kill cut off survived. No value whose deadline has passed may come back, whatever survived;
  * with the disk as the only tier no live acknowledged write may be missing either.
