@@ -14,7 +14,7 @@ import java.nio.file.Path;
  *
  * <p>{@code args}: disk directory, tiers (e.g. {@code DISK} or {@code OFF_HEAP,DISK}), key count, and optionally
  * {@code expiring}: then the cache has a time to live and a {@link StepClock} that reads
- * * {@code CLOCK_START + i} during write {@code i}.
+ * {@code CLOCK_START + i} during write {@code i}.
  */
 public final class DiskWriterScenario {
 
