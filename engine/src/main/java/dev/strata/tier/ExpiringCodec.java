@@ -35,9 +35,9 @@ final class ExpiringCodec<V> implements Codec<Expiring<V>> {
         this.values = Objects.requireNonNull(values, "values");
     }
 
-    /** {@return the codec of the user's values} */
-    Codec<V> values() {
-        return values;
+    /** {@return the codec that encodes the user's values in a tier using {@code codec}: itself, or what it wraps} */
+    static Codec<?> unwrapped(Codec<?> codec) {
+        return codec instanceof ExpiringCodec<?> expiring ? expiring.values : codec;
     }
 
     /** {@return the deadline of the encoding at {@code offset} of {@code encoded}} */

@@ -44,10 +44,7 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
      * cannot fail once encodedSize has answered}
      */
     private static boolean failsOnlyInSizing(Codec<?> codec) {
-        if (codec instanceof ExpiringCodec<?> expiring) {
-            return failsOnlyInSizing(expiring.values());   // the deadline's bytes cannot fail
-        }
-        Object c = codec;
+        Object c = ExpiringCodec.unwrapped(codec);        // the deadline's bytes cannot fail
         return c == Codecs.bytes() || c == Codecs.utf8() || c == Codecs.int64() || c == Codecs.int32()
                 || c == Codecs.float64();
     }

@@ -215,8 +215,7 @@ final class Tiers<K, V> {
      * {@code Codecs.bytes()}, alone or behind a deadline}
      */
     private static boolean copyOnly(Codec<?> codec) {
-        Object values = codec instanceof ExpiringCodec<?> expiring ? expiring.values() : codec;
-        return values == Codecs.bytes();
+        return ExpiringCodec.unwrapped(codec) == Codecs.bytes();
     }
 
     TierCounters counters(Tier tier) {
