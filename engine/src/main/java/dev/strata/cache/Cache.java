@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
@@ -250,12 +251,38 @@ public interface Cache<K, V> extends AutoCloseable {
          * <p>A persistent cache must be reopened with or without a time to live as it was written: its files hold
          * the deadlines or do not ({@link #build()} refuses the other).
          *
+         * <p>Replaces a time to live computed per entry ({@link #expireAfterWrite(BiFunction)}) set before.
+         *
          * @param timeToLive how long an entry lives after its put, at least one millisecond
          * @return this builder
          * @throws NullPointerException if {@code timeToLive} is null
          * @throws IllegalArgumentException if {@code timeToLive} is shorter than one millisecond
          */
         Builder<K, V> expireAfterWrite(Duration timeToLive);
+
+        /**
+         * Gives each entry a time to live of its own: {@code timeToLive} computes it from the key and value of every
+         * put, on the putting thread ({@link Cache#put}, {@link Cache#putAll}, {@link Cache#putIfAbsent}, and the
+         * load of {@link Cache#computeIfAbsent} once the loader returned), before anything is stored. Everything
+         * {@link #expireAfterWrite(Duration)} says of deadlines holds for these, entry by entry: a later put computes
+         * a new one, reads do not extend it, it travels between tiers and a persistent cache keeps it.
+         *
+         * <p>A time to live of zero or less means the entry is expired at once, and the cache stores nothing for
+         * it: a {@code put} removes the key's older value (which it would have replaced), a {@code putIfAbsent}
+         * leaves the key as it is and returns its value or null, and {@code computeIfAbsent} returns what the
+         * loader returned without keeping it. A positive time to live is rounded up to whole milliseconds; one
+         * longer than a {@code long} of milliseconds never ends. If the function throws, or returns null (a
+         * {@link NullPointerException}), the put throws that and changes nothing.
+         *
+         * <p>Replaces a time to live set before ({@link #expireAfterWrite(Duration)}). A persistent cache written with
+         * either kind of time to live reopens with either (both keep a deadline per entry).
+         *
+         * @param timeToLive computes an entry's time to live from its key and value; must not return null, and is
+         *                   called concurrently by every thread that puts
+         * @return this builder
+         * @throws NullPointerException if {@code timeToLive} is null
+         */
+        Builder<K, V> expireAfterWrite(BiFunction<? super K, ? super V, Duration> timeToLive);
 
         /**
          * Sets the time source of {@link #expireAfterWrite}'s deadlines; the default is

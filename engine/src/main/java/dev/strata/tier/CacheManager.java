@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 import java.util.regex.Pattern;
 import javax.management.ObjectName;
 
@@ -280,8 +281,10 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
         private List<Tier> tiers = List.of(Tier.HEAP);
         private Promotion promotion = Promotion.ON_SECOND_HIT;
         private boolean persistent;
-        /** Null: entries never expire. */
+        /** Null: entries never expire, or their time to live is computed ({@link #timeToLiveOf}). */
         private Duration timeToLive;
+        /** Null: entries never expire, or they share one time to live ({@link #timeToLive}). */
+        private BiFunction<? super K, ? super V, Duration> timeToLiveOf;
         private InstantSource clock = InstantSource.system();
         private boolean built;
 
@@ -341,6 +344,14 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
                 throw new IllegalArgumentException("timeToLive: " + timeToLive + " (expected: at least 1 ms)");
             }
             this.timeToLive = timeToLive;
+            this.timeToLiveOf = null;
+            return this;
+        }
+
+        @Override
+        public Cache.Builder<K, V> expireAfterWrite(BiFunction<? super K, ? super V, Duration> timeToLive) {
+            this.timeToLiveOf = Objects.requireNonNull(timeToLive, "timeToLive");
+            this.timeToLive = null;
             return this;
         }
 
@@ -360,8 +371,15 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
                         + " (expected: a DISK tier for a persistent cache)");
             }
             built = true;
-            return open(name, keyCodec, valueCodec, tiers, promotion, persistent,
-                    timeToLive == null ? null : new Expiry(timeToLive, clock));
+            return open(name, keyCodec, valueCodec, tiers, promotion, persistent, expiry());
+        }
+
+        /** {@return the cache's expiry, or null if its entries never expire} */
+        private Expiry expiry() {
+            if (timeToLiveOf != null) {
+                return new Expiry(timeToLiveOf, clock);
+            }
+            return timeToLive == null ? null : new Expiry(timeToLive, clock);
         }
     }
 }

@@ -43,13 +43,13 @@ final class ExpiringCache<K, V> implements Cache<K, V> {
     @Override
     public void put(K key, V value) {
         Objects.requireNonNull(key, "key");
-        cache.put(key, stamp(value));
+        cache.put(key, stamp(key, value));
     }
 
     @Override
     public V putIfAbsent(K key, V value) {
         Objects.requireNonNull(key, "key");
-        return valueOf(cache.putIfAbsent(key, stamp(value)));
+        return valueOf(cache.putIfAbsent(key, stamp(key, value)));
     }
 
     @Override
@@ -67,7 +67,7 @@ final class ExpiringCache<K, V> implements Cache<K, V> {
         Objects.requireNonNull(loader, "loader");
         return valueOf(cache.computeIfAbsent(key, k -> {
             V loaded = loader.apply(k);
-            return loaded == null ? null : expiry.stamp(loaded);   // stamped when the load ends
+            return loaded == null ? null : expiry.stamp(k, loaded);   // stamped when the load ends
         }));
     }
 
@@ -131,11 +131,11 @@ final class ExpiringCache<K, V> implements Cache<K, V> {
 
     @Override
     public String toString() {
-        return cache + "[expireAfterWrite=" + expiry.timeToLiveMillis() + " ms]";
+        return cache + "[" + expiry + "]";
     }
 
-    private Expiring<V> stamp(V value) {
-        return expiry.stamp(Objects.requireNonNull(value, "value"));
+    private Expiring<V> stamp(K key, V value) {
+        return expiry.stamp(key, Objects.requireNonNull(value, "value"));
     }
 
     private static <V> V valueOf(Expiring<V> stamped) {

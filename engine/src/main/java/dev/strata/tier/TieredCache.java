@@ -178,6 +178,9 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
         int keyLength = tiers.keyCodec.encodedSize(key);
         int valueLength = tiers.valueCodec.encodedSize(value);
         checkSize(keyLength, valueLength);
+        if (tiers.expiry != null && tiers.expiry.expiredAtOnce(value)) {
+            return expiredAtOnce(key, ifAbsent);
+        }
         int hash = KeyIndex.hash(key);
         if (!ifAbsent && replacedInPlace(key, hash, value, keyLength, valueLength)) {
             return null;
@@ -188,6 +191,19 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
         } finally {
             exit();
         }
+    }
+
+    /**
+     * A put of a value that is expired already (its computed time to live was zero or less) stores nothing: a put
+     * removes the key's older value, which it would have replaced, and a put-if-absent leaves the key as it is.
+     * {@return the key's value for a put-if-absent, else null}
+     */
+    private V expiredAtOnce(K key, boolean ifAbsent) {
+        if (ifAbsent) {
+            return peek(key);
+        }
+        remove(key);
+        return null;
     }
 
     /** {@return whether a same-sized value of the key in the top tier was replaced in place} Unguarded. */

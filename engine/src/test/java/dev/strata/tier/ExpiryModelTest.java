@@ -791,7 +791,7 @@ class ExpiryModelTest {
     void expireAfterWrite_refusesNullAndDurationsUnderAMillisecond() {
         try (TestEngine engine = engine()) {
             Cache.Builder<Integer, String> builder = engine.caches.newCache("bad", Codecs.int32(), Codecs.utf8());
-            assertThrows(NullPointerException.class, () -> builder.expireAfterWrite(null));
+            assertThrows(NullPointerException.class, () -> builder.expireAfterWrite((Duration) null));
             assertThrows(IllegalArgumentException.class, () -> builder.expireAfterWrite(Duration.ZERO));
             assertThrows(IllegalArgumentException.class, () -> builder.expireAfterWrite(Duration.ofMillis(-5)));
             assertThrows(IllegalArgumentException.class, () -> builder.expireAfterWrite(Duration.ofNanos(999_999)));

@@ -84,7 +84,7 @@ class ExpiryTest {
     void builder_refusesBadTimesToLive() {
         try (TestEngine engine = engine()) {
             Cache.Builder<Integer, String> builder = engine.caches.newCache("b", Codecs.int32(), Codecs.utf8());
-            assertThrows(NullPointerException.class, () -> builder.expireAfterWrite(null));
+            assertThrows(NullPointerException.class, () -> builder.expireAfterWrite((Duration) null));
             assertThrows(NullPointerException.class, () -> builder.clock(null));
             for (Duration bad : List.of(Duration.ZERO, Duration.ofMillis(-5), Duration.ofNanos(999_999))) {
                 IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
