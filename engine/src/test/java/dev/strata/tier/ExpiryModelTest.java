@@ -29,6 +29,7 @@ import java.util.Set;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.ToLongFunction;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,6 +54,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  *       expired values of the same keys meanwhile. A write's deadline is the clock at some instant inside the write
  *       plus the time to live, so the test brackets each write between the clock read before it and after it returns,
  *       and fails only when even the latest possible deadline had passed (or the earliest had not).</li>
+ *   <li>The same holds when each entry's time to live is computed from its value
+ *       ({@link Cache.Builder#expireAfterWrite(java.util.function.BiFunction)}): entries expire each at its own
+ *       deadline, and a write whose time to live is zero or less stores nothing (a put removes the older value).</li>
  *   <li>A persistent cache keeps each entry's deadline across close and reopen.</li>
  *   <li>The builder refuses a null time to live or one under a millisecond.</li>
  * </ul>
@@ -68,6 +72,8 @@ class ExpiryModelTest {
     private static final int HOT_KEYS = 50;
     private static final long TTL_MILLIS = 1000;
     private static final Duration TTL = Duration.ofMillis(TTL_MILLIS);
+    /** The longest time to live {@link #perEntryMillis} gives. */
+    private static final long MAX_PER_ENTRY_MILLIS = 1400;
     /** Where every clock starts: an ordinary epoch millisecond (2023-11-14), not zero. */
     private static final long START_MILLIS = 1_700_000_000_000L;
 
@@ -105,6 +111,19 @@ class ExpiryModelTest {
                 .expireAfterWrite(TTL).clock(clock);
     }
 
+    /**
+     * {@return a time to live that depends on the value: one value in eight gets zero and one in eight a negative one
+     * (both store nothing), the others 200 to {@value #MAX_PER_ENTRY_MILLIS} ms}
+     */
+    private static long perEntryMillis(String value) {
+        int bucket = Math.floorMod(value.hashCode(), 8);
+        return switch (bucket) {
+            case 0 -> 0;
+            case 1 -> -5;
+            default -> 200L * bucket;
+        };
+    }
+
     private static long expirations(Cache<?, ?> cache) {
         return cache.stats().tiers().stream().mapToLong(CacheStats.TierStats::expirations).sum();
     }
@@ -133,7 +152,29 @@ class ExpiryModelTest {
             ManualClock clock = new ManualClock(START_MILLIS);
             try (TestEngine engine = engine()) {
                 Cache<Integer, String> cache = builder(engine, "model", tiers, clock).build();
-                ModelRun run = new ModelRun(cache, clock, tiers.contains(Tier.DISK), seed, engine);
+                ModelRun run = new ModelRun(cache, clock, tiers.contains(Tier.DISK), seed, engine,
+                        value -> TTL_MILLIS, TTL_MILLIS);
+                run.operations(6000);
+                run.readAllThenExpireAll();
+                assertTrue(expirations(cache) > 0, () -> "seed " + seed + ": no expiration counted: " + cache.stats());
+                engine.checkPools();
+                cache.close();
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("combinations")
+    void randomOperations_withATimeToLivePerEntry_matchTheModel(List<Tier> tiers) {
+        for (long seed : new long[] {3, 4}) {
+            ManualClock clock = new ManualClock(START_MILLIS);
+            try (TestEngine engine = engine()) {
+                Cache<Integer, String> cache = engine.caches.newCache("per-entry", Codecs.int32(), Codecs.utf8())
+                        .tiers(tiers.toArray(Tier[]::new))
+                        .expireAfterWrite((key, value) -> Duration.ofMillis(perEntryMillis(value))).clock(clock)
+                        .build();
+                ModelRun run = new ModelRun(cache, clock, tiers.contains(Tier.DISK), seed, engine,
+                        ExpiryModelTest::perEntryMillis, MAX_PER_ENTRY_MILLIS);
                 run.operations(6000);
                 run.readAllThenExpireAll();
                 assertTrue(expirations(cache) > 0, () -> "seed " + seed + ": no expiration counted: " + cache.stats());
@@ -156,12 +197,19 @@ class ExpiryModelTest {
         private final long seed;
         private final Random random;
         private final TestEngine engine;
+        /** The time to live the cache gives a value, in milliseconds; zero or less: it stores nothing. */
+        private final ToLongFunction<String> timeToLiveMillis;
+        /** The longest time to live {@link #timeToLiveMillis} gives. */
+        private final long maxTimeToLiveMillis;
         /** Every key the cache may hold; an expired entry stays here (invisible) until removed or rewritten. */
         private final Map<Integer, Written> model = new HashMap<>();
         private int op;
 
-        ModelRun(Cache<Integer, String> cache, ManualClock clock, boolean exact, long seed, TestEngine engine) {
+        ModelRun(Cache<Integer, String> cache, ManualClock clock, boolean exact, long seed, TestEngine engine,
+                 ToLongFunction<String> timeToLiveMillis, long maxTimeToLiveMillis) {
             this.cache = cache;
+            this.timeToLiveMillis = timeToLiveMillis;
+            this.maxTimeToLiveMillis = maxTimeToLiveMillis;
             this.clock = clock;
             this.exact = exact;
             this.seed = seed;
@@ -220,7 +268,7 @@ class ExpiryModelTest {
                 long visible = model.values().stream().filter(this::live).count();
                 assertEquals(visible, cache.size(), where("size after reading every key", -1));
             }
-            clock.advance(TTL_MILLIS);
+            clock.advance(maxTimeToLiveMillis);
             for (int key = 0; key < KEYS; key++) {
                 assertNull(cache.get(key), where("get after every deadline", key));
             }
@@ -257,8 +305,14 @@ class ExpiryModelTest {
             }
         }
 
+        /** Records what a write of {@code value} left: the value until its deadline, or nothing if it expired at once. */
         private void write(int key, String value) {
-            model.put(key, new Written(value, clock.millis() + TTL_MILLIS));
+            long timeToLive = timeToLiveMillis.applyAsLong(value);
+            if (timeToLive > 0) {
+                model.put(key, new Written(value, clock.millis() + timeToLive));
+            } else {
+                model.remove(key);                      // stored nothing; a put removed the older value
+            }
         }
 
         private void put(int key) {
