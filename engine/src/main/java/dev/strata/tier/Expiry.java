@@ -13,8 +13,8 @@ import java.util.function.BiFunction;
  * time by default, so they keep their meaning in a persistent cache's files across restarts.
  *
  * <p>The time to live is one for the whole cache, or computed per entry from its key and value by the user's
- * function. A computed time to live of zero or less stamps the deadline "now": the value is expired at once, and the
- * cache stores nothing for it ({@link TieredCache}).
+ * function. A computed time to live of zero or less stamps a deadline before all time: the value is expired at once,
+ * and the cache stores nothing for it ({@link TieredCache}).
  *
  * <p>Immutable and thread-safe, if the clock and the function are.
  */
@@ -22,6 +22,11 @@ final class Expiry {
 
     /** A zero-copy read's answer, in place of the reader's result, when the value it found had expired. */
     static final Object EXPIRED = new Object();
+    /**
+     * The deadline of a value whose computed time to live was zero or less: before every clock reading, so expired
+     * for every test, and told apart from a real deadline without reading the clock ({@link #expiredAtOnce}).
+     */
+    private static final long AT_ONCE = Long.MIN_VALUE;
 
     /** The one time to live of every value, in milliseconds; unused when {@link #timeToLiveOf} is set. */
     private final long timeToLiveMillis;
@@ -58,7 +63,7 @@ final class Expiry {
      * {@return {@code timeToLive} in whole milliseconds, rounded up (a positive time to live is at least 1 ms), 0 for
      * zero or less, {@link Long#MAX_VALUE} for one longer than a long can count}
      */
-    static long millis(Duration timeToLive) {
+    private static long millis(Duration timeToLive) {
         if (timeToLive.isNegative() || timeToLive.isZero()) {
             return 0;
         }
@@ -72,12 +77,15 @@ final class Expiry {
 
     /**
      * {@return {@code value} of {@code key} stamped with the deadline of a put now} A value whose computed time to
-     * live is zero or less gets the deadline now: it is expired at once.
+     * live is zero or less is expired at once ({@link #expiredAtOnce}).
      *
      * @throws NullPointerException if the time-to-live function returned null
      */
     <V> Expiring<V> stamp(Object key, V value) {
         long timeToLive = timeToLiveOf == null ? timeToLiveMillis : millis(computed(key, value));
+        if (timeToLive == 0) {
+            return new Expiring<>(value, AT_ONCE);
+        }
         long now = clock.millis();
         long deadline = now + timeToLive;
         return new Expiring<>(value, deadline < now ? Long.MAX_VALUE : deadline);   // saturates: never in the past
@@ -93,11 +101,11 @@ final class Expiry {
     }
 
     /**
-     * {@return whether {@code stamped}, a value {@link #stamp} just stamped, is expired already} Only a computed time
-     * to live can be zero or less, so with one time to live for every value this reads no clock and says false.
+     * {@return whether {@code stamped}, a value {@link #stamp} just stamped, was expired at once (its computed time to
+     * live was zero or less)} Reads no clock.
      */
-    boolean expiredAtOnce(Object stamped) {
-        return timeToLiveOf != null && expired(stamped);
+    static boolean expiredAtOnce(Object stamped) {
+        return stamped instanceof Expiring<?> value && value.expiresAt() == AT_ONCE;
     }
 
     /** {@return whether a value with deadline {@code expiresAt} has expired} */

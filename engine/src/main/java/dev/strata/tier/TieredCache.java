@@ -178,7 +178,7 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
         int keyLength = tiers.keyCodec.encodedSize(key);
         int valueLength = tiers.valueCodec.encodedSize(value);
         checkSize(keyLength, valueLength);
-        if (tiers.expiry != null && tiers.expiry.expiredAtOnce(value)) {
+        if (tiers.expiry != null && Expiry.expiredAtOnce(value)) {
             return expiredAtOnce(key, ifAbsent);
         }
         int hash = KeyIndex.hash(key);

@@ -10,7 +10,8 @@ import org.openjdk.jmh.annotations.Param;
 
 /**
  * What a time to live costs: {@link CacheWorkload} on a Strata cache of one tier, built with
- * {@code expireAfterWrite(1 h)} (which no entry reaches during a run) or without, same data and key streams. With one,
+ * {@code expireAfterWrite(1 h)}, with a time to live computed per entry (1 or 2 h: no entry reaches its deadline
+ * during a run either), or without, same data and key streams. With one,
  * every put stamps its value (a small object on the heap, 8 more bytes off it), every hit reads the clock, and an
  * off-heap {@code byte[]} hit takes the pinned read instead of the one-pass copy. Runs in the report runner's
  * {@code full} profile, or by name.
@@ -22,13 +23,31 @@ public class ExpiryBenchmark extends CacheWorkload {
     @Param({"HEAP", "OFF_HEAP_ARENA", "DISK"})
     public StrataTier tier;
 
-    /** Whether the cache has a time to live. */
-    @Param({"false", "true"})
-    public boolean expiry;
+    /** The cache's time to live, if any. */
+    @Param({"NONE", "FIXED", "PER_ENTRY"})
+    public Expiry expiry;
+
+    /** How a benchmarked cache's entries expire. */
+    public enum Expiry {
+        /** Never: no {@code expireAfterWrite}. */
+        NONE,
+        /** {@code expireAfterWrite(1 h)}. */
+        FIXED,
+        /** {@code expireAfterWrite((key, value) -> ...)}: 1 h or 2 h by the value's length, no allocation. */
+        PER_ENTRY
+    }
+
+    private static final Duration ONE_HOUR = Duration.ofHours(1);
+    private static final Duration TWO_HOURS = Duration.ofHours(2);
 
     @Override
     protected CacheAdapter open(int valueSize, int keyCount) {
-        return new StrataAdapter(tier, 1L << 30, WorkingSet.CAPACITY_BYTES, false,
-                expiry ? Duration.ofHours(1) : null);
+        long heapRegion = 1L << 30;
+        return switch (expiry) {
+            case NONE -> new StrataAdapter(tier, heapRegion, WorkingSet.CAPACITY_BYTES);
+            case FIXED -> new StrataAdapter(tier, heapRegion, WorkingSet.CAPACITY_BYTES, false, ONE_HOUR);
+            case PER_ENTRY -> new StrataAdapter(tier, heapRegion, WorkingSet.CAPACITY_BYTES,
+                    (key, value) -> value.length < 512 ? ONE_HOUR : TWO_HOURS);
+        };
     }
 }

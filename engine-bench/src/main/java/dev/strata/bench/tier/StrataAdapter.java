@@ -13,6 +13,8 @@ import dev.strata.codec.Codecs;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.function.BiFunction;
+import java.util.function.Consumer;
 
 /**
  * A Strata cache with one tier, built through the public API exactly as a user would
@@ -51,7 +53,7 @@ public final class StrataAdapter implements CacheAdapter {
      *                   until the adapter deletes them); only with {@link StrataTier#DISK}
      */
     public StrataAdapter(StrataTier tier, long heapRegion, long capacityBytes, boolean persistent) {
-        this(tier, heapRegion, capacityBytes, persistent, null);
+        this(tier, heapRegion, capacityBytes, persistent, (Duration) null);
     }
 
     /**
@@ -65,6 +67,26 @@ public final class StrataAdapter implements CacheAdapter {
      */
     public StrataAdapter(StrataTier tier, long heapRegion, long capacityBytes, boolean persistent,
                          Duration timeToLive) {
+        this(tier, heapRegion, capacityBytes, persistent, timeToLive == null ? null
+                : cacheBuilder -> cacheBuilder.expireAfterWrite(timeToLive));
+    }
+
+    /**
+     * Creates the engine and the cache, not persistent, whose entries each expire at the time to live
+     * {@code timeToLive} computes from their key and value.
+     *
+     * @param tier the single tier
+     * @param heapRegion the engine's on-heap region in bytes
+     * @param capacityBytes the off-heap region, or the disk quota, in bytes
+     * @param timeToLive the cache's {@code expireAfterWrite} function
+     */
+    public StrataAdapter(StrataTier tier, long heapRegion, long capacityBytes,
+                         BiFunction<? super ByteKey, ? super byte[], Duration> timeToLive) {
+        this(tier, heapRegion, capacityBytes, false, cacheBuilder -> cacheBuilder.expireAfterWrite(timeToLive));
+    }
+
+    private StrataAdapter(StrataTier tier, long heapRegion, long capacityBytes, boolean persistent,
+                          Consumer<Cache.Builder<ByteKey, byte[]>> expiry) {
         Engine.Builder builder = Engine.builder()
                 .name("bench-" + tier.name().toLowerCase(Locale.ROOT).replace('_', '-'))
                 .heap(DataSize.ofBytes(heapRegion))
@@ -84,8 +106,8 @@ public final class StrataAdapter implements CacheAdapter {
         this.engine = builder.build();
         Cache.Builder<ByteKey, byte[]> cacheBuilder = engine.newCache("bench", new ByteKeyCodec(), Codecs.bytes())
                 .tiers(engineTier(tier)).persistent(persistent);
-        if (timeToLive != null) {
-            cacheBuilder.expireAfterWrite(timeToLive);
+        if (expiry != null) {
+            expiry.accept(cacheBuilder);
         }
         this.cache = cacheBuilder.build();
     }
