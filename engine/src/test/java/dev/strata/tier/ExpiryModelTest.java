@@ -29,6 +29,7 @@ import java.util.Set;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiFunction;
 import java.util.function.ToLongFunction;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -148,33 +149,30 @@ class ExpiryModelTest {
     @ParameterizedTest
     @MethodSource("combinations")
     void randomOperations_matchTheModel(List<Tier> tiers) {
-        for (long seed : new long[] {1, 2}) {
-            ManualClock clock = new ManualClock(START_MILLIS);
-            try (TestEngine engine = engine()) {
-                Cache<Integer, String> cache = builder(engine, "model", tiers, clock).build();
-                ModelRun run = new ModelRun(cache, clock, tiers.contains(Tier.DISK), seed, engine,
-                        value -> TTL_MILLIS, TTL_MILLIS);
-                run.operations(6000);
-                run.readAllThenExpireAll();
-                assertTrue(expirations(cache) > 0, () -> "seed " + seed + ": no expiration counted: " + cache.stats());
-                engine.checkPools();
-                cache.close();
-            }
-        }
+        runModel(new long[] {1, 2}, (engine, clock) -> builder(engine, "model", tiers, clock).build(),
+                tiers.contains(Tier.DISK), value -> TTL_MILLIS, TTL_MILLIS);
     }
 
     @ParameterizedTest
     @MethodSource("combinations")
     void randomOperations_withATimeToLivePerEntry_matchTheModel(List<Tier> tiers) {
-        for (long seed : new long[] {3, 4}) {
+        runModel(new long[] {3, 4}, (engine, clock) -> engine.caches.newCache("per-entry", Codecs.int32(),
+                        Codecs.utf8()).tiers(tiers.toArray(Tier[]::new))
+                        .expireAfterWrite((key, value) -> Duration.ofMillis(perEntryMillis(value))).clock(clock).build(),
+                tiers.contains(Tier.DISK), ExpiryModelTest::perEntryMillis, MAX_PER_ENTRY_MILLIS);
+    }
+
+    /**
+     * Runs 6,000 random operations per seed on a cache {@code open} builds, against the model, then reads every key
+     * and lets every entry expire; {@code timeToLiveMillis} is the time to live the cache gives a value.
+     */
+    private void runModel(long[] seeds, BiFunction<TestEngine, ManualClock, Cache<Integer, String>> open,
+                          boolean exact, ToLongFunction<String> timeToLiveMillis, long maxTimeToLiveMillis) {
+        for (long seed : seeds) {
             ManualClock clock = new ManualClock(START_MILLIS);
             try (TestEngine engine = engine()) {
-                Cache<Integer, String> cache = engine.caches.newCache("per-entry", Codecs.int32(), Codecs.utf8())
-                        .tiers(tiers.toArray(Tier[]::new))
-                        .expireAfterWrite((key, value) -> Duration.ofMillis(perEntryMillis(value))).clock(clock)
-                        .build();
-                ModelRun run = new ModelRun(cache, clock, tiers.contains(Tier.DISK), seed, engine,
-                        ExpiryModelTest::perEntryMillis, MAX_PER_ENTRY_MILLIS);
+                Cache<Integer, String> cache = open.apply(engine, clock);
+                ModelRun run = new ModelRun(cache, clock, exact, seed, engine, timeToLiveMillis, maxTimeToLiveMillis);
                 run.operations(6000);
                 run.readAllThenExpireAll();
                 assertTrue(expirations(cache) > 0, () -> "seed " + seed + ": no expiration counted: " + cache.stats());
