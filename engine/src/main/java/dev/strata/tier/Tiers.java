@@ -59,7 +59,8 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p><b>Heap weight.</b> {@code encodedSize(key) + encodedSize(value) + }{@value #ENTRY_OVERHEAD_BYTES}: encoded
  * sizes stand in for object sizes (close for byte arrays and Latin-1 strings) and the constant covers the node
- * (48 B), its table slots and the key and value objects' headers. <b>Admission.</b> A tier with a lower tier below it
+ * (48 B), its table slots and the key and value objects' headers; with a time to live, {@value #EXPIRING_HOLDER_BYTES}
+ * more for the {@link Expiring} holder (its deadline is in the encoded size). <b>Admission.</b> A tier with a lower tier below it
  * does not take an entry larger than 1/{@value #LARGE_ENTRY_FRACTION} of its capacity (so one huge value cannot flush
  * the tier); the lowest tier takes entries up to its whole capacity. <b>Heap memory</b> is charged through a
  * {@link StorageCredit}: the manager's lock is taken once per chunk, not once per put.
@@ -71,6 +72,11 @@ final class Tiers<K, V> {
 
     /** Per-entry bytes charged on the heap beyond the encoded key and value: node, slots, object headers. */
     static final long ENTRY_OVERHEAD_BYTES = 112;
+    /**
+     * What a time to live adds to a heap entry beyond its encoded deadline (8 bytes, counted in the value's encoded
+     * size): the {@link Expiring} holder's object header and value reference.
+     */
+    static final long EXPIRING_HOLDER_BYTES = 16;
     /** Upper tiers take entries up to 1/this of their capacity. */
     static final int LARGE_ENTRY_FRACTION = 8;
     /** Disk record bytes beyond key and value (the disk store's header), for limit checks. */
@@ -152,6 +158,8 @@ final class Tiers<K, V> {
     private final ExtentTable extents;
     final OffHeapReads<K, V> reads;
     private final DiskStore disk;
+    /** {@link #ENTRY_OVERHEAD_BYTES}, plus {@link #EXPIRING_HOLDER_BYTES} with a time to live. */
+    private final long heapOverhead;
     /** The cache's time to live (then {@code V} is {@link Expiring}), or null if its values never expire. */
     final Expiry expiry;
     /** Whether values are {@code Codecs.bytes()}'s: a {@code byte[]} is its own encoding. */
@@ -175,6 +183,7 @@ final class Tiers<K, V> {
         this.memory = memory;
         this.neighbours = neighbours;
         this.expiry = expiry;
+        this.heapOverhead = ENTRY_OVERHEAD_BYTES + (expiry == null ? 0 : EXPIRING_HOLDER_BYTES);
         this.heapQueue = tiers.contains(Tier.HEAP) ? new NodeQueue() : null;
         this.heapCredit = new StorageCredit(memory, MemoryMode.ON_HEAP);
         long offHeapCapacity = tiers.contains(Tier.OFF_HEAP)
@@ -205,7 +214,7 @@ final class Tiers<K, V> {
             long limit = capacity.get(tier);
             admitLimit[tier.ordinal()] = below(tier) != null ? limit / LARGE_ENTRY_FRACTION : limit;
             long room = tier == Tier.OFF_HEAP ? Math.min(limit, offHeap.pageSize()) : limit;
-            fits = Math.max(fits, Math.min(room, Integer.MAX_VALUE) - ENTRY_OVERHEAD_BYTES);
+            fits = Math.max(fits, Math.min(room, Integer.MAX_VALUE) - heapOverhead);
         }
         this.alwaysFits = fits;
     }
@@ -241,7 +250,7 @@ final class Tiers<K, V> {
 
     private long entryBytes(Tier tier, long keyLength, long valueLength) {
         return switch (tier) {
-            case HEAP -> keyLength + valueLength + ENTRY_OVERHEAD_BYTES;
+            case HEAP -> keyLength + valueLength + heapOverhead;
             case OFF_HEAP -> {
                 long record = RecordLayout.alignedBytesExact(keyLength, valueLength);
                 long page = offHeap.pageSize();
@@ -252,8 +261,8 @@ final class Tiers<K, V> {
     }
 
     /** {@return the heap weight charged for a heap node: derived from its lengths, so the node need not store it} */
-    private static long heapWeight(Node<?, ?> node) {
-        return node.keyLength + (long) node.valueLength + ENTRY_OVERHEAD_BYTES;
+    private long heapWeight(Node<?, ?> node) {
+        return node.keyLength + (long) node.valueLength + heapOverhead;
     }
 
     private boolean admits(Tier tier, long keyLength, long valueLength) {

@@ -131,6 +131,23 @@ class ExpiryTest {
     }
 
     @Test
+    void heapWeight_countsTheDeadlineAndItsHolder() {
+        try (TestEngine engine = engine()) {
+            Cache<Integer, String> plain = engine.caches.newCache("plain", Codecs.int32(), Codecs.utf8()).build();
+            Cache<Integer, String> timed = cache(engine, "timed", List.of(Tier.HEAP));
+            for (int k = 0; k < 10; k++) {
+                plain.put(k, "value-" + k);
+                timed.put(k, "value-" + k);
+            }
+            assertEquals(10 * (ExpiringCodec.DEADLINE_BYTES + Tiers.EXPIRING_HOLDER_BYTES),
+                    timed.bytes(Tier.HEAP) - plain.bytes(Tier.HEAP),
+                    "per entry: the 8-byte deadline and the holder object's header and reference");
+            plain.close();
+            timed.close();
+        }
+    }
+
+    @Test
     void offHeapBytes_expireInTheOnePassCopyToo() {
         try (TestEngine engine = engine()) {
             Cache<Integer, byte[]> cache = engine.caches.newCache("bytes", Codecs.int32(), Codecs.bytes())
