@@ -197,7 +197,7 @@ final class Tiers<K, V> {
         this.index = new KeyIndex(tiers.contains(Tier.HEAP), extents);
         this.disk = disk;
         if (disk != null && expiry != null) {
-            disk.dropExpiredWhenCompacting(value -> expiry.expired(value, 0));   // a transient store's compaction
+            disk.dropExpiredWhenCompacting(value -> expiry.expired(value, 0));   // the disk store's compaction
         }
         for (Tier tier : tiers) {
             counters.put(tier, new TierCounters(tier));

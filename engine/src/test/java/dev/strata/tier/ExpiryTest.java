@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Time to live ({@code expireAfterWrite}) in every tier: an entry is there until its deadline and absent from then on
@@ -269,10 +270,12 @@ class ExpiryTest {
         }
     }
 
-    @Test
-    void diskCompaction_dropsTheExpiredEntriesOfATransientCache() {
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void diskCompaction_dropsTheExpiredEntries(boolean persistent) {
         try (TestEngine engine = new TestEngine(REGION, REGION, 4096, dir, 2L << 20)) {   // 128 KiB segments
-            Cache<Integer, String> cache = cache(engine, "compact", List.of(Tier.DISK));
+            Cache<Integer, String> cache = engine.caches.newCache("compact", Codecs.int32(), Codecs.utf8())
+                    .tiers(Tier.DISK).persistent(persistent).expireAfterWrite(TTL).clock(clock).build();
             String value = "v".repeat(1000);
             for (int k = 0; k < 400; k++) {
                 cache.put(k, value);
@@ -295,6 +298,15 @@ class ExpiryTest {
             assertTrue(400 - removed >= 100, "removed " + removed);
             assertEquals(value, cache.get(-1));
             cache.close();
+        }
+        if (persistent) {
+            try (TestEngine engine = new TestEngine(REGION, REGION, 4096, dir, 2L << 20)) {
+                Cache<Integer, String> cache = engine.caches.newCache("compact", Codecs.int32(), Codecs.utf8())
+                        .tiers(Tier.DISK).persistent(true).expireAfterWrite(TTL).clock(clock).build();
+                assertEquals(1, cache.size(), "no dropped entry came back on reopening");
+                assertEquals("v".repeat(1000), cache.get(-1));
+                cache.close();
+            }
         }
     }
 

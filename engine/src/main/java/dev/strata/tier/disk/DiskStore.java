@@ -66,7 +66,9 @@ import java.util.stream.Stream;
  * compactor's own, without the writer lock, so writes never wait for a compaction. A persistent store copies
  * into the active segment, so that a key's records lie in segments in the order they were written (see {@code
  * copyAside}): it reads up to 256 KiB of live records into a {@link CopyBatch} without the writer lock, then under it
- * keeps those still live and appends them with one write per run that fits the active segment.
+ * keeps those still live and appends them with one write per run that fits the active segment. A record whose value
+ * has expired ({@link #dropExpiredWhenCompacting}) is dropped instead of copied, and in a persistent store replaced
+ * by a tombstone while an older segment may hold an earlier record of its key.
  *
  * <h2>Eviction</h2>
  * {@link #evictOldest()} drops the segment with the lowest id: first in, first out, a segment at a time. It writes no
@@ -504,8 +506,8 @@ public final class DiskStore implements AutoCloseable {
     /**
      * Lets compaction drop a live record instead of copying it when {@code expired} says its value has expired: the
      * key leaves the store (compare-and-remove, as eviction does; a write racing with it wins) and is counted in
-     * {@link DiskStoreStats#expiredRecords()}. Only a transient store drops: a persistent store copies such records,
-     * since dropping one without a tombstone could bring an older record of its key back on recovery.
+     * {@link DiskStoreStats#expiredRecords()}. A persistent store writes a tombstone in the record's place while an
+     * older segment may still hold an earlier record of the key, which would otherwise come back on recovery.
      *
      * @param expired reads a value (read-only, valid during the call) and says whether it has expired; called by the
      *                compacting thread, so it must be thread-safe and quick
@@ -1283,16 +1285,61 @@ public final class DiskStore implements AutoCloseable {
             if (batch == null) {
                 return copyAside(key, record, scanner.offset(), scanner.recordBytes());
             }
-            if (!batch.hasRoomFor(scanner.recordBytes()) && !flush(batch)) {
+            if (!RecordFormat.isTombstone(record) && hasExpired(record)) {
+                return dropExpired(key, record, scanner.offset(), batch);
+            }
+            return addToBatch(record, scanner.offset(), batch);
+        }
+
+        /**
+         * Adds a record to copy to a persistent store's {@code batch}, flushing it first if full.
+         *
+         * @return {@code false} if compaction must stop (store closed or cleared)
+         */
+        private boolean addToBatch(MemorySegment record, long offset, CopyBatch batch) {
+            int recordBytes = (int) record.byteSize();
+            if (!batch.hasRoomFor(recordBytes) && !flush(batch)) {
                 return false;
             }
-            if (!batch.hasRoomFor(scanner.recordBytes())) {           // larger than a batch: one of its own
-                try (CopyBatch alone = CopyBatch.of(record, scanner.offset())) {
+            if (!batch.hasRoomFor(recordBytes)) {                     // larger than a batch: one of its own
+                try (CopyBatch alone = CopyBatch.of(record, offset)) {
                     return flush(alone);
                 }
             }
-            batch.add(record, scanner.offset());
+            batch.add(record, offset);
             return true;
+        }
+
+        /**
+         * A persistent store's expired record, the key's current one: the key leaves the index (compare-and-remove: a
+         * write racing with it wins) and, while a segment older than this one may still hold an earlier record of
+         * the key, a tombstone with the expired record's sequence goes into the batch in its place. Without it that
+         * earlier record, whose own deadline may be later (a time to live per entry), would come back on recovery.
+         * A crash before the segment is retired may recover the expired record itself beside its tombstone, as a
+         * copy is recovered beside its original: either way the key has no live value.
+         *
+         * @return {@code false} if compaction must stop (store closed or cleared)
+         */
+        private boolean dropExpired(MemorySegment key, MemorySegment record, long offset, CopyBatch batch) {
+            Location current = index.get(key);
+            if (!isAt(current, offset) || !index.remove(key, current)) {
+                return true;
+            }
+            markDead(current);
+            counters.expiredRecords.increment();
+            if (!isTombstoneNeeded(key)) {
+                return true;
+            }
+            return addToBatch(tombstone(key, RecordFormat.sequence(record), segment.crcMask()), offset, batch);
+        }
+
+        /** {@return a tombstone of {@code key} with {@code sequence}, its CRC under {@code crcMask}} */
+        private static MemorySegment tombstone(MemorySegment key, long sequence, int crcMask) {
+            MemorySegment tombstone = MemorySegment.ofArray(new byte[RecordFormat.recordBytes(key.byteSize(), 0)]);
+            RecordFormat.writeRecordHeader(tombstone, RecordFormat.FLAG_TOMBSTONE, (int) key.byteSize(), 0, sequence);
+            MemorySegment.copy(key, 0, tombstone, RecordFormat.HEADER_BYTES, key.byteSize());
+            RecordFormat.sealCrc(tombstone, crcMask);
+            return tombstone;
         }
 
         /** {@return whether the record at {@code offset} is to copy: the key's current one or a needed tombstone} */

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A transient store's compaction drops the live records whose value its expiry test calls expired, instead of copying
- * them; a persistent store copies them all (dropping one without a tombstone could bring an older record back).
+ * A store's compaction drops the live records whose value its expiry test calls expired, instead of copying them; a
+ * persistent store writes a tombstone in their place, so that no earlier record of the key comes back on reopening.
  */
 class DiskStoreExpiredCompactionTest {
 
@@ -76,16 +76,55 @@ class DiskStoreExpiredCompactionTest {
     }
 
     @Test
-    void persistentCompaction_copiesExpiredRecordsLikeLiveOnes() throws IOException {
+    void persistentCompaction_dropsExpiredRecordsToo() throws IOException {
         try (DiskStore store = DiskTestSupport.openCompactingInline(dir, persistentConfig(), new DiskQuota(1L << 30))) {
             writeAndCompact(store);
             DiskStoreStats stats = store.stats();
             assertTrue(stats.compactions() >= 6, stats::toString);
-            assertEquals(0, stats.expiredRecords(), stats::toString);
+            assertEquals(KEYS / 8, stats.expiredRecords(), stats::toString);
             for (int i = 0; i < KEYS; i += 4) {
-                assertArrayEquals(valueOf(i), read(store, i), "key " + i);
+                assertArrayEquals(i % 8 == 0 ? null : valueOf(i), read(store, i), "key " + i);
             }
-            assertEquals(KEYS / 4 + 1, store.size());
+            assertEquals(KEYS / 8 + 1, store.size());
+        }
+        try (DiskStore store = DiskTestSupport.openCompactingInline(dir, persistentConfig(), new DiskQuota(1L << 30))) {
+            for (int i = 0; i < KEYS; i += 4) {
+                assertArrayEquals(i % 8 == 0 ? null : valueOf(i), read(store, i), "key " + i + " after reopening");
+            }
+            assertEquals(KEYS / 8 + 1, store.size());
+        }
+    }
+
+    /**
+     * A key's earlier record, unexpired, lies in an older segment; its current record expired and is compacted away.
+     * The tombstone written in its place keeps the earlier record from coming back when the store reopens.
+     */
+    @Test
+    void persistentCompaction_writesATombstoneSoAnEarlierRecordStaysDown() throws IOException {
+        byte[] earlier = value(1000, 7);
+        byte[] expired = value(1000, 8);
+        expired[0] = EXPIRED;
+        try (DiskStore store = DiskTestSupport.openCompactingInline(dir, persistentConfig(), new DiskQuota(1L << 30))) {
+            store.dropExpiredWhenCompacting(v -> v.get(ValueLayout.JAVA_BYTE, 0) == EXPIRED);
+            assertTrue(store.put(key("k"), segmentOf(earlier)));
+            for (int i = 0; i < 70; i++) {                  // the rest of segment 1, kept live: it is never compacted
+                assertTrue(store.put(key(i), segmentOf(valueOf(i * 8 + 1))));
+            }
+            assertTrue(store.put(key("k"), segmentOf(expired)));          // in segment 2, over the earlier record
+            for (int i = 1000; i < 1070; i++) {
+                assertTrue(store.put(key(i), segmentOf(valueOf(i * 8 + 1))));   // fills and seals segment 2
+            }
+            for (int i = 1000; i < 1070; i++) {
+                store.remove(key(i));                        // segment 2 due: compacted, "k" expired in it
+            }
+            store.compact();
+            DiskStoreStats stats = store.stats();
+            assertEquals(1, stats.expiredRecords(), stats::toString);
+            assertNull(store.get(key("k")));
+        }
+        try (DiskStore store = DiskTestSupport.openCompactingInline(dir, persistentConfig(), new DiskQuota(1L << 30))) {
+            assertNull(store.get(key("k")), "the earlier record stayed down");
+            assertArrayEquals(valueOf(8 + 1), store.get(key(1)), "segment 1's other keys are there");
         }
     }
 }
