@@ -60,10 +60,10 @@ import java.util.concurrent.atomic.LongAdder;
  * <p><b>Heap weight.</b> {@code encodedSize(key) + encodedSize(value) + }{@value #ENTRY_OVERHEAD_BYTES}: encoded
  * sizes stand in for object sizes (close for byte arrays and Latin-1 strings) and the constant covers the node
  * (48 B), its table slots and the key and value objects' headers; with a time to live, {@value #EXPIRING_HOLDER_BYTES}
- * more for the {@link Expiring} holder (its deadline is in the encoded size). <b>Admission.</b> A tier with a lower tier below it
- * does not take an entry larger than 1/{@value #LARGE_ENTRY_FRACTION} of its capacity (so one huge value cannot flush
- * the tier); the lowest tier takes entries up to its whole capacity. <b>Heap memory</b> is charged through a
- * {@link StorageCredit}: the manager's lock is taken once per chunk, not once per put.
+ * more for the {@link Expiring} holder (its deadline is in the encoded size). <b>Admission.</b> A tier with a lower
+ * tier below it does not take an entry larger than 1/{@value #LARGE_ENTRY_FRACTION} of its capacity (so one huge value
+ * cannot flush the tier); the lowest tier takes entries up to its whole capacity. <b>Heap memory</b> is charged
+ * through a {@link StorageCredit}: the manager's lock is taken once per chunk, not once per put.
  *
  * @param <K> the key type
  * @param <V> the value type

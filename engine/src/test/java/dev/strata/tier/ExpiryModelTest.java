@@ -158,7 +158,8 @@ class ExpiryModelTest {
     void randomOperations_withATimeToLivePerEntry_matchTheModel(List<Tier> tiers) {
         runModel(new long[] {3, 4}, (engine, clock) -> engine.caches.newCache("per-entry", Codecs.int32(),
                         Codecs.utf8()).tiers(tiers.toArray(Tier[]::new))
-                        .expireAfterWrite((key, value) -> Duration.ofMillis(perEntryMillis(value))).clock(clock).build(),
+                        .expireAfterWrite((key, value) -> Duration.ofMillis(perEntryMillis(value)))
+                        .clock(clock).build(),
                 tiers.contains(Tier.DISK), ExpiryModelTest::perEntryMillis, MAX_PER_ENTRY_MILLIS);
     }
 
@@ -303,7 +304,7 @@ class ExpiryModelTest {
             }
         }
 
-        /** Records what a write of {@code value} left: the value until its deadline, or nothing if it expired at once. */
+        /** Records what a write of {@code value} left: the value until its deadline, or nothing if born expired. */
         private void write(int key, String value) {
             long timeToLive = timeToLiveMillis.applyAsLong(value);
             if (timeToLive > 0) {

@@ -13,8 +13,9 @@ package dev.strata.tier.disk;
  * @param compactions      segments compacted and deleted
  * @param evictedSegments  segments dropped by {@link DiskStore#evictOldest()}
  * @param evictedRecords   live entries those evictions dropped (their keys left the store)
- * @param expiredRecords   live entries a transient store's compaction dropped, instead of copying, because their
- *                         values had expired ({@link DiskStore#dropExpiredWhenCompacting})
+ * @param expiredRecords   live entries compaction dropped, instead of copying, because their values had expired
+ *                         ({@link DiskStore#dropExpiredWhenCompacting}; a persistent store writes a tombstone
+ *                         in place of such an entry while an older segment may hold an earlier record of its key)
  * @param recoveredRecords entries rebuilt into the index when the store was opened
  * @param quotaRefusals    puts refused because the {@link DiskQuota} had no room even after compaction
  * @param indexRefusals    puts of new keys refused because the quota's stores had reached its index limit
