@@ -85,8 +85,9 @@ public abstract sealed class MemoryManager permits StaticMemoryManager, UnifiedM
      *
      * <p>Unified: refuses at once when {@code bytes > region − executionUsed} (evicting cached data cannot help);
      * if storage's free memory is short, borrows the shortfall from free execution memory when that makes it fit
-     * (Spark's borrowing, except that nothing is borrowed for a request that is refused anyway). Static: only the
-     * storage pool's own free memory.
+     * (Spark's borrowing, except that nothing is borrowed for a request that is refused anyway); and it leaves alone
+     * the bytes that evictions for execution are freeing at that moment (they are the waiting task's). Static: only
+     * the storage pool's own free memory.
      *
      * @param bytes how many bytes, {@code > 0}
      * @param mode the memory mode

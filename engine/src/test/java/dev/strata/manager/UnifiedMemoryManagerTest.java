@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strata.MemoryManagerKind;
 import dev.strata.MemoryMode;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Spark's worked cases and the unified manager's borrowing rules, single-threaded (nothing here waits). */
@@ -157,6 +159,31 @@ class UnifiedMemoryManagerTest {
         assertEquals(0, checked(manager, ON_HEAP).activeTasks());
         assertEquals(1, checked(manager, OFF_HEAP).activeTasks());
         assertEquals(100, checked(manager, OFF_HEAP).executionUsedBytes());
+    }
+
+    @Test
+    void whatAnEvictionFreesForExecutionIsNotTakenByAPutMeanwhile() throws InterruptedException {
+        MemoryManager manager = unified(1000, 0.5);                    // R = 500
+        TestCache cache = new TestCache(manager, 1);
+        assertTrue(cache.put(1000, ON_HEAP));                         // storage holds the whole region
+        List<Boolean> racingPuts = new ArrayList<>();
+        manager.setStorageEvictor((mode, bytes) -> {
+            long freed = cache.evictStorage(mode, bytes);
+            // another cache's put, between the evictor's release and the task's next look at the pools
+            if (freed > 0) {
+                racingPuts.add(manager.acquireStorageMemory(freed, mode));
+            }
+            return freed;
+        });
+
+        assertEquals(300, manager.acquireExecutionMemory(300, 1, ON_HEAP), "the task gets what was evicted for it");
+        assertEquals(List.of(false), racingPuts, "one eviction, and the put racing it was refused");
+        PoolState s = checked(manager, ON_HEAP);
+        assertEquals(700, s.storageUsedBytes());
+        assertEquals(300, s.executionUsedBytes());
+
+        manager.releaseExecutionMemory(300, 1, ON_HEAP);
+        assertTrue(manager.acquireStorageMemory(300, ON_HEAP), "with no eviction in flight, storage takes free memory");
     }
 
     @Test
