@@ -262,11 +262,11 @@ final class Lookups<K, V> {
         return value;
     }
 
-    /** {@return the heap value of {@code node} (null if none, or removed), marking the node visited} */
+    /** {@return the heap value of {@code node} (null if none, or removed), counting a hit on the node} */
     private V heapValue(Node<K, V> node) {
         V value = node == null ? null : node.value;
         if (value != null) {
-            node.markVisited();
+            node.recordHit();
         }
         return value;
     }
@@ -301,7 +301,7 @@ final class Lookups<K, V> {
         synchronized (stripe) {
             Node<K, V> node = stripe.nodes == null ? null : stripe.nodes.find(key, hash);
             if (node != null) {
-                node.markVisited();
+                node.recordHit();
                 return hit(count, Tier.HEAP, node.value);
             }
             int record = recordIndex(stripe, key, hash);
@@ -595,7 +595,7 @@ final class Lookups<K, V> {
         synchronized (stripe) {
             Node<K, V> node = stripe.nodes == null ? null : stripe.nodes.find(key, hash);
             if (node != null) {
-                node.markVisited();
+                node.recordHit();
                 return hit(true, Tier.HEAP, reader.apply(encodeValue(node.value)));
             }
             int record = recordIndex(stripe, key, hash);

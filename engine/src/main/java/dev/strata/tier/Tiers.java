@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.LongAdder;
  * evacuating pages) is {@link OffHeapPlacement}'s.
  *
  * <pre>
- *   put ──► HEAP ──(SIEVE victim, encode once)──► OFF_HEAP ──(oldest page, bytes as-is)──► DISK ──(oldest segment)──► dropped
+ *   put ──► HEAP ──(S3-FIFO victim, encode once)──► OFF_HEAP ──(oldest page, bytes as-is)──► DISK ──(oldest segment)──► dropped
  *            ▲                                        │                                     │
  *            └────────────── promotion on hit (decode) ◄──────────────────────────────────┘
  * </pre>
@@ -59,7 +59,8 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p><b>Heap weight.</b> {@code encodedSize(key) + encodedSize(value) + }{@value #ENTRY_OVERHEAD_BYTES}: encoded
  * sizes stand in for object sizes (close for byte arrays and Latin-1 strings) and the constant covers the node
- * (48 B), its table slots and the key and value objects' headers; with a time to live, {@value #EXPIRING_HOLDER_BYTES}
+ * (48 B), its table slots, its ghost slots in the {@link NodeQueue} (4 to 8 B) and the key and value objects'
+ * headers; with a time to live, {@value #EXPIRING_HOLDER_BYTES}
  * more for the {@link Expiring} holder (its deadline is in the encoded size). <b>Admission.</b> A tier with a lower
  * tier below it does not take an entry larger than 1/{@value #LARGE_ENTRY_FRACTION} of its capacity (so one huge value
  * cannot flush the tier); the lowest tier takes entries up to its whole capacity. <b>Heap memory</b> is charged
@@ -70,8 +71,8 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class Tiers<K, V> {
 
-    /** Per-entry bytes charged on the heap beyond the encoded key and value: node, slots, object headers. */
-    static final long ENTRY_OVERHEAD_BYTES = 112;
+    /** Per-entry bytes charged on the heap beyond the encoded key and value: node, slots, ghosts, object headers. */
+    static final long ENTRY_OVERHEAD_BYTES = 120;
     /**
      * What a time to live adds to a heap entry beyond its encoded deadline (8 bytes, counted in the value's encoded
      * size): the {@link Expiring} holder's object header and value reference.
@@ -450,7 +451,7 @@ final class Tiers<K, V> {
         node.valueLength = valueLength;
         node.version++;
         node.value = value;
-        node.markVisited();                            // an overwrite counts as a use
+        node.recordHit();                              // an overwrite counts as a use
     }
 
     private Node<K, V> newNode(K key, int hash, int keyLength, int valueLength) {
@@ -803,7 +804,7 @@ final class Tiers<K, V> {
         }
     }
 
-    /** Moves heap entries (SIEVE victims) down a tier until {@code bytes} of heap weight are freed. */
+    /** Moves heap entries (S3-FIFO victims) down a tier until {@code bytes} of heap weight are freed. */
     long evictHeap(long bytes) {
         if (heapQueue == null) {
             return 0;

@@ -17,9 +17,10 @@ class EvictionQualityTest {
     private static final long REGION = 1L << 20;
     private static final byte[] VALUE = new byte[100];
 
+    /** Also when the hot set moves at once, where the heap's former SIEVE fell 7 points below LRU here. */
     @Test
     void theHeapTierBeatsLru() {
-        for (Trace trace : new Trace[] {Trace.ZIPF, Trace.ZIPF_WITH_SCANS}) {
+        for (Trace trace : Trace.values()) {
             Comparison c = compare(HitRatio.Layout.HEAP, trace);
             assertTrue(c.strata() >= c.lru(), c.toString());
         }
