@@ -37,7 +37,7 @@ final class NodeQueue {
     static final int SMALL_PERCENT = 10;
     private static final int MIN_GHOSTS = 64;
 
-    private final ReentrantLock lock = new ReentrantLock();
+    private final ReentrantLock lock = new SpinningLock();
     private final Fifo small = new Fifo();
     private final Fifo main = new Fifo();
     /**

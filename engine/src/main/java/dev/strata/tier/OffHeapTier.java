@@ -4,7 +4,6 @@ import dev.strata.MemoryMode;
 import dev.strata.manager.MemoryManager;
 import dev.strata.memory.Page;
 import dev.strata.memory.PageAllocator;
-import java.io.Serial;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -84,28 +83,6 @@ final class OffHeapTier {
         ALL_LIVE
     }
 
-    /**
-     * The tier's lock: tries a few times before it queues, because every critical section is short (a queue
-     * operation) and a thread that queues for a {@link ReentrantLock} allocates its queue node, so a contended put
-     * would allocate. Tried with {@code tryLock}, which allocates nothing.
-     */
-    private static final class SpinningLock extends ReentrantLock {
-        @Serial
-        private static final long serialVersionUID = 1L;
-        private static final int TRIES = 64;
-
-        @Override
-        public void lock() {
-            for (int tries = 0; tries < TRIES; tries++) {
-                if (tryLock()) {
-                    return;
-                }
-                Thread.onSpinWait();
-            }
-            super.lock();
-        }
-    }
-
     static final int MAX_ROUNDS = 64;
     /** {@link #append}'s answer when the target has no room left; no reservation packs to it (offsets are >= 0). */
     static final long NO_RESERVATION = -1;
@@ -119,6 +96,7 @@ final class OffHeapTier {
     private final long pageSize;
     private final ExtentTable extents;
     private final Evacuation evacuation;
+    /** Guards the queue, the sparse list and the spare; every critical section is a queue operation. */
     private final ReentrantLock lock = new SpinningLock();
     /** Full extents, oldest first; a set so that taking a sparse one from the middle costs no scan. */
     private final LinkedHashSet<Extent> queue = new LinkedHashSet<>();

@@ -70,6 +70,11 @@ final class StorageCredit {
         return taken;
     }
 
+    /** {@return the bytes one trip to the manager adds to the credit} */
+    long chunk() {
+        return chunk;
+    }
+
     /** {@return the bytes held as credit now} */
     long bytes() {
         return credit.get();

@@ -64,7 +64,9 @@ import java.util.concurrent.atomic.LongAdder;
  * more for the {@link Expiring} holder (its deadline is in the encoded size). <b>Admission.</b> A tier with a lower
  * tier below it does not take an entry larger than 1/{@value #LARGE_ENTRY_FRACTION} of its capacity (so one huge value
  * cannot flush the tier); the lowest tier takes entries up to its whole capacity. <b>Heap memory</b> is charged
- * through a {@link StorageCredit}: the manager's lock is taken once per chunk, not once per put.
+ * through a {@link StorageCredit}: the manager's lock is taken once per chunk, not once per put; and a put that finds
+ * the heap full evicts a chunk more than it needs, kept as credit, so the puts after it neither ask the manager nor
+ * evict (one miss in two took the manager's lock twice, and two threads churning a full heap queued on it).
  *
  * @param <K> the key type
  * @param <V> the value type
@@ -493,7 +495,8 @@ final class Tiers<K, V> {
             if (round == 0 && weight > memory.maxStorageBytes(MemoryMode.ON_HEAP)) {
                 return false;
             }
-            if (neighbours.reclaim(null, MemoryMode.ON_HEAP, weight) == 0 && evictHeap(weight) == 0) {
+            long batch = weight + heapCredit.chunk();  // the rest stays as credit: the next puts need no eviction
+            if (neighbours.reclaim(null, MemoryMode.ON_HEAP, batch) == 0 && evictHeap(batch) == 0) {
                 return false;
             }
         }
