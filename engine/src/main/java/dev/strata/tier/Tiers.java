@@ -59,8 +59,8 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p><b>Heap weight.</b> {@code encodedSize(key) + encodedSize(value) + }{@value #ENTRY_OVERHEAD_BYTES}: encoded
  * sizes stand in for object sizes (close for byte arrays and Latin-1 strings) and the constant covers the node
- * (48 B), its table slots, its ghost slots in the {@link NodeQueue} (4 to 8 B) and the key and value objects'
- * headers; with a time to live, {@value #EXPIRING_HOLDER_BYTES}
+ * (48 B), its table slots, its ghost slots in the heap's {@link NodeQueue} (4 to 8 B) and the key and value
+ * objects' headers; with a time to live, {@value #EXPIRING_HOLDER_BYTES}
  * more for the {@link Expiring} holder (its deadline is in the encoded size). <b>Admission.</b> A tier with a lower
  * tier below it does not take an entry larger than 1/{@value #LARGE_ENTRY_FRACTION} of its capacity (so one huge value
  * cannot flush the tier); the lowest tier takes entries up to its whole capacity. <b>Heap memory</b> is charged
@@ -152,7 +152,7 @@ final class Tiers<K, V> {
     /** Hits and misses per tier, by position in {@link #tiers}. */
     final AccessCounters accessCounters;
     private final MemoryManager memory;
-    private final NodeQueue heapQueue;
+    private final HeapQueue heapQueue;
     /** Heap storage memory taken from the manager in chunks, so heap puts rarely take its lock. */
     private final StorageCredit heapCredit;
     final OffHeapTier offHeap;
@@ -187,7 +187,8 @@ final class Tiers<K, V> {
         this.neighbours = neighbours;
         this.expiry = expiry;
         this.heapOverhead = ENTRY_OVERHEAD_BYTES + (expiry == null ? 0 : EXPIRING_HOLDER_BYTES);
-        this.heapQueue = tiers.contains(Tier.HEAP) ? new NodeQueue() : null;
+        this.heapQueue = tiers.contains(Tier.HEAP)
+                ? new HeapQueue(HeapQueue.segmentsFor(Runtime.getRuntime().availableProcessors())) : null;
         this.heapCredit = new StorageCredit(memory, MemoryMode.ON_HEAP);
         long offHeapCapacity = tiers.contains(Tier.OFF_HEAP)
                 ? Math.min(memory.state(MemoryMode.OFF_HEAP).regionBytes(), allocator.config().budgetBytes()) : 0;
