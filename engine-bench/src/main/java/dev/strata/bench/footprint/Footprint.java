@@ -9,9 +9,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.lang.ref.Reference;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -76,12 +73,7 @@ public final class Footprint {
         String table = FootprintTable.render(rows, entries, valueSize);
         System.out.println();
         System.out.println(table);
-        Path directory = Path.of(options.getOrDefault("--out",
-                Files.isDirectory(Path.of("engine-bench")) ? "engine-bench/results" : "results"));
-        Files.createDirectories(directory);
-        Path file = directory.resolve(LocalDate.now() + "-footprint.md");
-        Files.writeString(file, table, StandardCharsets.UTF_8);
-        System.out.println("Footprint table: " + file.toAbsolutePath());
+        System.out.println("Footprint table: " + Options.writeResult(options, "footprint", table).toAbsolutePath());
     }
 
     private static Map<String, String> smallestFitting(Subject subject, int entries, int valueSize)

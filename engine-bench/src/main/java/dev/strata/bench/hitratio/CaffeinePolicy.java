@@ -35,12 +35,13 @@ final class CaffeinePolicy implements Policy {
     }
 
     @Override
-    public boolean request(int key) {
-        if (cache.getIfPresent(key) != null) {
-            return true;
-        }
+    public boolean holds(int key) {
+        return cache.getIfPresent(key) != null;
+    }
+
+    @Override
+    public void put(int key) {
         cache.put(key, value);
-        return false;
     }
 
     @Override

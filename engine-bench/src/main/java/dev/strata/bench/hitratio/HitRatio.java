@@ -2,10 +2,6 @@ package dev.strata.bench.hitratio;
 
 import dev.strata.bench.workload.Options;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.LocalDate;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
@@ -94,12 +90,7 @@ public final class HitRatio {
         }
         System.out.println();
         System.out.println(report);
-        Path directory = Path.of(options.getOrDefault("--out",
-                Files.isDirectory(Path.of("engine-bench")) ? "engine-bench/results" : "results"));
-        Files.createDirectories(directory);
-        Path file = directory.resolve(LocalDate.now() + "-hit-ratio.md");
-        Files.writeString(file, report, StandardCharsets.UTF_8);
-        System.out.println("Hit-ratio table: " + file.toAbsolutePath());
+        System.out.println("Hit-ratio table: " + Options.writeResult(options, "hit-ratio", report).toAbsolutePath());
     }
 
     private static String row(Layout layout, long region, int[] requests, int keys, byte[] value) {

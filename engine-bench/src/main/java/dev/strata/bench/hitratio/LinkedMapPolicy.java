@@ -44,12 +44,13 @@ final class LinkedMapPolicy implements Policy {
     }
 
     @Override
-    public boolean request(int key) {
-        if (entries.get(key) != null) {
-            return true;
-        }
+    public boolean holds(int key) {
+        return entries.get(key) != null;
+    }
+
+    @Override
+    public void put(int key) {
         entries.put(key, value);
-        return false;
     }
 
     @Override

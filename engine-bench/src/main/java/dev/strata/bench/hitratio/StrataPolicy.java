@@ -44,12 +44,13 @@ final class StrataPolicy implements Policy {
     }
 
     @Override
-    public boolean request(int key) {
-        if (cache.get(key) != null) {
-            return true;
-        }
+    public boolean holds(int key) {
+        return cache.get(key) != null;
+    }
+
+    @Override
+    public void put(int key) {
         cache.put(key, value);
-        return false;
     }
 
     @Override
