@@ -28,11 +28,12 @@ public final class HitRatio {
     private static final long SEED = 42;
     private static final int SAMPLE_EVERY = 1_000;
 
-    /** Which tiers a Strata cache has, and how a region of memory is split between them. */
+    /** Which tiers a Strata cache has, and how a region of memory (for the disk: its quota) is split between them. */
     enum Layout {
         HEAP("heap"),
         OFF_HEAP("off-heap"),
-        HEAP_OVER_OFF_HEAP("heap + off-heap (¼ + ¾)");
+        HEAP_OVER_OFF_HEAP("heap + off-heap (¼ + ¾)"),
+        DISK("disk");
 
         private final String label;
 
@@ -45,6 +46,7 @@ public final class HitRatio {
                 case HEAP -> new StrataPolicy(regionBytes, 0, value);
                 case OFF_HEAP -> new StrataPolicy(0, regionBytes, value);
                 case HEAP_OVER_OFF_HEAP -> new StrataPolicy(regionBytes / 4, regionBytes - regionBytes / 4, value);
+                case DISK -> new StrataPolicy(0, 0, regionBytes, value);
             };
         }
     }
