@@ -70,7 +70,11 @@ final class Lookups<K, V> {
     private final boolean offHeapOnly;
     /** The disk tier's store, or null. */
     private final DiskStore disk;
-    /** Whether disk hits set their record's visited bit: the second hit promotes. */
+    /**
+     * Whether disk hits set their record's visited bit: every cache with a disk tier, whose eviction keeps the records
+     * read since their write ({@code DiskStore.evictOldest}); with {@link Promotion#ON_SECOND_HIT}, the bit also makes
+     * the second hit promote.
+     */
     private final boolean markDiskVisited;
     /** The cache's time to live, or null: then every value found is returned. */
     private final Expiry expiry;
@@ -88,7 +92,7 @@ final class Lookups<K, V> {
         this.lockFreeOffHeap = tiers.offHeap != null && (tiers.top() == Tier.OFF_HEAP || promotion == Promotion.NEVER);
         this.offHeapOnly = tiers.tiers.equals(java.util.List.of(Tier.OFF_HEAP));
         this.disk = tiers.disk();
-        this.markDiskVisited = disk != null && tiers.top() != Tier.DISK && promotion == Promotion.ON_SECOND_HIT;
+        this.markDiskVisited = disk != null;
         this.expiry = tiers.expiry;
     }
 

@@ -122,12 +122,13 @@ final class DiskIndex {
     }
 
     /**
-     * Points {@code key} at {@code update} if it points at {@code expected}, keeping the record's visited bit (for a
-     * compaction's copy). {@return whether it did}
+     * Points {@code key} at {@code update} if it points at {@code expected}, keeping the record's visited bit when
+     * {@code keepVisited} (a compaction's copy), clearing it otherwise (an eviction's second-chance copy).
+     * {@return whether it did}
      */
-    boolean replace(MemorySegment key, Location expected, Location update) {
+    boolean replace(MemorySegment key, Location expected, Location update, boolean keepVisited) {
         int hash = hash(key);
-        return table(hash).replace(key, hash, expected, update);
+        return table(hash).replace(key, hash, expected, update, keepVisited);
     }
 
     /**

@@ -71,7 +71,10 @@ import java.util.stream.Stream;
  * by a tombstone while an older segment may hold an earlier record of its key.
  *
  * <h2>Eviction</h2>
- * {@link #evictOldest()} drops the segment with the lowest id: first in, first out, a segment at a time. It writes no
+ * {@link #evictOldest()} drops the segment with the lowest id, a segment at a time, after a second chance: the records
+ * in it read since their write (their index entry's visited bit, set by a marking read) are copied forward first, up
+ * to half a segment, as a compaction copies live records, and start unvisited there. Without that a disk-only cache
+ * was a FIFO cache (0.7 to 3.8 points of hit ratio below LRU in {@code HitRatio}). It writes no
  * tombstone: in a persistent store a key's records lie in segments in write order (copies included, see above), so
  * every record older than one in the oldest segment is in that segment too and leaves with it. Its file is deleted
  * before it returns, so a crash cannot bring an evicted key back (a later remove of such a key, absent from the index,
@@ -537,8 +540,11 @@ public final class DiskStore implements AutoCloseable {
     /**
      * Evicts the oldest segment: drops every key whose current record lies in the segment with the lowest id that
      * holds any record, and deletes that segment's file. This is the disk tier's eviction, first in, first out a
-     * segment at a time by write order (a compaction's copies count as new writes). A segment holding only dead records
-     * or tombstones is deleted all the same, dropping no key.
+     * segment at a time by write order (a compaction's copies count as new writes), with a second chance: before the
+     * segment goes, its records read since their write (by a {@link #read(MemorySegment, boolean, RecordReader)} that
+     * marked them) are copied forward, up to half a segment, unvisited, and count in
+     * {@link DiskStoreStats#secondChances()}; the dropped ones count in {@link DiskStoreStats#evictedRecords()}. A
+     * segment holding only dead records or tombstones is deleted all the same, dropping no key.
      *
      * <p>No tombstone is written, also by a persistent store: no segment is older than the one dropped, and a key's
      * records lie in segments in the order they were written, so no older record can stand in for a dropped one after a
@@ -1048,6 +1054,7 @@ public final class DiskStore implements AutoCloseable {
             }
             if (oldest.tryAcquire()) {                     // else cleared meanwhile (and gone from segments)
                 try {
+                    new Compaction(oldest, true).keepVisited();
                     return evict(oldest);
                 } finally {
                     oldest.release();
@@ -1209,10 +1216,45 @@ public final class DiskStore implements AutoCloseable {
     private final class Compaction {
 
         private final Segment segment;
+        /** Set for an eviction's second chance ({@link #keepVisited}): copy only records read since their write. */
+        private final boolean evicting;
+        /** Bytes an eviction may still copy forward. */
+        private long budget;
         private boolean sawCorruption;
 
         Compaction(Segment segment) {
+            this(segment, false);
+        }
+
+        private Compaction(Segment segment, boolean evicting) {
             this.segment = segment;
+            this.evicting = evicting;
+            this.budget = evicting ? config.segmentBytes() / 2 : Long.MAX_VALUE;
+        }
+
+        /**
+         * An eviction's second chance, before the caller drops {@code segment} (sealed, acquired, compaction lock
+         * held): copies forward the records read since they were written, up to half a segment of them, as a
+         * compaction copies live ones (so a persistent store keeps a key's records in write order, and a crash
+         * before the segment's file is deleted recovers a copy beside its original, equal sequences, as after a
+         * compaction). Each copy starts unvisited: it must be read again to survive the next eviction. Expired
+         * records and tombstones are not copied (nothing is older than the oldest segment). A failure to scan or
+         * copy only means fewer records kept.
+         *
+         * @return the records copied forward
+         */
+        long keepVisited() {
+            long before = counters.secondChances.sum();
+            try (SegmentScanner scanner = new SegmentScanner(segment);
+                 CopyBatch batch = config.persistent() ? new CopyBatch() : null) {
+                copyLiveRecords(scanner, batch);
+            } catch (IOException e) {
+                counters.ioErrors.increment();
+                LOG.log(Level.WARNING, "could not scan " + segment.path() + " for entries to keep; evicting it whole", e);
+            } catch (UncheckedIOException e) {
+                LOG.log(Level.WARNING, "could not copy the read entries of " + segment.path() + " forward", e);
+            }
+            return counters.secondChances.sum() - before;
         }
 
         void run() {
@@ -1282,6 +1324,12 @@ public final class DiskStore implements AutoCloseable {
             if (!isToCopy(key, record, scanner.offset())) {
                 return true;
             }
+            if (evicting) {
+                if (hasExpired(record) || scanner.recordBytes() > budget) {
+                    return true;                       // left for the eviction to drop
+                }
+                budget -= scanner.recordBytes();
+            }
             if (batch == null) {
                 return copyAside(key, record, scanner.offset(), scanner.recordBytes());
             }
@@ -1342,8 +1390,15 @@ public final class DiskStore implements AutoCloseable {
             return tombstone;
         }
 
-        /** {@return whether the record at {@code offset} is to copy: the key's current one or a needed tombstone} */
+        /**
+         * {@return whether the record at {@code offset} is to copy: the key's current one or a needed tombstone; for
+         * an eviction, the key's current one if read since it was written}
+         */
         private boolean isToCopy(MemorySegment key, MemorySegment record, long offset) {
+            if (evicting) {
+                DiskIndex.Hit hit = RecordFormat.isTombstone(record) ? null : index.visit(key, false);
+                return hit != null && hit.visited() && isAt(hit.location(), offset);
+            }
             return RecordFormat.isTombstone(record) ? isTombstoneNeeded(key) : isCurrent(key, offset);
         }
 
@@ -1441,9 +1496,11 @@ public final class DiskStore implements AutoCloseable {
         }
 
         private void install(MemorySegment key, Location current, Location copy) {
-            if (!index.replace(key, current, copy)) {
+            if (!index.replace(key, current, copy, !evicting)) {
                 copy.segment().addDeadBytes(copy.recordBytes());
                 queueIfCompactionDue(copy.segment());
+            } else if (evicting) {
+                counters.secondChances.increment();
             }
         }
 

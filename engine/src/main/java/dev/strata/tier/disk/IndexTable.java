@@ -43,8 +43,8 @@ import java.util.function.Predicate;
  * for the cache's second-chance policy. It costs no memory: a record length is below 2^31 (see
  * {@link RecordFormat#MAX_RECORD_BYTES}), so bit 31 of the length half is otherwise always 0, and every decoding of a
  * length masks it ({@link #recordLength}); offsets (the upper half) are compared and decoded as before. A new
- * record's word ({@link #put}, {@link #settle}) starts without it; {@link #replace} (a compaction's copy of the same
- * record) keeps it; moves within the table (backward shift, rehash) copy it with the word; packing the key bytes
+ * record's word ({@link #put}, {@link #settle}) starts without it; {@link #replace} keeps it for a compaction's copy of
+ * the same record and clears it for an eviction's second-chance copy; moves within the table (backward shift, rehash) copy it with the word; packing the key bytes
  * rewrites only the first word.
  *
  * <p><b>Concurrency.</b> Every change holds the write lock of this table's {@link StampedLock}. Lookups read the
@@ -279,10 +279,11 @@ final class IndexTable {
     }
 
     /**
-     * Points {@code key} at {@code update} if it points at {@code expected}, keeping the visited bit (a compaction's
-     * copy is the same record). {@return whether it did}
+     * Points {@code key} at {@code update} if it points at {@code expected}, keeping the visited bit when
+     * {@code keepVisited} (a compaction's copy is the same record), clearing it otherwise (an eviction's second chance
+     * is spent). {@return whether it did}
      */
-    boolean replace(MemorySegment key, int hash, Location expected, Location update) {
+    boolean replace(MemorySegment key, int hash, Location expected, Location update, boolean keepVisited) {
         long stamp = lock.writeLock();
         try {
             int slot = find(key, hash);
@@ -290,7 +291,7 @@ final class IndexTable {
             if (slot < 0 || !isAt(slot, expected)) {
                 return false;
             }
-            set(slot, update.segment(), place | (words[2 * slot + 1] & VISITED));
+            set(slot, update.segment(), place | (keepVisited ? words[2 * slot + 1] & VISITED : 0));
             return true;
         } finally {
             lock.unlockWrite(stamp);

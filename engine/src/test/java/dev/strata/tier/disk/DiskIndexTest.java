@@ -142,11 +142,11 @@ class DiskIndexTest {
         Location current = new Location(segments.get(0), 100, 30);
         index.put(key, current);
         Location copy = new Location(segments.get(1), 16, 30);
-        assertFalse(index.replace(key, new Location(segments.get(0), 101, 30), copy), "other offset");
-        assertFalse(index.replace(key, new Location(segments.get(2), 100, 30), copy), "other segment");
-        assertFalse(index.replace(text("absent"), current, copy));
+        assertFalse(index.replace(key, new Location(segments.get(0), 101, 30), copy, true), "other offset");
+        assertFalse(index.replace(key, new Location(segments.get(2), 100, 30), copy, true), "other segment");
+        assertFalse(index.replace(text("absent"), current, copy, true));
         assertEquals(current, index.get(key));
-        assertTrue(index.replace(key, current, copy));
+        assertTrue(index.replace(key, current, copy, true));
         assertEquals(copy, index.get(key));
         assertFalse(index.remove(key, current), "the old location no longer stands");
         assertTrue(index.remove(key, copy));
@@ -325,8 +325,13 @@ class DiskIndexTest {
         assertEquals(first, index.put(key, overwrite));
         assertEquals(new DiskIndex.Hit(overwrite, false, true), index.visit(key, true), "an overwrite resets it");
         Location copy = new Location(segments.get(2), 16, RecordFormat.MAX_RECORD_BYTES);
-        assertTrue(index.replace(key, overwrite, copy));
+        assertTrue(index.replace(key, overwrite, copy, true));
         assertEquals(new DiskIndex.Hit(copy, true, false), index.visit(key, false), "a compaction's copy keeps it");
+        Location secondChance = new Location(segments.get(0), 48, RecordFormat.MAX_RECORD_BYTES);
+        assertTrue(index.replace(key, copy, secondChance, false));
+        assertEquals(new DiskIndex.Hit(secondChance, false, false), index.visit(key, false),
+                "an eviction's second-chance copy spends it");
+        copy = secondChance;
         assertEquals(copy, index.remove(key));
         assertNull(index.visit(key, true));
         assertThrows(IllegalArgumentException.class, () -> index.put(key, new Location(segments.get(0), 16, -1)),
@@ -463,7 +468,7 @@ class DiskIndexTest {
                 int j = stable + random.nextInt(churning);
                 Location seen = index.get(numbered(j));
                 if (seen != null) {
-                    index.replace(numbered(j), seen, locationOf(j, version));
+                    index.replace(numbered(j), seen, locationOf(j, version), true);
                 }
             }
         }));
@@ -518,7 +523,7 @@ class DiskIndexTest {
             case 4 -> {
                 Location expected = current != null && random.nextBoolean() ? current : next;
                 boolean replaced = current != null && current.equals(expected);
-                assertEquals(replaced, index.replace(key, expected, next));
+                assertEquals(replaced, index.replace(key, expected, next, true));
                 if (replaced) {
                     model.put(modelKey, next);
                 }
@@ -554,7 +559,7 @@ class DiskIndexTest {
             case 3 -> {
                 Location expected = current != null && random.nextBoolean() ? current : next;
                 boolean replaced = current != null && current.equals(expected);
-                assertEquals(replaced, index.replace(key, expected, next));
+                assertEquals(replaced, index.replace(key, expected, next, true));
                 if (replaced) {
                     model.put(modelKey, next);                          // a copy: the bit stays
                 }

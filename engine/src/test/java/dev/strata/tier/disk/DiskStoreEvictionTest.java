@@ -10,6 +10,7 @@ import static dev.strata.tier.disk.DiskTestSupport.value;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -106,6 +107,68 @@ class DiskStoreEvictionTest {
         }
     }
 
+    /**
+     * The second chance: records of the oldest segment read since their write (a marking read) are copied forward
+     * when it is evicted, and start unvisited there; the others leave. A persistent store recovers the copies and
+     * none of the dropped keys.
+     */
+    @ParameterizedTest(name = "persistent={0}")
+    @ValueSource(booleans = {false, true})
+    void evictionCopiesTheRecordsReadSinceTheirWriteForward(boolean persistent) throws IOException {
+        DiskQuota quota = new DiskQuota(1L << 30);
+        DiskStoreConfig config = persistent ? persistentConfig() : transientConfig();
+        Map<Integer, byte[]> expected = new HashMap<>();
+        Set<Integer> read = Set.of(20, 33, PER_SEGMENT - 1);
+        try (DiskStore store = openHoldingCompactions(config, quota)) {
+            fillAndChurn(store, expected);                     // keys 20..PER_SEGMENT-1 are current in segment 1
+            for (int k : read) {
+                assertNotNull(store.read(key(k), true, (value, stamp, visited) -> value.byteSize()));
+            }
+            assertEquals(PER_SEGMENT - 20 - read.size(), store.evictOldest());
+
+            assertEquals(read.size(), store.stats().secondChances());
+            for (int k = 20; k < PER_SEGMENT; k++) {
+                if (!read.contains(k)) {
+                    expected.remove(k);
+                }
+            }
+            assertContents(store, expected);
+            for (int k : read) {
+                assertTrue(store.stampOf(key(k)) >>> 32 > 1, "key " + k + " copied out of segment 1");
+                assertEquals(Boolean.FALSE, store.read(key(k), false, (value, stamp, visited) -> visited),
+                        "key " + k + ": the copy starts unvisited");
+            }
+        }
+        if (persistent) {
+            try (DiskStore reopened = openHoldingCompactions(config, quota)) {
+                assertContents(reopened, expected);
+                assertEquals(0, reopened.stats().corruptRecords());
+            }
+        }
+    }
+
+    /** The second chance copies at most half a segment: with every record of the oldest one read, the rest leave. */
+    @Test
+    void theSecondChanceCopiesAtMostHalfASegment() throws IOException {
+        Map<Integer, byte[]> expected = new HashMap<>();
+        try (DiskStore store = openHoldingCompactions(transientConfig(), new DiskQuota(1L << 30))) {
+            fillAndChurn(store, expected);
+            for (int k = 20; k < PER_SEGMENT; k++) {
+                store.read(key(k), true, (value, stamp, visited) -> value.byteSize());
+            }
+            long kept = DiskTestSupport.SMALL_SEGMENT / 2 / RECORD_BYTES;
+            assertTrue(kept < PER_SEGMENT - 20, "the budget binds");
+            assertEquals(PER_SEGMENT - 20 - kept, store.evictOldest());
+            assertEquals(kept, store.stats().secondChances());
+            for (int k = 20; k < PER_SEGMENT; k++) {
+                if (k >= 20 + kept) {
+                    expected.remove(k);                        // scanned in write order: the first ones fit
+                }
+            }
+            assertContents(store, expected);
+        }
+    }
+
     @ParameterizedTest(name = "persistent={0}")
     @ValueSource(booleans = {false, true})
     void theOnlySegmentIsEvictedThoughActiveAndWritesGoOnInANewOne(boolean persistent) throws IOException {
@@ -192,7 +255,7 @@ class DiskStoreEvictionTest {
             AtomicReference<Object> readerSaw = new AtomicReference<>();
             Thread reader = Thread.ofPlatform().name("parked-reader").daemon().start(() -> {
                 try {
-                    readerSaw.set(store.read(key(30), true, (value, stamp, visited) -> {
+                    readerSaw.set(store.read(key(30), false, (value, stamp, visited) -> {
                         inside.countDown();
                         await(release);
                         return value.toArray(ValueLayout.JAVA_BYTE);
