@@ -19,8 +19,8 @@ import java.util.function.Function;
  * tier down (encoded once on leaving the heap; off-heap bytes go to disk as they are), and the lowest tier drops its
  * oldest entries (counted as evictions). The heap picks them with S3-FIFO (entries read since they came stay longer,
  * one-off entries leave first); the off-heap tier recycles its oldest page, keeping the entries read since they were
- * written; the disk tier drops its oldest segment, after copying forward the entries read since they were written. A hit below the highest tier moves the entry up according to the
- * {@link Promotion} policy. When the engine's memory manager reclaims storage memory for execution, entries move down a
+ * written; the disk tier drops its oldest segment, after copying forward the entries read since they were written.
+ * A hit below the highest tier moves the entry up according to the {@link Promotion} policy. When the engine's memory manager reclaims storage memory for execution, entries move down a
  * tier too: they are lost only from the lowest tier.
  *
  * <h2>Sizes</h2>

@@ -19,8 +19,8 @@ import java.util.function.Function;
 /**
  * The {@link Cache} implementation: a {@link KeyIndex} over the cache's {@link Tiers}, read through {@link Lookups}.
  *
- * <p><b>Reads.</b> A heap hit reads the node's volatile value with no lock and counts the hit on the node. An off-heap hit
- * that will not be promoted reads the record with no lock, validated against its page's life
+ * <p><b>Reads.</b> A heap hit reads the node's volatile value with no lock and counts the hit on the node. An off-heap
+ * hit that will not be promoted reads the record with no lock, validated against its page's life
  * ({@link OffHeapReads}). Any other read runs inside the in-flight guard and, if it keeps racing, under the key's
  * stripe monitor, and may then promote (prepared unlocked, installed only if the source is unchanged).
  * <b>Writes.</b> Prepare in the highest tier that takes the value (no lock), then install under the stripe's monitor.

@@ -11,7 +11,7 @@ import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** The heap's segmented queue: segment counts, victims taken from the segments in turn, and removal from the right one. */
+/** The heap's segmented queue: segment counts, victims from the segments in turn, and removal from the right one. */
 class HeapQueueTest {
 
     @Test

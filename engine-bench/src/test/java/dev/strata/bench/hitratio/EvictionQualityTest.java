@@ -7,8 +7,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The issue asks for eviction "at least LRU-quality": each Strata layout, replayed on a trace, hits at least as often
  * as exact LRU holding as many entries (within a point for the off-heap and disk tiers, which evict whole pages and
- * segments), and clearly more often than FIFO, which is what a policy that loses its hit information would fall to. Deterministic: one
- * thread, fixed seeds. The full table, with Caffeine and a trace whose hot set moves, is {@link HitRatio}'s.
+ * segments), and clearly more often than FIFO, which is what a policy that loses its hit information would fall to.
+ * Deterministic: one thread, fixed seeds. The full table, with Caffeine and a trace whose hot set moves, is {@link HitRatio}'s.
  */
 class EvictionQualityTest {
 

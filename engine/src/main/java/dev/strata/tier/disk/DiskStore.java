@@ -1250,7 +1250,8 @@ public final class DiskStore implements AutoCloseable {
                 copyLiveRecords(scanner, batch);
             } catch (IOException e) {
                 counters.ioErrors.increment();
-                LOG.log(Level.WARNING, "could not scan " + segment.path() + " for entries to keep; evicting it whole", e);
+                LOG.log(Level.WARNING, "could not scan " + segment.path() + " for entries to keep; evicting it whole",
+                        e);
             } catch (UncheckedIOException e) {
                 LOG.log(Level.WARNING, "could not copy the read entries of " + segment.path() + " forward", e);
             }

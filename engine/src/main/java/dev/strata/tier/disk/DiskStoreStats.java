@@ -25,6 +25,6 @@ package dev.strata.tier.disk;
  */
 public record DiskStoreStats(long recordsWritten, long recordsRead, long bytesWritten, long bytesRead,
                              long corruptRecords, long tornTails, long compactions, long evictedSegments,
-                             long evictedRecords, long secondChances, long expiredRecords, long recoveredRecords, long quotaRefusals,
-                             long indexRefusals, long ioErrors) {
+                             long evictedRecords, long secondChances, long expiredRecords, long recoveredRecords,
+                             long quotaRefusals, long indexRefusals, long ioErrors) {
 }

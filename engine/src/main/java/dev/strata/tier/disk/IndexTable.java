@@ -44,8 +44,8 @@ import java.util.function.Predicate;
  * {@link RecordFormat#MAX_RECORD_BYTES}), so bit 31 of the length half is otherwise always 0, and every decoding of a
  * length masks it ({@link #recordLength}); offsets (the upper half) are compared and decoded as before. A new
  * record's word ({@link #put}, {@link #settle}) starts without it; {@link #replace} keeps it for a compaction's copy of
- * the same record and clears it for an eviction's second-chance copy; moves within the table (backward shift, rehash) copy it with the word; packing the key bytes
- * rewrites only the first word.
+ * the same record and clears it for an eviction's second-chance copy; moves within the table (backward shift,
+ * rehash) copy it with the word; packing the key bytes rewrites only the first word.
  *
  * <p><b>Concurrency.</b> Every change holds the write lock of this table's {@link StampedLock}. Lookups read the
  * arrays optimistically and validate the stamp afterwards, retrying under the read lock only if a writer intervened;
