@@ -70,12 +70,6 @@ final class Lookups<K, V> {
     private final boolean offHeapOnly;
     /** The disk tier's store, or null. */
     private final DiskStore disk;
-    /**
-     * Whether disk hits set their record's visited bit: every cache with a disk tier, whose eviction keeps the records
-     * read since their write ({@code DiskStore.evictOldest}); with {@link Promotion#ON_SECOND_HIT}, the bit also makes
-     * the second hit promote.
-     */
-    private final boolean markDiskVisited;
     /** The cache's time to live, or null: then every value found is returned. */
     private final Expiry expiry;
 
@@ -92,7 +86,6 @@ final class Lookups<K, V> {
         this.lockFreeOffHeap = tiers.offHeap != null && (tiers.top() == Tier.OFF_HEAP || promotion == Promotion.NEVER);
         this.offHeapOnly = tiers.tiers.equals(java.util.List.of(Tier.OFF_HEAP));
         this.disk = tiers.disk();
-        this.markDiskVisited = disk != null;
         this.expiry = tiers.expiry;
     }
 
@@ -222,14 +215,16 @@ final class Lookups<K, V> {
     }
 
     /**
-     * {@return the key's disk value, decoded, with its stamp and visited bit (which this read sets when the second hit
-     * promotes), or null if the store has none} Lock-free; inside the guard.
+     * {@return the key's disk value, decoded, with its stamp and visited bit as it was before this read, or null if the
+     * store has none} Every disk hit sets the bit: the disk's eviction keeps the records read since their write
+     * ({@code DiskStore.evictOldest}), and with {@link Promotion#ON_SECOND_HIT} a hit that finds it set promotes.
+     * Lock-free; inside the guard.
      *
      * @throws UncheckedIOException if the record could not be read
      */
     private DiskRead<V> readDisk(MemorySegment encoded) {
         DiskRead<V> read = new DiskRead<>();
-        read.value = disk.read(encoded, markDiskVisited, (bytes, stamp, visited) -> {
+        read.value = disk.read(encoded, true, (bytes, stamp, visited) -> {
             read.stamp = stamp;
             read.visited = visited;
             return tiers.decodeValue(bytes);
@@ -543,7 +538,7 @@ final class Lookups<K, V> {
     /** Calls {@code reader} with a view of the key's disk value, if it has one, into {@code read}. Lock-free. */
     private <R> void readDiskView(MemorySegment encoded, Function<? super MemorySegment, ? extends R> reader,
                                   Read<R> read) {
-        disk.read(encoded, markDiskVisited, (bytes, stamp, visited) -> read.of(reader.apply(bytes)));
+        disk.read(encoded, true, (bytes, stamp, visited) -> read.of(reader.apply(bytes)));
     }
 
     /**
@@ -554,7 +549,7 @@ final class Lookups<K, V> {
     private <R> boolean readDiskViewIfStable(MemorySegment encoded, Function<? super MemorySegment, ? extends R> reader,
                                              Read<R> read, Stripe stripe, int version) {
         read.unstable = false;
-        disk.read(encoded, markDiskVisited, (bytes, stamp, visited) -> {
+        disk.read(encoded, true, (bytes, stamp, visited) -> {
             if (!stableBelowTop(stripe, version, Tier.DISK)) {
                 read.unstable = true;
                 return null;

@@ -1239,12 +1239,9 @@ public final class DiskStore implements AutoCloseable {
          * before the segment's file is deleted recovers a copy beside its original, equal sequences, as after a
          * compaction). Each copy starts unvisited: it must be read again to survive the next eviction. Expired
          * records and tombstones are not copied (nothing is older than the oldest segment). A failure to scan or
-         * copy only means fewer records kept.
-         *
-         * @return the records copied forward
+         * copy only means fewer records kept. Each copy counts in {@code secondChances}.
          */
-        long keepVisited() {
-            long before = counters.secondChances.sum();
+        void keepVisited() {
             try (SegmentScanner scanner = new SegmentScanner(segment);
                  CopyBatch batch = config.persistent() ? new CopyBatch() : null) {
                 copyLiveRecords(scanner, batch);
@@ -1255,7 +1252,6 @@ public final class DiskStore implements AutoCloseable {
             } catch (UncheckedIOException e) {
                 LOG.log(Level.WARNING, "could not copy the read entries of " + segment.path() + " forward", e);
             }
-            return counters.secondChances.sum() - before;
         }
 
         void run() {
