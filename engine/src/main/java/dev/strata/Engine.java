@@ -133,6 +133,7 @@ public final class Engine implements AutoCloseable {
         return switch (backend) {
             case DIRECT_BUFFER -> SlabSourceKind.DIRECT_BUFFER;
             case ARENA -> SlabSourceKind.ARENA;
+            case HUGE_PAGES -> SlabSourceKind.HUGE_PAGES;
         };
     }
 
@@ -348,8 +349,10 @@ public final class Engine implements AutoCloseable {
         /**
          * Sets the slab size: how much memory the allocator takes from its source at a time. Default for
          * {@code DIRECT_BUFFER} and the heap: 1/16 of the region, between the page size and 64 MiB, in whole pages;
-         * for {@code ARENA}: 64 MiB or the whole region when smaller, because glibc keeps allocations of 32 MiB or less
-         * on its heap after it has freed a large one, and then closing the arena does not return them to the OS.
+         * for {@code ARENA} and {@code HUGE_PAGES}: 64 MiB or the whole region when smaller, because glibc keeps
+         * allocations of 32 MiB or less on its heap after it has freed a large one, and then closing the arena does not
+         * return them to the OS. A {@code HUGE_PAGES} slab that is not a multiple of 2 MiB keeps its last part on
+         * 4 KiB pages.
          *
          * @param size the slab size; checked at {@link #build()} to be a multiple of the page size
          * @return this builder
@@ -428,8 +431,9 @@ public final class Engine implements AutoCloseable {
          *
          * @return a new engine
          * @throws IllegalArgumentException if settings conflict or exceed what the JVM can give, with the numbers
-         *     and the rule (for example an off-heap {@code DIRECT_BUFFER} region above {@code MaxDirectMemorySize}, or
-         *     a disk index limit without a disk or above the user memory)
+         *     and the rule (for example an off-heap {@code DIRECT_BUFFER} region above {@code MaxDirectMemorySize}, a
+         *     {@code HUGE_PAGES} region in a JVM without native access for the engine, or a disk index limit without a
+         *     disk or above the user memory)
          */
         public Engine build() {
             boolean strictMode = strict != null ? strict : Boolean.getBoolean("strata.strict");

@@ -1,5 +1,6 @@
 package dev.strata;
 
+import dev.strata.memory.hugepage.HugePageSlabSource;
 import java.nio.file.Path;
 
 /**
@@ -30,9 +31,10 @@ record EngineConfig(String name, MemoryManagerKind memoryManager, long heapRegio
     /** Largest page: 64 MiB. */
     static final long MAX_PAGE_SIZE = 64L << 20;
     /**
-     * Largest default slab: 64 MiB. It is also the default ARENA slab (or the whole region when smaller): glibc serves
-     * native allocations of up to 32 MiB from its heap once it has freed a large block, and those do not go back to
-     * the operating system when the arena closes; 64 MiB always gets its own mapping (measured in engine-it).
+     * Largest default slab: 64 MiB. It is also the default ARENA and HUGE_PAGES slab (or the whole region when
+     * smaller): glibc serves native allocations of up to 32 MiB from its heap once it has freed a large block, and
+     * those do not go back to the operating system when the arena closes; 64 MiB always gets its own mapping (measured
+     * in engine-it). Huge-page slabs are mappings of their own whatever their size; 64 MiB is 32 huge pages.
      */
     static final long MAX_DEFAULT_SLAB = 64L << 20;
     /** Default share of the usable heap given to the engine's heap region, as Spark's memory fraction. */
@@ -71,7 +73,12 @@ record EngineConfig(String name, MemoryManagerKind memoryManager, long heapRegio
         }
         checkRegion("off-heap", offHeapRegion, page);
         checkRegion("heap", heapRegion, page);
-        long offHeapSlab = backend == OffHeapBackend.ARENA && slabSize == null
+        if (backend == OffHeapBackend.HUGE_PAGES && offHeapRegion > 0) {
+            HugePageSlabSource.unavailableReason().ifPresent(reason -> {
+                throw new IllegalArgumentException("off-heap backend HUGE_PAGES: " + reason);
+            });
+        }
+        long offHeapSlab = backend != OffHeapBackend.DIRECT_BUFFER && slabSize == null
                 ? Math.min(offHeapRegion, MAX_DEFAULT_SLAB) / page * page
                 : slab(slabSize, offHeapRegion, page);
         long heapSlab = slab(slabSize, heapRegion, page);

@@ -5,6 +5,7 @@ import dev.strata.MemoryMode;
 import dev.strata.memory.arena.ArenaSlabSource;
 import dev.strata.memory.direct.DirectBufferSlabSource;
 import dev.strata.memory.heap.HeapSlabSource;
+import dev.strata.memory.hugepage.HugePageSlabSource;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
@@ -102,12 +103,15 @@ public final class PageAllocator implements AutoCloseable {
      * @param config the configuration, not null
      * @return the new allocator
      * @throws NullPointerException if {@code config} is null
+     * @throws UnsupportedOperationException if this JVM cannot provide the configured source's memory
+     *     ({@code HUGE_PAGES} without native access, off Linux, or with transparent huge pages turned off)
      */
     public static PageAllocator create(PageAllocatorConfig config) {
         Objects.requireNonNull(config, "config");
         SlabSource source = switch (config.source()) {
             case DIRECT_BUFFER -> new DirectBufferSlabSource();
             case ARENA -> new ArenaSlabSource();
+            case HUGE_PAGES -> new HugePageSlabSource();
             case HEAP -> new HeapSlabSource();
         };
         PageAllocator allocator = new PageAllocator(config, source);

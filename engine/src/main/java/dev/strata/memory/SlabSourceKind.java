@@ -19,6 +19,12 @@ public enum SlabSourceKind {
      * pool, returned to the operating system when the slab's arena is closed.
      */
     ARENA(MemoryMode.OFF_HEAP, Long.MAX_VALUE),
+    /**
+     * Slabs mapped with {@code mmap} and advised as transparent huge pages, 2 MiB-aligned, returned to the operating
+     * system when the slab is released; at most 64 TiB each. Linux only, and the engine's module needs native access
+     * ({@code --enable-native-access}); see {@link dev.strata.memory.hugepage.HugePageSlabSource}.
+     */
+    HUGE_PAGES(MemoryMode.OFF_HEAP, 1L << 46),
     /** Slabs backed by {@code long[]} arrays on the Java heap (8-byte aligned), at most 8 GiB each. */
     HEAP(MemoryMode.ON_HEAP, 8L << 30);
 

@@ -3,6 +3,7 @@ package dev.strata.memory;
 import static dev.strata.memory.AllocatorFixtures.BUDGET;
 import static dev.strata.memory.AllocatorFixtures.PAGE;
 import static dev.strata.memory.AllocatorFixtures.assertBalanced;
+import static dev.strata.memory.AllocatorFixtures.assumeAvailable;
 import static dev.strata.memory.AllocatorFixtures.config;
 import static dev.strata.memory.AllocatorFixtures.small;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -122,6 +123,7 @@ class PageAllocatorContractTest {
     @ParameterizedTest
     @EnumSource(SlabSourceKind.class)
     void handsOutEveryPageOfLargeSlabsExactlyOnce(SlabSourceKind kind) {
+        assumeAvailable(kind);
         int pagesPerSlab = 100;
         try (PageAllocator allocator = PageAllocator.create(new PageAllocatorConfig("large-" + kind, kind, PAGE,
                 pagesPerSlab * PAGE, 2 * pagesPerSlab * PAGE, true, false))) {
@@ -303,6 +305,7 @@ class PageAllocatorContractTest {
     @ParameterizedTest
     @EnumSource(SlabSourceKind.class)
     void aZeroBudgetRefusesEveryPage(SlabSourceKind kind) {
+        assumeAvailable(kind);
         try (PageAllocator allocator = PageAllocator.create(new PageAllocatorConfig("zero-" + kind, kind, PAGE, PAGE, 0, true, false))) {
             assertNull(allocator.tryAllocate("owner"));
             assertThrows(MemoryBudgetExceededException.class, () -> allocator.allocate("owner"));
@@ -313,6 +316,7 @@ class PageAllocatorContractTest {
     @ParameterizedTest
     @EnumSource(SlabSourceKind.class)
     void preTouchedAndLargeSlabsWork(SlabSourceKind kind) {
+        assumeAvailable(kind);
         long page = 64 * 1024;
         try (PageAllocator allocator = PageAllocator.create(new PageAllocatorConfig("touched-" + kind, kind, page, 3 * page, 8 * page, true, true))) {
             List<Page> pages = new ArrayList<>();
