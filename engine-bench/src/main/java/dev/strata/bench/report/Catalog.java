@@ -18,6 +18,9 @@ final class Catalog {
     static final Column STRATA_HEAP = strata("Strata heap", "HEAP");
     static final Column STRATA_ARENA = strata("Strata off-heap (ARENA)", "OFF_HEAP_ARENA");
     static final Column STRATA_DIRECT = strata("Strata off-heap (DIRECT_BUFFER)", "OFF_HEAP_DIRECT");
+    /** Strata off-heap on transparent huge pages: its own benchmark class, whose fork has native access. */
+    static final Column STRATA_HUGE_PAGES = new Column("Strata off-heap (HUGE_PAGES)", Column.Kind.STRATA,
+            "StrataHugePagesBenchmark", "OFF_HEAP_HUGE_PAGES", Column.CACHE_OPERATIONS);
     static final Column STRATA_DISK = strata("Strata disk", "DISK");
 
     /** OHC, an off-heap peer (a goal's yardstick). */
@@ -50,7 +53,7 @@ final class Catalog {
                     peer("Ehcache heap", "EhcacheBenchmark", "HEAP"),
                     raw("HashMap, stored array", "RawHeapMapBenchmark", Map.of("get", "getStored")),
                     raw("HashMap + copy", "RawHeapMapBenchmark", Map.of("get", "getCopy")));
-            case OFF_HEAP -> List.of(STRATA_ARENA, STRATA_DIRECT,
+            case OFF_HEAP -> List.of(STRATA_ARENA, STRATA_DIRECT, STRATA_HUGE_PAGES,
                     OHC,
                     CHRONICLE_MAP,
                     peer("Ehcache off-heap", "EhcacheBenchmark", "OFF_HEAP"),

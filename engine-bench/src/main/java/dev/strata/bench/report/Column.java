@@ -36,6 +36,15 @@ record Column(String header, Kind kind, String className, String tierParam, Map<
     }
 
     /**
+     * {@return the configuration a header names in brackets, e.g. {@code ARENA} for {@code Strata off-heap (ARENA)};
+     * the whole header when it has none}
+     */
+    String variant() {
+        int open = header.lastIndexOf('(');
+        return open >= 0 && header.endsWith(")") ? header.substring(open + 1, header.length() - 1) : header;
+    }
+
+    /**
      * {@return whether a result belongs to this column for the operation}
      *
      * @param result the result

@@ -4,6 +4,7 @@ import dev.strata.bench.peer.CaffeineBenchmark;
 import dev.strata.bench.peer.ChronicleMapBenchmark;
 import dev.strata.bench.peer.OhcBenchmark;
 import dev.strata.bench.raw.RawIndexBenchmark;
+import dev.strata.bench.tier.StrataHugePagesBenchmark;
 import dev.strata.bench.tier.StrataTierBenchmark;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,9 +12,10 @@ import java.util.Objects;
 
 /**
  * Benchmarks that a paired round runs back to back because their ratios are compared: Strata's first, then the
- * systems it is divided by. {@link #ALL} holds issue 4's goals: Strata off-heap (ARENA) get and put at least 1.5× OHC
- * and Chronicle Map, Strata heap get at least Caffeine's, and the raw hash index as the floor of an off-heap get and
- * of an off-heap put.
+ * systems it is divided by. {@link #ALL} holds issue 4's goals: Strata off-heap get and put at least 1.5× OHC and
+ * Chronicle Map, Strata heap get at least Caffeine's, and the raw hash index as the floor of an off-heap get and of
+ * an off-heap put. The off-heap goals are measured for two of Strata's configurations: the default {@code ARENA}
+ * backend, which needs no JVM flag, and {@code HUGE_PAGES}, which needs native access (as OHC does).
  *
  * @param title the report section's title, e.g. {@code Off-heap get}
  * @param competitors the benchmarks, Strata's first (the order of round 1)
@@ -23,6 +25,10 @@ record GoalGroup(String title, List<Competitor> competitors, List<Goal> goals) {
 
     private static final Competitor ARENA_GET = strata(Catalog.STRATA_ARENA, "get");
     private static final Competitor ARENA_PUT = strata(Catalog.STRATA_ARENA, "put");
+    private static final Competitor HUGE_PAGES_GET =
+            new Competitor(Catalog.STRATA_HUGE_PAGES, "get", StrataHugePagesBenchmark.class);
+    private static final Competitor HUGE_PAGES_PUT =
+            new Competitor(Catalog.STRATA_HUGE_PAGES, "put", StrataHugePagesBenchmark.class);
     private static final Competitor HEAP_GET = strata(Catalog.STRATA_HEAP, "get");
     private static final Competitor OHC_GET = new Competitor(Catalog.OHC, "get", OhcBenchmark.class);
     private static final Competitor OHC_PUT = new Competitor(Catalog.OHC, "put", OhcBenchmark.class);
@@ -36,14 +42,10 @@ record GoalGroup(String title, List<Competitor> competitors, List<Goal> goals) {
 
     /** Issue 4's goals, in report order. */
     static final List<GoalGroup> ALL = List.of(
-            new GoalGroup("Off-heap get", List.of(ARENA_GET, OHC_GET, CHRONICLE_GET, RAW_GET), List.of(
-                    new Goal(ARENA_GET, OHC_GET, 1.5),
-                    new Goal(ARENA_GET, CHRONICLE_GET, 1.5),
-                    new Goal(ARENA_GET, RAW_GET, Double.NaN))),
-            new GoalGroup("Off-heap put", List.of(ARENA_PUT, OHC_PUT, CHRONICLE_PUT, RAW_PUT), List.of(
-                    new Goal(ARENA_PUT, OHC_PUT, 1.5),
-                    new Goal(ARENA_PUT, CHRONICLE_PUT, 1.5),
-                    new Goal(ARENA_PUT, RAW_PUT, Double.NaN))),
+            new GoalGroup("Off-heap get", List.of(ARENA_GET, HUGE_PAGES_GET, OHC_GET, CHRONICLE_GET, RAW_GET),
+                    offHeapGoals(List.of(ARENA_GET, HUGE_PAGES_GET), OHC_GET, CHRONICLE_GET, RAW_GET)),
+            new GoalGroup("Off-heap put", List.of(ARENA_PUT, HUGE_PAGES_PUT, OHC_PUT, CHRONICLE_PUT, RAW_PUT),
+                    offHeapGoals(List.of(ARENA_PUT, HUGE_PAGES_PUT), OHC_PUT, CHRONICLE_PUT, RAW_PUT)),
             new GoalGroup("Heap get", List.of(HEAP_GET, CAFFEINE_GET), List.of(
                     new Goal(HEAP_GET, CAFFEINE_GET, 1.0))));
 
@@ -95,6 +97,37 @@ record GoalGroup(String title, List<Competitor> competitors, List<Goal> goals) {
         List<T> rotated = new ArrayList<>(list.subList(shift, list.size()));
         rotated.addAll(list.subList(0, shift));
         return rotated;
+    }
+
+    /**
+     * {@return the goals of an off-heap group: each Strata configuration at least 1.5 times OHC and Chronicle Map,
+     * and its share of the raw index's floor}
+     */
+    private static List<Goal> offHeapGoals(List<Competitor> strata, Competitor ohc, Competitor chronicle,
+                                           Competitor raw) {
+        List<Goal> goals = new ArrayList<>();
+        for (Competitor configuration : strata) {
+            goals.add(new Goal(configuration, ohc, 1.5));
+            goals.add(new Goal(configuration, chronicle, 1.5));
+            goals.add(new Goal(configuration, raw, Double.NaN));
+        }
+        return goals;
+    }
+
+    /** {@return the Strata benchmarks of this group, in order} */
+    List<Competitor> strataCompetitors() {
+        return competitors.stream().filter(c -> c.column().kind() == Column.Kind.STRATA).toList();
+    }
+
+    /**
+     * {@return the header of a goal's ratio column in this group: {@link Goal#ratioHeader()}, after the Strata
+     * configuration's name when the group measures more than one, e.g. {@code HUGE_PAGES vs OHC}}
+     *
+     * @param goal one of this group's goals
+     */
+    String ratioHeader(Goal goal) {
+        return strataCompetitors().size() > 1 ? goal.strata().column().variant() + " " + goal.ratioHeader()
+                : goal.ratioHeader();
     }
 
     private static Competitor strata(Column column, String operation) {

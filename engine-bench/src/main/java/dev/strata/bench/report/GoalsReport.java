@@ -62,15 +62,19 @@ final class GoalsReport {
 
     private static void group(StringBuilder out, GoalsRun run, GoalGroup group, List<GoalStats> stats) {
         out.append("## ").append(group.title()).append("\n\n");
+        List<Competitor> strata = group.strataCompetitors();
         List<String> targets = new ArrayList<>();
         for (Goal goal : group.goals()) {
-            targets.add(goal.isFloor() ? goal.other().column().header() + " is the floor"
-                    : goal.targetLabel() + " " + goal.other().column().header());
+            if (goal.strata().equals(strata.getFirst())) {
+                targets.add(goal.isFloor() ? goal.other().column().header() + " is the floor"
+                        : goal.targetLabel() + " " + goal.other().column().header());
+            }
         }
-        out.append(group.competitors().getFirst().label()).append(": ").append(String.join("; ", targets))
+        out.append(String.join(" and ", strata.stream().map(Competitor::label).toList()))
+                .append(strata.size() > 1 ? ", each: " : ": ").append(String.join("; ", targets))
                 .append(".\n\n| value | threads | rounds |");
         group.competitors().forEach(c -> out.append(' ').append(c.column().header()).append(" |"));
-        group.goals().forEach(goal -> out.append(' ').append(goal.ratioHeader()).append(" |"));
+        group.goals().forEach(goal -> out.append(' ').append(group.ratioHeader(goal)).append(" |"));
         out.append("\n|---|---:|---:|");
         group.competitors().forEach(c -> out.append("---:|"));
         group.goals().forEach(goal -> out.append("---|"));
@@ -123,7 +127,7 @@ final class GoalsReport {
                 .append("| value | threads | round | started |");
         for (GoalGroup group : run.plan().groups()) {
             group.goals().forEach(goal -> out.append(' ').append(lower(group.title())).append(' ')
-                    .append(goal.ratioHeader()).append(" |"));
+                    .append(group.ratioHeader(goal)).append(" |"));
         }
         out.append("\n|---|---:|---:|---|");
         goals.forEach(goal -> out.append("---:|"));

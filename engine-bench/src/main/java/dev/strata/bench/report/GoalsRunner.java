@@ -95,7 +95,7 @@ final class GoalsRunner {
                 for (Row point : plan.cases()) {
                     GoalStats stats = GoalStats.of(goal, point, run.rounds());
                     String cell = GoalsReport.cell(stats, Integer.MAX_VALUE).replace("**", "");
-                    out.printf(Locale.ROOT, "  %-30s %-6s t=%d  %s%n", group.title() + " " + goal.ratioHeader(),
+                    out.printf(Locale.ROOT, "  %-30s %-6s t=%d  %s%n", group.title() + " " + group.ratioHeader(goal),
                             point.valueLabel(), point.threads(), cell);
                 }
             }
@@ -148,8 +148,9 @@ final class GoalsRunner {
                 PairedRound paired = new PairedRound(round + 1, point, roundStarted, results);
                 rounds.add(paired);
                 out.println("  round " + (round + 1) + ", " + point.valueLabel() + " t=" + point.threads() + ": "
-                        + String.join(", ", plan.goals().stream().map(goal -> goal.strata().operation() + " "
-                        + goal.ratioHeader() + " " + Format.ratio(paired.ratio(goal), 1)).toList()));
+                        + String.join(", ", plan.groups().stream().flatMap(group -> group.goals().stream()
+                        .map(goal -> goal.strata().operation() + " " + group.ratioHeader(goal) + " "
+                                + Format.ratio(paired.ratio(goal), 1))).toList()));
             }
             run = new GoalsRun(plan, command, started, now(), jvm[0], jvm[1], MachineInfo.current(), notes, rounds,
                     failures);

@@ -20,7 +20,8 @@ import java.util.function.Consumer;
  * A Strata cache with one tier, built through the public API exactly as a user would
  * ({@code Engine.builder()...build().newCache(name, keyCodec, valueCodec).tiers(tier).build()}), driven through
  * {@link CacheAdapter}. Values use {@code Codecs.bytes()}; keys the fixed 16-byte {@link ByteKeyCodec}. Page size
- * 64 KiB, unified memory manager, strict mode off. Needs no JVM flags.
+ * 64 KiB, unified memory manager, strict mode off. Needs no JVM flags, but for
+ * {@link StrataTier#OFF_HEAP_HUGE_PAGES} ({@code --enable-native-access=ALL-UNNAMED}).
  *
  * <p>Thread-safe (as the cache); {@link #close()} must not race with other calls.
  */
@@ -95,6 +96,7 @@ public final class StrataAdapter implements CacheAdapter {
         switch (tier) {
             case OFF_HEAP_ARENA -> builder.offHeap(DataSize.ofBytes(capacityBytes), OffHeapBackend.ARENA);
             case OFF_HEAP_DIRECT -> builder.offHeap(DataSize.ofBytes(capacityBytes), OffHeapBackend.DIRECT_BUFFER);
+            case OFF_HEAP_HUGE_PAGES -> builder.offHeap(DataSize.ofBytes(capacityBytes), OffHeapBackend.HUGE_PAGES);
             case HEAP, DISK -> {
                 // heap region only
             }
@@ -134,7 +136,7 @@ public final class StrataAdapter implements CacheAdapter {
     private static Tier engineTier(StrataTier tier) {
         return switch (tier) {
             case HEAP -> Tier.HEAP;
-            case OFF_HEAP_ARENA, OFF_HEAP_DIRECT -> Tier.OFF_HEAP;
+            case OFF_HEAP_ARENA, OFF_HEAP_DIRECT, OFF_HEAP_HUGE_PAGES -> Tier.OFF_HEAP;
             case DISK -> Tier.DISK;
         };
     }

@@ -13,7 +13,7 @@ public final class JvmFlags {
     /** Maximum heap. */
     public static final String XMX = "-Xmx2g";
 
-    /** OHC: JNA's native access. */
+    /** OHC: JNA's native access; Strata's {@code HUGE_PAGES} backend: {@code mmap} and {@code madvise}. */
     public static final String NATIVE_ACCESS = "--enable-native-access=ALL-UNNAMED";
     /** Ehcache, OHC, Chronicle: sun.misc.Unsafe memory access without a warning. */
     public static final String UNSAFE_ALLOW = "--sun-misc-unsafe-memory-access=allow";

@@ -41,7 +41,7 @@ class GoalsTest {
         List<Competitor> expected = new ArrayList<>();
         GROUPS.forEach(group -> expected.addAll(group.competitors()));
         assertEquals(expected, first);
-        assertEquals(10, first.size());
+        assertEquals(12, first.size());
         assertEquals("Strata off-heap (ARENA) get", first.getFirst().label());
     }
 
@@ -49,8 +49,8 @@ class GoalsTest {
     void everyRoundRunsEachCompetitorOnceWithItsGroupTogether() {
         for (int round = 0; round < 24; round++) {
             List<Competitor> order = GoalGroup.order(GROUPS, round);
-            assertEquals(10, order.size());
-            assertEquals(10, new HashSet<>(order).size(), "round " + round + ": " + order);
+            assertEquals(12, order.size());
+            assertEquals(12, new HashSet<>(order).size(), "round " + round + ": " + order);
             for (GoalGroup group : GROUPS) {
                 int start = order.indexOf(group.competitors().getFirst());
                 Set<Competitor> block = new HashSet<>();
@@ -83,12 +83,13 @@ class GoalsTest {
         for (int round = 0; round < 5; round++) {
             runFirst.add(GoalGroup.order(GROUPS, round).getFirst().label());
         }
-        assertEquals(List.of("Strata off-heap (ARENA) get", "OHC put", "Strata heap get", "raw hash index get",
-                "Strata off-heap (ARENA) put"), runFirst, "the default five rounds");
+        assertEquals(List.of("Strata off-heap (ARENA) get", "Strata off-heap (HUGE_PAGES) put", "Strata heap get",
+                "Chronicle Map get", "raw hash index put"), runFirst, "the default five rounds");
         assertEquals(OFF_HEAP_PUT.competitors().get(1), GoalGroup.order(GROUPS, 1).getFirst(),
                 "round 2 starts with the second group, rotated by one");
-        assertEquals(GoalGroup.order(GROUPS, 0), GoalGroup.order(GROUPS, 12), "the order repeats every 12 rounds");
-        assertNotEquals(GoalGroup.order(GROUPS, 0), GoalGroup.order(GROUPS, 6));
+        assertEquals(GoalGroup.order(GROUPS, 0), GoalGroup.order(GROUPS, 30), "the order repeats every 30 rounds");
+        assertNotEquals(GoalGroup.order(GROUPS, 0), GoalGroup.order(GROUPS, 15));
+        assertNotEquals(GoalGroup.order(GROUPS, 0), GoalGroup.order(GROUPS, 10));
         assertThrows(IllegalArgumentException.class, () -> GoalGroup.order(GROUPS, -1));
     }
 
@@ -185,15 +186,15 @@ class GoalsTest {
         assertEquals(6, plan.cases().size());
         assertEquals(new Row(100, "ZIPF", 1), plan.cases().getFirst());
         assertEquals(new Row(16384, "ZIPF", 2), plan.cases().getLast());
-        assertEquals(5 * 6 * 10, plan.forks());
-        assertEquals(7, plan.goals().size());
-        assertEquals(5, plan.goals().stream().filter(goal -> !goal.isFloor()).count());
-        assertEquals(plan.forkDuration().multipliedBy(300), plan.estimate());
+        assertEquals(5 * 6 * 12, plan.forks());
+        assertEquals(13, plan.goals().size());
+        assertEquals(9, plan.goals().stream().filter(goal -> !goal.isFloor()).count());
+        assertEquals(plan.forkDuration().multipliedBy(360), plan.estimate());
         String described = plan.describe();
-        assertTrue(described.contains("5 round(s) x 6 case(s) x 10 benchmarks = 300 forks"), described);
-        assertTrue(described.contains("Round 2: OHC put, Chronicle Map put, raw hash index put, Strata off-heap (ARENA) put, Caffeine get, "
-                + "Strata heap get, OHC get, Chronicle Map get, raw hash index get, Strata off-heap (ARENA) get\n"),
-                described);
+        assertTrue(described.contains("5 round(s) x 6 case(s) x 12 benchmarks = 360 forks"), described);
+        assertTrue(described.contains("Round 2: Strata off-heap (HUGE_PAGES) put, OHC put, Chronicle Map put, raw hash "
+                + "index put, Strata off-heap (ARENA) put, Caffeine get, Strata heap get, Strata off-heap (HUGE_PAGES) "
+                + "get, OHC get, Chronicle Map get, raw hash index get, Strata off-heap (ARENA) get\n"), described);
     }
 
     @Test
@@ -202,7 +203,7 @@ class GoalsTest {
             "--values", "100", "--threads", "1", "--dry-run", "--note", "busy"});
         assertEquals(1, arguments.plan().rounds());
         assertEquals(List.of(new Row(100, "ZIPF", 1)), arguments.plan().cases());
-        assertEquals(10, arguments.plan().forks());
+        assertEquals(12, arguments.plan().forks());
         assertTrue(arguments.dryRun());
         assertEquals(List.of("busy"), arguments.notes());
         assertThrows(IllegalArgumentException.class,
@@ -240,26 +241,34 @@ class GoalsTest {
         assertTrue(markdown.contains("```sh\njava -cp engine-bench/target/benchmarks.jar "
                 + "dev.strata.bench.report.BenchRunner --goals --rounds 3\n```"), markdown);
         assertTrue(markdown.contains("> synthetic"), markdown);
-        assertTrue(markdown.contains("| value | threads | rounds | Strata off-heap (ARENA) | OHC | Chronicle Map "
-                + "| raw hash index | vs OHC | vs Chronicle Map | of raw hash index |"), markdown);
-        // off-heap get at 100 B, 1 thread: Strata 6, 3, 9; OHC 4, 2, 4; Chronicle Map 2, 2, 2; raw 12, 12, 12
-        assertTrue(markdown.contains("| 100 B | 1 | 3 | 6.00 | 4.00 | 2.00 | 12.0 | 1.50× (1.50–2.25×) **met** "
-                + "| 3.00× (1.50–4.50×) **met** | 0.500× (0.250–0.750×) |"), markdown);
+        assertTrue(markdown.contains("Strata off-heap (ARENA) get and Strata off-heap (HUGE_PAGES) get, each: ≥ 1.5× "
+                + "OHC; ≥ 1.5× Chronicle Map; raw hash index is the floor."), markdown);
+        assertTrue(markdown.contains("| value | threads | rounds | Strata off-heap (ARENA) | Strata off-heap "
+                + "(HUGE_PAGES) | OHC | Chronicle Map | raw hash index | ARENA vs OHC | ARENA vs Chronicle Map "
+                + "| ARENA of raw hash index | HUGE_PAGES vs OHC | HUGE_PAGES vs Chronicle Map "
+                + "| HUGE_PAGES of raw hash index |"),
+                markdown);
+        // off-heap get at 100 B, 1 thread: Strata 6, 3, 9 (huge pages 8); OHC 4, 2, 4; Chronicle Map 2; raw 12
+        assertTrue(markdown.contains("| 100 B | 1 | 3 | 6.00 | 8.00 | 4.00 | 2.00 | 12.0 "
+                + "| 1.50× (1.50–2.25×) **met** | 3.00× (1.50–4.50×) **met** | 0.500× (0.250–0.750×) "
+                + "| 2.00× (2.00–4.00×) **met** | 4.00× (4.00–4.00×) **met** | 0.667× (0.667–0.667×) |"), markdown);
         // at 2 threads OHC's fork failed in round 2
-        assertTrue(markdown.contains("| 100 B | 2 | 3 | 6.00 | 4.00 | 2.00 | 12.0 | 1.88× (1.50–2.25×, 2 rounds) "
-                + "**met** |"), markdown);
-        // off-heap put: Strata 1, OHC 2, Chronicle Map 2, raw 4 in every round
-        assertTrue(markdown.contains("| 100 B | 1 | 3 | 1.00 | 2.00 | 2.00 | 4.00 | 0.500× (0.500–0.500×) not met "
-                + "| 0.500× (0.500–0.500×) not met | 0.250× (0.250–0.250×) |"), markdown);
+        assertTrue(markdown.contains("| 100 B | 2 | 3 | 6.00 | 8.00 | 4.00 | 2.00 | 12.0 "
+                + "| 1.88× (1.50–2.25×, 2 rounds) **met** |"), markdown);
+        // off-heap put: Strata 1 (huge pages 3), OHC 2, Chronicle Map 2, raw 4 in every round
+        assertTrue(markdown.contains("| 100 B | 1 | 3 | 1.00 | 3.00 | 2.00 | 2.00 | 4.00 | 0.500× (0.500–0.500×) not "
+                + "met | 0.500× (0.500–0.500×) not met | 0.250× (0.250–0.250×) | 1.50× (1.50–1.50×) **met** | 1.50× "
+                + "(1.50–1.50×) **met** | 0.750× (0.750–0.750×) |"), markdown);
         assertTrue(markdown.contains("Strata heap get: ≥ 1× Caffeine."), markdown);
         assertTrue(markdown.contains("| 100 B | 1 | 3 | — | — | — no data |"), "no heap results: " + markdown);
-        assertTrue(markdown.contains("**Goals met (by the median ratio): 4 of 10.**"), markdown);
-        assertTrue(markdown.contains("| value | threads | round | started | off-heap get vs OHC | off-heap get vs "
-                + "Chronicle Map | off-heap get of raw hash index | off-heap put vs OHC | off-heap put vs Chronicle Map "
-                + "| off-heap put of raw hash index | heap get vs Caffeine |"), markdown);
-        assertTrue(markdown.contains("| 100 B | 1 | 2 | 18:01:00 | 1.50× | 1.50× | 0.250× | 0.500× | 0.500× | 0.250× "
-                + "| — |"), markdown);
-        assertTrue(markdown.contains("| 100 B | 2 | 2 | 18:01:00 | — | 1.50× |"), markdown);
+        assertTrue(markdown.contains("**Goals met (by the median ratio): 12 of 18.**"), markdown);
+        assertTrue(markdown.contains("| value | threads | round | started | off-heap get ARENA vs OHC | off-heap get "
+                + "ARENA vs Chronicle Map | off-heap get ARENA of raw hash index | off-heap get HUGE_PAGES vs OHC |"),
+                markdown);
+        assertTrue(markdown.contains("| off-heap put HUGE_PAGES of raw hash index | heap get vs Caffeine |"), markdown);
+        assertTrue(markdown.contains("| 100 B | 1 | 2 | 18:01:00 | 1.50× | 1.50× | 0.250× | 4.00× | 4.00× | 0.667× "
+                + "| 0.500× | 0.500× | 0.250× | 1.50× | 1.50× | 0.750× | — |"), markdown);
+        assertTrue(markdown.contains("| 100 B | 2 | 2 | 18:01:00 | — | 1.50× | 0.250× | — | 4.00× |"), markdown);
         assertTrue(markdown.contains("## Failed forks\n\n- round 2, 100 B t=2, OHC get: no result"), markdown);
     }
 
@@ -297,9 +306,9 @@ class GoalsTest {
     }
 
     /**
-     * Three rounds at 100 B, 1 and 2 threads, off-heap groups only (heap get has no results): the get ratios vs OHC
-     * are 1.5, 1.5, 2.25 (met by the median) and the put ratios 0.5 (not met); at 2 threads OHC's get fork of round 2
-     * failed.
+     * Three rounds at 100 B, 1 and 2 threads, off-heap groups only (heap get has no results): the ARENA get ratios vs
+     * OHC are 1.5, 1.5, 2.25 (met by the median) and the put ratios 0.5 (not met); HUGE_PAGES gets 8 and puts 3 in
+     * every round; at 2 threads OHC's get fork of round 2 failed.
      */
     private static GoalsRun syntheticRun() {
         GoalPlan plan = GoalPlan.of(3, List.of(100), List.of(1, 2));
@@ -308,8 +317,10 @@ class GoalsTest {
         Competitor chronicleGet = GET_VS_CHRONICLE.other();
         Competitor rawGet = GET_OF_RAW.other();
         Competitor strataPut = OFF_HEAP_PUT.competitors().get(0);
-        Competitor ohcPut = OFF_HEAP_PUT.competitors().get(1);
-        Competitor chroniclePut = OFF_HEAP_PUT.competitors().get(2);
+        Competitor hugePagesGet = OFF_HEAP_GET.competitors().get(1);
+        Competitor hugePagesPut = OFF_HEAP_PUT.competitors().get(1);
+        Competitor ohcPut = OFF_HEAP_PUT.competitors().get(2);
+        Competitor chroniclePut = OFF_HEAP_PUT.competitors().get(3);
         Competitor rawPut = PUT_OF_RAW.other();
         double[] strata = {6, 3, 9};
         double[] ohc = {4, 2, 4};
@@ -324,6 +335,8 @@ class GoalsTest {
                 scores.put(chronicleGet, 2.0);
                 scores.put(rawGet, 12.0);
                 scores.put(strataPut, 1.0);
+                scores.put(hugePagesGet, 8.0);
+                scores.put(hugePagesPut, 3.0);
                 scores.put(ohcPut, 2.0);
                 scores.put(chroniclePut, 2.0);
                 scores.put(rawPut, 4.0);
