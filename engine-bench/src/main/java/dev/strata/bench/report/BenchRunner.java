@@ -1,5 +1,7 @@
 package dev.strata.bench.report;
 
+import dev.strata.bench.tier.StrataHugePagesBenchmark;
+import dev.strata.memory.hugepage.HugePageSlabSource;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -12,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.results.format.ResultFormatFactory;
 import org.openjdk.jmh.results.format.ResultFormatType;
@@ -83,6 +86,8 @@ public final class BenchRunner {
                 + profile.measurementIterations() * profile.measurementSeconds() + 6));
         out.printf(Locale.ROOT, "Strata benchmarks, profile %s: %d runs, about %d min (includes %s)%n",
                 arguments.profileName(), total, estimate.toMinutes() + 1, profile.includes());
+        HugePageSlabSource.machineUnavailableReason().ifPresent(reason -> out.println("Skipping "
+                + StrataHugePagesBenchmark.class.getSimpleName() + ": " + reason));
         if (arguments.dryRun()) {
             return;
         }
@@ -125,6 +130,7 @@ public final class BenchRunner {
                 .timeUnit(TimeUnit.MICROSECONDS)
                 .addProfiler(GCProfiler.class);                   // allocation per operation (gc.alloc.rate.norm)
         includes(profile, threads).forEach(builder::include);
+        excludes().forEach(builder::exclude);
         if (threads > 1) {
             builder.threads(threads);
         }
@@ -147,6 +153,19 @@ public final class BenchRunner {
         return includes;
     }
 
+    /**
+     * {@return the benchmarks this machine cannot run whatever the flags: Strata on huge pages where the kernel has
+     * none, or off Linux (its fork would fail, and a profile, the README's demo among them, with it)}
+     */
+    static List<String> excludes() {
+        return excludes(HugePageSlabSource.machineUnavailableReason().isEmpty());
+    }
+
+    /** {@return the excludes on a machine that has huge pages, or has none} @param hugePages whether it has them */
+    static List<String> excludes(boolean hugePages) {
+        return hugePages ? List.of() : List.of("^" + Pattern.quote(StrataHugePagesBenchmark.class.getName()) + "\\.");
+    }
+
     /** Counts benchmark × parameter-combination runs over all passes, as JMH will expand them. */
     static int plannedRuns(Profile profile) {
         int runs = 0;
@@ -158,7 +177,7 @@ public final class BenchRunner {
 
     private static int plannedRuns(Profile profile, List<String> includes) {
         Collection<BenchmarkListEntry> entries = BenchmarkList.defaultList()
-                .find(OutputFormatFactory.createFormatInstance(System.out, VerboseMode.SILENT), includes, List.of());
+                .find(OutputFormatFactory.createFormatInstance(System.out, VerboseMode.SILENT), includes, excludes());
         int runs = 0;
         for (BenchmarkListEntry entry : entries) {
             int combinations = 1;

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -206,6 +207,17 @@ class ReportTest {
         assertEquals("—", Format.ratio(Double.NaN, 2));
         assertEquals("100 B", Format.bytes(100));
         assertEquals("16 KiB", Format.bytes(16384));
+    }
+
+    @Test
+    void aMachineWithoutHugePagesSkipsOnlyTheHugePageBenchmark() {
+        assertEquals(List.of(), BenchRunner.excludes(true));
+        List<String> excludes = BenchRunner.excludes(false);
+        assertEquals(1, excludes.size());
+        Pattern exclude = Pattern.compile(excludes.getFirst());
+        assertTrue(exclude.matcher("dev.strata.bench.tier.StrataHugePagesBenchmark.get").find());
+        assertFalse(exclude.matcher("dev.strata.bench.tier.StrataTierBenchmark.get").find());
+        assertFalse(exclude.matcher("dev.strata.bench.peer.OhcBenchmark.get").find());
     }
 
     private static Document parse(String svg) throws Exception {

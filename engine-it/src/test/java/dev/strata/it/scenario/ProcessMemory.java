@@ -12,9 +12,9 @@ import java.nio.charset.StandardCharsets;
 /**
  * The running JVM's own memory, as the operating system and the JDK see it. Used inside scenarios (child JVMs).
  *
- * <p>{@code /proc/self/status} is read with a {@link FileInputStream}, not NIO: channels copy through temporary
- * direct buffers that would show up in the very {@code direct} pool being measured. Linux only. Stateless and
- * thread-safe.
+ * <p>{@code /proc/self/status} and {@code smaps_rollup} are read with a {@link FileInputStream}, not NIO: channels
+ * copy through temporary direct buffers that would show up in the very {@code direct} pool being measured. Linux only.
+ * Stateless and thread-safe.
  */
 public final class ProcessMemory {
 
@@ -29,6 +29,14 @@ public final class ProcessMemory {
     /** {@return virtual address space of this process in bytes: {@code VmSize} of {@code /proc/self/status}} */
     public static long virtualBytes() {
         return statusKibibytes("VmSize") * 1024;
+    }
+
+    /**
+     * {@return this process's anonymous memory on transparent huge pages, in bytes: {@code AnonHugePages} of
+     * {@code /proc/self/smaps_rollup}}
+     */
+    public static long anonHugePageBytes() {
+        return fieldKibibytes("/proc/self/smaps_rollup", "AnonHugePages") * 1024;
     }
 
     /** {@return bytes used by direct {@link java.nio.ByteBuffer}s: the JDK's {@code direct} buffer pool} */
@@ -60,19 +68,23 @@ public final class ProcessMemory {
     }
 
     private static long statusKibibytes(String field) {
-        String status;
-        try (InputStream in = new FileInputStream("/proc/self/status")) {
-            status = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+        return fieldKibibytes("/proc/self/status", field);
+    }
+
+    private static long fieldKibibytes(String file, String field) {
+        String fields;
+        try (InputStream in = new FileInputStream(file)) {
+            fields = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read /proc/self/status", e);
+            throw new UncheckedIOException("cannot read " + file, e);
         }
-        for (String line : status.split("\n")) {
+        for (String line : fields.split("\n")) {
             if (line.startsWith(field + ":")) {
                 // "VmRSS:\t  103764 kB"
                 String number = line.substring(field.length() + 1).replace("kB", "").strip();
                 return Long.parseLong(number);
             }
         }
-        throw new IllegalStateException("no " + field + " in /proc/self/status");
+        throw new IllegalStateException("no " + field + " in " + file);
     }
 }

@@ -53,14 +53,13 @@ public final class HugePageSlabSource implements SlabSource {
     }
 
     /**
-     * {@return why this JVM cannot use huge-page slabs, or empty if it can} Checks the platform, the engine module's
-     * native access and the kernel's transparent huge page setting, in that order, without any native call.
+     * {@return why this JVM cannot use huge-page slabs, or empty if it can} Checks the machine
+     * ({@link #machineUnavailableReason()}), then the engine module's native access, without any native call.
      */
     public static Optional<String> unavailableReason() {
-        String os = System.getProperty("os.name", "");
-        String arch = System.getProperty("os.arch", "");
-        if (!os.equals("Linux") || !(arch.equals("amd64") || arch.equals("aarch64"))) {
-            return Optional.of("huge-page slabs need Linux on x86-64 or AArch64 (this is " + os + " on " + arch + ")");
+        Optional<String> machine = machineUnavailableReason();
+        if (machine.isPresent()) {
+            return machine;
         }
         Module module = HugePageSlabSource.class.getModule();
         if (!module.isNativeAccessEnabled()) {
@@ -68,6 +67,20 @@ public final class HugePageSlabSource implements SlabSource {
             return Optional.of("huge-page slabs call mmap and madvise, and native access is not enabled for "
                     + (module.isNamed() ? "module " + name : "the class path") + " (expected: run the JVM with"
                     + " --enable-native-access=" + name + ")");
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * {@return why this machine cannot give huge-page slabs to any JVM, or empty if it can: the platform and the
+     * kernel's transparent huge page setting, whatever this JVM's flags} For a launcher deciding whether a JVM it
+     * starts with native access can use them.
+     */
+    public static Optional<String> machineUnavailableReason() {
+        String os = System.getProperty("os.name", "");
+        String arch = System.getProperty("os.arch", "");
+        if (!os.equals("Linux") || !(arch.equals("amd64") || arch.equals("aarch64"))) {
+            return Optional.of("huge-page slabs need Linux on x86-64 or AArch64 (this is " + os + " on " + arch + ")");
         }
         String mode = TransparentHugePages.mode(TransparentHugePages.ENABLED);
         if (mode == null) {
