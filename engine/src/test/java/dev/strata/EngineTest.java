@@ -3,15 +3,18 @@ package dev.strata;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.strata.cache.Cache;
 import dev.strata.codec.Codecs;
 import dev.strata.management.EngineMXBean;
+import dev.strata.memory.hugepage.HugePageSlabSource;
 import java.lang.management.ManagementFactory;
 import javax.management.JMX;
 import javax.management.ObjectName;
 
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -21,6 +24,10 @@ class EngineTest {
     @ParameterizedTest
     @EnumSource(OffHeapBackend.class)
     void statsShowBothModesAndBothAllocatorsOfAFreshEngine(OffHeapBackend backend) {
+        if (backend == OffHeapBackend.HUGE_PAGES) {             // needs native access: the huge-pages test run
+            Optional<String> reason = HugePageSlabSource.unavailableReason();
+            assumeTrue(reason.isEmpty(), reason::get);
+        }
         try (Engine engine = Engine.builder().heap(DataSize.ofMebibytes(8))
                 .offHeap(DataSize.ofMebibytes(16), backend).storageFraction(0.25).build()) {
             EngineStats stats = engine.stats();

@@ -31,6 +31,7 @@ class PageAllocatorStressTest {
     @ParameterizedTest
     @EnumSource(SlabSourceKind.class)
     void twoThreadsNeverShareAPageAndNothingLeaks(SlabSourceKind kind) throws Exception {
+        AllocatorFixtures.assumeAvailable(kind);
         try (PageAllocator allocator = PageAllocator.create(new PageAllocatorConfig("stress-" + kind, kind, PAGE, SLAB,
                 BUDGET, true, false))) {
             AtomicIntegerArray holder = new AtomicIntegerArray(1 << 16);
