@@ -110,14 +110,14 @@ public final class HugePageSlabSource implements SlabSource {
         long start = mapAligned(length);
         try {
             Mmap.adviseHugePages(start, length);
-        } catch (RuntimeException e) {
-            Mmap.unmap(start, length);
+            Arena arena = Arena.ofShared();
+            MemorySegment slab = MemorySegment.ofAddress(start).reinterpret(byteSize, arena,
+                    unmapped -> Mmap.unmap(start, length));
+            return new MappedSlab(arena, slab);
+        } catch (RuntimeException | Error e) {
+            Mmap.unmap(start, length);                 // nothing owns the mapping yet
             throw e;
         }
-        Arena arena = Arena.ofShared();
-        MemorySegment slab = MemorySegment.ofAddress(start).reinterpret(byteSize, arena,
-                unmapped -> Mmap.unmap(start, length));
-        return new MappedSlab(arena, slab);
     }
 
     /**
