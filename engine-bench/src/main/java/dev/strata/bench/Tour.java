@@ -8,6 +8,7 @@ import dev.strata.memory.Page;
 import dev.strata.memory.PageAllocator;
 import dev.strata.memory.PageAllocatorConfig;
 import dev.strata.memory.SlabSourceKind;
+import dev.strata.memory.hugepage.HugePageSlabSource;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayDeque;
@@ -17,6 +18,8 @@ import java.util.Locale;
 /**
  * The README's first command: a short tour of a live engine. It prints the engine's memory layout and pools, then
  * fills a page allocator of each off-heap backend to its budget and shows what the JVM and the operating system see.
+ * The huge-page backend needs {@code --enable-native-access=ALL-UNNAMED}, which the demo's JVM has; without it (or
+ * on a machine without transparent huge pages) the tour says why and skips it.
  */
 public final class Tour {
 
@@ -39,9 +42,11 @@ public final class Tour {
             System.out.println(engine.plan());
             System.out.println();
         }
-        for (SlabSourceKind backend : new SlabSourceKind[] {SlabSourceKind.DIRECT_BUFFER, SlabSourceKind.ARENA}) {
-            fill(backend);
-        }
+        fill(SlabSourceKind.ARENA);
+        HugePageSlabSource.unavailableReason().ifPresentOrElse(
+                reason -> System.out.printf(Locale.ROOT, "HUGE_PAGES: skipped, %s%n%n", reason),
+                () -> fill(SlabSourceKind.HUGE_PAGES));
+        fill(SlabSourceKind.DIRECT_BUFFER);                // last: only a GC frees it, which would blur the others
         TierTour.run();
     }
 
@@ -50,6 +55,7 @@ public final class Tour {
                 true, false);
         long rssBefore = residentBytes();
         long directBefore = directPoolUsed();
+        long hugeBefore = anonHugePageBytes();
         Deque<Page> pages = new ArrayDeque<>();
         long start = System.nanoTime();
         try (PageAllocator allocator = PageAllocator.create(config)) {
@@ -65,16 +71,19 @@ public final class Tour {
                         pages.size(), DataSize.format(PAGE), DataSize.format(pages.size() * PAGE), elapsed / 1e6,
                         expected.getMessage());
             }
-            System.out.printf(Locale.ROOT, "  allocator: %s%n  JDK direct buffer pool: %s   resident memory: %s%n",
-                    allocator.stats(), delta(directPoolUsed() - directBefore), delta(residentBytes() - rssBefore));
+            System.out.printf(Locale.ROOT, "  allocator: %s%n  JDK direct buffer pool: %s   resident memory: %s"
+                    + "   on huge pages: %s%n", allocator.stats(), delta(directPoolUsed() - directBefore),
+                    delta(residentBytes() - rssBefore), delta(anonHugePageBytes() - hugeBefore));
             while (!pages.isEmpty()) {
                 allocator.free(pages.pop());
             }
         }
         System.out.printf(Locale.ROOT, "  after close, no GC: resident memory %s against before the fill (%s)%n%n",
-                delta(residentBytes() - rssBefore), backend == SlabSourceKind.ARENA
-                        ? "closing an arena returns its memory to the OS at once"
-                        : "direct buffers are freed only when the GC collects them");
+                delta(residentBytes() - rssBefore), switch (backend) {
+                    case ARENA -> "closing an arena returns its memory to the OS at once";
+                    case HUGE_PAGES -> "closing unmaps the huge pages at once";
+                    default -> "direct buffers are freed only when the GC collects them";
+                });
     }
 
     private static String delta(long bytes) {
@@ -88,10 +97,19 @@ public final class Tour {
 
     /** Resident set size of this process from /proc (Linux), or 0 where that file does not exist. */
     static long residentBytes() {
+        return procKibibytes("/proc/self/status", "VmRSS:") * 1024;
+    }
+
+    /** This process's anonymous memory on transparent huge pages from /proc (Linux), or 0 where it cannot tell. */
+    static long anonHugePageBytes() {
+        return procKibibytes("/proc/self/smaps_rollup", "AnonHugePages:") * 1024;
+    }
+
+    private static long procKibibytes(String file, String field) {
         try {
-            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of(file))) {
+                if (line.startsWith(field)) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
                 }
             }
         } catch (java.io.IOException | RuntimeException e) {
