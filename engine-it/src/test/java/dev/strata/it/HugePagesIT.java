@@ -8,8 +8,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.strata.it.harness.ChildJvm;
 import dev.strata.it.harness.ChildResult;
 import dev.strata.it.scenario.HugePagesScenario;
-import java.nio.file.Files;
+import dev.strata.memory.hugepage.HugePageSlabSource;
 import java.nio.file.Path;
+import java.util.Optional;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,10 +30,9 @@ class HugePagesIT {
     Path workDirectory;
 
     @BeforeAll
-    static void needsTransparentHugePages() throws Exception {
-        Path enabled = Path.of("/sys/kernel/mm/transparent_hugepage/enabled");
-        assumeTrue(Files.isReadable(enabled) && !Files.readString(enabled).contains("[never]"),
-                "needs transparent huge pages set to madvise or always");
+    static void needsTransparentHugePages() {
+        Optional<String> reason = HugePageSlabSource.machineUnavailableReason();
+        assumeTrue(reason.isEmpty(), reason::get);
     }
 
     @Test

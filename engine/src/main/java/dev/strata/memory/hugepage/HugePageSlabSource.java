@@ -4,7 +4,6 @@ import dev.strata.memory.SlabSource;
 import dev.strata.memory.SlabSourceKind;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -87,7 +86,7 @@ public final class HugePageSlabSource implements SlabSource {
             return Optional.of("this kernel shows no transparent huge pages (" + TransparentHugePages.ENABLED
                     + " is missing or unreadable)");
         }
-        if (mode.toLowerCase(Locale.ROOT).equals("never")) {
+        if (mode.equals("never")) {
             return Optional.of("transparent huge pages are turned off on this machine (" + TransparentHugePages.ENABLED
                     + ": never; expected: madvise or always)");
         }
