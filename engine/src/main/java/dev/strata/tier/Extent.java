@@ -58,6 +58,11 @@ final class Extent {
     volatile boolean inQueue;
     /** Whether the extent is in the off-heap tier's list of pages to compact. Guarded by the tier's lock. */
     boolean sparseListed;
+    /**
+     * Whether the extent belongs to the off-heap tier's probation log rather than its main log. Set by the thread that
+     * owns the extent before it becomes a write page, the copy page or a queued chain; read after those hand-offs.
+     */
+    boolean probation;
 
     Extent(int id, int generation, Page[] pages) {
         this.id = id;

@@ -66,8 +66,9 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
                 && overwriteInPlace(key, hash, value, keyLength, valueLength, recordBytes, null)) {
             return Tiers.Install.DONE;
         }
+        boolean probation = entersProbation(key, hash, source);
         for (int round = 0; round < OffHeapTier.MAX_ROUNDS; round++) {
-            Extent extent = tiers.offHeap.writeTarget(recordBytes);
+            Extent extent = tiers.offHeap.writeTarget(recordBytes, probation);
             if (extent == null) {
                 return Tiers.Install.NO_ROOM;
             }
@@ -83,6 +84,22 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
             }
         }
         return Tiers.Install.NO_ROOM;
+    }
+
+    /**
+     * {@return whether a record of {@code key} placed now starts in the off-heap tier's probation log} Only a put of a
+     * key the tier does not hold, and that its ghost does not remember leaving probation unread a short while ago.
+     * The rest go to the main log: a key the tier holds is in use, a key that came back within the ghost's memory has
+     * been asked for twice, a key read on disk was read, and a key the heap tier above evicts has passed the heap's own
+     * probation (S3-FIFO's small queue) already.
+     */
+    private boolean entersProbation(K key, int hash, Tiers.Source source) {
+        if (source != null) {
+            return false;
+        }
+        Stripe stripe = tiers.index.stripe(hash);
+        return tiers.reads.find(stripe.records.table(), hash, key) == OffHeapReads.MISS
+                && !tiers.offHeap.ghost().remove(hash);
     }
 
     /**
@@ -258,8 +275,14 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
                 int recordBytes = Tiers.recordBytes(from, offset);
                 if (keep != OffHeapTier.Keep.NONE && recordBytes <= budget
                         && (keep == OffHeapTier.Keep.ALL_LIVE || Slots.isVisited(slot))) {
+                    if (target.writeOffset + recordBytes > tiers.offHeap.pageSize()) {
+                        return OffHeapTier.Evacuation.NO_ROOM;
+                    }
                     keepIn(stripe, record, from, offset, target, hash, recordBytes);
                     return recordBytes;
+                }
+                if (from.probation && keep == OffHeapTier.Keep.VISITED) {
+                    tiers.offHeap.ghost().add(hash);   // left probation unread: remembered if it comes back
                 }
                 if (!toDisk || round > Tiers.DISK_ROUNDS) {
                     drop(stripe, record);

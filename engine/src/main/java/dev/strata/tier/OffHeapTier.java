@@ -13,51 +13,66 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * One cache's off-heap tier: a log of pages from the engine's {@link PageAllocator}, recycled a page at a time. Records
- * ({@link RecordLayout}) describe themselves and are found through slots ({@link RecordTable}); this class owns the
- * pages, picks which to recycle, and walks them. What happens to each record is the cache's decision
+ * One cache's off-heap tier: two logs of pages from the engine's {@link PageAllocator}, recycled a page at a time.
+ * Records ({@link RecordLayout}) describe themselves and are found through slots ({@link RecordTable}); this class owns
+ * the pages, picks which to recycle, and walks them. What happens to each record is the cache's decision
  * ({@link Evacuation}).
  *
  * <pre>
- *   queue (oldest first)                                      write pages, one per stripe of writer threads
- *   [E0 full] [E1 full] [E2 chain, 3 pages] [E3 full]   ...   [E4: rec rec rec .... free]   [E5: rec .... free]
- *      ^ recycled first                                          ^ appends bump writeOffset under E4's monitor
+ *   probation log (new keys)           write pages, one per stripe      recycled first while it holds more than
+ *   [P0 full] [P1 full]           ...  [P2: rec rec .... free]          1 in {@value #PROBATION_SHARE} queued extents
+ *   main log (keys read, or back)
+ *   [M0 full] [M1 full] [M2 chain] ... [M3: rec .... free]   copy page C: [K K K K ..... free]
  *
- *   recycling E0 into the spare S (E0 and S swap roles):
- *   E0 [K1][x][x][K2][x][K3]...   ──►   S  [K1][K2][K3].......free.......    S becomes a write page
- *       K = kept (copied, its slot now names S), x = dead or moved down a tier;  E0 starts a new life as the spare
+ *   recycling P0 (or M0):
+ *   P0 [K1][x][g][K2][x]...   ──►   C  [.. K1][K2]...     K = read since written: copied to C, its slot re-pointed
+ *                                                         x = dead, or moved down a tier; g = also noted in the ghost
+ *   P0 starts a new life, empty: the writer that needed a page gets it (or it becomes the spare)
  * </pre>
  *
+ * <p><b>Eviction: S3-FIFO in pages.</b> A put of a key the tier does not hold starts in the <em>probation</em> log
+ * (S3-FIFO's small queue); everything else goes to the <em>main</em> log: records kept by recycling, keys the tier
+ * holds, keys moved in from another tier, and keys the {@link GhostHashes ghost} remembers leaving probation unread.
+ * Recycling takes the oldest probation page while probation holds more than one in {@value #PROBATION_SHARE} of the
+ * queued extents, else the oldest main page. Either way the records read since they were written move to the main
+ * log's copy page (second chance, up to half a page per victim) and the rest move down a tier; those leaving probation
+ * unread are also remembered in the ghost. So a key read once or never (a scan, a one-off) costs the tier one pass
+ * through the small probation log and evicts nothing from the main log, and a key asked for again after leaving
+ * probation goes straight to main.
+ *
  * <p><b>Memory.</b> Each page costs {@code pageSize} of {@link MemoryMode#OFF_HEAP} storage memory, acquired from the
- * {@link MemoryManager} before {@link PageAllocator#tryAllocate} and released after {@link PageAllocator#free}. Dead
- * bytes (overwritten or removed records) are reclaimed when a page is recycled, by copying its live records into the
- * tier's <em>spare</em> page (an empty page held back for this, set aside while the manager still grants pages, once
- * the tier has {@value #SPARE_MIN_PAGES} pages or more; a tier that could not get one evicts its first victim whole
- * and keeps it as the spare). The tier looks first among its {@value #CLEANING_WINDOW} oldest pages for one at most half live and takes the
- * least live: old pages have had the longest to die, so they cost the fewest copies. When those are all more than half
- * live, it takes the page that went sparse first anywhere in the queue: pages are listed as their live bytes cross half
- * ({@link #recordLeft}). Then every live record is kept. Only when no queued page is at most half live does it recycle
- * the oldest page, keeping the records read since they were written (second chance, up to half a page) and moving the
- * rest down a tier. So overwrites and removes cost space, not entries: while any full page is at most half live, no
- * live entry is evicted. Records larger than a page get a chain extent of their own, freed when it is recycled.
+ * {@link MemoryManager} before {@link PageAllocator#tryAllocate} and released after {@link PageAllocator#free}. Kept
+ * records are copied into the <em>copy page</em>, a main-log page that is not a write page; when a record does not fit
+ * in it, it is queued and the <em>spare</em> becomes the next one (an empty page held back for this, set aside while
+ * the manager still grants pages, once the tier has {@value #SPARE_MIN_PAGES} pages or more; a tier with neither
+ * evicts its victim whole and keeps it as the spare). Dead bytes (overwritten or removed records) are reclaimed when a
+ * page is recycled. The tier looks first among the {@value #CLEANING_WINDOW} oldest pages of each log for one at most
+ * half live and takes the least live: old pages have had the longest to die, so they cost the fewest copies. When
+ * those are all more than half live, it takes the page that went sparse first anywhere in the queues: pages are listed
+ * as their live bytes cross half ({@link #recordLeft}). Then every live record is kept. Only when no queued page is at
+ * most half live does it recycle by the rule above. So overwrites and removes cost space, not entries: while any full
+ * page is at most half live, no live entry is evicted. Records larger than a page get a chain extent of their own,
+ * freed when it is recycled.
  *
  * <p><b>Readers never wait for recycling.</b> Recycling copies records out of the victim and leaves its bytes alone;
  * only when every live record has left does the victim start a new life ({@link Extent#renew}), after which lock-free
  * readers holding an old slot see the life change and look again. Compare compaction in place, where readers of the
  * page's records would have to wait for the whole page.
  *
- * <p><b>Concurrency.</b> Writers append to the write page of their thread's stripe ({@link WritePages}): the bump of
- * its write offset and the record's bytes are written under that page's monitor, so writers of different stripes share
- * no lock on the put path. {@link #lock} guards only the queue, the sparse list and the spare: it is taken when a page
- * joins or leaves them, never during encoding, eviction or I/O. It is a leaf but for write-page monitors, which are
- * leaves: {@link #recordLeft} takes it inside a stripe's monitor, and nothing takes a stripe while holding it. A writer
- * appends a record ({@link #append}: header, key and value, under the write page's monitor), then publishes its slot
- * under its stripe's monitor if the extent's generation is still the one it appended in. The recycling thread owns the
- * extent it took (through the page's monitor, so no record is half written): it seals it (no publish succeeds after),
- * walks its records, then renews it, which waits for readers pinning a record.
+ * <p><b>Concurrency.</b> Writers append to the write page of their thread's stripe in their record's log
+ * ({@link WritePages}): the bump of its write offset and the record's bytes are written under that page's monitor, so
+ * writers of different stripes share no lock on the put path. {@link #lock} guards only the queues, the sparse list,
+ * the spare and the copy page: it is taken when a page joins or leaves them, never during encoding, eviction or I/O.
+ * It is a leaf but for write-page monitors, which are leaves: {@link #recordLeft} takes it inside a stripe's monitor,
+ * and nothing takes a stripe while holding it. A writer appends a record ({@link #append}: header, key and value, under
+ * the write page's monitor), then publishes its slot under its stripe's monitor if the extent's generation is still
+ * the one it appended in. The recycling thread owns the extent it took (through the page's monitor, so no record is
+ * half written) and the copy page it took out: it seals the extent (no publish succeeds after), walks its records,
+ * then renews it, which waits for readers pinning a record.
  *
- * <p><b>Progress.</b> Second chance is bounded to half a page, so every recycling frees at least half a page for
- * writers; {@link #writeTarget} gives up (returns null) after {@link #MAX_ROUNDS} rounds without memory.
+ * <p><b>Progress.</b> Second chance is bounded to half a page, and the victim leaves empty, so every recycling frees a
+ * page for writers or for the spare; {@link #writeTarget} gives up (returns null) after {@link #MAX_ROUNDS} rounds
+ * without memory.
  */
 final class OffHeapTier {
 
@@ -68,9 +83,13 @@ final class OffHeapTier {
          * is live, copies it to the end of {@code target} (advancing its write offset) when {@code keep} allows and it
          * fits in {@code budget} bytes, else moves it down a tier or drops it. Does nothing for a dead record.
          *
-         * @return the aligned bytes the record now takes in {@code target}, 0 if it was not kept
+         * @return the aligned bytes the record now takes in {@code target}, 0 if it was not kept, or {@link #NO_ROOM}
+         *     if it is to be kept but {@code target} has no room for it (nothing changed: ask again with another)
          */
         int evacuate(Extent from, int offset, int hash, Keep keep, int budget, Extent target);
+
+        /** {@link #evacuate}'s answer for a record to keep that does not fit in the target. */
+        int NO_ROOM = -1;
     }
 
     /** Which live records of an extent being emptied stay in this tier (up to half a page); the rest move down. */
@@ -86,8 +105,10 @@ final class OffHeapTier {
     static final int MAX_ROUNDS = 64;
     /** {@link #append}'s answer when the target has no room left; no reservation packs to it (offsets are >= 0). */
     static final long NO_RESERVATION = -1;
-    /** How many of the oldest pages {@link #takeSparse} looks at for one that is mostly dead. */
+    /** How many of the oldest pages of each log {@link #takeSparse} looks at for one that is mostly dead. */
     static final int CLEANING_WINDOW = 8;
+    /** The probation log is recycled first while it holds more than one queued extent in this many. */
+    static final int PROBATION_SHARE = 10;
     /** A tier holds a spare page for recycling only from this many pages on; a smaller one evicts whole pages. */
     static final int SPARE_MIN_PAGES = 4;
 
@@ -96,10 +117,14 @@ final class OffHeapTier {
     private final long pageSize;
     private final ExtentTable extents;
     private final Evacuation evacuation;
-    /** Guards the queue, the sparse list and the spare; every critical section is a queue operation. */
+    /** Guards the queues, the sparse list, the spare and the copy page; every critical section is a queue operation. */
     private final ReentrantLock lock = new SpinningLock();
-    /** Full extents, oldest first; a set so that taking a sparse one from the middle costs no scan. */
-    private final LinkedHashSet<Extent> queue = new LinkedHashSet<>();
+    /**
+     * The main log's full extents, oldest first; a set so that taking a sparse one from the middle costs no scan.
+     */
+    private final LinkedHashSet<Extent> mainQueue = new LinkedHashSet<>();
+    /** The probation log's full extents, oldest first: records of keys not yet read in this tier. */
+    private final LinkedHashSet<Extent> probationQueue = new LinkedHashSet<>();
     /**
      * Queued log pages that dropped to at most half live, in the order they did: compaction candidates beyond the
      * cleaning window. Entries may be stale (the page left the queue or was recycled); {@link #takeListed} skips
@@ -108,8 +133,16 @@ final class OffHeapTier {
     private final ArrayDeque<Extent> sparse = new ArrayDeque<>();
     /** An empty page kept for recycling into, or null. Written under {@link #lock}; read racily as a hint. */
     private volatile Extent spare;
-    /** The write pages, one per stripe of writer threads; not in {@link #queue} until full. */
-    private final WritePages writePages = new WritePages();
+    /**
+     * The main-log page that recycling copies the records it keeps into, until it is full (then it is queued), or
+     * null. A recycling thread takes it out under {@link #lock} and owns it until it puts it back.
+     */
+    private Extent copyPage;
+    /** The main log's write pages, one per stripe of writer threads; not queued until full. */
+    private final WritePages mainPages = new WritePages();
+    /** The probation log's write pages. */
+    private final WritePages probationPages = new WritePages();
+    private final GhostHashes ghost = new GhostHashes();
     private final AtomicLong pages = new AtomicLong();
 
     OffHeapTier(MemoryManager memory, PageAllocator allocator, long capacityBytes, Evacuation evacuation) {
@@ -133,19 +166,26 @@ final class OffHeapTier {
         return pages.get();
     }
 
+    /** {@return the hashes of keys lately evicted from probation without a read} */
+    GhostHashes ghost() {
+        return ghost;
+    }
+
     // ---- writing ----
 
     /**
-     * {@return the extent to {@link #append} a record of {@code recordBytes} (aligned) to, or null if no memory could
-     * be had} For a record that fits a page: the write page, after making it one with room if it had none (a new page,
-     * or a page of this tier recycled when the manager refuses one). For a larger record: a new chain of its own, not
-     * yet in the queue, which the caller must append to at once. The write page's room is checked without the lock, so
+     * {@return the extent to {@link #append} a record of {@code recordBytes} (aligned) to, in the probation log if
+     * {@code probation} else in the main log, or null if no memory could be had} For a record that fits a page: the
+     * log's write page, after making it one with room if it had none (a new page, or a page of this tier recycled when
+     * the manager refuses one). For a larger record: a new chain of its own, not yet in the queue, which the caller
+     * must append to at once. The write page's room is checked without the lock, so
      * {@link #append} may still find it gone.
      */
-    Extent writeTarget(int recordBytes) {
+    Extent writeTarget(int recordBytes, boolean probation) {
         if (recordBytes > pageSize) {
-            return newChain(recordBytes);
+            return newChain(recordBytes, probation);
         }
+        WritePages writePages = probation ? probationPages : mainPages;
         int stripe = writePages.stripe();
         for (int round = 0; round < MAX_ROUNDS; round++) {
             Extent target = writePages.page(stripe);
@@ -160,7 +200,7 @@ final class OffHeapTier {
                 fresh = recycle();
             }
             if (fresh != null) {
-                offer(stripe, fresh);
+                offer(writePages, stripe, fresh, probation);
             } else if (!hasEvictable()) {
                 return null;
             }
@@ -190,6 +230,7 @@ final class OffHeapTier {
     long append(Extent target, int recordBytes, int hash, int keyLength, int valueLength, Encoder encoder, Object key,
                 Object value) {
         if (!target.isChain()) {
+            WritePages writePages = target.probation ? probationPages : mainPages;
             return writePages.append(writePages.stripe(), target, recordBytes, pageSize, hash, keyLength, valueLength,
                     encoder, key, value);
         }
@@ -220,8 +261,11 @@ final class OffHeapTier {
         return (int) (reservation >>> 32);
     }
 
-    /** {@return a new chain extent for one record of {@code recordBytes}, or null if no memory could be had} */
-    private Extent newChain(int recordBytes) {
+    /**
+     * {@return a new chain extent of the given log for one record of {@code recordBytes}, or null if no memory could
+     * be had}
+     */
+    private Extent newChain(int recordBytes, boolean probation) {
         int count = (int) ((recordBytes + pageSize - 1) / pageSize);
         List<Page> taken = new ArrayList<>(count);
         for (int round = 0; taken.size() < count; ) {
@@ -233,14 +277,17 @@ final class OffHeapTier {
                 return null;
             }
         }
-        return extents.create(taken.toArray(Page[]::new));
+        Extent chain = extents.create(taken.toArray(Page[]::new));
+        chain.probation = probation;
+        return chain;
     }
 
     /**
-     * Installs {@code fresh} as the write page of {@code stripe} if it has more room than the one there, and queues
-     * whichever of the two is left over.
+     * Installs {@code fresh} as the write page of {@code stripe} in {@code writePages} (of the log {@code probation}
+     * names) if it has more room than the one there, and queues whichever of the two is left over.
      */
-    private void offer(int stripe, Extent fresh) {
+    private void offer(WritePages writePages, int stripe, Extent fresh, boolean probation) {
+        fresh.probation = probation;
         Extent leftOver = writePages.offer(stripe, fresh, pageSize);
         if (leftOver != null) {
             lock.lock();
@@ -255,13 +302,13 @@ final class OffHeapTier {
     private boolean hasEvictable() {
         lock.lock();
         try {
-            if (!queue.isEmpty()) {
+            if (!mainQueue.isEmpty() || !probationQueue.isEmpty() || copyPage != null) {
                 return true;
             }
         } finally {
             lock.unlock();
         }
-        return !writePages.isEmpty();
+        return !probationPages.isEmpty() || !mainPages.isEmpty();
     }
 
     private Extent newPage() {
@@ -291,8 +338,9 @@ final class OffHeapTier {
     // ---- recycling ----
 
     /**
-     * Recycles one extent of this tier. {@return an extent emptied for writing (holding any records kept), or null
-     * when the round freed memory to the manager or only set a spare aside (ask again)}
+     * Recycles one extent of this tier: empties it (its kept records go to the copy page) and starts its new life.
+     * {@return the emptied page, for the caller to write to, or null when the round freed memory to the manager or
+     * set the page aside as the spare (ask again)}
      */
     private Extent recycle() {
         Keep keep = Keep.ALL_LIVE;
@@ -309,18 +357,65 @@ final class OffHeapTier {
             free(victim);
             return null;
         }
-        Extent target = takeSpare();
+        Extent target = takeCopyTarget();
         if (target == null) {
-            empty(victim, Keep.NONE, null);
-            victim.renew();
-            return offerSpare(victim) ? null : victim;
+            keep = Keep.NONE;                          // nowhere to copy to: the page goes whole
         }
-        empty(victim, keep, target);
+        target = empty(victim, keep, target);
         victim.renew();
-        if (!offerSpare(victim)) {
-            free(victim);
+        if (target != null) {
+            putBackCopyPage(target);
         }
-        return target;
+        return offerSpare(victim) ? null : victim;
+    }
+
+    /** {@return the copy page, else the spare made the copy page, else null} Taken out: the caller owns it. */
+    private Extent takeCopyTarget() {
+        lock.lock();
+        try {
+            Extent target = copyPage;
+            copyPage = null;
+            if (target == null) {
+                target = spare;
+                spare = null;
+            }
+            if (target != null) {
+                target.probation = false;
+            }
+            return target;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Makes {@code target}, the copy page a recycling thread owned, the copy page again, or queues it if it is full. */
+    private void putBackCopyPage(Extent target) {
+        lock.lock();
+        try {
+            if (copyPage == null && pageSize - target.writeOffset >= pageSize / 8) {  // else its next record switches
+                copyPage = target;
+            } else {
+                enqueue(target);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Queues the full copy page {@code full} and takes the spare as the next one. {@return it, or null if none} */
+    private Extent nextCopyPage(Extent full) {
+        lock.lock();
+        try {
+            enqueue(full);
+            Extent next = spare;
+            spare = null;
+            if (next != null) {
+                next.probation = false;
+            }
+            return next;
+        } finally {
+            lock.unlock();
+        }
     }
 
     private Extent takeSpare() {
@@ -351,37 +446,70 @@ final class OffHeapTier {
         }
     }
 
-    /** Takes the oldest extent off the queue, or a write page if none is queued; null if there is none. */
+    /**
+     * Takes the oldest extent of the probation log while it holds more than its share of the queued extents, else of
+     * the main log; if neither has one queued, a write page, then the copy page. {@return it, or null if there is
+     * none}
+     */
     private Extent takeOldest() {
         lock.lock();
         try {
-            if (!queue.isEmpty()) {
-                Extent oldest = queue.removeFirst();
-                oldest.inQueue = false;
+            boolean probationFirst = (long) probationQueue.size() * PROBATION_SHARE
+                    > probationQueue.size() + mainQueue.size();
+            Extent oldest = probationFirst ? pollFirst(probationQueue) : pollFirst(mainQueue);
+            if (oldest == null) {
+                oldest = probationFirst ? pollFirst(mainQueue) : pollFirst(probationQueue);
+            }
+            if (oldest != null) {
                 return oldest;
             }
         } finally {
             lock.unlock();
         }
-        return writePages.takeAny();
+        Extent writePage = probationPages.takeAny();
+        if (writePage == null) {
+            writePage = mainPages.takeAny();
+        }
+        return writePage != null ? writePage : takeCopyPage();
+    }
+
+    private Extent takeCopyPage() {
+        lock.lock();
+        try {
+            Extent taken = copyPage;
+            copyPage = null;
+            return taken;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** {@return the first extent of {@code queue}, taken off it, or null} Lock held. */
+    private static Extent pollFirst(LinkedHashSet<Extent> queue) {
+        if (queue.isEmpty()) {
+            return null;
+        }
+        Extent first = queue.removeFirst();
+        first.inQueue = false;
+        return first;
     }
 
     /**
-     * Takes off the queue a log page at most half live: recycling it keeps every live record and still frees at least
-     * half a page. First the least live of the {@link #CLEANING_WINDOW} oldest, else the page listed first in {@link
-     * #sparse}. The live bytes come from each page's {@link Extent#liveBytes()}, so choosing reads no page; they
-     * may be a moment old (each record is re-checked under its stripe's monitor, and what no longer fits in half a
-     * page moves down). {@return the page, or null if none qualifies}
+     * Takes off its queue a log page at most half live: recycling it keeps every live record and still frees at least
+     * half a page. First the least live of the {@link #CLEANING_WINDOW} oldest of either log, else the page listed
+     * first in {@link #sparse}. The live bytes come from each page's {@link Extent#liveBytes()}, so choosing reads no
+     * page; they may be a moment old (each record is re-checked under its stripe's monitor, and what no longer fits in
+     * half a page moves down). {@return the page, or null if none qualifies}
      */
     private Extent takeSparse() {
         lock.lock();
         try {
-            Extent chosen = leastLiveOfOldest();
+            Extent chosen = leastLive(leastLiveOfOldest(probationQueue), leastLiveOfOldest(mainQueue));
             if (chosen == null) {
                 chosen = takeListed();
             }
             if (chosen != null) {
-                queue.remove(chosen);
+                queueOf(chosen).remove(chosen);
                 chosen.inQueue = false;
             }
             return chosen;
@@ -390,8 +518,18 @@ final class OffHeapTier {
         }
     }
 
-    /** {@return the least live log page among the oldest queued, if at most half live; else null} Lock held. */
-    private Extent leastLiveOfOldest() {
+    private LinkedHashSet<Extent> queueOf(Extent extent) {
+        return extent.probation ? probationQueue : mainQueue;
+    }
+
+    private static Extent leastLive(Extent a, Extent b) {
+        return a == null ? b : b == null || a.liveBytes() <= b.liveBytes() ? a : b;
+    }
+
+    /**
+     * {@return the least live log page among the oldest of {@code queue}, if at most half live; else null} Lock held.
+     */
+    private Extent leastLiveOfOldest(LinkedHashSet<Extent> queue) {
         Extent best = null;
         long bestLive = sparseLine() + 1;
         int seen = 0;
@@ -431,7 +569,7 @@ final class OffHeapTier {
 
     /** Queues {@code extent} (lock held), listing it for compaction if it is a log page already at most half live. */
     private void enqueue(Extent extent) {
-        queue.addLast(extent);
+        queueOf(extent).addLast(extent);
         extent.inQueue = true;
         listIfSparse(extent);
     }
@@ -510,7 +648,9 @@ final class OffHeapTier {
     /**
      * Walks every record of {@code extent}, which this thread owns, after sealing it, and hands each to the
      * {@link Evacuation} with what is left of the budget of half a page ({@code keep} allowing). The headers are whole
-     * (written at reservation). {@return the bytes kept in {@code target}}
+     * (written at reservation). When a record to keep does not fit in {@code target}, the target is queued and the
+     * spare becomes the next one (without a spare, the rest of the records are not kept). {@return the last target,
+     * owned by this thread, or null}
      *
      * <p>The evacuation handles the failures it expects (a disk that fails or is full, a user codec's exception) by
      * moving or dropping one record. Anything else that escapes it (an {@link Error} thrown by a user codec, a bug)
@@ -518,10 +658,12 @@ final class OffHeapTier {
      * gone from the extent or dead in it, the rest stay live and readable there, and a later walk of the same extent
      * finds what is left. So no page, and none of its storage memory, is held outside the tier.
      */
-    private int empty(Extent extent, Keep keep, Extent target) {
+    private Extent empty(Extent extent, Keep keep, Extent target) {
         extent.seal();
-        int budget = keep == Keep.NONE ? 0 : (int) (pageSize / 2);
+        int budget = keep == Keep.NONE ? 0 : extent.probation && keep == Keep.VISITED ? (int) pageSize
+                : (int) (pageSize / 2);               // all read in probation move to main, which keeps half a page
         int keptBytes = 0;
+        int records = 0;
         MemorySegment headers = extent.headerSegment();
         int end = extent.isChain() ? 1 : extent.writeOffset;
         try {
@@ -529,14 +671,26 @@ final class OffHeapTier {
                 int hash = RecordLayout.hash(headers, offset);
                 int aligned = RecordLayout.alignedBytes(RecordLayout.keyLength(headers, offset),
                         RecordLayout.valueLength(headers, offset));
-                keptBytes += evacuation.evacuate(extent, offset, hash, keep, budget - keptBytes, target);
+                int kept = evacuation.evacuate(extent, offset, hash, keep, budget - keptBytes, target);
+                if (kept == Evacuation.NO_ROOM) {
+                    target = nextCopyPage(target);
+                    if (target == null) {
+                        keep = Keep.NONE;
+                    }
+                    continue;                          // the same record again
+                }
+                keptBytes += kept;
+                records++;
                 offset += aligned;
             }
         } catch (RuntimeException | Error e) {
             requeue(extent, target);
             throw e;
         }
-        return keptBytes;
+        if (extent.probation && keep == Keep.VISITED) {
+            ghost.fit(pages.get() * records);          // about the records the tier holds: remember as many keys
+        }
+        return target;
     }
 
     /** Queues again extents taken out of the tier for an evacuation that failed ({@code target} may be null). */
@@ -554,18 +708,25 @@ final class OffHeapTier {
 
     /** Frees every page; the cache's slots must all be gone. */
     void close() {
-        List<Extent> all = new ArrayList<>(writePages.takeAll());
+        List<Extent> all = new ArrayList<>(probationPages.takeAll());
+        all.addAll(mainPages.takeAll());
         lock.lock();
         try {
-            all.addAll(queue);
-            for (Extent extent : queue) {
-                extent.inQueue = false;
+            for (LinkedHashSet<Extent> queue : List.of(probationQueue, mainQueue)) {
+                all.addAll(queue);
+                for (Extent extent : queue) {
+                    extent.inQueue = false;
+                }
+                queue.clear();
             }
-            queue.clear();
             sparse.clear();
             if (spare != null) {
                 all.add(spare);
                 spare = null;
+            }
+            if (copyPage != null) {
+                all.add(copyPage);
+                copyPage = null;
             }
         } finally {
             lock.unlock();

@@ -30,7 +30,7 @@ class OffHeapPublishTest {
             cache.put(1, new byte[100]);                       // the write page exists
             byte[] value = {7, 7, 7};
             int recordBytes = RecordLayout.alignedBytes(4, value.length);
-            Extent extent = tiers.offHeap.writeTarget(recordBytes);
+            Extent extent = tiers.offHeap.writeTarget(recordBytes, true);
             long reservation = append(tiers, extent, 2, value);
 
             tiers.offHeap.evictBytes(2 * PAGE);                // the evictor passes over the unpublished record
@@ -54,7 +54,7 @@ class OffHeapPublishTest {
             Tiers<Integer, byte[]> tiers = ((TieredCache<Integer, byte[]>) cache).tiersImpl();
             cache.put(1, new byte[100]);                       // the next record starts at 120
             byte[] value = {1, 2, 3, 4, 5};
-            Extent extent = tiers.offHeap.writeTarget(RecordLayout.alignedBytes(4, value.length));
+            Extent extent = tiers.offHeap.writeTarget(RecordLayout.alignedBytes(4, value.length), true);
             extent.generation = generation;
             long reservation = append(tiers, extent, 2, value);
             assertNotEquals(OffHeapTier.NO_RESERVATION, reservation);
@@ -74,14 +74,14 @@ class OffHeapPublishTest {
             Cache<Integer, byte[]> cache = engine.caches.newCache("moved", Codecs.int32(), Codecs.bytes())
                     .tiers(Tier.OFF_HEAP).build();
             Tiers<Integer, byte[]> tiers = ((TieredCache<Integer, byte[]>) cache).tiersImpl();
-            Extent first = tiers.offHeap.writeTarget(104);
+            Extent first = tiers.offHeap.writeTarget(104, true);
             cache.put(1, new byte[3000]);
             cache.put(2, new byte[3000]);                      // does not fit behind key 1: a new write page
             int small = 104 - RecordLayout.HEADER_BYTES - 4;
             int whole = PAGE - RecordLayout.HEADER_BYTES - 4;
             assertEquals(OffHeapTier.NO_RESERVATION, tiers.offHeap.append(first, 104, 3, 4, small,
                     tiers.offHeapPlacement, 3, new byte[small]));
-            assertEquals(OffHeapTier.NO_RESERVATION, tiers.offHeap.append(tiers.offHeap.writeTarget(104), PAGE, 3,
+            assertEquals(OffHeapTier.NO_RESERVATION, tiers.offHeap.append(tiers.offHeap.writeTarget(104, true), PAGE, 3,
                     4, whole, tiers.offHeapPlacement, 3, new byte[whole]), "no room left for the record");
             cache.close();
         }
