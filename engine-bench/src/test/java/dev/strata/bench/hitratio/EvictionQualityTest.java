@@ -26,13 +26,19 @@ class EvictionQualityTest {
         }
     }
 
+    /**
+     * The off-heap tier's S3-FIFO in pages beats LRU, and by a margin when scans pass through: one-off keys leave from
+     * its probation log without touching the main one. (Before the probation log it matched LRU, 0.1-1.6 points
+     * above it, and a scan flushed it as it flushes LRU.)
+     */
     @Test
-    void theOffHeapTierMatchesLruAndBeatsFifo() {
-        for (Trace trace : new Trace[] {Trace.ZIPF, Trace.ZIPF_WITH_SCANS}) {
-            Comparison c = compare(HitRatio.Layout.OFF_HEAP, trace);
-            assertTrue(c.strata() >= c.lru() - 0.01, c.toString());
-            assertTrue(c.strata() >= c.fifo() + 0.015, c.toString());
-        }
+    void theOffHeapTierBeatsLruAndResistsScans() {
+        Comparison zipf = compare(HitRatio.Layout.OFF_HEAP, Trace.ZIPF);
+        assertTrue(zipf.strata() >= zipf.lru() + 0.01, zipf.toString());
+        Comparison scans = compare(HitRatio.Layout.OFF_HEAP, Trace.ZIPF_WITH_SCANS);
+        assertTrue(scans.strata() >= scans.lru() + 0.025, scans.toString());
+        Comparison moving = compare(HitRatio.Layout.OFF_HEAP, Trace.SHIFTING_ZIPF);
+        assertTrue(moving.strata() >= moving.lru() - 0.01, moving.toString());
     }
 
     /** The disk tier drops its oldest segment, but copies forward what was read in it: FIFO without that. */
