@@ -9,7 +9,7 @@ import java.util.function.Consumer;
 
 /**
  * How values enter and leave one cache's off-heap tier: a put or a move appends a record (or overwrites one in place)
- * and publishes its slot; page recycling evacuates each live record of a page (kept in the spare page, moved to disk
+ * and publishes its slot; page recycling evacuates each live record of a page (kept in the copy page, moved to disk
  * as bytes, or dropped). The rules of {@link Tiers} hold here: work that may evict or wait runs with no monitor held,
  * the install happens under the key's stripe monitor, new place first.
  *

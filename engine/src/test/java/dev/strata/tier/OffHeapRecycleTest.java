@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Page recycling copies a page's kept records into the spare page ({@code OffHeapTier.recycle}): records of many
+ * Page recycling copies a page's kept records into the copy page ({@code OffHeapTier.recycle}): records of many
  * sizes, overwritten several times within one page, kept by second chance or by compaction of a sparse page, come back
  * byte for byte, every page's live-byte counter matches the slots that point into it, and recycling a huge page
  * allocates no heap buffer of its size.
