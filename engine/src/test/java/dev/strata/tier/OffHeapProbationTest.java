@@ -1,16 +1,28 @@
 package dev.strata.tier;
 
+import static dev.strata.tier.SelfCheckingValues.checkWhole;
+import static dev.strata.tier.SelfCheckingValues.checkWholeAndNotOlder;
 import static dev.strata.tier.SelfCheckingValues.value;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strata.Tier;
 import dev.strata.cache.Cache;
 import dev.strata.codec.Codecs;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The off-heap tier's two logs ({@code OffHeapTier}, S3-FIFO in pages): new keys start in probation; what is read
@@ -106,6 +118,90 @@ class OffHeapProbationTest {
             offHeap.close();
             tiered.close();
         }
+    }
+
+    /**
+     * Two writers put new keys without end (each starts in probation) and overwrite a few hot ones; two readers read
+     * the hot keys and recent new ones (so records get promoted into the copy page, which fills and is replaced
+     * while others are read) through a region of eight pages, with a disk below. Every value read is whole and no
+     * older than one read before; at the end every key has its last value, off-heap or on disk.
+     */
+    @RepeatedTest(3)                                          // a race: each round catches a broken move often, not always
+    void concurrentNewKeysThroughProbationLoseNothingAndNeverTear(@TempDir Path dir) throws Exception {
+        int writers = 2;
+        int readers = 2;
+        int newKeysPerWriter = 12_000;
+        int hotKeys = 32;                                     // keys 0-31; new keys from FIRST_NEW on
+        try (TestEngine engine = new TestEngine(1 << 20, 8 * PAGE, PAGE, dir, 64L << 20)) {
+            Cache<Integer, byte[]> cache = engine.caches.newCache("churn", Codecs.int32(), Codecs.bytes())
+                    .tiers(Tier.OFF_HEAP, Tier.DISK).build();
+            CyclicBarrier start = new CyclicBarrier(writers + readers);
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            AtomicIntegerArray written = new AtomicIntegerArray(writers);
+            int[][] hotSequences = new int[writers][hotKeys];
+            List<Thread> threads = new ArrayList<>();
+            for (int w = 0; w < writers; w++) {
+                int writer = w;
+                threads.add(Thread.ofPlatform().start(() -> TieredCacheModelTest.guarded(failure, () -> {
+                    SplittableRandom random = new SplittableRandom(writer);
+                    start.await();
+                    for (int i = 0; i < newKeysPerWriter && failure.get() == null; i++) {
+                        int key = newKey(writer, i, writers);
+                        cache.put(key, value(key, 1, 8 + random.nextInt(8, 600)));
+                        written.set(writer, i + 1);
+                        if (i % 4 == 0) {
+                            int hot = writer + writers * random.nextInt(hotKeys / writers);   // one writer per key
+                            cache.put(hot, value(hot, ++hotSequences[writer][hot], 8 + random.nextInt(8, 600)));
+                        }
+                    }
+                })));
+            }
+            for (int r = 0; r < readers; r++) {
+                int reader = r;
+                threads.add(Thread.ofPlatform().start(() -> TieredCacheModelTest.guarded(failure, () -> {
+                    SplittableRandom random = new SplittableRandom(100 + reader);
+                    int[] lastSeen = new int[hotKeys];
+                    start.await();
+                    for (int op = 0; op < 4 * newKeysPerWriter && failure.get() == null; op++) {
+                        int hot = random.nextInt(hotKeys);
+                        checkWholeAndNotOlder(hot, cache.get(hot), lastSeen);
+                        int writer = random.nextInt(writers);
+                        int done = written.get(writer);
+                        if (done > 0) {                       // one of the last 200 new keys: often still in probation
+                            int key = newKey(writer, Math.max(0, done - 1 - random.nextInt(200)), writers);
+                            byte[] bytes = cache.get(key);
+                            assertNotNull(bytes, "new key " + key + " lost");
+                            checkWhole(key, bytes);
+                        }
+                    }
+                })));
+            }
+            for (Thread thread : threads) {
+                thread.join();
+            }
+            if (failure.get() != null) {
+                throw new AssertionError(failure.get());
+            }
+            for (int writer = 0; writer < writers; writer++) {
+                for (int i = 0; i < newKeysPerWriter; i++) {
+                    int key = newKey(writer, i, writers);
+                    byte[] bytes = cache.get(key);
+                    assertNotNull(bytes, "new key " + key + " lost");
+                    assertEquals(1, checkWhole(key, bytes), "new key " + key);
+                }
+                for (int hot = writer; hot < hotKeys; hot += writers) {
+                    byte[] bytes = cache.get(hot);
+                    assertNotNull(bytes, "hot key " + hot + " lost");
+                    assertEquals(hotSequences[writer][hot], checkWhole(hot, bytes), "hot key " + hot);
+                }
+            }
+            assertTrue(cache.stats().tier(Tier.OFF_HEAP).demotions() > newKeysPerWriter, "pages were recycled");
+            cache.close();
+        }
+    }
+
+    private static int newKey(int writer, int i, int writers) {
+        return 1000 + writer + writers * i;
     }
 
     private static Cache<Integer, byte[]> offHeapCache(TestEngine engine) {
