@@ -1,7 +1,7 @@
 package dev.strata.tier;
 
 /**
- * The off-heap tier's ghost: the key hashes of records lately evicted from its probation log without having been read
+ * An S3-FIFO ghost, here the off-heap tier's: the key hashes of records lately evicted from its probation log without having been read
  * there. A put of a key the ghost remembers skips probation and goes to the main log, because the key came back
  * within about one cache's worth of evictions (S3-FIFO's ghost queue, as a table of hash fingerprints).
  *
@@ -18,8 +18,10 @@ package dev.strata.tier;
  * collision may forget a key early, or (same bucket and fingerprint, about one new key in 300 when the table is full)
  * send a key to the main log without cause; neither changes what a get returns.
  *
+ * <p>The heap tier's queues ({@link NodeQueue}) keep their ghosts here too, under their own lock.
+ *
  * <p><b>Concurrency.</b> Racy by design: plain loads and stores of bytes; a lost update loses one hint. {@link #fit}
- * replaces the table (forgetting it) and is called by a recycling thread. Thread-safe.
+ * replaces the table with a larger copy. Thread-safe.
  */
 final class GhostHashes {
 
@@ -52,16 +54,22 @@ final class GhostHashes {
     }
 
     /**
-     * Grows the table to one to two buckets per record when the tier holds {@code records}, more than it has buckets;
-     * the new table starts empty. Never shrinks: a tier that held that many records may again. Thread-safe.
+     * Grows the table to one to two buckets per record when the tier holds {@code records}, more than it has buckets.
+     * What it remembers stays: a key's bucket in the larger table is one of the copies of its old bucket, which fill
+     * the new table (the other copies may answer a few keys wrongly until overwritten: a hint). Never shrinks: a tier
+     * that held that many records may again. Racing adds during the copy may be lost. Thread-safe.
      */
     void fit(long records) {
         byte[] table = fingerprints;
         if (records <= table.length || table.length == MAX_LENGTH) {
             return;
         }
-        long wanted = Long.highestOneBit(records - 1) << 1;
-        fingerprints = new byte[(int) Math.min(MAX_LENGTH, wanted)];
+        int length = (int) Math.min(MAX_LENGTH, Long.highestOneBit(records - 1) << 1);
+        byte[] grown = new byte[length];
+        for (int start = 0; start < length; start += table.length) {
+            System.arraycopy(table, 0, grown, start, table.length);
+        }
+        fingerprints = grown;
     }
 
     /** {@return the number of buckets} */

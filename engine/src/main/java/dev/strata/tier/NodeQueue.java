@@ -17,8 +17,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * it reaches {@value Node#MAX_FREQUENCY}. <b>Small</b> is a probation queue: an entry read nowhere in its stay there
  * leaves first (a scan passes through it without touching main), one read there goes to main. <b>Main</b> is a FIFO
  * that gives an entry one more round per hit counted (up to three), so entries that stop being read leave after at
- * most three rounds. <b>Ghosts</b> are the hashes of recent small-queue victims, in a direct-mapped table about the
- * size of the queue: an entry that comes back soon after leaving was evicted too early, and goes straight to main.
+ * most three rounds. <b>Ghosts</b> are the hashes of recent small-queue victims ({@link GhostHashes}, the off-heap
+ * tier's kind, grown to the queue's size): an entry that comes back soon after leaving was evicted too early, and goes
+ * straight to main.
  *
  * <p><b>Why not SIEVE</b> (which this queue used before): one queue whose hand skips visited nodes matched S3-FIFO on
  * steady Zipf traces and scans, but when the hot set moved at once it fell below LRU and even FIFO (4-7 points of hit
@@ -35,17 +36,12 @@ final class NodeQueue {
 
     /** The small queue's share of the entries, in percent. */
     static final int SMALL_PERCENT = 10;
-    private static final int MIN_GHOSTS = 64;
 
     private final ReentrantLock lock = new SpinningLock();
     private final Fifo small = new Fifo();
     private final Fifo main = new Fifo();
-    /**
-     * Hashes of small-queue victims, each at {@code hash & (length - 1)}: a newer victim overwrites an older one that
-     * maps to its slot, so the table forgets at random, as fast as victims come. A slot holding 0 means none (a key
-     * whose hash is 0 is never remembered, which costs it only a place in main). Grown to the queue's size.
-     */
-    private int[] ghosts = new int[MIN_GHOSTS];
+    /** Hashes of small-queue victims; grown to one to two buckets per queued entry. Guarded by the lock here. */
+    private final GhostHashes ghosts = new GhostHashes();
 
     /** One FIFO of nodes: head newest, tail oldest. Guarded by the queue's lock. */
     private static final class Fifo {
@@ -97,9 +93,9 @@ final class NodeQueue {
                 return;
             }
             node.queued = true;
-            node.inMain = forgetGhost(node.hash);
+            node.inMain = ghosts.remove(node.hash);
             (node.inMain ? main : small).addHead(node);
-            growGhosts();
+            ghosts.fit(small.size + main.size);
         } finally {
             lock.unlock();
         }
@@ -150,8 +146,8 @@ final class NodeQueue {
     }
 
     private Node<?, ?> evict(Node<?, ?> victim, boolean fromSmall) {
-        if (fromSmall && victim.hash != 0) {
-            ghosts[victim.hash & (ghosts.length - 1)] = victim.hash;
+        if (fromSmall) {
+            ghosts.add(victim.hash);
         }
         toMainHead(victim, fromSmall);
         return victim;
@@ -161,33 +157,6 @@ final class NodeQueue {
         (fromSmall ? small : main).unlink(node);
         node.inMain = true;
         main.addHead(node);
-    }
-
-    /** {@return whether {@code hash} was a ghost} It is one no longer. */
-    private boolean forgetGhost(int hash) {
-        int slot = hash & (ghosts.length - 1);
-        if (hash == 0 || ghosts[slot] != hash) {
-            return false;
-        }
-        ghosts[slot] = 0;
-        return true;
-    }
-
-    /**
-     * Doubles the ghost table once the queue holds more entries than it has slots, so it has one to two slots per
-     * entry (their memory is charged per entry, see {@link Tiers#ENTRY_OVERHEAD_BYTES}).
-     */
-    private void growGhosts() {
-        if (small.size + main.size <= ghosts.length) {
-            return;
-        }
-        int[] grown = new int[ghosts.length * 2];
-        for (int hash : ghosts) {
-            if (hash != 0) {
-                grown[hash & (grown.length - 1)] = hash;
-            }
-        }
-        ghosts = grown;
     }
 
     /** {@return the entries in the small queue} */

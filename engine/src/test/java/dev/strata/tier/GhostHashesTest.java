@@ -46,19 +46,24 @@ class GhostHashesTest {
     }
 
     @Test
-    void fitGrowsToOneOrTwoBucketsPerRecordAndForgets() {
+    void fitGrowsToOneOrTwoBucketsPerRecordAndKeepsWhatItRemembers() {
         GhostHashes ghost = new GhostHashes();
         assertEquals(GhostHashes.MIN_LENGTH, ghost.length());
         ghost.add(42);
         ghost.fit(GhostHashes.MIN_LENGTH);
         assertEquals(GhostHashes.MIN_LENGTH, ghost.length(), "as many records as buckets: no growth");
         assertTrue(ghost.remove(42), "kept while the table stays");
-        ghost.add(42);
+        int[] remembered = {42, -7, 123_456_789, 0};
+        for (int hash : remembered) {
+            ghost.add(hash);
+        }
         ghost.fit(3000);
         assertEquals(4096, ghost.length());
-        assertFalse(ghost.remove(42), "a new table starts empty");
         ghost.fit(5000);
         assertEquals(8192, ghost.length());
+        for (int hash : remembered) {
+            assertTrue(ghost.remove(hash), "remembered across two growths: " + hash);
+        }
         ghost.fit(100);
         assertEquals(8192, ghost.length(), "never shrinks");
     }
