@@ -70,8 +70,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * half written) and the copy page it took out: it seals the extent (no publish succeeds after), walks its records,
  * then renews it, which waits for readers pinning a record.
  *
- * <p><b>Progress.</b> Second chance is bounded to half a page, and the victim leaves empty, so every recycling frees a
- * page for writers or for the spare; {@link #writeTarget} gives up (returns null) after {@link #MAX_ROUNDS} rounds
+ * <p><b>Progress.</b> The victim leaves empty. What it keeps is bounded to half a page, so such a round frees at least
+ * half a page for writers or the spare; only a probation page may keep more (every record read in it moves to main),
+ * and only in a writer's first {@code MAX_ROUNDS / 2} rounds, so a writer waiting out a probation log read through
+ * gets its page a few rounds after that. {@link #writeTarget} gives up (returns null) after {@link #MAX_ROUNDS} rounds
  * without memory.
  */
 final class OffHeapTier {
@@ -197,7 +199,7 @@ final class OffHeapTier {
                 continue;                              // set the spare aside while the manager still grants pages
             }
             if (fresh == null) {
-                fresh = recycle();
+                fresh = recycle(round < MAX_ROUNDS / 2);
             }
             if (fresh != null) {
                 offer(writePages, stripe, fresh, probation);
@@ -338,11 +340,12 @@ final class OffHeapTier {
     // ---- recycling ----
 
     /**
-     * Recycles one extent of this tier: empties it (its kept records go to the copy page) and starts its new life.
+     * Recycles one extent of this tier: empties it (its kept records go to the copy page) and starts its new life. A
+     * probation page promotes all its records read when {@code promoteAll}, else half a page of them.
      * {@return the emptied page, for the caller to write to, or null when the round freed memory to the manager or
      * set the page aside as the spare (ask again)}
      */
-    private Extent recycle() {
+    private Extent recycle(boolean promoteAll) {
         Keep keep = Keep.ALL_LIVE;
         Extent victim = takeSparse();
         if (victim == null) {
@@ -353,7 +356,7 @@ final class OffHeapTier {
             return null;
         }
         if (victim.isChain()) {
-            empty(victim, Keep.NONE, null);
+            empty(victim, Keep.NONE, null, 0);
             free(victim);
             return null;
         }
@@ -361,12 +364,26 @@ final class OffHeapTier {
         if (target == null) {
             keep = Keep.NONE;                          // nowhere to copy to: the page goes whole
         }
-        target = empty(victim, keep, target);
+        target = empty(victim, keep, target, keptBudget(victim, keep, promoteAll));
         victim.renew();
         if (target != null) {
             putBackCopyPage(target);
         }
         return offerSpare(victim) ? null : victim;
+    }
+
+    /**
+     * {@return the bytes of records {@code victim} may keep} Half a page, so that the round frees at least half a page;
+     * but a probation page promotes every record read in it (S3-FIFO moves all of them to main) while
+     * {@code promoteAll}. A probation page read through frees nothing that way, and a probation log read through (a
+     * tier filled with new keys and then read) would make a writer wait out the whole log, so the writer allows it
+     * only for its first rounds.
+     */
+    private int keptBudget(Extent victim, Keep keep, boolean promoteAll) {
+        if (keep == Keep.NONE) {
+            return 0;
+        }
+        return keep == Keep.VISITED && victim.probation && promoteAll ? (int) pageSize : (int) (pageSize / 2);
     }
 
     /** {@return the copy page, else the spare made the copy page, else null} Taken out: the caller owns it. */
@@ -375,14 +392,7 @@ final class OffHeapTier {
         try {
             Extent target = copyPage;
             copyPage = null;
-            if (target == null) {
-                target = spare;
-                spare = null;
-            }
-            if (target != null) {
-                target.probation = false;
-            }
-            return target;
+            return target != null ? target : spareAsCopyPage();
         } finally {
             lock.unlock();
         }
@@ -407,15 +417,20 @@ final class OffHeapTier {
         lock.lock();
         try {
             enqueue(full);
-            Extent next = spare;
-            spare = null;
-            if (next != null) {
-                next.probation = false;
-            }
-            return next;
+            return spareAsCopyPage();
         } finally {
             lock.unlock();
         }
+    }
+
+    /** {@return the spare, taken to be a copy page (so a main-log page), or null if there is none} Lock held. */
+    private Extent spareAsCopyPage() {
+        Extent taken = spare;
+        spare = null;
+        if (taken != null) {
+            taken.probation = false;
+        }
+        return taken;
     }
 
     private Extent takeSpare() {
@@ -608,7 +623,7 @@ final class OffHeapTier {
         if (oldest == null) {
             return false;
         }
-        empty(oldest, Keep.NONE, null);
+        empty(oldest, Keep.NONE, null, 0);
         free(oldest);
         return true;
     }
@@ -629,7 +644,7 @@ final class OffHeapTier {
             if (oldest == null) {
                 break;
             }
-            empty(oldest, Keep.NONE, null);
+            empty(oldest, Keep.NONE, null, 0);
             freed += oldest.pageBytes(pageSize);
             free(oldest);
         }
@@ -647,7 +662,7 @@ final class OffHeapTier {
 
     /**
      * Walks every record of {@code extent}, which this thread owns, after sealing it, and hands each to the
-     * {@link Evacuation} with what is left of the budget of half a page ({@code keep} allowing). The headers are whole
+     * {@link Evacuation} with what is left of {@code budget} bytes to keep ({@code keep} allowing). The headers are whole
      * (written at reservation). When a record to keep does not fit in {@code target}, the target is queued and the
      * spare becomes the next one (without a spare, the rest of the records are not kept). {@return the last target,
      * owned by this thread, or null}
@@ -658,10 +673,8 @@ final class OffHeapTier {
      * gone from the extent or dead in it, the rest stay live and readable there, and a later walk of the same extent
      * finds what is left. So no page, and none of its storage memory, is held outside the tier.
      */
-    private Extent empty(Extent extent, Keep keep, Extent target) {
+    private Extent empty(Extent extent, Keep keep, Extent target, int budget) {
         extent.seal();
-        int budget = keep == Keep.NONE ? 0 : extent.probation && keep == Keep.VISITED ? (int) pageSize
-                : (int) (pageSize / 2);               // all read in probation move to main, which keeps half a page
         int keptBytes = 0;
         int records = 0;
         MemorySegment headers = extent.headerSegment();
