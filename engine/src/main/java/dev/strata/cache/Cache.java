@@ -18,8 +18,10 @@ import java.util.function.Function;
  * A put lands in the highest tier that can take it; when that tier's memory is refused, its coldest entries move one
  * tier down (encoded once on leaving the heap; off-heap bytes go to disk as they are), and the lowest tier drops its
  * oldest entries (counted as evictions). The heap picks them with S3-FIFO (entries read since they came stay longer,
- * one-off entries leave first); the off-heap tier recycles its oldest page, keeping the entries read since they were
- * written; the disk tier drops its oldest segment, after copying forward the entries read since they were written.
+ * one-off entries leave first); the off-heap tier does the same with whole pages (new keys start in a probation log
+ * of pages, which is recycled first; entries read there move to the main log, whose oldest page keeps the entries
+ * read since their last move); the disk tier drops its oldest segment, after copying forward the entries read since
+ * they were written.
  * A hit below the highest tier moves the entry up according to the {@link Promotion} policy. When the engine's memory manager reclaims storage memory for execution, entries move down a
  * tier too: they are lost only from the lowest tier.
  *

@@ -22,9 +22,9 @@ import java.util.concurrent.atomic.LongAdder;
  * evacuating pages) is {@link OffHeapPlacement}'s.
  *
  * <pre>
- *   put ──► HEAP ──(S3-FIFO victim, encode once)──► OFF_HEAP ──(oldest page, bytes as-is)──► DISK ──(oldest segment)──► dropped
- *            ▲                                        │                                     │
- *            └────────────── promotion on hit (decode) ◄──────────────────────────────────┘
+ *   put ──► HEAP ──(S3-FIFO victim, encode once)──► OFF_HEAP ──(S3-FIFO page, bytes as-is)──► DISK ──(oldest segment)──► dropped
+ *            ▲                                        │                                      │
+ *            └────────────── promotion on hit (decode) ◄───────────────────────────────────┘
  * </pre>
  *
  * <p><b>Where a key is.</b> In exactly one place outside its stripe's monitor ({@link Stripe}): a heap {@link Node} in
