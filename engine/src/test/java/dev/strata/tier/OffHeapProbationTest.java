@@ -105,6 +105,35 @@ class OffHeapProbationTest {
         }
     }
 
+    /**
+     * Reclaim for execution ({@code OffHeapTier.evictBytes}) frees every page: both logs, both sets of write pages,
+     * the spare and the copy page, which is in no queue; what they held moves to disk.
+     */
+    @Test
+    void reclaimingEverythingFreesTheCopyPageTooAndMovesEveryEntryDown(@TempDir Path dir) {
+        try (TestEngine engine = new TestEngine(1 << 20, REGION, PAGE, dir, 64L << 20)) {
+            Cache<Integer, byte[]> cache = engine.caches.newCache("reclaim", Codecs.int32(), Codecs.bytes())
+                    .tiers(Tier.OFF_HEAP, Tier.DISK).build();
+            int keys = 2 * REGION / SIZE;
+            for (int key = 0; key < keys; key++) {
+                cache.put(key, value(key, 1, SIZE));
+                if (key % 3 == 0) {
+                    cache.get(key / 2);                       // some read on probation: promoted into the copy page
+                }
+            }
+            OffHeapTier tier = ((TieredCache<Integer, byte[]>) cache).tiersImpl().offHeap;
+            long pages = tier.pages();
+            assertTrue(pages > 0);
+            assertEquals(pages * PAGE, tier.evictBytes(Long.MAX_VALUE), "every page freed");
+            assertEquals(0, tier.pages());
+            assertEquals(0, cache.size(Tier.OFF_HEAP));
+            for (int key = 0; key < keys; key++) {
+                assertArrayEquals(value(key, 1, SIZE), cache.get(key), "key " + key + " from disk");
+            }
+            cache.close();
+        }
+    }
+
     @Test
     void aKeyNeverReadIsEvictedByTheScanLikeAnyOneOff() {
         try (TestEngine engine = new TestEngine(1 << 20, REGION, PAGE, null, 0)) {
