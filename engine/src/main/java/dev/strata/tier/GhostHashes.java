@@ -1,9 +1,11 @@
 package dev.strata.tier;
 
 /**
- * An S3-FIFO ghost, here the off-heap tier's: the key hashes of records lately evicted from its probation log without having been read
- * there. A put of a key the ghost remembers skips probation and goes to the main log, because the key came back
- * within about one cache's worth of evictions (S3-FIFO's ghost queue, as a table of hash fingerprints).
+ * An S3-FIFO ghost, here the off-heap tier's: the key hashes of records lately evicted from its probation log
+ * instead of moving to the main log (not read there, or read but past the half page a probation page keeps once a
+ * writer has waited long; see {@code OffHeapTier.keptBudget}). A put of a key the ghost remembers skips probation and
+ * goes to the main log, because the key came back within about one cache's worth of evictions (S3-FIFO's ghost queue,
+ * as a table of hash fingerprints).
  *
  * <pre>
  *   fingerprints:  [ 0 | 7f | 0 | 12 | c3 | 0 | ... ]     one byte per bucket: bucket = low bits of mix(hash),

@@ -282,7 +282,7 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
                     return recordBytes;
                 }
                 if (from.probation && keep == OffHeapTier.Keep.VISITED) {
-                    tiers.offHeap.ghost().add(hash);   // left probation unread: remembered if it comes back
+                    tiers.offHeap.ghost().add(hash);   // left probation, not for main: remembered if it comes back
                 }
                 if (!toDisk || round > Tiers.DISK_ROUNDS) {
                     drop(stripe, record);
