@@ -35,8 +35,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * holds, keys moved in from another tier, and keys the {@link GhostHashes ghost} remembers leaving probation unread.
  * Recycling takes the oldest probation page while probation holds more than one in {@value #PROBATION_SHARE} of the
  * queued extents, else the oldest main page. Either way the records read since they were written move to the main
- * log's copy page (second chance, up to half a page per victim) and the rest move down a tier; those leaving probation
- * unread are also remembered in the ghost. So a key read once or never (a scan, a one-off) costs the tier one pass
+ * log's copy page (from a main page a second chance, up to half a page; from a probation page all of them, but see
+ * <b>Progress</b>) and the rest move down a tier; those leaving probation are also remembered in the ghost. So a key read once or never (a scan, a one-off) costs the tier one pass
  * through the small probation log and evicts nothing from the main log, and a key asked for again after leaving
  * probation goes straight to main.
  *
