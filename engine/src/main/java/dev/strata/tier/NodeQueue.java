@@ -1,5 +1,6 @@
 package dev.strata.tier;
 
+import dev.strata.tier.disk.GhostHashes;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**

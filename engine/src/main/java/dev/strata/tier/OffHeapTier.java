@@ -4,6 +4,7 @@ import dev.strata.MemoryMode;
 import dev.strata.manager.MemoryManager;
 import dev.strata.memory.Page;
 import dev.strata.memory.PageAllocator;
+import dev.strata.tier.disk.GhostHashes;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

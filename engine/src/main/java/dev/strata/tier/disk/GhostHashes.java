@@ -1,11 +1,12 @@
-package dev.strata.tier;
+package dev.strata.tier.disk;
 
 /**
- * An S3-FIFO ghost, here the off-heap tier's: the key hashes of records lately evicted from its probation log
- * instead of moving to the main log (not read there, or read but past the half page a probation page keeps once a
- * writer has waited long; see {@code OffHeapTier.keptBudget}). A put of a key the ghost remembers skips probation and
- * goes to the main log, because the key came back within about one cache's worth of evictions (S3-FIFO's ghost queue,
- * as a table of hash fingerprints).
+ * An S3-FIFO ghost: the key hashes of records lately evicted from a tier's probation log instead of moving to its
+ * main log. A put of a key the ghost remembers skips probation and goes to the main log, because the key came back
+ * within about one cache's worth of evictions (S3-FIFO's ghost queue, as a table of hash fingerprints). Each tier keeps
+ * its own: the heap tier's queues ({@code NodeQueue}, under their lock), the off-heap tier (records leaving a
+ * probation page not read, or read but past what the page keeps once a writer has waited long) and a transient
+ * {@link DiskStore} (records leaving a probation segment not read).
  *
  * <pre>
  *   fingerprints:  [ 0 | 7f | 0 | 12 | c3 | 0 | ... ]     one byte per bucket: bucket = low bits of mix(hash),
@@ -20,31 +21,42 @@ package dev.strata.tier;
  * collision may forget a key early, or (same bucket and fingerprint, about one new key in 300 when the table is full)
  * send a key to the main log without cause; neither changes what a get returns.
  *
- * <p>The heap tier's queues ({@link NodeQueue}) keep their ghosts here too, under their own lock.
- *
  * <p><b>Concurrency.</b> Racy by design: plain loads and stores of bytes; a lost update loses one hint. {@link #fit}
  * replaces the table with a larger copy. Thread-safe.
  */
-final class GhostHashes {
+public final class GhostHashes {
 
     /** The smallest table: a small tier still remembers a few pages of evictions. */
-    static final int MIN_LENGTH = 1 << 10;
+    public static final int MIN_LENGTH = 1 << 10;
     /** The largest table: 2^28 bytes (256 MiB of heap), for 2^27 or more records. */
-    static final int MAX_LENGTH = 1 << 28;
+    public static final int MAX_LENGTH = 1 << 28;
     /** The value of an empty bucket; no fingerprint is 0. */
     private static final byte EMPTY = 0;
 
     private volatile byte[] fingerprints = new byte[MIN_LENGTH];
 
-    /** Remembers {@code hash}, the spread hash of a key just evicted from probation. */
-    void add(int hash) {
+    /** Creates an empty ghost of {@link #MIN_LENGTH} buckets. */
+    public GhostHashes() {
+    }
+
+    /**
+     * Remembers {@code hash}, the hash of a key just evicted from probation.
+     *
+     * @param hash the key's hash (spread or not: it is mixed again here)
+     */
+    public void add(int hash) {
         byte[] table = fingerprints;
         int mixed = mix(hash);
         table[mixed & (table.length - 1)] = fingerprint(mixed);
     }
 
-    /** Forgets {@code hash}. {@return whether it was remembered} */
-    boolean remove(int hash) {
+    /**
+     * Forgets {@code hash}.
+     *
+     * @param hash the key's hash, as given to {@link #add}
+     * @return whether it was remembered
+     */
+    public boolean remove(int hash) {
         byte[] table = fingerprints;
         int mixed = mix(hash);
         int bucket = mixed & (table.length - 1);
@@ -60,8 +72,10 @@ final class GhostHashes {
      * What it remembers stays: a key's bucket in the larger table is one of the copies of its old bucket, which fill
      * the new table (the other copies may answer a few keys wrongly until overwritten: a hint). Never shrinks: a tier
      * that held that many records may again. Racing adds during the copy may be lost. Thread-safe.
+     *
+     * @param records the records the tier holds now
      */
-    void fit(long records) {
+    public void fit(long records) {
         byte[] table = fingerprints;
         if (records <= table.length || table.length == MAX_LENGTH) {
             return;
@@ -75,7 +89,7 @@ final class GhostHashes {
     }
 
     /** {@return the number of buckets} */
-    int length() {
+    public int length() {
         return fingerprints.length;
     }
 

@@ -1,4 +1,4 @@
-package dev.strata.tier;
+package dev.strata.tier.disk;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
