@@ -261,6 +261,7 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
         long expected = Slots.pack(hash, from.life(), extents().location(from, offset));
         boolean toDisk = tiers.below(Tier.OFF_HEAP) != null;
         for (int round = 0; ; round++) {
+            boolean unread;                            // left probation never read: on trial on disk too
             synchronized (stripe) {
                 int record = stripe.records.indexOfRecord(hash, expected);
                 if (record < 0) {
@@ -281,6 +282,7 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
                     keepIn(stripe, record, from, offset, target, hash, recordBytes);
                     return recordBytes;
                 }
+                unread = from.probation && !Slots.isVisited(slot);
                 if (from.probation && keep == OffHeapTier.Keep.VISITED) {
                     tiers.offHeap.ghost().add(hash);   // left probation, not for main: remembered if it comes back
                 }
@@ -290,7 +292,7 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
                 }
                 stripe.beginSpill(hash);
             }
-            if (spill(stripe, from, offset, hash, expected) != Tiers.Install.DISK_FULL) {
+            if (spill(stripe, from, offset, hash, expected, unread) != Tiers.Install.DISK_FULL) {
                 return 0;
             }
             if (!tiers.evictDisk()) {
@@ -305,11 +307,12 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
      * the monitor, removes the key's slot (or drops the record if the disk failed) and ends the mark, whatever
      * happened. While the key is marked its record cannot change (its writers wait) and the page is this thread's, so
      * the bytes are stable. The new place comes after the old one in a reader's probe order, so no move of the stripe
-     * is needed.
+     * is needed. A record leaving the off-heap probation log unread goes to the disk store {@code onTrial} (to its own
+     * probation log): nothing has read it yet.
      *
      * @return DONE, or DISK_FULL (nothing changed: evict from disk and try again)
      */
-    private Tiers.Install spill(Stripe stripe, Extent from, int offset, int hash, long expected) {
+    private Tiers.Install spill(Stripe stripe, Extent from, int offset, int hash, long expected, boolean onTrial) {
         MemorySegment header = from.headerSegment();
         int keyLength = RecordLayout.keyLength(header, offset);
         int valueLength = RecordLayout.valueLength(header, offset);
@@ -320,7 +323,8 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
             if (hook != null) {
                 hook.accept(key);
             }
-            written = tiers.diskWrite(key, from.bytes(RecordLayout.valueOffset(offset, keyLength), valueLength));
+            written = tiers.diskWrite(key, from.bytes(RecordLayout.valueOffset(offset, keyLength), valueLength),
+                    onTrial);
         } finally {
             synchronized (stripe) {
                 try {

@@ -511,7 +511,9 @@ final class Tiers<K, V> {
      * disk meanwhile looks again (see {@code Lookups}), instead of returning it and then finding the older value above
      * on its next read. A move down (a demotion) carries the same value, so it needs no move of the stripe. When the
      * quota refuses, the monitor is released, this cache's oldest disk segment is evicted and the write retried; when
-     * the disk fails or stays full the entry is dropped, its old value with it.
+     * the disk fails or stays full the entry is dropped, its old value with it. A put of a key no memory tier holds
+     * goes to the store on trial (its probation log, unless the store holds the key or remembers it); a demotion from
+     * the heap, which ran its own probation, goes to the store's main log.
      */
     private Install placeDisk(K key, int hash, V value, int keyLength, int valueLength, boolean ifAbsent,
                               Source source) {
@@ -532,7 +534,8 @@ final class Tiers<K, V> {
                     stripe.beginMove();
                 }
                 try {
-                    Install written = diskWrite(encodedKey, encodedValue);
+                    Install written = diskWrite(encodedKey, encodedValue,
+                            source == null && node == null && record < 0);
                     if (written == Install.DONE) {
                         Runnable hook = afterDiskPutOverMemory;
                         if (move && hook != null) {
@@ -586,9 +589,13 @@ final class Tiers<K, V> {
         return encodeKey(key, keyCodec.encodedSize(key));
     }
 
-    Install diskWrite(MemorySegment key, MemorySegment value) {
+    /**
+     * Writes a record to the disk store, on trial (to its probation log, see {@code DiskStore.put}) if
+     * {@code onTrial}. {@return DONE, DISK_FULL or FAILED (counted and logged)}
+     */
+    Install diskWrite(MemorySegment key, MemorySegment value, boolean onTrial) {
         try {
-            return disk.put(key, value) ? Install.DONE : Install.DISK_FULL;
+            return disk.put(key, value, onTrial) ? Install.DONE : Install.DISK_FULL;
         } catch (UncheckedIOException e) {
             moveFailed("disk write failed", e);
             return Install.FAILED;

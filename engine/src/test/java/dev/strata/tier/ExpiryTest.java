@@ -288,8 +288,11 @@ class ExpiryTest {
                     removed++;                             // (unless the compactor dropped the key first)
                 }
             }
-            for (int j = 0; j < 200; j++) {
-                cache.put(-1, value);                      // seals the last of them; every copy but one dead
+            for (int k = 1; k <= 200; k++) {
+                cache.put(-k, value);                      // seals the last of them (in each log, if two) ...
+            }
+            for (int k = 2; k <= 200; k++) {
+                cache.remove(-k);                          // ... and every one of these but the first is dead
             }
             ((ExpiringCache<Integer, String>) cache).stamped().tiersImpl().disk().compact();
             CacheStats stats = cache.stats();

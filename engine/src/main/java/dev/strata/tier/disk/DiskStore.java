@@ -71,16 +71,25 @@ import java.util.stream.Stream;
  * by a tombstone while an older segment may hold an earlier record of its key.
  *
  * <h2>Eviction</h2>
- * {@link #evictOldest()} drops the segment with the lowest id, a segment at a time, after a second chance: the records
- * in it read since their write (their index entry's visited bit, set by a marking read) are copied forward first, up
- * to half a segment, as a compaction copies live records, and start unvisited there. Without that a disk-only cache
- * was a FIFO cache (0.7 to 3.8 points of hit ratio below LRU in {@code HitRatio}). It writes no
+ * {@link #evictOldest()} drops a segment at a time, after a second chance: the records in it read since their write
+ * (their index entry's visited bit, set by a marking read) are copied forward first, as a compaction copies live
+ * records, and start unvisited there. Without that a disk-only cache was a FIFO cache (0.7 to 3.8 points of hit ratio
+ * below LRU in {@code HitRatio}). A persistent store keeps one log and drops the segment with the lowest id, keeping up
+ * to half a segment of read records. A transient store keeps two, S3-FIFO in segments: a put {@linkplain
+ * #put(MemorySegment, MemorySegment, boolean) on trial} of a key the store neither holds nor remembers goes to a
+ * <em>probation</em> segment (its own open one, beside the active segment), everything else to the main log; while
+ * probation segments hold more than a tenth of the bytes in segments ({@code PROBATION_SHARE}) the oldest of them is
+ * evicted, every record read in it moving to the main log (the compactor's segment), the others leaving with their key
+ * hashes noted in a {@link GhostHashes ghost}, so a key put again soon after goes to the main log; else the main log's
+ * lowest id goes, with its half segment of second chances. A scan of one-off keys so passes through probation without
+ * touching the main log. A compaction of a probation segment copies into a probation segment of the compactor's own,
+ * so its records stay on trial. The eviction writes no
  * tombstone: in a persistent store a key's records lie in segments in write order (copies included, see above), so
  * every record older than one in the oldest segment is in that segment too and leaves with it. Its file is deleted
  * before it returns, so a crash cannot bring an evicted key back (a later remove of such a key, absent from the index,
- * writes no tombstone either). A transient store, whose compaction copies lie in a segment of their own and so out
- * of write order, has no recovery: there only the index matters, and eviction removes a key only where its entry
- * still points into the segment.
+ * writes no tombstone either). A transient store, whose compaction copies lie in a segment of their own and whose
+ * logs interleave, so out of write order, has no recovery: there only the index matters, and eviction removes a key
+ * only where its entry still points into the segment.
  *
  * <h2>Durability</h2>
  * A record is in the file (OS page cache) before {@code put} returns, so a process crash ({@code kill -9}) loses
@@ -107,6 +116,12 @@ public final class DiskStore implements AutoCloseable {
     /** The stamp of no record: {@link #stampOf} of an absent key. */
     public static final long NO_STAMP = 0;
 
+    /**
+     * The probation log's segments are evicted first while they hold more than one part in this of the bytes in
+     * segments: S3-FIFO's small queue, a tenth of the cache.
+     */
+    static final int PROBATION_SHARE = 10;
+
     private static final System.Logger LOG = System.getLogger(DiskStore.class.getName());
     private static final MemorySegment EMPTY = MemorySegment.ofArray(new byte[0]);
 
@@ -130,8 +145,14 @@ public final class DiskStore implements AutoCloseable {
     private final ReadBuffers readBuffers = new ReadBuffers();
     private final AtomicLong liveBytes = new AtomicLong();
     private final RecordWriter writer = new RecordWriter();
-    private final CompactionOutput copies = new CompactionOutput();
+    private final CompactionOutput copies = new CompactionOutput(false);
+    /** Where a transient store's compactions of probation segments copy, so their records stay in probation. */
+    private final CompactionOutput probationCopies = new CompactionOutput(true);
     private Segment active;
+    /** A transient store's open probation segment (see <b>Eviction</b>), or null; writer lock. */
+    private Segment probationActive;
+    /** The key hashes of records evicted from probation not read: their next put goes to the main log. */
+    private final GhostHashes ghost = new GhostHashes();
     private long nextSegmentId = 1;
     /** Segments created in a spare file since the store opened. Guarded by the writer lock. */
     private long reusedFiles;
@@ -208,15 +229,37 @@ public final class DiskStore implements AutoCloseable {
      * @throws UncheckedIOException     if the write failed (for example, disk full); the previous value stays
      */
     public boolean put(MemorySegment key, MemorySegment value) {
+        return put(key, value, false);
+    }
+
+    /**
+     * Stores {@code value} under {@code key} like {@link #put(MemorySegment, MemorySegment)}, on trial if
+     * {@code onTrial}: a transient store then writes it to its probation log (see <b>Eviction</b>) unless it holds the
+     * key already or its ghost remembers the key leaving probation lately. A record on trial that is not read before
+     * its probation segment is evicted leaves the store; a read one moves to the main log.
+     *
+     * @param key     the key bytes
+     * @param value   the value bytes
+     * @param onTrial whether the caller has no sign yet that the key will be read again (a new key put by a user, or
+     *                one an upper tier evicted from its own probation unread); false: the main log
+     * @return {@code true} if stored; {@code false} as {@link #put(MemorySegment, MemorySegment)} says
+     * @throws NullPointerException     if {@code key} or {@code value} is null
+     * @throws IllegalArgumentException if key and value together exceed the largest record (about 2 GiB)
+     * @throws IllegalStateException    if the store is closed
+     * @throws UncheckedIOException     if the write failed (for example, disk full); the previous value stays
+     */
+    public boolean put(MemorySegment key, MemorySegment value, boolean onTrial) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(value, "value");
         ensureOpen();
         int recordBytes = RecordFormat.recordBytes(key.byteSize(), value.byteSize());
         long keyCharge = IndexTable.keyCharge(key.byteSize());
-        Append appended = appendValue(key, value, recordBytes, keyCharge);
+        boolean probation = onTrial && !config.persistent() && !index.containsKey(key)
+                && !ghost.remove(DiskIndex.hash(key));
+        Append appended = appendValue(key, value, recordBytes, keyCharge, probation);
         if (appended == Append.NO_SPACE) {
             reclaimSpace();
-            appended = appendValue(key, value, recordBytes, keyCharge);
+            appended = appendValue(key, value, recordBytes, keyCharge, probation);
         }
         if (appended != Append.DONE) {
             (appended == Append.NO_SPACE ? counters.quotaRefusals : counters.indexRefusals).increment();
@@ -538,13 +581,15 @@ public final class DiskStore implements AutoCloseable {
     }
 
     /**
-     * Evicts the oldest segment: drops every key whose current record lies in the segment with the lowest id that
-     * holds any record, and deletes that segment's file. This is the disk tier's eviction, first in, first out a
-     * segment at a time by write order (a compaction's copies count as new writes), with a second chance: before the
-     * segment goes, its records read since their write (by a {@link #read(MemorySegment, boolean, RecordReader)} that
-     * marked them) are copied forward, up to half a segment, unvisited, and count in
-     * {@link DiskStoreStats#secondChances()}; the dropped ones count in {@link DiskStoreStats#evictedRecords()}. A
-     * segment holding only dead records or tombstones is deleted all the same, dropping no key.
+     * Evicts the oldest segment: drops every key whose current record lies in it, and deletes its file. This is the
+     * disk tier's eviction, first in, first out a segment at a time by write order (a compaction's copies count as new
+     * writes), with a second chance: before the segment goes, its records read since their write (by a
+     * {@link #read(MemorySegment, boolean, RecordReader)} that marked them) are copied forward, up to half a segment,
+     * unvisited, and count in {@link DiskStoreStats#secondChances()}; the dropped ones count in
+     * {@link DiskStoreStats#evictedRecords()}. The oldest segment is the one with the lowest id that holds any record,
+     * but in a transient store whose probation segments hold more than a tenth of its bytes: then it is the oldest of
+     * those, whose read records all move to the main log (see <b>Eviction</b> in the class comment). A segment holding
+     * only dead records or tombstones is deleted all the same, dropping no key.
      *
      * <p>No tombstone is written, also by a persistent store: no segment is older than the one dropped, and a key's
      * records lie in segments in the order they were written, so no older record can stand in for a dropped one after a
@@ -691,7 +736,8 @@ public final class DiskStore implements AutoCloseable {
         }
     }
 
-    private Append appendValue(MemorySegment key, MemorySegment value, int recordBytes, long keyCharge) {
+    private Append appendValue(MemorySegment key, MemorySegment value, int recordBytes, long keyCharge,
+                               boolean probation) {
         writeLock.lock();
         try {
             ensureOpen();
@@ -699,13 +745,16 @@ public final class DiskStore implements AutoCloseable {
                 return Append.NO_INDEX_ROOM;
             }
             long sequence = nextSequence++;
-            Location location = appendLocked(recordBytes, false,
+            Location location = appendLocked(recordBytes, false, probation,
                     (w, channel, at, mask, marker) -> w.write(channel, at, mask, marker, (byte) 0, sequence, key, value,
                             recordBytes));
             if (location == null) {
                 return Append.NO_SPACE;
             }
             liveBytes.addAndGet(recordBytes);
+            if (probation) {
+                counters.probationPuts.increment();
+            }
             Location old = index.put(key, location);
             if (old != null) {
                 markDead(old);
@@ -727,7 +776,8 @@ public final class DiskStore implements AutoCloseable {
             long sequence = nextSequence++;
             Location old;
             try {
-                appendLocked(recordBytes, true, (w, channel, at, mask, marker) -> w.write(channel, at, mask, marker,
+                appendLocked(recordBytes, true, false, (w, channel, at, mask, marker) -> w.write(channel, at, mask,
+                        marker,
                         RecordFormat.FLAG_TOMBSTONE, sequence, key, EMPTY, recordBytes));
             } finally {                                // a failed tombstone still removes the key while open
                 old = index.remove(key);
@@ -742,27 +792,30 @@ public final class DiskStore implements AutoCloseable {
     }
 
     /**
-     * Appends one record to the active segment (rolling to a new one if it does not fit), with the writer lock held.
+     * Appends one record to the active segment, or the open probation segment if {@code probation} (rolling to a new
+     * one if it does not fit), with the writer lock held.
      *
      * @return where it was written, or {@code null} if the quota refused (only when {@code forceQuota} is false)
      * @throws UncheckedIOException if the write failed; the file is truncated back to its previous end
      */
-    private Location appendLocked(int recordBytes, boolean forceQuota, Encoder encoder) {
-        if (!makeRoom(recordBytes, forceQuota)) {
+    private Location appendLocked(int recordBytes, boolean forceQuota, boolean probation, Encoder encoder) {
+        if (!makeRoom(recordBytes, forceQuota, probation)) {
             return null;
         }
-        return new Location(active, writeAt(active, recordBytes, 1, encoder), recordBytes);
+        Segment target = probation ? probationActive : active;
+        return new Location(target, writeAt(target, recordBytes, 1, encoder), recordBytes);
     }
 
     /**
-     * Reserves quota for a record of {@code recordBytes} in the active segment, rolling to a new one (and reserving
-     * its header) if it does not fit. Writer lock held.
+     * Reserves quota for a record of {@code recordBytes} in the active segment (the open probation segment if
+     * {@code probation}), rolling to a new one (and reserving its header) if it does not fit. Writer lock held.
      *
      * @return {@code false} if the quota refused (only when {@code forceQuota} is false)
      * @throws UncheckedIOException if the new segment could not be created
      */
-    private boolean makeRoom(int recordBytes, boolean forceQuota) {
-        boolean roll = needsNewSegment(active, recordBytes);
+    private boolean makeRoom(int recordBytes, boolean forceQuota, boolean probation) {
+        Segment current = probation ? probationActive : active;
+        boolean roll = needsNewSegment(current, recordBytes);
         long reserved = recordBytes + (roll ? RecordFormat.SEGMENT_HEADER_BYTES : 0);
         if (forceQuota) {
             quota.forceReserve(reserved);
@@ -771,7 +824,12 @@ public final class DiskStore implements AutoCloseable {
         }
         if (roll) {
             try {
-                active = newSegment(active);
+                Segment next = newSegment(current, probation);
+                if (probation) {
+                    probationActive = next;
+                } else {
+                    active = next;
+                }
             } catch (IOException e) {
                 quota.release(reserved);
                 throw ioFailure("could not create segment " + (nextSegmentId - 1) + " in " + directory, e);
@@ -800,12 +858,15 @@ public final class DiskStore implements AutoCloseable {
     }
 
     /**
-     * Creates the next segment file (writer lock held; its header's quota already reserved) and seals {@code full},
-     * queueing it if compaction is due.
+     * Creates the next segment file (writer lock held; its header's quota already reserved), of the probation log if
+     * {@code probation}, and seals {@code full}, queueing it if compaction is due.
      */
-    private Segment newSegment(Segment full) throws IOException {
+    private Segment newSegment(Segment full, boolean probation) throws IOException {
         long id = nextSegmentId++;
         Segment next = createSegment(id);
+        if (probation) {
+            next.markProbation();
+        }
         next.mapWith(maps);
         segments.put(id, next);
         counters.bytesWritten.add(RecordFormat.SEGMENT_HEADER_BYTES);
@@ -1028,7 +1089,11 @@ public final class DiskStore implements AutoCloseable {
                 if (active != null && active.deadBytes() > 0) {
                     active.seal();
                 }
+                if (probationActive != null && probationActive.deadBytes() > 0) {
+                    probationActive.seal();
+                }
                 copies.sealIfAnyDead();
+                probationCopies.sealIfAnyDead();
             } finally {
                 writeLock.unlock();
             }
@@ -1054,6 +1119,7 @@ public final class DiskStore implements AutoCloseable {
             }
             if (oldest.tryAcquire()) {                     // else cleared meanwhile (and gone from segments)
                 try {
+                    ghost.fit(index.size());               // remember about as many keys as the store holds
                     new Compaction(oldest, true).keepVisited();
                     return evict(oldest);
                 } finally {
@@ -1064,21 +1130,38 @@ public final class DiskStore implements AutoCloseable {
     }
 
     /**
-     * {@return the segment with the lowest id holding any record, sealed, or null if none} Sealing under the writer
-     * lock (with the compaction lock held, so no compaction copies to it either) means no record is added to it
-     * afterwards: every index entry that will ever point into it is installed already.
+     * {@return the segment to evict, sealed, or null if no segment holds a record} The oldest probation segment while
+     * the probation log holds more than {@code 1 / PROBATION_SHARE} of the bytes in segments (or the main log holds
+     * none), else the oldest segment of the main log (lowest id). Sealing under the writer lock (with the compaction lock held, so no
+     * compaction copies to it either) means no record is added to it afterwards: every index entry that will ever
+     * point into it is installed already.
      */
     private Segment sealOldest() {
         writeLock.lock();
         try {
             ensureOpen();
+            Segment oldestMain = null;
+            Segment oldestProbation = null;
+            long probationBytes = 0;
+            long allBytes = 0;
             for (Segment segment : segments.values()) {
-                if (segment.payloadBytes() > 0 && !segment.isRetired()) {
-                    segment.seal();
-                    return segment;
+                if (segment.payloadBytes() <= 0 || segment.isRetired()) {
+                    continue;
+                }
+                allBytes += segment.payloadBytes();
+                if (segment.isProbation()) {
+                    probationBytes += segment.payloadBytes();
+                    oldestProbation = oldestProbation == null ? segment : oldestProbation;
+                } else {
+                    oldestMain = oldestMain == null ? segment : oldestMain;
                 }
             }
-            return null;
+            Segment victim = oldestProbation != null && (oldestMain == null || probationBytes * PROBATION_SHARE > allBytes)
+                    ? oldestProbation : oldestMain;
+            if (victim != null) {
+                victim.seal();
+            }
+            return victim;
         } finally {
             writeLock.unlock();
         }
@@ -1148,6 +1231,9 @@ public final class DiskStore implements AutoCloseable {
                         if (index.remove(key, new Location(doomed, scanner.offset(), scanner.recordBytes()))) {
                             liveBytes.addAndGet(-scanner.recordBytes());
                             dropped[0]++;
+                            if (doomed.isProbation()) {
+                                ghost.add(DiskIndex.hash(key));     // left probation unread: main if put again
+                            }
                         }
                     }
                 }
@@ -1173,6 +1259,7 @@ public final class DiskStore implements AutoCloseable {
         segments.clear();
         compactionQueue.clear();
         active = null;
+        probationActive = null;
     }
 
     private void forceAll() {
@@ -1229,7 +1316,7 @@ public final class DiskStore implements AutoCloseable {
         private Compaction(Segment segment, boolean evicting) {
             this.segment = segment;
             this.evicting = evicting;
-            this.budget = evicting ? config.segmentBytes() / 2 : Long.MAX_VALUE;
+            this.budget = evicting && !segment.isProbation() ? config.segmentBytes() / 2 : Long.MAX_VALUE;
         }
 
         /**
@@ -1428,7 +1515,7 @@ public final class DiskStore implements AutoCloseable {
         private void appendBatchLocked(CopyBatch batch) {
             int first = 0;
             while (first < batch.count()) {
-                makeRoom(batch.length(first), true);
+                makeRoom(batch.length(first), true, false);
                 long room = config.segmentBytes() - active.length() - batch.length(first);
                 int end = first + 1;
                 for (; end < batch.count() && batch.length(end) <= room; end++) {
@@ -1484,7 +1571,8 @@ public final class DiskStore implements AutoCloseable {
                 }
                 return true;
             }
-            Location copy = copies.append(record, recordBytes, segment.crcMask());
+            CompactionOutput output = segment.isProbation() && !evicting ? probationCopies : copies;
+            Location copy = output.append(record, recordBytes, segment.crcMask());
             if (copy == null) {
                 return false;
             }
@@ -1552,11 +1640,19 @@ public final class DiskStore implements AutoCloseable {
      * The segment a transient store's compactions copy live records into, apart from the active segment that writes
      * append to (which also keeps long-lived records together, away from the churn of new writes). Used by one
      * compaction at a time, with the compaction lock held; appends to it take no writer lock, which guards only the
-     * creation of the next one. A full one is sealed and compacted in its turn like any other.
+     * creation of the next one. A full one is sealed and compacted in its turn like any other. There are two, one per
+     * log: records compacted out of a probation segment stay in probation (an eviction's second chances go to the main
+     * log's).
      */
     private final class CompactionOutput {
 
+        /** Whether its segments belong to the probation log. */
+        private final boolean probation;
         private Segment target;
+
+        CompactionOutput(boolean probation) {
+            this.probation = probation;
+        }
 
         /**
          * Copies {@code record}, whose CRC is under {@code crcMask}, re-masking it for the segment it goes to.
@@ -1594,7 +1690,7 @@ public final class DiskStore implements AutoCloseable {
                 }
                 quota.forceReserve(RecordFormat.SEGMENT_HEADER_BYTES);
                 try {
-                    target = newSegment(target);
+                    target = newSegment(target, probation);
                 } catch (IOException e) {
                     quota.release(RecordFormat.SEGMENT_HEADER_BYTES);
                     throw ioFailure("could not create segment " + (nextSegmentId - 1) + " in " + directory, e);

@@ -14,7 +14,11 @@ package dev.strata.tier.disk;
  * @param evictedSegments  segments dropped by {@link DiskStore#evictOldest()}
  * @param evictedRecords   live entries those evictions dropped (their keys left the store)
  * @param secondChances    live entries those evictions copied forward instead, because they had been read since
- *                         their write (each copy must be read again to survive the next eviction)
+ *                         their write (each copy must be read again to survive the next eviction); from a probation
+ *                         segment, to the main log
+ * @param probationPuts    values a transient store wrote to its probation log (puts on trial of keys it neither
+ *                         held nor remembered; see {@link DiskStore#put(java.lang.foreign.MemorySegment,
+ *                         java.lang.foreign.MemorySegment, boolean)})
  * @param expiredRecords   live entries compaction dropped, instead of copying, because their values had expired
  *                         ({@link DiskStore#dropExpiredWhenCompacting}; a persistent store writes a tombstone
  *                         in place of such an entry while an older segment may hold an earlier record of its key)
@@ -25,6 +29,7 @@ package dev.strata.tier.disk;
  */
 public record DiskStoreStats(long recordsWritten, long recordsRead, long bytesWritten, long bytesRead,
                              long corruptRecords, long tornTails, long compactions, long evictedSegments,
-                             long evictedRecords, long secondChances, long expiredRecords, long recoveredRecords,
+                             long evictedRecords, long secondChances, long probationPuts, long expiredRecords,
+                             long recoveredRecords,
                              long quotaRefusals, long indexRefusals, long ioErrors) {
 }

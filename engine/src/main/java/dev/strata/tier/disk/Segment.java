@@ -89,6 +89,11 @@ final class Segment {
     /** Where the file goes when the last reference does, or null to delete it (see {@link #retireToSpares}). */
     private volatile SpareFiles keepAsSpare;
     private volatile boolean sealed;
+    /**
+     * Whether the segment belongs to a transient store's probation log ({@link DiskStore}'s eviction). Set by the
+     * writer lock's holder before the segment is published in the store's segment map, never changed.
+     */
+    private boolean probation;
     private volatile boolean deleteWhenReleased;
     /** Set once the file is deleted from the directory; guarded by this object's monitor. */
     private boolean unlinked;
@@ -321,6 +326,16 @@ final class Segment {
     /** {@return the bytes of this segment that belong to the store: header plus complete records} */
     long length() {
         return length;
+    }
+
+    /** {@return whether the segment belongs to the store's probation log} */
+    boolean isProbation() {
+        return probation;
+    }
+
+    /** Makes the segment, new and not yet published, one of the store's probation log. */
+    void markProbation() {
+        probation = true;
     }
 
     /** {@return the bytes after the header} */

@@ -15,6 +15,7 @@ final class StoreCounters {
     final LongAdder evictedSegments = new LongAdder();
     final LongAdder evictedRecords = new LongAdder();
     final LongAdder secondChances = new LongAdder();
+    final LongAdder probationPuts = new LongAdder();
     final LongAdder expiredRecords = new LongAdder();
     final LongAdder recoveredRecords = new LongAdder();
     final LongAdder quotaRefusals = new LongAdder();
@@ -24,7 +25,7 @@ final class StoreCounters {
     DiskStoreStats snapshot() {
         return new DiskStoreStats(recordsWritten.sum(), recordsRead.sum(), bytesWritten.sum(), bytesRead.sum(),
                 corruptRecords.sum(), tornTails.sum(), compactions.sum(), evictedSegments.sum(), evictedRecords.sum(),
-                secondChances.sum(),
-                expiredRecords.sum(), recoveredRecords.sum(), quotaRefusals.sum(), indexRefusals.sum(), ioErrors.sum());
+                secondChances.sum(), probationPuts.sum(), expiredRecords.sum(), recoveredRecords.sum(),
+                quotaRefusals.sum(), indexRefusals.sum(), ioErrors.sum());
     }
 }

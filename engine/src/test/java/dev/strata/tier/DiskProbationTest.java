@@ -1,0 +1,111 @@
+package dev.strata.tier;
+
+import static dev.strata.tier.SelfCheckingValues.value;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.strata.Tier;
+import dev.strata.cache.Cache;
+import dev.strata.codec.Codecs;
+import dev.strata.tier.disk.DiskStoreStats;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The disk tier's two logs (a transient {@code DiskStore}'s S3-FIFO in segments), seen through a cache: a put of a
+ * new key goes to disk on trial, and so does a record the off-heap tier evicts from its own probation unread; records
+ * the off-heap tier evicts from its main log go to the disk's main log, which a scan of one-off keys does not reach.
+ */
+class DiskProbationTest {
+
+    private static final int PAGE = 4096;
+    private static final int SIZE = 300;
+    /** A 1 MiB quota: sixteen 64 KiB segments. */
+    private static final int QUOTA = 1 << 20;
+    private static final int ONE_OFF = 1_000_000;
+
+    @TempDir
+    Path dir;
+
+    /**
+     * 100 keys put and read, then one-off keys six times the quota put and never read: the read keys moved to the main
+     * log when their probation segment left, and the scan cycles through probation alone. (With one log the read keys
+     * got one second chance and left with the scan's second pass.)
+     */
+    @Test
+    void aScanOfOneOffKeysSixTimesTheQuotaEvictsNoKeyReadBeforeIt() {
+        int hotKeys = 100;
+        int scan = 6 * QUOTA / SIZE;
+        try (TestEngine engine = new TestEngine(1 << 20, 0, PAGE, dir, QUOTA)) {
+            Cache<Integer, byte[]> cache = engine.caches.newCache("disk", Codecs.int32(), Codecs.bytes())
+                    .tiers(Tier.DISK).build();
+            for (int key = 0; key < hotKeys; key++) {
+                cache.put(key, value(key, 1, SIZE));
+            }
+            for (int key = 0; key < hotKeys; key++) {
+                assertArrayEquals(value(key, 1, SIZE), cache.get(key), "hot key " + key);
+            }
+            for (int key = ONE_OFF; key < ONE_OFF + scan; key++) {
+                cache.put(key, value(key, 1, SIZE));
+            }
+            assertTrue(cache.stats().tier(Tier.DISK).evictions() > scan - QUOTA / SIZE,
+                    "the scan cycled through the quota: " + cache.stats().tier(Tier.DISK));
+            for (int key = 0; key < hotKeys; key++) {
+                assertArrayEquals(value(key, 1, SIZE), cache.get(key), "hot key " + key + " after the scan");
+            }
+            cache.close();
+        }
+    }
+
+    /**
+     * Off-heap over disk, keys put and never read: every record the off-heap tier moves down left its probation
+     * unread, so every one goes to disk on trial. The quota is large enough that the disk neither evicts nor compacts,
+     * so its records written are the records moved down.
+     */
+    @Test
+    void recordsLeavingOffHeapProbationUnreadGoToDiskOnTrial() {
+        try (TestEngine engine = new TestEngine(1 << 20, 256 * 1024, PAGE, dir, 16 * QUOTA)) {
+            Cache<Integer, byte[]> cache = offHeapOverDisk(engine);
+            for (int key = ONE_OFF; key < ONE_OFF + 3 * 256 * 1024 / SIZE; key++) {
+                cache.put(key, value(key, 1, SIZE));
+            }
+            DiskStoreStats disk = disk(cache);
+            assertTrue(disk.recordsWritten() > 256 * 1024 / SIZE, "records moved down: " + disk);
+            assertEquals(disk.recordsWritten(), disk.probationPuts(), disk.toString());
+            cache.close();
+        }
+    }
+
+    /**
+     * Off-heap over disk, each key read right after its put: it moves to the off-heap main log when its probation page
+     * is recycled, and leaves the off-heap tier from there, unread since; it goes to the disk's main log, not on trial.
+     */
+    @Test
+    void recordsLeavingTheOffHeapMainLogGoToTheDiskMainLog() {
+        try (TestEngine engine = new TestEngine(1 << 20, 256 * 1024, PAGE, dir, 16 * QUOTA)) {
+            Cache<Integer, byte[]> cache = offHeapOverDisk(engine);
+            for (int key = 0; key < 3 * 256 * 1024 / SIZE; key++) {
+                cache.put(key, value(key, 1, SIZE));
+                assertArrayEquals(value(key, 1, SIZE), cache.get(key), "key " + key);
+            }
+            DiskStoreStats disk = disk(cache);
+            assertTrue(disk.recordsWritten() > 256 * 1024 / SIZE, "records moved down: " + disk);
+            assertEquals(0, disk.probationPuts(), disk.toString());
+            cache.close();
+        }
+    }
+
+    private static Cache<Integer, byte[]> offHeapOverDisk(TestEngine engine) {
+        return engine.caches.newCache("two-tiers", Codecs.int32(), Codecs.bytes()).tiers(Tier.OFF_HEAP, Tier.DISK)
+                .build();
+    }
+
+    private static DiskStoreStats disk(Cache<Integer, byte[]> cache) {
+        DiskStoreStats stats = ((TieredCache<Integer, byte[]>) cache).tiersImpl().disk().stats();
+        assertEquals(0, stats.evictedSegments() + stats.compactions() + stats.secondChances(),
+                "the disk wrote nothing but the records moved down: " + stats);
+        return stats;
+    }
+}

@@ -1,0 +1,195 @@
+package dev.strata.tier.disk;
+
+import static dev.strata.tier.disk.DiskTestSupport.key;
+import static dev.strata.tier.disk.DiskTestSupport.persistentConfig;
+import static dev.strata.tier.disk.DiskTestSupport.segmentOf;
+import static dev.strata.tier.disk.DiskTestSupport.transientConfig;
+import static dev.strata.tier.disk.DiskTestSupport.value;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A transient {@link DiskStore}'s S3-FIFO: records put on trial go to a probation log of their own segments, which
+ * eviction empties first while it holds more than a tenth of the store's bytes; what was read there moves to the main
+ * log, the rest leaves and is remembered by the ghost, so its next put goes to the main log. A persistent store keeps
+ * one log. The stores here hand their compactions to nobody, so the segments stay as the writes left them.
+ */
+class DiskStoreProbationTest {
+
+    private static final int VALUE_BYTES = 1000;
+    /** Keys are "key-NNNNN" (9 bytes): every record is 21 + 9 + 1000 bytes. */
+    private static final int RECORD_BYTES = RecordFormat.recordBytes(9, VALUE_BYTES);
+    /** Records of one 64 KiB segment (after its 16-byte header). */
+    private static final int PER_SEGMENT = (int) ((DiskTestSupport.SMALL_SEGMENT - 16) / RECORD_BYTES);
+    /** Keys 0.. are put to the main log, keys from here on trial. */
+    private static final int TRIAL = 10_000;
+
+    @TempDir
+    Path dir;
+
+    /**
+     * Two segments of main keys, then one of keys on trial: the probation segment is the youngest, but it holds a
+     * third of the bytes, so eviction takes it (and only its keys) before the older main segments.
+     */
+    @Test
+    void evictionTakesTheProbationSegmentFirstWhileItHoldsMoreThanATenth() throws IOException {
+        try (DiskStore store = open(transientConfig())) {
+            putAll(store, 0, 2 * PER_SEGMENT, false);
+            putAll(store, TRIAL, PER_SEGMENT, true);
+            assertNotEquals(segmentIdOf(store, 0), segmentIdOf(store, TRIAL), "trial keys have a segment of their own");
+            assertEquals(segmentIdOf(store, TRIAL), segmentIdOf(store, TRIAL + PER_SEGMENT - 1));
+
+            assertEquals(PER_SEGMENT, store.evictOldest());
+
+            assertPresent(store, 0, 2 * PER_SEGMENT);
+            assertAbsent(store, TRIAL, PER_SEGMENT);
+        }
+    }
+
+    /**
+     * Keys on trial read before their segment is evicted move to the main log, all of them (a probation segment has
+     * no half-segment budget); the unread ones leave. The next eviction, with probation empty, takes the oldest main
+     * segment and leaves the moved keys, which are the main log's newest.
+     */
+    @Test
+    void trialKeysReadBeforeEvictionMoveToTheMainLog() throws IOException {
+        try (DiskStore store = open(transientConfig())) {
+            putAll(store, 0, 2 * PER_SEGMENT, false);
+            putAll(store, TRIAL, PER_SEGMENT, true);
+            for (int k = TRIAL; k < TRIAL + PER_SEGMENT; k += 2) {
+                assertNotNull(store.read(key(k), true, (bytes, stamp, visited) -> bytes.byteSize()));
+            }
+
+            assertEquals(PER_SEGMENT / 2, store.evictOldest(), "the unread half leaves");
+            assertEquals((PER_SEGMENT + 1) / 2, store.stats().secondChances(), "the read half moved");
+            for (int k = TRIAL; k < TRIAL + PER_SEGMENT; k++) {
+                assertValue(store, k, k % 2 == 0);
+            }
+
+            assertEquals(PER_SEGMENT, store.evictOldest(), "then the oldest main segment, whole: nothing read there");
+            assertAbsent(store, 0, PER_SEGMENT);
+            assertPresent(store, PER_SEGMENT, PER_SEGMENT);
+            for (int k = TRIAL; k < TRIAL + PER_SEGMENT; k++) {
+                assertValue(store, k, k % 2 == 0);
+            }
+        }
+    }
+
+    /**
+     * The ghost: keys evicted from probation unread and put on trial again go to the main log, so the probation
+     * segment of new trial keys put after them leaves without them. Which of the returning keys the ghost still
+     * remembers (one byte per bucket: two keys may share one) is what a ghost fed the same evictions answers.
+     */
+    @Test
+    void keysEvictedFromProbationUnreadReturnToTheMainLog() throws IOException {
+        int returning = 16;
+        try (DiskStore store = open(transientConfig())) {
+            putAll(store, 0, 2 * PER_SEGMENT, false);
+            putAll(store, TRIAL, PER_SEGMENT, true);
+            assertEquals(PER_SEGMENT, store.evictOldest());
+            GhostHashes oracle = new GhostHashes();
+            for (int k = TRIAL; k < TRIAL + PER_SEGMENT; k++) {
+                oracle.add(DiskIndex.hash(key(k)));
+            }
+
+            putAll(store, TRIAL, returning, true);
+            putAll(store, 2 * TRIAL, PER_SEGMENT - returning, true);
+            int remembered = 0;
+            for (int k = TRIAL; k < TRIAL + returning; k++) {
+                remembered += oracle.remove(DiskIndex.hash(key(k))) ? 1 : 0;
+            }
+            assertTrue(remembered >= returning - 2, remembered + " of " + returning + " remembered");
+
+            assertEquals(PER_SEGMENT - remembered, store.evictOldest(), "the probation segment: new keys, forgotten ones");
+            assertAbsent(store, 2 * TRIAL, PER_SEGMENT - returning);
+            oracle = new GhostHashes();
+            for (int k = TRIAL; k < TRIAL + PER_SEGMENT; k++) {
+                oracle.add(DiskIndex.hash(key(k)));
+            }
+            for (int k = TRIAL; k < TRIAL + returning; k++) {
+                assertValue(store, k, oracle.remove(DiskIndex.hash(key(k))));
+            }
+        }
+    }
+
+    /** A key the store holds is put to the main log even on trial: it is being replaced, so it was wanted. */
+    @Test
+    void aPutOnTrialOfAHeldKeyGoesToTheMainLog() throws IOException {
+        try (DiskStore store = open(transientConfig())) {
+            putAll(store, 0, 2 * PER_SEGMENT, false);
+            store.put(key(0), segmentOf(value(VALUE_BYTES, 1)), true);
+            putAll(store, TRIAL, PER_SEGMENT, true);
+
+            assertNotEquals(segmentIdOf(store, TRIAL), segmentIdOf(store, 0));
+            assertEquals(PER_SEGMENT, store.evictOldest(), "the trial keys' segment");
+            assertArrayEquals(value(VALUE_BYTES, 1), store.get(key(0)));
+        }
+    }
+
+    /**
+     * A persistent store has one log (its tombstone-free eviction needs a key's records in segments in write order),
+     * so puts on trial land in write order and the oldest segment leaves first; a reopen recovers the rest.
+     */
+    @Test
+    void aPersistentStoreKeepsOneLog() throws IOException {
+        try (DiskStore store = open(persistentConfig())) {
+            putAll(store, 0, PER_SEGMENT, false);
+            putAll(store, TRIAL, PER_SEGMENT, true);
+            assertNotEquals(segmentIdOf(store, 0), segmentIdOf(store, TRIAL));
+
+            assertEquals(PER_SEGMENT, store.evictOldest());
+            assertAbsent(store, 0, PER_SEGMENT);
+            assertPresent(store, TRIAL, PER_SEGMENT);
+        }
+        try (DiskStore reopened = open(persistentConfig())) {
+            assertAbsent(reopened, 0, PER_SEGMENT);
+            assertPresent(reopened, TRIAL, PER_SEGMENT);
+        }
+    }
+
+    private DiskStore open(DiskStoreConfig config) throws IOException {
+        return DiskStore.open(dir, config, new DiskQuota(1L << 30), task -> { });
+    }
+
+    private static void putAll(DiskStore store, int first, int count, boolean onTrial) {
+        for (int k = first; k < first + count; k++) {
+            store.put(key(k), segmentOf(value(VALUE_BYTES, k)), onTrial);
+        }
+    }
+
+    /** {@return the id of the segment holding {@code k}'s current record} */
+    private static long segmentIdOf(DiskStore store, int k) {
+        long stamp = store.stampOf(key(k));
+        assertNotEquals(DiskStore.NO_STAMP, stamp, "key " + k + " is held");
+        return stamp >>> 32;
+    }
+
+    private static void assertPresent(DiskStore store, int first, int count) {
+        for (int k = first; k < first + count; k++) {
+            assertValue(store, k, true);
+        }
+    }
+
+    private static void assertAbsent(DiskStore store, int first, int count) {
+        for (int k = first; k < first + count; k++) {
+            assertValue(store, k, false);
+        }
+    }
+
+    private static void assertValue(DiskStore store, int k, boolean present) {
+        if (present) {
+            assertArrayEquals(value(VALUE_BYTES, k), store.get(key(k)), "key " + k);
+        } else {
+            assertNull(store.get(key(k)), "key " + k);
+        }
+    }
+}
