@@ -3,6 +3,7 @@ package dev.strata.bench.hitratio;
 import dev.strata.bench.workload.Options;
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -16,7 +17,7 @@ import java.util.function.Supplier;
  *
  * <pre>
  * java -cp engine-bench/target/benchmarks.jar dev.strata.bench.hitratio.HitRatio [--keys N] [--requests N]
- *     [--regions MiB,MiB,...] [--out DIR]
+ *     [--regions MiB,MiB,...] [--layouts NAME,NAME,...] [--out DIR]
  * </pre>
  *
  * <p>The first quarter of each trace warms the cache and is not counted. Values are 100 bytes, keys {@code int}s.
@@ -33,7 +34,8 @@ public final class HitRatio {
         HEAP("heap"),
         OFF_HEAP("off-heap"),
         HEAP_OVER_OFF_HEAP("heap + off-heap (¼ + ¾)"),
-        DISK("disk");
+        DISK("disk"),
+        OFF_HEAP_OVER_DISK("off-heap + disk (¼ + ¾)");
 
         private final String label;
 
@@ -47,6 +49,7 @@ public final class HitRatio {
                 case OFF_HEAP -> new StrataPolicy(0, regionBytes, value);
                 case HEAP_OVER_OFF_HEAP -> new StrataPolicy(regionBytes / 4, regionBytes - regionBytes / 4, value);
                 case DISK -> new StrataPolicy(0, 0, regionBytes, value);
+                case OFF_HEAP_OVER_DISK -> new StrataPolicy(0, regionBytes / 4, regionBytes - regionBytes / 4, value);
             };
         }
     }
@@ -62,15 +65,20 @@ public final class HitRatio {
      * Runs every trace, layout and region; see the class comment.
      *
      * @param args {@code --keys} (default 200000), {@code --requests} (default 4000000), {@code --regions} (MiB,
-     *             default {@code 1,4,16}), {@code --out} (default {@code engine-bench/results})
+     *             default {@code 1,4,16}), {@code --layouts} ({@link Layout} names, default all), {@code --out}
+     *             (default {@code engine-bench/results})
      * @throws IOException if the report cannot be written
      */
     public static void main(String[] args) throws IOException {
-        Map<String, String> options = Options.parse(args, "--keys N, --requests N, --regions MiB,MiB,..., --out DIR");
+        Map<String, String> options = Options.parse(args,
+                "--keys N, --requests N, --regions MiB,MiB,..., --layouts NAME,NAME,..., --out DIR");
         int keys = Integer.parseInt(options.getOrDefault("--keys", "200000"));
         int length = Integer.parseInt(options.getOrDefault("--requests", "4000000"));
         long[] regions = Arrays.stream(options.getOrDefault("--regions", "1,4,16").split(","))
                 .mapToLong(mebibytes -> Long.parseLong(mebibytes.trim()) << 20).toArray();
+        List<Layout> layouts = options.containsKey("--layouts")
+                ? Arrays.stream(options.get("--layouts").split(",")).map(name -> Layout.valueOf(name.trim())).toList()
+                : List.of(Layout.values());
         byte[] value = new byte[VALUE_BYTES];
         StringBuilder report = new StringBuilder();
         report.append("# Hit ratio: Strata's eviction against LRU, FIFO and Caffeine\n\n")
@@ -83,7 +91,7 @@ public final class HitRatio {
             report.append("\n## ").append(trace.label()).append("\n\n")
                     .append("| Strata tiers | region | entries held (% of keys) | Strata | LRU | FIFO | Caffeine |\n")
                     .append("|---|---:|---:|---:|---:|---:|---:|\n");
-            for (Layout layout : Layout.values()) {
+            for (Layout layout : layouts) {
                 for (long region : regions) {
                     report.append(row(layout, region, requests, keys, value));
                     System.out.print(".");

@@ -41,14 +41,23 @@ class EvictionQualityTest {
         assertTrue(moving.strata() >= moving.lru() - 0.01, moving.toString());
     }
 
-    /** The disk tier drops its oldest segment, but copies forward what was read in it: FIFO without that. */
+    /**
+     * The disk tier's S3-FIFO in segments beats LRU, and by a margin when scans pass through: one-off keys leave from
+     * its probation segments without touching the main ones. (With one log and a second chance for what was read in the
+     * oldest segment it measured 0.1 points below LRU on Zipf and the moving trace, and a scan flushed it.) When the
+     * hot set moves at once, this short trace shows S3-FIFO's cost: the new hot keys must prove themselves in probation
+     * while the old ones, read often, keep second chances in the main log; it measured 1.1 points below LRU (the full
+     * {@link HitRatio} traces, four million requests, put it 0.4 below to 3.5 above).
+     */
     @Test
-    void theDiskTierMatchesLruAndBeatsFifo() {
-        for (Trace trace : new Trace[] {Trace.ZIPF, Trace.ZIPF_WITH_SCANS}) {
-            Comparison c = compare(HitRatio.Layout.DISK, trace);
-            assertTrue(c.strata() >= c.lru() - 0.01, c.toString());
-            assertTrue(c.strata() >= c.fifo() + 0.015, c.toString());
-        }
+    void theDiskTierBeatsLruAndResistsScans() {
+        Comparison zipf = compare(HitRatio.Layout.DISK, Trace.ZIPF);
+        assertTrue(zipf.strata() >= zipf.lru() + 0.01, zipf.toString());
+        Comparison scans = compare(HitRatio.Layout.DISK, Trace.ZIPF_WITH_SCANS);
+        assertTrue(scans.strata() >= scans.lru() + 0.025, scans.toString());
+        Comparison moving = compare(HitRatio.Layout.DISK, Trace.SHIFTING_ZIPF);
+        assertTrue(moving.strata() >= moving.lru() - 0.015, moving.toString());
+        assertTrue(moving.strata() >= moving.fifo() + 0.01, moving.toString());
     }
 
     @Test
