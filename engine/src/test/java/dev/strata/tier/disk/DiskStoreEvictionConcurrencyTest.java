@@ -32,7 +32,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@link DiskStore#evictOldest()} on two threads racing with two writers (puts and removes), two readers (marking
@@ -69,13 +68,17 @@ class DiskStoreEvictionConcurrencyTest {
     /**
      * The last column is the point reads a sealed segment serves before it is mapped: the default, or 1, so that
      * nearly every read of a sealed segment is a copy out of a mapping, racing with evictions and compactions that
-     * retire (and so unmap) segments.
+     * retire (and so unmap) segments. With {@code onTrial} half the puts are on trial, so a transient store writes
+     * new keys to its probation segments, and evictions move records between its two logs while all this goes on.
      */
-    @ParameterizedTest(name = "persistent={0}, evicting {1}, mapped after {2} reads")
-    @CsvSource({"false, ABOVE_THREE_SEGMENTS, 64", "true, ABOVE_THREE_SEGMENTS, 64", "false, ANY, 64", "true, ANY, 64",
-            "false, ABOVE_THREE_SEGMENTS, 1", "true, ABOVE_THREE_SEGMENTS, 1"})
+    @ParameterizedTest(name = "persistent={0}, evicting {1}, mapped after {2} reads, on trial: {3}")
+    @CsvSource({"false, ABOVE_THREE_SEGMENTS, 64, false", "true, ABOVE_THREE_SEGMENTS, 64, false",
+            "false, ANY, 64, false", "true, ANY, 64, false", "false, ABOVE_THREE_SEGMENTS, 1, false",
+            "true, ABOVE_THREE_SEGMENTS, 1, false", "false, ABOVE_THREE_SEGMENTS, 64, true", "false, ANY, 64, true",
+            "false, ABOVE_THREE_SEGMENTS, 1, true"})
     void evictionsRacingWithWritesReadsAndCompactionsNeverReturnAWrongValue(boolean persistent, Pressure pressure,
-                                                                             int readsBeforeMapping) throws Exception {
+                                                                             int readsBeforeMapping, boolean onTrial)
+            throws Exception {
         SegmentMaps maps = new SegmentMaps(SegmentMaps.DEFAULT_LIMIT, readsBeforeMapping);
         DiskStoreConfig config = persistent ? persistentConfig() : transientConfig();
         DiskQuota quota = new DiskQuota(1L << 30);
@@ -96,7 +99,7 @@ class DiskStoreEvictionConcurrencyTest {
                 int writer = w;
                 writers.add(Thread.ofPlatform().name("writer-" + w).start(guarded(failures, () -> {
                     start.await();
-                    write(store, writer, lastOp[writer]);
+                    write(store, writer, lastOp[writer], onTrial);
                 })));
             }
             for (int r = 0; r < 2; r++) {
@@ -123,6 +126,7 @@ class DiskStoreEvictionConcurrencyTest {
             }
             store.compact();
             assertTrue(store.stats().evictedSegments() > 0, "evictions ran");
+            assertEquals(onTrial, store.stats().probationPuts() > 0, "puts went to probation: " + store.stats());
             assertEquals(evicted.get(), store.stats().evictedRecords());
             assertEquals(0, store.stats().corruptRecords());
             contents = checkFinalState(store, lastOp, dir);
@@ -160,9 +164,9 @@ class DiskStoreEvictionConcurrencyTest {
      * from a segment that exists (a put landing in a segment being evicted after its scan would leave an entry
      * pointing into a deleted file, never removed: no later write touches that key).
      */
-    @ParameterizedTest(name = "persistent={0}")
-    @ValueSource(booleans = {false, true})
-    void everyKeyPutDuringEvictionsIsEvictedOrReadable(boolean persistent) throws Exception {
+    @ParameterizedTest(name = "persistent={0}, on trial: {1}")
+    @CsvSource({"false, false", "true, false", "false, true"})
+    void everyKeyPutDuringEvictionsIsEvictedOrReadable(boolean persistent, boolean onTrial) throws Exception {
         DiskStoreConfig config = persistent ? persistentConfig() : transientConfig();
         int keys = 20_000;                                      // below WRITES_PER_WRITER: genuine versions
         DiskQuota quota = new DiskQuota(1L << 30);
@@ -174,7 +178,7 @@ class DiskStoreEvictionConcurrencyTest {
                 start.await();
                 try {
                     for (int k = 0; k < keys; k++) {
-                        assertTrue(store.put(key(k), MemorySegment.ofArray(encode(k, 0, k, 200))));
+                        assertTrue(store.put(key(k), MemorySegment.ofArray(encode(k, 0, k, 200)), onTrial));
                     }
                 } finally {
                     writing.set(false);
@@ -213,7 +217,7 @@ class DiskStoreEvictionConcurrencyTest {
         assertEquals(0, quota.usedBytes());
     }
 
-    private static void write(DiskStore store, int writer, int[] lastOp) {
+    private static void write(DiskStore store, int writer, int[] lastOp, boolean onTrial) {
         SplittableRandom random = new SplittableRandom(writer);
         for (int version = 0; version < WRITES_PER_WRITER; version++) {
             int k = random.nextInt(KEYS);
@@ -222,7 +226,7 @@ class DiskStoreEvictionConcurrencyTest {
                 lastOp[k] = REMOVED;
             } else {
                 assertTrue(store.put(key(k), MemorySegment.ofArray(encode(k, writer, version,
-                        64 + random.nextInt(3000)))));
+                        64 + random.nextInt(3000))), onTrial && random.nextBoolean()));
                 lastOp[k] = version;
             }
         }
