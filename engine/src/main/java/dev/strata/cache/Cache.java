@@ -20,8 +20,10 @@ import java.util.function.Function;
  * oldest entries (counted as evictions). The heap picks them with S3-FIFO (entries read since they came stay longer,
  * one-off entries leave first); the off-heap tier does the same with whole pages (new keys start in a probation log
  * of pages, which is recycled first; entries read there move to the main log, whose oldest page keeps the entries
- * read since their last move); the disk tier drops its oldest segment, after copying forward the entries read since
- * they were written.
+ * read since their last move); the disk tier does the same with segment files (a cache that is not persistent puts
+ * new keys, and entries the off-heap tier evicted from its probation log unread, in probation segments, dropped first;
+ * a persistent cache keeps one log), dropping its oldest segment after copying forward the entries read since they
+ * were written.
  * A hit below the highest tier moves the entry up according to the {@link Promotion} policy. When the engine's memory manager reclaims storage memory for execution, entries move down a
  * tier too: they are lost only from the lowest tier.
  *

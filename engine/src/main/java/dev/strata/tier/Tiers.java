@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.LongAdder;
  * evacuating pages) is {@link OffHeapPlacement}'s.
  *
  * <pre>
- *   put ──► HEAP ──(S3-FIFO victim, encode once)──► OFF_HEAP ──(S3-FIFO page, bytes as-is)──► DISK ──(oldest segment)──► dropped
+ *   put ──► HEAP ──(S3-FIFO victim, encode once)──► OFF_HEAP ──(S3-FIFO page, bytes as-is)──► DISK ──(S3-FIFO segment)──► dropped
  *            ▲                                        │                                      │
  *            └────────────── promotion on hit (decode) ◄───────────────────────────────────┘
  * </pre>
