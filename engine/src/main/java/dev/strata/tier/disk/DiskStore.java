@@ -82,14 +82,13 @@ import java.util.stream.Stream;
  * evicted, every record read in it moving to the main log (the compactor's segment), the others leaving with their key
  * hashes noted in a {@link GhostHashes ghost}, so a key put again soon after goes to the main log; else the main log's
  * lowest id goes, with its half segment of second chances. A scan of one-off keys so passes through probation without
- * touching the main log. A compaction of a probation segment copies into a probation segment of the compactor's own,
- * so its records stay on trial. The eviction writes no
- * tombstone: in a persistent store a key's records lie in segments in write order (copies included, see above), so
- * every record older than one in the oldest segment is in that segment too and leaves with it. Its file is deleted
- * before it returns, so a crash cannot bring an evicted key back (a later remove of such a key, absent from the index,
- * writes no tombstone either). A transient store, whose compaction copies lie in a segment of their own and whose
- * logs interleave, so out of write order, has no recovery: there only the index matters, and eviction removes a key
- * only where its entry still points into the segment.
+ * touching the main log. A compaction of a probation segment copies into a probation segment of the compactor's own, so
+ * its records stay on trial. The eviction writes no tombstone: in a persistent store a key's records lie in segments in
+ * write order (copies included, see above), so every record older than one in the oldest segment is in that segment too
+ * and leaves with it. Its file is deleted before it returns, so a crash cannot bring an evicted key back (a later
+ * remove of such a key, absent from the index, writes no tombstone either). A transient store, whose compaction copies
+ * lie in a segment of their own and whose logs interleave, so out of write order, has no recovery: there only the index
+ * matters, and eviction removes a key only where its entry still points into the segment.
  *
  * <h2>Durability</h2>
  * A record is in the file (OS page cache) before {@code put} returns, so a process crash ({@code kill -9}) loses
@@ -777,8 +776,7 @@ public final class DiskStore implements AutoCloseable {
             Location old;
             try {
                 appendLocked(recordBytes, true, false, (w, channel, at, mask, marker) -> w.write(channel, at, mask,
-                        marker,
-                        RecordFormat.FLAG_TOMBSTONE, sequence, key, EMPTY, recordBytes));
+                        marker, RecordFormat.FLAG_TOMBSTONE, sequence, key, EMPTY, recordBytes));
             } finally {                                // a failed tombstone still removes the key while open
                 old = index.remove(key);
                 if (old != null) {
@@ -1132,9 +1130,9 @@ public final class DiskStore implements AutoCloseable {
     /**
      * {@return the segment to evict, sealed, or null if no segment holds a record} The oldest probation segment while
      * the probation log holds more than {@code 1 / PROBATION_SHARE} of the bytes in segments (or the main log holds
-     * none), else the oldest segment of the main log (lowest id). Sealing under the writer lock (with the compaction lock held, so no
-     * compaction copies to it either) means no record is added to it afterwards: every index entry that will ever
-     * point into it is installed already.
+     * none), else the oldest segment of the main log (lowest id). Sealing under the writer lock (with the compaction
+     * lock held, so no compaction copies to it either) means no record is added to it afterwards: every index entry
+     * that will ever point into it is installed already.
      */
     private Segment sealOldest() {
         writeLock.lock();
@@ -1156,8 +1154,8 @@ public final class DiskStore implements AutoCloseable {
                     oldestMain = oldestMain == null ? segment : oldestMain;
                 }
             }
-            Segment victim = oldestProbation != null && (oldestMain == null || probationBytes * PROBATION_SHARE > allBytes)
-                    ? oldestProbation : oldestMain;
+            boolean probationFirst = oldestMain == null || probationBytes * PROBATION_SHARE > allBytes;
+            Segment victim = oldestProbation != null && probationFirst ? oldestProbation : oldestMain;
             if (victim != null) {
                 victim.seal();
             }
