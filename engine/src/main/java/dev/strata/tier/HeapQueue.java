@@ -51,6 +51,11 @@ final class HeapQueue {
         segment(node).remove(node);
     }
 
+    /** {@return whether {@code node}, a victim just returned, leaves from its segment's small queue} */
+    boolean inProbation(Node<?, ?> node) {
+        return segment(node).inProbation(node);
+    }
+
     /**
      * {@return the next victim ({@link NodeQueue#nextVictim}) of the next segment in turn that has one, or null if all
      * are empty}

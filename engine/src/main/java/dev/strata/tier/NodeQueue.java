@@ -28,8 +28,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * newcomers not yet read again are evicted ahead of them meanwhile. Here the old favourites sit in main while
  * newcomers prove themselves in small, so the two do not compete.
  *
- * <p><b>Victims</b> are returned still linked, moved to main's head: the caller demotes the victim (which unlinks
- * it); one whose demotion loses a race to a writer stays, and is not returned again before main turns over.
+ * <p><b>Victims</b> are returned still linked, moved to the head of the queue they came from: the caller demotes the
+ * victim (which unlinks it), asking first whether it leaves from small ({@link #inProbation}); one whose demotion
+ * loses a race to a writer stays, and is not returned again before its queue turns over.
  *
  * <p>Thread-safe.
  */
@@ -147,11 +148,26 @@ final class NodeQueue {
     }
 
     private Node<?, ?> evict(Node<?, ?> victim, boolean fromSmall) {
+        Fifo queue = fromSmall ? small : main;
         if (fromSmall) {
             ghosts.add(victim.hash);
         }
-        toMainHead(victim, fromSmall);
+        queue.unlink(victim);
+        queue.addHead(victim);                         // in its queue still: inProbation tells where it leaves from
         return victim;
+    }
+
+    /**
+     * {@return whether {@code node}, a victim just returned, leaves from the small queue: never read since it came}
+     * The heap tier sends such an entry down on trial, to a tier below's own probation.
+     */
+    boolean inProbation(Node<?, ?> node) {
+        lock.lock();
+        try {
+            return node.queued && !node.inMain;
+        } finally {
+            lock.unlock();
+        }
     }
 
     private void toMainHead(Node<?, ?> node, boolean fromSmall) {

@@ -123,17 +123,22 @@ final class Tiers<K, V> {
      * @param version the heap node's version when the value was read
      * @param word the off-heap record's slot word, or the disk record's stamp
      */
-    record Source(Tier tier, Node<?, ?> node, int version, long word) {
+    record Source(Tier tier, Node<?, ?> node, int version, long word, boolean unread) {
         static Source of(Node<?, ?> node, int version) {
-            return new Source(Tier.HEAP, node, version, 0);
+            return of(node, version, false);
+        }
+
+        /** A heap entry leaving, {@code unread} if from its queue's probation (never read since it came). */
+        static Source of(Node<?, ?> node, int version, boolean unread) {
+            return new Source(Tier.HEAP, node, version, 0, unread);
         }
 
         static Source of(long slot) {
-            return new Source(Tier.OFF_HEAP, null, 0, slot);
+            return new Source(Tier.OFF_HEAP, null, 0, slot, false);
         }
 
         static Source ofDisk(long stamp) {
-            return new Source(Tier.DISK, null, 0, stamp);
+            return new Source(Tier.DISK, null, 0, stamp, false);
         }
     }
 
@@ -512,8 +517,9 @@ final class Tiers<K, V> {
      * on its next read. A move down (a demotion) carries the same value, so it needs no move of the stripe. When the
      * quota refuses, the monitor is released, this cache's oldest disk segment is evicted and the write retried; when
      * the disk fails or stays full the entry is dropped, its old value with it. A put of a key no memory tier holds
-     * goes to the store on trial (its probation log, unless the store holds the key or remembers it); a demotion from
-     * the heap, which ran its own probation, goes to the store's main log.
+     * goes to the store on trial (its probation log, unless the store holds the key or remembers it), and so does a
+     * heap entry leaving from the heap queue's probation, never read; one leaving from its main queue goes to the
+     * store's main log.
      */
     private Install placeDisk(K key, int hash, V value, int keyLength, int valueLength, boolean ifAbsent,
                               Source source) {
@@ -535,7 +541,7 @@ final class Tiers<K, V> {
                 }
                 try {
                     Install written = diskWrite(encodedKey, encodedValue,
-                            source == null && node == null && record < 0);
+                            source == null ? node == null && record < 0 : source.unread());
                     if (written == Install.DONE) {
                         Runnable hook = afterDiskPutOverMemory;
                         if (move && hook != null) {
@@ -851,7 +857,8 @@ final class Tiers<K, V> {
         Install moved;
         try {
             moved = target == null ? Install.NO_ROOM
-                    : move(node.key, node.hash, value, target, null, Source.of(node, version));
+                    : move(node.key, node.hash, value, target, null, Source.of(node, version,
+                            target == Tier.DISK && heapQueue.inProbation(node)));
         } catch (RuntimeException e) {                 // a codec threw while encoding it: it cannot move down
             moveFailed("could not move a heap entry down", e);
             moved = Install.NO_ROOM;

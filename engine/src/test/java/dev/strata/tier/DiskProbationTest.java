@@ -15,8 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The disk tier's two logs (a transient {@code DiskStore}'s S3-FIFO in segments), seen through a cache: a put of a
- * new key goes to disk on trial, and so does a record the off-heap tier evicts from its own probation unread; records
- * the off-heap tier evicts from its main log go to the disk's main log, which a scan of one-off keys does not reach.
+ * new key goes to disk on trial, and so does an entry the heap or off-heap tier evicts from its own probation unread;
+ * entries they evict from their main queues go to the disk's main log, which a scan of one-off keys does not reach.
  */
 class DiskProbationTest {
 
@@ -93,6 +93,38 @@ class DiskProbationTest {
             DiskStoreStats disk = disk(cache);
             assertTrue(disk.recordsWritten() > 256 * 1024 / SIZE, "records moved down: " + disk);
             assertEquals(0, disk.probationPuts(), disk.toString());
+            cache.close();
+        }
+    }
+
+    /**
+     * Heap over disk: entries put and never read leave the heap from its queue's probation and go to disk on trial;
+     * entries read once after their put leave from its main queue and go to the disk's main log (the unread ones they
+     * push out of the heap go on trial).
+     */
+    @Test
+    void heapEntriesGoToDiskOnTrialOnlyIfTheyLeaveTheHeapUnread() {
+        int keys = 3 * 256 * 1024 / SIZE;
+        try (TestEngine engine = new TestEngine(256 * 1024, 0, PAGE, dir, 16 * QUOTA)) {
+            Cache<Integer, byte[]> cache = engine.caches.newCache("heap-disk", Codecs.int32(), Codecs.bytes())
+                    .tiers(Tier.HEAP, Tier.DISK).build();
+            for (int key = ONE_OFF; key < ONE_OFF + keys; key++) {
+                cache.put(key, value(key, 1, SIZE));
+            }
+            DiskStoreStats unread = disk(cache);
+            assertTrue(unread.recordsWritten() > keys / 2, "entries moved down: " + unread);
+            assertEquals(unread.recordsWritten(), unread.probationPuts(), unread.toString());
+            long stillOnHeap = cache.size(Tier.HEAP);              // unread: on trial if the next keys push them out
+
+            for (int key = 0; key < keys; key++) {
+                cache.put(key, value(key, 1, SIZE));
+                assertArrayEquals(value(key, 1, SIZE), cache.get(key), "key " + key);
+            }
+            DiskStoreStats read = disk(cache);
+            assertTrue(read.recordsWritten() - unread.recordsWritten() > keys / 2, "entries moved down: " + read);
+            long onTrial = read.probationPuts() - unread.probationPuts();
+            assertTrue(onTrial <= stillOnHeap, onTrial + " on trial, " + stillOnHeap + " unread entries were left");
+            assertTrue(read.recordsWritten() - unread.recordsWritten() - onTrial > keys / 2, read.toString());
             cache.close();
         }
     }

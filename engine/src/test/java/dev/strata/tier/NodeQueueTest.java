@@ -76,6 +76,28 @@ class NodeQueueTest {
         assertEquals(0, queue.size());
     }
 
+    /**
+     * A victim tells where it leaves from: the heap tier sends one leaving small (never read since it came) to a tier
+     * below on trial. A small victim whose demotion fails stays in small, at its head.
+     */
+    @Test
+    void aVictimLeavingSmallIsInProbationAndOneLeavingMainIsNot() {
+        NodeQueue queue = new NodeQueue();
+        List<Node<Integer, String>> nodes = add(queue, 1, 3);
+        Node<?, ?> unread = queue.nextVictim();
+        assertSame(nodes.get(0), unread);
+        assertTrue(queue.inProbation(unread));
+        assertSame(nodes.get(1), queue.nextVictim(), "the failed victim went to small's head");
+        assertTrue(queue.inProbation(nodes.get(0)));
+
+        NodeQueue read = new NodeQueue();
+        List<Node<Integer, String>> hit = add(read, 1, 3);
+        hit.forEach(Node::recordHit);
+        Node<?, ?> fromMain = read.nextVictim();           // each moved to main, then the oldest leaves from there
+        assertSame(hit.get(0), fromMain);
+        assertFalse(read.inProbation(fromMain));
+    }
+
     @Test
     void aVictimWhoseDemotionFailsStaysAndIsNotReturnedAgainAtOnce() {
         NodeQueue queue = new NodeQueue();

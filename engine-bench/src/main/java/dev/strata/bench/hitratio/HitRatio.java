@@ -35,7 +35,8 @@ public final class HitRatio {
         OFF_HEAP("off-heap"),
         HEAP_OVER_OFF_HEAP("heap + off-heap (¼ + ¾)"),
         DISK("disk"),
-        OFF_HEAP_OVER_DISK("off-heap + disk (¼ + ¾)");
+        OFF_HEAP_OVER_DISK("off-heap + disk (¼ + ¾)"),
+        HEAP_OVER_DISK("heap + disk (¼ + ¾)");
 
         private final String label;
 
@@ -50,6 +51,7 @@ public final class HitRatio {
                 case HEAP_OVER_OFF_HEAP -> new StrataPolicy(regionBytes / 4, regionBytes - regionBytes / 4, value);
                 case DISK -> new StrataPolicy(0, 0, regionBytes, value);
                 case OFF_HEAP_OVER_DISK -> new StrataPolicy(0, regionBytes / 4, regionBytes - regionBytes / 4, value);
+                case HEAP_OVER_DISK -> new StrataPolicy(regionBytes / 4, 0, regionBytes - regionBytes / 4, value);
             };
         }
     }
