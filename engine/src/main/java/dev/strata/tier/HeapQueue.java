@@ -46,6 +46,11 @@ final class HeapQueue {
         segment(node).addNewest(node);
     }
 
+    /** Links {@code node} in its segment, in main if {@code movedIn} ({@link NodeQueue#addNewest(Node, boolean)}). */
+    void addNewest(Node<?, ?> node, boolean movedIn) {
+        segment(node).addNewest(node, movedIn);
+    }
+
     /** Unlinks {@code node} from its segment; no-op if not linked. */
     void remove(Node<?, ?> node) {
         segment(node).remove(node);

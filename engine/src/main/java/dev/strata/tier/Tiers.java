@@ -480,7 +480,7 @@ final class Tiers<K, V> {
             stripe.beginMove();
         }
         stripe.nodes.insert(fresh);
-        heapQueue.addNewest(fresh);
+        heapQueue.addNewest(fresh, move);
         counters.get(Tier.HEAP).added(heapWeight(fresh));
         if (record >= 0) {
             removeRecord(stripe, record, true);

@@ -3,10 +3,12 @@ package dev.strata.tier;
 import static dev.strata.tier.SelfCheckingValues.value;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strata.Tier;
 import dev.strata.cache.Cache;
+import dev.strata.cache.Promotion;
 import dev.strata.codec.Codecs;
 import dev.strata.tier.disk.DiskStoreStats;
 import java.nio.file.Path;
@@ -126,6 +128,41 @@ class DiskProbationTest {
             assertTrue(onTrial <= stillOnHeap, onTrial + " on trial, " + stillOnHeap + " unread entries were left");
             assertTrue(read.recordsWritten() - unread.recordsWritten() - onTrial > keys / 2, read.toString());
             cache.close();
+        }
+    }
+
+    /**
+     * Heap over disk: an entry promoted from disk on a hit starts in the heap queue's main queue (it proved itself
+     * below), so it does not leave the heap unread from probation, on trial, at the next eviction. The key left the
+     * heap from main, so the ghost does not remember it: only the move puts it in main.
+     */
+    @Test
+    void anEntryPromotedFromDiskStartsInTheHeapMainQueue() {
+        try (TestEngine engine = new TestEngine(256 * 1024, 0, PAGE, dir, 16 * QUOTA)) {
+            Cache<Integer, byte[]> cache = engine.caches.newCache("promoted", Codecs.int32(), Codecs.bytes())
+                    .tiers(Tier.HEAP, Tier.DISK).promotion(Promotion.ON_HIT).build();
+            int key = 0;
+            cache.put(key, value(key, 1, SIZE));
+            cache.get(key);                                        // read: it leaves the heap from main, no ghost
+            Tiers<Integer, byte[]> tiers = ((TieredCache<Integer, byte[]>) cache).tiersImpl();
+            int hash = KeyIndex.hash(key);
+            for (int next = ONE_OFF; onHeap(tiers, key, hash); next++) {
+                cache.put(next, value(next, 1, SIZE));
+                cache.get(next);                                   // so main fills and turns over
+            }
+            assertArrayEquals(value(key, 1, SIZE), cache.get(key), "read on disk, promoted");
+            synchronized (tiers.index.stripe(hash)) {
+                Node<Integer, byte[]> node = tiers.index.stripe(hash).nodes.find(key, hash);
+                assertNotNull(node, "the key is on the heap again");
+                assertTrue(node.inMain, "in the heap queue's main queue");
+            }
+            cache.close();
+        }
+    }
+
+    private static boolean onHeap(Tiers<Integer, byte[]> tiers, int key, int hash) {
+        synchronized (tiers.index.stripe(hash)) {
+            return tiers.index.stripe(hash).nodes.find(key, hash) != null;
         }
     }
 

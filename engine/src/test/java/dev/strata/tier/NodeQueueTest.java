@@ -76,6 +76,18 @@ class NodeQueueTest {
         assertEquals(0, queue.size());
     }
 
+    /** An entry moved in from a tier below (promoted, or put over a value there) starts in main, not in small. */
+    @Test
+    void anEntryMovedInFromATierBelowStartsInMain() {
+        NodeQueue queue = new NodeQueue();
+        Node<Integer, String> movedIn = node(1);
+        queue.addNewest(movedIn, true);
+        assertTrue(movedIn.inMain);
+        Node<Integer, String> fresh = node(2);
+        queue.addNewest(fresh, false);
+        assertFalse(fresh.inMain);
+    }
+
     /**
      * A victim tells where it leaves from: the heap tier sends one leaving small (never read since it came) to a tier
      * below on trial. A small victim whose demotion fails stays in small, at its head.
