@@ -21,9 +21,9 @@ import java.util.function.Function;
  * one-off entries leave first); the off-heap tier does the same with whole pages (new keys start in a probation log
  * of pages, which is recycled first; entries read there move to the main log, whose oldest page keeps the entries
  * read since their last move); the disk tier does the same with segment files (a cache that is not persistent puts
- * new keys, and entries the off-heap tier evicted from its probation log unread, in probation segments, dropped first;
- * a persistent cache keeps one log), dropping its oldest segment after copying forward the entries read since they
- * were written.
+ * new keys, and entries the heap or off-heap tier evicted from its probation unread, in probation segments, dropped
+ * first; a persistent cache keeps one log), dropping its oldest segment after copying forward the entries read since
+ * they were written.
  * A hit below the highest tier moves the entry up according to the {@link Promotion} policy. When the engine's memory manager reclaims storage memory for execution, entries move down a
  * tier too: they are lost only from the lowest tier.
  *
