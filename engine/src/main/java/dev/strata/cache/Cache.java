@@ -234,7 +234,10 @@ public interface Cache<K, V> extends AutoCloseable {
 
         /**
          * Sets whether the disk tier survives {@link Cache#close()} and engine restarts (default false). A persistent
-         * cache rebuilds its index from its files when opened.
+         * cache rebuilds its index from its files when opened. Its disk tier evicts from one log of segments (the
+         * oldest first, with a second chance for what was read), not with the probation segments of a cache that is
+         * not persistent: evicting those ahead of older segments would break the write order that its recovery and
+         * its tombstone-free eviction rely on.
          *
          * @param persistent whether the disk tier's files are kept
          * @return this builder
