@@ -41,11 +41,6 @@ final class HeapQueue {
         return segments[(node.hash >>> 16 ^ node.hash) & mask];
     }
 
-    /** Links {@code node} in its segment ({@link NodeQueue#addNewest}). */
-    void addNewest(Node<?, ?> node) {
-        segment(node).addNewest(node);
-    }
-
     /** Links {@code node} in its segment, in main if {@code movedIn} ({@link NodeQueue#addNewest(Node, boolean)}). */
     void addNewest(Node<?, ?> node, boolean movedIn) {
         segment(node).addNewest(node, movedIn);

@@ -131,7 +131,7 @@ final class NodeQueue {
     /**
      * Picks the next victim: from the small queue's tail while small holds at least {@value #SMALL_PERCENT}% of the
      * entries (or main is empty), else from main's, passing over entries with hits as the class comment says.
-     * {@return the victim, still linked (at main's head), or null if the queue is empty}
+     * {@return the victim, still linked (at the head of the queue it came from), or null if the queue is empty}
      */
     Node<?, ?> nextVictim() {
         lock.lock();

@@ -30,7 +30,7 @@ class HeapQueueTest {
         HeapQueue queue = new HeapQueue(4);
         Set<Integer> segmentsHit = new HashSet<>();
         for (int hash = 1; hash <= 400; hash++) {
-            queue.addNewest(new Node<>(hash, hash));
+            queue.addNewest(new Node<>(hash, hash), false);
         }
         Set<Object> victims = new HashSet<>();
         for (int i = 0; i < 400; i++) {
@@ -50,7 +50,7 @@ class HeapQueueTest {
     void oneNonEmptySegmentStillGivesVictimsAndRemoveFindsTheNodesSegment() {
         HeapQueue queue = new HeapQueue(4);
         Node<Integer, String> only = new Node<>(7, 7);
-        queue.addNewest(only);
+        queue.addNewest(only, false);
         for (int i = 0; i < 4; i++) {
             assertEquals(only, queue.nextVictim(), "asked first of segment " + i);
         }

@@ -14,9 +14,9 @@ import java.util.List;
 /**
  * A Strata cache of {@code Integer} keys and {@code byte[]} values in its own engine, built through the public API,
  * whose tiers are bounded by the engine's regions and disk quota: the heap tier by the on-heap region (S3-FIFO), the
- * off-heap tier by the off-heap region (S3-FIFO in pages: a probation log, a main log with a second chance),
- * the disk tier by the quota (its oldest segment evicted whole). A hit in any tier counts; the lowest tier drops what
- * it evicts. A disk tier lives in a scratch directory deleted at {@link #close()}.
+ * off-heap tier by the off-heap region (S3-FIFO in pages: a probation log, a main log with a second chance), the disk
+ * tier by the quota (S3-FIFO in segments, as {@code DiskStore.evictOldest} says). A hit in any tier counts; the lowest
+ * tier drops what it evicts. A disk tier lives in a scratch directory deleted at {@link #close()}.
  */
 final class StrataPolicy implements Policy {
 

@@ -20,9 +20,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p><b>Index memory.</b> Every key a store holds costs heap in its {@link DiskIndex}. The index charges each key
  * {@link IndexTable#keyCharge(long)} bytes (its slot at a table's average fill, its key bytes and their length) here
  * while the key is in it. A put of a new key is refused while the charges of all stores have reached
- * {@link #indexLimitBytes()}; the cache then evicts its oldest segment, as when the file bytes run out. Each
- * concurrent writer may pass the check with one key before another's charge lands, so the charges can exceed the
- * limit by one key per concurrent writer; recovery charges every key it finds, whatever the limit.
+ * {@link #indexLimitBytes()}; the cache then evicts a segment ({@link DiskStore#evictOldest()}), as when the file bytes
+ * run out. Each concurrent writer may pass the check with one key before another's charge lands, so the charges can
+ * exceed the limit by one key per concurrent writer; recovery charges every key it finds, whatever the limit.
  *
  * <p><b>Spare files.</b> Transient stores keep a few files of compacted segments to write new segments into
  * ({@link SpareFiles}); their bytes count here, as files of the store. A store the quota refuses deletes spares, its
