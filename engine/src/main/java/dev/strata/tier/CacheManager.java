@@ -51,7 +51,8 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
     private final PageAllocator offHeap;
     private final Path diskDirectory;
     private final DiskQuota diskQuota;
-    private final DiskCompactor diskCompactor;
+    /** Runs the disk stores' compactions and evictions ahead; package-private so a test can wait for it. */
+    final DiskCompactor diskCompactor;
     private final boolean strict;
     private final ConcurrentHashMap<String, TieredCache<?, ?>> caches = new ConcurrentHashMap<>();
     private final AtomicInteger cursor = new AtomicInteger();

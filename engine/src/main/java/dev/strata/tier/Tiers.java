@@ -211,6 +211,9 @@ final class Tiers<K, V> {
         for (Tier tier : tiers) {
             counters.put(tier, new TierCounters(tier));
         }
+        if (disk != null) {                            // its writers then seldom evict themselves
+            disk.evictAhead(evicted -> counters.get(Tier.DISK).evictions.add(evicted));
+        }
         this.accessCounters = new AccessCounters(tiers.size());
         for (Tier tier : Tier.values()) {
             positions[tier.ordinal()] = this.tiers.indexOf(tier);

@@ -149,6 +149,28 @@ public final class DiskQuota {
         return bytes <= indexLimitBytes - indexBytes.get();
     }
 
+    /**
+     * {@return whether less than {@code headroomBytes} of the file limit is free, spare files counted as free (a
+     * reservation deletes them when it needs their bytes), or less than the same share of the index limit} For a store
+     * that evicts ahead ({@link DiskStore#evictAhead}).
+     */
+    boolean nearlyFull(long headroomBytes) {
+        long free = limitBytes - usedBytes.get();
+        if (free < headroomBytes && free + spareBytes() < headroomBytes) {
+            return true;
+        }
+        double freeIndexShare = (double) (indexLimitBytes - indexBytes.get()) / indexLimitBytes;
+        return indexLimitBytes != Long.MAX_VALUE && freeIndexShare < (double) headroomBytes / limitBytes;
+    }
+
+    private long spareBytes() {
+        long bytes = 0;
+        for (SpareFiles files : spares) {
+            bytes += files.bytes();
+        }
+        return bytes;
+    }
+
     /** Adds {@code delta} (negative when keys leave) to the charges of the indexes. */
     void chargeIndex(long delta) {
         long after = indexBytes.addAndGet(delta);

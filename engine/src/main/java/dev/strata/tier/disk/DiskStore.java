@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.LongConsumer;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 
@@ -88,7 +89,9 @@ import java.util.stream.Stream;
  * and leaves with it. Its file is deleted before it returns, so a crash cannot bring an evicted key back (a later
  * remove of such a key, absent from the index, writes no tombstone either). A transient store, whose compaction copies
  * lie in a segment of their own and whose logs interleave, so out of write order, has no recovery: there only the index
- * matters, and eviction removes a key only where its entry still points into the segment.
+ * matters, and eviction removes a key only where its entry still points into the segment. A store told to
+ * {@linkplain #evictAhead evict ahead} (a cache's disk tier) hands such an eviction to the compactor when a put leaves
+ * less than half a segment of the quota free, so its writers seldom find the quota full and evict themselves.
  *
  * <h2>Durability</h2>
  * A record is in the file (OS page cache) before {@code put} returns, so a process crash ({@code kill -9}) loses
@@ -121,6 +124,13 @@ public final class DiskStore implements AutoCloseable {
      */
     static final int PROBATION_SHARE = 10;
 
+    /**
+     * The most segments one eviction ahead ({@link #evictAhead}) drops: the second when the first freed too little
+     * (most of it was read and copied forward), and no more, so that a store whose quota other stores keep nearly full
+     * gives up about a segment per put that finds it so, as it would evicting when refused.
+     */
+    static final int EVICTIONS_AHEAD_PER_TASK = 2;
+
     private static final System.Logger LOG = System.getLogger(DiskStore.class.getName());
     private static final MemorySegment EMPTY = MemorySegment.ofArray(new byte[0]);
 
@@ -132,6 +142,9 @@ public final class DiskStore implements AutoCloseable {
     /** When this store's sealed segments are mapped, and the budget of mappings they draw from. */
     private final SegmentMaps maps;
     private final AtomicBoolean compactionHandedOver = new AtomicBoolean();
+    private final AtomicBoolean evictionHandedOver = new AtomicBoolean();
+    /** Gets the keys each eviction ahead dropped; null while the store evicts only when asked ({@link #evictAhead}). */
+    private volatile LongConsumer evictedAhead;
     private final DiskIndex index;
     /** The files of compacted segments kept to write new ones into. */
     private final SpareFiles spares;
@@ -265,6 +278,7 @@ public final class DiskStore implements AutoCloseable {
             return false;
         }
         handOverCompactions();
+        handOverEvictionIfNearlyFull();
         return true;
     }
 
@@ -619,6 +633,24 @@ public final class DiskStore implements AutoCloseable {
         }
         handOverCompactions();
         return dropped;
+    }
+
+    /**
+     * Makes this store evict ahead of need: from now on, a put that leaves less free than half a segment of the quota
+     * (spare files counted as free), or less than the same share of its index limit, hands an eviction to the
+     * compactor, which evicts this store's oldest segments as {@link #evictOldest()} does (at most
+     * {@value #EVICTIONS_AHEAD_PER_TASK} at a time, while the quota stays that full) and reports the keys each dropped
+     * to {@code evicted}. So a writer seldom finds the quota full and seldom evicts itself (an eviction scans a whole
+     * segment: about 0.1 s for a 64 MiB one), at the price of about half a segment of the quota left unused. Without
+     * it the store evicts only when asked, and a put that finds the quota full returns {@code false}; with it too,
+     * when writes outrun the compactor.
+     *
+     * @param evicted gets the number of keys each eviction ahead dropped, on the compactor's thread; it must not
+     *                block or throw
+     * @throws NullPointerException if {@code evicted} is null
+     */
+    public void evictAhead(LongConsumer evicted) {
+        this.evictedAhead = Objects.requireNonNull(evicted, "evicted");
     }
 
     /**
@@ -1053,6 +1085,59 @@ public final class DiskStore implements AutoCloseable {
             compactionHandedOver.set(false);
             LOG.log(Level.DEBUG, "the compactor of " + directory + " is closed; compaction not run", e);
         }
+    }
+
+    /** Gives the compactor an eviction ahead if this store evicts ahead, none is pending and the quota is near full. */
+    private void handOverEvictionIfNearlyFull() {
+        LongConsumer evicted = evictedAhead;
+        if (evicted == null || evictionHandedOver.get() || !quota.nearlyFull(headroomBytes()) || closed
+                || !evictionHandedOver.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            compactor.execute(() -> evictAheadHandedOver(evicted));
+        } catch (RejectedExecutionException e) {
+            evictionHandedOver.set(false);
+            LOG.log(Level.DEBUG, "the compactor of " + directory + " is closed; no eviction ahead", e);
+        }
+    }
+
+    /** {@return the free quota below which this store evicts ahead: half a segment, at most a quarter of the quota} */
+    private long headroomBytes() {
+        return Math.min(config.segmentBytes() / 2, quota.limitBytes() / 4);
+    }
+
+    /**
+     * The compactor's eviction ahead: evicts oldest segments while the quota is nearly full, up to
+     * {@link #EVICTIONS_AHEAD_PER_TASK}. Clears the hand-over when done, so the next put that finds the quota nearly
+     * full hands over another.
+     */
+    private void evictAheadHandedOver(LongConsumer evicted) {
+        try {
+            for (int i = 0; i < EVICTIONS_AHEAD_PER_TASK && !closed && quota.nearlyFull(headroomBytes()); i++) {
+                long dropped;
+                compactionLock.lock();
+                try {
+                    dropped = evictOldestLocked();
+                } finally {
+                    compactionLock.unlock();
+                }
+                if (dropped < 0) {
+                    break;                                 // no segment holds a record
+                }
+                counters.evictedAhead.increment();
+                evicted.accept(dropped);
+            }
+        } catch (UncheckedIOException e) {
+            LOG.log(Level.DEBUG, "eviction ahead in " + directory + " stopped", e);   // counted, logged at the cause
+        } catch (IllegalStateException e) {
+            if (!closed) {
+                throw e;
+            }                                              // closed meanwhile: nothing left to evict
+        } finally {
+            evictionHandedOver.set(false);
+        }
+        handOverCompactions();
     }
 
     /**

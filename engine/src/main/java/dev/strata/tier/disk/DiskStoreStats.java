@@ -13,6 +13,8 @@ package dev.strata.tier.disk;
  * @param compactions      segments compacted and deleted
  * @param evictedSegments  segments dropped by {@link DiskStore#evictOldest()}
  * @param evictedRecords   live entries those evictions dropped (their keys left the store)
+ * @param evictedAhead     of {@code evictedSegments}, those the compactor evicted ahead of need, for a store that
+ *                         {@linkplain DiskStore#evictAhead evicts ahead}
  * @param secondChances    live entries those evictions copied forward instead, because they had been read since
  *                         their write (each copy must be read again to survive the next eviction); from a probation
  *                         segment, to the main log
@@ -29,7 +31,7 @@ package dev.strata.tier.disk;
  */
 public record DiskStoreStats(long recordsWritten, long recordsRead, long bytesWritten, long bytesRead,
                              long corruptRecords, long tornTails, long compactions, long evictedSegments,
-                             long evictedRecords, long secondChances, long probationPuts, long expiredRecords,
-                             long recoveredRecords,
-                             long quotaRefusals, long indexRefusals, long ioErrors) {
+                             long evictedRecords, long evictedAhead, long secondChances, long probationPuts,
+                             long expiredRecords, long recoveredRecords, long quotaRefusals, long indexRefusals,
+                             long ioErrors) {
 }

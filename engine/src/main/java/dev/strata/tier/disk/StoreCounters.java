@@ -14,6 +14,7 @@ final class StoreCounters {
     final LongAdder compactions = new LongAdder();
     final LongAdder evictedSegments = new LongAdder();
     final LongAdder evictedRecords = new LongAdder();
+    final LongAdder evictedAhead = new LongAdder();
     final LongAdder secondChances = new LongAdder();
     final LongAdder probationPuts = new LongAdder();
     final LongAdder expiredRecords = new LongAdder();
@@ -25,7 +26,7 @@ final class StoreCounters {
     DiskStoreStats snapshot() {
         return new DiskStoreStats(recordsWritten.sum(), recordsRead.sum(), bytesWritten.sum(), bytesRead.sum(),
                 corruptRecords.sum(), tornTails.sum(), compactions.sum(), evictedSegments.sum(), evictedRecords.sum(),
-                secondChances.sum(), probationPuts.sum(), expiredRecords.sum(), recoveredRecords.sum(),
-                quotaRefusals.sum(), indexRefusals.sum(), ioErrors.sum());
+                evictedAhead.sum(), secondChances.sum(), probationPuts.sum(), expiredRecords.sum(),
+                recoveredRecords.sum(), quotaRefusals.sum(), indexRefusals.sum(), ioErrors.sum());
     }
 }
