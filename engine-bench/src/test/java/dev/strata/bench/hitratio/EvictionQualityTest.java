@@ -41,7 +41,7 @@ class EvictionQualityTest {
      * its probation segments without touching the main ones. (With one log and a second chance for what was read in the
      * oldest segment it measured 0.1 points below LRU on Zipf and the moving trace, and a scan flushed it.) When the
      * hot set moves at once, this short trace shows S3-FIFO's cost: the new hot keys must prove themselves in probation
-     * while the old ones, read often, keep second chances in the main log; it measured 1.1 points below LRU (the full
+     * while the old ones, read often, keep second chances in the main log; it measured 1.0 points below LRU (the full
      * {@link HitRatio} traces, four million requests, put it 0.4 below to 3.5 above).
      */
     @Test
@@ -52,17 +52,20 @@ class EvictionQualityTest {
     /**
      * A heap or off-heap tier over disk: what the upper tier evicts from its probation unread goes to disk on trial,
      * what it evicts from its main queue to the disk's main log, and an entry promoted into the heap starts in its main
-     * queue. At this scale they measure 0.3 and 0.1 points above LRU on Zipf and 2.4 and 1.0 with scans; sending every
-     * eviction to the disk's main log put them 2.5 and 1.7 below LRU on Zipf and 0.5 and 0.4 below with scans.
+     * queue; the disk evicts ahead, on the compactor's thread. At this scale they measure 2.5 and 2.6-2.8 points above
+     * LRU on Zipf and 3.8-4.1 and 3.4 with scans (two runs). Evicting only when a demotion found the quota full (which
+     * first compacted every segment holding dead bytes) they measured 0.3 and 0.1 on Zipf and 2.4 and 1.0 with scans;
+     * sending every eviction to the disk's main log as well, 2.5 and 1.7 below LRU on Zipf and 0.5 and 0.4 below with
+     * scans. Held to the bar of an S3-FIFO tier alone on these two traces.
      */
     @Test
-    void tieredCachesOverDiskMatchLruAndResistScans() {
+    void tieredCachesOverDiskBeatLruAndResistScans() {
         for (HitRatio.Layout layout : new HitRatio.Layout[] {HitRatio.Layout.HEAP_OVER_DISK,
                 HitRatio.Layout.OFF_HEAP_OVER_DISK}) {
             Comparison zipf = compare(layout, Trace.ZIPF);
-            assertTrue(zipf.strata() >= zipf.lru() - 0.01, zipf.toString());
+            assertTrue(zipf.strata() >= zipf.lru() + 0.01, zipf.toString());
             Comparison scans = compare(layout, Trace.ZIPF_WITH_SCANS);
-            assertTrue(scans.strata() >= scans.lru() + 0.005, scans.toString());
+            assertTrue(scans.strata() >= scans.lru() + 0.025, scans.toString());
         }
     }
 
