@@ -409,6 +409,9 @@ public final class DiskStore implements AutoCloseable {
             boolean visited = hit.visited() && !markedBefore;       // a copy may carry this call's own earlier mark
             markedBefore |= hit.marked();
             Segment segment = location.segment();
+            if (hit.marked()) {
+                segment.noteVisited();                               // its eviction must look for second chances
+            }
             if (segment.tryAcquire()) {
                 try {
                     return readRecord(key, location, reader, visited, byHash);
@@ -1409,9 +1412,14 @@ public final class DiskStore implements AutoCloseable {
          * before the segment's file is deleted recovers a copy beside its original, equal sequences, as after a
          * compaction). Each copy starts unvisited: it must be read again to survive the next eviction. Expired
          * records and tombstones are not copied (nothing is older than the oldest segment). A failure to scan or
-         * copy only means fewer records kept. Each copy counts in {@code secondChances}.
+         * copy only means fewer records kept. Each copy counts in {@code secondChances}. No scan at all when no
+         * record of the segment can carry the bit ({@link Segment#maybeVisited()}): a store nobody reads evicts with
+         * one scan of the segment, not two.
          */
         void keepVisited() {
+            if (!segment.maybeVisited()) {
+                return;                                    // no record here was read since it was written
+            }
             try (SegmentScanner scanner = new SegmentScanner(segment);
                  CopyBatch batch = config.persistent() ? new CopyBatch() : null) {
                 copyLiveRecords(scanner, batch);
@@ -1664,6 +1672,9 @@ public final class DiskStore implements AutoCloseable {
         }
 
         private void install(MemorySegment key, Location current, Location copy) {
+            if (!evicting) {
+                copy.segment().noteVisited();             // the copy keeps the record's visited bit, if it had one
+            }
             if (!index.replace(key, current, copy, !evicting)) {
                 copy.segment().addDeadBytes(copy.recordBytes());
                 queueIfCompactionDue(copy.segment());

@@ -81,6 +81,11 @@ final class Segment {
     private final DiskQuota quota;
     private final AtomicInteger references = new AtomicInteger(1);
     private final AtomicLong deadBytes = new AtomicLong();
+    /**
+     * Whether a record here may carry the index's visited bit: set when a read marks one, and when a compaction copies
+     * records here with their bits. Clear, an eviction's second chance has nothing to keep and skips its scan.
+     */
+    private volatile boolean maybeVisited;
     private final AtomicBoolean retired = new AtomicBoolean();
     private final AtomicBoolean compactionQueued = new AtomicBoolean();
     private volatile long length;
@@ -396,6 +401,18 @@ final class Segment {
 
     void addDeadBytes(long bytes) {
         deadBytes.addAndGet(bytes);
+    }
+
+    /** Notes that a record here may be marked visited (see {@link #maybeVisited()}). */
+    void noteVisited() {
+        if (!maybeVisited) {
+            maybeVisited = true;
+        }
+    }
+
+    /** {@return whether a record here may carry the visited bit; false means none does} */
+    boolean maybeVisited() {
+        return maybeVisited;
     }
 
     /** {@return whether this sealed segment's dead fraction reached {@code threshold}} */

@@ -147,6 +147,32 @@ class DiskStoreStampAndVisitTest {
         }
     }
 
+    /**
+     * The bit a compaction carried over still earns its record a second chance when the segment it was copied to is
+     * evicted: that segment notes it may hold visited records, so the eviction does not skip its scan for them.
+     */
+    @ParameterizedTest(name = "persistent={0}")
+    @ValueSource(booleans = {false, true})
+    void aVisitedRecordCopiedByACompactionGetsItsSecondChance(boolean persistent) throws IOException {
+        DiskStoreConfig config = persistent ? persistentConfig() : transientConfig();
+        try (DiskStore store = DiskStore.open(dir, config, new DiskQuota(1 << 30), task -> { })) {
+            for (int i = 0; i < 60; i++) {
+                store.put(key(i), segmentOf(value(1000, i)));
+            }
+            read(store, key(0), true);
+            for (int i = 2; i < 60; i++) {
+                store.put(key(i), segmentOf(value(1000, -i)));
+            }
+            store.compact();
+            assertTrue(read(store, key(0), false).visited(), "the copy keeps the bit");
+            while (store.containsKey(key(1))) {
+                assertTrue(store.evictOldest() >= 0, "a segment to evict");
+            }
+            assertEquals(1, store.stats().secondChances(), store.stats().toString());
+            assertArrayEquals(value(1000, 0), read(store, key(0), false).value(), "key 0 was copied forward");
+        }
+    }
+
     private static Seen read(DiskStore store, String key, boolean mark) {
         return read(store, key(key), mark);
     }
