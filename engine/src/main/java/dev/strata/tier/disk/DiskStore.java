@@ -124,13 +124,6 @@ public final class DiskStore implements AutoCloseable {
      */
     static final int PROBATION_SHARE = 10;
 
-    /**
-     * The most segments one eviction ahead ({@link #evictAhead}) drops: the second when the first freed too little
-     * (most of it was read and copied forward), and no more, so that a store whose quota other stores keep nearly full
-     * gives up about a segment per put that finds it so, as it would evicting when refused.
-     */
-    static final int EVICTIONS_AHEAD_PER_TASK = 2;
-
     private static final System.Logger LOG = System.getLogger(DiskStore.class.getName());
     private static final MemorySegment EMPTY = MemorySegment.ofArray(new byte[0]);
 
@@ -641,12 +634,13 @@ public final class DiskStore implements AutoCloseable {
     /**
      * Makes this store evict ahead of need: from now on, a put that leaves less free than half a segment of the quota
      * (spare files counted as free), or less than the same share of its index limit, hands an eviction to the
-     * compactor, which evicts this store's oldest segments as {@link #evictOldest()} does (at most
-     * {@value #EVICTIONS_AHEAD_PER_TASK} at a time, while the quota stays that full) and reports the keys each dropped
-     * to {@code evicted}. So a writer seldom finds the quota full and seldom evicts itself (an eviction scans a whole
-     * segment: about 0.1 s for a 64 MiB one), at the price of about half a segment of the quota left unused. Without
-     * it the store evicts only when asked, and a put that finds the quota full returns {@code false}; with it too,
-     * when writes outrun the compactor.
+     * compactor, which evicts this store's oldest segment as {@link #evictOldest()} does (if the quota is still that
+     * full when it runs) and reports the keys it dropped to {@code evicted}. One segment per hand-over, and none
+     * handed over while one is pending: a store whose quota other stores keep nearly full gives up about a segment
+     * per put that finds it so, as it would if it evicted when refused. So a writer seldom finds the quota full and
+     * seldom evicts itself (an eviction scans a whole segment: about 0.1 s for a 64 MiB one), at the price of about
+     * half a segment of the quota left unused. Without it the store evicts only when asked, and a put that finds the
+     * quota full returns {@code false}; with it too, when writes outrun the compactor.
      *
      * @param evicted gets the number of keys each eviction ahead dropped, on the compactor's thread; it must not
      *                block or throw
@@ -1111,13 +1105,12 @@ public final class DiskStore implements AutoCloseable {
     }
 
     /**
-     * The compactor's eviction ahead: evicts oldest segments while the quota is nearly full, up to
-     * {@link #EVICTIONS_AHEAD_PER_TASK}. Clears the hand-over when done, so the next put that finds the quota nearly
-     * full hands over another.
+     * The compactor's eviction ahead: evicts the oldest segment if the quota is still nearly full. Clears the
+     * hand-over when done, so the next put that finds the quota nearly full hands over another.
      */
     private void evictAheadHandedOver(LongConsumer evicted) {
         try {
-            for (int i = 0; i < EVICTIONS_AHEAD_PER_TASK && !closed && quota.nearlyFull(headroomBytes()); i++) {
+            if (!closed && quota.nearlyFull(headroomBytes())) {
                 long dropped;
                 compactionLock.lock();
                 try {
@@ -1125,11 +1118,10 @@ public final class DiskStore implements AutoCloseable {
                 } finally {
                     compactionLock.unlock();
                 }
-                if (dropped < 0) {
-                    break;                                 // no segment holds a record
+                if (dropped >= 0) {                        // else no segment holds a record
+                    counters.evictedAhead.increment();
+                    evicted.accept(dropped);
                 }
-                counters.evictedAhead.increment();
-                evicted.accept(dropped);
             }
         } catch (UncheckedIOException e) {
             LOG.log(Level.DEBUG, "eviction ahead in " + directory + " stopped", e);   // counted, logged at the cause
