@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -67,6 +68,33 @@ class DiskStoreEvictAheadTest {
             assertArrayEquals(value(VALUE_BYTES, KEYS - 1), store.get(key(KEYS - 1)), "the newest key stays");
             assertNull(store.get(key(0)), "the oldest key left");
         }
+    }
+
+    /**
+     * When the quota counts as nearly full: less than the headroom free in files, spare files counted as free (a
+     * reservation deletes them first), or less than the headroom's share of the index limit free.
+     */
+    @Test
+    void theQuotaIsNearlyFullWhenFilesOrIndexLeaveLessThanTheHeadroom() throws IOException {
+        DiskQuota files = new DiskQuota(1000);
+        assertTrue(files.tryReserve(899));
+        assertFalse(files.nearlyFull(100), "101 bytes free");
+        assertTrue(files.tryReserve(2));
+        assertTrue(files.nearlyFull(100), "99 bytes free");
+
+        SpareFiles spares = new SpareFiles(dir, files, 1000);
+        Path spare = Files.write(spares.newName(), new byte[10]);
+        assertTrue(spares.offer(spare, 10));              // its 10 bytes are part of the 901 reserved
+        assertFalse(files.nearlyFull(100), "99 free and a spare of 10 a reservation would delete");
+        spares.close();                                   // deletes the spare and releases its bytes
+        assertEquals(891, files.usedBytes());
+
+        DiskQuota index = new DiskQuota(1000, 400);
+        index.chargeIndex(359);
+        assertFalse(index.nearlyFull(100), "41 of 400 index bytes free, more than a tenth");
+        index.chargeIndex(2);
+        assertTrue(index.nearlyFull(100), "39 of 400 index bytes free, less than a tenth");
+        assertFalse(new DiskQuota(1000).nearlyFull(100), "no index limit: only the files count");
     }
 
     /** The same store without {@code evictAhead} evicts nothing itself: a put into the full quota is refused. */
