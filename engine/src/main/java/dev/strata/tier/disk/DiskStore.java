@@ -620,13 +620,7 @@ public final class DiskStore implements AutoCloseable {
      */
     public long evictOldest() {
         ensureOpen();
-        long dropped;
-        compactionLock.lock();
-        try {
-            dropped = evictOldestLocked();
-        } finally {
-            compactionLock.unlock();
-        }
+        long dropped = evictOldestUnderLock();
         handOverCompactions();
         return dropped;
     }
@@ -1111,13 +1105,7 @@ public final class DiskStore implements AutoCloseable {
     private void evictAheadHandedOver(LongConsumer evicted) {
         try {
             if (!closed && quota.nearlyFull(headroomBytes())) {
-                long dropped;
-                compactionLock.lock();
-                try {
-                    dropped = evictOldestLocked();
-                } finally {
-                    compactionLock.unlock();
-                }
+                long dropped = evictOldestUnderLock();
                 if (dropped >= 0) {                        // else no segment holds a record
                     counters.evictedAhead.increment();
                     evicted.accept(dropped);
@@ -1188,6 +1176,16 @@ public final class DiskStore implements AutoCloseable {
     }
 
     // ---- eviction (compaction lock held) ----------------------------------------------------------------------
+
+    /** {@link #evictOldestLocked} with the compaction lock taken for it. */
+    private long evictOldestUnderLock() {
+        compactionLock.lock();
+        try {
+            return evictOldestLocked();
+        } finally {
+            compactionLock.unlock();
+        }
+    }
 
     private long evictOldestLocked() {
         for (;;) {
