@@ -106,6 +106,7 @@ import java.util.stream.Stream;
  * store deletes spare files (any store's), then compacts every segment with dead bytes, in the writing thread (after
  * the compactions the compactor is running), and tries once more, then {@code put} returns {@code false}. So writes
  * that outrun the compactor slow down to its pace once the dead bytes fill the quota, and the files never exceed it.
+ * A store that {@linkplain #evictAhead evicts ahead} gets here only when its writes outrun the compactor's evictions.
  * Tombstones and compaction copies are charged even above the limit (a remove must not fail for space, and a
  * compaction frees more than it copies). An I/O failure during an append truncates the file back to its previous end,
  * counts the error and throws {@link UncheckedIOException}; the index is untouched and the store keeps serving.
