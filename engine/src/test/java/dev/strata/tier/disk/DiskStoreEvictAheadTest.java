@@ -174,6 +174,7 @@ class DiskStoreEvictAheadTest {
             assertArrayEquals(value(VALUE_BYTES, k - 1), store.get(key(k - 1)));
             assertTrue(quota.usedBytes() <= QUOTA, quota.toString());
             store.close();
+            compactor.close();                             // the eviction it may be running has reported
             assertEquals(store.stats().evictedRecords(), reported.get() + evictedInline,
                     "each key dropped was reported once, by the compactor or the writer");
         }
