@@ -23,9 +23,11 @@ import java.util.function.Function;
  * read since their last move); the disk tier does the same with segment files (a cache that is not persistent puts
  * new keys, and entries the heap or off-heap tier evicted from its probation unread, in probation segments, dropped
  * first; a persistent cache keeps one log), dropping its oldest segment after copying forward the entries read since
- * they were written.
- * A hit below the highest tier moves the entry up according to the {@link Promotion} policy. When the engine's memory manager reclaims storage memory for execution, entries move down a
- * tier too: they are lost only from the lowest tier.
+ * they were written. The disk tier evicts ahead, on the engine's compactor thread, once less than half a segment of
+ * the disk quota is free, so a put seldom waits for an eviction.
+ * A hit below the highest tier moves the entry up according to the {@link Promotion} policy. When the engine's memory
+ * manager reclaims storage memory for execution, entries move down a tier too: they are lost only from the lowest
+ * tier.
  *
  * <h2>Sizes</h2>
  * The heap tier accounts each entry at an estimated weight: the encoded size of key and value plus a fixed per-entry
