@@ -873,8 +873,9 @@ final class Tiers<K, V> {
     }
 
     /**
-     * Evicts this cache's oldest disk segment: its live entries are dropped (the disk tier is a FIFO in write order, a
-     * segment at a time) and its file deleted. No monitor held. {@return whether anything was freed}
+     * Evicts a disk segment ({@link DiskStore#evictOldest()}: the oldest of its probation or main log, after the
+     * second chance) for a write that found the quota full, which happens when writes outrun the evictions the store
+     * runs ahead on the compactor. No monitor held. {@return whether anything was freed}
      */
     boolean evictDisk() {
         if (disk == null) {
