@@ -159,8 +159,11 @@ public final class DiskQuota {
         if (free < headroomBytes && free + spareBytes() < headroomBytes) {
             return true;
         }
+        if (indexLimitBytes == Long.MAX_VALUE) {
+            return false;                                  // no index limit: only the files count
+        }
         double freeIndexShare = (double) (indexLimitBytes - indexBytes.get()) / indexLimitBytes;
-        return indexLimitBytes != Long.MAX_VALUE && freeIndexShare < (double) headroomBytes / limitBytes;
+        return freeIndexShare < (double) headroomBytes / limitBytes;
     }
 
     private long spareBytes() {
