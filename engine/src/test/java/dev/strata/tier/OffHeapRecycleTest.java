@@ -6,6 +6,7 @@ import static dev.strata.tier.SelfCheckingValues.value;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strata.Tier;
@@ -212,6 +213,50 @@ class OffHeapRecycleTest {
                 }
             }
             assertTrue(cache.stats().tier(Tier.OFF_HEAP).evictions() > 10_000, "cold keys cycled through");
+            checkLiveBytesCounters(cache);
+            cache.close();
+        }
+    }
+
+    /**
+     * The oldest main page, every record in it read, keeps three quarters of a page of them
+     * ({@code OffHeapTier.KEPT_QUARTERS}: its first records, in page order) and moves the rest down, here dropping them. The main log fills the
+     * tier, so the first page a one-off put needs comes from it. Fails if the bound goes back to half a page, and if
+     * the page keeps everything (it would free nothing, and the loop gives up).
+     */
+    @Test
+    void aMainPageReadThroughKeepsThreeQuartersOfItsRecords() {
+        int perPage = 16;
+        int valueSize = PAGE / perPage - RecordLayout.HEADER_BYTES - Integer.BYTES;   // records of exactly 256 B
+        int mainPages = 56;                                   // of 64: main outweighs probation more than tenfold
+        int keys = mainPages * perPage;
+        int oneOff = 1_000_000;
+        try (TestEngine engine = new TestEngine(1 << 20, 64 * PAGE, PAGE, null, 0)) {
+            Cache<Integer, byte[]> cache = engine.caches.newCache("main", Codecs.int32(), Codecs.bytes())
+                    .tiers(Tier.OFF_HEAP).build();
+            for (int key = 0; key < keys; key++) {
+                cache.put(key, value(key, 1, 20));            // a new key: probation (a 40-byte record, dead at once)
+                cache.put(key, value(key, 2, valueSize));     // put over, another size: appended to the main log
+            }
+            for (int key = 0; key < keys; key++) {
+                assertArrayEquals(value(key, 2, valueSize), cache.get(key), "key " + key + " before");
+            }
+            int lastOfFirstPage = perPage - 1;
+            for (int next = oneOff; cache.containsKey(lastOfFirstPage); next++) {
+                assertTrue(next < oneOff + 8 * perPage, "eight pages of one-off keys and the first main page is intact");
+                cache.put(next, value(next, 1, valueSize));
+            }
+            int kept = perPage * 3 / 4;
+            for (int key = 0; key < perPage; key++) {
+                if (key < kept) {
+                    assertArrayEquals(value(key, 2, valueSize), cache.get(key), "kept: key " + key);
+                } else {
+                    assertNull(cache.get(key), "beyond the kept share: key " + key);
+                }
+            }
+            for (int key = perPage; key < keys; key++) {
+                assertArrayEquals(value(key, 2, valueSize), cache.get(key), "key " + key + " on a later main page");
+            }
             checkLiveBytesCounters(cache);
             cache.close();
         }

@@ -29,11 +29,13 @@ class EvictionQualityTest {
     /**
      * The off-heap tier's S3-FIFO in pages beats LRU, and by a margin when scans pass through: one-off keys leave from
      * its probation log without touching the main one. (Before the probation log it matched LRU, 0.1-1.6 points
-     * above it, and a scan flushed it as it flushes LRU.)
+     * above it, and a scan flushed it as it flushes LRU.) Its main pages keep up to three quarters of a page of the
+     * records read in them: 2.5 points above LRU on Zipf, 4.3 with scans, 0.2 when the hot set moves; keeping half a
+     * page, as it did before, 1.6, 3.3 and 0.0, which this test's bar of two and four points fails.
      */
     @Test
     void theOffHeapTierBeatsLruAndResistsScans() {
-        assertBeatsLruAndResistsScans(HitRatio.Layout.OFF_HEAP, 0.01);
+        assertBeatsLru(HitRatio.Layout.OFF_HEAP, 0.02, 0.04, 0.01);
     }
 
     /**
@@ -81,10 +83,19 @@ class EvictionQualityTest {
      * than {@code belowLruWhenMoving} below LRU and a point above FIFO.
      */
     private static void assertBeatsLruAndResistsScans(HitRatio.Layout layout, double belowLruWhenMoving) {
+        assertBeatsLru(layout, 0.01, 0.025, belowLruWhenMoving);
+    }
+
+    /**
+     * {@code layout} hits at least {@code onZipf} more often than LRU on Zipf and {@code withScans} more with scans, and
+     * when the hot set moves no more than {@code belowLruWhenMoving} below LRU and a point above FIFO.
+     */
+    private static void assertBeatsLru(HitRatio.Layout layout, double onZipf, double withScans,
+                                       double belowLruWhenMoving) {
         Comparison zipf = compare(layout, Trace.ZIPF);
-        assertTrue(zipf.strata() >= zipf.lru() + 0.01, zipf.toString());
+        assertTrue(zipf.strata() >= zipf.lru() + onZipf, zipf.toString());
         Comparison scans = compare(layout, Trace.ZIPF_WITH_SCANS);
-        assertTrue(scans.strata() >= scans.lru() + 0.025, scans.toString());
+        assertTrue(scans.strata() >= scans.lru() + withScans, scans.toString());
         Comparison moving = compare(layout, Trace.SHIFTING_ZIPF);
         assertTrue(moving.strata() >= moving.lru() - belowLruWhenMoving, moving.toString());
         assertTrue(moving.strata() >= moving.fifo() + 0.01, moving.toString());
