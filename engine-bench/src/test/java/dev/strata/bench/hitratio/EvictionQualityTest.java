@@ -44,21 +44,25 @@ class EvictionQualityTest {
      * oldest segment it measured 0.1 points below LRU on Zipf and the moving trace, and a scan flushed it.) When the
      * hot set moves at once, this short trace shows S3-FIFO's cost: the new hot keys must prove themselves in probation
      * while the old ones, read often, keep second chances in the main log; it measured 1.0 points below LRU (the full
-     * {@link HitRatio} traces, four million requests, put it 0.4 below to 3.5 above).
+     * {@link HitRatio} traces, four million requests, put it 0.4 below to 3.5 above). Its main segments keep up to
+     * three quarters of a segment of the records read in them: 2.9 points above LRU on Zipf, 4.7 with scans, 0.8 below
+     * when the hot set moves (two runs); keeping half a segment, as it did before, 1.6, 3.6 and 1.0 below, which this
+     * test's bar of two and four points fails.
      */
     @Test
     void theDiskTierBeatsLruAndResistsScans() {
-        assertBeatsLruAndResistsScans(HitRatio.Layout.DISK, 0.015);
+        assertBeatsLru(HitRatio.Layout.DISK, 0.02, 0.04, 0.015);
     }
 
     /**
      * A heap or off-heap tier over disk: what the upper tier evicts from its probation unread goes to disk on trial,
      * what it evicts from its main queue to the disk's main log, and an entry promoted into the heap starts in its main
-     * queue; the disk evicts ahead, on the compactor's thread. At this scale they measure 2.5 and 2.6-2.8 points above
-     * LRU on Zipf and 3.8-4.1 and 3.4 with scans (two runs). Evicting only when a demotion found the quota full (which
+     * queue; the disk evicts ahead, on the compactor's thread. At this scale they measure 2.9 and 2.8-3.2 points above
+     * LRU on Zipf and 4.1-4.3 and 3.7-4.0 with scans (two runs; 2.5, 2.6-2.8, 3.8-4.1 and 3.4 while the off-heap and
+     * disk tiers' second chances kept half a page or segment). Evicting only when a demotion found the quota full (which
      * first compacted every segment holding dead bytes) they measured 0.3 and 0.1 on Zipf and 2.4 and 1.0 with scans;
      * sending every eviction to the disk's main log as well, 2.5 and 1.7 below LRU on Zipf and 0.5 and 0.4 below with
-     * scans. Held to the bar of an S3-FIFO tier alone on these two traces.
+     * scans. Held to a point above LRU on Zipf and 2.5 with scans.
      */
     @Test
     void tieredCachesOverDiskBeatLruAndResistScans() {
@@ -79,16 +83,9 @@ class EvictionQualityTest {
     }
 
     /**
-     * An S3-FIFO layout's bar: a point above LRU on Zipf, 2.5 above with scans, and when the hot set moves no more
-     * than {@code belowLruWhenMoving} below LRU and a point above FIFO.
-     */
-    private static void assertBeatsLruAndResistsScans(HitRatio.Layout layout, double belowLruWhenMoving) {
-        assertBeatsLru(layout, 0.01, 0.025, belowLruWhenMoving);
-    }
-
-    /**
-     * {@code layout} hits at least {@code onZipf} more often than LRU on Zipf and {@code withScans} more with scans, and
-     * when the hot set moves no more than {@code belowLruWhenMoving} below LRU and a point above FIFO.
+     * An S3-FIFO layout's bar: {@code layout} hits at least {@code onZipf} more often than LRU on Zipf and
+     * {@code withScans} more with scans, and when the hot set moves no more than {@code belowLruWhenMoving} below LRU
+     * and a point above FIFO.
      */
     private static void assertBeatsLru(HitRatio.Layout layout, double onZipf, double withScans,
                                        double belowLruWhenMoving) {
