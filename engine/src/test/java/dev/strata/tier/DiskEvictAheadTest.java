@@ -10,8 +10,6 @@ import dev.strata.cache.Cache;
 import dev.strata.codec.Codecs;
 import dev.strata.tier.disk.DiskStore;
 import java.nio.file.Path;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,7 +38,7 @@ class DiskEvictAheadTest {
                 assertTrue(keys < 100 * QUOTA / SIZE, "no eviction ahead after " + keys + " puts");
                 cache.put(keys, value(keys, 1, SIZE));
             }
-            awaitCompactorIdle(engine);
+            engine.awaitCompactorIdle();
 
             assertEquals(store.stats().evictedRecords(), cache.stats().tier(Tier.DISK).evictions(),
                     "every key the store dropped, ahead or in a writer, counts as an eviction: " + store.stats());
@@ -57,12 +55,5 @@ class DiskEvictAheadTest {
             assertTrue(engine.quota.usedBytes() <= QUOTA, engine.quota.toString());
             cache.close();
         }
-    }
-
-    /** Runs a marker through the engine's one compactor thread: the tasks handed over before it are done. */
-    private static void awaitCompactorIdle(TestEngine engine) throws InterruptedException {
-        CountDownLatch done = new CountDownLatch(1);
-        engine.caches.diskCompactor.execute(done::countDown);
-        assertTrue(done.await(60, TimeUnit.SECONDS), "the compactor finished its tasks");
     }
 }

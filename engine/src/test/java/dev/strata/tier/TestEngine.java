@@ -12,6 +12,8 @@ import dev.strata.memory.PageAllocatorConfig;
 import dev.strata.memory.SlabSourceKind;
 import dev.strata.tier.disk.DiskQuota;
 import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /** Real parts for cache tests: a unified memory manager, an arena page allocator, a disk quota and a cache manager. */
 final class TestEngine implements AutoCloseable {
@@ -27,6 +29,16 @@ final class TestEngine implements AutoCloseable {
                 SlabSourceKind.ARENA, pageSize, offHeapRegion, offHeapRegion, true, false));
         quota = diskDir == null ? null : new DiskQuota(diskBytes);
         caches = CacheManager.create(memory, allocator, diskDir, quota, true);
+    }
+
+    /**
+     * Runs a marker through the engine's one compactor thread and waits for it: the tasks handed over before it, such
+     * as a disk tier's evictions ahead, are done, so counts read afterwards agree with each other.
+     */
+    void awaitCompactorIdle() throws InterruptedException {
+        CountDownLatch done = new CountDownLatch(1);
+        caches.diskCompactor.execute(done::countDown);
+        assertTrue(done.await(60, TimeUnit.SECONDS), "the compactor finished its tasks");
     }
 
     /** Asserts that no pool holds more than its size. */
