@@ -87,15 +87,15 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
     }
 
     /**
-     * {@return whether a record of {@code key} placed now starts in the off-heap tier's probation log} Only a put of a
-     * key the tier does not hold, and that its ghost does not remember leaving probation unread a short while ago.
-     * The rest go to the main log: a key the tier holds is in use, a key that came back within the ghost's memory has
-     * been asked for twice, a key read on disk was read, and a key the heap tier above evicts has passed the heap's own
-     * probation (S3-FIFO's small queue) already.
+     * {@return whether a record of {@code key} placed now starts in the off-heap tier's probation log} A put of a key
+     * the tier does not hold, or an entry the heap tier above evicts from its own probation (S3-FIFO's small queue)
+     * never read, unless the ghost remembers the key leaving this tier's probation unread a short while ago. The rest
+     * go to the main log: a key the tier holds is in use, a key that came back within the ghost's memory has been asked
+     * for twice, a key read on disk was read, and an entry the heap evicts from its main queue was read there.
      */
     private boolean entersProbation(K key, int hash, Tiers.Source source) {
         if (source != null) {
-            return false;
+            return source.unread() && !tiers.offHeap.ghost().remove(hash);
         }
         Stripe stripe = tiers.index.stripe(hash);
         return tiers.reads.find(stripe.records.table(), hash, key) == OffHeapReads.MISS

@@ -861,7 +861,7 @@ final class Tiers<K, V> {
         try {
             moved = target == null ? Install.NO_ROOM
                     : move(node.key, node.hash, value, target, null, Source.of(node, version,
-                            target == Tier.DISK && heapQueue.inProbation(node)));
+                            heapQueue.inProbation(node)));
         } catch (RuntimeException e) {                 // a codec threw while encoding it: it cannot move down
             moveFailed("could not move a heap entry down", e);
             moved = Install.NO_ROOM;

@@ -146,32 +146,53 @@ class OffHeapProbationTest {
     }
 
     @Test
-    void aPutOverAKeyTheTierHoldsAndAKeyTheHeapEvictsGoToTheMainLog() {
+    void aPutOverAKeyTheTierHoldsGoesToTheMainLog() {
         try (TestEngine engine = new TestEngine(64 * 1024, REGION, PAGE, null, 0)) {
             Cache<Integer, byte[]> offHeap = offHeapCache(engine);
             offHeap.put(1, value(1, 1, SIZE));
             offHeap.put(1, value(1, 2, SIZE + 100));         // a new size: appended, not overwritten in place
             assertFalse(inProbation(offHeap, 1), "a put over a key the tier holds");
             assertArrayEquals(value(1, 2, SIZE + 100), offHeap.get(1));
+            offHeap.close();
+        }
+    }
 
+    /**
+     * Under a heap tier, an entry the heap evicts from its small queue, never read, starts in this tier's probation
+     * (it has proved nothing yet), and one the heap evicts from its main queue, where a read sent it, goes to the main
+     * log.
+     */
+    @Test
+    void aKeyTheHeapEvictsUnreadStartsInProbationAndOneItReadGoesToTheMainLog() {
+        try (TestEngine engine = new TestEngine(64 * 1024, REGION, PAGE, null, 0)) {
             Cache<Integer, byte[]> tiered = engine.caches.newCache("tiered", Codecs.int32(), Codecs.bytes())
                     .tiers(Tier.HEAP, Tier.OFF_HEAP).build();
-            int key = 0;
-            while (tiered.stats().tier(Tier.OFF_HEAP).entries() == 0) {
-                tiered.put(key, value(key, 1, SIZE));
-                key++;
-            }
-            int demoted = -1;
-            for (int k = 0; k < key && demoted < 0; k++) {
-                if (Slots.isRecord(slotOf(tiered, k))) {
-                    demoted = k;
-                }
-            }
-            assertNotEquals(-1, demoted, "the heap evicted a key down to off-heap");
-            assertFalse(inProbation(tiered, demoted), "a key the heap tier evicts has passed the heap's probation");
-            offHeap.close();
+            int unread = firstDemoted(tiered, 0, false);
+            assertTrue(inProbation(tiered, unread), "a key the heap evicts from its small queue, never read");
+            int read = firstDemoted(tiered, ONE_OFF, true);
+            assertFalse(inProbation(tiered, read), "a key the heap evicts from its main queue was read there");
+            assertArrayEquals(value(read, 1, SIZE), tiered.get(read));
             tiered.close();
         }
+    }
+
+    /**
+     * Puts keys from {@code first} on (each read once right after its put when {@code read}) until the heap tier
+     * evicts one of them down to off-heap. {@return that key}
+     */
+    private static int firstDemoted(Cache<Integer, byte[]> cache, int first, boolean read) {
+        for (int key = first; key < first + 100_000; key++) {
+            cache.put(key, value(key, 1, SIZE));
+            if (read) {
+                assertArrayEquals(value(key, 1, SIZE), cache.get(key), "key " + key + " right after its put");
+            }
+            for (int k = first; k <= key; k++) {
+                if (Slots.isRecord(slotOf(cache, k))) {
+                    return k;
+                }
+            }
+        }
+        throw new AssertionError("the heap evicted none of 100,000 keys from " + first);
     }
 
     /**
