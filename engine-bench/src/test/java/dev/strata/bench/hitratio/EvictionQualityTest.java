@@ -75,11 +75,15 @@ class EvictionQualityTest {
         }
     }
 
+    /**
+     * A heap over an off-heap tier: what the heap evicts from its small queue, never read, starts in the off-heap
+     * probation log, what it evicts from its main queue goes to the off-heap main log. 3.6 points above LRU on Zipf,
+     * 4.3 with scans, 0.8 when the hot set moves. Until every heap eviction went to the off-heap main log it measured
+     * 1.1 above LRU on Zipf, which this test's bar of 2.5 points fails.
+     */
     @Test
-    void heapOverOffHeapMatchesLru() {
-        Comparison c = compare(HitRatio.Layout.HEAP_OVER_OFF_HEAP, Trace.ZIPF);
-        assertTrue(c.strata() >= c.lru() - 0.01, c.toString());
-        assertTrue(c.strata() >= c.fifo() + 0.015, c.toString());
+    void heapOverOffHeapBeatsLruAndResistsScans() {
+        assertBeatsLru(HitRatio.Layout.HEAP_OVER_OFF_HEAP, 0.025, 0.03, 0.01);
     }
 
     /**
