@@ -32,14 +32,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * </pre>
  *
  * <p><b>Eviction: S3-FIFO in pages.</b> A put of a key the tier does not hold starts in the <em>probation</em> log
- * (S3-FIFO's small queue); everything else goes to the <em>main</em> log: records kept by recycling, keys the tier
- * holds, keys moved in from another tier, and keys the {@link GhostHashes ghost} remembers leaving probation unread.
- * Recycling takes the oldest probation page while probation holds more than one in {@value #PROBATION_SHARE} of the
- * queued extents, else the oldest main page. Either way the records read since they were written move to the main log's
- * copy page (from a main page a second chance, up to three quarters of a page; from a probation page all of them, but
- * see <b>Progress</b>) and the rest move down a tier; those leaving probation are also remembered in the ghost. So a
- * key read once or never (a scan, a one-off) costs the tier one pass through the small probation log and evicts nothing
- * from the main log, and a key asked for again after leaving probation goes straight to main.
+ * (S3-FIFO's small queue), and so does an entry the heap tier above evicts from its own small queue, never read;
+ * everything else goes to the <em>main</em> log: records kept by recycling, keys the tier holds, entries the heap
+ * evicts from its main queue, keys read on disk, and keys the {@link GhostHashes ghost} remembers leaving probation
+ * unread. Recycling takes the oldest probation page while probation holds more than one in {@value #PROBATION_SHARE} of
+ * the queued extents, else the oldest main page. Either way the records read since they were written move to the main
+ * log's copy page (from a main page a second chance, up to three quarters of a page; from a probation page all of them,
+ * but see <b>Progress</b>) and the rest move down a tier; those leaving probation are also remembered in the ghost. So
+ * a key read once or never (a scan, a one-off) costs the tier one pass through the small probation log and evicts
+ * nothing from the main log, and a key asked for again after leaving probation goes straight to main.
  *
  * <p><b>Memory.</b> Each page costs {@code pageSize} of {@link MemoryMode#OFF_HEAP} storage memory, acquired from the
  * {@link MemoryManager} before {@link PageAllocator#tryAllocate} and released after {@link PageAllocator#free}. Kept
