@@ -177,6 +177,21 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
+     * {@return the bytes of the off-heap region's slabs that the kernel backs with huge pages now} 0 unless the
+     * off-heap backend is {@link OffHeapBackend#HUGE_PAGES}; with it, what is short of the slabs' bytes the kernel
+     * backed with 4 KiB pages, for want of a free 2 MiB page when the memory was first touched (the slabs work either
+     * way, only slower). Read from {@code /proc/self/smaps}, which lists every mapping of the process: a call takes
+     * milliseconds, so it is not part of {@link #stats()}. Thread-safe.
+     *
+     * @throws IllegalStateException if the engine is closed
+     * @throws java.io.UncheckedIOException if the kernel's accounts could not be read
+     */
+    public long offHeapHugePageBytes() {
+        ensureOpen();
+        return offHeapPages == null ? 0 : offHeapPages.hugePageBytes();
+    }
+
+    /**
      * {@return the engine's memory layout as a readable table: reserved and user memory, the heap region with its
      * storage, execution and protected storage R, the off-heap region, memory outside the JVM's pools and the
      * container size it adds up to, with what each pool uses now}

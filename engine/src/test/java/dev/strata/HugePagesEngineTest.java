@@ -51,8 +51,14 @@ class HugePagesEngineTest {
                 .filter(a -> a.backend().equals("HUGE_PAGES")).findFirst().orElseThrow();
         assertEquals(DataSize.ofMebibytes(16).bytes(), allocator.budgetBytes(), allocator.toString());
         assertTrue(allocator.pagesUsed() > 0, allocator.toString());
+        long onHugePages = engine.offHeapHugePageBytes();
+        assertTrue(onHugePages >= HugePageSlabSource.HUGE_PAGE_BYTES && onHugePages <= allocator.bytesReserved(),
+                "the filled region is partly on huge pages, the slabs at most: " + onHugePages + " of "
+                        + allocator.bytesReserved());
+        assertEquals(0, onHugePages % HugePageSlabSource.HUGE_PAGE_BYTES, "whole huge pages: " + onHugePages);
 
         engine.close();
+        assertThrows(IllegalStateException.class, engine::offHeapHugePageBytes);
         assertThrows(IllegalStateException.class, () -> cache.get("k0"));
     }
 

@@ -72,8 +72,9 @@ public final class Tour {
                         expected.getMessage());
             }
             System.out.printf(Locale.ROOT, "  allocator: %s%n  JDK direct buffer pool: %s   resident memory: %s"
-                    + "   on huge pages: %s%n", allocator.stats(), delta(directPoolUsed() - directBefore),
-                    delta(residentBytes() - rssBefore), delta(anonHugePageBytes() - hugeBefore));
+                    + "   on huge pages: %s (the allocator's slabs: %s)%n", allocator.stats(),
+                    delta(directPoolUsed() - directBefore), delta(residentBytes() - rssBefore),
+                    delta(anonHugePageBytes() - hugeBefore), DataSize.format(allocator.hugePageBytes()));
             while (!pages.isEmpty()) {
                 allocator.free(pages.pop());
             }

@@ -35,4 +35,10 @@ public interface PageAllocatorMXBean {
 
     /** {@return bytes per page} */
     long getPageSize();
+
+    /**
+     * {@return the bytes of the slabs the kernel backs with huge pages now: 0 unless the backend is
+     * {@code HUGE_PAGES}} Read from {@code /proc/self/smaps} at each call, which takes milliseconds.
+     */
+    long getHugePageBytes();
 }

@@ -10,6 +10,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
@@ -210,6 +212,31 @@ public final class PageAllocator implements AutoCloseable {
     /** {@return where pages live: {@code OFF_HEAP} for {@code DIRECT_BUFFER} and {@code ARENA}, else {@code ON_HEAP}} */
     public MemoryMode mode() {
         return config.source().mode();
+    }
+
+    /**
+     * {@return the bytes of this allocator's slabs that the kernel backs with huge pages now} Only the
+     * {@code HUGE_PAGES} source asks for them (others answer 0), and where the kernel had no free 2 MiB page at a first
+     * touch it backed that range with 4 KiB pages: this is how much of the slabs is on huge pages. Read from
+     * {@code /proc/self/smaps}, which lists every mapping of the process: a call takes milliseconds, so it is not part
+     * of {@link #stats()}. 0 once closed. Thread-safe.
+     *
+     * @throws java.io.UncheckedIOException if the kernel's accounts could not be read
+     */
+    public long hugePageBytes() {
+        List<MemorySegment> held = new ArrayList<>();
+        growLock.lock();
+        try {
+            if (closed) {
+                return 0;
+            }
+            for (int k = 0; k < slabCount; k++) {
+                held.add(slabs[k].slab.segment());
+            }
+        } finally {
+            growLock.unlock();
+        }
+        return source.hugePageBytes(held);             // bounds only: a slab released meanwhile reads as 0
     }
 
     /** {@return a snapshot of the numbers} Works after close too (then everything is zero but the budget). */

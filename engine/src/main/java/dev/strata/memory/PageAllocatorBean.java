@@ -55,4 +55,9 @@ final class PageAllocatorBean implements PageAllocatorMXBean {
     public long getPageSize() {
         return allocator.pageSize();
     }
+
+    @Override
+    public long getHugePageBytes() {
+        return allocator.hugePageBytes();
+    }
 }

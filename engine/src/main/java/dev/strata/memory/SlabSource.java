@@ -1,6 +1,7 @@
 package dev.strata.memory;
 
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 
 /**
  * Provides the large blocks of memory ("slabs") a {@link PageAllocator} carves into pages. One implementation per
@@ -23,6 +24,18 @@ public interface SlabSource {
      * @throws OutOfMemoryError if the JDK cannot provide the memory (the allocator converts this)
      */
     Slab take(long byteSize);
+
+    /**
+     * {@return how many bytes of {@code slabs}, all taken from this source and not yet released, the kernel backs with
+     * huge pages now} The default answers 0: only a {@code HUGE_PAGES} source asks the kernel for them, and the kernel
+     * may still back part of such a slab with 4 KiB pages.
+     *
+     * @param slabs the segments of slabs this source handed out
+     * @throws java.io.UncheckedIOException if the kernel's accounts could not be read
+     */
+    default long hugePageBytes(List<MemorySegment> slabs) {
+        return 0;
+    }
 
     /**
      * One block of memory taken from a {@link SlabSource}.

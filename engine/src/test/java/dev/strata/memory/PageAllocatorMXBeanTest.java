@@ -38,6 +38,7 @@ class PageAllocatorMXBeanTest {
         assertEquals(8 * AllocatorFixtures.PAGE, bean.getBytesReserved());
         assertEquals(AllocatorFixtures.BUDGET, bean.getBudgetBytes());
         assertEquals(AllocatorFixtures.PAGE, bean.getPageSize());
+        assertEquals(0, bean.getHugePageBytes(), "ARENA slabs ask for no huge pages");
         assertEquals(4L, server.getAttribute(name, "PagesUsed"), "plain attribute access agrees");
 
         allocator.free(third);

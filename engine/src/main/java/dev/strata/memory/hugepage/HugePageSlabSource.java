@@ -4,6 +4,7 @@ import dev.strata.memory.SlabSource;
 import dev.strata.memory.SlabSourceKind;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -117,6 +118,15 @@ public final class HugePageSlabSource implements SlabSource {
             Mmap.unmap(start, length);                 // nothing owns the mapping yet
             throw e;
         }
+    }
+
+    /**
+     * {@inheritDoc} Read from {@code /proc/self/smaps} ({@code AnonHugePages} of the mappings holding the slabs), which
+     * lists every mapping of the process: a call takes milliseconds.
+     */
+    @Override
+    public long hugePageBytes(List<MemorySegment> slabs) {
+        return HugePageUsage.backedBytes(slabs, HugePageUsage.SMAPS);
     }
 
     /**

@@ -12,6 +12,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -51,6 +52,11 @@ class HugePageSlabSourceTest {
             assertEquals(segment.address(), mapping.start(), "the unaligned head was unmapped");
             assertTrue(mapping.anonHugePageBytes() >= HUGE,
                     "at least one 2 MiB page of the touched 8 MiB is huge: " + mapping);
+            long onHugePages = source.hugePageBytes(List.of(segment));
+            long again = Smaps.mappingOf(segment.address()).anonHugePageBytes();   // khugepaged may collapse more
+            assertTrue(onHugePages >= mapping.anonHugePageBytes() && onHugePages <= again,
+                    "the source reads what the kernel shows for the slab's mapping: " + onHugePages + ", "
+                            + mapping + ", then " + again);
         } finally {
             slab.release();
         }
