@@ -166,6 +166,15 @@ public final class DiskQuota {
         return freeIndexShare < (double) headroomBytes / limitBytes;
     }
 
+    /**
+     * {@return whether {@code bytes} fit under the file limit now, spare files counted as free (a reservation deletes
+     * them when it needs their bytes)} A check, not a reservation.
+     */
+    boolean hasRoomFor(long bytes) {
+        long free = limitBytes - usedBytes.get();
+        return free >= bytes || free + spareBytes() >= bytes;
+    }
+
     private long spareBytes() {
         long bytes = 0;
         for (SpareFiles files : spares) {

@@ -8,6 +8,8 @@ import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -104,8 +106,9 @@ import java.util.stream.Stream;
  *
  * <h2>Quota and failures</h2>
  * Record bytes are reserved in the shared {@link DiskQuota} before they are written; when the quota refuses, the
- * store deletes spare files (any store's), then compacts every segment with dead bytes, in the writing thread (after
- * the compactions the compactor is running), and tries once more, then {@code put} returns {@code false}. So writes
+ * store deletes spare files (any store's), then compacts segments with dead bytes, the most dead first, until the record
+ * fits, in the writing thread (after the compactions the compactor is running), and tries once more, then {@code put}
+ * returns {@code false}. So writes
  * that outrun the compactor slow down to its pace once the dead bytes fill the quota, and the files never exceed it.
  * A store that {@linkplain #evictAhead evicts ahead} gets here only when its writes outrun the compactor's evictions.
  * Tombstones and compaction copies are charged even above the limit (a remove must not fail for space, and a
@@ -271,7 +274,7 @@ public final class DiskStore implements AutoCloseable {
                 && !ghost.remove(DiskIndex.hash(key));
         Append appended = appendValue(key, value, recordBytes, keyCharge, probation);
         if (appended == Append.NO_SPACE) {
-            reclaimSpace();
+            reclaimSpace(recordBytes + RecordFormat.SEGMENT_HEADER_BYTES);
             appended = appendValue(key, value, recordBytes, keyCharge, probation);
         }
         if (appended != Append.DONE) {
@@ -1153,8 +1156,13 @@ public final class DiskStore implements AutoCloseable {
         }
     }
 
-    /** Quota pressure: seal the active segment if it holds dead bytes, then compact every segment that has any. */
-    private void reclaimSpace() {
+    /**
+     * Quota pressure: seals the active segments if they hold dead bytes, then compacts the segments holding dead bytes,
+     * the most dead first, until the quota has room for {@code wantedBytes} (the put's record, and a new segment's
+     * header). The most dead segment frees the most quota for the bytes its compaction copies; one that is barely dead
+     * is compacted only when nothing else frees enough.
+     */
+    private void reclaimSpace(long wantedBytes) {
         compactionLock.lock();
         try {
             writeLock.lock();
@@ -1171,10 +1179,19 @@ public final class DiskStore implements AutoCloseable {
             } finally {
                 writeLock.unlock();
             }
+            List<Map.Entry<Segment, Long>> holdingDead = new ArrayList<>();
             for (Segment segment : segments.values()) {
-                if (segment.isSealed() && segment.deadBytes() > 0 && !closed) {
-                    new Compaction(segment).run();
+                long dead = segment.deadBytes();       // a snapshot: writers keep adding dead bytes meanwhile
+                if (segment.isSealed() && dead > 0) {
+                    holdingDead.add(Map.entry(segment, dead));
                 }
+            }
+            holdingDead.sort(Map.Entry.<Segment, Long>comparingByValue().reversed());
+            for (Map.Entry<Segment, Long> candidate : holdingDead) {
+                if (closed || quota.hasRoomFor(wantedBytes)) {
+                    break;
+                }
+                new Compaction(candidate.getKey()).run();
             }
             drainCompactionQueue();
         } finally {

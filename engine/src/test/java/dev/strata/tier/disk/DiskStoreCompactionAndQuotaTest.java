@@ -15,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -139,6 +140,50 @@ class DiskStoreCompactionAndQuotaTest {
             for (int i = 0; i < 50; i++) {
                 assertArrayEquals(value(1000, 19_000L + i), store.get(key(i)));
             }
+        }
+    }
+
+    /**
+     * A put that finds the quota full compacts the segment holding the most dead bytes first, and stops once the
+     * record fits, leaving the other segments with dead bytes as they are. Compacting every one of them, as it did
+     * before, ends here with the put refused (3 compactions, 274 bytes of the quota free): the copies of the barely
+     * dead segments go into reused segment files, each taking its whole length of the quota, so they free nothing.
+     * Compactions are handed to nobody here, so only the put compacts.
+     */
+    @Test
+    void aFullQuotaCompactsTheMostDeadSegmentFirstAndOnlyAsMuchAsThePutNeeds() throws IOException {
+        int recordBytes = RecordFormat.recordBytes(9, 1000);
+        int perSegment = (int) ((DiskStoreConfig.MIN_SEGMENT_BYTES - RecordFormat.SEGMENT_HEADER_BYTES) / recordBytes);
+        DiskQuota quota = new DiskQuota(7 * DiskStoreConfig.MIN_SEGMENT_BYTES);
+        try (DiskStore store = DiskStore.open(dir, transientConfig(), quota, task -> { })) {
+            int keys = 5 * perSegment;                        // five full segments
+            for (int i = 0; i < keys; i++) {
+                assertTrue(store.put(key(i), segmentOf(value(1000, i))));
+            }
+            int[] deadPerSegment = {10, 30, 20};              // in the first three; none past half, none handed over
+            for (int segment = 0; segment < deadPerSegment.length; segment++) {
+                for (int i = 0; i < deadPerSegment[segment]; i++) {
+                    int k = segment * perSegment + i;
+                    assertTrue(store.put(key(k), segmentOf(value(1000, -k))));
+                }
+            }
+            List<Path> files = segmentFiles(dir);
+            int next = keys;
+            while (store.stats().compactions() == 0) {        // new keys until a put finds the quota full
+                assertTrue(next < keys + 3 * perSegment, "the quota never filled");
+                assertTrue(store.put(key(next), segmentOf(value(1000, next))), "key " + next);
+                next++;
+            }
+            DiskStoreStats stats = store.stats();
+            assertEquals(1, stats.compactions(), "one segment freed enough: " + stats);
+            assertEquals(0, stats.quotaRefusals(), stats.toString());
+            assertFalse(Files.exists(files.get(1)), "the most dead segment went");
+            assertTrue(Files.exists(files.get(0)) && Files.exists(files.get(2)), "the less dead ones stay");
+            for (int k = 0; k < next; k++) {
+                boolean overwritten = k < 3 * perSegment && k % perSegment < deadPerSegment[k / perSegment];
+                assertArrayEquals(value(1000, overwritten ? -k : k), store.get(key(k)), "key " + k);
+            }
+            assertTrue(quota.usedBytes() <= quota.limitBytes(), quota.toString());
         }
     }
 
