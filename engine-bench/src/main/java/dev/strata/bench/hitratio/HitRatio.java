@@ -36,7 +36,8 @@ public final class HitRatio {
         HEAP_OVER_OFF_HEAP("heap + off-heap (¼ + ¾)"),
         DISK("disk"),
         OFF_HEAP_OVER_DISK("off-heap + disk (¼ + ¾)"),
-        HEAP_OVER_DISK("heap + disk (¼ + ¾)");
+        HEAP_OVER_DISK("heap + disk (¼ + ¾)"),
+        HEAP_OVER_OFF_HEAP_OVER_DISK("heap + off-heap + disk (¼ + ¼ + ½)");
 
         private final String label;
 
@@ -52,6 +53,8 @@ public final class HitRatio {
                 case DISK -> new StrataPolicy(0, 0, regionBytes, value);
                 case OFF_HEAP_OVER_DISK -> new StrataPolicy(0, regionBytes / 4, regionBytes - regionBytes / 4, value);
                 case HEAP_OVER_DISK -> new StrataPolicy(regionBytes / 4, 0, regionBytes - regionBytes / 4, value);
+                case HEAP_OVER_OFF_HEAP_OVER_DISK -> new StrataPolicy(regionBytes / 4, regionBytes / 4,
+                        regionBytes - regionBytes / 2, value);
             };
         }
     }
