@@ -155,8 +155,7 @@ public final class DiskQuota {
      * that evicts ahead ({@link DiskStore#evictAhead}).
      */
     boolean nearlyFull(long headroomBytes) {
-        long free = limitBytes - usedBytes.get();
-        if (free < headroomBytes && free + spareBytes() < headroomBytes) {
+        if (!hasRoomFor(headroomBytes)) {
             return true;
         }
         if (indexLimitBytes == Long.MAX_VALUE) {
