@@ -31,6 +31,10 @@ final class DirectoryLock implements AutoCloseable {
      * @throws IOException           if the lock file cannot be created or locked
      */
     static DirectoryLock acquire(Path directory) throws IOException {
+        return Segment.holdingInterrupt(() -> lock(directory));     // an interrupted caller opens a store too
+    }
+
+    private static DirectoryLock lock(Path directory) throws IOException {
         FileChannel channel = FileChannel.open(directory.resolve(FILE_NAME), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE);
         FileLock lock;

@@ -7,6 +7,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -30,10 +31,13 @@ import java.util.regex.Pattern;
  * never closed under a reader, and a reader that fails to acquire knows the segment is gone and must look the key up
  * again.
  *
- * <p>Interrupts: an interrupt during {@code FileChannel} I/O closes the channel for every thread using it. All I/O
- * goes through {@link #io}, which reopens a channel closed that way and repeats the (positional, hence idempotent)
- * operation once with the caller's interrupt status held back and restored afterwards, so one interrupted reader
- * cannot take a segment away from the others. An unlinked file cannot be reopened: there the I/O fails with the
+ * <p>Interrupts: an interrupt during {@code FileChannel} I/O closes the channel for every thread using it. All I/O goes
+ * through {@link #io}, which reopens a channel closed that way and repeats the (positional, hence idempotent) operation
+ * once with the caller's interrupt status held back and restored afterwards, so one interrupted reader cannot take a
+ * segment away from the others. A segment's creation, a spare's reuse, the opening for recovery, the directory's force
+ * and the store's directory lock ({@link DirectoryLock}), whose channels are the caller's alone, run with the interrupt
+ * status held back from the start ({@link #holdingInterrupt}): an interrupted thread's put that starts a segment
+ * succeeds as any other. An unlinked file cannot be reopened: there the I/O fails with the
  * {@link ClosedChannelException}, and the reader, finding the segment retired, looks the key up again.
  *
  * <p><b>Mapped reads.</b> A sealed segment never changes again, so once it has served a number of point reads
@@ -142,6 +146,10 @@ final class Segment {
      * in {@code quota}; from now on the segment owns that reservation.
      */
     static Segment create(Path directory, long id, DiskQuota quota, boolean fsync) throws IOException {
+        return holdingInterrupt(() -> createFile(directory, id, quota, fsync));
+    }
+
+    private static Segment createFile(Path directory, long id, DiskQuota quota, boolean fsync) throws IOException {
         Path path = directory.resolve(fileName(id));
         FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
@@ -171,6 +179,11 @@ final class Segment {
      *     then under its spare name, for the caller to discard
      */
     static Segment reuse(Path directory, long id, DiskQuota quota, SpareFiles.Spare spare, boolean fsync)
+            throws IOException {
+        return holdingInterrupt(() -> reuseFile(directory, id, quota, spare, fsync));
+    }
+
+    private static Segment reuseFile(Path directory, long id, DiskQuota quota, SpareFiles.Spare spare, boolean fsync)
             throws IOException {
         long header = RecordFormat.SEGMENT_HEADER_BYTES;
         if (spare.bytes() < header) {
@@ -206,9 +219,12 @@ final class Segment {
 
     /** Forces {@code directory}'s entries (files created or deleted in it) to the device. */
     static void forceDirectory(Path directory) throws IOException {
-        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
-            channel.force(true);
-        }
+        holdingInterrupt(() -> {
+            try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
+                channel.force(true);
+            }
+            return null;
+        });
     }
 
     /**
@@ -216,12 +232,41 @@ final class Segment {
      * charges {@code quota}.
      */
     static Segment open(Path path, long id, DiskQuota quota) throws IOException {
-        FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        return holdingInterrupt(() -> {
+            FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            try {
+                return new Segment(id, path, channel, channel.size(), 0, quota);
+            } catch (IOException | RuntimeException e) {
+                closeQuietly(channel);
+                throw e;
+            }
+        });
+    }
+
+    /** I/O on a channel of the caller's own, which an interrupt would close. */
+    @FunctionalInterface
+    interface OwnChannelWork<T> {
+        T run() throws IOException;
+    }
+
+    /**
+     * Runs {@code work} with the calling thread's interrupt status cleared, and sets it again afterwards if it was set
+     * before or got set meanwhile; an interrupt that arrives during the work and closes its channel makes it run once
+     * more. The work must undo what it did when it throws (a created file deleted, a spare given its name back).
+     */
+    static <T> T holdingInterrupt(OwnChannelWork<T> work) throws IOException {
+        boolean interrupted = Thread.interrupted();
         try {
-            return new Segment(id, path, channel, channel.size(), 0, quota);
-        } catch (IOException | RuntimeException e) {
-            closeQuietly(channel);
-            throw e;
+            try {
+                return work.run();
+            } catch (ClosedByInterruptException e) {
+                interrupted |= Thread.interrupted();
+                return work.run();
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
