@@ -267,6 +267,35 @@ class DiskEntryTest {
         }
     }
 
+    /**
+     * A caller whose interrupt status is set (a request thread whose task was cancelled, say) puts far more than the
+     * heap holds: its own puts move entries down and start the disk store's segment files, where an interrupt would
+     * close a new file's channel. No entry is lost, nothing counts as an error, and the status is the caller's again.
+     */
+    @Test
+    void anInterruptedCallerMovesEntriesToDiskWithoutLosingOne() {
+        try (TestEngine engine = new TestEngine(256 * 1024, 0, 0, dir, 64L << 20)) {
+            Cache<Integer, byte[]> cache = engine.caches.newCache("interrupted", Codecs.int32(), Codecs.bytes())
+                    .tiers(Tier.HEAP, Tier.DISK).build();
+            Thread.currentThread().interrupt();
+            try {
+                for (int key = 0; key < 2000; key++) {
+                    cache.put(key, value(key, 1, 1000));
+                }
+                assertTrue(Thread.currentThread().isInterrupted(), "the interrupt status is kept for the caller");
+            } finally {
+                Thread.interrupted();
+            }
+            for (int key = 0; key < 2000; key++) {
+                assertEquals(1, checkWhole(key, cache.get(key)), "key " + key);
+            }
+            CacheStats stats = cache.stats();
+            assertTrue(stats.tier(Tier.HEAP).demotions() > 1000, "most entries moved to disk");
+            assertEquals(0, stats.errors());
+            cache.close();
+        }
+    }
+
     private static void await(CountDownLatch latch) {
         try {
             assertTrue(latch.await(10, TimeUnit.SECONDS), "a hook waited too long");

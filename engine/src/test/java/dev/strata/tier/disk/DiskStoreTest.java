@@ -175,6 +175,60 @@ class DiskStoreTest {
         }
     }
 
+    /**
+     * A thread whose interrupt status is set starts segments of its own: in new files and in spares (both written and
+     * forced with {@code fsyncOnWrite}, the directory too), where an interrupt would close the channel of a file just
+     * created. Every put succeeds, nothing counts as an I/O error, and the status is still set afterwards.
+     */
+    @Test
+    void anInterruptedThreadStartsSegmentsInNewAndReusedFiles() throws IOException {
+        DiskStoreConfig config = persistentConfig().withFsyncOnWrite(true);
+        try (DiskStore store = DiskTestSupport.openCompactingInline(dir, config, new DiskQuota(1L << 30))) {
+            for (int round = 0; store.spareFiles() == 0; round++) {
+                assertTrue(round < 50, "compaction left a spare file within 50 rounds of overwrites");
+                for (int i = 0; i < 40; i++) {
+                    store.put(key(i), segmentOf(value(1000, round)));
+                }
+            }
+            long reused = store.reusedFiles();
+            int files = segmentFiles(dir).size();
+            Thread.currentThread().interrupt();
+            try {
+                for (int i = 0; i < 300; i++) {
+                    assertTrue(store.put(key(1000 + i), segmentOf(value(1000, i))), "put " + i);
+                }
+                assertTrue(Thread.currentThread().isInterrupted(), "the interrupt status is kept for the caller");
+            } finally {
+                Thread.interrupted();
+            }
+            assertTrue(store.reusedFiles() > reused, "a segment started in a spare");
+            assertTrue(segmentFiles(dir).size() > files + 1, "segments started in new files");
+            for (int i = 0; i < 300; i++) {
+                assertArrayEquals(value(1000, i), store.get(key(1000 + i)));
+            }
+            assertEquals(0, store.stats().ioErrors());
+        }
+    }
+
+    /** A thread whose interrupt status is set opens a persistent store: it locks the directory and recovers. */
+    @Test
+    void anInterruptedThreadOpensAndRecoversAStore() throws IOException {
+        try (DiskStore store = DiskTestSupport.openCompactingInline(dir, persistentConfig(), new DiskQuota(1L << 30))) {
+            store.put(key("a"), segmentOf(value(1000, 1)));
+        }
+        assertEquals(1, segmentFiles(dir).size(), "one file: recovered on the opening thread itself");
+        Thread.currentThread().interrupt();
+        try (DiskStore reopened = DiskTestSupport.openCompactingInline(dir, persistentConfig(),
+                new DiskQuota(1L << 30))) {
+            assertTrue(Thread.currentThread().isInterrupted(), "the interrupt status is kept for the caller");
+            Thread.interrupted();
+            assertArrayEquals(value(1000, 1), reopened.get(key("a")));
+            assertEquals(0, reopened.stats().ioErrors());
+        } finally {
+            Thread.interrupted();
+        }
+    }
+
     @Test
     void clearDeletesEverything() throws IOException {
         DiskQuota quota = new DiskQuota(1L << 30);
