@@ -51,16 +51,28 @@ public final class DiskCompactor implements Executor, AutoCloseable {
 
     /**
      * Stops taking work and waits (up to {@value #CLOSE_WAIT_SECONDS} seconds) for the task running now. Close the
-     * stores first: a closed store's compaction stops at its next record. Idempotent.
+     * stores first: a closed store's compaction stops at its next record. An interrupt does not cut the wait short
+     * (the task would outlive the close that its engine's caller relies on); the caller's interrupt status is kept.
+     * Idempotent.
      */
     @Override
     public void close() {
         executor.shutdown();
-        try {
-            if (!executor.awaitTermination(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS)) {
-                LOG.log(Level.WARNING, "the disk compactor did not stop within " + CLOSE_WAIT_SECONDS + " s");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CLOSE_WAIT_SECONDS);
+        boolean interrupted = false;
+        boolean stopped = false;
+        while (!stopped) {
+            try {
+                stopped = executor.awaitTermination(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                if (!stopped) {
+                    LOG.log(Level.WARNING, "the disk compactor did not stop within " + CLOSE_WAIT_SECONDS + " s");
+                    break;
+                }
+            } catch (InterruptedException e) {
+                interrupted = true;
             }
-        } catch (InterruptedException e) {
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
         }
     }
