@@ -32,13 +32,14 @@ import java.util.regex.Pattern;
  * again.
  *
  * <p>Interrupts: an interrupt during {@code FileChannel} I/O closes the channel for every thread using it. All I/O goes
- * through {@link #io}, which reopens a channel closed that way and repeats the (positional, hence idempotent) operation
- * once with the caller's interrupt status held back and restored afterwards, so one interrupted reader cannot take a
- * segment away from the others. A segment's creation, a spare's reuse, the opening for recovery, the directory's force
- * and the store's directory lock ({@link DirectoryLock}), whose channels are the caller's alone, run with the interrupt
- * status held back from the start ({@link #holdingInterrupt}): an interrupted thread's put that starts a segment
- * succeeds as any other. An unlinked file cannot be reopened: there the I/O fails with the
- * {@link ClosedChannelException}, and the reader, finding the segment retired, looks the key up again.
+ * through {@link #io}, which holds the caller's interrupt status back while it runs (and gives it back afterwards), so
+ * an interrupted caller reads and writes as any other; if an interrupt arrives during the I/O and closes the channel,
+ * it reopens the channel and repeats the (positional, hence idempotent) operation once, so one interrupted reader
+ * cannot take a segment away from the others. So do a segment's creation, a spare's reuse, the opening for recovery,
+ * the directory's force and the store's directory lock ({@link DirectoryLock}), on channels of the caller's own
+ * ({@link #holdingInterrupt}): an interrupted thread's put that starts a segment succeeds as any other. An unlinked
+ * file cannot be reopened: there the I/O fails with the {@link ClosedChannelException}, and the reader, finding the
+ * segment retired, looks the key up again.
  *
  * <p><b>Mapped reads.</b> A sealed segment never changes again, so once it has served a number of point reads
  * ({@link #readMapping}; {@value SegmentMaps#DEFAULT_READS_BEFORE_MAPPING} by default) the next maps the file
@@ -344,21 +345,22 @@ final class Segment {
     }
 
     /**
-     * Runs {@code action} on the channel; if an interrupt closed the channel, reopens it and runs {@code action} once
-     * more (see the class description). The caller holds a reference or the writer lock.
+     * Runs {@code action} on the channel with the caller's interrupt status held back, so that an interrupted caller
+     * does not close the channel under the other threads; if an interrupt arriving meanwhile (here or in another
+     * thread) closed it, reopens it and runs {@code action} once more (see the class description). The status is given
+     * back afterwards. The caller holds a reference or the writer lock.
      */
     void io(ChannelAction action) throws IOException {
+        boolean interrupted = Thread.interrupted();
         FileChannel used = channel;
         try {
             action.run(used);
         } catch (ClosedChannelException e) {
-            boolean interrupted = Thread.interrupted();
-            try {
-                action.run(reopen(used, e));
-            } finally {
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
-                }
+            interrupted |= Thread.interrupted();
+            action.run(reopen(used, e));
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
     }

@@ -57,9 +57,36 @@ class SegmentTest {
     }
 
     /**
-     * An interrupt closes the channel for every holder; a deleted file is not reopened (that would fail, or open a
-     * new file of the same name), so the I/O fails with the channel's exception, for which the store's reader looks
-     * its key up again, finding the segment retired.
+     * A caller whose interrupt status is set reads as any other (the status is held back during the I/O), so it does
+     * not close the channel under the other holders: a deleted file, which could not be reopened, stays readable.
+     */
+    @Test
+    void anInterruptedReaderReadsADeletedFileAndLeavesItsChannelOpen() throws IOException {
+        DiskQuota quota = new DiskQuota(1 << 20);
+        quota.forceReserve(RecordFormat.SEGMENT_HEADER_BYTES);
+        Segment segment = Segment.create(dir, 1, quota, false);
+        assertTrue(segment.tryAcquire());
+        segment.retire(true);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment header = arena.allocate(RecordFormat.SEGMENT_HEADER_BYTES);
+            Thread.currentThread().interrupt();
+            segment.read(header, 0);
+            assertTrue(Thread.interrupted(), "the interrupt status is kept for the caller");
+            assertTrue(RecordFormat.isValidSegmentHeader(header, 1));
+            header.fill((byte) 0);
+            segment.read(header, 0);
+            assertTrue(RecordFormat.isValidSegmentHeader(header, 1), "the channel is still open for the others");
+        } finally {
+            Thread.interrupted();
+            segment.release();
+        }
+        assertEquals(0, quota.usedBytes());
+    }
+
+    /**
+     * An interrupt that arrives during the I/O closes the channel for every holder; a deleted file is not reopened
+     * (that would fail, or open a new file of the same name), so the I/O fails with the channel's exception, for which
+     * the store's reader looks its key up again, finding the segment retired.
      */
     @Test
     void anUnlinkedFileIsNotReopenedAfterAnInterruptClosedItsChannel() throws IOException {
@@ -69,10 +96,9 @@ class SegmentTest {
         assertTrue(segment.tryAcquire());
         segment.retire(true);
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment header = arena.allocate(RecordFormat.SEGMENT_HEADER_BYTES);
-            Thread.currentThread().interrupt();
-            assertThrows(ClosedChannelException.class, () -> segment.read(header, 0));
+            assertThrows(ClosedChannelException.class, () -> segment.io(interruptedDuringTheRead(new int[] {1})));
             assertTrue(Thread.interrupted(), "the interrupt status is kept for the caller");
+            MemorySegment header = arena.allocate(RecordFormat.SEGMENT_HEADER_BYTES);
             assertThrows(ClosedChannelException.class, () -> segment.read(header, 0), "closed for every holder");
             assertFalse(Files.exists(dir.resolve(Segment.fileName(1))), "not created again");
         } finally {
@@ -82,7 +108,7 @@ class SegmentTest {
         assertEquals(0, quota.usedBytes());
     }
 
-    /** A segment retired without deletion (a persistent store's close) still reopens after an interrupt. */
+    /** A segment retired without deletion (a persistent store's close) is reopened after an interrupt closed it. */
     @Test
     void aKeptFileIsReopenedAfterAnInterruptClosedItsChannel() throws IOException {
         DiskQuota quota = new DiskQuota(1 << 20);
@@ -91,10 +117,12 @@ class SegmentTest {
         assertTrue(segment.tryAcquire());
         segment.retire(false);
         try (Arena arena = Arena.ofConfined()) {
+            int[] interrupts = {1};
+            segment.io(interruptedDuringTheRead(interrupts));
+            assertEquals(0, interrupts[0], "the first run was interrupted, the second ran on a reopened channel");
+            assertTrue(Thread.interrupted(), "the interrupt status is kept for the caller");
             MemorySegment header = arena.allocate(RecordFormat.SEGMENT_HEADER_BYTES);
-            Thread.currentThread().interrupt();
             segment.read(header, 0);
-            assertTrue(Thread.interrupted());
             assertTrue(RecordFormat.isValidSegmentHeader(header, 1));
         } finally {
             Thread.interrupted();
@@ -102,6 +130,20 @@ class SegmentTest {
         }
         assertTrue(Files.exists(dir.resolve(Segment.fileName(1))));
         assertEquals(0, quota.usedBytes());
+    }
+
+    /**
+     * {@return a read whose thread is interrupted just before it, while {@code interrupts[0]} is above 0 (each run
+     * counts one down): an interrupt that arrives during the I/O, which closes the channel}
+     */
+    private static Segment.ChannelAction interruptedDuringTheRead(int[] interrupts) {
+        return channel -> {
+            if (interrupts[0] > 0) {
+                interrupts[0]--;
+                Thread.currentThread().interrupt();
+            }
+            channel.read(ByteBuffer.allocate(8), 0);
+        };
     }
 
     @Test
