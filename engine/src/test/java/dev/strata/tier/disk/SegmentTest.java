@@ -63,10 +63,7 @@ class SegmentTest {
     @Test
     void anInterruptedReaderReadsADeletedFileAndLeavesItsChannelOpen() throws IOException {
         DiskQuota quota = new DiskQuota(1 << 20);
-        quota.forceReserve(RecordFormat.SEGMENT_HEADER_BYTES);
-        Segment segment = Segment.create(dir, 1, quota, false);
-        assertTrue(segment.tryAcquire());
-        segment.retire(true);
+        Segment segment = heldAndRetired(quota, true);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment header = arena.allocate(RecordFormat.SEGMENT_HEADER_BYTES);
             Thread.currentThread().interrupt();
@@ -91,10 +88,7 @@ class SegmentTest {
     @Test
     void anUnlinkedFileIsNotReopenedAfterAnInterruptClosedItsChannel() throws IOException {
         DiskQuota quota = new DiskQuota(1 << 20);
-        quota.forceReserve(RecordFormat.SEGMENT_HEADER_BYTES);
-        Segment segment = Segment.create(dir, 1, quota, false);
-        assertTrue(segment.tryAcquire());
-        segment.retire(true);
+        Segment segment = heldAndRetired(quota, true);
         try (Arena arena = Arena.ofConfined()) {
             assertThrows(ClosedChannelException.class, () -> segment.io(interruptedDuringTheRead(new int[] {1})));
             assertTrue(Thread.interrupted(), "the interrupt status is kept for the caller");
@@ -112,10 +106,7 @@ class SegmentTest {
     @Test
     void aKeptFileIsReopenedAfterAnInterruptClosedItsChannel() throws IOException {
         DiskQuota quota = new DiskQuota(1 << 20);
-        quota.forceReserve(RecordFormat.SEGMENT_HEADER_BYTES);
-        Segment segment = Segment.create(dir, 1, quota, false);
-        assertTrue(segment.tryAcquire());
-        segment.retire(false);
+        Segment segment = heldAndRetired(quota, false);
         try (Arena arena = Arena.ofConfined()) {
             int[] interrupts = {1};
             segment.io(interruptedDuringTheRead(interrupts));
@@ -130,6 +121,18 @@ class SegmentTest {
         }
         assertTrue(Files.exists(dir.resolve(Segment.fileName(1))));
         assertEquals(0, quota.usedBytes());
+    }
+
+    /**
+     * {@return segment 1, new, with a reference held by the caller and retired ({@code delete}: its file deleted, as
+     * compaction and eviction do; else kept, as a persistent store's close does)}
+     */
+    private Segment heldAndRetired(DiskQuota quota, boolean delete) throws IOException {
+        quota.forceReserve(RecordFormat.SEGMENT_HEADER_BYTES);
+        Segment segment = Segment.create(dir, 1, quota, false);
+        assertTrue(segment.tryAcquire());
+        segment.retire(delete);
+        return segment;
     }
 
     /**
