@@ -75,6 +75,68 @@ class TieredCacheModelTest {
         }
     }
 
+    /**
+     * A caller whose interrupt status is set before one operation in five (a cancelled task's thread) gets the same
+     * answers as any other: the disk tier's I/O, segment creation included, must not fail for it (an interrupt closes
+     * a {@code FileChannel}), and the status is still set when the operation returns. A cache with a disk tier is
+     * persistent here, opened, closed and reopened by an interrupted thread, and must hold the model's entries again.
+     */
+    @ParameterizedTest
+    @MethodSource("combinations")
+    void interruptedCallersMatchTheModel(List<Tier> tiers) {
+        boolean disk = tiers.contains(Tier.DISK);
+        Random random = new Random(7);
+        Map<Integer, String> model = new HashMap<>();
+        for (int life = 0; life < (disk ? 2 : 1); life++) {
+            try (TestEngine engine = engine()) {
+                Thread.currentThread().interrupt();            // opened (and, the second time, recovered) too
+                Cache<Integer, String> cache;
+                try {
+                    cache = engine.caches.newCache("interrupted", Codecs.int32(), Codecs.utf8())
+                            .tiers(tiers.toArray(Tier[]::new)).persistent(disk).build();
+                    assertTrue(Thread.currentThread().isInterrupted(), "status after the open");
+                } finally {
+                    Thread.interrupted();
+                }
+                for (Map.Entry<Integer, String> entry : model.entrySet()) {
+                    assertEquals(entry.getValue(), cache.get(entry.getKey()), "after the reopen: " + entry.getKey());
+                }
+                for (int op = 0; op < 4000; op++) {
+                    int key = random.nextInt(KEYS);
+                    boolean interrupted = random.nextInt(5) == 0;
+                    if (interrupted) {
+                        Thread.currentThread().interrupt();
+                    }
+                    try {
+                        switch (random.nextInt(4)) {
+                            case 0, 1 -> {
+                                String v = value(random, key, "i" + life + "-" + op);
+                                cache.put(key, v);
+                                model.put(key, v);
+                            }
+                            case 2 -> check(cache.get(key), model.get(key), disk, model, key);
+                            default -> {
+                                cache.remove(key);
+                                model.remove(key);
+                            }
+                        }
+                        assertEquals(interrupted, Thread.currentThread().isInterrupted(), "status after op " + op);
+                    } finally {
+                        Thread.interrupted();
+                    }
+                }
+                assertEquals(0, cache.stats().errors(), "operations that failed");
+                Thread.currentThread().interrupt();
+                try {
+                    cache.close();
+                    assertTrue(Thread.currentThread().isInterrupted(), "status after close");
+                } finally {
+                    Thread.interrupted();
+                }
+            }
+        }
+    }
+
     /** Runs random operations on keys [from, from + keys) against a private model. */
     static void runModel(Cache<Integer, String> cache, Random random, int from, int keys, int operations,
                          boolean exact, String tag, TestEngine engine) {
