@@ -60,14 +60,12 @@ public final class DiskCompactor implements Executor, AutoCloseable {
         executor.shutdown();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CLOSE_WAIT_SECONDS);
         boolean interrupted = false;
-        boolean stopped = false;
-        while (!stopped) {
+        while (true) {
             try {
-                stopped = executor.awaitTermination(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
-                if (!stopped) {
+                if (!executor.awaitTermination(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
                     LOG.log(Level.WARNING, "the disk compactor did not stop within " + CLOSE_WAIT_SECONDS + " s");
-                    break;
                 }
+                break;
             } catch (InterruptedException e) {
                 interrupted = true;
             }
