@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -75,6 +77,45 @@ class AccessCountersTest {
         assertEquals(total / 2 + total / 4, counters.misses(0), "tier 1's hits miss in tier 0");
         assertEquals(total / 4, counters.puts(1));
         assertEquals(0, counters.puts(0));
+    }
+
+    @Test
+    void moreLiveThreadsThanSlotsAreCountedExactly() throws Exception {
+        AccessCounters counters = new AccessCounters(3);
+        int threads = 8 * Math.max(16, 4 * Runtime.getRuntime().availableProcessors());  // several times the slots
+        CountDownLatch running = new CountDownLatch(threads);
+        AtomicBoolean stop = new AtomicBoolean();
+        long[] counted = new long[threads];
+        List<Thread> all = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int me = t;
+            all.add(Thread.ofPlatform().start(() -> {
+                running.countDown();
+                long n = 0;
+                while (!stop.get()) {                      // all alive at once: most find no slot of their own
+                    counters.hit(2);
+                    counters.put((int) (n % 3));
+                    n++;
+                }
+                counted[me] = n;
+            }));
+        }
+        running.await();
+        Thread.sleep(200);                                 // how long they count together; any length will do
+        stop.set(true);
+        long total = 0;
+        long putsInTier0 = 0;
+        for (int t = 0; t < threads; t++) {
+            all.get(t).join();
+            total += counted[t];
+            putsInTier0 += (counted[t] + 2) / 3;
+        }
+        assertEquals(total, counters.hits(2));
+        assertEquals(total, counters.misses(0), "each hit in tier 2 misses in the tiers above it");
+        assertEquals(total, counters.misses(1));
+        assertEquals(0, counters.misses(2));
+        assertEquals(total, counters.puts(0) + counters.puts(1) + counters.puts(2));
+        assertEquals(putsInTier0, counters.puts(0));
     }
 
     @Test
