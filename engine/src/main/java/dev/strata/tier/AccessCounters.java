@@ -12,8 +12,8 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <pre>
  *   owners (slot by thread id):  [ A | null | B | ... ]                 probe up to 4 from thread id &amp; (slots - 1)
- *   cells:   [ (unused) | slot 0 | slot 1 | slot 2 | ... ]               each slot's cells on their own 128 bytes
- *   a slot:  [ hits: tier 0 | 1 | 2 ][ misses: tier 0 | 1 | 2 ][ puts: tier 0 | 1 | 2 ] (padding)
+ *   cells:   [ (padding) | slot 0 | slot 1 | slot 2 | ... | (padding) ]   128 bytes apart: no shared line, nor pair
+ *   a slot:  [ hits: tier 0 | 1 | 2 ][ misses: tier 0 | 1 | 2 ][ puts: tier 0 | 1 | 2 ][ 128 bytes of padding ]
  *   + shared adders (virtual threads, and threads that found no slot)  + retired (owners that ended)
  * </pre>
  *
@@ -36,15 +36,18 @@ final class AccessCounters {
     private static final int PROBES = 4;
     private static final int SLOTS_PER_PROCESSOR = 4;
     private static final int MIN_SLOTS = 16;
-    /** 128 bytes of cells: two threads' cells never share a cache line, nor the pair the prefetcher fetches. */
+    /**
+     * 128 bytes between two slots' cells, wherever the array starts: two threads' cells never share a cache line, nor
+     * the pair of lines the prefetcher fetches together.
+     */
     private static final int LINE_PAIR_LONGS = 16;
 
     private final int tiers;
-    /** Longs from one slot's cells to the next: the cells of a slot rounded up to whole line pairs. */
+    /** Longs from one slot's cells to the next: a slot's cells and a line pair of padding. */
     private final int stride;
     /** Each slot's thread, or null. Claimed by compare-and-set; released under this object's monitor. */
     private final Thread[] owners;
-    /** Slot {@code i}'s cells start at {@code (i + 1) * stride}: the first stride stays off the array header's line. */
+    /** Slot {@code i}'s cells start at {@code (i + 1) * stride}: padding before the first and after the last. */
     private final long[] cells;
     private final LongAdder[] shared;
     /** Counts of owners that ended. Guarded by this. */
@@ -55,7 +58,7 @@ final class AccessCounters {
         this.tiers = tiers;
         int wanted = Math.max(MIN_SLOTS, SLOTS_PER_PROCESSOR * Runtime.getRuntime().availableProcessors());
         this.owners = new Thread[Integer.highestOneBit(wanted - 1) << 1];
-        this.stride = (KINDS * tiers + LINE_PAIR_LONGS - 1) / LINE_PAIR_LONGS * LINE_PAIR_LONGS;
+        this.stride = KINDS * tiers + LINE_PAIR_LONGS;
         this.cells = new long[(owners.length + 1) * stride];
         this.retired = new long[KINDS * tiers];
         this.shared = new LongAdder[KINDS * tiers];
