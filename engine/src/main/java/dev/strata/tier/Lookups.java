@@ -23,9 +23,9 @@ import java.util.function.Function;
  * cache's top tier, so that a reader never returns a new value found below and then, on its next read, an older one
  * still above (see {@code stableBelowTop}); the zero-copy read checks before it calls its reader. An off-heap or disk
  * hit that may promote the entry is read lock-free too; the visited bit read with it (the slot's, or the disk record's
- * in the store's index) decides, and the move (inside the guard) installs only if the slot, or the disk record's stamp,
- * is unchanged. A cache with a disk tier looks there for every key its memory tiers miss: an encoding of the key and an
- * index lookup, no I/O unless the key is on disk.
+ * in the store's index) decides, and the move (inside the guard) installs only if the slot and the record's version, or
+ * the disk record's stamp, are unchanged. A cache with a disk tier looks there for every key its memory tiers miss: an
+ * encoding of the key and an index lookup, no I/O unless the key is on disk.
  *
  * @param <K> the key type
  * @param <V> the value type
@@ -235,7 +235,8 @@ final class Lookups<K, V> {
     /**
      * {@return the off-heap value of {@code key} read lock-free, null if it has none, or {@link #RETRY}}, for a cache
      * whose off-heap hits may promote: the slot's visited bit, read with the slot, decides (a second hit promotes under
-     * {@code ON_SECOND_HIT}); the move runs inside the guard and installs only if the slot still names the record read.
+     * {@code ON_SECOND_HIT}); the move runs inside the guard and installs only if the slot still names the record read
+     * and the record's version is still the one read before the value (no overwrite in place since).
      */
     @SuppressWarnings("unchecked")
     private Object promotingOffHeapValue(Stripe stripe, K key, int hash) {
@@ -244,6 +245,7 @@ final class Lookups<K, V> {
         if (slot == OffHeapReads.MISS || slot == OffHeapReads.RETRY) {
             return slot == OffHeapReads.MISS ? null : RETRY;
         }
+        int version = tiers.reads.versionOf(slot);     // read first: an overwrite after it makes the move refuse
         Object value = tiers.reads.value(slot);
         if (value == OffHeapReads.TORN) {
             return RETRY;
@@ -251,7 +253,7 @@ final class Lookups<K, V> {
         if (shouldPromote(Tier.OFF_HEAP, Slots.isVisited(slot)) && live(value)) {
             guard.enter();
             try {
-                tiers.move(key, hash, (V) value, tiers.top(), Tier.OFF_HEAP, Tiers.Source.of(slot));
+                tiers.move(key, hash, (V) value, tiers.top(), Tier.OFF_HEAP, Tiers.Source.of(slot, version));
             } finally {
                 guard.exit();
             }
@@ -310,7 +312,7 @@ final class Lookups<K, V> {
                         tiers.offHeap.extents().offsetAt(Slots.location(slot)));
                 tier = Tier.OFF_HEAP;
                 if (shouldPromote(tier, Slots.isVisited(slot))) {
-                    promoteFrom = Tiers.Source.of(slot);
+                    promoteFrom = Tiers.Source.of(slot, tiers.reads.versionOf(slot));
                 }
                 RecordTable.markVisited(stripe.records.table(), record, slot);
             } else {

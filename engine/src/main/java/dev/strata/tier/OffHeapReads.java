@@ -178,6 +178,20 @@ final class OffHeapReads<K, V> {
         return copyOnly ? copiedValue(extent, offset, life) : pinnedValue(extent, offset, life);
     }
 
+    /**
+     * {@return the version of the value of the record {@code slot} names ({@link RecordLayout}), with acquire
+     * semantics} Lock-free and unvalidated: for a move, which installs only if the record's version is still this one
+     * (an odd or garbage version only makes it refuse).
+     */
+    int versionOf(long slot) {
+        long location = Slots.location(slot);
+        try {
+            return RecordLayout.versionAcquire(extents.extentAt(location).headerSegment(), extents.offsetAt(location));
+        } catch (RuntimeException torn) {
+            return -1;                                 // odd: never a version a move installs over
+        }
+    }
+
     private Object copiedValue(Extent extent, int offset, int life) {
         Object value;
         int version = 0;

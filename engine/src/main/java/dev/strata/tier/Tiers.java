@@ -115,12 +115,14 @@ final class Tiers<K, V> {
     }
 
     /**
-     * Where a moved value was read: a heap node at a version, an off-heap record (its slot word) or a disk record (its
-     * stamp, {@link DiskStore#stampOf}). A move installs only if its source is still the key's place, unchanged.
+     * Where a moved value was read: a heap node at a version, an off-heap record (its slot word and value version) or a
+     * disk record (its stamp, {@link DiskStore#stampOf}). A move installs only if its source is still the key's place,
+     * unchanged: for a record, its slot still names it and its value was not overwritten in place since.
      *
      * @param tier the tier the value was read from
      * @param node the heap node, or null
-     * @param version the heap node's version when the value was read
+     * @param version the heap node's version, or the off-heap record's ({@link RecordLayout}), when the value was
+     *     read
      * @param word the off-heap record's slot word, or the disk record's stamp
      */
     record Source(Tier tier, Node<?, ?> node, int version, long word, boolean unread) {
@@ -133,8 +135,9 @@ final class Tiers<K, V> {
             return new Source(Tier.HEAP, node, version, 0, unread);
         }
 
-        static Source of(long slot) {
-            return new Source(Tier.OFF_HEAP, null, 0, slot, false);
+        /** An off-heap record, named by its {@code slot} word, whose value was read at {@code version}. */
+        static Source of(long slot, int version) {
+            return new Source(Tier.OFF_HEAP, null, version, slot, false);
         }
 
         static Source ofDisk(long stamp) {
@@ -360,9 +363,9 @@ final class Tiers<K, V> {
 
     /**
      * {@return the index of the key's record slot (stripe held), or -1} {@code source}: a move's source, found by its
-     * slot word rather than by key; otherwise the records' keys are compared with the {@code keyLength} bytes of
-     * {@code encoded} at {@code keyOffset}, or, when {@code encoded} is null, with the key itself
-     * ({@link dev.strata.codec.Codec#matches}).
+     * slot word rather than by key (and -1 if its value was overwritten in place since the move read it); otherwise
+     * the records' keys are compared with the {@code keyLength} bytes of {@code encoded} at {@code keyOffset}, or,
+     * when {@code encoded} is null, with the key itself ({@link dev.strata.codec.Codec#matches}).
      */
     int recordOf(Stripe stripe, K key, int hash, Source source, MemorySegment encoded, long keyOffset,
                          int keyLength) {
@@ -371,7 +374,8 @@ final class Tiers<K, V> {
             return -1;
         }
         if (source != null && source.tier() == Tier.OFF_HEAP) {
-            return records.indexOfRecord(hash, source.word());
+            int record = records.indexOfRecord(hash, source.word());
+            return record >= 0 && recordVersion(records.get(record)) == source.version() ? record : -1;
         }
         if (encoded == null) {
             return records.indexOf(hash, key, reads);
@@ -668,6 +672,12 @@ final class Tiers<K, V> {
         int bytes = recordBytes(extent, extents.offsetAt(location));
         offHeap.recordLeft(extent, bytes);
         return bytes;
+    }
+
+    /** {@return the version of the value of the record {@code slot} names (stable: stripe held)} */
+    private int recordVersion(long slot) {
+        long location = Slots.location(slot);
+        return RecordLayout.version(extents.extentAt(location).headerSegment(), extents.offsetAt(location));
     }
 
     /** {@return the aligned bytes of the record {@code slot} names (stable: stripe held)} */

@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.strata.Tier;
 import dev.strata.cache.Cache;
 import dev.strata.cache.CacheStats;
+import dev.strata.cache.Promotion;
 import dev.strata.codec.Codec;
 import dev.strata.codec.Codecs;
 import java.lang.foreign.MemorySegment;
@@ -152,6 +153,38 @@ class InPlaceOverwriteTest {
                 thread.join();
             }
             assertNull(failure.get());
+            cache.close();
+        }
+    }
+
+    /**
+     * A value read from an off-heap record to be promoted moves up only if the record still holds it: an overwrite in
+     * place keeps the record's slot word, so the move also checks the record's version, and a promotion of the older
+     * value, racing with a put that the heap had no room for, is refused instead of bringing the older value back.
+     */
+    @Test
+    void aPromotionOfAValueOverwrittenInPlaceSinceItWasReadIsRefused() {
+        try (TestEngine engine = new TestEngine(REGION, REGION, 4096, null, 0)) {
+            Cache<Integer, byte[]> cache = engine.caches.newCache("promoted", Codecs.int32(), Codecs.bytes())
+                    .tiers(Tier.HEAP, Tier.OFF_HEAP).promotion(Promotion.NEVER).build();
+            Tiers<Integer, byte[]> tiers = ((TieredCache<Integer, byte[]>) cache).tiersImpl();
+            int hash = KeyIndex.hash(5);
+            byte[] first = value(5, 1, SIZE);
+            assertSame(Tiers.Install.DONE, tiers.move(5, hash, first, Tier.OFF_HEAP, null, null));
+            long slot = tiers.reads.find(tiers.index.stripe(hash).records.table(), hash, 5);
+            int version = tiers.reads.versionOf(slot);
+            byte[] second = value(5, 2, SIZE);
+            assertSame(Tiers.Install.DONE, tiers.move(5, hash, second, Tier.OFF_HEAP, null, null));
+            assertTrue(Slots.sameRecord(slot, tiers.reads.find(tiers.index.stripe(hash).records.table(), hash, 5)),
+                    "overwritten in place: the slot names the same record");
+            assertSame(Tiers.Install.REFUSED, tiers.move(5, hash, first, Tier.HEAP, Tier.OFF_HEAP,
+                    Tiers.Source.of(slot, version)));
+            assertArrayEquals(second, cache.get(5), "the older value was not promoted over the newer");
+            assertSame(Tiers.Install.DONE, tiers.move(5, hash, second, Tier.HEAP, Tier.OFF_HEAP,
+                    Tiers.Source.of(slot, tiers.reads.versionOf(slot))), "the value it holds now moves up");
+            assertArrayEquals(second, cache.get(5));
+            assertEquals(1, cache.stats().tier(Tier.HEAP).entries());
+            assertEquals(0, cache.stats().tier(Tier.OFF_HEAP).entries());
             cache.close();
         }
     }
