@@ -2,6 +2,9 @@ package dev.strata.codec;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Objects;
 
 /**
@@ -15,6 +18,9 @@ final class EncodedComparison {
     /** A thread keeps a scratch buffer up to this size; a larger encoding gets a buffer of its own each time. */
     private static final int RETAINED_BYTES = 1 << 16;
     private static final ValueLayout.OfLong WORD = ValueLayout.JAVA_LONG_UNALIGNED;
+    /** A word of a byte array, in the byte order {@link #WORD} reads the encoding in. */
+    private static final VarHandle ARRAY_WORD = MethodHandles.byteArrayViewVarHandle(long[].class,
+            ByteOrder.nativeOrder());
     private static final ThreadLocal<MemorySegment[]> SCRATCH =
             ThreadLocal.withInitial(() -> new MemorySegment[] {MemorySegment.ofArray(new byte[64])});
 
@@ -46,14 +52,16 @@ final class EncodedComparison {
         if (bytes.length != length) {
             return false;
         }
-        MemorySegment array = MemorySegment.ofArray(bytes);
         if (length > WORD_COMPARE_BYTES) {
+            MemorySegment array = MemorySegment.ofArray(bytes);
             return MemorySegment.mismatch(array, 0, length, encoded, offset, offset + length) < 0;
         }
         Objects.checkFromIndexSize(offset, length, encoded.byteSize());
         int i = 0;
-        for (; i + Long.BYTES <= length; i += Long.BYTES) {        // short arrays: a few word loads, no bulk call
-            if (array.get(WORD, i) != encoded.get(WORD, offset + i)) {
+        // short arrays: a few word loads, no bulk call, and no segment over the array, which a caller the compiler
+        // did not inline this into would allocate (two objects per comparison)
+        for (; i + Long.BYTES <= length; i += Long.BYTES) {
+            if ((long) ARRAY_WORD.get(bytes, i) != encoded.get(WORD, offset + i)) {
                 return false;
             }
         }
