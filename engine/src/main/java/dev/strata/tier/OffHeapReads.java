@@ -181,7 +181,8 @@ final class OffHeapReads<K, V> {
     /**
      * {@return the version of the value of the record {@code slot} names ({@link RecordLayout}), with acquire
      * semantics} Lock-free and unvalidated: for a move, which installs only if the record's version is still this one
-     * (an odd or garbage version only makes it refuse).
+     * (an odd or garbage version only makes it refuse); under the stripe's monitor, where overwrites in place run, it is
+     * the record's current version.
      */
     int versionOf(long slot) {
         long location = Slots.location(slot);

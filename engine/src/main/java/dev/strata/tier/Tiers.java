@@ -375,7 +375,7 @@ final class Tiers<K, V> {
         }
         if (source != null && source.tier() == Tier.OFF_HEAP) {
             int record = records.indexOfRecord(hash, source.word());
-            return record >= 0 && recordVersion(records.get(record)) == source.version() ? record : -1;
+            return record >= 0 && reads.versionOf(records.get(record)) == source.version() ? record : -1;
         }
         if (encoded == null) {
             return records.indexOf(hash, key, reads);
@@ -672,12 +672,6 @@ final class Tiers<K, V> {
         int bytes = recordBytes(extent, extents.offsetAt(location));
         offHeap.recordLeft(extent, bytes);
         return bytes;
-    }
-
-    /** {@return the version of the value of the record {@code slot} names (stable: stripe held)} */
-    private int recordVersion(long slot) {
-        long location = Slots.location(slot);
-        return RecordLayout.version(extents.extentAt(location).headerSegment(), extents.offsetAt(location));
     }
 
     /** {@return the aligned bytes of the record {@code slot} names (stable: stripe held)} */
