@@ -108,7 +108,9 @@ public interface Cache<K, V> extends AutoCloseable {
      * Returns the value cached for {@code key}, or loads, caches and returns it. Concurrent calls for the same key
      * call {@code loader} at most once: the others wait for it and return its value. A null result is returned and
      * not cached. An exception from {@code loader} propagates and nothing is cached. A {@link #put} of the key that
-     * lands while the loader runs wins: the loaded value is then not cached, and the put's value is returned.
+     * lands while the loader runs wins: the loaded value is then not cached, and the put's value is returned. Never a
+     * value removed or replaced before the call began: a call that comes while another is already storing its loaded
+     * value waits for it and then reads the key again, and loads it itself if it is gone by then.
      *
      * @param key the key
      * @param loader computes the value for a missing key; must not use this cache

@@ -46,7 +46,7 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
     private final boolean persistent;
     private final boolean strict;
     private final Runnable onClose;
-    private final ConcurrentHashMap<K, CompletableFuture<V>> loading = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<K, Load<V>> loading = new ConcurrentHashMap<>();
     private final LongAdder loads = new LongAdder();
     private final LongAdder inFlight = new LongAdder();
     private volatile boolean closed;
@@ -263,37 +263,68 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
         }
     }
 
+    /**
+     * Loads through at most one loader per key at a time: the first caller to miss registers a {@link Load}, the others
+     * join it. A caller that joins while the load's result is still to be decided (its loader running) returns that
+     * result, decided after it began. One that joins while the load is reading or writing the cache (its look before
+     * loading, its put-if-absent after) may have joined after the result was decided and then removed or replaced,
+     * so it waits for the load to end and then looks again.
+     */
     @Override
     public V computeIfAbsent(K key, Function<? super K, ? extends V> loader) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(loader, "loader");
-        V cached = get(key);
-        if (cached != null) {
-            return cached;
+        while (true) {
+            V cached = get(key);
+            if (cached != null) {
+                return cached;
+            }
+            Load<V> mine = new Load<>();
+            Load<V> theirs = loading.putIfAbsent(key, mine);
+            if (theirs == null) {
+                return load(key, loader, mine);
+            }
+            boolean decidedAfterJoining = !theirs.settling;
+            V value = await(theirs.result);
+            if (value == null || decidedAfterJoining) {
+                return value;
+            }
         }
-        CompletableFuture<V> mine = new CompletableFuture<>();
-        CompletableFuture<V> theirs = loading.putIfAbsent(key, mine);
-        if (theirs != null) {
-            return await(theirs);
-        }
+    }
+
+    /** Runs {@code mine}, registered for {@code key}: looks, loads, stores if still absent, and completes it. */
+    private V load(K key, Function<? super K, ? extends V> loader, Load<V> mine) {
         try {
+            mine.settling = true;
             V value = peek(key);
             if (value == null) {
+                mine.settling = false;
                 value = loader.apply(key);
                 loads.increment();
                 if (value != null) {
+                    mine.settling = true;
                     V existing = putIfAbsent(key, value);
                     value = existing != null ? existing : value;
                 }
             }
-            mine.complete(value);
+            mine.result.complete(value);
             return value;
         } catch (RuntimeException | Error e) {
-            mine.completeExceptionally(e);
+            mine.result.completeExceptionally(e);
             throw e;
         } finally {
             loading.remove(key, mine);
         }
+    }
+
+    /**
+     * A load in flight for {@link #computeIfAbsent}: its result, and whether the loading caller is reading or writing
+     * the cache (set) or running the loader (clear). A caller that finds it clear when it joins knows that the result
+     * is decided after that moment (thread-safe: written by the loading caller only, read by those that join).
+     */
+    private static final class Load<V> {
+        final CompletableFuture<V> result = new CompletableFuture<>();
+        volatile boolean settling;
     }
 
     private V peek(K key) {

@@ -225,6 +225,50 @@ class CacheContractTest {
         }
     }
 
+    /**
+     * A cache-aside reader that removes a key (its source changed) and then loads it must never get the value it
+     * removed. A load that has just stored its value is still registered for a moment (so that callers joining it share
+     * its result); a caller that joins it then must not take that result, which may have been removed since, as its
+     * own. Here one thread loads a key's value round after round while another waits for it to be stored, removes it,
+     * and loads it again; the window is short, so the rounds are many.
+     */
+    @Test
+    void aLoadAfterARemoveNeverReturnsTheRemovedValue() throws Exception {
+        try (TestEngine engine = engine()) {
+            Cache<Integer, String> cache = engine.caches.newCache("reload", Codecs.int32(), Codecs.utf8())
+                    .tiers(Tier.HEAP).build();
+            int rounds = 20_000;
+            AtomicInteger round = new AtomicInteger(-1);
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            Thread loader = Thread.ofPlatform().start(() -> TieredCacheModelTest.guarded(failure, () -> {
+                for (int r = 0; r < rounds; r++) {
+                    while (round.get() != r - 1) {
+                        Thread.onSpinWait();
+                    }
+                    int current = r;
+                    cache.computeIfAbsent(current, k -> "old" + current);
+                }
+            }));
+            int stale = 0;
+            for (int r = 0; r < rounds && loader.isAlive(); r++) {
+                while (!("old" + r).equals(cache.get(r)) && loader.isAlive()) {
+                    Thread.onSpinWait();
+                }
+                int current = r;
+                assertTrue(cache.remove(r), () -> "round " + current + ", the loader's failure: " + failure.get());
+                if (("old" + r).equals(cache.computeIfAbsent(r, k -> "new" + current))) {
+                    stale++;
+                }
+                cache.remove(r);
+                round.set(r);
+            }
+            loader.join();
+            assertNull(failure.get());
+            assertEquals(0, stale, "loads that returned the value removed before they began");
+            cache.close();
+        }
+    }
+
     @Test
     void statsCountHitsPerTierAndMXBeanIsRegistered() throws Exception {
         try (TestEngine engine = engine()) {
