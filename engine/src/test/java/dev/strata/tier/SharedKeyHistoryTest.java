@@ -1,0 +1,356 @@
+package dev.strata.tier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.strata.MemoryMode;
+import dev.strata.Tier;
+import dev.strata.cache.Cache;
+import dev.strata.cache.CacheStats;
+import dev.strata.cache.Promotion;
+import dev.strata.codec.Codecs;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Several writers share a few keys while a filler thread pushes entries down the tiers and out, and a squeezer takes
+ * execution memory round after round (so storage is reclaimed too). Every operation records when it began and ended
+ * on one logical clock; afterwards the history of each key is checked for a stale read, in every tier combination.
+ *
+ * <p>What counts as stale, for one key: every write (a put, a put-if-absent or compute-if-absent that stored its value,
+ * a remove) writes a value no other write writes. A write {@code x} is known to come after the value {@code v} when
+ * {@code v} was certainly in place before {@code x} began, or before a read that returned {@code x}'s value began
+ * ({@code v} is certainly in place once its write or any read of it has ended). A read that returns {@code v} is stale
+ * when some write known to come after {@code v} was certainly in place before the read began: in any order of the
+ * operations that respects real time, that read would have to see {@code x} or a later write, and {@code v} is never
+ * written again. A cache may drop entries, so a read of nothing is never stale here; a value never written, or
+ * written for another key, is a failure of its own.
+ *
+ * <p>Unlike {@link SpillRaceTest} and the model tests, writers do not own keys: racing puts of one key may take effect
+ * in either order, but once a read has seen the winner no later read may see the loser. The check's own cases (what
+ * it must flag, what it must accept) are the last tests here.
+ */
+class SharedKeyHistoryTest {
+
+    private static final long REGION = 128 * 1024;
+    private static final int WRITERS = 3;
+    private static final int SHARED_KEYS = 40;
+    private static final int OPERATIONS = 4_000;
+    private static final int FILLER_KEYS = 2_000;
+    /** Value lengths: mostly short and equal (overwrites in place), some larger, some spanning several pages. */
+    private static final int[] LENGTHS = {40, 40, 40, 40, 300, 300, 2_500, 9_000};
+
+    @TempDir
+    Path dir;
+
+    /** Every tier combination, with each promotion policy where there is a tier to promote from. */
+    static Stream<Arguments> cases() {
+        return TieredCacheModelTest.combinations().flatMap(tiers -> tiers.size() == 1
+                ? Stream.of(Arguments.of(tiers, Promotion.ON_SECOND_HIT))
+                : Stream.of(Arguments.of(tiers, Promotion.ON_HIT), Arguments.of(tiers, Promotion.ON_SECOND_HIT)));
+    }
+
+    @ParameterizedTest(name = "{0}, promoted {1}")
+    @MethodSource("cases")
+    void noReadOfASharedKeyIsStale(List<Tier> tiers, Promotion promotion) throws Exception {
+        AtomicLong clock = new AtomicLong();
+        List<List<Operation>> histories = new ArrayList<>();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        AtomicBoolean running = new AtomicBoolean(true);
+        try (TestEngine engine = new TestEngine(REGION, REGION, 4096, dir, 256L << 20)) {
+            Cache<Integer, String> cache = engine.caches.newCache("shared", Codecs.int32(), Codecs.utf8())
+                    .tiers(tiers.toArray(Tier[]::new)).promotion(promotion).build();
+            CyclicBarrier start = new CyclicBarrier(WRITERS + 2);
+            List<Thread> writers = new ArrayList<>();
+            for (int w = 0; w < WRITERS; w++) {
+                List<Operation> history = new ArrayList<>();
+                histories.add(history);
+                int writer = w;
+                writers.add(Thread.ofPlatform().name("writer-" + w).start(() -> TieredCacheModelTest.guarded(failure,
+                        () -> {
+                            start.await();
+                            new Writer(cache, clock, writer, new Random(70 + writer), history).run();
+                        })));
+            }
+            Thread filler = Thread.ofPlatform().name("filler").start(() -> TieredCacheModelTest.guarded(failure,
+                    () -> {
+                        start.await();
+                        fill(cache, running, new Random(5));
+                    }));
+            Thread squeezer = Thread.ofPlatform().name("squeezer").start(() -> TieredCacheModelTest.guarded(failure,
+                    () -> {
+                        start.await();
+                        squeeze(engine, running);
+                    }));
+            for (Thread writer : writers) {
+                writer.join();
+            }
+            running.set(false);
+            filler.join();
+            squeezer.join();
+            if (failure.get() != null) {
+                throw new AssertionError(failure.get());
+            }
+            List<Operation> last = new ArrayList<>();
+            for (int key = 0; key < SHARED_KEYS; key++) {
+                long begin = clock.incrementAndGet();
+                last.add(Operation.read("get", key, cache.get(key), begin, clock.incrementAndGet()));
+            }
+            histories.add(last);
+            CacheStats stats = cache.stats();
+            assertEquals(0, stats.errors(), stats::toString);
+            if (tiers.size() > 1) {                   // the shared keys moved down, and were read there
+                assertTrue(stats.tier(tiers.getFirst()).demotions() > 0, stats::toString);
+                assertTrue(stats.tiers().stream().skip(1).mapToLong(CacheStats.TierStats::hits).sum() > 0,
+                        stats::toString);
+            }
+            engine.checkPools();
+            cache.close();
+        }
+        List<String> problems = History.check(histories);
+        assertTrue(problems.isEmpty(), () -> problems.size() + " stale or foreign reads; the first:\n"
+                + String.join("\n", problems.subList(0, Math.min(3, problems.size()))));
+    }
+
+    @Test
+    void theCheckFlagsAReadOfAValueReplacedOrRemovedBeforeTheReadBegan() {
+        List<Operation> replaced = List.of(Operation.write("put", 1, "k1-a-", 1, 2),
+                Operation.write("put", 1, "k1-b-", 3, 4), Operation.read("get", 1, "k1-a-", 5, 6));
+        assertEquals(1, History.check(List.of(replaced)).size());
+        List<Operation> removed = List.of(Operation.write("put", 1, "k1-a-", 1, 2),
+                Operation.write("remove", 1, null, 3, 4), Operation.read("get", 1, "k1-a-", 5, 6));
+        assertEquals(1, History.check(List.of(removed)).size());
+    }
+
+    @Test
+    void theCheckFlagsAValueThatComesBackAfterARacingWriteWasSeen() {
+        List<Operation> racing = List.of(Operation.write("put", 1, "k1-a-", 1, 10),
+                Operation.write("put", 1, "k1-b-", 2, 9), Operation.read("get", 1, "k1-b-", 11, 12),
+                Operation.read("get", 1, "k1-a-", 13, 14));
+        assertEquals(2, History.check(List.of(racing)).size(), "each read is stale in the light of the other");
+        List<Operation> returning = List.of(Operation.write("put", 1, "k1-a-", 1, 20),
+                Operation.read("get", 1, "k1-a-", 2, 3), Operation.write("put", 1, "k1-b-", 4, 5),
+                Operation.read("get", 1, "k1-a-", 6, 7));   // a was in place by 3, b was written after it
+        assertEquals(1, History.check(List.of(returning)).size());
+    }
+
+    @Test
+    void theCheckAcceptsRacingWritesInEitherOrderAndReadsThatOverlapAWrite() {
+        List<Operation> racing = List.of(Operation.write("put", 1, "k1-a-", 1, 10),
+                Operation.write("put", 1, "k1-b-", 2, 9), Operation.read("get", 1, "k1-a-", 11, 12),
+                Operation.read("get", 1, "k1-a-", 13, 14), Operation.read("get", 1, null, 15, 16));
+        assertEquals(List.of(), History.check(List.of(racing)));
+        List<Operation> overlapping = List.of(Operation.write("put", 1, "k1-a-", 1, 2),
+                Operation.write("put", 1, "k1-b-", 3, 6), Operation.read("get", 1, "k1-a-", 4, 5),
+                Operation.read("get", 1, "k1-b-", 5, 7));
+        assertEquals(List.of(), History.check(List.of(overlapping)));
+    }
+
+    @Test
+    void theCheckFlagsAValueNeverWrittenOrWrittenForAnotherKey() {
+        List<Operation> foreign = List.of(Operation.write("put", 2, "k2-a-", 1, 2),
+                Operation.read("get", 1, "k2-a-", 3, 4), Operation.read("get", 1, "k1-never-", 5, 6));
+        assertEquals(2, History.check(List.of(foreign)).size());
+    }
+
+    /** Puts entries of other keys and reads some back: they push the shared keys down and out, and promote. */
+    private static void fill(Cache<Integer, String> cache, AtomicBoolean running, Random random) {
+        while (running.get()) {
+            int key = SHARED_KEYS + random.nextInt(FILLER_KEYS);
+            if (random.nextInt(3) == 0) {
+                cache.get(key);
+            } else {
+                cache.put(key, text(key, "f", LENGTHS[random.nextInt(LENGTHS.length)] + 100));
+            }
+        }
+    }
+
+    /** Takes most of each region as execution memory and gives it back, round after round. */
+    private static void squeeze(TestEngine engine, AtomicBoolean running) throws InterruptedException {
+        MemoryMode[] modes = MemoryMode.values();
+        for (int round = 0; running.get(); round++) {
+            MemoryMode mode = modes[round % modes.length];
+            engine.memory.acquireExecutionMemory(REGION * 3 / 4, 1, mode);
+            Thread.yield();
+            engine.memory.releaseAllExecutionMemory(1);
+            Thread.yield();
+        }
+    }
+
+    private static String text(int key, String tag, int length) {
+        StringBuilder text = new StringBuilder("k").append(key).append('-').append(tag).append('-');
+        while (text.length() < length) {
+            text.append((char) ('a' + text.length() % 26));
+        }
+        return text.toString();
+    }
+
+    /** One writer's operations on the shared keys, each recorded with its begin and end on the clock. */
+    private record Writer(Cache<Integer, String> cache, AtomicLong clock, int writer, Random random,
+                          List<Operation> history) {
+
+        void run() {
+            for (int sequence = 0; sequence < OPERATIONS; sequence++) {
+                int key = random.nextInt(SHARED_KEYS);
+                String value = text(key, "w" + writer + "s" + sequence,
+                        LENGTHS[random.nextInt(LENGTHS.length)]);
+                int choice = random.nextInt(20);
+                long begin = clock.incrementAndGet();
+                if (choice < 7) {
+                    cache.put(key, value);
+                    history.add(Operation.write("put", key, value, begin, clock.incrementAndGet()));
+                } else if (choice < 14) {
+                    String read = cache.get(key);
+                    history.add(Operation.read("get", key, read, begin, clock.incrementAndGet()));
+                } else if (choice < 16) {
+                    String read = cache.read(key, segment -> Codecs.utf8().decode(segment, 0,
+                            (int) segment.byteSize()));
+                    history.add(Operation.read("read", key, read, begin, clock.incrementAndGet()));
+                } else if (choice == 16) {
+                    cache.remove(key);
+                    history.add(Operation.write("remove", key, null, begin, clock.incrementAndGet()));
+                } else if (choice == 17) {
+                    String previous = cache.putIfAbsent(key, value);
+                    long end = clock.incrementAndGet();
+                    history.add(previous == null ? Operation.write("putIfAbsent", key, value, begin, end)
+                            : Operation.read("putIfAbsent", key, previous, begin, end));
+                } else if (choice == 18) {
+                    String result = cache.computeIfAbsent(key, k -> value);
+                    long end = clock.incrementAndGet();
+                    history.add(value.equals(result) ? Operation.write("computeIfAbsent", key, value, begin, end)
+                            : Operation.read("computeIfAbsent", key, result, begin, end));
+                } else {
+                    int other = random.nextInt(SHARED_KEYS);
+                    Map<Integer, String> found = cache.getAll(List.of(key, other));
+                    long end = clock.incrementAndGet();
+                    history.add(Operation.read("getAll", key, found.get(key), begin, end));
+                    if (other != key) {
+                        history.add(Operation.read("getAll", other, found.get(other), begin, end));
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * One operation on one key: a write of {@code value} (null for a remove) or a read that returned {@code value}
+     * (null for nothing), between {@code begin} and {@code end} on the clock.
+     */
+    record Operation(String kind, int key, boolean write, String value, long begin, long end) {
+
+        static Operation write(String kind, int key, String value, long begin, long end) {
+            return new Operation(kind, key, true, value, begin, end);
+        }
+
+        static Operation read(String kind, int key, String value, long begin, long end) {
+            return new Operation(kind, key, false, value, begin, end);
+        }
+    }
+
+    /** The stale-read check of the class comment, key by key. */
+    static final class History {
+
+        /** What is known of one written value: its write, and the reads that returned it. */
+        private static final class Written {
+            final Operation write;
+            /** When the value was certainly in place: the earliest end of its write or of a read of it. */
+            long inPlace;
+            /** The latest begin of its write or of a read of it: a value in place before this precedes it. */
+            long lastBegin;
+
+            Written(Operation write) {
+                this.write = write;
+                this.inPlace = write.end();
+                this.lastBegin = write.begin();
+            }
+        }
+
+        private History() {
+        }
+
+        /** {@return a description of each read that is stale, foreign or of a value never written} */
+        static List<String> check(List<List<Operation>> histories) {
+            Map<Integer, List<Operation>> byKey = new HashMap<>();
+            for (List<Operation> history : histories) {
+                for (Operation operation : history) {
+                    byKey.computeIfAbsent(operation.key(), k -> new ArrayList<>()).add(operation);
+                }
+            }
+            List<String> problems = new ArrayList<>();
+            byKey.forEach((key, operations) -> checkKey(key, operations, problems));
+            return problems;
+        }
+
+        private static void checkKey(int key, List<Operation> operations, List<String> problems) {
+            Map<String, Written> values = new HashMap<>();
+            List<Written> writes = new ArrayList<>();
+            for (Operation operation : operations) {
+                if (operation.write()) {
+                    Written written = new Written(operation);
+                    writes.add(written);
+                    if (operation.value() != null) {
+                        values.put(operation.value(), written);
+                    }
+                }
+            }
+            List<Operation> reads = new ArrayList<>();
+            for (Operation operation : operations) {
+                if (operation.write() || operation.value() == null) {
+                    continue;
+                }
+                Written written = values.get(operation.value());
+                if (written == null || !operation.value().startsWith("k" + key + "-")) {
+                    problems.add("key " + key + " read a value never written for it: " + describe(operation));
+                    continue;
+                }
+                written.inPlace = Math.min(written.inPlace, operation.end());
+                written.lastBegin = Math.max(written.lastBegin, operation.begin());
+                reads.add(operation);
+            }
+            for (Operation read : reads) {
+                Written readValue = values.get(read.value());
+                for (Written later : writes) {
+                    if (later != readValue && readValue.inPlace < later.lastBegin && later.inPlace < read.begin()) {
+                        problems.add("key " + key + ": " + describe(read) + ", where " + describe(later.write)
+                                + " was in place by " + later.inPlace + "; the key's history from the read value's"
+                                + " write:\n" + window(operations, readValue.write.begin(), read.end()));
+                        break;
+                    }
+                }
+            }
+        }
+
+        /** {@return the operations of one key that overlap [from, to], in the order they began, one per line} */
+        private static String window(List<Operation> operations, long from, long to) {
+            StringBuilder window = new StringBuilder();
+            operations.stream().filter(o -> o.end() >= from && o.begin() <= to)
+                    .sorted(Comparator.comparingLong(Operation::begin))
+                    .forEach(o -> window.append("  ").append(describe(o)).append('\n'));
+            return window.toString();
+        }
+
+        /** {@return the operation's kind, value (its key and tag, without the padding) and times} */
+        private static String describe(Operation operation) {
+            String value = operation.value() == null ? "nothing" : operation.value();
+            int tagEnd = value.indexOf('-', value.indexOf('-') + 1);
+            value = tagEnd > 0 ? value.substring(0, tagEnd) : value.substring(0, Math.min(value.length(), 24));
+            return operation.kind() + (operation.write() ? " writing " : " reading ") + value + " ["
+                    + operation.begin() + ", " + operation.end() + "]";
+        }
+    }
+}
