@@ -59,6 +59,8 @@ final class Lookups<K, V> {
         V value;
         long stamp;
         boolean visited;
+        /** The cache's clear sequence before the read: the value moves up only if no clear began since. */
+        int clears;
     }
 
     private final Tiers<K, V> tiers;
@@ -157,7 +159,8 @@ final class Lookups<K, V> {
                             continue;                  // a put may be replacing an upper tier's older value
                         }
                         if (shouldPromote(Tier.DISK, read.visited) && live(read.value)) {
-                            tiers.move(key, hash, read.value, tiers.top(), Tier.DISK, Tiers.Source.ofDisk(read.stamp));
+                            tiers.move(key, hash, read.value, tiers.top(), Tier.DISK,
+                                    Tiers.Source.ofDisk(read.stamp, read.clears));
                         }
                         return hit(count, Tier.DISK, read.value);
                     }
@@ -224,6 +227,7 @@ final class Lookups<K, V> {
      */
     private DiskRead<V> readDisk(MemorySegment encoded) {
         DiskRead<V> read = new DiskRead<>();
+        read.clears = tiers.clearSequence();
         read.value = disk.read(encoded, true, (bytes, stamp, visited) -> {
             read.stamp = stamp;
             read.visited = visited;
@@ -323,7 +327,7 @@ final class Lookups<K, V> {
                 value = read.value;
                 tier = Tier.DISK;
                 if (shouldPromote(tier, read.visited)) {
-                    promoteFrom = Tiers.Source.ofDisk(read.stamp);
+                    promoteFrom = Tiers.Source.ofDisk(read.stamp, read.clears);
                 }
             }
         }

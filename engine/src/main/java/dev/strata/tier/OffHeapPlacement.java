@@ -192,7 +192,7 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
                     : extent.isChain() ? tiers.encodeKey(key, keyLength)
                     : extent.segment.asSlice(RecordLayout.keyOffset(offset), keyLength);
             long stamp = tiers.diskStamp(node, record, diskKey);
-            if (!Tiers.mayInstall(node, record, stamp, ifAbsent, source)) {
+            if (!tiers.mayInstall(node, record, stamp, ifAbsent, source)) {
                 tiers.offHeap.recordLeft(extent, recordBytes);
                 return Tiers.Install.REFUSED;
             }

@@ -122,7 +122,7 @@ final class Tiers<K, V> {
      * @param tier the tier the value was read from
      * @param node the heap node, or null
      * @param version the heap node's version, or the off-heap record's ({@link RecordLayout}), when the value was
-     *     read
+     *     read; for a disk record, the cache's {@linkplain #clearSequence() clear sequence} before it was read
      * @param word the off-heap record's slot word, or the disk record's stamp
      */
     record Source(Tier tier, Node<?, ?> node, int version, long word, boolean unread) {
@@ -140,8 +140,9 @@ final class Tiers<K, V> {
             return new Source(Tier.OFF_HEAP, null, version, slot, false);
         }
 
-        static Source ofDisk(long stamp) {
-            return new Source(Tier.DISK, null, 0, stamp, false);
+        /** A disk record of {@code stamp}, read after the cache's clear sequence was {@code clears}. */
+        static Source ofDisk(long stamp, int clears) {
+            return new Source(Tier.DISK, null, clears, stamp, false);
         }
     }
 
@@ -176,6 +177,10 @@ final class Tiers<K, V> {
     /** Whether values are {@code Codecs.bytes()}'s: a {@code byte[]} is its own encoding. */
     private final boolean valuesAreBytes;
     private final Map<Tier, TierCounters> counters = new EnumMap<>(Tier.class);
+    /** Taken by {@link #clear}, so that clears run one at a time and {@link #clearSequence} is odd while one runs. */
+    private final Object clearLock = new Object();
+    /** Written under {@link #clearLock} only; read lock-free. */
+    private volatile int clearSequence;
     private final Map<Tier, Long> capacity = new EnumMap<>(Tier.class);
     private final Neighbours neighbours;
     /** Per tier ordinal: the largest entry (in {@link #entryBytes} terms) the tier admits. */
@@ -385,14 +390,17 @@ final class Tiers<K, V> {
 
     /**
      * {@return whether a value may be installed over the key's current place: its heap {@code node}, its off-heap
-     * {@code record} or its disk record of stamp {@code diskStamp}} Stripe held.
+     * {@code record} or its disk record of stamp {@code diskStamp}} Stripe held. A value read on disk moves up only if
+     * no clear has begun since it was read: its stamp alone would let one through between the clear's pass over this
+     * stripe and its clearing of the disk.
      */
-    static boolean mayInstall(Node<?, ?> node, int record, long diskStamp, boolean ifAbsent, Source source) {
+    boolean mayInstall(Node<?, ?> node, int record, long diskStamp, boolean ifAbsent, Source source) {
         if (source != null) {
             return switch (source.tier()) {
                 case HEAP -> source.node() == node && !node.removed && node.version == source.version();
                 case OFF_HEAP -> record >= 0;
-                case DISK -> node == null && record < 0 && diskStamp == source.word();
+                case DISK -> node == null && record < 0 && diskStamp == source.word()
+                        && (source.version() & 1) == 0 && clearSequence == source.version();
             };
         }
         return !ifAbsent || (node == null && record < 0 && diskStamp == DiskStore.NO_STAMP);
@@ -946,9 +954,35 @@ final class Tiers<K, V> {
 
     /**
      * Removes every entry of the memory tiers, stripe by stripe; then, unless {@code keepDisk}, every disk entry at
-     * once (the store deletes its files, writing no tombstone).
+     * once (the store deletes its files, writing no tombstone). Nothing older escapes: an entry moving down is awaited
+     * (a spill) or finds its place gone (a heap entry, under the monitor), and one moving up from disk installs only if
+     * no clear began since it was read ({@link #mayInstall}). One clear at a time; {@link #clearSequence} is odd while
+     * it runs.
      */
     void clear(boolean keepDisk) {
+        synchronized (clearLock) {
+            clearSequence++;
+            try {
+                clearMemory();
+                if (!keepDisk && disk != null) {
+                    disk.clear();
+                }
+            } finally {
+                clearSequence++;
+            }
+        }
+    }
+
+    /**
+     * {@return how many times a clear has begun or ended: odd while one runs} Read before a disk read whose value may
+     * move up (see {@link #mayInstall}).
+     */
+    int clearSequence() {
+        return clearSequence;
+    }
+
+    /** Removes every entry of the memory tiers, stripe by stripe, each under its monitor once its spills are done. */
+    private void clearMemory() {
         for (Stripe stripe : index.stripes()) {
             synchronized (stripe) {
                 stripe.awaitNoSpill();
@@ -967,9 +1001,6 @@ final class Tiers<K, V> {
                 }
                 stripe.endMove();
             }
-        }
-        if (!keepDisk && disk != null) {
-            disk.clear();
         }
     }
 
