@@ -10,6 +10,7 @@ import dev.strata.cache.CacheStats;
 import dev.strata.cache.Promotion;
 import dev.strata.codec.Codecs;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -58,23 +59,32 @@ class SharedKeyHistoryTest {
     @TempDir
     Path dir;
 
-    /** Every tier combination, with each promotion policy where there is a tier to promote from. */
+    /**
+     * Every tier combination: with each promotion policy where there is a tier to promote from, and once more with a
+     * time to live per entry (a millisecond for transient values, an hour for the rest).
+     */
     static Stream<Arguments> cases() {
-        return TieredCacheModelTest.combinations().flatMap(tiers -> tiers.size() == 1
-                ? Stream.of(Arguments.of(tiers, Promotion.ON_SECOND_HIT))
-                : Stream.of(Arguments.of(tiers, Promotion.ON_HIT), Arguments.of(tiers, Promotion.ON_SECOND_HIT)));
+        return TieredCacheModelTest.combinations().flatMap(tiers -> Stream.of(
+                Arguments.of(tiers, Promotion.ON_SECOND_HIT, false),
+                Arguments.of(tiers, Promotion.ON_HIT, false),
+                Arguments.of(tiers, Promotion.ON_SECOND_HIT, true)).skip(tiers.size() == 1 ? 1 : 0));
     }
 
-    @ParameterizedTest(name = "{0}, promoted {1}")
+    @ParameterizedTest(name = "{0}, promoted {1}, expiring {2}")
     @MethodSource("cases")
-    void noReadOfASharedKeyIsStale(List<Tier> tiers, Promotion promotion) throws Exception {
+    void noReadOfASharedKeyIsStale(List<Tier> tiers, Promotion promotion, boolean expiring) throws Exception {
         AtomicLong clock = new AtomicLong();
         List<List<Operation>> histories = new ArrayList<>();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         AtomicBoolean running = new AtomicBoolean(true);
         try (TestEngine engine = new TestEngine(REGION, REGION, 4096, dir, 256L << 20)) {
-            Cache<Integer, String> cache = engine.caches.newCache("shared", Codecs.int32(), Codecs.utf8())
-                    .tiers(tiers.toArray(Tier[]::new)).promotion(promotion).build();
+            Cache.Builder<Integer, String> builder = engine.caches.newCache("shared", Codecs.int32(), Codecs.utf8())
+                    .tiers(tiers.toArray(Tier[]::new)).promotion(promotion);
+            if (expiring) {
+                builder.expireAfterWrite((key, value) -> value.startsWith("t", value.indexOf('-') + 1)
+                        ? Duration.ofMillis(1) : Duration.ofHours(1));
+            }
+            Cache<Integer, String> cache = builder.build();
             CyclicBarrier start = new CyclicBarrier(WRITERS + 2);
             List<Thread> writers = new ArrayList<>();
             for (int w = 0; w < WRITERS; w++) {
@@ -200,49 +210,78 @@ class SharedKeyHistoryTest {
         return text.toString();
     }
 
-    /** One writer's operations on the shared keys, each recorded with its begin and end on the clock. */
+    /**
+     * One writer's operations on the shared keys, each recorded with its begin and end on the clock. Its values are
+     * tagged with the writer and a sequence number, so no two writes write the same value; one in eight is tagged
+     * {@code t} (transient), which an expiring cache keeps for a millisecond only.
+     */
     private record Writer(Cache<Integer, String> cache, AtomicLong clock, int writer, Random random,
                           List<Operation> history) {
 
         void run() {
             for (int sequence = 0; sequence < OPERATIONS; sequence++) {
                 int key = random.nextInt(SHARED_KEYS);
-                String value = text(key, "w" + writer + "s" + sequence,
-                        LENGTHS[random.nextInt(LENGTHS.length)]);
-                int choice = random.nextInt(20);
+                String tag = (random.nextInt(8) == 0 ? "t" : "") + "w" + writer + "s" + sequence;
+                String value = text(key, tag, LENGTHS[random.nextInt(LENGTHS.length)]);
+                int choice = random.nextInt(1000);
                 long begin = clock.incrementAndGet();
-                if (choice < 7) {
+                if (choice < 350) {
                     cache.put(key, value);
                     history.add(Operation.write("put", key, value, begin, clock.incrementAndGet()));
-                } else if (choice < 14) {
-                    String read = cache.get(key);
-                    history.add(Operation.read("get", key, read, begin, clock.incrementAndGet()));
-                } else if (choice < 16) {
-                    String read = cache.read(key, segment -> Codecs.utf8().decode(segment, 0,
-                            (int) segment.byteSize()));
-                    history.add(Operation.read("read", key, read, begin, clock.incrementAndGet()));
-                } else if (choice == 16) {
+                } else if (choice < 450) {
                     cache.remove(key);
                     history.add(Operation.write("remove", key, null, begin, clock.incrementAndGet()));
-                } else if (choice == 17) {
-                    String previous = cache.putIfAbsent(key, value);
-                    long end = clock.incrementAndGet();
-                    history.add(previous == null ? Operation.write("putIfAbsent", key, value, begin, end)
-                            : Operation.read("putIfAbsent", key, previous, begin, end));
-                } else if (choice == 18) {
-                    String result = cache.computeIfAbsent(key, k -> value);
-                    long end = clock.incrementAndGet();
-                    history.add(value.equals(result) ? Operation.write("computeIfAbsent", key, value, begin, end)
-                            : Operation.read("computeIfAbsent", key, result, begin, end));
+                } else if (choice < 550) {
+                    putIfAbsent(key, value, begin);
+                } else if (choice < 650) {
+                    computeIfAbsent(key, value, begin);
+                } else if (choice < 999) {
+                    read(choice, key, begin);
                 } else {
-                    int other = random.nextInt(SHARED_KEYS);
-                    Map<Integer, String> found = cache.getAll(List.of(key, other));
-                    long end = clock.incrementAndGet();
-                    history.add(Operation.read("getAll", key, found.get(key), begin, end));
-                    if (other != key) {
-                        history.add(Operation.read("getAll", other, found.get(other), begin, end));
-                    }
+                    invalidateAll(begin);
                 }
+            }
+        }
+
+        private void putIfAbsent(int key, String value, long begin) {
+            String previous = cache.putIfAbsent(key, value);
+            long end = clock.incrementAndGet();
+            history.add(previous == null ? Operation.write("putIfAbsent", key, value, begin, end)
+                    : Operation.read("putIfAbsent", key, previous, begin, end));
+        }
+
+        private void computeIfAbsent(int key, String value, long begin) {
+            String result = cache.computeIfAbsent(key, k -> value);
+            long end = clock.incrementAndGet();
+            history.add(value.equals(result) ? Operation.write("computeIfAbsent", key, value, begin, end)
+                    : Operation.read("computeIfAbsent", key, result, begin, end));
+        }
+
+        /** A get, a zero-copy read, or a getAll of two keys. */
+        private void read(int choice, int key, long begin) {
+            if (choice < 850) {
+                String read = cache.get(key);
+                history.add(Operation.read("get", key, read, begin, clock.incrementAndGet()));
+            } else if (choice < 950) {
+                String read = cache.read(key, segment -> Codecs.utf8().decode(segment, 0, (int) segment.byteSize()));
+                history.add(Operation.read("read", key, read, begin, clock.incrementAndGet()));
+            } else {
+                int other = random.nextInt(SHARED_KEYS);
+                Map<Integer, String> found = cache.getAll(List.of(key, other));
+                long end = clock.incrementAndGet();
+                history.add(Operation.read("getAll", key, found.get(key), begin, end));
+                if (other != key) {
+                    history.add(Operation.read("getAll", other, found.get(other), begin, end));
+                }
+            }
+        }
+
+        /** An invalidateAll: a remove of every key, somewhere between its begin and its end. */
+        private void invalidateAll(long begin) {
+            cache.invalidateAll();
+            long end = clock.incrementAndGet();
+            for (int key = 0; key < SHARED_KEYS; key++) {
+                history.add(Operation.write("invalidateAll", key, null, begin, end));
             }
         }
     }
