@@ -102,7 +102,10 @@ final class Tiers<K, V> {
     enum Install {
         /** Installed; or, when the disk failed or stayed full, the entry was dropped instead (it is settled). */
         DONE,
-        /** The off-heap record's page was sealed between reserving and publishing: place again. */
+        /**
+         * The off-heap record's page was sealed between reserving and publishing: place again. (A spill's: a clear
+         * ran during its disk write, write again.)
+         */
         STALE,
         /** The key changed meanwhile (a move's source is gone; for putIfAbsent, it has a value): nothing installed. */
         REFUSED,
@@ -534,7 +537,9 @@ final class Tiers<K, V> {
      * the disk fails or stays full the entry is dropped, its old value with it. A put of a key no memory tier holds
      * goes to the store on trial (its probation log, unless the store holds the key or remembers it), and so does a
      * heap entry leaving from the heap queue's probation, never read; one leaving from its main queue goes to the
-     * store's main log.
+     * store's main log. A clear that began or ended during the write may have emptied the disk after it (clears do not
+     * take stripe monitors), so then the value is written again, still under the monitor: else a value readers still
+     * found in memory after the clear would be lost when its place there is removed.
      */
     private Install placeDisk(K key, int hash, V value, int keyLength, int valueLength, boolean ifAbsent,
                               Source source) {
@@ -555,8 +560,13 @@ final class Tiers<K, V> {
                     stripe.beginMove();
                 }
                 try {
-                    Install written = diskWrite(encodedKey, encodedValue,
-                            source == null ? node == null && record < 0 : source.unread());
+                    Install written;
+                    int clears;
+                    do {                               // again if a clear may have emptied the disk after the write
+                        clears = clearSequence;
+                        written = diskWrite(encodedKey, encodedValue,
+                                source == null ? node == null && record < 0 : source.unread());
+                    } while (written == Install.DONE && clearSequence != clears);
                     if (written == Install.DONE) {
                         Runnable hook = afterDiskPutOverMemory;
                         if (move && hook != null) {
