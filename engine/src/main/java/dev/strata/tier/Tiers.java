@@ -538,8 +538,10 @@ final class Tiers<K, V> {
      * goes to the store on trial (its probation log, unless the store holds the key or remembers it), and so does a
      * heap entry leaving from the heap queue's probation, never read; one leaving from its main queue goes to the
      * store's main log. A clear that began or ended during the write may have emptied the disk after it (clears do not
-     * take stripe monitors), so then the value is written again, still under the monitor: else a value readers still
-     * found in memory after the clear would be lost when its place there is removed.
+     * take stripe monitors). If the key has a place in memory, to be removed next, the value is then written again,
+     * still under the monitor: else a value readers still found in memory after the clear would be lost. A key with no
+     * place in memory is not written again: readers may have found it absent since, and the clear may as well have come
+     * after the write.
      */
     private Install placeDisk(K key, int hash, V value, int keyLength, int valueLength, boolean ifAbsent,
                               Source source) {
@@ -566,7 +568,7 @@ final class Tiers<K, V> {
                         clears = clearSequence;
                         written = diskWrite(encodedKey, encodedValue,
                                 source == null ? node == null && record < 0 : source.unread());
-                    } while (written == Install.DONE && clearSequence != clears);
+                    } while (written == Install.DONE && clearSequence != clears && (node != null || record >= 0));
                     if (written == Install.DONE) {
                         Runnable hook = afterDiskPutOverMemory;
                         if (move && hook != null) {
