@@ -65,26 +65,30 @@ class SharedKeyHistoryTest {
     Path dir;
 
     /**
-     * Every tier combination: with each promotion policy where there is a tier to promote from, and once more with a
-     * time to live per entry (a millisecond for transient values, an hour for the rest).
+     * Every tier combination: with each promotion policy where there is a tier to promote from, once more with a time
+     * to live per entry (a millisecond for transient values, an hour for the rest), and, with a disk tier, once more
+     * persistent (its disk store keeps one log, writes tombstones and compacts into its active segment).
      */
     static Stream<Arguments> cases() {
         return TieredCacheModelTest.combinations().flatMap(tiers -> Stream.of(
-                Arguments.of(tiers, Promotion.ON_SECOND_HIT, false),
-                Arguments.of(tiers, Promotion.ON_HIT, false),
-                Arguments.of(tiers, Promotion.ON_SECOND_HIT, true)).skip(tiers.size() == 1 ? 1 : 0));
+                Arguments.of(tiers, Promotion.ON_SECOND_HIT, false, false),
+                Arguments.of(tiers, Promotion.ON_HIT, false, false),
+                Arguments.of(tiers, Promotion.ON_SECOND_HIT, true, false),
+                Arguments.of(tiers, Promotion.ON_SECOND_HIT, false, true))
+                .limit(tiers.contains(Tier.DISK) ? 4 : 3).skip(tiers.size() == 1 ? 1 : 0));
     }
 
-    @ParameterizedTest(name = "{0}, promoted {1}, expiring {2}")
+    @ParameterizedTest(name = "{0}, promoted {1}, expiring {2}, persistent {3}")
     @MethodSource("cases")
-    void noReadOfASharedKeyIsStale(List<Tier> tiers, Promotion promotion, boolean expiring) throws Exception {
+    void noReadOfASharedKeyIsStale(List<Tier> tiers, Promotion promotion, boolean expiring, boolean persistent)
+            throws Exception {
         AtomicLong clock = new AtomicLong();
         List<List<Operation>> histories = new ArrayList<>();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         AtomicBoolean running = new AtomicBoolean(true);
         try (TestEngine engine = new TestEngine(REGION, REGION, 4096, dir, 256L << 20)) {
             Cache.Builder<Integer, String> builder = engine.caches.newCache("shared", Codecs.int32(), Codecs.utf8())
-                    .tiers(tiers.toArray(Tier[]::new)).promotion(promotion);
+                    .tiers(tiers.toArray(Tier[]::new)).promotion(promotion).persistent(persistent);
             if (expiring) {
                 builder.expireAfterWrite((key, value) -> value.startsWith("t", value.indexOf('-') + 1)
                         ? Duration.ofMillis(1) : Duration.ofHours(1));
