@@ -968,8 +968,9 @@ final class Tiers<K, V> {
      * Removes every entry of the memory tiers, stripe by stripe; then, unless {@code keepDisk}, every disk entry at
      * once (the store deletes its files, writing no tombstone). Nothing older escapes: an entry moving down is awaited
      * (a spill) or finds its place gone (a heap entry, under the monitor), and one moving up from disk installs only if
-     * no clear began since it was read ({@link #mayInstall}). One clear at a time; {@link #clearSequence} is odd while
-     * it runs.
+     * no clear began since it was read ({@link #mayInstall}). Nothing newer is lost to it: a move down whose disk write
+     * a clear may have emptied writes again before it removes the entry's memory place ({@link #placeDisk}, and
+     * {@code OffHeapPlacement}'s spill). One clear at a time; {@link #clearSequence} is odd while it runs.
      */
     void clear(boolean keepDisk) {
         synchronized (clearLock) {
