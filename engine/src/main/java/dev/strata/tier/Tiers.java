@@ -968,9 +968,10 @@ final class Tiers<K, V> {
      * Removes every entry of the memory tiers, stripe by stripe; then, unless {@code keepDisk}, every disk entry at
      * once (the store deletes its files, writing no tombstone). Nothing older escapes: an entry moving down is awaited
      * (a spill) or finds its place gone (a heap entry, under the monitor), and one moving up from disk installs only if
-     * no clear began since it was read ({@link #mayInstall}). Nothing newer is lost to it: a move down whose disk write
-     * a clear may have emptied writes again before it removes the entry's memory place ({@link #placeDisk}, and
-     * {@code OffHeapPlacement}'s spill). One clear at a time; {@link #clearSequence} is odd while it runs.
+     * no clear began since it was read ({@link #mayInstall}). Nothing found after it is lost to it: a move down whose
+     * disk write a clear may have emptied writes again before it removes the entry's memory place ({@link #placeDisk},
+     * and {@code OffHeapPlacement}'s spill), and the clear does not end before the moves down it may have emptied are
+     * done ({@link #awaitMovesDown}). One clear at a time; {@link #clearSequence} is odd while it runs.
      */
     void clear(boolean keepDisk) {
         synchronized (clearLock) {
@@ -979,6 +980,7 @@ final class Tiers<K, V> {
                 clearMemory();
                 if (!keepDisk && disk != null) {
                     disk.clear();
+                    awaitMovesDown();
                 }
             } finally {
                 clearSequence++;
@@ -992,6 +994,20 @@ final class Tiers<K, V> {
      */
     int clearSequence() {
         return clearSequence;
+    }
+
+    /**
+     * Takes every stripe's monitor once more and waits for its spills: a move down that wrote to disk before the disk
+     * was cleared, and was removing the entry's memory place meanwhile, finishes before the clear ends. Without this its
+     * check of the clear sequence could pass just before the disk was cleared and its removal land after the clear had
+     * returned, losing a value readers found after it.
+     */
+    private void awaitMovesDown() {
+        for (Stripe stripe : index.stripes()) {
+            synchronized (stripe) {
+                stripe.awaitNoSpill();
+            }
+        }
     }
 
     /** Removes every entry of the memory tiers, stripe by stripe, each under its monitor once its spills are done. */
