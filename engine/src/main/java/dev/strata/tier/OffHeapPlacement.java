@@ -262,7 +262,6 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
         boolean toDisk = tiers.below(Tier.OFF_HEAP) != null;
         for (int round = 0; ; round++) {
             boolean unread;                            // left probation never read: on trial on disk too
-            int clears;
             synchronized (stripe) {
                 int record = stripe.records.indexOfRecord(hash, expected);
                 if (record < 0) {
@@ -291,14 +290,12 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
                     drop(stripe, record);
                     return 0;
                 }
-                clears = tiers.clearSequence();
                 stripe.beginSpill(hash);
             }
-            Tiers.Install spilled = spill(stripe, from, offset, hash, expected, unread, clears);
-            if (spilled == Tiers.Install.DONE) {
+            if (spill(stripe, from, offset, hash, expected, unread) != Tiers.Install.DISK_FULL) {
                 return 0;
             }
-            if (spilled == Tiers.Install.DISK_FULL && !tiers.evictDisk()) {
+            if (!tiers.evictDisk()) {
                 round = Tiers.DISK_ROUNDS;
             }
         }
@@ -311,15 +308,12 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
      * happened. While the key is marked its record cannot change (its writers wait) and the page is this thread's, so
      * the bytes are stable. The new place comes after the old one in a reader's probe order, so no move of the stripe
      * is needed. A record leaving the off-heap probation log unread goes to the disk store {@code onTrial} (to its own
-     * probation log): nothing has read it yet. A clear that began or ended meanwhile ({@code clears}, the cache's clear
-     * sequence when the key was marked, has changed) may have cleared the disk after the write: the record stays (any
-     * copy the clear left on disk is removed: one place per key) and is written again, lest a value readers still
-     * found after the clear be lost.
+     * probation log): nothing has read it yet. A clear that empties the disk after the write does not return before
+     * the record is removed ({@code Tiers.awaitMovesDown}), so no reader finds the value after that clear.
      *
-     * @return DONE, DISK_FULL (nothing changed: evict from disk and try again) or STALE (nothing changed: write again)
+     * @return DONE, or DISK_FULL (nothing changed: evict from disk and try again)
      */
-    private Tiers.Install spill(Stripe stripe, Extent from, int offset, int hash, long expected, boolean onTrial,
-                                int clears) {
+    private Tiers.Install spill(Stripe stripe, Extent from, int offset, int hash, long expected, boolean onTrial) {
         MemorySegment header = from.headerSegment();
         int keyLength = RecordLayout.keyLength(header, offset);
         int valueLength = RecordLayout.valueLength(header, offset);
@@ -335,16 +329,13 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
         } finally {
             synchronized (stripe) {
                 try {
-                    if (written == Tiers.Install.DONE && tiers.clearSequence() != clears) {
-                        written = Tiers.Install.STALE;
-                    }
                     spilled(stripe, hash, expected, key, written);
                 } finally {
                     stripe.endSpill(hash);
                 }
             }
         }
-        return written == Tiers.Install.DISK_FULL || written == Tiers.Install.STALE ? written : Tiers.Install.DONE;
+        return written == Tiers.Install.DISK_FULL ? written : Tiers.Install.DONE;
     }
 
     /** The end of {@link #spill}: acts on the disk write's outcome ({@code written}). Stripe held. */
@@ -352,7 +343,7 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
         int record = stripe.records.indexOfRecord(hash, expected);
         assert record >= 0 : "a spilling key's record changed while marked: a writer did not wait for the mark";
         if (record < 0) {                              // never, see above; in production keep the disk consistent
-            if (written == Tiers.Install.DONE || written == Tiers.Install.STALE) {
+            if (written == Tiers.Install.DONE) {
                 tiers.removeFromDisk(key);
             }
             return;
@@ -362,8 +353,6 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
             tiers.counters(Tier.OFF_HEAP).demotions.increment();
         } else if (written == Tiers.Install.FAILED) {
             drop(stripe, record);
-        } else if (written == Tiers.Install.STALE) {
-            tiers.removeFromDisk(key);                 // the copy a clear left, if it left it: one place per key
         }
     }
 

@@ -102,10 +102,7 @@ final class Tiers<K, V> {
     enum Install {
         /** Installed; or, when the disk failed or stayed full, the entry was dropped instead (it is settled). */
         DONE,
-        /**
-         * The off-heap record's page was sealed between reserving and publishing: place again. (A spill's: a clear
-         * ran during its disk write, write again.)
-         */
+        /** The off-heap record's page was sealed between reserving and publishing: place again. */
         STALE,
         /** The key changed meanwhile (a move's source is gone; for putIfAbsent, it has a value): nothing installed. */
         REFUSED,
@@ -537,11 +534,8 @@ final class Tiers<K, V> {
      * the disk fails or stays full the entry is dropped, its old value with it. A put of a key no memory tier holds
      * goes to the store on trial (its probation log, unless the store holds the key or remembers it), and so does a
      * heap entry leaving from the heap queue's probation, never read; one leaving from its main queue goes to the
-     * store's main log. A clear that began or ended during the write may have emptied the disk after it (clears do not
-     * take stripe monitors). If the key has a place in memory, to be removed next, the value is then written again,
-     * still under the monitor: else a value readers still found in memory after the clear would be lost. A key with no
-     * place in memory is not written again: readers may have found it absent since, and the clear may as well have come
-     * after the write.
+     * store's main log. A clear that empties the disk after the write does not return before this monitor section
+     * ends ({@link #awaitMovesDown}), so no reader finds the value after that clear.
      */
     private Install placeDisk(K key, int hash, V value, int keyLength, int valueLength, boolean ifAbsent,
                               Source source) {
@@ -562,13 +556,8 @@ final class Tiers<K, V> {
                     stripe.beginMove();
                 }
                 try {
-                    Install written;
-                    int clears;
-                    do {                               // again if a clear may have emptied the disk after the write
-                        clears = clearSequence;
-                        written = diskWrite(encodedKey, encodedValue,
-                                source == null ? node == null && record < 0 : source.unread());
-                    } while (written == Install.DONE && clearSequence != clears && (node != null || record >= 0));
+                    Install written = diskWrite(encodedKey, encodedValue,
+                            source == null ? node == null && record < 0 : source.unread());
                     if (written == Install.DONE) {
                         Runnable hook = afterDiskPutOverMemory;
                         if (move && hook != null) {
@@ -968,10 +957,9 @@ final class Tiers<K, V> {
      * Removes every entry of the memory tiers, stripe by stripe; then, unless {@code keepDisk}, every disk entry at
      * once (the store deletes its files, writing no tombstone). Nothing older escapes: an entry moving down is awaited
      * (a spill) or finds its place gone (a heap entry, under the monitor), and one moving up from disk installs only if
-     * no clear began since it was read ({@link #mayInstall}). Nothing found after it is lost to it: a move down whose
-     * disk write a clear may have emptied writes again before it removes the entry's memory place ({@link #placeDisk},
-     * and {@code OffHeapPlacement}'s spill), and the clear does not end before the moves down it may have emptied are
-     * done ({@link #awaitMovesDown}). One clear at a time; {@link #clearSequence} is odd while it runs.
+     * no clear began since it was read ({@link #mayInstall}). Nothing found after it is lost to it: the clear does not
+     * end before the moves down it may have emptied are done ({@link #awaitMovesDown}). One clear at a time;
+     * {@link #clearSequence} is odd while it runs.
      */
     void clear(boolean keepDisk) {
         synchronized (clearLock) {
@@ -998,9 +986,9 @@ final class Tiers<K, V> {
 
     /**
      * Takes every stripe's monitor once more and waits for its spills: a move down that wrote to disk before the disk
-     * was cleared, and was removing the entry's memory place meanwhile, finishes before the clear ends. Without this its
-     * check of the clear sequence could pass just before the disk was cleared and its removal land after the clear had
-     * returned, losing a value readers found after it.
+     * was cleared, and removes the entry's memory place after, finishes before the clear ends, so its value is gone
+     * before the clear returns rather than after readers found it; a move down that starts after this pass wrote
+     * after the disk was cleared.
      */
     private void awaitMovesDown() {
         for (Stripe stripe : index.stripes()) {
