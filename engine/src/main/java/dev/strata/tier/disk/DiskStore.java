@@ -4,6 +4,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -53,6 +54,9 @@ import java.util.stream.Stream;
  *
  * <h2>Concurrency</h2>
  * Appends (put, remove's tombstone, a persistent store's compaction copies, segment roll) run under one writer lock.
+ * A transient store gathers them in native memory, 64 KiB per segment being appended to ({@link AppendBuffer}), and
+ * writes each such run with one positional write when it fills or its segment is sealed, instead of one write per
+ * record: its files die with the process anyway. A read of a record still waiting there copies it out of the buffer.
  * Reads take no lock: look up the location, take a reference on its segment, copy the record into a native buffer,
  * verify the CRC, length and key. The lookup matches the key's 32-bit hash alone and leaves the key to the record's
  * check, so it touches no key bytes in the index; a record that fails the check (another key with the same hash, or a
@@ -97,8 +101,10 @@ import java.util.stream.Stream;
  * the quota full and evict themselves.
  *
  * <h2>Durability</h2>
- * A record is in the file (OS page cache) before {@code put} returns, so a process crash ({@code kill -9}) loses
- * nothing acknowledged; {@code fsyncOnWrite} forces each record to the device against power loss. On open, a
+ * A persistent store's record is in the file (OS page cache) before {@code put} returns, so a process crash
+ * ({@code kill -9}) loses nothing acknowledged; {@code fsyncOnWrite} forces each record to the device against power
+ * loss (and makes a transient store write each record at once too). A transient store's newest records wait in its
+ * buffers until they fill: a restart deletes its files, so no crash could have kept them. On open, a
  * persistent store rebuilds the index by scanning every segment, several at once ({@link Recovery}): for each key
  * the record with the highest sequence wins, a value or a tombstone, a torn tail is truncated, a corrupt record is
  * skipped, and corrupt data is never returned.
@@ -113,10 +119,15 @@ import java.util.stream.Stream;
  * A store that {@linkplain #evictAhead evicts ahead} gets here only when its writes outrun the compactor's evictions.
  * Tombstones and compaction copies are charged even above the limit (a remove must not fail for space, and a
  * compaction frees more than it copies). An I/O failure during an append truncates the file back to its previous end,
- * counts the error and throws {@link UncheckedIOException}; the index is untouched and the store keeps serving.
+ * counts the error and throws {@link UncheckedIOException}; the index is untouched and the store keeps serving. When
+ * the write of a transient store's buffer fails, the records waiting there are lost as if evicted: they leave the
+ * index (where still their key's record), the file is cut back, the segment sealed, and the error counted and
+ * thrown to the append that found the buffer full (or logged, when a seal wrote it).
  *
- * <p>Thread-safe. Values written from native memory ({@code MemorySegment} of the off-heap tier) go to the file
- * without a copy; heap values are copied in chunks through one 256 KiB native buffer (see {@link RecordWriter}).
+ * <p>Thread-safe. A persistent store writes values from native memory ({@code MemorySegment} of the off-heap tier)
+ * to the file without a copy, and copies heap values in chunks through one 256 KiB native buffer (see {@link
+ * RecordWriter}); a transient store copies a record into its append buffer, and writes only a record larger than
+ * that buffer on its own.
  */
 public final class DiskStore implements AutoCloseable {
 
@@ -167,6 +178,11 @@ public final class DiskStore implements AutoCloseable {
     private Segment active;
     /** A transient store's open probation segment (see <b>Eviction</b>), or null; writer lock. */
     private Segment probationActive;
+    /** Where a transient store's appends gather ({@link AppendBuffer}); null for a store that writes each at once. */
+    private final Arena tailArena;
+    /** The buffers of the active and open probation segments, made with the first of each; writer lock. */
+    private AppendBuffer mainTail;
+    private AppendBuffer probationTail;
     /** The key hashes of records evicted from probation not read: their next put goes to the main log. */
     private final GhostHashes ghost = new GhostHashes();
     private long nextSegmentId = 1;
@@ -187,6 +203,7 @@ public final class DiskStore implements AutoCloseable {
         this.compactor = compactor;
         this.index = new DiskIndex(quota::chargeIndex);
         this.spares = new SpareFiles(directory, quota, config.segmentBytes());
+        this.tailArena = config.persistent() || config.fsyncOnWrite() ? null : Arena.ofShared();
     }
 
     /**
@@ -539,6 +556,29 @@ public final class DiskStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes the records waiting in the append buffers ({@link AppendBuffer}) to their files, as sealing their segments
+     * would, and keeps appending to them: for tests that compare the files with the store's accounting.
+     */
+    void writeWaiting() {
+        compactionLock.lock();
+        try {
+            writeLock.lock();
+            try {
+                for (Segment segment : new Segment[] {active, probationActive, copies.target, probationCopies.target}) {
+                    AppendBuffer tail = segment == null ? null : segment.tail();
+                    if (tail != null && !segment.isRetired()) {
+                        writeTail(segment, tail, 0);
+                    }
+                }
+            } finally {
+                writeLock.unlock();
+            }
+        } finally {
+            compactionLock.unlock();
+        }
+    }
+
     /** {@return how many spare files this store keeps now} */
     int spareFiles() {
         return spares.count();
@@ -693,10 +733,30 @@ public final class DiskStore implements AutoCloseable {
             index.clear();
             liveBytes.set(0);
             writer.close();
-            readBuffers.close();
+            readBuffers.close();                       // waits for the reads in flight, the buffers' last readers
             releaseDirectoryLock();
         } finally {
             writeLock.unlock();
+        }
+        freeTails();
+    }
+
+    /**
+     * Frees the append buffers, once the compaction running now (the copies' buffers are its own) has stopped; it
+     * stops at its next record, the store being closed. Called by {@code close} after it released the writer lock,
+     * which a compaction may be waiting for.
+     */
+    private void freeTails() {
+        if (tailArena == null) {
+            return;
+        }
+        compactionLock.lock();
+        try {
+            if (tailArena.scope().isAlive()) {
+                tailArena.close();
+            }
+        } finally {
+            compactionLock.unlock();
         }
     }
 
@@ -743,6 +803,13 @@ public final class DiskStore implements AutoCloseable {
                 throws IOException;
     }
 
+    /** Assembles one record in a segment's {@link AppendBuffer}; used by {@link #writeAt}. */
+    @FunctionalInterface
+    private interface Filler {
+        /** Fills {@code record}, exactly the record's bytes, storing its CRC under {@code crcMask}, the segment's. */
+        void fill(MemorySegment record, int crcMask);
+    }
+
     /**
      * Writes {@code bytes} of records at {@code at} of {@code target}, followed, in a persistent store whose segment is
      * written into a reused file, by the end marker the slack past them has room for ({@link RecordFormat}).
@@ -780,7 +847,8 @@ public final class DiskStore implements AutoCloseable {
             long sequence = nextSequence++;
             Location location = appendLocked(recordBytes, false, probation,
                     (w, channel, at, mask, marker) -> w.write(channel, at, mask, marker, (byte) 0, sequence, key, value,
-                            recordBytes));
+                            recordBytes),
+                    (record, mask) -> RecordWriter.fill(record, mask, (byte) 0, sequence, key, value));
             if (location == null) {
                 return Append.NO_SPACE;
             }
@@ -810,7 +878,7 @@ public final class DiskStore implements AutoCloseable {
             Location old;
             try {
                 appendLocked(recordBytes, true, false, (w, channel, at, mask, marker) -> w.write(channel, at, mask,
-                        marker, RecordFormat.FLAG_TOMBSTONE, sequence, key, EMPTY, recordBytes));
+                        marker, RecordFormat.FLAG_TOMBSTONE, sequence, key, EMPTY, recordBytes), null);
             } finally {                                // a failed tombstone still removes the key while open
                 old = index.remove(key);
                 if (old != null) {
@@ -830,12 +898,13 @@ public final class DiskStore implements AutoCloseable {
      * @return where it was written, or {@code null} if the quota refused (only when {@code forceQuota} is false)
      * @throws UncheckedIOException if the write failed; the file is truncated back to its previous end
      */
-    private Location appendLocked(int recordBytes, boolean forceQuota, boolean probation, Encoder encoder) {
+    private Location appendLocked(int recordBytes, boolean forceQuota, boolean probation, Encoder encoder,
+                                  Filler filler) {
         if (!makeRoom(recordBytes, forceQuota, probation)) {
             return null;
         }
         Segment target = probation ? probationActive : active;
-        return new Location(target, writeAt(target, recordBytes, 1, encoder), recordBytes);
+        return new Location(target, writeAt(target, recordBytes, 1, encoder, filler), recordBytes);
     }
 
     /**
@@ -856,7 +925,7 @@ public final class DiskStore implements AutoCloseable {
         }
         if (roll) {
             try {
-                Segment next = newSegment(current, probation);
+                Segment next = newSegment(current, probation, activeTail(probation));
                 if (probation) {
                     probationActive = next;
                 } else {
@@ -893,7 +962,7 @@ public final class DiskStore implements AutoCloseable {
      * Creates the next segment file (writer lock held; its header's quota already reserved), of the probation log if
      * {@code probation}, and seals {@code full}, queueing it if compaction is due.
      */
-    private Segment newSegment(Segment full, boolean probation) throws IOException {
+    private Segment newSegment(Segment full, boolean probation, AppendBuffer tail) throws IOException {
         long id = nextSegmentId++;
         Segment next = createSegment(id);
         if (probation) {
@@ -906,10 +975,49 @@ public final class DiskStore implements AutoCloseable {
             if (config.persistent()) {
                 dropSlack(full);
             }
-            full.seal();
+            seal(full);
             queueIfCompactionDue(full);
         }
+        if (tail != null) {
+            tail.attach(next, next.length());
+        }
         return next;
+    }
+
+    /**
+     * {@return the buffer of the active segment, or of the open probation one, made if need be; null for a store that
+     * writes each record at once} Writer lock held.
+     */
+    private AppendBuffer activeTail(boolean probation) {
+        if (probation) {
+            return probationTail = probationTail != null ? probationTail : newTail();
+        }
+        return mainTail = mainTail != null ? mainTail : newTail();
+    }
+
+    /** {@return a new append buffer, or null for a store that writes each record at once} */
+    private AppendBuffer newTail() {
+        return tailArena == null ? null : new AppendBuffer(tailArena.allocate(AppendBuffer.BYTES, 8));
+    }
+
+    /**
+     * Seals {@code segment} after writing the records waiting in its buffer, if it has one, to its file (a retired
+     * segment's are given up: its file is gone). A failed write loses them ({@link #writeTail}), is counted and logged,
+     * and the segment is sealed all the same. By the holder of the lock its appends take.
+     */
+    private void seal(Segment segment) {
+        AppendBuffer tail = segment.tail();
+        if (tail != null) {
+            if (!segment.isRetired()) {
+                try {
+                    writeTail(segment, tail, 0);
+                } catch (UncheckedIOException e) {
+                    // counted and logged by writeTail; the records it lost left the index
+                }
+            }
+            tail.release();
+        }
+        segment.seal();
     }
 
     /** {@return segment {@code id}, in a spare file if the store has one, else in a new file} */
@@ -942,7 +1050,14 @@ public final class DiskStore implements AutoCloseable {
      *
      * @throws UncheckedIOException if the write failed; the file is truncated back and the records' quota released
      */
-    private long writeAt(Segment target, int bytes, int records, Encoder encoder) {
+    private long writeAt(Segment target, int bytes, int records, Encoder encoder, Filler filler) {
+        AppendBuffer tail = target.tail();
+        if (tail != null) {
+            if (filler != null && bytes <= AppendBuffer.BYTES) {
+                return buffer(target, tail, bytes, records, filler);
+            }
+            writeTail(target, tail, bytes);            // what waits there goes first
+        }
         long at = target.length();
         try {
             writeRecords(target, at, bytes, encoder);
@@ -952,15 +1067,76 @@ public final class DiskStore implements AutoCloseable {
             throw ioFailure("could not append " + bytes + " bytes to " + target.path(), e);
         }
         target.advance(bytes);
+        if (tail != null) {
+            tail.skipTo(target.length());
+        }
         counters.recordsWritten.add(records);
         counters.bytesWritten.add(bytes);
         return at;
+    }
+
+    /** Fills a record of {@code bytes} into {@code target}'s buffer, writing what waits there first if it is full. */
+    private long buffer(Segment target, AppendBuffer tail, int bytes, int records, Filler filler) {
+        if (!tail.hasRoom(bytes)) {
+            writeTail(target, tail, bytes);
+        }
+        long at = target.length();
+        filler.fill(tail.next(bytes), target.crcMask());
+        tail.appended(bytes);
+        target.advance(bytes);
+        counters.recordsWritten.add(records);
+        counters.bytesWritten.add(bytes);
+        return at;
+    }
+
+    /**
+     * Writes the records waiting in {@code target}'s buffer to its file. If that fails they are lost, as if evicted:
+     * each leaves the index where it is still the key's record, the file is cut back to where they began, and the
+     * segment is sealed (no later record gets the place, and so the stamp, of a lost one); then the quota reserved for
+     * the {@code pendingBytes} of the record that was to follow is released and the failure thrown.
+     *
+     * @throws UncheckedIOException if the write failed
+     */
+    private void writeTail(Segment target, AppendBuffer tail, int pendingBytes) {
+        int bytes = tail.filled();
+        try {
+            tail.write();
+        } catch (IOException e) {
+            long lost = dropWaiting(target, tail);
+            quota.release(pendingBytes);
+            throw ioFailure("could not write " + bytes + " bytes to " + target.path() + "; " + lost
+                    + " entries waiting to be written were lost", e);
+        }
+    }
+
+    /** {@return how many keys lost their record} See {@link #writeTail}. */
+    private long dropWaiting(Segment target, AppendBuffer tail) {
+        long[] lost = new long[2];                     // keys, bytes
+        tail.forEachRecord((record, offset) -> {
+            MemorySegment key = record.asSlice(RecordFormat.HEADER_BYTES, RecordFormat.keyBytes(record));
+            if (index.remove(key, new Location(target, offset, (int) record.byteSize()))) {
+                liveBytes.addAndGet(-record.byteSize());
+                lost[0]++;
+                lost[1] += record.byteSize();
+            }
+        });
+        target.addDeadBytes(lost[1] - tail.filled());  // the dead ones among them leave with the file's end
+        long end = tail.base();
+        tail.skipTo(end);
+        rollBack(target, end);
+        tail.release();
+        target.seal();
+        return lost[0];
     }
 
     private void rollBack(Segment target, long end) {
         try {
             target.truncate(end);
         } catch (IOException e) {
+            AppendBuffer tail = target.tail();
+            if (tail != null) {
+                tail.release();                        // empty: written before, or given up
+            }
             target.seal();
             LOG.log(Level.WARNING, "could not truncate " + target.path() + " after a failed write; sealed it", e);
         }
@@ -1169,10 +1345,10 @@ public final class DiskStore implements AutoCloseable {
             try {
                 ensureOpen();
                 if (active != null && active.deadBytes() > 0) {
-                    active.seal();
+                    seal(active);
                 }
                 if (probationActive != null && probationActive.deadBytes() > 0) {
-                    probationActive.seal();
+                    seal(probationActive);
                 }
                 copies.sealIfAnyDead();
                 probationCopies.sealIfAnyDead();
@@ -1260,7 +1436,7 @@ public final class DiskStore implements AutoCloseable {
             boolean probationFirst = oldestMain == null || probationBytes * PROBATION_SHARE > allBytes;
             Segment victim = oldestProbation != null && probationFirst ? oldestProbation : oldestMain;
             if (victim != null) {
-                victim.seal();
+                seal(victim);                          // the compaction lock is held: no copy goes to it now
             }
             return victim;
         } finally {
@@ -1361,6 +1537,11 @@ public final class DiskStore implements AutoCloseable {
         compactionQueue.clear();
         active = null;
         probationActive = null;
+        for (AppendBuffer tail : new AppendBuffer[] {mainTail, probationTail}) {
+            if (tail != null) {
+                tail.release();                        // what waited there went with the files
+            }
+        }
     }
 
     private void forceAll() {
@@ -1634,7 +1815,7 @@ public final class DiskStore implements AutoCloseable {
                     RecordFormat.remask(batch.record(i), segment.crcMask(), active.crcMask());
                 }
                 long at = writeAt(active, (int) run.byteSize(), end - first, (w, channel, position, mask, marker) ->
-                        w.writeVerbatim(channel, position, run, mask, marker));
+                        w.writeVerbatim(channel, position, run, mask, marker), null);
                 for (int i = first; i < end; i++) {
                     installCopy(batch, i, at + batch.start(i) - batch.start(first));
                 }
@@ -1759,6 +1940,8 @@ public final class DiskStore implements AutoCloseable {
         /** Whether its segments belong to the probation log. */
         private final boolean probation;
         private Segment target;
+        /** Where its copies gather ({@link AppendBuffer}), made with its first segment; null for a persistent store. */
+        private AppendBuffer tail;
 
         CompactionOutput(boolean probation) {
             this.probation = probation;
@@ -1777,7 +1960,8 @@ public final class DiskStore implements AutoCloseable {
                 quota.forceReserve(recordBytes);
                 RecordFormat.remask(record, crcMask, segment.crcMask());
                 long at = writeAt(segment, recordBytes, 1, (unused, channel, position, mask, noMarker) ->
-                        Segment.writeFully(channel, record.asByteBuffer(), position));   // not the writers' buffer
+                        Segment.writeFully(channel, record.asByteBuffer(), position),   // not the writers' buffer
+                        (copy, unusedMask) -> MemorySegment.copy(record, 0, copy, 0, recordBytes));
                 return new Location(segment, at, recordBytes);
             } finally {
                 segment.release();
@@ -1787,7 +1971,7 @@ public final class DiskStore implements AutoCloseable {
         /** Quota pressure (writer lock held): seals the output if it holds dead copies, so they can be compacted. */
         void sealIfAnyDead() {
             if (target != null && target.deadBytes() > 0) {
-                target.seal();
+                seal(target);
             }
         }
 
@@ -1800,7 +1984,8 @@ public final class DiskStore implements AutoCloseable {
                 }
                 quota.forceReserve(RecordFormat.SEGMENT_HEADER_BYTES);
                 try {
-                    target = newSegment(target, probation);
+                    tail = tail != null ? tail : newTail();
+                    target = newSegment(target, probation, tail);
                 } catch (IOException e) {
                     quota.release(RecordFormat.SEGMENT_HEADER_BYTES);
                     throw ioFailure("could not create segment " + (nextSegmentId - 1) + " in " + directory, e);

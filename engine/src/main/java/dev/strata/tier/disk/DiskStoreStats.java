@@ -6,7 +6,8 @@ package dev.strata.tier.disk;
  *
  * @param recordsWritten   records appended (values, tombstones and compaction copies)
  * @param recordsRead      records read by {@code get}/{@code read} that passed the CRC check
- * @param bytesWritten     bytes appended to segment files (records and file headers)
+ * @param bytesWritten     bytes appended to segment files (records and file headers; a transient store's newest
+ *                         records may still wait in its append buffers)
  * @param bytesRead        record bytes read by {@code get}/{@code read}
  * @param corruptRecords   records that failed the CRC or were unparseable, found on read, compaction or recovery
  * @param tornTails        segment files whose incomplete last record was truncated during recovery

@@ -39,15 +39,13 @@ final class RecordWriter implements AutoCloseable {
      */
     void write(FileChannel target, long at, int crcMask, int markerBytes, byte flags, long sequence,
                MemorySegment key, MemorySegment value, int recordBytes) throws IOException {
-        RecordFormat.writeRecordHeader(buffer, flags, (int) key.byteSize(), (int) value.byteSize(), sequence);
         if (recordBytes + markerBytes <= BUFFER_BYTES) {
-            MemorySegment.copy(key, 0, buffer, RecordFormat.HEADER_BYTES, key.byteSize());
-            MemorySegment.copy(value, 0, buffer, RecordFormat.HEADER_BYTES + key.byteSize(), value.byteSize());
-            RecordFormat.sealCrc(buffer.asSlice(0, recordBytes), crcMask);
+            fill(buffer.asSlice(0, recordBytes), crcMask, flags, sequence, key, value);
             RecordFormat.writeEndMarker(buffer.asSlice(recordBytes, markerBytes), crcMask);
             Segment.writeFully(target, buffer.asSlice(0, recordBytes + markerBytes).asByteBuffer(), at);
             return;
         }
+        RecordFormat.writeRecordHeader(buffer, flags, (int) key.byteSize(), (int) value.byteSize(), sequence);
         crc.reset();
         RecordFormat.update(crc, buffer.asSlice(RecordFormat.FLAGS_OFFSET,
                 RecordFormat.HEADER_BYTES - RecordFormat.FLAGS_OFFSET));
@@ -59,6 +57,18 @@ final class RecordWriter implements AutoCloseable {
         append(value);
         flush();
         writeEndMarker(target, at + recordBytes, crcMask, markerBytes);
+    }
+
+    /**
+     * Assembles one record in {@code record}, exactly header + key + value bytes long: header, key, value, and its CRC
+     * under the segment's {@code crcMask}.
+     */
+    static void fill(MemorySegment record, int crcMask, byte flags, long sequence, MemorySegment key,
+                     MemorySegment value) {
+        RecordFormat.writeRecordHeader(record, flags, (int) key.byteSize(), (int) value.byteSize(), sequence);
+        MemorySegment.copy(key, 0, record, RecordFormat.HEADER_BYTES, key.byteSize());
+        MemorySegment.copy(value, 0, record, RecordFormat.HEADER_BYTES + key.byteSize(), value.byteSize());
+        RecordFormat.sealCrc(record, crcMask);
     }
 
     /**

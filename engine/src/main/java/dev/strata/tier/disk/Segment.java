@@ -51,7 +51,8 @@ import java.util.regex.Pattern;
  * that the read reports as an {@link IOException}, where an unguarded access (a checksum computed in place, say)
  * could bring the JVM down. The copy also means a record is verified and decoded from the same bytes. A segment
  * still appended to is read with positional reads, and so is every sealed one when mapping fails or the
- * process-wide bound on mappings ({@link SegmentMaps}) is reached.
+ * process-wide bound on mappings ({@link SegmentMaps}) is reached. A transient store's segment still appended to
+ * holds its newest records in an {@link AppendBuffer} until they fill it; every read looks there first.
  *
  * <p><b>Reused files.</b> A store writes a new segment into a spare file of a retired one ({@link SpareFiles}) when
  * it has one. Such a file is longer than the new segment's {@link #length()}: the bytes beyond it, the old segment's
@@ -114,6 +115,8 @@ final class Segment {
     /** Set once a mapping was tried (made or refused): never tried twice; guarded by this object's monitor. */
     private boolean mapTried;
     private volatile SegmentMaps maps = SegmentMaps.SHARED;
+    /** The buffer this segment's newest records wait in ({@link AppendBuffer}), or null: all are in the file. */
+    private volatile AppendBuffer tail;
     /**
      * Point reads of this sealed segment before it was mapped; counted without synchronization, so racing readers
      * may lose counts (the mapping then comes a few reads later).
@@ -375,7 +378,10 @@ final class Segment {
         return channel;
     }
 
-    /** {@return the bytes of this segment that belong to the store: header plus complete records} */
+    /**
+     * {@return the bytes of this segment that belong to the store: header plus complete records, the newest of which
+     * may still wait in its append buffer}
+     */
     long length() {
         return length;
     }
@@ -657,6 +663,10 @@ final class Segment {
     }
 
     private void read(MemorySegment dst, long position, MemorySegment view) throws IOException {
+        AppendBuffer buffer = tail;
+        if (buffer != null && copiedFrom(buffer, dst, position)) {
+            return;
+        }
         if (view == null) {
             io(ch -> readFully(ch, dst, position));
             return;
@@ -669,6 +679,38 @@ final class Segment {
             MemorySegment.copy(view, position, dst, 0, dst.byteSize());
         } catch (InternalError e) {                      // a fault in mapped memory, turned into an error by the JVM
             throw new IOException(path + ": could not read " + dst.byteSize() + " mapped bytes at " + position, e);
+        }
+    }
+
+    /** {@return whether the bytes at {@code position} were in {@code buffer} and copied into {@code dst}} */
+    private boolean copiedFrom(AppendBuffer buffer, MemorySegment dst, long position) {
+        for (;;) {
+            switch (buffer.copy(this, position, dst)) {
+                case COPIED -> {
+                    return true;
+                }
+                case IN_FILE -> {
+                    return false;
+                }
+                case AGAIN -> Thread.onSpinWait();
+            }
+        }
+    }
+
+    /** {@return the buffer this segment's newest records wait in, or null} */
+    AppendBuffer tail() {
+        return tail;
+    }
+
+    /** Makes {@code buffer} the one this segment's newest records wait in; {@link AppendBuffer#attach} only. */
+    void attachTail(AppendBuffer buffer) {
+        tail = buffer;
+    }
+
+    /** Forgets {@code buffer}, if it is this segment's; {@link AppendBuffer} only, once it moved on. */
+    void detachTail(AppendBuffer buffer) {
+        if (tail == buffer) {
+            tail = null;
         }
     }
 

@@ -132,10 +132,12 @@ class DiskStoreCompactorTest {
             compactor.runAll();
             Path copiesFile = segmentFiles(dir).getLast();
             assertNotEquals(activeFile, copiesFile, "the copies went to a new segment file");
+            store.writeWaiting();                      // the newest records reach the files when their buffer fills
             long activeBytes = Files.size(activeFile);
             long copiesBytes = Files.size(copiesFile);
 
             assertTrue(store.put(key(0), segmentOf(value(VALUE_BYTES, 77))));
+            store.writeWaiting();
 
             assertEquals(activeBytes + RecordFormat.recordBytes(9, VALUE_BYTES), Files.size(activeFile),
                     "the put appended to the active segment");
@@ -224,6 +226,7 @@ class DiskStoreCompactorTest {
             overwrite(store, 10);
             awaitTasksBefore(compactor);
             checkLastRound(store, 10);
+            store.writeWaiting();                      // the newest records reach the files when their buffer fills
             assertEquals(quota.usedBytes(), store.fileBytes(), "the quota holds exactly the files' bytes");
             assertEquals(store.fileBytes(), segmentFiles(dir).stream().mapToLong(DiskStoreCompactorTest::size).sum());
             store.close();

@@ -133,6 +133,7 @@ class DiskStoreEvictionConcurrencyTest {
             assertEquals(quota.usedBytes(), store.fileBytes());
             assertEquals(store.size() * IndexTable.keyCharge(key(0).byteSize()), quota.indexBytes(),
                     "each key charged once in the index, whatever raced");
+            store.writeWaiting();                      // the newest records reach the files when their buffer fills
             long onDisk = 0;
             for (Path file : segmentFiles(dir)) {
                 onDisk += Files.size(file);

@@ -171,6 +171,7 @@ class DiskStoreSpareFilesTest {
     }
 
     private void assertFilesMatchQuota(DiskStore store, DiskQuota quota) throws IOException {
+        store.writeWaiting();                          // the newest records reach the files when their buffer fills
         long onDisk = 0;
         for (Path file : dataFiles()) {
             onDisk += Files.size(file);
