@@ -43,6 +43,27 @@ class DiskFullIT {
         assertTrue(child.stderr().contains("File too large"), child::describe);
     }
 
+    /**
+     * A disk-only cache's newest records wait in memory until 64 KiB of them are written at once; under the same
+     * limit such a write fails and loses its run. The cache keeps serving what reached its files, counts the errors,
+     * never returns a wrong value, and its entry count is exactly the keys it returns.
+     */
+    @Test
+    void fileSizeLimitUnderADiskOnlyCacheLosesOnlyWhatWaitedForTheFailedWrites() throws Exception {
+        ChildResult child = ChildJvm.scenario(DiskFullScenario.class, workDirectory).jvmFlags("-Xmx96m")
+                .resourceLimit("--fsize=" + FILE_SIZE_LIMIT)
+                .args("fsize-disk", workDirectory.resolve("disk").toString()).run();
+
+        assertEquals("", child.value("failedChecks"), child::describe);
+        assertEquals(0, child.exitCode(), child::describe);
+        assertEquals("none", child.value("write.thrown"), child::describe);
+        assertEquals("none", child.value("read.thrown"), child::describe);
+        assertEquals(0, child.longValue("wrong"), child::describe);
+        assertTrue(child.longValue("errors") > 0, child::describe);
+        assertEquals(child.longValue("all.found"), child.longValue("diskEntries"), child::describe);
+        assertTrue(child.stderr().contains("File too large"), child::describe);
+    }
+
     private static void assertServedFromMemory(ChildResult child) {
         assertEquals("", child.value("failedChecks"), child::describe);
         assertEquals(0, child.exitCode(), child::describe);

@@ -18,12 +18,16 @@ import java.nio.file.Path;
  *       drops its oldest entries (counted as evictions) and never holds more than the quota;
  *   <li>{@code fsize}: the quota is 1 GiB but the child runs under {@code prlimit --fsize} (no file may grow past
  *       1 MiB, a real {@code EFBIG} from the kernel, as from a full disk): writes to the disk fail with
- *       {@code IOException}, which the cache counts as errors and logs.
+ *       {@code IOException}, which the cache counts as errors and logs;
+ *   <li>{@code fsize-disk}: the same limit under a cache with a disk tier alone, whose newest records wait in memory
+ *       until a 64 KiB run of them is written: a write that fails loses its run, as evictions would.
  * </ul>
  * Either way the engine keeps serving from memory: no operation throws, the {@value #RECENT} most recently written
- * keys (which fit in memory) read back exactly, and every value returned is the one written for its key. Facts:
- * {@code write.thrown}, {@code read.thrown}, {@code recent.missing}, {@code all.found}, {@code wrong},
- * {@code errors}, {@code diskEvictions}, {@code diskUsed}, {@code diskQuota}, {@code memoryHits}.
+ * keys (which fit in memory) read back exactly, and every value returned is the one written for its key. The disk-only
+ * cache keeps serving from disk: no operation throws, no value is wrong, the keys it returns are exactly the entries
+ * it counts, and some were lost. Facts: {@code write.thrown}, {@code read.thrown}, {@code recent.missing},
+ * {@code all.found}, {@code wrong}, {@code errors}, {@code diskEvictions}, {@code diskEntries}, {@code diskUsed},
+ * {@code diskQuota}, {@code memoryHits}.
  *
  * <p>{@code args}: mode, disk directory.
  */
@@ -39,18 +43,20 @@ public final class DiskFullScenario {
     /**
      * Runs the scenario; see the class comment.
      *
-     * @param args mode ({@code quota} or {@code fsize}), disk directory
+     * @param args mode ({@code quota}, {@code fsize} or {@code fsize-disk}), disk directory
      */
     public static void main(String[] args) {
         DataSize quota = args[0].equals("quota") ? DataSize.ofMebibytes(1) : DataSize.ofGibibytes(1);
-        ScenarioReport.run(report -> run(report, Path.of(args[1]), quota));
+        boolean diskOnly = args[0].equals("fsize-disk");
+        ScenarioReport.run(report -> run(report, Path.of(args[1]), quota, diskOnly));
     }
 
-    private static void run(ScenarioReport report, Path disk, DataSize quota) {
+    private static void run(ScenarioReport report, Path disk, DataSize quota, boolean diskOnly) {
+        Tier[] tiers = diskOnly ? new Tier[] {Tier.DISK} : new Tier[] {Tier.HEAP, Tier.OFF_HEAP, Tier.DISK};
         try (Engine engine = Engine.builder().heap(DataSize.ofMebibytes(4))
                 .offHeap(DataSize.ofMebibytes(8), OffHeapBackend.ARENA).disk(disk, quota).build();
              Cache<Long, byte[]> cache = engine.newCache("disk-full", Codecs.int64(), Codecs.bytes())
-                     .tiers(Tier.HEAP, Tier.OFF_HEAP, Tier.DISK).build()) {
+                     .tiers(tiers).build()) {
             Throwable onWrite = thrownBy(() -> {
                 for (long key = 0; key < ENTRIES; key++) {
                     cache.put(key, CheckedValue.of(key, key, VALUE_SIZE));
@@ -69,7 +75,7 @@ public final class DiskFullScenario {
                 }
             });
             CacheStats stats = cache.stats();
-            long memoryHits = stats.tier(Tier.HEAP).hits() + stats.tier(Tier.OFF_HEAP).hits();
+            long memoryHits = diskOnly ? 0 : stats.tier(Tier.HEAP).hits() + stats.tier(Tier.OFF_HEAP).hits();
             long diskUsed = engine.stats().diskUsedBytes();
             report.putThrown("write", onWrite);
             report.putThrown("read", onRead);
@@ -83,9 +89,15 @@ public final class DiskFullScenario {
             report.put("diskQuota", quota.bytes());
             report.put("memoryHits", memoryHits);
             report.check("noThrow", onWrite == null && onRead == null);
-            report.check("recentServedFromMemory", recentMissingFoundWrong[0] == 0 && memoryHits >= RECENT);
             report.check("noWrongValue", recentMissingFoundWrong[2] == 0);
             report.check("diskWithinQuota", diskUsed <= quota.bytes());
+            if (diskOnly) {
+                long found = recentMissingFoundWrong[1];
+                report.check("foundAreTheEntries", found == stats.tier(Tier.DISK).entries());
+                report.check("someLostSomeKept", found > 0 && found < ENTRIES);
+            } else {
+                report.check("recentServedFromMemory", recentMissingFoundWrong[0] == 0 && memoryHits >= RECENT);
+            }
         }
     }
 }
