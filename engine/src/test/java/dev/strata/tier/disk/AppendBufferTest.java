@@ -43,9 +43,8 @@ class AppendBufferTest {
 
     @BeforeEach
     void createSegments() throws IOException {
-        quota.forceReserve(2L * RecordFormat.SEGMENT_HEADER_BYTES);
-        first = Segment.create(directory, 1, quota, false);
-        second = Segment.create(directory, 2, quota, false);
+        first = DiskTestSupport.newSegment(directory, quota, 1);
+        second = DiskTestSupport.newSegment(directory, quota, 2);
         buffer = new AppendBuffer(arena.allocate(AppendBuffer.BYTES, 8));
     }
 
@@ -131,8 +130,7 @@ class AppendBufferTest {
         segments[0] = first;
         segments[1] = second;
         for (int i = 2; i < segments.length; i++) {
-            quota.forceReserve(RecordFormat.SEGMENT_HEADER_BYTES);
-            segments[i] = Segment.create(directory, i + 1, quota, false);
+            segments[i] = DiskTestSupport.newSegment(directory, quota, i + 1);
         }
         long[] places = new long[records];
         AtomicLong published = new AtomicLong();

@@ -36,9 +36,8 @@ class DiskIndexChargeTest {
 
     @BeforeEach
     void createSegments() throws IOException {
-        quota.forceReserve(2L * RecordFormat.SEGMENT_HEADER_BYTES);
-        first = Segment.create(directory, 1, quota, false);
-        second = Segment.create(directory, 2, quota, false);
+        first = DiskTestSupport.newSegment(directory, quota, 1);
+        second = DiskTestSupport.newSegment(directory, quota, 2);
     }
 
     @AfterEach

@@ -31,6 +31,12 @@ final class DiskTestSupport {
         return DiskStore.open(directory, config, quota, Runnable::run);
     }
 
+    /** {@return a new segment {@code id} in {@code directory}, its header reserved in {@code quota}} */
+    static Segment newSegment(Path directory, DiskQuota quota, long id) throws IOException {
+        quota.forceReserve(RecordFormat.SEGMENT_HEADER_BYTES);
+        return Segment.create(directory, id, quota, false);
+    }
+
     static MemorySegment key(String text) {
         return MemorySegment.ofArray(text.getBytes(StandardCharsets.UTF_8));
     }
