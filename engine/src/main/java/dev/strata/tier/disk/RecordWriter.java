@@ -16,6 +16,9 @@ import java.util.zip.CRC32C;
  * {@link #DIRECT_WRITE_MIN_BYTES} are written straight from their memory via {@code asByteBuffer()} with no copy. A
  * record that fits the buffer (header, key and value) is assembled there and written with one system call.
  *
+ * <p>The buffer is allocated by the first write that needs it: a transient store gathers its records in its append
+ * buffers ({@link AppendBuffer}) and needs this one only for a record larger than those.
+ *
  * <p>Not thread-safe: used only under the store's writer lock. {@link #close()} frees the buffer.
  */
 final class RecordWriter implements AutoCloseable {
@@ -24,7 +27,8 @@ final class RecordWriter implements AutoCloseable {
     private static final int DIRECT_WRITE_MIN_BYTES = 4096;
 
     private final Arena arena = Arena.ofShared();
-    private final MemorySegment buffer = arena.allocate(BUFFER_BYTES, 8);
+    /** The buffer, once a write needed it. */
+    private MemorySegment memory;
     private final CRC32C crc = new CRC32C();
     private FileChannel channel;
     private long position;
@@ -39,6 +43,7 @@ final class RecordWriter implements AutoCloseable {
      */
     void write(FileChannel target, long at, int crcMask, int markerBytes, byte flags, long sequence,
                MemorySegment key, MemorySegment value, int recordBytes) throws IOException {
+        MemorySegment buffer = buffer();
         if (recordBytes + markerBytes <= BUFFER_BYTES) {
             fill(buffer.asSlice(0, recordBytes), crcMask, flags, sequence, key, value);
             RecordFormat.writeEndMarker(buffer.asSlice(recordBytes, markerBytes), crcMask);
@@ -91,7 +96,7 @@ final class RecordWriter implements AutoCloseable {
      */
     void writeEndMarker(FileChannel target, long at, int crcMask, int bytes) throws IOException {
         if (bytes > 0) {
-            MemorySegment marker = buffer.asSlice(0, bytes);
+            MemorySegment marker = buffer().asSlice(0, bytes);
             RecordFormat.writeEndMarker(marker, crcMask);
             Segment.writeFully(target, marker.asByteBuffer(), at);
         }
@@ -100,6 +105,13 @@ final class RecordWriter implements AutoCloseable {
     @Override
     public void close() {
         arena.close();
+    }
+
+    private MemorySegment buffer() {
+        if (memory == null) {
+            memory = arena.allocate(BUFFER_BYTES, 8);
+        }
+        return memory;
     }
 
     private void start(FileChannel target, long at, int headerBytes) {
@@ -119,7 +131,7 @@ final class RecordWriter implements AutoCloseable {
         long copied = 0;
         while (copied < size) {
             int chunk = (int) Math.min(size - copied, BUFFER_BYTES - buffered);
-            MemorySegment.copy(source, copied, buffer, buffered, chunk);
+            MemorySegment.copy(source, copied, buffer(), buffered, chunk);
             buffered += chunk;
             copied += chunk;
             if (buffered == BUFFER_BYTES) {
@@ -130,7 +142,7 @@ final class RecordWriter implements AutoCloseable {
 
     private void flush() throws IOException {
         if (buffered > 0) {
-            Segment.writeFully(channel, buffer.asSlice(0, buffered).asByteBuffer(), position);
+            Segment.writeFully(channel, buffer().asSlice(0, buffered).asByteBuffer(), position);
             position += buffered;
             buffered = 0;
         }
