@@ -93,6 +93,15 @@ final class DiskIndex {
         return table(hash).visitByHash(hash, mark);
     }
 
+    /**
+     * {@return whether {@code key}'s current record is the one at {@code offset} of {@code segment}} Compares locations
+     * only, no key bytes (see {@link IndexTable#holds}). Lock-free.
+     */
+    boolean isCurrent(MemorySegment key, Segment segment, long offset) {
+        int hash = hash(key);
+        return table(hash).holds(hash, segment, offset);
+    }
+
     /** {@return whether {@code key} is present} Lock-free. */
     boolean containsKey(MemorySegment key) {
         return get(key) != null;

@@ -1891,7 +1891,7 @@ public final class DiskStore implements AutoCloseable {
         }
 
         private boolean isCurrent(MemorySegment key, long offset) {
-            return isAt(index.get(key), offset);
+            return index.isCurrent(key, segment, offset);
         }
 
         private boolean isAt(Location location, long offset) {

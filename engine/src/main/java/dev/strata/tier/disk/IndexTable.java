@@ -155,6 +155,47 @@ final class IndexTable {
     }
 
     /**
+     * {@return whether an entry whose hash is {@code hash} points at offset {@code offset} of {@code segment}} Compares
+     * locations, not key bytes: a location names one record, so the entry that points at it is its key's, and the
+     * record is that key's current one. So a compaction asks whether a record it scans is live without touching the
+     * line of key bytes (most records it scans are dead).
+     */
+    boolean holds(int hash, Segment segment, long offset) {
+        long stamp = lock.tryOptimisticRead();
+        if (stamp != 0) {
+            boolean held = holdsSlot(hash, segment, offset);
+            if (lock.validate(stamp)) {
+                return held;
+            }
+        }
+        stamp = lock.readLock();
+        try {
+            return holdsSlot(hash, segment, offset);
+        } finally {
+            lock.unlockRead(stamp);
+        }
+    }
+
+    /** {@link #holds}' probe; safe on a torn state, as {@link #find} is. */
+    private boolean holdsSlot(int hash, Segment segment, long offset) {
+        long[] slots = words;
+        Object[] entries = segments;
+        int mask = (slots.length >>> 1) - 1;
+        int slot = hash & mask;
+        for (int probes = 0; probes <= mask; probes++, slot = (slot + 1) & mask) {
+            long keyWord = slots[2 * slot];
+            if (keyWord == EMPTY) {
+                return false;
+            }
+            if ((int) (keyWord >>> 32) == hash && slot < entries.length && entries[slot] == segment
+                    && slots[2 * slot + 1] >>> 32 == offset) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * Looks {@code key} up like {@link #get}, reporting its record's visited bit and, if {@code mark}, setting it by
      * compare-and-set without a lock (see the class description for what a race can do).
      *

@@ -154,6 +154,28 @@ class DiskIndexTest {
         assertEquals(0, index.size());
     }
 
+    /**
+     * {@code isCurrent} compares locations, not key bytes: the current record of a key is current, its older one and
+     * any other place are not, and of two keys with one hash each finds its own record past the other's entry.
+     */
+    @Test
+    void isCurrentNamesOnlyAKeysCurrentRecordWithOrWithoutASharedHash() {
+        DiskIndex index = new DiskIndex();
+        MemorySegment[] sameHash = DiskTestSupport.keysWithOneHash();
+        index.put(sameHash[0], new Location(segments.get(0), 100, 40));
+        index.put(sameHash[1], new Location(segments.get(0), 140, 40));
+        index.put(sameHash[0], new Location(segments.get(1), 16, 40));
+
+        assertTrue(index.isCurrent(sameHash[0], segments.get(1), 16));
+        assertFalse(index.isCurrent(sameHash[0], segments.get(0), 100), "overwritten");
+        assertTrue(index.isCurrent(sameHash[1], segments.get(0), 140), "found past the other key's entry");
+        assertFalse(index.isCurrent(sameHash[1], segments.get(2), 140), "another segment");
+        assertFalse(index.isCurrent(text("absent"), segments.get(0), 100));
+        index.remove(sameHash[1]);
+        assertFalse(index.isCurrent(sameHash[1], segments.get(0), 140), "removed");
+        assertTrue(index.isCurrent(sameHash[0], segments.get(1), 16));
+    }
+
     @Test
     void anOffsetBeyond32BitsIsRefusedAndChangesNothing() {
         DiskIndex index = new DiskIndex();
