@@ -49,7 +49,7 @@ final class AppendBuffer {
     private volatile Segment owner;
     /** Where {@code memory[0]} goes in the owner's file. */
     private volatile long base;
-    /** Bumped before the memory is reused or the buffer moves. */
+    /** Odd while the owner or base change, even otherwise; moves on with every change, before the memory is reused. */
     private volatile long generation;
     /** Bytes appended since {@link #base}; the appender's. */
     private int filled;
@@ -72,7 +72,7 @@ final class AppendBuffer {
         segment.attachTail(this);
     }
 
-    /** Lets the owner go, after its bytes were written; the segment then reads only its file. */
+    /** Lets the owner go, after its bytes were written or given up; the segment then reads only its file. */
     void release() {
         Segment previous = owner;
         change(0, null);
