@@ -114,11 +114,17 @@ public final class StrataAdapter implements CacheAdapter {
         this.cache = cacheBuilder.build();
     }
 
-    private StrataAdapter(long heapRegion, long diskQuota) {
+    private StrataAdapter(Tier top, long memoryRegion, long diskQuota) {
         this.directory = BenchFiles.newScratchDirectory("strata-");
-        this.engine = Engine.builder().name("bench-heap-over-disk").heap(DataSize.ofBytes(heapRegion))
-                .disk(directory, DataSize.ofBytes(diskQuota)).strict(false).build();
-        this.cache = engine.newCache("bench", new ByteKeyCodec(), Codecs.bytes()).tiers(Tier.HEAP, Tier.DISK).build();
+        Engine.Builder builder = Engine.builder().disk(directory, DataSize.ofBytes(diskQuota)).strict(false);
+        if (top == Tier.HEAP) {
+            builder.name("bench-heap-over-disk").heap(DataSize.ofBytes(memoryRegion));
+        } else {
+            builder.name("bench-off-heap-over-disk").heap(DataSize.ofGibibytes(1)).pageSize(PAGE_SIZE)
+                    .offHeap(DataSize.ofBytes(memoryRegion), OffHeapBackend.ARENA);
+        }
+        this.engine = builder.build();
+        this.cache = engine.newCache("bench", new ByteKeyCodec(), Codecs.bytes()).tiers(top, Tier.DISK).build();
     }
 
     /**
@@ -130,7 +136,19 @@ public final class StrataAdapter implements CacheAdapter {
      * @return the adapter
      */
     public static StrataAdapter heapOverDisk(long heapRegion, long diskQuota) {
-        return new StrataAdapter(heapRegion, diskQuota);
+        return new StrataAdapter(Tier.HEAP, heapRegion, diskQuota);
+    }
+
+    /**
+     * Creates an engine with an off-heap region (arena slabs, 64 KiB pages) and a disk quota, and a cache of two tiers:
+     * off-heap, with disk below it (default promotion: a disk entry moves up on its second hit).
+     *
+     * @param offHeapRegion the off-heap region in bytes
+     * @param diskQuota the disk quota in bytes
+     * @return the adapter
+     */
+    public static StrataAdapter offHeapOverDisk(long offHeapRegion, long diskQuota) {
+        return new StrataAdapter(Tier.OFF_HEAP, offHeapRegion, diskQuota);
     }
 
     private static Tier engineTier(StrataTier tier) {
