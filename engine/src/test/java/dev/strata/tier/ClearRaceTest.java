@@ -76,12 +76,12 @@ class ClearRaceTest {
     }
 
     /**
-     * A value put while a clear runs may be cleared or kept; once a read after the clear has found it, it must stay
-     * (or give way to a later put). A move to disk in flight across the clear wrote the value to disk before the clear
-     * emptied the disk, and used to remove it from memory afterwards: gone, though found after the clear (also when
-     * its check of the clear passed just before the disk was emptied and its removal landed after the clear returned). Here a writer
-     * puts the keys over and over until the clear returns; the readers note the latest put of each key they find from
-     * then on, and at the end every key must hold that put or a later one.
+     * A value put while a clear runs may be cleared or kept; once a read after the clear has found it, it must stay (or
+     * give way to a later put). A move to disk in flight across the clear wrote the value to disk before the clear
+     * emptied the disk, and used to remove it from memory afterwards: gone, though found after the clear (also when its
+     * check of the clear passed just before the disk was emptied and its removal landed after the clear returned). Here
+     * a writer puts the keys over and over until the clear returns; the readers note the latest put of each key they
+     * find from then on, and at the end every key must hold that put or a later one.
      */
     @ParameterizedTest
     @MethodSource("tiersWithDisk")

@@ -1133,11 +1133,7 @@ public final class DiskStore implements AutoCloseable {
         try {
             target.truncate(end);
         } catch (IOException e) {
-            AppendBuffer tail = target.tail();
-            if (tail != null) {
-                tail.release();                        // empty: written before, or given up
-            }
-            target.seal();
+            target.seal();                             // its buffer, if any, is empty: written before, or given up
             LOG.log(Level.WARNING, "could not truncate " + target.path() + " after a failed write; sealed it", e);
         }
     }

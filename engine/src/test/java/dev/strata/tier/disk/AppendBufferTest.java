@@ -110,8 +110,10 @@ class AppendBufferTest {
         long c = append(first, storeRecord("ccc", 0, 3));
 
         List<String> seen = new ArrayList<>();
-        buffer.forEachRecord((record, offset) -> seen.add(new String(record.asSlice(RecordFormat.HEADER_BYTES,
-                RecordFormat.keyBytes(record)).toArray(ValueLayout.JAVA_BYTE)) + "@" + offset + "+" + record.byteSize()));
+        buffer.forEachRecord((record, offset) -> {
+            MemorySegment key = record.asSlice(RecordFormat.HEADER_BYTES, RecordFormat.keyBytes(record));
+            seen.add(new String(key.toArray(ValueLayout.JAVA_BYTE)) + "@" + offset + "+" + record.byteSize());
+        });
 
         assertEquals(List.of("bb@" + b + "+" + RecordFormat.recordBytes(2, 300),
                 "ccc@" + c + "+" + RecordFormat.recordBytes(3, 0)), seen, "the written one is not waiting");
@@ -120,8 +122,9 @@ class AppendBufferTest {
     /**
      * A writer appends records through the buffer as the store does (written out when full, moved to a new segment
      * every {@value #RECORDS_PER_SEGMENT} records) and publishes each one's place once appended; readers read published
-     * records at random over and over. Each read, out of the buffer or the file, must return the record's bytes exactly:
-     * a copy racing with a write or a move is never torn, and "in the file" is never said of bytes not there yet.
+     * records at random over and over. Each read, out of the buffer or the file, must return the record's bytes
+     * exactly: a copy racing with a write or a move is never torn, and "in the file" is never said of bytes not there
+     * yet.
      */
     @Test
     void readsRacingWithWritesAndMovesReturnEveryRecordExactly() throws Exception {
