@@ -118,6 +118,15 @@ final class DiskIndex {
         return table(hash).put(key, hash, location);
     }
 
+    /**
+     * Inserts {@code key} at {@code location} with its visited bit as given, for a snapshot's entry
+     * ({@link IndexSnapshot}). {@return false, changing nothing, if the key is present already}
+     */
+    boolean restore(MemorySegment key, Location location, boolean visited) {
+        int hash = hash(key);
+        return table(hash).restore(key, hash, location, visited);
+    }
+
     /** Removes {@code key}. {@return its location, or null if absent} */
     Location remove(MemorySegment key) {
         int hash = hash(key);
@@ -198,6 +207,19 @@ final class DiskIndex {
             });
         } catch (IOException e) {
             throw new UncheckedIOException(e);         // not thrown: the walk does no I/O
+        }
+    }
+
+    /**
+     * Passes every entry of the tables {@code from} (inclusive) to {@code to} (exclusive) of the {@value #STRIPES} to
+     * {@code action}, one table at a time with its read lock held: the action must not change this index. A key's
+     * table depends on its bytes alone.
+     *
+     * @throws IOException the first the action threw, which ends the walk
+     */
+    void forEachEntry(int from, int to, IndexTable.EntryAction action) throws IOException {
+        for (int table = from; table < to; table++) {
+            tables[table].forEachEntry(action);
         }
     }
 

@@ -104,11 +104,13 @@ import java.util.stream.Stream;
  * A persistent store's record is in the file (OS page cache) before {@code put} returns, so a process crash
  * ({@code kill -9}) loses nothing acknowledged; {@code fsyncOnWrite} forces each record to the device against power
  * loss (and makes a transient store write each record at once too). A transient store's newest records wait in its
- * buffers until they fill: a restart deletes its files, so no crash could have kept them. On open, a
- * persistent store rebuilds the index by scanning every segment, several at once ({@link Recovery}): for each key
- * the record with the highest sequence wins, a value or a tombstone, a torn tail is truncated, a corrupt record is
- * skipped, and corrupt data is never returned.
- * Compaction keeps a tombstone while an older segment exists that might hold a record it shadows.
+ * buffers until they fill: a restart deletes its files, so no crash could have kept them. A persistent store's
+ * close writes its index to one file, which the next open reads instead of the records ({@link IndexSnapshot}: about
+ * 16 bytes plus the key per entry) and deletes before the store takes a write. An open that finds no snapshot (after
+ * a crash), or one that does not match the files, rebuilds the index by scanning every segment, several at once
+ * ({@link Recovery}): for each key the record with the highest sequence wins, a value or a tombstone, a torn tail is
+ * truncated, a corrupt record is skipped, and corrupt data is never returned. Compaction keeps a tombstone while an
+ * older segment exists that might hold a record it shadows.
  *
  * <h2>Quota and failures</h2>
  * Record bytes are reserved in the shared {@link DiskQuota} before they are written; when the quota refuses, the
@@ -189,6 +191,10 @@ public final class DiskStore implements AutoCloseable {
     /** Segments created in a spare file since the store opened. Guarded by the writer lock. */
     private long reusedFiles;
     private long nextSequence = 1;
+    /** Set once the open's load ended well: only then does close write a snapshot of the index. */
+    private volatile boolean loaded;
+    /** Whether the load restored the index from a snapshot ({@link IndexSnapshot}); set before publication. */
+    private boolean restoredFromSnapshot;
     private volatile boolean closed;
     /** Says whether a record's value has expired, for a transient store's compaction to drop it; or null. */
     private volatile Predicate<MemorySegment> expiredValue;
@@ -321,7 +327,8 @@ public final class DiskStore implements AutoCloseable {
      * @throws NullPointerException  if {@code key} is null
      * @throws IllegalStateException if the store is closed
      * @throws UncheckedIOException  if the tombstone could not be written; the key is removed all the same (this store
-     *                               never returns it again), but a reopen may bring its last record back
+     *                               never returns it again), but a reopen that scans the files (after a crash,
+     *                               see {@link IndexSnapshot}) may bring its last record back
      */
     public boolean remove(MemorySegment key) {
         Objects.requireNonNull(key, "key");
@@ -712,12 +719,28 @@ public final class DiskStore implements AutoCloseable {
     }
 
     /**
-     * Closes the store: a persistent store forces its files to the device and keeps them, a non-persistent one
-     * deletes them. Reads in flight finish first (their files close when they release them). A second call does
-     * nothing; any other method called after this throws {@link IllegalStateException}.
+     * Closes the store: a persistent store forces its files to the device and keeps them, and writes its index to a
+     * snapshot that the next open reads instead of scanning the files ({@link IndexSnapshot}; it first waits for a
+     * compaction or eviction in flight to end); a non-persistent one deletes them. Reads in flight finish first (their
+     * files close when they release them). A second call does nothing; any other method called after this throws
+     * {@link IllegalStateException}.
      */
     @Override
     public void close() {
+        if (config.persistent()) {
+            compactionLock.lock();                     // a compaction or eviction in flight ends first: the snapshot
+            try {                                      // then names the segments it leaves
+                closeLocked();
+            } finally {
+                compactionLock.unlock();
+            }
+        } else {
+            closeLocked();
+        }
+        freeTails();
+    }
+
+    private void closeLocked() {
         writeLock.lock();
         try {
             if (closed) {
@@ -727,6 +750,9 @@ public final class DiskStore implements AutoCloseable {
             if (config.persistent()) {
                 dropSlack(active);                     // a clean restart reads no bytes of a reused file's past
                 forceAll();
+                if (loaded) {                          // never the index of an open that failed half-way
+                    writeSnapshot();
+                }
             }
             spares.close();                            // from now on a retired file is deleted, not kept
             retireAllSegments(!config.persistent());
@@ -738,7 +764,20 @@ public final class DiskStore implements AutoCloseable {
         } finally {
             writeLock.unlock();
         }
-        freeTails();
+    }
+
+    /** Writes the index's snapshot for the next open ({@link IndexSnapshot}); a failure leaves none, and is logged. */
+    private void writeSnapshot() {
+        try {
+            IndexSnapshot.write(directory, segments.values(), index, nextSequence, nextSegmentId);
+            if (config.fsyncOnWrite()) {
+                Segment.forceDirectory(directory);
+            }
+        } catch (IOException | RuntimeException e) {
+            counters.ioErrors.increment();
+            LOG.log(Level.WARNING, "could not write the index snapshot of " + directory
+                    + "; its next open scans the segment files", e);
+        }
     }
 
     /**
@@ -775,18 +814,50 @@ public final class DiskStore implements AutoCloseable {
             }
         }
         if (!config.persistent()) {
+            IndexSnapshot.discard(directory);          // left by the directory's persistent past: never of these files
             for (Path file : Recovery.segmentFiles(directory)) {
                 Files.delete(file);
             }
             return;
         }
-        Recovery recovery = new Recovery(index, segments, counters);
-        recovery.run(directory, quota);
+        IndexSnapshot.Restored restored = IndexSnapshot.restore(directory, index, segments, quota,
+                cause -> LOG.log(Level.INFO, "not using the index snapshot of " + directory + " (" + cause.getMessage()
+                        + "); scanning its segment files", cause instanceof IndexSnapshot.Unusable ? null : cause));
+        if (restored != null) {
+            dropEmptySegments();
+            nextSegmentId = restored.nextSegmentId();
+            nextSequence = restored.nextSequence();
+            counters.recoveredRecords.add(restored.entries());
+            restoredFromSnapshot = true;
+        } else {
+            Recovery recovery = new Recovery(index, segments, counters);
+            recovery.run(directory, quota);
+            nextSegmentId = recovery.maxSegmentId() + 1;
+            nextSequence = recovery.maxSequence() + 1;
+        }
+        if (config.fsyncOnWrite()) {
+            Segment.forceDirectory(directory);         // the snapshot's deletion too must survive a power loss
+        }
         segments.values().forEach(segment -> segment.mapWith(maps));
-        nextSegmentId = recovery.maxSegmentId() + 1;
-        nextSequence = recovery.maxSequence() + 1;
         liveBytes.set(index.recordBytes());
         segments.values().forEach(this::queueIfCompactionDue);
+        loaded = true;
+    }
+
+    /** Deletes the segments a snapshot named that hold no record, as a scan does. */
+    private void dropEmptySegments() {
+        segments.values().removeIf(segment -> {
+            if (segment.payloadBytes() > 0) {
+                return false;
+            }
+            segment.retire(true);
+            return true;
+        });
+    }
+
+    /** {@return whether the open restored the index from a snapshot rather than by a scan} For tests. */
+    boolean restoredFromSnapshot() {
+        return restoredFromSnapshot;
     }
 
     // ---- writing ----------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 package dev.strata.tier.disk;
 
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -340,6 +341,25 @@ final class IndexTable {
     }
 
     /**
+     * A snapshot's entry ({@link IndexSnapshot}): inserts {@code key} at {@code location}, its visited bit as given.
+     * {@return false, changing nothing, if the key is present already}
+     */
+    boolean restore(MemorySegment key, int hash, Location location, boolean visited) {
+        long stamp = lock.writeLock();
+        try {
+            if (find(key, hash) >= 0) {
+                return false;
+            }
+            long place = place(location.offset(), location.recordBytes());
+            insert(key, hash, location.segment(), visited ? place | VISITED : place);
+            recharge();
+            return true;
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    /**
      * A recovery's step: settles a record met in a segment file against {@code key}'s entry, the higher sequence
      * winning. {@code segment} is null for a tombstone, which stands as a {@link #MARKER} until {@link #endRecovery}.
      *
@@ -440,6 +460,44 @@ final class IndexTable {
                 if (segments[slot] instanceof Segment) {
                     int at = keyOffset(words[2 * slot]);
                     action.accept(all.asSlice(at + LENGTH_BYTES, keyLength(keys, at)).asReadOnly());
+                }
+            }
+        } finally {
+            lock.unlockRead(stamp);
+        }
+    }
+
+    /** One entry, for {@link #forEachEntry}. */
+    @FunctionalInterface
+    interface EntryAction {
+        /**
+         * @param keys        an array holding the key's bytes; read them during the call only
+         * @param keyStart    where they start in it
+         * @param keyLength   how many there are
+         * @param segment     the segment of the key's record
+         * @param offset      the record's offset in it
+         * @param recordBytes the record's length
+         * @param visited     the entry's visited bit
+         * @throws IOException to stop the walk
+         */
+        void accept(byte[] keys, int keyStart, int keyLength, Segment segment, long offset, int recordBytes,
+                    boolean visited) throws IOException;
+    }
+
+    /**
+     * Passes each entry to {@code action}, with the read lock held (so the action must not change this index).
+     *
+     * @throws IOException the first the action threw, which ends the walk
+     */
+    void forEachEntry(EntryAction action) throws IOException {
+        long stamp = lock.readLock();
+        try {
+            for (int slot = 0; slot < segments.length; slot++) {
+                if (segments[slot] instanceof Segment segment) {
+                    int at = keyOffset(words[2 * slot]);
+                    long place = (long) WORDS.getOpaque(words, 2 * slot + 1);   // a visit may set V meanwhile
+                    action.accept(keys, at + LENGTH_BYTES, keyLength(keys, at), segment, place >>> 32,
+                            recordLength(place), (place & VISITED) != 0);
                 }
             }
         } finally {

@@ -33,7 +33,8 @@ class DiskStoreTest {
     /**
      * A remove whose tombstone cannot be written (here the next segment file cannot be created: a directory is in its
      * place) throws, and the key is gone all the same while the store is open: a cache that removed a key must not read
-     * its old value again. Only a reopen may bring the record back, since no tombstone reached the file.
+     * its old value again. A reopen from the clean close's index snapshot keeps it removed; only a reopen that scans the
+     * files (as after a crash) brings the record back, since no tombstone reached the file.
      */
     @Test
     void aRemoveWhoseTombstoneFailsStillRemovesTheKeyWhileOpen() throws IOException {
@@ -54,7 +55,16 @@ class DiskStoreTest {
             assertFalse(store.remove(key), "nothing left to remove");
         }
         java.nio.file.Files.deleteIfExists(blocker);
+        Path crashed = java.nio.file.Files.createDirectory(dir.resolve("crashed"));
+        for (Path segment : segmentFiles(dir)) {       // the files as a crash would have left them: no snapshot
+            java.nio.file.Files.copy(segment, crashed.resolve(segment.getFileName()));
+        }
         try (DiskStore store = DiskTestSupport.openCompactingInline(dir, persistentConfig(), new DiskQuota(1L << 20))) {
+            assertTrue(store.restoredFromSnapshot());
+            assertNull(store.get(key), "the clean close's snapshot of the index keeps the removal");
+        }
+        try (DiskStore store = DiskTestSupport.openCompactingInline(crashed, persistentConfig(),
+                new DiskQuota(1L << 20))) {
             assertArrayEquals(written, store.get(key), "no tombstone reached the file: the record comes back whole");
         }
     }

@@ -31,6 +31,14 @@ final class DiskTestSupport {
         return DiskStore.open(directory, config, quota, Runnable::run);
     }
 
+    /**
+     * Deletes the index snapshot a clean close left in {@code directory} ({@link IndexSnapshot}), as a crash leaves
+     * none: the next open scans the segment files.
+     */
+    static void asAfterACrash(Path directory) throws IOException {
+        IndexSnapshot.discard(directory);
+    }
+
     /** {@return a new segment {@code id} in {@code directory}, its header reserved in {@code quota}} */
     static Segment newSegment(Path directory, DiskQuota quota, long id) throws IOException {
         quota.forceReserve(RecordFormat.SEGMENT_HEADER_BYTES);

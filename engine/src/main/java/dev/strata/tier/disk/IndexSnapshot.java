@@ -1,0 +1,550 @@
+package dev.strata.tier.disk;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.zip.CRC32C;
+
+/**
+ * A persistent store's index written to one file when the store closes, so that the next open reads where each key's
+ * record is instead of scanning every record of every segment file ({@link Recovery}): a restart then reads about
+ * 16 bytes plus the key per entry, not the values.
+ *
+ * <pre>
+ *   index.snapshot, little-endian:
+ *     header    magic "STRATAIX" (8) | format (4) | segment count (4) | entry count (8) | next sequence (8)
+ *               | next segment id (8) | section count (4) | 0 (4)
+ *     segments  id (8) | length (8) | dead bytes (8)                                      one per segment, id order
+ *     sections  entries: segment ordinal (4) | offset (4, unsigned) | V (1 bit) + record length (31)
+ *               | key length (4) | key bytes                                            one per key the index holds
+ *     directory start (8) | entry count (8)                                                         one per section
+ *     trailer   CRC32C of every byte before it (4)
+ * </pre>
+ *
+ * <p>A section holds the keys of {@value #TABLES_PER_SECTION} of the index's tables ({@link DiskIndex}), so sections
+ * restore on several threads at once without meeting in a table, as a scan spreads its files over threads.
+ *
+ * <p><b>When it is used.</b> The open that finds the file deletes it, whether it used it or not, before the store takes
+ * any write, so a snapshot never outlives the files it describes: a crash after that open leaves none, and the next
+ * open scans. An open uses it only if its CRC holds, its format is this one, every segment file it names exists with
+ * the length it names and a valid header, and no other segment file exists; else it logs why and scans, as after a
+ * crash. A close that cannot write it (a full disk, say) leaves none and logs it; the files stay as they were.
+ *
+ * <p><b>What it does not check.</b> A scan verifies every record's CRC when the store opens; a snapshot's open reads
+ * no record. A record damaged while the store was closed is found by the CRC check of the first read or compaction
+ * that meets it (counted, dropped from the index, never returned), as one damaged while the store is open is.
+ *
+ * <p>Not thread-safe: the store writes it under its writer and compaction locks, and reads it before it is published.
+ */
+final class IndexSnapshot {
+
+    /** The snapshot's file name in a store's directory. */
+    static final String FILE_NAME = "index.snapshot";
+    /** Where the snapshot is written before it is renamed to {@link #FILE_NAME}. */
+    static final String TEMP_NAME = "index.snapshot.tmp";
+    /** "STRATAIX", read little-endian. */
+    static final long MAGIC = 0x5849_4154_4152_5453L;
+    /** The layout above; a snapshot of another format is not used. */
+    static final int FORMAT = 1;
+    static final int HEADER_BYTES = 48;
+    static final int SEGMENT_BYTES = 24;
+    static final int ENTRY_BYTES = 16;
+    static final int SECTION_BYTES = 16;
+    static final int TRAILER_BYTES = 4;
+    /** How many of the index's tables one section holds: 16 sections of 64. */
+    static final int TABLES_PER_SECTION = 64;
+    static final int SECTIONS = DiskIndex.STRIPES / TABLES_PER_SECTION;
+    private static final int VISITED = 1 << 31;
+    private static final int BUFFER_BYTES = 1 << 20;
+
+    private IndexSnapshot() {
+    }
+
+    /** What an open restored: the counters the store continues from. */
+    record Restored(long nextSequence, long nextSegmentId, long entries) {
+    }
+
+    /** Why a snapshot was not used; its message says what did not hold. */
+    static final class Unusable extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        Unusable(String message) {
+            super(message);
+        }
+    }
+
+    // ---- writing ------------------------------------------------------------------------------------------------
+
+    /**
+     * Writes the snapshot of {@code index}, whose entries all point into {@code segments}, under a temporary name,
+     * forces it and renames it to {@link #FILE_NAME}. Writer and compaction locks held, so neither changes meanwhile.
+     *
+     * @throws IOException if it could not be written; no snapshot is left then
+     */
+    static void write(Path directory, Collection<Segment> segments, DiskIndex index, long nextSequence,
+                      long nextSegmentId) throws IOException {
+        Path temp = directory.resolve(TEMP_NAME);
+        try {
+            Segment.holdingInterrupt(() -> {
+                writeFile(temp, segments, index, nextSequence, nextSegmentId);
+                return null;
+            });
+            Files.move(temp, directory.resolve(FILE_NAME), StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(temp);
+            throw e;
+        }
+    }
+
+    private static void writeFile(Path temp, Collection<Segment> segments, DiskIndex index, long nextSequence,
+                                  long nextSegmentId) throws IOException {
+        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+            Output out = new Output(channel);
+            long entries = index.size();
+            out.room(HEADER_BYTES).putLong(MAGIC).putInt(FORMAT).putInt(segments.size()).putLong(entries)
+                    .putLong(nextSequence).putLong(nextSegmentId).putInt(SECTIONS).putInt(0);
+            Map<Segment, Integer> ordinals = new IdentityHashMap<>();
+            for (Segment segment : segments) {
+                ordinals.put(segment, ordinals.size());
+                out.room(SEGMENT_BYTES).putLong(segment.id()).putLong(segment.length()).putLong(segment.deadBytes());
+            }
+            long[] starts = new long[SECTIONS];
+            long[] counts = new long[SECTIONS];
+            for (int section = 0; section < SECTIONS; section++) {
+                starts[section] = out.written();
+                counts[section] = writeSection(out, index, section, ordinals);
+            }
+            long written = 0;
+            for (int section = 0; section < SECTIONS; section++) {
+                out.room(SECTION_BYTES).putLong(starts[section]).putLong(counts[section]);
+                written += counts[section];
+            }
+            if (written != entries) {
+                throw new IOException("the index held " + entries + " keys, and " + written + " were written");
+            }
+            out.finish();
+            channel.force(true);
+        }
+    }
+
+    /** Writes the entries of one section's tables. {@return how many} */
+    private static long writeSection(Output out, DiskIndex index, int section, Map<Segment, Integer> ordinals)
+            throws IOException {
+        long[] written = {0};
+        int from = section * TABLES_PER_SECTION;
+        index.forEachEntry(from, from + TABLES_PER_SECTION, (keys, keyStart, keyLength, segment, offset, recordBytes,
+                                                              visited) -> {
+            Integer ordinal = ordinals.get(segment);
+            if (ordinal == null) {
+                throw new IOException("an entry points into segment " + segment.id() + ", not one of the store's");
+            }
+            out.room(ENTRY_BYTES).putInt(ordinal).putInt((int) offset).putInt(recordBytes | (visited ? VISITED : 0))
+                    .putInt(keyLength);
+            out.put(keys, keyStart, keyLength);
+            written[0]++;
+        });
+        return written[0];
+    }
+
+    /** A buffered, checksummed writer of little-endian fields. */
+    private static final class Output {
+        private final FileChannel channel;
+        private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        private final CRC32C crc = new CRC32C();
+        private long drained;
+
+        Output(FileChannel channel) {
+            this.channel = channel;
+        }
+
+        /** {@return the bytes written so far, buffered ones included: where the next one goes in the file} */
+        long written() {
+            return drained + buffer.position();
+        }
+
+        /** {@return the buffer, with room for {@code bytes} more} */
+        ByteBuffer room(int bytes) throws IOException {
+            if (buffer.remaining() < bytes) {
+                drain();
+            }
+            return buffer;
+        }
+
+        void put(byte[] bytes, int start, int length) throws IOException {
+            for (int done = 0; done < length; ) {
+                int chunk = Math.min(length - done, room(1).remaining());
+                buffer.put(bytes, start + done, chunk);
+                done += chunk;
+            }
+        }
+
+        /** Writes what is buffered, then the CRC of every byte written. */
+        void finish() throws IOException {
+            drain();
+            buffer.putInt((int) crc.getValue());
+            buffer.flip();
+            writeFully();
+        }
+
+        private void drain() throws IOException {
+            buffer.flip();
+            drained += buffer.remaining();
+            crc.update(buffer.duplicate());
+            writeFully();
+        }
+
+        private void writeFully() throws IOException {
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
+            }
+            buffer.clear();
+        }
+    }
+
+    // ---- reading ------------------------------------------------------------------------------------------------
+
+    /**
+     * Restores the index and segments of {@code directory} from its snapshot, if it has one it can use, then deletes
+     * the snapshot (and a temporary one a crash left) either way. Charges {@code quota} with each segment file, as a
+     * scan does. On {@code null} the index and segments are empty, as they were.
+     *
+     * @return what the store continues from, or {@code null} if there was no snapshot or it was not used (logged by
+     *     the caller, with the {@link Unusable} or I/O failure passed to {@code refused})
+     * @throws IOException if the snapshot could not be deleted (the index and segments are then empty)
+     */
+    static Restored restore(Path directory, DiskIndex index, NavigableMap<Long, Segment> segments, DiskQuota quota,
+                            Consumer<Exception> refused) throws IOException {
+        Path file = directory.resolve(FILE_NAME);
+        Files.deleteIfExists(directory.resolve(TEMP_NAME));
+        if (!Files.exists(file)) {
+            return null;
+        }
+        Restored restored = null;
+        try {
+            restored = Segment.holdingInterrupt(() -> read(file, directory, index, segments, quota));
+        } catch (IOException | RuntimeException e) {
+            undo(index, segments);
+            refused.accept(e);
+        }
+        try {
+            Files.delete(file);
+        } catch (IOException e) {
+            undo(index, segments);                     // a snapshot left behind could outlive the files it names
+            throw e;
+        }
+        return restored;
+    }
+
+    /** Deletes the snapshot of {@code directory} and a temporary one, if there are. */
+    static void discard(Path directory) throws IOException {
+        Files.deleteIfExists(directory.resolve(TEMP_NAME));
+        Files.deleteIfExists(directory.resolve(FILE_NAME));
+    }
+
+    private static void undo(DiskIndex index, NavigableMap<Long, Segment> segments) {
+        index.clear();
+        for (Segment segment : segments.values()) {
+            segment.retire(false);                     // closes its channel, returns its bytes to the quota
+        }
+        segments.clear();
+    }
+
+    private static Restored read(Path file, Path directory, DiskIndex index, NavigableMap<Long, Segment> segments,
+                                 DiskQuota quota) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            checkCrc(channel);
+            long end = channel.size() - TRAILER_BYTES;
+            Input in = new Input(channel, 0, end);
+            ByteBuffer header = in.next(HEADER_BYTES);
+            long magic = header.getLong();
+            int format = header.getInt();
+            if (magic != MAGIC || format != FORMAT) {
+                throw new Unusable("magic " + Long.toHexString(magic) + ", format " + format + " (expected: "
+                        + Long.toHexString(MAGIC) + ", " + FORMAT + ")");
+            }
+            int segmentCount = header.getInt();
+            long entries = header.getLong();
+            long nextSequence = header.getLong();
+            long nextSegmentId = header.getLong();
+            int sections = header.getInt();
+            List<Segment> ordered = openSegments(in, segmentCount, directory, segments, quota);
+            long[][] bounds = sections(channel, sections, in.position(), end, entries);
+            restoreSections(channel, bounds, ordered, index);
+            long highestId = segments.isEmpty() ? 0 : segments.lastKey();
+            return new Restored(nextSequence, Math.max(nextSegmentId, highestId + 1), entries);
+        }
+    }
+
+    /**
+     * Reads the section directory, which ends at {@code end}, and checks that the sections follow each other from
+     * {@code first} to the directory and hold {@code entries} in all. {@return each section's start, end and entry
+     * count}
+     */
+    private static long[][] sections(FileChannel channel, int sections, long first, long end, long entries)
+            throws IOException {
+        if (sections < 1 || (long) sections * SECTION_BYTES > end - first) {
+            throw new Unusable("section count " + sections);
+        }
+        long directory = end - (long) sections * SECTION_BYTES;
+        ByteBuffer fields = ByteBuffer.allocate(sections * SECTION_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(channel, fields, directory);
+        fields.flip();
+        long[][] bounds = new long[sections][];
+        long expectedStart = first;
+        long total = 0;
+        for (int i = 0; i < sections; i++) {
+            long start = fields.getLong();
+            long count = fields.getLong();
+            if (start != expectedStart || count < 0) {
+                throw new Unusable("section " + i + " starts at " + start + " (expected: " + expectedStart
+                        + "), " + count + " entries");
+            }
+            long next = i + 1 < sections ? fields.getLong(fields.position()) : directory;
+            if (next < start) {
+                throw new Unusable("section " + i + " ends at " + next + ", before its start " + start);
+            }
+            bounds[i] = new long[] {start, next, count};
+            expectedStart = next;
+            total += count;
+        }
+        if (total != entries) {
+            throw new Unusable("sections of " + total + " entries (expected: " + entries + ")");
+        }
+        return bounds;
+    }
+
+    /** Restores the sections on one thread per processor (up to {@link Recovery#MAX_THREADS}), as a scan does. */
+    private static void restoreSections(FileChannel channel, long[][] bounds, List<Segment> ordered, DiskIndex index)
+            throws IOException {
+        AtomicInteger next = new AtomicInteger();
+        ParallelWork.Work work = () -> {
+            for (int i; (i = next.getAndIncrement()) < bounds.length; ) {
+                restoreSection(new Input(channel, bounds[i][0], bounds[i][1]), bounds[i][2], ordered, index);
+            }
+        };
+        int processors = Runtime.getRuntime().availableProcessors();
+        int threads = Math.min(bounds.length, Math.min(Recovery.MAX_THREADS, processors));
+        if (threads <= 1) {
+            work.run();
+        } else {
+            ParallelWork.run("strata-disk-snapshot", threads, work);
+        }
+    }
+
+    private static void restoreSection(Input in, long entries, List<Segment> ordered, DiskIndex index)
+            throws IOException {
+        for (long i = 0; i < entries; i++) {
+            restoreEntry(in, ordered, index);
+        }
+        if (!in.atEnd()) {
+            throw new Unusable("bytes left in a section after its " + entries + " entries");
+        }
+    }
+
+    /** Reads every byte but the trailer, and compares their CRC32C with it. */
+    private static void checkCrc(FileChannel channel) throws IOException {
+        long size = channel.size();
+        if (size < HEADER_BYTES + TRAILER_BYTES) {
+            throw new Unusable(size + " bytes, shorter than a header and a trailer");
+        }
+        CRC32C crc = new CRC32C();
+        ByteBuffer buffer = ByteBuffer.allocate(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        long position = 0;
+        long end = size - TRAILER_BYTES;
+        while (position < end) {
+            buffer.clear().limit((int) Math.min(BUFFER_BYTES, end - position));
+            readFully(channel, buffer, position);
+            buffer.flip();
+            position += buffer.remaining();
+            crc.update(buffer);
+        }
+        ByteBuffer trailer = ByteBuffer.allocate(TRAILER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(channel, trailer, end);
+        int expected = trailer.getInt(0);
+        if ((int) crc.getValue() != expected) {
+            throw new Unusable("CRC " + Integer.toHexString((int) crc.getValue()) + " (expected: "
+                    + Integer.toHexString(expected) + ")");
+        }
+    }
+
+    /**
+     * Opens the segments the snapshot names, each checked against its file, and puts them in {@code segments}.
+     * {@return them, in the snapshot's order (an entry names its segment by that ordinal)}
+     */
+    private static List<Segment> openSegments(Input in, int count, Path directory, NavigableMap<Long, Segment> segments,
+                                              DiskQuota quota) throws IOException {
+        if (count < 0) {
+            throw new Unusable("segment count " + count);
+        }
+        List<Segment> ordered = new ArrayList<>(count);
+        Set<Long> named = new HashSet<>();
+        for (int i = 0; i < count; i++) {
+            ByteBuffer fields = in.next(SEGMENT_BYTES);
+            long id = fields.getLong();
+            long length = fields.getLong();
+            long deadBytes = fields.getLong();
+            if (!named.add(id) || segments.containsKey(id)) {
+                throw new Unusable("segment " + id + " named twice");
+            }
+            Segment segment = openSegment(directory, id, length, quota);
+            segments.put(id, segment);
+            segment.seal();
+            segment.addDeadBytes(deadBytes);
+            ordered.add(segment);
+        }
+        for (Path file : Recovery.segmentFiles(directory)) {
+            long id = Segment.idOf(file.getFileName().toString());
+            if (!named.contains(id)) {
+                throw new Unusable("segment file " + file.getFileName() + " is not in it");
+            }
+        }
+        return ordered;
+    }
+
+    private static Segment openSegment(Path directory, long id, long length, DiskQuota quota) throws IOException {
+        Segment segment;
+        try {
+            segment = Segment.open(directory.resolve(Segment.fileName(id)), id, quota);
+        } catch (NoSuchFileException e) {
+            throw new Unusable("segment file " + Segment.fileName(id) + " is missing");
+        }
+        quota.forceReserve(segment.length());
+        try {
+            if (segment.length() != length || length < RecordFormat.SEGMENT_HEADER_BYTES) {
+                throw new Unusable(Segment.fileName(id) + " has " + segment.length() + " bytes (expected: " + length
+                        + ")");
+            }
+            MemorySegment header = MemorySegment.ofArray(new byte[RecordFormat.SEGMENT_HEADER_BYTES]);
+            segment.read(header, 0);
+            if (!RecordFormat.isValidSegmentHeader(header, id)) {
+                throw new Unusable(Segment.fileName(id) + " has no valid header");
+            }
+            segment.recoverHeader(header);
+            return segment;
+        } catch (IOException | RuntimeException e) {
+            segment.retire(false);                     // closes the file, returns its bytes to the quota
+            throw e;
+        }
+    }
+
+    private static void restoreEntry(Input in, List<Segment> ordered, DiskIndex index) throws IOException {
+        ByteBuffer fields = in.next(ENTRY_BYTES);
+        int ordinal = fields.getInt();
+        long offset = Integer.toUnsignedLong(fields.getInt());
+        int lengthAndVisited = fields.getInt();
+        int keyLength = fields.getInt();
+        int recordBytes = lengthAndVisited & ~VISITED;
+        if (ordinal < 0 || ordinal >= ordered.size()) {
+            throw new Unusable("an entry names segment ordinal " + ordinal + " of " + ordered.size());
+        }
+        Segment segment = ordered.get(ordinal);
+        if (keyLength < 0 || offset < RecordFormat.SEGMENT_HEADER_BYTES
+                || recordBytes < RecordFormat.recordBytes(keyLength, 0) || offset + recordBytes > segment.length()) {
+            throw new Unusable("an entry of segment " + segment.id() + " at " + offset + ", " + recordBytes
+                    + " bytes, key " + keyLength + " bytes, does not fit its " + segment.length() + " bytes");
+        }
+        MemorySegment key = in.bytes(keyLength);
+        boolean visited = (lengthAndVisited & VISITED) != 0;
+        if (!index.restore(key, new Location(segment, offset, recordBytes), visited)) {
+            throw new Unusable("a key is named twice");
+        }
+        if (visited) {
+            segment.noteVisited();
+        }
+    }
+
+    /** A buffered reader of little-endian fields from one range of the file, with positional reads. */
+    private static final class Input {
+        private final FileChannel channel;
+        private final long end;
+        private ByteBuffer buffer;
+        /** Where the next read of the file starts: past the bytes buffered. */
+        private long position;
+
+        Input(FileChannel channel, long start, long end) {
+            this.channel = channel;
+            this.position = start;
+            this.end = end;
+            int size = (int) Math.min(BUFFER_BYTES, Math.max(0, end - start));
+            this.buffer = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN).limit(0);
+        }
+
+        /** {@return where the next field starts in the file} */
+        long position() {
+            return position - buffer.remaining();
+        }
+
+        /** {@return the next {@code bytes} as a buffer of their own, little-endian, valid until the next call} */
+        ByteBuffer next(int bytes) throws IOException {
+            if (buffer.remaining() < bytes) {
+                fill(bytes);
+            }
+            ByteBuffer fields = buffer.slice(buffer.position(), bytes).order(ByteOrder.LITTLE_ENDIAN);
+            buffer.position(buffer.position() + bytes);
+            return fields;
+        }
+
+        /** {@return the next {@code length} bytes, valid until the next call} */
+        MemorySegment bytes(int length) throws IOException {
+            return MemorySegment.ofBuffer(next(length));
+        }
+
+        boolean atEnd() {
+            return !buffer.hasRemaining() && position == end;
+        }
+
+        /** Keeps the bytes not read yet, and reads after them until {@code bytes} are there. */
+        private void fill(int bytes) throws IOException {
+            if (bytes > end - position + buffer.remaining()) {
+                throw new EOFException("the snapshot ends within a field of " + bytes + " bytes");
+            }
+            if (bytes > buffer.capacity()) {
+                ByteBuffer larger = ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN);
+                larger.put(buffer);
+                buffer = larger;
+            } else {
+                buffer.compact();
+            }
+            while (buffer.position() < bytes) {
+                int wanted = (int) Math.min(buffer.remaining(), end - position);
+                buffer.limit(buffer.position() + wanted);
+                int read = channel.read(buffer, position);
+                if (read < 0) {
+                    throw new EOFException("the snapshot ends at " + position);
+                }
+                position += read;
+            }
+            buffer.flip();
+        }
+    }
+
+    private static void readFully(FileChannel channel, ByteBuffer buffer, long position) throws IOException {
+        while (buffer.hasRemaining()) {
+            int read = channel.read(buffer, position);
+            if (read < 0) {
+                throw new EOFException("the snapshot ends at " + position);
+            }
+            position += read;
+        }
+    }
+}

@@ -1,0 +1,353 @@
+package dev.strata.tier.disk;
+
+import static dev.strata.tier.disk.DiskTestSupport.flipByte;
+import static dev.strata.tier.disk.DiskTestSupport.key;
+import static dev.strata.tier.disk.DiskTestSupport.persistentConfig;
+import static dev.strata.tier.disk.DiskTestSupport.segmentFiles;
+import static dev.strata.tier.disk.DiskTestSupport.segmentOf;
+import static dev.strata.tier.disk.DiskTestSupport.transientConfig;
+import static dev.strata.tier.disk.DiskTestSupport.value;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Executor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The index snapshot a persistent store writes when it closes ({@link IndexSnapshot}): the next open restores the
+ * index from it as a scan would have rebuilt it, continues the sequence, keeps visited bits and dead bytes, deletes
+ * it, and does not use it when it does not match the files; a record damaged while the store was closed is caught by
+ * the read that meets it.
+ */
+class IndexSnapshotTest {
+
+    private static final int KEYS = 3_000;
+    private static final int VALUE_BYTES = 100;
+
+    @TempDir
+    Path dir;
+
+    /** The value key {@code i} holds after {@link #fill}: overwritten for every third key, removed for every fifth. */
+    private static byte[] expected(int i) {
+        return i % 5 == 0 ? null : value(VALUE_BYTES, i % 3 == 0 ? 1_000_000 + i : i);
+    }
+
+    /** Puts every key, overwrites every third, removes every fifth: records in many segments, some dead. */
+    private static void fill(DiskStore store) {
+        for (int i = 0; i < KEYS; i++) {
+            assertTrue(store.put(key(i), segmentOf(value(VALUE_BYTES, i))));
+        }
+        for (int i = 0; i < KEYS; i += 3) {
+            assertTrue(store.put(key(i), segmentOf(value(VALUE_BYTES, 1_000_000 + i))));
+        }
+        for (int i = 0; i < KEYS; i += 5) {
+            assertTrue(store.remove(key(i)));
+        }
+    }
+
+    private static void assertHoldsWhatFillLeft(DiskStore store) {
+        for (int i = 0; i < KEYS; i++) {
+            assertArrayEquals(expected(i), store.get(key(i)), "key " + i);
+        }
+    }
+
+    private DiskStore open(DiskStoreConfig config) throws IOException {
+        return DiskTestSupport.openCompactingInline(dir, config, new DiskQuota(1L << 30));
+    }
+
+    private Path snapshot() {
+        return dir.resolve(IndexSnapshot.FILE_NAME);
+    }
+
+    @Test
+    void aCleanCloseReopensFromTheSnapshotAsAScanWould() throws IOException {
+        long size;
+        long liveBytes;
+        try (DiskStore store = open(persistentConfig())) {
+            fill(store);
+            size = store.size();
+            liveBytes = store.liveBytes();
+            assertFalse(Files.exists(snapshot()), "written when the store closes");
+        }
+        assertTrue(Files.exists(snapshot()));
+        assertTrue(segmentFiles(dir).size() > 5, "records in many segments: " + segmentFiles(dir));
+        try (DiskStore store = open(persistentConfig())) {
+            assertTrue(store.restoredFromSnapshot());
+            assertFalse(Files.exists(snapshot()), "deleted by the open, before any write");
+            assertEquals(size, store.size());
+            assertEquals(liveBytes, store.liveBytes());
+            assertEquals(size, store.stats().recoveredRecords());
+            assertEquals(0, store.stats().recordsRead(), "no record read to open");
+            assertHoldsWhatFillLeft(store);
+        }
+        DiskTestSupport.asAfterACrash(dir);
+        try (DiskStore store = open(persistentConfig())) {
+            assertFalse(store.restoredFromSnapshot());
+            assertEquals(size, store.size(), "the scan finds what the snapshot named");
+            assertEquals(liveBytes, store.liveBytes());
+            assertHoldsWhatFillLeft(store);
+        }
+    }
+
+    /**
+     * A put after a reopen from the snapshot must outrank the key's older records in a later scan: the sequence goes
+     * on.
+     */
+    @Test
+    void theSequenceGoesOnAfterTheSnapshot() throws IOException {
+        try (DiskStore store = open(persistentConfig())) {
+            fill(store);
+        }
+        try (DiskStore store = open(persistentConfig())) {
+            assertTrue(store.restoredFromSnapshot());
+            assertTrue(store.put(key(1), segmentOf(value(VALUE_BYTES, 7))));
+            assertTrue(store.put(key(0), segmentOf(value(VALUE_BYTES, 8))));     // removed before: back again
+            assertTrue(store.remove(key(2)));
+        }
+        DiskTestSupport.asAfterACrash(dir);
+        try (DiskStore store = open(persistentConfig())) {
+            assertFalse(store.restoredFromSnapshot());
+            assertArrayEquals(value(VALUE_BYTES, 7), store.get(key(1)));
+            assertArrayEquals(value(VALUE_BYTES, 8), store.get(key(0)));
+            assertNull(store.get(key(2)));
+            assertArrayEquals(expected(4), store.get(key(4)));
+        }
+    }
+
+    @Test
+    void visitedBitsSurviveTheReopen() throws IOException {
+        try (DiskStore store = open(persistentConfig())) {
+            fill(store);
+            for (int i = 1; i < KEYS; i += 7) {
+                if (expected(i) != null) {
+                    assertFalse(visited(store, i, true));
+                }
+            }
+        }
+        try (DiskStore store = open(persistentConfig())) {
+            assertTrue(store.restoredFromSnapshot());
+            for (int i = 0; i < KEYS; i++) {
+                if (expected(i) != null) {
+                    assertEquals(i % 7 == 1, visited(store, i, false), "key " + i);
+                }
+            }
+        }
+    }
+
+    private static boolean visited(DiskStore store, int i, boolean mark) {
+        return store.read(key(i), mark, (value, stamp, visited) -> visited);
+    }
+
+    /**
+     * Dead bytes come back with the snapshot: segments a compaction was due for at the close (the compactor never ran
+     * here) are compacted after the reopen.
+     */
+    @Test
+    void deadBytesSurviveTheReopen() throws IOException {
+        Executor never = task -> { };
+        long fileBytes;
+        try (DiskStore store = DiskStore.open(dir, persistentConfig(), new DiskQuota(1L << 30), never)) {
+            for (int round = 0; round < 3; round++) {
+                for (int i = 0; i < KEYS; i++) {
+                    assertTrue(store.put(key(i), segmentOf(value(VALUE_BYTES, round * KEYS + i))));
+                }
+            }
+            fileBytes = store.fileBytes();
+            assertEquals(0, store.stats().compactions());
+        }
+        try (DiskStore store = open(persistentConfig())) {
+            assertTrue(store.restoredFromSnapshot());
+            assertTrue(store.stats().compactions() > 0, "the segments due were compacted");
+            assertTrue(store.fileBytes() < fileBytes / 2, store.fileBytes() + " bytes left of " + fileBytes);
+            for (int i = 0; i < KEYS; i++) {
+                assertArrayEquals(value(VALUE_BYTES, 2 * KEYS + i), store.get(key(i)));
+            }
+        }
+    }
+
+    /** Ways the files can disagree with a snapshot; each makes the open scan instead. */
+    enum Mismatch {
+        SNAPSHOT_BYTE_FLIPPED, SNAPSHOT_OF_ANOTHER_FORMAT, SEGMENT_GREW, SEGMENT_SHRANK, SEGMENT_MISSING,
+        SEGMENT_NOT_NAMED, SNAPSHOT_CUT_SHORT
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mismatch.class)
+    void aSnapshotThatDoesNotMatchTheFilesIsNotUsed(Mismatch mismatch) throws IOException {
+        try (DiskStore store = open(persistentConfig())) {
+            fill(store);
+        }
+        List<Path> segments = segmentFiles(dir);
+        Path newest = segments.getLast();
+        switch (mismatch) {
+            case SNAPSHOT_BYTE_FLIPPED -> flipByte(snapshot(), Files.size(snapshot()) / 2);
+            case SNAPSHOT_OF_ANOTHER_FORMAT -> rewriteInt(snapshot(), 8, IndexSnapshot.FORMAT + 1);
+            case SEGMENT_GREW -> {
+                try (FileChannel channel = FileChannel.open(newest, StandardOpenOption.WRITE)) {
+                    channel.write(ByteBuffer.allocate(100), channel.size());
+                }
+            }
+            case SEGMENT_SHRANK -> {
+                try (FileChannel channel = FileChannel.open(newest, StandardOpenOption.WRITE)) {
+                    channel.truncate(channel.size() - 1);
+                }
+            }
+            case SEGMENT_MISSING -> Files.delete(segments.getFirst());
+            case SEGMENT_NOT_NAMED -> Files.copy(newest, dir.resolve(Segment.fileName(
+                    Segment.idOf(newest.getFileName().toString()) + 100)));
+            case SNAPSHOT_CUT_SHORT -> {
+                try (FileChannel channel = FileChannel.open(snapshot(), StandardOpenOption.WRITE)) {
+                    channel.truncate(channel.size() - 5);
+                }
+            }
+        }
+        DiskQuota quota = new DiskQuota(1L << 30);
+        try (DiskStore store = DiskTestSupport.openCompactingInline(dir, persistentConfig(), quota)) {
+            assertFalse(store.restoredFromSnapshot(), mismatch.name());
+            assertFalse(Files.exists(snapshot()), "deleted all the same");
+            assertEquals(bytesOfFiles(), quota.usedBytes(), "the files charged once: none twice");
+            assertEquals(quota.indexBytes(), store.indexBytes(), "the keys charged once");
+            if (mismatch == Mismatch.SEGMENT_MISSING || mismatch == Mismatch.SEGMENT_SHRANK) {
+                int found = 0;
+                for (int i = 0; i < KEYS; i++) {       // some records went with the bytes (the last remove, cut off,
+                    byte[] value = store.get(key(i));  // brings its key's value back), but no value is another key's
+                    if (value != null) {
+                        assertTrue(Arrays.equals(expected(i), value)
+                                || Arrays.equals(value(VALUE_BYTES, i), value), "key " + i);
+                        found++;
+                    }
+                }
+                assertEquals(store.size(), found);
+                if (mismatch == Mismatch.SEGMENT_MISSING) {
+                    assertTrue(found < KEYS - KEYS / 5, found + " keys found");
+                }
+            } else {
+                assertHoldsWhatFillLeft(store);
+            }
+        }
+    }
+
+    /** {@return the bytes of the files in the store's directory: its segments, and spares if it kept any} */
+    private long bytesOfFiles() throws IOException {
+        long bytes = 0;
+        try (var files = Files.list(dir)) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                bytes += Files.size(file);
+            }
+        }
+        return bytes;
+    }
+
+    private static void rewriteInt(Path file, long offset, int value) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            channel.write(ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(0, value), offset);
+        }
+    }
+
+    /**
+     * The snapshot's open reads no record, so a value damaged while the store was closed is found by the CRC check of
+     * the read that meets it: counted, dropped, never returned.
+     */
+    @Test
+    void aRecordDamagedWhileClosedIsCaughtByTheReadThatMeetsIt() throws IOException {
+        try (DiskStore store = open(persistentConfig())) {
+            for (int i = 0; i < 10; i++) {
+                assertTrue(store.put(key(i), segmentOf(value(VALUE_BYTES, i))));
+            }
+        }
+        int recordBytes = RecordFormat.recordBytes(key(0).byteSize(), VALUE_BYTES);
+        long valueOfKey3 = RecordFormat.SEGMENT_HEADER_BYTES + 3L * recordBytes + recordBytes - VALUE_BYTES / 2;
+        flipByte(segmentFiles(dir).getFirst(), valueOfKey3);
+        try (DiskStore store = open(persistentConfig())) {
+            assertTrue(store.restoredFromSnapshot());
+            assertEquals(10, store.size(), "the open read no record");
+            assertNull(store.get(key(3)));
+            assertEquals(1, store.stats().corruptRecords());
+            assertEquals(9, store.size(), "the damaged record left the index");
+            for (int i = 0; i < 10; i++) {
+                assertArrayEquals(i == 3 ? null : value(VALUE_BYTES, i), store.get(key(i)));
+            }
+        }
+    }
+
+    /**
+     * Keys larger than the snapshot's 1 MiB buffer, among many small ones, written and read back across its refills
+     * and sections.
+     */
+    @Test
+    void largeKeysAndManyEntriesRoundTrip() throws IOException {
+        int smallKeys = 40_000;
+        try (DiskStore store = open(persistentConfig())) {
+            for (int i = 0; i < smallKeys; i++) {
+                assertTrue(store.put(key(i), segmentOf(value(8, i))));
+            }
+            for (int i = 0; i < 3; i++) {
+                assertTrue(store.put(largeKey(i), segmentOf(value(8, -i))));
+            }
+        }
+        assertTrue(Files.size(snapshot()) > 2 * (1 << 20), Files.size(snapshot()) + " bytes");
+        try (DiskStore store = open(persistentConfig())) {
+            assertTrue(store.restoredFromSnapshot());
+            assertEquals(smallKeys + 3, store.size());
+            for (int i = 0; i < smallKeys; i++) {
+                assertArrayEquals(value(8, i), store.get(key(i)));
+            }
+            for (int i = 0; i < 3; i++) {
+                assertArrayEquals(value(8, -i), store.get(largeKey(i)));
+            }
+        }
+    }
+
+    private static MemorySegment largeKey(int i) {
+        byte[] bytes = value(3 << 19, 77 + i);                                // 1.5 MiB
+        return MemorySegment.ofArray(bytes);
+    }
+
+    @Test
+    void aTransientStoreDeletesASnapshotItFinds() throws IOException {
+        try (DiskStore store = open(persistentConfig())) {
+            fill(store);
+        }
+        assertTrue(Files.exists(snapshot()));
+        try (DiskStore store = open(transientConfig())) {
+            assertEquals(0, store.size());
+            assertFalse(Files.exists(snapshot()));
+        }
+        assertFalse(Files.exists(snapshot()), "a transient store writes none");
+    }
+
+    /** An interrupted caller closes and opens through the snapshot as any other, and keeps its interrupt status. */
+    @Test
+    void anInterruptedThreadWritesAndReadsTheSnapshot() throws IOException {
+        DiskStore first = open(persistentConfig());
+        fill(first);
+        Thread.currentThread().interrupt();
+        try {
+            first.close();
+            assertTrue(Thread.currentThread().isInterrupted());
+            assertTrue(Files.exists(snapshot()));
+            try (DiskStore store = open(persistentConfig())) {
+                assertTrue(Thread.currentThread().isInterrupted());
+                assertTrue(store.restoredFromSnapshot());
+                assertHoldsWhatFillLeft(store);
+            }
+        } finally {
+            Thread.interrupted();
+        }
+    }
+}
