@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Random byte flips and truncation in the segment files of a cleanly closed persistent cache, then a reopen in a new
  * child ({@link CorruptionScenario}): the reopened cache never returns a wrong value, counts and logs what it skipped,
  * and still serves the undamaged records; flips made while it is open are caught by the CRC check on read and counted
- * as errors.
+ * as errors. With flips alone (no file cut short) the reopen uses the index snapshot of the clean close and reads no
+ * record; then the reads catch the damage.
  */
 class CorruptSegmentsIT {
 
@@ -39,7 +40,8 @@ class CorruptSegmentsIT {
 
         List<Path> segments = segments(disk.resolve(DurableCaches.CACHE));
         assertTrue(segments.size() >= 3, "expected several segment files, found " + segments);
-        damage(segments);
+        flip(segments);
+        cutNewest(segments);
 
         ChildResult child = ChildJvm.scenario(CorruptionScenario.class, workDirectory).jvmFlags("-Xmx128m")
                 .args("verify", disk.toString()).run();
@@ -47,13 +49,37 @@ class CorruptSegmentsIT {
         assertEquals(0, child.exitCode(), child::describe);
         assertEquals(0, child.longValue("open.wrong"), child::describe);
         assertEquals(0, child.longValue("live.wrong"), child::describe);
+        assertEquals(1, child.longValue("open.logSnapshotRefused"), child::describe);
         assertTrue(child.longValue("open.logCorrupt") + child.longValue("open.logTruncated") > 0, child::describe);
         assertTrue(child.longValue("live.errors") > 0, child::describe);
         assertTrue(child.longValue("open.found") > 0, child::describe);
     }
 
-    /** Flips bytes in every segment (past the 16-byte header) and cuts the newest one in the middle, seeded. */
-    private static void damage(List<Path> segments) throws IOException {
+    /**
+     * The same flips with no file cut short: the reopen uses the index snapshot the clean close wrote and reads no
+     * record, so the damage must be caught by the reads that meet it (counted as errors), and no read returns a wrong
+     * value.
+     */
+    @Test
+    void flipsAfterACleanCloseAreCaughtByTheReadsOfAReopenFromTheSnapshot() throws Exception {
+        Path disk = workDirectory.resolve("disk");
+        ChildResult written = ChildJvm.scenario(CorruptionScenario.class, workDirectory).jvmFlags("-Xmx128m")
+                .args("write", disk.toString()).run();
+        assertEquals(0, written.exitCode(), written::describe);
+        flip(segments(disk.resolve(DurableCaches.CACHE)));
+
+        ChildResult child = ChildJvm.scenario(CorruptionScenario.class, workDirectory).jvmFlags("-Xmx128m")
+                .args("verify-snapshot", disk.toString()).run();
+        assertEquals("", child.value("failedChecks"), child::describe);
+        assertEquals(0, child.exitCode(), child::describe);
+        assertEquals(0, child.longValue("open.logSnapshotRefused"), child::describe);
+        assertEquals(0, child.longValue("open.wrong"), child::describe);
+        assertTrue(child.longValue("open.errors") > 0, child::describe);
+        assertTrue(child.longValue("open.found") > 0, child::describe);
+    }
+
+    /** Flips bytes in every segment (past the 16-byte header), seeded. */
+    private static void flip(List<Path> segments) throws IOException {
         Random random = new Random(42);
         for (Path segment : segments) {
             try (RandomAccessFile file = new RandomAccessFile(segment.toFile(), "rw")) {
@@ -66,6 +92,10 @@ class CorruptSegmentsIT {
                 }
             }
         }
+    }
+
+    /** Cuts the newest segment in the middle. */
+    private static void cutNewest(List<Path> segments) throws IOException {
         try (RandomAccessFile newest = new RandomAccessFile(segments.getLast().toFile(), "rw")) {
             newest.setLength(newest.length() * 2 / 3);
         }

@@ -17,14 +17,18 @@ import java.util.stream.Stream;
  * <ol>
  *   <li>{@code write}: writes {@value #KEYS} keys once each (values of 100 B to 12 KiB) to a persistent disk-only
  *       cache and closes it cleanly. The test then flips bytes and truncates segment files.
- *   <li>{@code verify}: reopens the cache (recovery scans every record), reads every key, then flips
- *       {@value #FLIPS_WHILE_OPEN} more bytes in the segment files while the cache is open and reads every key again
- *       (now the CRC check on read must catch them). No read may return a value other than the one written for the
- *       key.
+ *   <li>{@code verify}: reopens the cache (a file cut short makes the open scan every record instead of using the
+ *       index snapshot the close wrote), reads every key, then flips {@value #FLIPS_WHILE_OPEN} more bytes in the
+ *       segment files while the cache is open and reads every key again (now the CRC check on read must catch them).
+ *       No read may return a value other than the one written for the key.
+ *   <li>{@code verify-snapshot}: reopens the cache from its index snapshot (files damaged in place, none cut short:
+ *       the open reads no record) and reads every key; the reads must catch the damage, and return no wrong value.
  * </ol>
  * Facts of {@code verify}: {@code open.found}, {@code open.wrong}, {@code open.logCorrupt} (log messages about corrupt
- * records at recovery), {@code open.logTruncated}, {@code live.found}, {@code live.wrong}, {@code live.errors}
- * (the cache's error counter after the live flips), {@code diskEntries}.
+ * records at recovery), {@code open.logTruncated}, {@code open.logSnapshotRefused}, {@code live.found},
+ * {@code live.wrong}, {@code live.errors} (the cache's error counter after the live flips), {@code diskEntries}; of
+ * {@code verify-snapshot}: {@code diskEntries}, {@code open.logSnapshotRefused}, {@code open.found},
+ * {@code open.wrong}, {@code open.errors}.
  *
  * <p>{@code args}: mode, disk directory. The segment size is small ({@value #QUOTA_MIB} MiB quota, so 1 MiB segments)
  * so the keys span many files.
@@ -34,6 +38,8 @@ public final class CorruptionScenario {
     static final long KEYS = 1_000;
     static final int FLIPS_WHILE_OPEN = 200;
     static final long QUOTA_MIB = 16;
+    /** What the store logs when it scans instead of using the index snapshot a clean close wrote. */
+    private static final String SNAPSHOT_REFUSED = "not using the index snapshot";
 
     private CorruptionScenario() {
     }
@@ -49,7 +55,9 @@ public final class CorruptionScenario {
             switch (args[0]) {
                 case "write" -> write(report, disk);
                 case "verify" -> verify(report, disk);
-                default -> throw new IllegalArgumentException("mode: " + args[0] + " (expected: write or verify)");
+                case "verify-snapshot" -> verifySnapshot(report, disk);
+                default -> throw new IllegalArgumentException("mode: " + args[0]
+                        + " (expected: write, verify or verify-snapshot)");
             }
         });
     }
@@ -71,8 +79,10 @@ public final class CorruptionScenario {
         LogCounter corrupt = LogCounter.attach("corrupt");
         LogCounter truncated = LogCounter.attach("torn tail");
         LogCounter unreadable = LogCounter.attach("unreadable");
+        LogCounter refused = LogCounter.attach(SNAPSHOT_REFUSED);
         try (Engine engine = engine(disk); Cache<Long, byte[]> cache = DurableCaches.cache(engine, Tier.DISK)) {
             report.put("diskEntries", cache.size(Tier.DISK));
+            report.put("open.logSnapshotRefused", refused.count());
             readAll(report, "open", cache);
             report.put("open.logCorrupt", corrupt.count());
             report.put("open.logTruncated", truncated.count() + unreadable.count());
@@ -82,6 +92,22 @@ public final class CorruptionScenario {
             report.put("live.errors", cache.stats().errors() - errorsBefore);
             report.check("live.errorsCounted", cache.stats().errors() > errorsBefore);
             report.check("open.damageDetected", corrupt.count() + truncated.count() + unreadable.count() > 0);
+        }
+    }
+
+    /**
+     * Reopens from the index snapshot the clean close wrote (the files were damaged in place, none cut short), so the
+     * open reads no record, then reads every key: the damaged records must be caught by those reads.
+     */
+    private static void verifySnapshot(ScenarioReport report, Path disk) {
+        LogCounter refused = LogCounter.attach(SNAPSHOT_REFUSED);
+        try (Engine engine = engine(disk); Cache<Long, byte[]> cache = DurableCaches.cache(engine, Tier.DISK)) {
+            report.put("diskEntries", cache.size(Tier.DISK));
+            report.put("open.logSnapshotRefused", refused.count());
+            report.check("open.fromSnapshot", refused.count() == 0 && cache.size(Tier.DISK) == KEYS);
+            readAll(report, "open", cache);
+            report.put("open.errors", cache.stats().errors());
+            report.check("open.damageCaughtOnRead", cache.stats().errors() > 0);
         }
     }
 
