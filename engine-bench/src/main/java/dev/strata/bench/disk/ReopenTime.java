@@ -7,11 +7,14 @@ import dev.strata.bench.workload.BenchFiles;
 import dev.strata.bench.workload.Options;
 import dev.strata.cache.Cache;
 import dev.strata.codec.Codecs;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.stream.Stream;
 
 /**
  * How long a persistent disk-only cache takes to reopen, and the heap it then holds per entry (not a JMH benchmark:
@@ -19,16 +22,19 @@ import java.util.SplittableRandom;
  *
  * <pre>
  * java -cp engine-bench/target/benchmarks.jar dev.strata.bench.disk.ReopenTime [--entries N] [--value BYTES]
- *     [--opens N]
+ *     [--opens N] [--snapshot true|false] [--cold true|false]
  * </pre>
  *
  * <p>Fills a cache of {@code int} keys and values of one size (default 2,684,354 entries of 100 B, 256 MiB of
  * values) under {@code target/bench-disk}, closes it, then opens it again {@code --opens} times (default 3), each
- * time in a new engine: the time from {@code build()} of the engine to the cache's return (recovery of the store's
- * index from its files: the cache keeps nothing of its own per disk entry), a check that the last key reads back,
- * and after the last open the used heap after three {@code System.gc()} divided by the entries (the whole JVM: the
- * disk index and whatever else is live, so it over- rather than under-states). The files are in the OS page cache, so
- * this is the CPU side of a restart, not the device's.
+ * time in a new engine: the time from {@code build()} of the engine to the cache's return (the store's index restored:
+ * the cache keeps nothing of its own per disk entry), a check that the last key reads back, the time the engine then
+ * takes to close (a persistent store writes its index snapshot there), and after the last open the used heap after
+ * three {@code System.gc()} divided by the entries (the whole JVM: the disk index and whatever else is live, so it
+ * over- rather than under-states). With {@code --snapshot false} the snapshot a close writes is deleted before each
+ * open, as a crash leaves none, so the open scans every segment file. With {@code --cold true} every file of the
+ * cache is dropped from the OS page cache before each open ({@code dd iflag=nocache}, GNU coreutils on Linux), so the
+ * open reads from the device; else the files are in the page cache, and this is the CPU side of a restart.
  */
 public final class ReopenTime {
 
@@ -39,38 +45,89 @@ public final class ReopenTime {
      * Runs the measurement and prints one line per open.
      *
      * @param args see the class comment
+     * @throws IOException if the files could not be listed, deleted or dropped from the page cache
+     * @throws InterruptedException if interrupted while {@code dd} runs
      */
-    public static void main(String[] args) {
-        Map<String, String> options = Options.parse(args, "--entries N, --value BYTES, --opens N");
+    public static void main(String[] args) throws IOException, InterruptedException {
+        Map<String, String> options = Options.parse(args,
+                "--entries N, --value BYTES, --opens N, --snapshot BOOL, --cold BOOL");
         int entries = Integer.parseInt(options.getOrDefault("--entries", "2684354"));
         int valueSize = Integer.parseInt(options.getOrDefault("--value", "100"));
         int opens = Integer.parseInt(options.getOrDefault("--opens", "3"));
+        boolean snapshot = Boolean.parseBoolean(options.getOrDefault("--snapshot", "true"));
+        boolean cold = Boolean.parseBoolean(options.getOrDefault("--cold", "false"));
         byte[] value = new byte[valueSize];
         new SplittableRandom(1).nextBytes(value);
         Path directory = BenchFiles.newScratchDirectory("strata-reopen-");
         try {
+            long firstClose;
             try (Engine engine = engine(directory); Cache<Integer, byte[]> cache = cache(engine)) {
                 for (int key = 0; key < entries; key++) {
                     cache.put(key, value);
                 }
+                firstClose = System.nanoTime();
             }
+            System.out.printf(Locale.ROOT, "filled; first close %d ms; files: %,d bytes%n",
+                    (System.nanoTime() - firstClose) / 1_000_000, bytesUnder(directory));
             for (int open = 1; open <= opens; open++) {
+                if (!snapshot) {
+                    deleteSnapshots(directory);
+                }
+                if (cold) {
+                    dropFromPageCache(directory);
+                }
                 long start = System.nanoTime();
+                long closeStart;
                 try (Engine engine = engine(directory); Cache<Integer, byte[]> cache = cache(engine)) {
                     long nanos = System.nanoTime() - start;
                     if (!Arrays.equals(value, cache.get(entries - 1)) || cache.size() != entries) {
                         throw new IllegalStateException("the reopened cache lost entries: " + cache.size());
                     }
-                    System.out.printf(Locale.ROOT, "open %d: %,d entries of %d B in %d ms, %.2f us per entry%n",
-                            open, entries, valueSize, nanos / 1_000_000, nanos / 1e3 / entries);
+                    System.out.printf(Locale.ROOT, "open %d (%s, %s): %,d entries of %d B in %d ms, %.2f us per "
+                                    + "entry", open, snapshot ? "snapshot" : "scan", cold ? "cold" : "page cache",
+                            entries, valueSize, nanos / 1_000_000, nanos / 1e3 / entries);
                     if (open == opens) {
-                        System.out.printf(Locale.ROOT, "heap used after GC: %.0f B per entry%n",
+                        System.out.printf(Locale.ROOT, "; heap used after GC: %.0f B per entry",
                                 usedHeapAfterGc() / (double) entries);
                     }
+                    closeStart = System.nanoTime();
                 }
+                System.out.printf(Locale.ROOT, "; close %d ms%n", (System.nanoTime() - closeStart) / 1_000_000);
             }
         } finally {
             BenchFiles.deleteQuietly(directory);
+        }
+    }
+
+    /** Deletes the index snapshots under {@code directory}: the next open scans, as after a crash. */
+    private static void deleteSnapshots(Path directory) throws IOException {
+        try (Stream<Path> files = Files.walk(directory)) {
+            for (Path file : files.filter(f -> f.getFileName().toString().equals("index.snapshot")).toList()) {
+                Files.delete(file);
+            }
+        }
+    }
+
+    /** Asks the kernel to drop every file under {@code directory} from the page cache (their pages are clean). */
+    private static void dropFromPageCache(Path directory) throws IOException, InterruptedException {
+        try (Stream<Path> files = Files.walk(directory)) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                Process dd = new ProcessBuilder("dd", "if=" + file, "iflag=nocache", "count=0", "status=none")
+                        .inheritIO().start();
+                if (dd.waitFor() != 0) {
+                    throw new IOException("dd could not drop " + file + " from the page cache");
+                }
+            }
+        }
+    }
+
+    private static long bytesUnder(Path directory) throws IOException {
+        try (Stream<Path> files = Files.walk(directory)) {
+            long total = 0;
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                total += Files.size(file);
+            }
+            return total;
         }
     }
 
