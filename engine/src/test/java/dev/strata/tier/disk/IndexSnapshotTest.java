@@ -104,6 +104,21 @@ class IndexSnapshotTest {
         }
     }
 
+    /** A store that forces every write forces the snapshot and its rename too, and reopens from it the same way. */
+    @Test
+    void aStoreThatForcesEveryWriteReopensFromItsSnapshot() throws IOException {
+        DiskStoreConfig forcing = persistentConfig().withFsyncOnWrite(true);
+        try (DiskStore store = open(forcing)) {
+            fill(store);
+        }
+        assertTrue(Files.exists(snapshot()));
+        try (DiskStore store = open(forcing)) {
+            assertTrue(store.restoredFromSnapshot());
+            assertFalse(Files.exists(snapshot()));
+            assertHoldsWhatFillLeft(store);
+        }
+    }
+
     /**
      * A put after a reopen from the snapshot must outrank the key's older records in a later scan: the sequence goes
      * on.
