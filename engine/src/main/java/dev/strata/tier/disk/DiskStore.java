@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -820,6 +821,7 @@ public final class DiskStore implements AutoCloseable {
             }
             return;
         }
+        long start = System.nanoTime();
         IndexSnapshot.Restored restored = IndexSnapshot.restore(directory, index, segments, quota,
                 cause -> LOG.log(Level.INFO, "not using the index snapshot of " + directory + " (" + cause.getMessage()
                         + "); scanning its segment files", cause instanceof IndexSnapshot.Unusable ? null : cause));
@@ -835,6 +837,10 @@ public final class DiskStore implements AutoCloseable {
             nextSegmentId = recovery.maxSegmentId() + 1;
             nextSequence = recovery.maxSequence() + 1;
         }
+        String how = restored != null ? "from its index snapshot" : "by scanning the files";
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        LOG.log(Level.DEBUG, () -> String.format(Locale.ROOT, "opened %s: %,d keys in %,d segment files, %s in %,d ms",
+                directory, index.size(), segments.size(), how, millis));
         if (config.fsyncOnWrite()) {
             Segment.forceDirectory(directory);         // the snapshot's deletion too must survive a power loss
         }
