@@ -33,18 +33,11 @@ class CorruptSegmentsIT {
 
     @Test
     void damagedSegmentsNeverYieldAWrongValue() throws Exception {
-        Path disk = workDirectory.resolve("disk");
-        ChildResult written = ChildJvm.scenario(CorruptionScenario.class, workDirectory).jvmFlags("-Xmx128m")
-                .args("write", disk.toString()).run();
-        assertEquals(0, written.exitCode(), written::describe);
-
-        List<Path> segments = segments(disk.resolve(DurableCaches.CACHE));
-        assertTrue(segments.size() >= 3, "expected several segment files, found " + segments);
+        List<Path> segments = writeCache();
         flip(segments);
         cutNewest(segments);
 
-        ChildResult child = ChildJvm.scenario(CorruptionScenario.class, workDirectory).jvmFlags("-Xmx128m")
-                .args("verify", disk.toString()).run();
+        ChildResult child = run("verify");
         assertEquals("", child.value("failedChecks"), child::describe);
         assertEquals(0, child.exitCode(), child::describe);
         assertEquals(0, child.longValue("open.wrong"), child::describe);
@@ -62,20 +55,30 @@ class CorruptSegmentsIT {
      */
     @Test
     void flipsAfterACleanCloseAreCaughtByTheReadsOfAReopenFromTheSnapshot() throws Exception {
-        Path disk = workDirectory.resolve("disk");
-        ChildResult written = ChildJvm.scenario(CorruptionScenario.class, workDirectory).jvmFlags("-Xmx128m")
-                .args("write", disk.toString()).run();
-        assertEquals(0, written.exitCode(), written::describe);
-        flip(segments(disk.resolve(DurableCaches.CACHE)));
+        flip(writeCache());
 
-        ChildResult child = ChildJvm.scenario(CorruptionScenario.class, workDirectory).jvmFlags("-Xmx128m")
-                .args("verify-snapshot", disk.toString()).run();
+        ChildResult child = run("verify-snapshot");
         assertEquals("", child.value("failedChecks"), child::describe);
         assertEquals(0, child.exitCode(), child::describe);
         assertEquals(0, child.longValue("open.logSnapshotRefused"), child::describe);
         assertEquals(0, child.longValue("open.wrong"), child::describe);
         assertTrue(child.longValue("open.errors") > 0, child::describe);
         assertTrue(child.longValue("open.found") > 0, child::describe);
+    }
+
+    /** Writes the cache in a child that closes it cleanly. {@return its segment files, several} */
+    private List<Path> writeCache() throws Exception {
+        ChildResult written = run("write");
+        assertEquals(0, written.exitCode(), written::describe);
+        List<Path> segments = segments(workDirectory.resolve("disk").resolve(DurableCaches.CACHE));
+        assertTrue(segments.size() >= 3, "expected several segment files, found " + segments);
+        return segments;
+    }
+
+    /** Runs the scenario's {@code mode} in a child on the cache's directory. */
+    private ChildResult run(String mode) throws Exception {
+        return ChildJvm.scenario(CorruptionScenario.class, workDirectory).jvmFlags("-Xmx128m")
+                .args(mode, workDirectory.resolve("disk").toString()).run();
     }
 
     /** Flips bytes in every segment (past the 16-byte header), seeded. */
