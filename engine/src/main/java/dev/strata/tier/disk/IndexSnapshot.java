@@ -52,7 +52,8 @@ import java.util.zip.CRC32C;
  * no record. A record damaged while the store was closed is found by the CRC check of the first read or compaction
  * that meets it (counted, dropped from the index, never returned), as one damaged while the store is open is.
  *
- * <p>Not thread-safe: the store writes it under its writer and compaction locks, and reads it before it is published.
+ * <p>Called by one thread at a time: the store writes it under its writer and compaction locks, and restores from it
+ * before the store is published (on threads of its own, each restoring whole sections).
  */
 final class IndexSnapshot {
 

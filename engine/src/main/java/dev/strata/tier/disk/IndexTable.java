@@ -44,7 +44,8 @@ import java.util.function.Predicate;
  * for the cache's second-chance policy. It costs no memory: a record length is below 2^31 (see
  * {@link RecordFormat#MAX_RECORD_BYTES}), so bit 31 of the length half is otherwise always 0, and every decoding of a
  * length masks it ({@link #recordLength}); offsets (the upper half) are compared and decoded as before. A new
- * record's word ({@link #put}, {@link #settle}) starts without it; {@link #replace} keeps it for a compaction's copy of
+ * record's word ({@link #put}, {@link #settle}) starts without it, a restored one ({@link #restore}) as the index's
+ * snapshot had it; {@link #replace} keeps it for a compaction's copy of
  * the same record and clears it for an eviction's second-chance copy; moves within the table (backward shift,
  * rehash) copy it with the word; packing the key bytes rewrites only the first word.
  *
