@@ -7,7 +7,9 @@ import dev.strata.it.harness.ChildJvm;
 import dev.strata.it.harness.ChildResult;
 import dev.strata.it.scenario.DiskRecoverScenario;
 import dev.strata.it.scenario.DiskWriterScenario;
+import dev.strata.it.scenario.DurableCaches;
 import dev.strata.it.scenario.ExpiringRecoverScenario;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,6 +47,28 @@ class KillAndRecoverIT {
         assertEquals(KEYS, recovered.longValue("recover.found"), recovered::describe);
     }
 
+    /**
+     * The same twice over: the first restart recovers by scanning and closes cleanly, writing the index snapshot; the
+     * second writer opens from it and is killed in turn; the second restart restores the snapshot's entries of the
+     * segments still there and scans only the files the second writer made. Every write it acknowledged must survive
+     * that too, though it overwrote every key and its compactions deleted segments the snapshot names.
+     */
+    @Test
+    void diskTierKeepsEveryAcknowledgedWriteAcrossKill9AfterACleanRestart() throws Exception {
+        killAndRecover("DISK", KEYS, true);
+        Path snapshot = workDirectory.resolve("disk").resolve(DurableCaches.CACHE).resolve("index.snapshot");
+        assertTrue(Files.exists(snapshot), "the clean close of the first restart wrote " + snapshot);
+
+        long acked = killWriter(workDirectory.resolve("disk").toString(), "DISK", KEYS);
+        assertTrue(Files.exists(snapshot), "the second writer opened from it and kept it: " + snapshot);
+        ChildResult recovered = recover(workDirectory.resolve("disk").toString(), "DISK", KEYS, acked, true);
+
+        assertEquals(0, recovered.longValue("recover.logSnapshotRefused"), recovered::describe);
+        assertEquals(0, recovered.longValue("recover.missing"), recovered::describe);
+        assertEquals(0, recovered.longValue("recover.olderThanAcked"), recovered::describe);
+        assertEquals(KEYS, recovered.longValue("recover.found"), recovered::describe);
+    }
+
     @Test
     void offHeapAboveDiskRecoversNoCorruptValueAfterKill9() throws Exception {
         ChildResult recovered = killAndRecover("OFF_HEAP,DISK", MORE_KEYS_THAN_OFF_HEAP_HOLDS, false);
@@ -71,7 +95,12 @@ class KillAndRecoverIT {
 
     private ChildResult killAndRecover(String tiers, long keys, boolean mustKeepAcknowledged) throws Exception {
         String disk = workDirectory.resolve("disk").toString();
-        long acked = killWriter(disk, tiers, keys);
+        return recover(disk, tiers, keys, killWriter(disk, tiers, keys), mustKeepAcknowledged);
+    }
+
+    /** Runs {@link DiskRecoverScenario} on what a killed writer left, and checks what every recovery must hold. */
+    private ChildResult recover(String disk, String tiers, long keys, long acked, boolean mustKeepAcknowledged)
+            throws Exception {
         ChildResult recovered = ChildJvm.scenario(DiskRecoverScenario.class, workDirectory).jvmFlags("-Xmx128m")
                 .args(disk, tiers, Long.toString(keys), Long.toString(acked), Boolean.toString(mustKeepAcknowledged))
                 .run();

@@ -15,7 +15,8 @@ import java.nio.file.Path;
  *
  * <p>Facts: {@code recover.diskEntries}, {@code recover.found}, {@code recover.missing}, {@code recover.corrupt}
  * (values not intact or not of that key), {@code recover.foreign} (sequence not a write of that key),
- * {@code recover.olderThanAcked}, {@code recover.newerThanAcked}, {@code recover.rewriteMismatches}.
+ * {@code recover.olderThanAcked}, {@code recover.newerThanAcked}, {@code recover.rewriteMismatches},
+ * {@code recover.logSnapshotRefused} (log messages of an index snapshot the open did not use).
  *
  * <p>{@code args}: disk directory, tiers, key count, writes acknowledged, {@code true} if acknowledged writes must
  * all survive.
@@ -35,9 +36,11 @@ public final class DiskRecoverScenario {
             long keys = Long.parseLong(args[2]);
             long acked = Long.parseLong(args[3]);
             boolean mustKeepAcknowledged = Boolean.parseBoolean(args[4]);
+            LogCounter refused = LogCounter.attach("not using the index snapshot");
             try (Engine engine = DurableCaches.engine(Path.of(args[0]), DataSize.ofGibibytes(1));
                  Cache<Long, byte[]> cache = DurableCaches.cache(engine, DurableCaches.tiers(args[1]))) {
                 report.put("recover.diskEntries", cache.size(Tier.DISK));
+                report.put("recover.logSnapshotRefused", refused.count());
                 long[] counts = new long[6];   // found, missing, corrupt, foreign, older, newer
                 for (long key = 0; key < keys; key++) {
                     classify(key, keys, acked, cache.get(key), counts);

@@ -119,12 +119,12 @@ final class DiskIndex {
     }
 
     /**
-     * Inserts {@code key} at {@code location} with its visited bit as given, for a snapshot's entry
-     * ({@link IndexSnapshot}). {@return false, changing nothing, if the key is present already}
+     * A recovery's step for a snapshot's entry ({@link IndexTable#restore}): inserts {@code key} at {@code location}
+     * with its visited bit and record sequence. {@return false, changing nothing, if the key is present already}
      */
-    boolean restore(MemorySegment key, Location location, boolean visited) {
+    boolean restore(MemorySegment key, Location location, boolean visited, long sequence) {
         int hash = hash(key);
-        return table(hash).restore(key, hash, location, visited);
+        return table(hash).restore(key, hash, location, visited, sequence);
     }
 
     /** Removes {@code key}. {@return its location, or null if absent} */

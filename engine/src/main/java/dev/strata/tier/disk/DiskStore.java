@@ -106,12 +106,13 @@ import java.util.stream.Stream;
  * ({@code kill -9}) loses nothing acknowledged; {@code fsyncOnWrite} forces each record to the device against power
  * loss (and makes a transient store write each record at once too). A transient store's newest records wait in its
  * buffers until they fill: a restart deletes its files, so no crash could have kept them. A persistent store's
- * close writes its index to one file, which the next open reads instead of the records ({@link IndexSnapshot}: about
- * 16 bytes plus the key per entry) and deletes before the store takes a write. An open that finds no snapshot (after
- * a crash), or one that does not match the files, rebuilds the index by scanning every segment, several at once
- * ({@link Recovery}): for each key the record with the highest sequence wins, a value or a tombstone, a torn tail is
- * truncated, a corrupt record is skipped, and corrupt data is never returned. Compaction keeps a tombstone while an
- * older segment exists that might hold a record it shadows.
+ * close writes its index to one file, a checkpoint that every later open reads instead of the records of the segments
+ * it names ({@link IndexSnapshot}: about 16 bytes plus the key per entry); an open then scans only the segment files
+ * created after it (none after a clean close). An open that finds no snapshot, or one that does not match the files,
+ * rebuilds the index by scanning every segment, several at once ({@link Recovery}). A scan settles each key as the
+ * record with the highest sequence, a value or a tombstone; a torn tail is truncated, a corrupt record is skipped, and
+ * corrupt data is never returned. Compaction keeps a tombstone while an older segment exists that might hold a record
+ * it shadows.
  *
  * <h2>Quota and failures</h2>
  * Record bytes are reserved in the shared {@link DiskQuota} before they are written; when the quota refuses, the
@@ -196,6 +197,8 @@ public final class DiskStore implements AutoCloseable {
     private volatile boolean loaded;
     /** Whether the load restored the index from a snapshot ({@link IndexSnapshot}); set before publication. */
     private boolean restoredFromSnapshot;
+    /** How many segment files the load scanned; set before publication. */
+    private int scannedAtOpen;
     private volatile boolean closed;
     /** Says whether a record's value has expired, for a transient store's compaction to drop it; or null. */
     private volatile Predicate<MemorySegment> expiredValue;
@@ -721,7 +724,7 @@ public final class DiskStore implements AutoCloseable {
 
     /**
      * Closes the store: a persistent store forces its files to the device and keeps them, and writes its index to a
-     * snapshot that the next open reads instead of scanning the files ({@link IndexSnapshot}; it first waits for a
+     * snapshot that the next opens read instead of scanning the files ({@link IndexSnapshot}; it first waits for a
      * compaction or eviction in flight to end); a non-persistent one deletes them. Reads in flight finish first (their
      * files close when they release them). A second call does nothing; any other method called after this throws
      * {@link IllegalStateException}.
@@ -825,25 +828,26 @@ public final class DiskStore implements AutoCloseable {
         IndexSnapshot.Restored restored = IndexSnapshot.restore(directory, index, segments, quota,
                 cause -> LOG.log(Level.INFO, "not using the index snapshot of " + directory + " (" + cause.getMessage()
                         + "); scanning its segment files", cause instanceof IndexSnapshot.Unusable ? null : cause));
+        Recovery recovery = new Recovery(index, segments, counters);
         if (restored != null) {
+            recovery.run(restored.newerFiles(), quota);        // what was written after the snapshot, if anything
             dropEmptySegments();
-            nextSegmentId = restored.nextSegmentId();
-            nextSequence = restored.nextSequence();
-            counters.recoveredRecords.add(restored.entries());
+            nextSegmentId = Math.max(restored.nextSegmentId(), recovery.maxSegmentId() + 1);
+            nextSequence = Math.max(restored.nextSequence(), recovery.maxSequence() + 1);
             restoredFromSnapshot = true;
+            scannedAtOpen = restored.newerFiles().size();
         } else {
-            Recovery recovery = new Recovery(index, segments, counters);
-            recovery.run(directory, quota);
+            List<Path> files = Recovery.segmentFiles(directory);
+            recovery.run(files, quota);
             nextSegmentId = recovery.maxSegmentId() + 1;
             nextSequence = recovery.maxSequence() + 1;
+            scannedAtOpen = files.size();
         }
-        String how = restored != null ? "from its index snapshot" : "by scanning the files";
+        String how = restored != null ? "from its index snapshot and " + scannedAtOpen + " newer files scanned"
+                : "by scanning the files";
         long millis = (System.nanoTime() - start) / 1_000_000;
         LOG.log(Level.DEBUG, () -> String.format(Locale.ROOT, "opened %s: %,d keys in %,d segment files, %s in %,d ms",
                 directory, index.size(), segments.size(), how, millis));
-        if (config.fsyncOnWrite()) {
-            Segment.forceDirectory(directory);         // the snapshot's deletion too must survive a power loss
-        }
         segments.values().forEach(segment -> segment.mapWith(maps));
         liveBytes.set(index.recordBytes());
         segments.values().forEach(this::queueIfCompactionDue);
@@ -864,6 +868,11 @@ public final class DiskStore implements AutoCloseable {
     /** {@return whether the open restored the index from a snapshot rather than by a scan} For tests. */
     boolean restoredFromSnapshot() {
         return restoredFromSnapshot;
+    }
+
+    /** {@return how many segment files the open scanned: all, or those newer than its snapshot} For tests. */
+    int scannedAtOpen() {
+        return scannedAtOpen;
     }
 
     // ---- writing ----------------------------------------------------------------------------------------------

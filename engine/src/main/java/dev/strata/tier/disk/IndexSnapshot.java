@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.zip.CRC32C;
 
@@ -42,15 +43,28 @@ import java.util.zip.CRC32C;
  * <p>A section holds the keys of {@value #TABLES_PER_SECTION} of the index's tables ({@link DiskIndex}), so sections
  * restore on several threads at once without meeting in a table, as a scan spreads its files over threads.
  *
- * <p><b>When it is used.</b> The open that finds the file deletes it, whether it used it or not, before the store takes
- * any write, so a snapshot never outlives the files it describes: a crash after that open leaves none, and the next
- * open scans. An open uses it only if its CRC holds, its format is this one, every segment file it names exists with
- * the length it names and a valid header, and no other segment file exists; else it logs why and scans, as after a
- * crash. A close that cannot write it (a full disk, say) leaves none and logs it; the files stay as they were.
+ * <p><b>A checkpoint, also after a crash.</b> The segments a snapshot names never change again: every segment is
+ * sealed when the store opens, so what it writes afterwards goes to new segments, whose ids start at the snapshot's
+ * next id. So the snapshot stays in place while the store runs (the next clean close replaces it), and every open
+ * uses it: it restores the entries of the named segments that still exist, then scans only the segment files
+ * created after it (none after a clean close; after a crash, what was written since the last clean close), settling
+ * their records against the restored entries as a full scan settles records ({@link IndexTable#settle}). A named
+ * segment that is gone was compacted or evicted after the snapshot: its live records were copied to newer segments,
+ * which the scan finds, or left the store, so its entries are dropped. Every restored entry weighs as sequence
+ * {@code next sequence - 1}: any record written after the snapshot has a higher sequence and wins, and a record that
+ * a compaction or eviction copied into a newer segment keeps its older sequence and loses, rightly: such a copy is of
+ * a record current when it was copied, which is either the restored entry's own record (the same bytes) or an older
+ * tombstone that a restored entry has outlived.
+ *
+ * <p>An open uses a snapshot only if its CRC holds, its format is this one, every named segment that exists has the
+ * length the snapshot names and a valid header, and every other segment file has an id from the snapshot's next one
+ * on; else it logs why, deletes it and scans everything. A close that cannot write a new one (a full disk, say) logs
+ * it and leaves the one before, which is still a checkpoint of files that have not changed since.
  *
  * <p><b>What it does not check.</b> A scan verifies every record's CRC when the store opens; a snapshot's open reads
- * no record. A record damaged while the store was closed is found by the CRC check of the first read or compaction
- * that meets it (counted, dropped from the index, never returned), as one damaged while the store is open is.
+ * no record of the named segments. A record damaged there while the store was closed is found by the CRC check of the
+ * first read or compaction that meets it (counted, dropped from the index, never returned), as one damaged while the
+ * store is open is.
  *
  * <p>Called by one thread at a time: the store writes it under its writer and compaction locks, and restores from it
  * before the store is published (on threads of its own, each restoring whole sections).
@@ -79,8 +93,11 @@ final class IndexSnapshot {
     private IndexSnapshot() {
     }
 
-    /** What an open restored: the counters the store continues from. */
-    record Restored(long nextSequence, long nextSegmentId, long entries) {
+    /**
+     * What an open restored: the counters the store continues from, the entries restored, and the segment files written
+     * after the snapshot, which the open must scan.
+     */
+    record Restored(long nextSequence, long nextSegmentId, long entries, List<Path> newerFiles) {
     }
 
     /** Why a snapshot was not used; its message says what did not hold. */
@@ -225,13 +242,14 @@ final class IndexSnapshot {
     // ---- reading ------------------------------------------------------------------------------------------------
 
     /**
-     * Restores the index and segments of {@code directory} from its snapshot, if it has one it can use, then deletes
-     * the snapshot (and a temporary one a crash left) either way. Charges {@code quota} with each segment file, as a
-     * scan does. On {@code null} the index and segments are empty, as they were.
+     * Restores the index and segments of {@code directory} from its snapshot, if it has one it can use, leaving the
+     * snapshot in place (a temporary one a crash left is deleted). Charges {@code quota} with each segment file, as a
+     * scan does. The caller then scans {@link Restored#newerFiles} into the index and ends the recovery
+     * ({@link Recovery#run(List, DiskQuota)}). On {@code null} the index and segments are empty, as they were.
      *
-     * @return what the store continues from, or {@code null} if there was no snapshot or it was not used (logged by
-     *     the caller, with the {@link Unusable} or I/O failure passed to {@code refused})
-     * @throws IOException if the snapshot could not be deleted (the index and segments are then empty)
+     * @return what was restored and what is left to scan, or {@code null} if there was no snapshot or it was not used
+     *     (the {@link Unusable} or I/O failure is passed to {@code refused}, and the snapshot deleted)
+     * @throws IOException if the temporary file, or a snapshot not used, could not be deleted
      */
     static Restored restore(Path directory, DiskIndex index, NavigableMap<Long, Segment> segments, DiskQuota quota,
                             Consumer<Exception> refused) throws IOException {
@@ -240,20 +258,14 @@ final class IndexSnapshot {
         if (!Files.exists(file)) {
             return null;
         }
-        Restored restored = null;
         try {
-            restored = Segment.holdingInterrupt(() -> read(file, directory, index, segments, quota));
+            return Segment.holdingInterrupt(() -> read(file, directory, index, segments, quota));
         } catch (IOException | RuntimeException e) {
             undo(index, segments);
             refused.accept(e);
+            Files.delete(file);                        // refused once, refused for good: the next close writes anew
+            return null;
         }
-        try {
-            Files.delete(file);
-        } catch (IOException e) {
-            undo(index, segments);                     // a snapshot left behind could outlive the files it names
-            throw e;
-        }
-        return restored;
     }
 
     /** Deletes the snapshot of {@code directory} and a temporary one, if there are. */
@@ -289,11 +301,38 @@ final class IndexSnapshot {
             long nextSegmentId = header.getLong();
             int sections = header.getInt();
             List<Segment> ordered = openSegments(in, segmentCount, directory, segments, quota);
+            List<Path> newer = newerFiles(directory, ordered, nextSegmentId);
             long[][] bounds = sections(channel, sections, in.position(), end, entries);
-            restoreSections(channel, bounds, ordered, index);
+            long restored = restoreSections(channel, bounds, ordered, index, nextSequence - 1);
             long highestId = segments.isEmpty() ? 0 : segments.lastKey();
-            return new Restored(nextSequence, Math.max(nextSegmentId, highestId + 1), entries);
+            return new Restored(nextSequence, Math.max(nextSegmentId, highestId + 1), restored, newer);
         }
+    }
+
+    /**
+     * {@return the segment files of {@code directory} the snapshot does not name: all must have been created after it,
+     * with an id from its next one on}
+     *
+     * @throws Unusable if one has a lower id: the files are not the ones the snapshot was written over
+     */
+    private static List<Path> newerFiles(Path directory, List<Segment> named, long nextSegmentId) throws IOException {
+        Set<Long> ids = new HashSet<>();
+        for (Segment segment : named) {
+            if (segment != null) {
+                ids.add(segment.id());
+            }
+        }
+        List<Path> newer = new ArrayList<>();
+        for (Path file : Recovery.segmentFiles(directory)) {
+            long id = Segment.idOf(file.getFileName().toString());
+            if (!ids.contains(id)) {
+                if (id < nextSegmentId) {
+                    throw new Unusable("segment file " + file.getFileName() + " is not in it and older than it");
+                }
+                newer.add(file);
+            }
+        }
+        return newer;
     }
 
     /**
@@ -334,13 +373,19 @@ final class IndexSnapshot {
         return bounds;
     }
 
-    /** Restores the sections on one thread per processor (up to {@link Recovery#MAX_THREADS}), as a scan does. */
-    private static void restoreSections(FileChannel channel, long[][] bounds, List<Segment> ordered, DiskIndex index)
-            throws IOException {
+    /**
+     * Restores the sections on one thread per processor (up to {@link Recovery#MAX_THREADS}), as a scan does, each
+     * entry with {@code sequence} (see the class comment). {@return the entries restored: those of segments that still
+     * exist}
+     */
+    private static long restoreSections(FileChannel channel, long[][] bounds, List<Segment> ordered, DiskIndex index,
+                                        long sequence) throws IOException {
         AtomicInteger next = new AtomicInteger();
+        LongAdder restored = new LongAdder();
         ParallelWork.Work work = () -> {
             for (int i; (i = next.getAndIncrement()) < bounds.length; ) {
-                restoreSection(new Input(channel, bounds[i][0], bounds[i][1]), bounds[i][2], ordered, index);
+                Input in = new Input(channel, bounds[i][0], bounds[i][1]);
+                restored.add(restoreSection(in, bounds[i][2], ordered, index, sequence));
             }
         };
         int processors = Runtime.getRuntime().availableProcessors();
@@ -350,16 +395,21 @@ final class IndexSnapshot {
         } else {
             ParallelWork.run("strata-disk-snapshot", threads, work);
         }
+        return restored.sum();
     }
 
-    private static void restoreSection(Input in, long entries, List<Segment> ordered, DiskIndex index)
+    private static long restoreSection(Input in, long entries, List<Segment> ordered, DiskIndex index, long sequence)
             throws IOException {
+        long restored = 0;
         for (long i = 0; i < entries; i++) {
-            restoreEntry(in, ordered, index);
+            if (restoreEntry(in, ordered, index, sequence)) {
+                restored++;
+            }
         }
         if (!in.atEnd()) {
             throw new Unusable("bytes left in a section after its " + entries + " entries");
         }
+        return restored;
     }
 
     /** Reads every byte but the trailer, and compares their CRC32C with it. */
@@ -389,8 +439,9 @@ final class IndexSnapshot {
     }
 
     /**
-     * Opens the segments the snapshot names, each checked against its file, and puts them in {@code segments}.
-     * {@return them, in the snapshot's order (an entry names its segment by that ordinal)}
+     * Opens the segments the snapshot names that still exist, each checked against its file, and puts them in
+     * {@code segments}. {@return them in the snapshot's order (an entry names its segment by that ordinal), null for
+     * one whose file is gone: compacted or evicted since}
      */
     private static List<Segment> openSegments(Input in, int count, Path directory, NavigableMap<Long, Segment> segments,
                                               DiskQuota quota) throws IOException {
@@ -404,30 +455,27 @@ final class IndexSnapshot {
             long id = fields.getLong();
             long length = fields.getLong();
             long deadBytes = fields.getLong();
-            if (!named.add(id) || segments.containsKey(id)) {
+            if (!named.add(id)) {
                 throw new Unusable("segment " + id + " named twice");
             }
             Segment segment = openSegment(directory, id, length, quota);
-            segments.put(id, segment);
-            segment.seal();
-            segment.addDeadBytes(deadBytes);
-            ordered.add(segment);
-        }
-        for (Path file : Recovery.segmentFiles(directory)) {
-            long id = Segment.idOf(file.getFileName().toString());
-            if (!named.contains(id)) {
-                throw new Unusable("segment file " + file.getFileName() + " is not in it");
+            if (segment != null) {
+                segments.put(id, segment);
+                segment.seal();
+                segment.addDeadBytes(deadBytes);
             }
+            ordered.add(segment);
         }
         return ordered;
     }
 
+    /** {@return segment {@code id}, checked against its file; null if it has none} */
     private static Segment openSegment(Path directory, long id, long length, DiskQuota quota) throws IOException {
         Segment segment;
         try {
             segment = Segment.open(directory.resolve(Segment.fileName(id)), id, quota);
         } catch (NoSuchFileException e) {
-            throw new Unusable("segment file " + Segment.fileName(id) + " is missing");
+            return null;
         }
         quota.forceReserve(segment.length());
         try {
@@ -448,30 +496,37 @@ final class IndexSnapshot {
         }
     }
 
-    private static void restoreEntry(Input in, List<Segment> ordered, DiskIndex index) throws IOException {
+    /** Restores one entry, unless its segment is gone. {@return whether it was restored} */
+    private static boolean restoreEntry(Input in, List<Segment> ordered, DiskIndex index, long sequence)
+            throws IOException {
         ByteBuffer fields = in.next(ENTRY_BYTES);
         int ordinal = fields.getInt();
         long offset = Integer.toUnsignedLong(fields.getInt());
         int lengthAndVisited = fields.getInt();
         int keyLength = fields.getInt();
         int recordBytes = lengthAndVisited & ~VISITED;
-        if (ordinal < 0 || ordinal >= ordered.size()) {
-            throw new Unusable("an entry names segment ordinal " + ordinal + " of " + ordered.size());
+        if (ordinal < 0 || ordinal >= ordered.size() || keyLength < 0) {
+            throw new Unusable("an entry names segment ordinal " + ordinal + " of " + ordered.size() + ", a key of "
+                    + keyLength + " bytes");
         }
+        MemorySegment key = in.bytes(keyLength);
         Segment segment = ordered.get(ordinal);
-        if (keyLength < 0 || offset < RecordFormat.SEGMENT_HEADER_BYTES
-                || recordBytes < RecordFormat.recordBytes(keyLength, 0) || offset + recordBytes > segment.length()) {
+        if (segment == null) {
+            return false;                              // its record went with its file: the key is as the scan finds
+        }
+        if (offset < RecordFormat.SEGMENT_HEADER_BYTES || recordBytes < RecordFormat.recordBytes(keyLength, 0)
+                || offset + recordBytes > segment.length()) {
             throw new Unusable("an entry of segment " + segment.id() + " at " + offset + ", " + recordBytes
                     + " bytes, key " + keyLength + " bytes, does not fit its " + segment.length() + " bytes");
         }
-        MemorySegment key = in.bytes(keyLength);
         boolean visited = (lengthAndVisited & VISITED) != 0;
-        if (!index.restore(key, new Location(segment, offset, recordBytes), visited)) {
+        if (!index.restore(key, new Location(segment, offset, recordBytes), visited, sequence)) {
             throw new Unusable("a key is named twice");
         }
         if (visited) {
             segment.noteVisited();
         }
+        return true;
     }
 
     /** A buffered reader of little-endian fields from one range of the file, with positional reads. */

@@ -342,17 +342,22 @@ final class IndexTable {
     }
 
     /**
-     * A snapshot's entry ({@link IndexSnapshot}): inserts {@code key} at {@code location}, its visited bit as given.
-     * {@return false, changing nothing, if the key is present already}
+     * A recovery's step for a snapshot's entry ({@link IndexSnapshot}): inserts {@code key} at {@code location} with
+     * its visited bit as given and its record's {@code sequence}, against which {@link #settle} then weighs the records
+     * of newer segments. {@return false, changing nothing, if the key is present already}
      */
-    boolean restore(MemorySegment key, int hash, Location location, boolean visited) {
+    boolean restore(MemorySegment key, int hash, Location location, boolean visited, long sequence) {
         long stamp = lock.writeLock();
         try {
             if (find(key, hash) >= 0) {
                 return false;
             }
+            if (sequences == null) {
+                sequences = new long[segments.length];
+            }
             long place = place(location.offset(), location.recordBytes());
-            insert(key, hash, location.segment(), visited ? place | VISITED : place);
+            int slot = insert(key, hash, location.segment(), visited ? place | VISITED : place);   // may replace
+            sequences[slot] = sequence;                                                          // sequences
             recharge();
             return true;
         } finally {

@@ -64,7 +64,16 @@ final class Recovery {
      * @throws IOException the first I/O failure of any file's scan, after every scan ended
      */
     void run(Path directory, DiskQuota quota) throws IOException {
-        List<Path> files = segmentFiles(directory);
+        run(segmentFiles(directory), quota);
+    }
+
+    /**
+     * Scans {@code files}, segment files of one directory, into the index (which may hold a snapshot's entries
+     * already, see {@link IndexSnapshot}), then ends the recovery.
+     *
+     * @throws IOException the first I/O failure of any file's scan, after every scan ended
+     */
+    void run(List<Path> files, DiskQuota quota) throws IOException {
         for (Path file : files) {
             maxSegmentId = Math.max(maxSegmentId, Segment.idOf(file.getFileName().toString()));
         }
