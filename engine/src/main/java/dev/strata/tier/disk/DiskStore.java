@@ -830,7 +830,11 @@ public final class DiskStore implements AutoCloseable {
                         + "); scanning its segment files", cause instanceof IndexSnapshot.Unusable ? null : cause));
         Recovery recovery = new Recovery(index, segments, counters);
         if (restored != null) {
-            recovery.run(restored.newerFiles(), quota);        // what was written after the snapshot, if anything
+            if (restored.newerFiles().isEmpty()) {
+                counters.recoveredRecords.add(index.size());   // a clean close's: nothing to settle
+            } else {
+                recovery.run(restored.newerFiles(), quota);    // what was written after the snapshot
+            }
             dropEmptySegments();
             nextSegmentId = Math.max(restored.nextSegmentId(), recovery.maxSegmentId() + 1);
             nextSequence = Math.max(restored.nextSequence(), recovery.maxSequence() + 1);

@@ -244,8 +244,9 @@ final class IndexSnapshot {
     /**
      * Restores the index and segments of {@code directory} from its snapshot, if it has one it can use, leaving the
      * snapshot in place (a temporary one a crash left is deleted). Charges {@code quota} with each segment file, as a
-     * scan does. The caller then scans {@link Restored#newerFiles} into the index and ends the recovery
-     * ({@link Recovery#run(List, DiskQuota)}). On {@code null} the index and segments are empty, as they were.
+     * scan does. If there are {@link Restored#newerFiles}, the caller then scans them into the index, which ends the
+     * recovery ({@link Recovery#run(List, DiskQuota)}); with none (after a clean close) the entries carry no sequence
+     * and the index is ready. On {@code null} the index and segments are empty, as they were.
      *
      * @return what was restored and what is left to scan, or {@code null} if there was no snapshot or it was not used
      *     (the {@link Unusable} or I/O failure is passed to {@code refused}, and the snapshot deleted)
@@ -303,7 +304,8 @@ final class IndexSnapshot {
             List<Segment> ordered = openSegments(in, segmentCount, directory, segments, quota);
             List<Path> newer = newerFiles(directory, ordered, nextSegmentId);
             long[][] bounds = sections(channel, sections, in.position(), end, entries);
-            long restored = restoreSections(channel, bounds, ordered, index, nextSequence - 1);
+            long sequence = newer.isEmpty() ? IndexTable.NO_SEQUENCE : nextSequence - 1;   // nothing to settle
+            long restored = restoreSections(channel, bounds, ordered, index, sequence);
             long highestId = segments.isEmpty() ? 0 : segments.lastKey();
             return new Restored(nextSequence, Math.max(nextSegmentId, highestId + 1), restored, newer);
         }

@@ -65,6 +65,8 @@ import java.util.function.Predicate;
  */
 final class IndexTable {
 
+    /** {@link #restore}'s sequence for an entry nothing will be settled against. */
+    static final long NO_SEQUENCE = -1;
     /** The entry a recovery keeps for a key whose newest record is a tombstone; swept before the store opens. */
     static final Object MARKER = new Object();
     /** The visited bit in a slot's second word: the top bit of the record length, which is below 2^31. */
@@ -342,9 +344,10 @@ final class IndexTable {
     }
 
     /**
-     * A recovery's step for a snapshot's entry ({@link IndexSnapshot}): inserts {@code key} at {@code location} with
-     * its visited bit as given and its record's {@code sequence}, against which {@link #settle} then weighs the records
-     * of newer segments. {@return false, changing nothing, if the key is present already}
+     * A snapshot's entry ({@link IndexSnapshot}): inserts {@code key} at {@code location} with its visited bit as
+     * given. With a {@code sequence} of 0 or more it is a recovery's step: the entry weighs as that sequence when
+     * {@link #settle} meets records of newer segments; with {@link #NO_SEQUENCE}, nothing will be settled against it.
+     * {@return false, changing nothing, if the key is present already}
      */
     boolean restore(MemorySegment key, int hash, Location location, boolean visited, long sequence) {
         long stamp = lock.writeLock();
@@ -352,12 +355,14 @@ final class IndexTable {
             if (find(key, hash) >= 0) {
                 return false;
             }
-            if (sequences == null) {
+            if (sequence != NO_SEQUENCE && sequences == null) {
                 sequences = new long[segments.length];
             }
             long place = place(location.offset(), location.recordBytes());
             int slot = insert(key, hash, location.segment(), visited ? place | VISITED : place);   // may replace
-            sequences[slot] = sequence;                                                          // sequences
+            if (sequence != NO_SEQUENCE) {                                                       // sequences
+                sequences[slot] = sequence;
+            }
             recharge();
             return true;
         } finally {
