@@ -199,6 +199,8 @@ public final class DiskStore implements AutoCloseable {
     private boolean restoredFromSnapshot;
     /** How many segment files the load scanned; set before publication. */
     private int scannedAtOpen;
+    /** The bytes of the snapshot the open restored from, charged to the quota until close. */
+    private volatile long snapshotCharge;
     private volatile boolean closed;
     /** Says whether a record's value has expired, for a transient store's compaction to drop it; or null. */
     private volatile Predicate<MemorySegment> expiredValue;
@@ -534,10 +536,11 @@ public final class DiskStore implements AutoCloseable {
 
     /**
      * {@return the bytes of this store's files: its segments (live, dead and tombstone records plus file headers,
-     * and the old records past the end of a segment written into a reused file) and its spare files}
+     * and the old records past the end of a segment written into a reused file), its spare files, and the index
+     * snapshot it was opened from (a persistent store keeps it while it runs, see {@link IndexSnapshot})}
      */
     public long fileBytes() {
-        long total = spares.bytes();
+        long total = spares.bytes() + snapshotCharge;
         for (Segment segment : segments.values()) {
             total += segment.fileBytes();
         }
@@ -760,6 +763,8 @@ public final class DiskStore implements AutoCloseable {
             }
             spares.close();                            // from now on a retired file is deleted, not kept
             retireAllSegments(!config.persistent());
+            quota.release(snapshotCharge);
+            snapshotCharge = 0;
             index.clear();
             liveBytes.set(0);
             writer.close();
@@ -830,6 +835,8 @@ public final class DiskStore implements AutoCloseable {
                         + "); scanning its segment files", cause instanceof IndexSnapshot.Unusable ? null : cause));
         Recovery recovery = new Recovery(index, segments, counters);
         if (restored != null) {
+            quota.forceReserve(restored.fileBytes());         // the snapshot stays on disk while the store is open
+            snapshotCharge = restored.fileBytes();
             if (restored.newerFiles().isEmpty()) {
                 counters.recoveredRecords.add(index.size());   // a clean close's: nothing to settle
             } else {

@@ -94,10 +94,10 @@ final class IndexSnapshot {
     }
 
     /**
-     * What an open restored: the counters the store continues from, the entries restored, and the segment files written
-     * after the snapshot, which the open must scan.
+     * What an open restored: the counters the store continues from, the entries restored, the segment files written
+     * after the snapshot, which the open must scan, and the snapshot's size (the store charges it to its quota).
      */
-    record Restored(long nextSequence, long nextSegmentId, long entries, List<Path> newerFiles) {
+    record Restored(long nextSequence, long nextSegmentId, long entries, List<Path> newerFiles, long fileBytes) {
     }
 
     /** Why a snapshot was not used; its message says what did not hold. */
@@ -307,7 +307,8 @@ final class IndexSnapshot {
             long sequence = newer.isEmpty() ? IndexTable.NO_SEQUENCE : nextSequence - 1;   // nothing to settle
             long restored = restoreSections(channel, bounds, ordered, index, sequence);
             long highestId = segments.isEmpty() ? 0 : segments.lastKey();
-            return new Restored(nextSequence, Math.max(nextSegmentId, highestId + 1), restored, newer);
+            return new Restored(nextSequence, Math.max(nextSegmentId, highestId + 1), restored, newer,
+                    channel.size());
         }
     }
 
