@@ -775,7 +775,10 @@ public final class DiskStore implements AutoCloseable {
         }
     }
 
-    /** Writes the index's snapshot for the next open ({@link IndexSnapshot}); a failure leaves none, and is logged. */
+    /**
+     * Writes the index's snapshot for the next opens ({@link IndexSnapshot}). A failure is logged and leaves the one
+     * before, if any: a checkpoint of files that have not changed since.
+     */
     private void writeSnapshot() {
         try {
             IndexSnapshot.write(directory, segments.values(), index, nextSequence, nextSegmentId);
@@ -785,7 +788,7 @@ public final class DiskStore implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             counters.ioErrors.increment();
             LOG.log(Level.WARNING, "could not write the index snapshot of " + directory
-                    + "; its next open scans the segment files", e);
+                    + "; its next open scans the segment files written since the one before, or all", e);
         }
     }
 

@@ -59,15 +59,6 @@ final class Recovery {
     }
 
     /**
-     * Scans every segment file of {@code directory} into the index.
-     *
-     * @throws IOException the first I/O failure of any file's scan, after every scan ended
-     */
-    void run(Path directory, DiskQuota quota) throws IOException {
-        run(segmentFiles(directory), quota);
-    }
-
-    /**
      * Scans {@code files}, segment files of one directory, into the index (which may hold a snapshot's entries
      * already, see {@link IndexSnapshot}), then ends the recovery.
      *
