@@ -23,6 +23,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Executor;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -259,7 +260,7 @@ class IndexSnapshotTest {
     /** {@return the bytes of the files in the store's directory: its segments, and spares if it kept any} */
     private long bytesOfFiles() throws IOException {
         long bytes = 0;
-        try (var files = Files.list(dir)) {
+        try (Stream<Path> files = Files.list(dir)) {
             for (Path file : files.filter(Files::isRegularFile).toList()) {
                 bytes += Files.size(file);
             }
@@ -331,7 +332,7 @@ class IndexSnapshotTest {
     }
 
     private static void copyFiles(Path from, Path to) throws IOException {
-        try (var files = Files.list(from)) {
+        try (Stream<Path> files = Files.list(from)) {
             for (Path file : files.filter(f -> f.getFileName().toString().endsWith(".data")
                     || f.getFileName().toString().equals(IndexSnapshot.FILE_NAME)).toList()) {
                 Files.copy(file, to.resolve(file.getFileName()));
