@@ -944,7 +944,7 @@ public final class DiskStore implements AutoCloseable {
             if (!quota.indexAdmits(keyCharge) && !index.containsKey(key)) {
                 return Append.NO_INDEX_ROOM;
             }
-            long sequence = nextSequence++;
+            long sequence = nextSequence;              // taken only by a record written: see takeSequence
             Location location = appendLocked(recordBytes, false, probation,
                     (w, channel, at, mask, marker) -> w.write(channel, at, mask, marker, (byte) 0, sequence, key, value,
                             recordBytes),
@@ -952,6 +952,7 @@ public final class DiskStore implements AutoCloseable {
             if (location == null) {
                 return Append.NO_SPACE;
             }
+            takeSequence(sequence);
             liveBytes.addAndGet(recordBytes);
             if (probation) {
                 counters.probationPuts.increment();
@@ -974,11 +975,12 @@ public final class DiskStore implements AutoCloseable {
             if (!index.containsKey(key)) {
                 return false;
             }
-            long sequence = nextSequence++;
+            long sequence = nextSequence;
             Location old;
             try {
                 appendLocked(recordBytes, true, false, (w, channel, at, mask, marker) -> w.write(channel, at, mask,
                         marker, RecordFormat.FLAG_TOMBSTONE, sequence, key, EMPTY, recordBytes), null);
+                takeSequence(sequence);
             } finally {                                // a failed tombstone still removes the key while open
                 old = index.remove(key);
                 if (old != null) {
@@ -989,6 +991,15 @@ public final class DiskStore implements AutoCloseable {
         } finally {
             writeLock.unlock();
         }
+    }
+
+    /**
+     * Moves the next sequence past {@code sequence}, the one of the record just appended. Writer lock held. An append
+     * refused or failed takes none, so the highest sequence in the files is {@code nextSequence - 1} (or every segment
+     * holding it is gone): a store's next sequence, whether an index snapshot's or a scan's, is above every record's.
+     */
+    private void takeSequence(long sequence) {
+        nextSequence = sequence + 1;
     }
 
     /**

@@ -331,6 +331,34 @@ class IndexSnapshotTest {
         }
     }
 
+    /**
+     * A writer that scans instead of restoring the snapshot, and leaves it in place (a build from before it), goes on
+     * from the highest sequence in the files. A put refused just before the close takes no sequence, so that writer's
+     * records still outrank the snapshot's entries when a later open restores it and scans the writer's files.
+     */
+    @Test
+    void aWriterThatIgnoresTheSnapshotStillOutranksItsEntries() throws IOException {
+        try (DiskStore store = DiskTestSupport.openCompactingInline(dir, persistentConfig(), new DiskQuota(1 << 20))) {
+            for (int i = 0; i < 10; i++) {
+                assertTrue(store.put(key(i), segmentOf(value(VALUE_BYTES, i))));
+            }
+            assertFalse(store.put(key(99), segmentOf(value(2 << 20, 99))), "larger than the quota: refused");
+        }
+        byte[] snapshotOfTheClose = Files.readAllBytes(snapshot());
+        DiskTestSupport.asAfterACrash(dir);
+        try (DiskStore writer = open(persistentConfig())) {            // the writer that knows no snapshot
+            assertFalse(writer.restoredFromSnapshot());
+            assertTrue(writer.put(key(1), segmentOf(value(VALUE_BYTES, 1_001))));
+        }
+        Files.write(snapshot(), snapshotOfTheClose);                   // as that writer left it
+        try (DiskStore store = open(persistentConfig())) {
+            assertTrue(store.restoredFromSnapshot());
+            assertEquals(1, store.scannedAtOpen(), "the writer's segment");
+            assertArrayEquals(value(VALUE_BYTES, 1_001), store.get(key(1)), "the writer's put outranks the entry");
+            assertArrayEquals(value(VALUE_BYTES, 2), store.get(key(2)));
+        }
+    }
+
     private static void copyFiles(Path from, Path to) throws IOException {
         try (Stream<Path> files = Files.list(from)) {
             for (Path file : files.filter(f -> f.getFileName().toString().endsWith(".data")
