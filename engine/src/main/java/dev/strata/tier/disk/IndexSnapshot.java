@@ -20,7 +20,6 @@ import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.zip.CRC32C;
 
@@ -94,10 +93,10 @@ final class IndexSnapshot {
     }
 
     /**
-     * What an open restored: the counters the store continues from, the entries restored, the segment files written
-     * after the snapshot, which the open must scan, and the snapshot's size (the store charges it to its quota).
+     * What an open restored: the counters the store continues from, the segment files written after the snapshot,
+     * which the open must scan, and the snapshot's size (the store charges it to its quota).
      */
-    record Restored(long nextSequence, long nextSegmentId, long entries, List<Path> newerFiles, long fileBytes) {
+    record Restored(long nextSequence, long nextSegmentId, List<Path> newerFiles, long fileBytes) {
     }
 
     /** Why a snapshot was not used; its message says what did not hold. */
@@ -305,10 +304,9 @@ final class IndexSnapshot {
             List<Path> newer = newerFiles(directory, ordered, nextSegmentId);
             long[][] bounds = sections(channel, sections, in.position(), end, entries);
             long sequence = newer.isEmpty() ? IndexTable.NO_SEQUENCE : nextSequence - 1;   // nothing to settle
-            long restored = restoreSections(channel, bounds, ordered, index, sequence);
+            restoreSections(channel, bounds, ordered, index, sequence);
             long highestId = segments.isEmpty() ? 0 : segments.lastKey();
-            return new Restored(nextSequence, Math.max(nextSegmentId, highestId + 1), restored, newer,
-                    channel.size());
+            return new Restored(nextSequence, Math.max(nextSegmentId, highestId + 1), newer, channel.size());
         }
     }
 
@@ -378,17 +376,14 @@ final class IndexSnapshot {
 
     /**
      * Restores the sections on one thread per processor (up to {@link Recovery#MAX_THREADS}), as a scan does, each
-     * entry with {@code sequence} (see the class comment). {@return the entries restored: those of segments that still
-     * exist}
+     * entry of a segment that still exists with {@code sequence} (see the class comment).
      */
-    private static long restoreSections(FileChannel channel, long[][] bounds, List<Segment> ordered, DiskIndex index,
+    private static void restoreSections(FileChannel channel, long[][] bounds, List<Segment> ordered, DiskIndex index,
                                         long sequence) throws IOException {
         AtomicInteger next = new AtomicInteger();
-        LongAdder restored = new LongAdder();
         ParallelWork.Work work = () -> {
             for (int i; (i = next.getAndIncrement()) < bounds.length; ) {
-                Input in = new Input(channel, bounds[i][0], bounds[i][1]);
-                restored.add(restoreSection(in, bounds[i][2], ordered, index, sequence));
+                restoreSection(new Input(channel, bounds[i][0], bounds[i][1]), bounds[i][2], ordered, index, sequence);
             }
         };
         int processors = Runtime.getRuntime().availableProcessors();
@@ -398,21 +393,16 @@ final class IndexSnapshot {
         } else {
             ParallelWork.run("strata-disk-snapshot", threads, work);
         }
-        return restored.sum();
     }
 
-    private static long restoreSection(Input in, long entries, List<Segment> ordered, DiskIndex index, long sequence)
+    private static void restoreSection(Input in, long entries, List<Segment> ordered, DiskIndex index, long sequence)
             throws IOException {
-        long restored = 0;
         for (long i = 0; i < entries; i++) {
-            if (restoreEntry(in, ordered, index, sequence)) {
-                restored++;
-            }
+            restoreEntry(in, ordered, index, sequence);
         }
         if (!in.atEnd()) {
             throw new Unusable("bytes left in a section after its " + entries + " entries");
         }
-        return restored;
     }
 
     /** Reads every byte but the trailer, and compares their CRC32C with it. */
@@ -499,8 +489,8 @@ final class IndexSnapshot {
         }
     }
 
-    /** Restores one entry, unless its segment is gone. {@return whether it was restored} */
-    private static boolean restoreEntry(Input in, List<Segment> ordered, DiskIndex index, long sequence)
+    /** Restores one entry, unless its segment is gone. */
+    private static void restoreEntry(Input in, List<Segment> ordered, DiskIndex index, long sequence)
             throws IOException {
         ByteBuffer fields = in.next(ENTRY_BYTES);
         int ordinal = fields.getInt();
@@ -515,7 +505,7 @@ final class IndexSnapshot {
         MemorySegment key = in.bytes(keyLength);
         Segment segment = ordered.get(ordinal);
         if (segment == null) {
-            return false;                              // its record went with its file: the key is as the scan finds
+            return;                                    // its record went with its file: the key is as the scan finds
         }
         if (offset < RecordFormat.SEGMENT_HEADER_BYTES || recordBytes < RecordFormat.recordBytes(keyLength, 0)
                 || offset + recordBytes > segment.length()) {
@@ -529,7 +519,6 @@ final class IndexSnapshot {
         if (visited) {
             segment.noteVisited();
         }
-        return true;
     }
 
     /** A buffered reader of little-endian fields from one range of the file, with positional reads. */
