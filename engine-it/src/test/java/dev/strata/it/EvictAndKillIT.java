@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strata.it.harness.ChildJvm;
 import dev.strata.it.harness.ChildResult;
+import dev.strata.it.scenario.DurableCaches;
 import dev.strata.it.scenario.EvictingRecoverScenario;
 import dev.strata.it.scenario.EvictingWriterScenario;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,7 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
  * already evicted writes none either, so this is where an evicted segment that outlived the kill would bring back a
  * value the writer had removed or replaced. Recovery must return no value older than the key's last acknowledged
  * operation, nothing corrupt or foreign, and files within the quota. A second run does the same with a quota that holds
- * everything, where files are recycled by compaction instead ({@code SpareFiles}).
+ * everything, where files are recycled by compaction instead ({@code SpareFiles}). In both the writer takes index
+ * checkpoints as its segments seal ({@code IndexSnapshot}), so the restart restores the last one and scans only the
+ * segments written after it: no entry it restores may outlive an eviction, a removal or a put made after it.
  */
 class EvictAndKillIT {
 
@@ -61,6 +65,9 @@ class EvictAndKillIT {
         long acked = Long.parseLong(ack[1]);
         long evicted = Long.parseLong(ack[2]);
         System.out.println("killed the writer after " + acked + " acknowledged operations, " + evicted + " evictions");
+        Path snapshot = workDirectory.resolve("disk").resolve(DurableCaches.CACHE).resolve("index.snapshot");
+        assertTrue(Files.exists(snapshot), "the writer took index checkpoints as its segments sealed; the restart "
+                + "begins from the last and scans the segments written since");
 
         ChildResult recovered = ChildJvm.scenario(EvictingRecoverScenario.class, workDirectory).jvmFlags("-Xmx128m")
                 .args(disk, Long.toString(KEYS), Long.toString(quotaMiB), Long.toString(acked)).run();

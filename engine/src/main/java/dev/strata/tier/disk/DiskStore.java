@@ -162,6 +162,9 @@ public final class DiskStore implements AutoCloseable {
     private final SegmentMaps maps;
     private final AtomicBoolean compactionHandedOver = new AtomicBoolean();
     private final AtomicBoolean evictionHandedOver = new AtomicBoolean();
+    private final AtomicBoolean checkpointHandedOver = new AtomicBoolean();
+    /** Payload bytes of a persistent store's segments sealed since its last index checkpoint ({@link #checkpoint}). */
+    private final AtomicLong sealedSinceCheckpoint = new AtomicLong();
     /** Gets the keys each eviction ahead dropped; null while the store evicts only when asked ({@link #evictAhead}). */
     private volatile LongConsumer evictedAhead;
     private final DiskIndex index;
@@ -312,6 +315,7 @@ public final class DiskStore implements AutoCloseable {
         }
         handOverCompactions();
         handOverEvictionIfNearlyFull();
+        handOverCheckpointIfDue();
         return true;
     }
 
@@ -1128,6 +1132,9 @@ public final class DiskStore implements AutoCloseable {
             }
             tail.release();
         }
+        if (config.persistent() && !segment.isSealed()) {
+            sealedSinceCheckpoint.addAndGet(segment.payloadBytes());
+        }
         segment.seal();
     }
 
@@ -1385,6 +1392,87 @@ public final class DiskStore implements AutoCloseable {
             evictionHandedOver.set(false);
             LOG.log(Level.DEBUG, "the compactor of " + directory + " is closed; no eviction ahead", e);
         }
+    }
+
+    /**
+     * Hands the compactor a checkpoint of a persistent store's index ({@link #checkpoint}) once segments holding more
+     * than {@link #checkpointDueBytes} were sealed since the last one, unless one is pending.
+     */
+    private void handOverCheckpointIfDue() {
+        if (!config.persistent() || sealedSinceCheckpoint.get() < checkpointDueBytes() || closed
+                || !checkpointHandedOver.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            compactor.execute(() -> {
+                try {
+                    checkpoint();
+                } finally {
+                    checkpointHandedOver.set(false);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            checkpointHandedOver.set(false);
+            LOG.log(Level.DEBUG, "the compactor of " + directory + " is closed; no checkpoint", e);
+        }
+    }
+
+    /**
+     * {@return the sealed bytes that make a checkpoint due: four segments, and at least eight times the last snapshot,
+     * so checkpoints add at most an eighth to the bytes written} What an open after a crash scans is about this much.
+     */
+    private long checkpointDueBytes() {
+        return Math.max(4 * config.segmentBytes(), 8 * snapshotCharge);
+    }
+
+    /**
+     * Writes a checkpoint of a persistent store's index while it runs ({@link IndexSnapshot#checkpoint}): its sealed
+     * segments and the entries that point into them, so that an open after a crash scans only the segment being
+     * appended to now and newer ones. Holds the compaction lock (no named segment is compacted or evicted meanwhile)
+     * and the writer lock only to choose the segments; writers go on. A failure is counted and logged; the snapshot
+     * before stays. Does nothing for a transient or closed store.
+     */
+    void checkpoint() {
+        if (!config.persistent()) {
+            return;
+        }
+        compactionLock.lock();
+        try {
+            List<Segment> named = new ArrayList<>();
+            long sequence;
+            long firstUnnamed;
+            writeLock.lock();
+            try {
+                if (closed) {
+                    return;
+                }
+                for (Segment segment : segments.values()) {
+                    if (segment != active && segment.isSealed() && !segment.isRetired()) {
+                        named.add(segment);
+                    }
+                }
+                sequence = nextSequence;
+                firstUnnamed = active != null ? active.id() : nextSegmentId;
+                sealedSinceCheckpoint.set(0);
+            } finally {
+                writeLock.unlock();
+            }
+            IndexSnapshot.checkpoint(directory, named, index, sequence, firstUnnamed);
+            chargeSnapshot();
+        } catch (IOException | RuntimeException e) {
+            counters.ioErrors.increment();
+            LOG.log(Level.WARNING, "could not write an index checkpoint of " + directory + "; the one before stays", e);
+        } finally {
+            compactionLock.unlock();
+        }
+    }
+
+    /** Charges the quota with the snapshot just written instead of the one before. Compaction lock held. */
+    private void chargeSnapshot() throws IOException {
+        long bytes = Files.size(directory.resolve(IndexSnapshot.FILE_NAME));
+        quota.forceReserve(bytes);
+        quota.release(snapshotCharge);
+        snapshotCharge = bytes;
     }
 
     /** {@return the free quota below which this store evicts ahead: half a segment, at most a quarter of the quota} */

@@ -30,7 +30,7 @@ import java.util.zip.CRC32C;
  *
  * <pre>
  *   index.snapshot, little-endian:
- *     header    magic "STRATAIX" (8) | format (4) | segment count (4) | entry count (8) | next sequence (8)
+ *     header    magic "STRATAIX" (8) | format (4) | segment count (4) | 0 (8) | next sequence (8)
  *               | next segment id (8) | section count (4) | 0 (4)
  *     segments  id (8) | length (8) | dead bytes (8)                                      one per segment, id order
  *     sections  entries: segment ordinal (4) | offset (4, unsigned) | V (1 bit) + record length (31)
@@ -76,8 +76,8 @@ final class IndexSnapshot {
     static final String TEMP_NAME = "index.snapshot.tmp";
     /** "STRATAIX", read little-endian. */
     static final long MAGIC = 0x5849_4154_4152_5453L;
-    /** The layout above; a snapshot of another format is not used. */
-    static final int FORMAT = 1;
+    /** The layout above; a snapshot of another format is not used (1: with an entry count in its header). */
+    static final int FORMAT = 2;
     static final int HEADER_BYTES = 48;
     static final int SEGMENT_BYTES = 24;
     static final int ENTRY_BYTES = 16;
@@ -112,16 +112,38 @@ final class IndexSnapshot {
 
     /**
      * Writes the snapshot of {@code index}, whose entries all point into {@code segments}, under a temporary name,
-     * forces it and renames it to {@link #FILE_NAME}. Writer and compaction locks held, so neither changes meanwhile.
+     * forces it and renames it over the one before. The close's: writer and compaction locks held, so neither changes
+     * meanwhile, and every segment is named.
      *
-     * @throws IOException if it could not be written; no snapshot is left then
+     * @throws IOException if it could not be written; the one before is left then
      */
     static void write(Path directory, Collection<Segment> segments, DiskIndex index, long nextSequence,
                       long nextSegmentId) throws IOException {
+        write(directory, segments, index, nextSequence, nextSegmentId, index.size());
+    }
+
+    /**
+     * Writes a checkpoint while the store runs: names the sealed {@code segments} and writes the entries of
+     * {@code index} that point into them, skipping the others (those of the segment being appended to, with id
+     * {@code firstUnnamedId}, or newer: an open after a crash scans them). {@code nextSequence} was the store's when the
+     * segments were chosen, under its writer lock: every record in them has a lower one, every record written since a
+     * higher one. Compaction lock held, so no named segment is compacted or evicted meanwhile; writers go on, and the
+     * entries they change after their table was written are found in the scanned segments.
+     *
+     * @throws IOException if it could not be written; the one before is left then
+     */
+    static void checkpoint(Path directory, Collection<Segment> segments, DiskIndex index, long nextSequence,
+                           long firstUnnamedId) throws IOException {
+        write(directory, segments, index, nextSequence, firstUnnamedId, -1);
+    }
+
+    /** Writes the file; {@code entries} is how many the index must give, or -1 to skip those of unnamed segments. */
+    private static void write(Path directory, Collection<Segment> segments, DiskIndex index, long nextSequence,
+                              long nextSegmentId, long entries) throws IOException {
         Path temp = directory.resolve(TEMP_NAME);
         try {
             Segment.holdingInterrupt(() -> {
-                writeFile(temp, segments, index, nextSequence, nextSegmentId);
+                writeFile(temp, segments, index, nextSequence, nextSegmentId, entries);
                 return null;
             });
             Files.move(temp, directory.resolve(FILE_NAME), StandardCopyOption.ATOMIC_MOVE,
@@ -133,12 +155,11 @@ final class IndexSnapshot {
     }
 
     private static void writeFile(Path temp, Collection<Segment> segments, DiskIndex index, long nextSequence,
-                                  long nextSegmentId) throws IOException {
+                                  long nextSegmentId, long entries) throws IOException {
         try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE,
                 StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
             Output out = new Output(channel);
-            long entries = index.size();
-            out.room(HEADER_BYTES).putLong(MAGIC).putInt(FORMAT).putInt(segments.size()).putLong(entries)
+            out.room(HEADER_BYTES).putLong(MAGIC).putInt(FORMAT).putInt(segments.size()).putLong(0)
                     .putLong(nextSequence).putLong(nextSegmentId).putInt(SECTIONS).putInt(0);
             Map<Segment, Integer> ordinals = new IdentityHashMap<>();
             for (Segment segment : segments) {
@@ -149,14 +170,14 @@ final class IndexSnapshot {
             long[] counts = new long[SECTIONS];
             for (int section = 0; section < SECTIONS; section++) {
                 starts[section] = out.written();
-                counts[section] = writeSection(out, index, section, ordinals);
+                counts[section] = writeSection(out, index, section, ordinals, entries >= 0);
             }
             long written = 0;
             for (int section = 0; section < SECTIONS; section++) {
                 out.room(SECTION_BYTES).putLong(starts[section]).putLong(counts[section]);
                 written += counts[section];
             }
-            if (written != entries) {
+            if (entries >= 0 && written != entries) {
                 throw new IOException("the index held " + entries + " keys, and " + written + " were written");
             }
             out.finish();
@@ -164,15 +185,21 @@ final class IndexSnapshot {
         }
     }
 
-    /** Writes the entries of one section's tables. {@return how many} */
-    private static long writeSection(Output out, DiskIndex index, int section, Map<Segment, Integer> ordinals)
-            throws IOException {
+    /**
+     * Writes the entries of one section's tables. {@return how many} With {@code whole}, every entry must point into a
+     * named segment; else the others are skipped.
+     */
+    private static long writeSection(Output out, DiskIndex index, int section, Map<Segment, Integer> ordinals,
+                                     boolean whole) throws IOException {
         long[] written = {0};
         int from = section * TABLES_PER_SECTION;
         index.forEachEntry(from, from + TABLES_PER_SECTION, (keys, keyStart, keyLength, segment, offset, recordBytes,
                                                               visited) -> {
             Integer ordinal = ordinals.get(segment);
             if (ordinal == null) {
+                if (!whole) {
+                    return;                            // in the segment being appended to, or newer: scanned
+                }
                 throw new IOException("an entry points into segment " + segment.id() + ", not one of the store's");
             }
             out.room(ENTRY_BYTES).putInt(ordinal).putInt((int) offset).putInt(recordBytes | (visited ? VISITED : 0))
@@ -296,13 +323,13 @@ final class IndexSnapshot {
                         + Long.toHexString(MAGIC) + ", " + FORMAT + ")");
             }
             int segmentCount = header.getInt();
-            long entries = header.getLong();
+            header.getLong();                          // 0: reserved
             long nextSequence = header.getLong();
             long nextSegmentId = header.getLong();
             int sections = header.getInt();
             List<Segment> ordered = openSegments(in, segmentCount, directory, segments, quota);
             List<Path> newer = newerFiles(directory, ordered, nextSegmentId);
-            long[][] bounds = sections(channel, sections, in.position(), end, entries);
+            long[][] bounds = sections(channel, sections, in.position(), end);
             long sequence = newer.isEmpty() ? IndexTable.NO_SEQUENCE : nextSequence - 1;   // nothing to settle
             restoreSections(channel, bounds, ordered, index, sequence);
             long highestId = segments.isEmpty() ? 0 : segments.lastKey();
@@ -338,11 +365,9 @@ final class IndexSnapshot {
 
     /**
      * Reads the section directory, which ends at {@code end}, and checks that the sections follow each other from
-     * {@code first} to the directory and hold {@code entries} in all. {@return each section's start, end and entry
-     * count}
+     * {@code first} to the directory. {@return each section's start, end and entry count}
      */
-    private static long[][] sections(FileChannel channel, int sections, long first, long end, long entries)
-            throws IOException {
+    private static long[][] sections(FileChannel channel, int sections, long first, long end) throws IOException {
         if (sections < 1 || (long) sections * SECTION_BYTES > end - first) {
             throw new Unusable("section count " + sections);
         }
@@ -352,7 +377,6 @@ final class IndexSnapshot {
         fields.flip();
         long[][] bounds = new long[sections][];
         long expectedStart = first;
-        long total = 0;
         for (int i = 0; i < sections; i++) {
             long start = fields.getLong();
             long count = fields.getLong();
@@ -366,10 +390,6 @@ final class IndexSnapshot {
             }
             bounds[i] = new long[] {start, next, count};
             expectedStart = next;
-            total += count;
-        }
-        if (total != entries) {
-            throw new Unusable("sections of " + total + " entries (expected: " + entries + ")");
         }
         return bounds;
     }

@@ -20,9 +20,12 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -83,7 +86,6 @@ class IndexSnapshotTest {
             fill(store);
             size = store.size();
             liveBytes = store.liveBytes();
-            assertFalse(Files.exists(snapshot()), "written when the store closes");
         }
         assertTrue(Files.exists(snapshot()));
         assertTrue(segmentFiles(dir).size() > 5, "records in many segments: " + segmentFiles(dir));
@@ -356,6 +358,110 @@ class IndexSnapshotTest {
             assertEquals(1, store.scannedAtOpen(), "the writer's segment");
             assertArrayEquals(value(VALUE_BYTES, 1_001), store.get(key(1)), "the writer's put outranks the entry");
             assertArrayEquals(value(VALUE_BYTES, 2), store.get(key(2)));
+        }
+    }
+
+    /**
+     * A checkpoint taken while the store runs names its sealed segments; after a crash the open restores it and scans
+     * only the segment that was being appended to and newer ones, and ends with the index a scan of every file gives.
+     */
+    @Test
+    void aCheckpointWhileTheStoreRunsLetsACrashScanOnlyTheNewerFiles(@TempDir Path crashed, @TempDir Path scanned)
+            throws IOException {
+        try (DiskStore store = DiskStore.open(dir, persistentConfig(), new DiskQuota(1L << 30), Runnable::run)) {
+            for (int i = 0; i < KEYS; i++) {
+                assertTrue(store.put(key(i), segmentOf(value(VALUE_BYTES, i))));
+            }
+            store.checkpoint();
+            assertTrue(Files.exists(snapshot()));
+            for (int i = 1; i < KEYS; i += 10) {
+                assertTrue(store.remove(key(i)));
+            }
+            for (int i = 3; i < KEYS; i += 10) {
+                assertTrue(store.put(key(i), segmentOf(value(VALUE_BYTES, 2_000_000 + i))));
+            }
+            for (int i = KEYS; i < KEYS + 300; i++) {
+                assertTrue(store.put(key(i), segmentOf(value(VALUE_BYTES, i))));
+            }
+            copyFiles(dir, crashed);
+            copyFiles(dir, scanned);
+        }
+        DiskTestSupport.asAfterACrash(scanned);
+        assertSameAsAScan(crashed, scanned, KEYS + 300, true);
+    }
+
+    /**
+     * Writers put and remove while checkpoints are taken; after a crash the open from the last checkpoint ends with the
+     * index a scan of every file gives: no entry a writer changed during a checkpoint comes back older.
+     */
+    @Test
+    void writersRacingWithCheckpointsLoseNothingAfterACrash(@TempDir Path crashed, @TempDir Path scanned)
+            throws Exception {
+        try (DiskStore store = DiskStore.open(dir, persistentConfig(), new DiskQuota(1L << 30), Runnable::run)) {
+            AtomicBoolean stop = new AtomicBoolean();
+            List<Thread> writers = new ArrayList<>();
+            for (int w = 0; w < 2; w++) {
+                long seed = w;
+                writers.add(Thread.ofPlatform().start(() -> {
+                    SplittableRandom random = new SplittableRandom(seed);
+                    for (long op = 0; !stop.get() || op < 20_000; op++) {
+                        int k = random.nextInt(KEYS);
+                        if (random.nextInt(5) == 0) {
+                            store.remove(key(k));
+                        } else {
+                            store.put(key(k), segmentOf(value(VALUE_BYTES, op * 10 + seed)));
+                        }
+                    }
+                }));
+            }
+            for (int round = 0; round < 5; round++) {
+                store.checkpoint();
+            }
+            stop.set(true);
+            for (Thread writer : writers) {
+                writer.join();
+            }
+            copyFiles(dir, crashed);
+            copyFiles(dir, scanned);
+        }
+        DiskTestSupport.asAfterACrash(scanned);
+        assertSameAsAScan(crashed, scanned, KEYS, false);   // compactions may have taken every named segment
+    }
+
+    /** Writing segment after segment takes checkpoints on its own, charged to the quota in place of the one before. */
+    @Test
+    void checkpointsAreTakenAsSegmentsSeal() throws IOException {
+        DiskQuota quota = new DiskQuota(1L << 30);
+        try (DiskStore store = DiskTestSupport.openCompactingInline(dir, persistentConfig(), quota)) {
+            for (int i = 0; i < KEYS; i++) {
+                assertTrue(store.put(key(i), segmentOf(value(VALUE_BYTES, i))));
+            }
+            assertTrue(Files.exists(snapshot()), "four segments sealed: a checkpoint was due");
+            assertEquals(bytesOfFiles(), quota.usedBytes(), "the snapshot counts in the quota, once");
+        }
+    }
+
+    /**
+     * Opens {@code crashed} from its snapshot and {@code scanned} by a full scan of the same files, and checks that they
+     * hold the same keys and values; with {@code fewerFiles}, that the first scanned fewer files.
+     */
+    private static void assertSameAsAScan(Path crashed, Path scanned, int keys, boolean fewerFiles)
+            throws IOException {
+        try (DiskStore fromSnapshot = DiskTestSupport.openCompactingInline(crashed, persistentConfig(),
+                new DiskQuota(1L << 30));
+             DiskStore fromScan = DiskTestSupport.openCompactingInline(scanned, persistentConfig(),
+                     new DiskQuota(1L << 30))) {
+            assertTrue(fromSnapshot.restoredFromSnapshot());
+            assertFalse(fromScan.restoredFromSnapshot());
+            for (int i = 0; i < keys; i++) {
+                assertArrayEquals(fromScan.get(key(i)), fromSnapshot.get(key(i)), "key " + i);
+            }
+            assertEquals(fromScan.size(), fromSnapshot.size());
+            assertEquals(fromScan.liveBytes(), fromSnapshot.liveBytes());
+            if (fewerFiles) {
+                assertTrue(fromSnapshot.scannedAtOpen() < fromScan.scannedAtOpen(), fromSnapshot.scannedAtOpen()
+                        + " files scanned of " + fromScan.scannedAtOpen());
+            }
         }
     }
 
