@@ -108,11 +108,13 @@ import java.util.stream.Stream;
  * buffers until they fill: a restart deletes its files, so no crash could have kept them. A persistent store's
  * close writes its index to one file, a checkpoint that every later open reads instead of the records of the segments
  * it names ({@link IndexSnapshot}: about 16 bytes plus the key per entry); an open then scans only the segment files
- * created after it (none after a clean close). An open that finds no snapshot, or one that does not match the files,
- * rebuilds the index by scanning every segment, several at once ({@link Recovery}). A scan settles each key as the
- * record with the highest sequence, a value or a tombstone; a torn tail is truncated, a corrupt record is skipped, and
- * corrupt data is never returned. Compaction keeps a tombstone while an older segment exists that might hold a record
- * it shadows.
+ * created after it (none after a clean close). While it runs, the compactor replaces it with a checkpoint of the
+ * sealed segments whenever four segments' worth (and at least eight snapshots' worth) were sealed since the last
+ * ({@link #checkpoint}), so an open after a crash scans about that much. An open that finds no snapshot, or one that
+ * does not match the files, rebuilds the index by scanning every segment, several at once ({@link Recovery}). A scan
+ * settles each key as the record with the highest sequence, a value or a tombstone; a torn tail is truncated, a
+ * corrupt record is skipped, and corrupt data is never returned. Compaction keeps a tombstone while an older segment
+ * exists that might hold a record it shadows.
  *
  * <h2>Quota and failures</h2>
  * Record bytes are reserved in the shared {@link DiskQuota} before they are written; when the quota refuses, the

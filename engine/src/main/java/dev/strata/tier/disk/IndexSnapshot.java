@@ -42,31 +42,34 @@ import java.util.zip.CRC32C;
  * <p>A section holds the keys of {@value #TABLES_PER_SECTION} of the index's tables ({@link DiskIndex}), so sections
  * restore on several threads at once without meeting in a table, as a scan spreads its files over threads.
  *
- * <p><b>A checkpoint, also after a crash.</b> The segments a snapshot names never change again: every segment is
- * sealed when the store opens, so what it writes afterwards goes to new segments, whose ids start at the snapshot's
- * next id. So the snapshot stays in place while the store runs (the next clean close replaces it), and every open
- * uses it: it restores the entries of the named segments that still exist, then scans only the segment files
- * created after it (none after a clean close; after a crash, what was written since the last clean close), settling
- * their records against the restored entries as a full scan settles records ({@link IndexTable#settle}). A named
- * segment that is gone was compacted or evicted after the snapshot: its live records were copied to newer segments,
- * which the scan finds, or left the store, so its entries are dropped. Every restored entry weighs as sequence
- * {@code next sequence - 1}: any record written after the snapshot has a higher sequence and wins, and a record that
- * a compaction or eviction copied into a newer segment keeps its older sequence and loses, rightly: such a copy is of
- * a record current when it was copied, which is either the restored entry's own record (the same bytes) or an older
- * tombstone that a restored entry has outlived.
+ * <p><b>A checkpoint, also after a crash.</b> The segments a snapshot names never change again: the close names them
+ * all, and every segment is sealed when the store opens, so what it writes afterwards goes to new segments, whose ids
+ * start at the snapshot's next id; a checkpoint taken while the store runs ({@link #checkpoint}) names only its sealed
+ * segments, and its next id is the one of the segment being appended to. So the snapshot stays in place while the
+ * store runs (a checkpoint or the next clean close replaces it), and every open uses it: it restores the entries of
+ * the named segments that still exist, then scans only the segment files from the next id on (none after a clean
+ * close; after a crash, what was written since the last checkpoint), settling their records against the restored
+ * entries as a full scan settles records ({@link IndexTable#settle}). A named segment that is gone was compacted or
+ * evicted after the snapshot: its live records were copied to newer segments, which the scan finds, or left the
+ * store, so its entries are dropped. Every restored entry weighs as sequence {@code next sequence - 1}, the next
+ * sequence being the store's when the segments were chosen: any record written afterwards has a higher sequence and
+ * wins (and an entry a writer changed while a checkpoint was being written points into a scanned segment, or is
+ * outranked there), and a record that a compaction or eviction copied into a newer segment keeps its older sequence
+ * and loses, rightly: such a copy is of a record current when it was copied, which is either the restored entry's own
+ * record (the same bytes) or an older tombstone that a restored entry has outlived.
  *
  * <p>An open uses a snapshot only if its CRC holds, its format is this one, every named segment that exists has the
  * length the snapshot names and a valid header, and every other segment file has an id from the snapshot's next one
- * on; else it logs why, deletes it and scans everything. A close that cannot write a new one (a full disk, say) logs
- * it and leaves the one before, which is still a checkpoint of files that have not changed since.
+ * on; else it logs why, deletes it and scans everything. A close or checkpoint that cannot write a new one (a full
+ * disk, say) logs it and leaves the one before, which is still a checkpoint of files that have not changed since.
  *
  * <p><b>What it does not check.</b> A scan verifies every record's CRC when the store opens; a snapshot's open reads
  * no record of the named segments. A record damaged there while the store was closed is found by the CRC check of the
  * first read or compaction that meets it (counted, dropped from the index, never returned), as one damaged while the
  * store is open is.
  *
- * <p>Called by one thread at a time: the store writes it under its writer and compaction locks, and restores from it
- * before the store is published (on threads of its own, each restoring whole sections).
+ * <p>Called by one thread at a time: the store writes it under its compaction lock (and, at close, its writer lock),
+ * and restores from it before the store is published (on threads of its own, each restoring whole sections).
  */
 final class IndexSnapshot {
 
