@@ -22,7 +22,7 @@ import java.util.stream.Stream;
  *
  * <pre>
  * java -cp engine-bench/target/benchmarks.jar dev.strata.bench.disk.ReopenTime [--entries N] [--value BYTES]
- *     [--opens N] [--snapshot true|false] [--cold true|false]
+ *     [--opens N] [--snapshot true|false] [--cold true|false] [--crash true|false] [--quota MIB]
  * </pre>
  *
  * <p>Fills a cache of {@code int} keys and values of one size (default 2,684,354 entries of 100 B, 256 MiB of
@@ -34,7 +34,11 @@ import java.util.stream.Stream;
  * over- rather than under-states). With {@code --snapshot false} the snapshot a close writes is deleted before each
  * open, as a crash leaves none, so the open scans every segment file. With {@code --cold true} every file of the
  * cache is dropped from the OS page cache before each open ({@code dd iflag=nocache}, GNU coreutils on Linux), so the
- * open reads from the device; else the files are in the page cache, and this is the CPU side of a restart.
+ * open reads from the device; else the files are in the page cache, and this is the CPU side of a restart. With
+ * {@code --crash true} the files are copied while the filled cache is still open (what {@code kill -9} would leave:
+ * a persistent put is in its file before it returns, and the last index checkpoint the store took while it ran), and
+ * each open starts from a fresh copy of them. {@code --quota} is the engine's disk quota in MiB (default 16 GiB); a
+ * store's segments are a sixteenth of it, and its index checkpoints are at least four segments apart.
  */
 public final class ReopenTime {
 
@@ -50,26 +54,36 @@ public final class ReopenTime {
      */
     public static void main(String[] args) throws IOException, InterruptedException {
         Map<String, String> options = Options.parse(args,
-                "--entries N, --value BYTES, --opens N, --snapshot BOOL, --cold BOOL");
+                "--entries N, --value BYTES, --opens N, --snapshot BOOL, --cold BOOL, --crash BOOL, --quota MIB");
         int entries = Integer.parseInt(options.getOrDefault("--entries", "2684354"));
         int valueSize = Integer.parseInt(options.getOrDefault("--value", "100"));
         int opens = Integer.parseInt(options.getOrDefault("--opens", "3"));
         boolean snapshot = Boolean.parseBoolean(options.getOrDefault("--snapshot", "true"));
         boolean cold = Boolean.parseBoolean(options.getOrDefault("--cold", "false"));
+        boolean crash = Boolean.parseBoolean(options.getOrDefault("--crash", "false"));
+        DataSize quota = DataSize.ofMebibytes(Long.parseLong(options.getOrDefault("--quota", "16384")));
         byte[] value = new byte[valueSize];
         new SplittableRandom(1).nextBytes(value);
         Path directory = BenchFiles.newScratchDirectory("strata-reopen-");
+        Path crashImage = crash ? BenchFiles.newScratchDirectory("strata-crash-image-") : null;
         try {
             long firstClose;
-            try (Engine engine = engine(directory); Cache<Integer, byte[]> cache = cache(engine)) {
+            try (Engine engine = engine(directory, quota); Cache<Integer, byte[]> cache = cache(engine)) {
                 for (int key = 0; key < entries; key++) {
                     cache.put(key, value);
+                }
+                if (crash) {
+                    copyFiles(directory, crashImage);  // what kill -9 would leave: a persistent put is in its file
                 }
                 firstClose = System.nanoTime();
             }
             System.out.printf(Locale.ROOT, "filled; first close %d ms; files: %,d bytes%n",
                     (System.nanoTime() - firstClose) / 1_000_000, bytesUnder(directory));
             for (int open = 1; open <= opens; open++) {
+                if (crash) {
+                    BenchFiles.deleteQuietly(directory);
+                    copyFiles(crashImage, directory);
+                }
                 if (!snapshot) {
                     deleteSnapshots(directory);
                 }
@@ -78,14 +92,15 @@ public final class ReopenTime {
                 }
                 long start = System.nanoTime();
                 long closeStart;
-                try (Engine engine = engine(directory); Cache<Integer, byte[]> cache = cache(engine)) {
+                try (Engine engine = engine(directory, quota); Cache<Integer, byte[]> cache = cache(engine)) {
                     long nanos = System.nanoTime() - start;
                     if (!Arrays.equals(value, cache.get(entries - 1)) || cache.size() != entries) {
                         throw new IllegalStateException("the reopened cache lost entries: " + cache.size());
                     }
-                    System.out.printf(Locale.ROOT, "open %d (%s, %s): %,d entries of %d B in %d ms, %.2f us per "
-                                    + "entry", open, snapshot ? "snapshot" : "scan", cold ? "cold" : "page cache",
-                            entries, valueSize, nanos / 1_000_000, nanos / 1e3 / entries);
+                    System.out.printf(Locale.ROOT, "open %d (%s%s, %s): %,d entries of %d B in %d ms, %.2f us per "
+                                    + "entry", open, crash ? "after a crash, " : "", snapshot ? "snapshot" : "scan",
+                            cold ? "cold" : "page cache", entries, valueSize, nanos / 1_000_000,
+                            nanos / 1e3 / entries);
                     if (open == opens) {
                         System.out.printf(Locale.ROOT, "; heap used after GC: %.0f B per entry",
                                 usedHeapAfterGc() / (double) entries);
@@ -96,6 +111,23 @@ public final class ReopenTime {
             }
         } finally {
             BenchFiles.deleteQuietly(directory);
+            if (crashImage != null) {
+                BenchFiles.deleteQuietly(crashImage);
+            }
+        }
+    }
+
+    /** Copies the files under {@code from} to the same places under {@code to}. */
+    private static void copyFiles(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path file : files.toList()) {
+                Path target = to.resolve(from.relativize(file).toString());
+                if (Files.isDirectory(file)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(file, target);
+                }
+            }
         }
     }
 
@@ -131,9 +163,8 @@ public final class ReopenTime {
         }
     }
 
-    private static Engine engine(Path directory) {
-        return Engine.builder().name("reopen").heap(DataSize.ofMebibytes(64))
-                .disk(directory, DataSize.ofGibibytes(16)).build();
+    private static Engine engine(Path directory, DataSize quota) {
+        return Engine.builder().name("reopen").heap(DataSize.ofMebibytes(64)).disk(directory, quota).build();
     }
 
     private static Cache<Integer, byte[]> cache(Engine engine) {
