@@ -33,10 +33,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The index snapshot a persistent store writes when it closes ({@link IndexSnapshot}): the next open restores the
- * index from it as a scan would have rebuilt it, continues the sequence, keeps visited bits and dead bytes, deletes
- * it, and does not use it when it does not match the files; a record damaged while the store was closed is caught by
- * the read that meets it.
+ * The index snapshot a persistent store writes when it closes, and as a checkpoint while it runs
+ * ({@link IndexSnapshot}): an open restores the index from it as a scan would have rebuilt it, continues the sequence,
+ * keeps visited bits and dead bytes, keeps the snapshot, and after a crash scans only the files written since; it
+ * refuses and deletes a snapshot that does not match the files; a record damaged while the store was closed is caught
+ * by the read that meets it.
  */
 class IndexSnapshotTest {
 
