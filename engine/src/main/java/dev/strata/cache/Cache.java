@@ -20,10 +20,10 @@ import java.util.function.Function;
  * oldest entries (counted as evictions). The heap picks them with S3-FIFO (entries read since they came stay longer,
  * one-off entries leave first); the off-heap tier does the same with whole pages (new keys start in a probation log
  * of pages, which is recycled first; entries read there move to the main log, whose oldest page keeps the entries
- * read since their last move); the disk tier does the same with segment files (a cache that is not persistent puts
- * new keys, and entries the heap or off-heap tier evicted from its probation unread, in probation segments, dropped
- * first; a persistent cache keeps one log), dropping its oldest segment after copying forward the entries read since
- * they were written. The disk tier evicts ahead, on the engine's compactor thread, once less than half a segment of
+ * read since their last move); the disk tier does the same with segment files (new keys, and entries the heap or
+ * off-heap tier evicted from its probation unread, go to probation segments, dropped first, also in a persistent
+ * cache, whose restarts keep them), dropping its oldest segment after copying forward the entries read since they were
+ * written. The disk tier evicts ahead, on the engine's compactor thread, once less than half a segment of
  * the disk quota is free, so a put seldom waits for an eviction.
  * A hit below the highest tier moves the entry up according to the {@link Promotion} policy. When the engine's memory
  * manager reclaims storage memory for execution, entries move down a tier too: they are lost only from the lowest
@@ -238,10 +238,9 @@ public interface Cache<K, V> extends AutoCloseable {
 
         /**
          * Sets whether the disk tier survives {@link Cache#close()} and engine restarts (default false). A persistent
-         * cache rebuilds its index from its files when opened. Its disk tier evicts from one log of segments (the
-         * oldest first, with a second chance for what was read), not with the probation segments of a cache that is
-         * not persistent: evicting those ahead of older segments would break the write order that its recovery and
-         * its tombstone-free eviction rely on.
+         * cache restores its index from its files when opened (from the index snapshot its last close or checkpoint
+         * wrote, and a scan of the files written since). Its disk tier evicts with probation segments and a main log,
+         * as a cache that is not persistent does, and its restarts keep which segment is which.
          *
          * @param persistent whether the disk tier's files are kept
          * @return this builder

@@ -67,7 +67,8 @@ class SharedKeyHistoryTest {
     /**
      * Every tier combination: with each promotion policy where there is a tier to promote from, once more with a time
      * to live per entry (a millisecond for transient values, an hour for the rest), and, with a disk tier, once more
-     * persistent (its disk store keeps one log, writes tombstones and compacts into its active segment).
+     * persistent (its disk store writes tombstones, compacts into the segment its log appends to, and moves records
+     * out of probation with new sequences).
      */
     static Stream<Arguments> cases() {
         return TieredCacheModelTest.combinations().flatMap(tiers -> Stream.of(

@@ -72,34 +72,42 @@ import java.util.stream.Stream;
  * releases it (the store keeps up to two such files, to write its next segments into: {@link SpareFiles}). A
  * reader that finds its segment retired looks the key up again. A transient store copies into a segment of the
  * compactor's own, without the writer lock, so writes never wait for a compaction. A persistent store copies
- * into the active segment, so that a key's records lie in segments in the order they were written (see {@code
- * copyAside}): it reads up to 256 KiB of live records into a {@link CopyBatch} without the writer lock, then under it
- * keeps those still live and appends them with one write per run that fits the active segment. A record whose value
- * has expired ({@link #dropExpiredWhenCompacting}) is dropped instead of copied, and in a persistent store replaced
- * by a tombstone while an older segment may hold an earlier record of its key.
+ * into the segment being appended to, of the main or the probation log (see <b>Eviction</b>), so that a key's records
+ * lie in that log's segments in the order they were written (see {@code copyAside}): it reads up to 256 KiB of live
+ * records into a {@link CopyBatch} without the writer lock, then under it keeps those still live and appends them with
+ * one write per run that fits that segment. A record whose value has expired ({@link #dropExpiredWhenCompacting}) is
+ * dropped instead of copied, and in a persistent store replaced by a tombstone while an older segment may hold an
+ * earlier record of its key.
  *
  * <h2>Eviction</h2>
  * {@link #evictOldest()} drops a segment at a time, after a second chance: the records in it read since their write
  * (their index entry's visited bit, set by a marking read) are copied forward first, as a compaction copies live
  * records, and start unvisited there. Without that a disk-only cache was a FIFO cache (0.7 to 3.8 points of hit ratio
- * below LRU in {@code HitRatio}). A persistent store keeps one log and drops the segment with the lowest id, keeping up
- * to three quarters of a segment of read records ({@code SECOND_CHANCE_QUARTERS}). A transient store keeps two, S3-FIFO
- * in segments: a put {@linkplain #put(MemorySegment, MemorySegment, boolean) on trial} of a key the store neither holds
- * nor remembers goes to a <em>probation</em> segment (its own open one, beside the active segment), everything else to
- * the main log; while probation segments hold more than a tenth of the bytes in segments ({@code PROBATION_SHARE}) the
- * oldest of them is evicted, every record read in it moving to the main log (the compactor's segment), the others
- * leaving with their key hashes noted in a {@link GhostHashes ghost}, so a key put again soon after goes to the main
- * log; else the main log's lowest id goes, with its three quarters of a segment of second chances. A scan of one-off
- * keys so passes through probation without touching the main log. A compaction of a probation segment copies into a
- * probation segment of the compactor's own, so its records stay on trial. The eviction writes no tombstone: in a
- * persistent store a key's records lie in segments in write order (copies included, see above), so every record older
- * than one in the oldest segment is in that segment too and leaves with it. Its file is deleted before it returns, so a
- * crash cannot bring an evicted key back (a later remove of such a key, absent from the index, writes no tombstone
- * either). A transient store, whose compaction copies lie in a segment of their own and whose logs interleave, so out
- * of write order, has no recovery: there only the index matters, and eviction removes a key only where its entry still
- * points into the segment. A store told to {@linkplain #evictAhead evict ahead} (a cache's disk tier) hands such an
- * eviction to the compactor when a put leaves less than half a segment of the quota free, so its writers seldom find
- * the quota full and evict themselves.
+ * below LRU in {@code HitRatio}). The store keeps two logs, S3-FIFO in segments: a put {@linkplain #put(MemorySegment,
+ * MemorySegment, boolean) on trial} of a key the store neither holds nor remembers goes to a <em>probation</em> segment
+ * (its own open one, beside the active segment, flagged so in its header), everything else to the main log; while
+ * probation segments hold more than a tenth of the bytes in segments ({@code PROBATION_SHARE}) the oldest of them is
+ * evicted, every record read in it moving to the main log, the others leaving with their key hashes noted in a {@link
+ * GhostHashes ghost}, so a key put again soon after goes to the main log; else the main log's lowest id goes, keeping
+ * up to three quarters of a segment of read records ({@code SECOND_CHANCE_QUARTERS}). A scan of one-off keys so passes
+ * through probation without touching the main log. A compaction of a probation segment copies into the probation log,
+ * so its records stay on trial. A transient store's copies go to segments of the compactor's own, one per log; a
+ * persistent store's to the open segment of the log they go to.
+ *
+ * <p>The eviction writes no tombstone. In a persistent store a key's records lie in the segments of one log in the
+ * order they were written (copies included, see above), so every record older than one in a log's oldest segment is in
+ * that segment too and leaves with it. Two logs keep that so by three rules. A put or a removal of a key the store
+ * holds follows the log its record is in, whatever the put asks (a put of a key held in probation is marked read there,
+ * so it moves to the main log when its segment is evicted, as it would have gone there). A key reaches the other log
+ * only by that move, or after it left the store (removed under a tombstone in its log, which compaction keeps while an
+ * older segment exists, or evicted). A record moving from probation to the main log takes a new sequence: the logs
+ * interleave, so its copy may lie in a segment older than its original's, and a crash before the original's file is
+ * deleted must settle the key on the copy. An evicted segment's file is deleted before the eviction returns, so a crash
+ * cannot bring an evicted key back (a later remove of such a key, absent from the index, writes no tombstone either). A
+ * transient store, whose compaction copies lie in segments of their own, so out of write order, has no recovery: there
+ * only the index matters, and eviction removes a key only where its entry still points into the segment. A store told
+ * to {@linkplain #evictAhead evict ahead} (a cache's disk tier) hands such an eviction to the compactor when a put
+ * leaves less than half a segment of the quota free, so its writers seldom find the quota full and evict themselves.
  *
  * <h2>Durability</h2>
  * A persistent store's record is in the file (OS page cache) before {@code put} returns, so a process crash
@@ -284,9 +292,11 @@ public final class DiskStore implements AutoCloseable {
 
     /**
      * Stores {@code value} under {@code key} like {@link #put(MemorySegment, MemorySegment)}, on trial if
-     * {@code onTrial}: a transient store then writes it to its probation log (see <b>Eviction</b>) unless it holds the
-     * key already or its ghost remembers the key leaving probation lately. A record on trial that is not read before
-     * its probation segment is evicted leaves the store; a read one moves to the main log.
+     * {@code onTrial}: the store then writes it to its probation log (see <b>Eviction</b>) unless it holds the key
+     * already or its ghost remembers the key leaving probation lately. A record on trial that is not read before its
+     * probation segment is evicted leaves the store; a read one moves to the main log. A key held goes to the main log,
+     * on trial or not; but in a persistent store, a key held in the probation log stays there, marked read, so that it
+     * moves to the main log when its segment is evicted (its records must stay in one log, see <b>Eviction</b>).
      *
      * @param key     the key bytes
      * @param value   the value bytes
@@ -304,8 +314,7 @@ public final class DiskStore implements AutoCloseable {
         ensureOpen();
         int recordBytes = RecordFormat.recordBytes(key.byteSize(), value.byteSize());
         long keyCharge = IndexTable.keyCharge(key.byteSize());
-        boolean probation = onTrial && !config.persistent() && !index.containsKey(key)
-                && !ghost.remove(DiskIndex.hash(key));
+        boolean probation = onTrial && !index.containsKey(key) && !ghost.remove(DiskIndex.hash(key));
         Append appended = appendValue(key, value, recordBytes, keyCharge, probation);
         if (appended == Append.NO_SPACE) {
             reclaimSpace(recordBytes + RecordFormat.SEGMENT_HEADER_BYTES);
@@ -332,7 +341,8 @@ public final class DiskStore implements AutoCloseable {
     }
 
     /**
-     * Removes {@code key}. A persistent store appends a tombstone so the removal survives a restart.
+     * Removes {@code key}. A persistent store appends a tombstone so the removal survives a restart, to the log (main
+     * or probation) that holds the key's record.
      *
      * @param key the key bytes
      * @return whether the key was present
@@ -666,14 +676,14 @@ public final class DiskStore implements AutoCloseable {
      * writes), with a second chance: before the segment goes, its records read since their write (by a {@link
      * #read(MemorySegment, boolean, RecordReader)} that marked them) are copied forward, up to three quarters of a
      * segment, unvisited, and count in {@link DiskStoreStats#secondChances()}; the dropped ones count in {@link
-     * DiskStoreStats#evictedRecords()}. The oldest segment is the one with the lowest id that holds any record, but in
-     * a transient store whose probation segments hold more than a tenth of its bytes: then it is the oldest of those,
-     * whose read records all move to the main log (see <b>Eviction</b> in the class comment). A segment holding only
-     * dead records or tombstones is deleted all the same, dropping no key.
+     * DiskStoreStats#evictedRecords()}. The oldest segment is the main log's with the lowest id that holds any
+     * record, but in a store whose probation segments hold more than a tenth of its bytes (or whose main log holds
+     * none): then it is the oldest of those, whose read records all move to the main log (see <b>Eviction</b> in the
+     * class comment). A segment holding only dead records or tombstones is deleted all the same, dropping no key.
      *
-     * <p>No tombstone is written, also by a persistent store: no segment is older than the one dropped, and a key's
-     * records lie in segments in the order they were written, so no older record can stand in for a dropped one after a
-     * reopen. The file leaves the directory before this returns (reads in flight finish through the open file, whose
+     * <p>No tombstone is written, also by a persistent store: no segment of its log is older than the one dropped,
+     * and a key's records lie in the segments of one log in the order they were written, so no older record can stand
+     * in for a dropped one after a reopen (see <b>Eviction</b> in the class comment). The file leaves the directory before this returns (reads in flight finish through the open file, whose
      * bytes return to the {@link DiskQuota} when the last of them ends), so a process crash afterwards cannot bring an
      * evicted key back; with {@code fsyncOnWrite} the directory is forced too, against power loss.
      *
@@ -762,6 +772,7 @@ public final class DiskStore implements AutoCloseable {
             closed = true;
             if (config.persistent()) {
                 dropSlack(active);                     // a clean restart reads no bytes of a reused file's past
+                dropSlack(probationActive);
                 forceAll();
                 if (loaded) {                          // never the index of an open that failed half-way
                     writeSnapshot();
@@ -951,7 +962,9 @@ public final class DiskStore implements AutoCloseable {
                 return Append.NO_INDEX_ROOM;
             }
             long sequence = nextSequence;              // taken only by a record written: see takeSequence
-            Location location = appendLocked(recordBytes, false, probation,
+            Location current = config.persistent() ? index.get(key) : null;
+            boolean toProbation = current != null ? current.segment().isProbation() : probation;
+            Location location = appendLocked(recordBytes, false, toProbation,
                     (w, channel, at, mask, marker) -> w.write(channel, at, mask, marker, (byte) 0, sequence, key, value,
                             recordBytes),
                     (record, mask) -> RecordWriter.fill(record, mask, (byte) 0, sequence, key, value));
@@ -960,16 +973,30 @@ public final class DiskStore implements AutoCloseable {
             }
             takeSequence(sequence);
             liveBytes.addAndGet(recordBytes);
-            if (probation) {
-                counters.probationPuts.increment();
-            }
             Location old = index.put(key, location);
             if (old != null) {
                 markDead(old);
             }
+            if (current != null && toProbation) {
+                markHeld(key, location);
+            } else if (toProbation) {
+                counters.probationPuts.increment();
+            }
             return Append.DONE;
         } finally {
             writeLock.unlock();
+        }
+    }
+
+    /**
+     * Marks the record a persistent store just wrote to its probation log at {@code location} as read, so that it moves
+     * to the main log when its segment is evicted: the key's record was there already, and the write had to follow it
+     * (see <b>Eviction</b>), but a put of a key held goes to the main log. Writer lock held.
+     */
+    private void markHeld(MemorySegment key, Location location) {
+        DiskIndex.Hit hit = index.visit(key, true);
+        if (hit != null && hit.location().equals(location)) {
+            location.segment().noteVisited();
         }
     }
 
@@ -978,13 +1005,15 @@ public final class DiskStore implements AutoCloseable {
         writeLock.lock();
         try {
             ensureOpen();
-            if (!index.containsKey(key)) {
+            Location current = index.get(key);
+            if (current == null) {
                 return false;
             }
             long sequence = nextSequence;
+            boolean probation = current.segment().isProbation();   // the log of the records it shadows
             Location old;
             try {
-                appendLocked(recordBytes, true, false, (w, channel, at, mask, marker) -> w.write(channel, at, mask,
+                appendLocked(recordBytes, true, probation, (w, channel, at, mask, marker) -> w.write(channel, at, mask,
                         marker, RecordFormat.FLAG_TOMBSTONE, sequence, key, EMPTY, recordBytes), null);
                 takeSequence(sequence);
             } finally {                                // a failed tombstone still removes the key while open
@@ -1081,17 +1110,11 @@ public final class DiskStore implements AutoCloseable {
      */
     private Segment newSegment(Segment full, boolean probation, AppendBuffer tail) throws IOException {
         long id = nextSegmentId++;
-        Segment next = createSegment(id);
-        if (probation) {
-            next.markProbation();
-        }
+        Segment next = createSegment(id, probation);
         next.mapWith(maps);
         segments.put(id, next);
         counters.bytesWritten.add(RecordFormat.SEGMENT_HEADER_BYTES);
         if (full != null) {
-            if (config.persistent()) {
-                dropSlack(full);
-            }
             seal(full);
             queueIfCompactionDue(full);
         }
@@ -1120,7 +1143,9 @@ public final class DiskStore implements AutoCloseable {
     /**
      * Seals {@code segment} after writing the records waiting in its buffer, if it has one, to its file (a retired
      * segment's are given up: its file is gone). A failed write loses them ({@link #writeTail}), is counted and logged,
-     * and the segment is sealed all the same. By the holder of the lock its appends take.
+     * and the segment is sealed all the same. A persistent store's segment written into a reused file loses the old
+     * bytes past its records ({@link #dropSlack}), so the file's length is the segment's, as an index snapshot that
+     * names it says. By the holder of the lock its appends take.
      */
     private void seal(Segment segment) {
         AppendBuffer tail = segment.tail();
@@ -1135,17 +1160,20 @@ public final class DiskStore implements AutoCloseable {
             tail.release();
         }
         if (config.persistent() && !segment.isSealed()) {
+            if (!segment.isRetired()) {
+                dropSlack(segment);
+            }
             sealedSinceCheckpoint.addAndGet(segment.payloadBytes());
         }
         segment.seal();
     }
 
-    /** {@return segment {@code id}, in a spare file if the store has one, else in a new file} */
-    private Segment createSegment(long id) throws IOException {
+    /** {@return segment {@code id} (of the probation log if asked), in a spare file if the store has one, else new} */
+    private Segment createSegment(long id, boolean probation) throws IOException {
         SpareFiles.Spare spare = spares.take();
         if (spare != null) {
             try {
-                Segment reused = Segment.reuse(directory, id, quota, spare, config.fsyncOnWrite());
+                Segment reused = Segment.reuse(directory, id, probation, quota, spare, config.fsyncOnWrite());
                 reusedFiles++;
                 return reused;
             } catch (IOException e) {
@@ -1153,7 +1181,7 @@ public final class DiskStore implements AutoCloseable {
                 spares.discard(spare);
             }
         }
-        return Segment.create(directory, id, quota, config.fsyncOnWrite());
+        return Segment.create(directory, id, probation, quota, config.fsyncOnWrite());
     }
 
     /**
@@ -1449,12 +1477,13 @@ public final class DiskStore implements AutoCloseable {
                     return;
                 }
                 for (Segment segment : segments.values()) {
-                    if (segment != active && segment.isSealed() && !segment.isRetired()) {
+                    if (segment != active && segment != probationActive && segment.isSealed()
+                            && !segment.isRetired()) {
                         named.add(segment);
                     }
                 }
                 sequence = nextSequence;
-                firstUnnamed = active != null ? active.id() : nextSegmentId;
+                firstUnnamed = firstOpenSegmentId();
                 sealedSinceCheckpoint.set(0);
             } finally {
                 writeLock.unlock();
@@ -1467,6 +1496,21 @@ public final class DiskStore implements AutoCloseable {
         } finally {
             compactionLock.unlock();
         }
+    }
+
+    /**
+     * {@return the lower id of the segments appended to now, the main log's and the probation log's, or the next id if
+     * neither is open} A checkpoint names every other segment; those two and newer ones are scanned after a crash.
+     * Writer lock held.
+     */
+    private long firstOpenSegmentId() {
+        long first = nextSegmentId;
+        for (Segment open : new Segment[] {active, probationActive}) {
+            if (open != null) {
+                first = Math.min(first, open.id());
+            }
+        }
+        return first;
     }
 
     /** Charges the quota with the snapshot just written instead of the one before. Compaction lock held. */
@@ -1996,47 +2040,78 @@ public final class DiskStore implements AutoCloseable {
             }
         }
 
-        /** Appends the batch's records to the active segment (rolling as needed), installs them. Writer lock held. */
+        /**
+         * Appends the batch's records to the segment open for their log (rolling as needed) and installs them. Writer
+         * lock held. A compaction's copies stay in the log of the segment compacted, an eviction's go to the main
+         * log; those leaving the probation log take new sequences, see {@link #moveOutOfProbation}.
+         */
         private void appendBatchLocked(CopyBatch batch) {
+            boolean probation = segment.isProbation() && !evicting;
             int first = 0;
             while (first < batch.count()) {
-                makeRoom(batch.length(first), true, false);
-                long room = config.segmentBytes() - active.length() - batch.length(first);
+                makeRoom(batch.length(first), true, probation);
+                Segment target = probation ? probationActive : active;
+                long room = config.segmentBytes() - target.length() - batch.length(first);
                 int end = first + 1;
                 for (; end < batch.count() && batch.length(end) <= room; end++) {
                     room -= batch.length(end);
                 }
                 MemorySegment run = batch.records(first, end);
                 quota.forceReserve(run.byteSize() - batch.length(first));
+                long firstSequence = nextSequence;
                 for (int i = first; i < end; i++) {
-                    RecordFormat.remask(batch.record(i), segment.crcMask(), active.crcMask());
+                    if (evicting && segment.isProbation()) {
+                        moveOutOfProbation(batch.record(i), target);
+                    } else {
+                        RecordFormat.remask(batch.record(i), segment.crcMask(), target.crcMask());
+                    }
                 }
-                long at = writeAt(active, (int) run.byteSize(), end - first, (w, channel, position, mask, marker) ->
-                        w.writeVerbatim(channel, position, run, mask, marker), null);
+                long at;
+                try {
+                    at = writeAt(target, (int) run.byteSize(), end - first, (w, channel, position, mask, marker) ->
+                            w.writeVerbatim(channel, position, run, mask, marker), null);
+                } catch (UncheckedIOException e) {
+                    nextSequence = firstSequence;          // none written: the files' highest stays next - 1
+                    throw e;
+                }
                 for (int i = first; i < end; i++) {
-                    installCopy(batch, i, at + batch.start(i) - batch.start(first));
+                    installCopy(batch, i, target, at + batch.start(i) - batch.start(first));
                 }
                 first = end;
             }
         }
 
-        private void installCopy(CopyBatch batch, int i, long offset) {
+        /**
+         * Gives a record a persistent store moves from its probation log to its main log a new sequence, as a write
+         * would: the two logs interleave, so the copy may land in a segment older than its original's, and a crash
+         * before the original's file is deleted must still settle the key on the copy. With equal sequences a restart
+         * could keep the original, in the probation log, and leave the copy as a dead record of the key in the main
+         * log, with no tombstone over it: a later eviction of the key from the probation log would let a scan bring
+         * that older value back. Writer lock held.
+         */
+        private void moveOutOfProbation(MemorySegment record, Segment target) {
+            long sequence = nextSequence;
+            RecordFormat.resequence(record, sequence, target.crcMask());
+            takeSequence(sequence);
+        }
+
+        private void installCopy(CopyBatch batch, int i, Segment target, long offset) {
             MemorySegment record = batch.record(i);
             if (RecordFormat.isTombstone(record)) {
                 return;
             }
             int recordBytes = (int) record.byteSize();
             install(batch.key(i), new Location(segment, batch.sourceOffset(i), recordBytes),
-                    new Location(active, offset, recordBytes));
+                    new Location(target, offset, recordBytes));
         }
 
         /**
          * A transient store's copy: written to the compactor's own segment without the writer lock (writes never
          * wait for a compaction), then swapped in by compare-and-set, so a write or removal racing with the copy
          * wins and leaves the copy dead. A persistent store cannot do this: a tombstone is dropped once no segment
-         * older than its own is left, which is safe only while a key's records lie in segments in the order they
-         * were written. A copy in a second segment appended alongside the active one breaks that order: a removed
-         * key's old copy could outlive its tombstone and come back on recovery. A record whose value has expired
+         * older than its own is left, which is safe only while a key's records lie in the segments of its log in the
+         * order they were written. A copy in a second segment appended alongside that log's open one breaks that
+         * order: a removed key's old copy could outlive its tombstone and come back on recovery. A record whose value has expired
          * ({@link #dropExpiredWhenCompacting}) is dropped instead of copied.
          *
          * @return {@code false} if compaction must stop (store closed or cleared)

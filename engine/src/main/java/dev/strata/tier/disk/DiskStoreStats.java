@@ -19,7 +19,7 @@ package dev.strata.tier.disk;
  * @param secondChances    live entries those evictions copied forward instead, because they had been read since
  *                         their write (each copy must be read again to survive the next eviction); from a probation
  *                         segment, to the main log
- * @param probationPuts    values a transient store wrote to its probation log (puts on trial of keys it neither
+ * @param probationPuts    values the store wrote to its probation log as new (puts on trial of keys it neither
  *                         held nor remembered; see {@link DiskStore#put(java.lang.foreign.MemorySegment,
  *                         java.lang.foreign.MemorySegment, boolean)})
  * @param expiredRecords   live entries compaction dropped, instead of copying, because their values had expired

@@ -45,18 +45,21 @@ import java.util.zip.CRC32C;
  * <p><b>A checkpoint, also after a crash.</b> The segments a snapshot names never change again: the close names them
  * all, and every segment is sealed when the store opens, so what it writes afterwards goes to new segments, whose ids
  * start at the snapshot's next id; a checkpoint taken while the store runs ({@link #checkpoint}) names only its sealed
- * segments, and its next id is the one of the segment being appended to. So the snapshot stays in place while the
- * store runs (a checkpoint or the next clean close replaces it), and every open uses it: it restores the entries of
- * the named segments that still exist, then scans only the segment files from the next id on (none after a clean
- * close; after a crash, what was written since the last checkpoint), settling their records against the restored
- * entries as a full scan settles records ({@link IndexTable#settle}). A named segment that is gone was compacted or
- * evicted after the snapshot: its live records were copied to newer segments, which the scan finds, or left the
- * store, so its entries are dropped. Every restored entry weighs as sequence {@code next sequence - 1}, the next
- * sequence being the store's when the segments were chosen: any record written afterwards has a higher sequence and
- * wins (and an entry a writer changed while a checkpoint was being written points into a scanned segment, or is
- * outranked there), and a record that a compaction or eviction copied into a newer segment keeps its older sequence
- * and loses, rightly: such a copy is of a record current when it was copied, which is either the restored entry's own
- * record (the same bytes) or an older tombstone that a restored entry has outlived.
+ * segments, and its next id is the lower of the two being appended to (the main log's and the probation log's; a sealed
+ * segment with a higher id is named all the same). So the snapshot stays in place while the store runs (a checkpoint or
+ * the next clean close replaces it), and every open uses it: it restores the entries of the named segments that still
+ * exist, then scans only the segment files from the next id on (none after a clean close; after a crash, what was
+ * written since the last checkpoint), settling their records against the restored entries as a full scan settles
+ * records ({@link IndexTable#settle}). A named segment that is gone was compacted or evicted after the snapshot: its
+ * live records were copied to newer segments, which the scan finds, or left the store, so its entries are dropped.
+ * Every restored entry weighs as sequence {@code next sequence - 1}, the next sequence being the store's when the
+ * segments were chosen: any record written afterwards has a higher sequence and wins (and an entry a writer changed
+ * while a checkpoint was being written points into a scanned segment, or is outranked there), and a record that a
+ * compaction or eviction copied into a newer segment keeps its older sequence and loses, rightly: such a copy is of a
+ * record current when it was copied, which is either the restored entry's own record (the same bytes) or an older
+ * tombstone that a restored entry has outlived. A record an eviction moved from the probation log to the main log took
+ * a new sequence and wins, as a write would: it is the key's record from then on, and its original's segment is on its
+ * way out.
  *
  * <p>An open uses a snapshot only if its CRC holds, its format is this one, every named segment that exists has the
  * length the snapshot names and a valid header, and every other segment file has an id from the snapshot's next one
@@ -127,8 +130,8 @@ final class IndexSnapshot {
 
     /**
      * Writes a checkpoint while the store runs: names the sealed {@code segments} and writes the entries of
-     * {@code index} that point into them, skipping the others (those of the segment being appended to, with id
-     * {@code firstUnnamedId}, or newer: an open after a crash scans them). {@code nextSequence} was the store's when the
+     * {@code index} that point into them, skipping the others (those of the segments being appended to, the lower of
+     * whose ids is {@code firstUnnamedId}, or newer: an open after a crash scans them). {@code nextSequence} was the store's when the
      * segments were chosen, under its writer lock: every record in them has a lower one, every record written since a
      * higher one. Compaction lock held, so no named segment is compacted or evicted meanwhile; writers go on, and the
      * entries they change after their table was written are found in the scanned segments.
@@ -201,7 +204,7 @@ final class IndexSnapshot {
             Integer ordinal = ordinals.get(segment);
             if (ordinal == null) {
                 if (!whole) {
-                    return;                            // in the segment being appended to, or newer: scanned
+                    return;                            // in a segment being appended to, or newer: scanned
                 }
                 throw new IOException("an entry points into segment " + segment.id() + ", not one of the store's");
             }

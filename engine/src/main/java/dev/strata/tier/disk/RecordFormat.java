@@ -12,10 +12,11 @@ import java.util.zip.CRC32C;
  * Segment file "segment-NNNNNN.data":
  *   0        4        6        8                16
  *   +--------+--------+--------+----------------+----------+----------+-----
- *   | magic  |version |reserved|   segment id   | record 0 | record 1 | ...
- *   | u32    | u16    | u16 =0 |   u64          |          |          |
+ *   | magic  |version | flags  |   segment id   | record 0 | record 1 | ...
+ *   | u32    | u16    | u16    |   u64          |          |          |
  *   +--------+--------+--------+----------------+----------+----------+-----
  *   magic = 0x4B445453 (bytes "STDK"), version = 2 (1 is still read: see "CRC mask" below)
+ *   flags: bit 0 = the segment belongs to the store's probation log (see DiskStore, "Eviction"); other bits 0
  *
  * Record (HEADER_BYTES = 21, then key and value):
  *   0        4     5          9            13               21        21+k
@@ -28,7 +29,8 @@ import java.util.zip.CRC32C;
  *   flags: bit 0 = tombstone (valueLen is 0); other bits must be 0
  *   sequence: &gt;= 1, unique per write; the highest sequence of a key wins during recovery
  *             (compaction copies a record verbatim but for its CRC field, which it re-masks, so a copy keeps its
- *             sequence)
+ *             sequence; a record a persistent store moves from its probation log to its main log is copied with a
+ *             new sequence and CRC, as if written again)
  *
  * End marker (written by a persistent store right after its last record when the file past it holds older bytes):
  *   the first min(21, bytes left in the file) bytes of a header with crc32c = NOT mask, flags = 0x80, all else 0
@@ -62,6 +64,8 @@ final class RecordFormat {
     /** The version before CRC masks, still read (with mask 0). */
     static final short UNMASKED_SEGMENT_VERSION = 1;
     static final int SEGMENT_HEADER_BYTES = 16;
+    /** The segment header's flag of a probation segment. */
+    static final short SEGMENT_FLAG_PROBATION = 1;
 
     static final int CRC_OFFSET = 0;
     static final int FLAGS_OFFSET = 4;
@@ -95,12 +99,23 @@ final class RecordFormat {
         return (int) total;
     }
 
-    /** Writes the segment header into {@code dst} (at least {@link #SEGMENT_HEADER_BYTES} long). */
-    static void writeSegmentHeader(MemorySegment dst, long segmentId) {
+    /**
+     * Writes the segment header into {@code dst} (at least {@link #SEGMENT_HEADER_BYTES} long), flagged as a probation
+     * segment if {@code probation}.
+     */
+    static void writeSegmentHeader(MemorySegment dst, long segmentId, boolean probation) {
         dst.set(U32, 0, SEGMENT_MAGIC);
         dst.set(U16, 4, SEGMENT_VERSION);
-        dst.set(U16, 6, (short) 0);
+        dst.set(U16, 6, probation ? SEGMENT_FLAG_PROBATION : 0);
         dst.set(U64, 8, segmentId);
+    }
+
+    /**
+     * {@return whether the valid segment header {@code header} flags a probation segment} Files written before the
+     * flag existed have 0 there: main-log segments, as they were.
+     */
+    static boolean isProbationSegment(MemorySegment header) {
+        return (header.get(U16, 6) & SEGMENT_FLAG_PROBATION) != 0;
     }
 
     /** {@return whether {@code header} is a valid segment header, of either version, for {@code segmentId}} */
@@ -248,6 +263,15 @@ final class RecordFormat {
             return (byte) (~mask >>> (8 * i));
         }
         return i == FLAGS_OFFSET ? FLAG_END_MARKER : 0;
+    }
+
+    /**
+     * Gives a whole record a new {@code sequence} and stores its CRC, recomputed, under {@code mask}: a copy that is
+     * to outrank its original, as a new write would.
+     */
+    static void resequence(MemorySegment record, long sequence, int mask) {
+        record.set(U64, SEQUENCE_OFFSET, sequence);
+        sealCrc(record, mask);
     }
 
     /** Moves a record's stored CRC from one segment's mask to another's, for a verbatim copy. */

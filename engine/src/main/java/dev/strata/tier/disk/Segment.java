@@ -101,8 +101,9 @@ final class Segment {
     private volatile SpareFiles keepAsSpare;
     private volatile boolean sealed;
     /**
-     * Whether the segment belongs to a transient store's probation log ({@link DiskStore}'s eviction). Set by the
-     * writer lock's holder before the segment is published in the store's segment map, never changed.
+     * Whether the segment belongs to the store's probation log ({@link DiskStore}'s eviction), as its header's flag
+     * says. Set when the segment is created or recovered, before it is published in the store's segment map, never
+     * changed.
      */
     private boolean probation;
     private volatile boolean deleteWhenReleased;
@@ -150,15 +151,24 @@ final class Segment {
      * in {@code quota}; from now on the segment owns that reservation.
      */
     static Segment create(Path directory, long id, DiskQuota quota, boolean fsync) throws IOException {
-        return holdingInterrupt(() -> createFile(directory, id, quota, fsync));
+        return create(directory, id, false, quota, fsync);
     }
 
-    private static Segment createFile(Path directory, long id, DiskQuota quota, boolean fsync) throws IOException {
+    /** Creates a new segment as {@link #create(Path, long, DiskQuota, boolean)} does, of the probation log if asked. */
+    static Segment create(Path directory, long id, boolean probation, DiskQuota quota, boolean fsync)
+            throws IOException {
+        Segment segment = holdingInterrupt(() -> createFile(directory, id, probation, quota, fsync));
+        segment.probation = probation;
+        return segment;
+    }
+
+    private static Segment createFile(Path directory, long id, boolean probation, DiskQuota quota, boolean fsync)
+            throws IOException {
         Path path = directory.resolve(fileName(id));
         FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
         try {
-            writeHeader(channel, id);
+            writeHeader(channel, id, probation);
             if (fsync) {
                 channel.force(true);
                 forceDirectory(directory);             // the new file's name must survive a power loss too
@@ -184,11 +194,19 @@ final class Segment {
      */
     static Segment reuse(Path directory, long id, DiskQuota quota, SpareFiles.Spare spare, boolean fsync)
             throws IOException {
-        return holdingInterrupt(() -> reuseFile(directory, id, quota, spare, fsync));
+        return reuse(directory, id, false, quota, spare, fsync);
     }
 
-    private static Segment reuseFile(Path directory, long id, DiskQuota quota, SpareFiles.Spare spare, boolean fsync)
-            throws IOException {
+    /** Creates a segment in a spare file as {@link #reuse} does above, of the probation log if asked. */
+    static Segment reuse(Path directory, long id, boolean probation, DiskQuota quota, SpareFiles.Spare spare,
+                         boolean fsync) throws IOException {
+        Segment segment = holdingInterrupt(() -> reuseFile(directory, id, probation, quota, spare, fsync));
+        segment.probation = probation;
+        return segment;
+    }
+
+    private static Segment reuseFile(Path directory, long id, boolean probation, DiskQuota quota,
+                                     SpareFiles.Spare spare, boolean fsync) throws IOException {
         long header = RecordFormat.SEGMENT_HEADER_BYTES;
         if (spare.bytes() < header) {
             throw new IOException("spare " + spare.path() + " of " + spare.bytes() + " bytes is shorter than a header");
@@ -196,7 +214,7 @@ final class Segment {
         Path path = directory.resolve(fileName(id));
         FileChannel channel = FileChannel.open(spare.path(), StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
-            writeHeader(channel, id);
+            writeHeader(channel, id, probation);
             if (fsync) {
                 channel.force(true);
             }
@@ -215,9 +233,9 @@ final class Segment {
         return new Segment(id, path, channel, header, spare.bytes() - header, quota);
     }
 
-    private static void writeHeader(FileChannel channel, long id) throws IOException {
+    private static void writeHeader(FileChannel channel, long id, boolean probation) throws IOException {
         byte[] header = new byte[RecordFormat.SEGMENT_HEADER_BYTES];
-        RecordFormat.writeSegmentHeader(MemorySegment.ofArray(header), id);
+        RecordFormat.writeSegmentHeader(MemorySegment.ofArray(header), id, probation);
         writeFully(channel, ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN), 0);
     }
 
@@ -335,6 +353,7 @@ final class Segment {
     void recoverHeader(MemorySegment header) {
         crcMask = RecordFormat.crcMaskOf(header);
         masked = RecordFormat.isMasked(header);
+        probation = RecordFormat.isProbationSegment(header);
     }
 
     Path path() {
@@ -389,11 +408,6 @@ final class Segment {
     /** {@return whether the segment belongs to the store's probation log} */
     boolean isProbation() {
         return probation;
-    }
-
-    /** Makes the segment, new and not yet published, one of the store's probation log. */
-    void markProbation() {
-        probation = true;
     }
 
     /** {@return the bytes after the header} */

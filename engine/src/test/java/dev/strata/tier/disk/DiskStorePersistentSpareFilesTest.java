@@ -187,7 +187,7 @@ class DiskStorePersistentSpareFilesTest {
         Files.createDirectories(file.getParent());
         byte[] header = new byte[RecordFormat.SEGMENT_HEADER_BYTES];
         MemorySegment headerBytes = MemorySegment.ofArray(header);
-        RecordFormat.writeSegmentHeader(headerBytes, 1);
+        RecordFormat.writeSegmentHeader(headerBytes, 1, false);
         headerBytes.set(RecordFormat.U16, 4, RecordFormat.UNMASKED_SEGMENT_VERSION);
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
              RecordWriter writer = new RecordWriter()) {

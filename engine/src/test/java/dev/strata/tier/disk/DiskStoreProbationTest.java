@@ -1,7 +1,6 @@
 package dev.strata.tier.disk;
 
 import static dev.strata.tier.disk.DiskTestSupport.key;
-import static dev.strata.tier.disk.DiskTestSupport.persistentConfig;
 import static dev.strata.tier.disk.DiskTestSupport.segmentOf;
 import static dev.strata.tier.disk.DiskTestSupport.transientConfig;
 import static dev.strata.tier.disk.DiskTestSupport.value;
@@ -20,8 +19,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A transient {@link DiskStore}'s S3-FIFO: records put on trial go to a probation log of their own segments, which
  * eviction empties first while it holds more than a tenth of the store's bytes; what was read there moves to the main
- * log, the rest leaves and is remembered by the ghost, so its next put goes to the main log. A persistent store keeps
- * one log. The stores here hand their compactions to nobody, so the segments stay as the writes left them.
+ * log, the rest leaves and is remembered by the ghost, so its next put goes to the main log. A persistent store's
+ * probation log, which must also survive restarts, is tested in {@link PersistentProbationTest}. The stores here hand
+ * their compactions to nobody, so the segments stay as the writes left them.
  */
 class DiskStoreProbationTest {
 
@@ -132,27 +132,6 @@ class DiskStoreProbationTest {
             assertNotEquals(segmentIdOf(store, TRIAL), segmentIdOf(store, 0));
             assertEquals(PER_SEGMENT, store.evictOldest(), "the trial keys' segment");
             assertArrayEquals(value(VALUE_BYTES, 1), store.get(key(0)));
-        }
-    }
-
-    /**
-     * A persistent store has one log (its tombstone-free eviction needs a key's records in segments in write order),
-     * so puts on trial land in write order and the oldest segment leaves first; a reopen recovers the rest.
-     */
-    @Test
-    void aPersistentStoreKeepsOneLog() throws IOException {
-        try (DiskStore store = open(persistentConfig())) {
-            putAll(store, 0, PER_SEGMENT, false);
-            putAll(store, TRIAL, PER_SEGMENT, true);
-            assertNotEquals(segmentIdOf(store, 0), segmentIdOf(store, TRIAL));
-
-            assertEquals(PER_SEGMENT, store.evictOldest());
-            assertAbsent(store, 0, PER_SEGMENT);
-            assertPresent(store, TRIAL, PER_SEGMENT);
-        }
-        try (DiskStore reopened = open(persistentConfig())) {
-            assertAbsent(reopened, 0, PER_SEGMENT);
-            assertPresent(reopened, TRIAL, PER_SEGMENT);
         }
     }
 
