@@ -114,8 +114,18 @@ final class DiskIndex {
      * @throws IllegalArgumentException if the location's offset is 2^32 or more (segments are at most 1 GiB)
      */
     Location put(MemorySegment key, Location location) {
+        return put(key, location, false);
+    }
+
+    /**
+     * Points {@code key} at {@code location} like {@link #put(MemorySegment, Location)}, the record starting visited
+     * if {@code visited}.
+     *
+     * @return the location replaced, or null if the key was new
+     */
+    Location put(MemorySegment key, Location location, boolean visited) {
         int hash = hash(key);
-        return table(hash).put(key, hash, location);
+        return table(hash).put(key, hash, location, visited);
     }
 
     /**

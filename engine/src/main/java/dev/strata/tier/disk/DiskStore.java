@@ -973,30 +973,19 @@ public final class DiskStore implements AutoCloseable {
             }
             takeSequence(sequence);
             liveBytes.addAndGet(recordBytes);
-            Location old = index.put(key, location);
-            if (old != null) {
-                markDead(old);
-            }
-            if (current != null && toProbation) {
-                markHeld(key, location);
+            boolean held = current != null && toProbation;   // marked read: see put(key, value, onTrial)
+            if (held) {
+                location.segment().noteVisited();
             } else if (toProbation) {
                 counters.probationPuts.increment();
+            }
+            Location old = index.put(key, location, held);
+            if (old != null) {
+                markDead(old);
             }
             return Append.DONE;
         } finally {
             writeLock.unlock();
-        }
-    }
-
-    /**
-     * Marks the record a persistent store just wrote to its probation log at {@code location} as read, so that it moves
-     * to the main log when its segment is evicted: the key's record was there already, and the write had to follow it
-     * (see <b>Eviction</b>), but a put of a key held goes to the main log. Writer lock held.
-     */
-    private void markHeld(MemorySegment key, Location location) {
-        DiskIndex.Hit hit = index.visit(key, true);
-        if (hit != null && hit.location().equals(location)) {
-            location.segment().noteVisited();
         }
     }
 

@@ -5,8 +5,8 @@ package dev.strata.tier.disk;
  * main log. A put of a key the ghost remembers skips probation and goes to the main log, because the key came back
  * within about one cache's worth of evictions (S3-FIFO's ghost queue, as a table of hash fingerprints). Each tier keeps
  * its own: the heap tier's queues ({@code NodeQueue}, under their lock), the off-heap tier (records leaving a
- * probation page not read, or read but past what the page keeps once a writer has waited long) and a transient
- * {@link DiskStore} (records leaving a probation segment not read).
+ * probation page not read, or read but past what the page keeps once a writer has waited long) and a {@link DiskStore}
+ * (records leaving a probation segment not read; a persistent store's ghost does not outlive it).
  *
  * <pre>
  *   fingerprints:  [ 0 | 7f | 0 | 12 | c3 | 0 | ... ]     one byte per bucket: bucket = low bits of mix(hash),

@@ -271,11 +271,19 @@ final class IndexTable {
 
     // ---- changes ------------------------------------------------------------------------------------------------
 
-    /** Points {@code key} at {@code location}. {@return the location it replaced, or null if the key was new} */
+    /** Points {@code key} at {@code location}, unvisited. {@return the location it replaced, or null if it was new} */
     Location put(MemorySegment key, int hash, Location location) {
+        return put(key, hash, location, false);
+    }
+
+    /**
+     * Points {@code key} at {@code location}, visited if {@code visited}. {@return the location it replaced, or null
+     * if the key was new}
+     */
+    Location put(MemorySegment key, int hash, Location location, boolean visited) {
         long stamp = lock.writeLock();
         try {
-            long place = place(location.offset(), location.recordBytes());
+            long place = place(location.offset(), location.recordBytes()) | (visited ? VISITED : 0);
             int slot = find(key, hash);
             if (slot >= 0) {
                 Location old = locationAt(slot);
