@@ -35,6 +35,7 @@ public final class HitRatio {
         OFF_HEAP("off-heap"),
         HEAP_OVER_OFF_HEAP("heap + off-heap (¼ + ¾)"),
         DISK("disk"),
+        PERSISTENT_DISK("disk, persistent"),
         OFF_HEAP_OVER_DISK("off-heap + disk (¼ + ¾)"),
         HEAP_OVER_DISK("heap + disk (¼ + ¾)"),
         HEAP_OVER_OFF_HEAP_OVER_DISK("heap + off-heap + disk (¼ + ¼ + ½)");
@@ -51,6 +52,7 @@ public final class HitRatio {
                 case OFF_HEAP -> new StrataPolicy(0, regionBytes, value);
                 case HEAP_OVER_OFF_HEAP -> new StrataPolicy(regionBytes / 4, regionBytes - regionBytes / 4, value);
                 case DISK -> new StrataPolicy(0, 0, regionBytes, value);
+                case PERSISTENT_DISK -> new StrataPolicy(0, 0, regionBytes, true, value);
                 case OFF_HEAP_OVER_DISK -> new StrataPolicy(0, regionBytes / 4, regionBytes - regionBytes / 4, value);
                 case HEAP_OVER_DISK -> new StrataPolicy(regionBytes / 4, 0, regionBytes - regionBytes / 4, value);
                 case HEAP_OVER_OFF_HEAP_OVER_DISK -> new StrataPolicy(regionBytes / 4, regionBytes / 4,

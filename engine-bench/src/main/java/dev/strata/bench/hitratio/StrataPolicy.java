@@ -43,6 +43,17 @@ final class StrataPolicy implements Policy {
      * @param value the value every miss puts
      */
     StrataPolicy(long heapBytes, long offHeapBytes, long diskBytes, byte[] value) {
+        this(heapBytes, offHeapBytes, diskBytes, false, value);
+    }
+
+    /**
+     * @param heapBytes the on-heap region, 0 for no heap tier
+     * @param offHeapBytes the off-heap region (arena slabs, the default 64 KiB pages), 0 for no off-heap tier
+     * @param diskBytes the disk quota, 0 for no disk tier
+     * @param persistent whether the cache is persistent (its disk tier writes each record at once and tombstones)
+     * @param value the value every miss puts
+     */
+    StrataPolicy(long heapBytes, long offHeapBytes, long diskBytes, boolean persistent, byte[] value) {
         this.value = value;
         Engine.Builder builder = Engine.builder().name("hit-ratio");
         List<Tier> tiers = new ArrayList<>();
@@ -61,7 +72,7 @@ final class StrataPolicy implements Policy {
         }
         this.engine = builder.build();
         this.cache = engine.newCache("hit-ratio", Codecs.int32(), Codecs.bytes()).tiers(tiers.toArray(Tier[]::new))
-                .build();
+                .persistent(persistent).build();
     }
 
     @Override
