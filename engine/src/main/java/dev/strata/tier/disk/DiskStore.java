@@ -314,7 +314,8 @@ public final class DiskStore implements AutoCloseable {
         ensureOpen();
         int recordBytes = RecordFormat.recordBytes(key.byteSize(), value.byteSize());
         long keyCharge = IndexTable.keyCharge(key.byteSize());
-        boolean probation = onTrial && !index.containsKey(key) && !ghost.remove(DiskIndex.hash(key));
+        boolean probation = onTrial && (config.persistent() || !index.containsKey(key))   // a persistent store looks
+                && !ghost.remove(DiskIndex.hash(key));                     // the key up under its writer lock
         Append appended = appendValue(key, value, recordBytes, keyCharge, probation);
         if (appended == Append.NO_SPACE) {
             reclaimSpace(recordBytes + RecordFormat.SEGMENT_HEADER_BYTES);
