@@ -8,8 +8,10 @@ import dev.strata.bench.workload.Options;
 import dev.strata.cache.Cache;
 import dev.strata.codec.Codecs;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
@@ -25,20 +27,20 @@ import java.util.stream.Stream;
  *     [--opens N] [--snapshot true|false] [--cold true|false] [--crash true|false] [--quota MIB]
  * </pre>
  *
- * <p>Fills a cache of {@code int} keys and values of one size (default 2,684,354 entries of 100 B, 256 MiB of
- * values) under {@code target/bench-disk}, closes it, then opens it again {@code --opens} times (default 3), each
- * time in a new engine: the time from {@code build()} of the engine to the cache's return (the store's index restored:
- * the cache keeps nothing of its own per disk entry), a check that the last key reads back, the time the engine then
- * takes to close (a persistent store writes its index snapshot there), and after the last open the used heap after
- * three {@code System.gc()} divided by the entries (the whole JVM: the disk index and whatever else is live, so it
- * over- rather than under-states). With {@code --snapshot false} the snapshot a close writes is deleted before each
- * open, as a crash leaves none, so the open scans every segment file. With {@code --cold true} every file of the
- * cache is dropped from the OS page cache before each open ({@code dd iflag=nocache}, GNU coreutils on Linux), so the
- * open reads from the device; else the files are in the page cache, and this is the CPU side of a restart. With
- * {@code --crash true} the files are copied while the filled cache is still open (what {@code kill -9} would leave:
- * a persistent put is in its file before it returns, and the last index checkpoint the store took while it ran), and
- * each open starts from a fresh copy of them. {@code --quota} is the engine's disk quota in MiB (default 16 GiB); a
- * store's segments are a sixteenth of it, and its index checkpoints are at least four segments apart.
+ * <p>Fills a cache of {@code int} keys and values of one size (default 2,684,354 entries of 100 B, 256 MiB of values)
+ * under {@code target/bench-disk}, closes it, then opens it again {@code --opens} times (default 3), each time in a new
+ * engine: the time from {@code build()} of the engine to the cache's return (the store's index restored: the cache
+ * keeps nothing of its own per disk entry), a check that the last key reads back, the time the engine then takes to
+ * close (a persistent store writes its index snapshot there), and after the last open the used heap after three {@code
+ * System.gc()} divided by the entries (the whole JVM: the disk index and whatever else is live, so it over- rather than
+ * under-states). With {@code --snapshot false} the snapshot a close writes is deleted before each open, as a crash
+ * leaves none, so the open scans every segment file. With {@code --cold true} every file of the cache is forced to the
+ * device and dropped from the OS page cache before each open ({@code dd iflag=nocache}, GNU coreutils on Linux), so the
+ * open reads from the device; else the files are in the page cache, and this is the CPU side of a restart. With {@code
+ * --crash true} the files are copied while the filled cache is still open (what {@code kill -9} would leave: a
+ * persistent put is in its file before it returns, and the last index checkpoint the store took while it ran), and each
+ * open starts from a fresh copy of them. {@code --quota} is the engine's disk quota in MiB (default 16 GiB); a store's
+ * segments are a sixteenth of it, and its index checkpoints are at least four segments apart.
  */
 public final class ReopenTime {
 
@@ -140,10 +142,16 @@ public final class ReopenTime {
         }
     }
 
-    /** Asks the kernel to drop every file under {@code directory} from the page cache (their pages are clean). */
+    /**
+     * Asks the kernel to drop every file under {@code directory} from the page cache, after forcing each to the device:
+     * only clean pages can be dropped, and a fresh copy's are dirty until written back.
+     */
     private static void dropFromPageCache(Path directory) throws IOException, InterruptedException {
         try (Stream<Path> files = Files.walk(directory)) {
             for (Path file : files.filter(Files::isRegularFile).toList()) {
+                try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                    channel.force(true);
+                }
                 Process dd = new ProcessBuilder("dd", "if=" + file, "iflag=nocache", "count=0", "status=none")
                         .inheritIO().start();
                 if (dd.waitFor() != 0) {
