@@ -184,11 +184,6 @@ public final class DiskStore implements AutoCloseable {
     /** Package-private so a test can hold it and order a write before a compaction's copies. */
     final ReentrantLock writeLock = new ReentrantLock();
     private final ReentrantLock compactionLock = new ReentrantLock();
-    /**
-     * Held by whoever writes the index snapshot (a checkpoint, or the close) and charges it to the quota: one at a time,
-     * and none after the close. Taken before the writer lock, never while holding it.
-     */
-    private final ReentrantLock snapshotLock = new ReentrantLock();
     private final ConcurrentLinkedQueue<Segment> compactionQueue = new ConcurrentLinkedQueue<>();
     private final StoreCounters counters = new StoreCounters();
     private final ReadBuffers readBuffers = new ReadBuffers();
@@ -758,11 +753,9 @@ public final class DiskStore implements AutoCloseable {
     public void close() {
         if (config.persistent()) {
             compactionLock.lock();                     // a compaction or eviction in flight ends first: the snapshot
-            snapshotLock.lock();                       // then names the segments it leaves; so does a checkpoint
-            try {
+            try {                                      // then names the segments it leaves
                 closeLocked();
             } finally {
-                snapshotLock.unlock();
                 compactionLock.unlock();
             }
         } else {
@@ -1454,26 +1447,16 @@ public final class DiskStore implements AutoCloseable {
 
     /**
      * Writes a checkpoint of a persistent store's index while it runs ({@link IndexSnapshot#checkpoint}): its sealed
-     * segments and the entries that point into them, so that an open after a crash scans only the segments being
-     * appended to now and newer ones. Takes the writer lock only to choose the segments, and then holds the snapshot
-     * lock alone: writers, compactions and evictions go on while it writes. A named segment compacted or evicted
-     * meanwhile is gone when the store reopens, so its entries are dropped there, and the records that outlive it are
-     * in segments the open scans (see {@link IndexSnapshot}). A failure is counted and logged; the snapshot before
-     * stays. Does nothing for a transient or closed store.
+     * segments and the entries that point into them, so that an open after a crash scans only the segment being
+     * appended to now and newer ones. Holds the compaction lock (no named segment is compacted or evicted meanwhile)
+     * and the writer lock only to choose the segments; writers go on. A failure is counted and logged; the snapshot
+     * before stays. Does nothing for a transient or closed store.
      */
     void checkpoint() {
-        checkpoint(() -> { });
-    }
-
-    /**
-     * A {@link #checkpoint()} that runs {@code afterChoosing} once it chose the segments and before it writes: for
-     * tests that compact, evict or write meanwhile.
-     */
-    void checkpoint(Runnable afterChoosing) {
         if (!config.persistent()) {
             return;
         }
-        snapshotLock.lock();
+        compactionLock.lock();
         try {
             List<Segment> named = new ArrayList<>();
             long sequence;
@@ -1495,14 +1478,13 @@ public final class DiskStore implements AutoCloseable {
             } finally {
                 writeLock.unlock();
             }
-            afterChoosing.run();
             IndexSnapshot.checkpoint(directory, named, index, sequence, firstUnnamed);
             chargeSnapshot();
         } catch (IOException | RuntimeException e) {
             counters.ioErrors.increment();
             LOG.log(Level.WARNING, "could not write an index checkpoint of " + directory + "; the one before stays", e);
         } finally {
-            snapshotLock.unlock();
+            compactionLock.unlock();
         }
     }
 
@@ -1521,7 +1503,7 @@ public final class DiskStore implements AutoCloseable {
         return first;
     }
 
-    /** Charges the quota with the snapshot just written instead of the one before. Snapshot lock held. */
+    /** Charges the quota with the snapshot just written instead of the one before. Compaction lock held. */
     private void chargeSnapshot() throws IOException {
         long bytes = Files.size(directory.resolve(IndexSnapshot.FILE_NAME));
         quota.forceReserve(bytes);

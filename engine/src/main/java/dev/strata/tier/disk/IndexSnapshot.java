@@ -71,9 +71,8 @@ import java.util.zip.CRC32C;
  * first read or compaction that meets it (counted, dropped from the index, never returned), as one damaged while the
  * store is open is.
  *
- * <p>Called by one thread at a time: the store writes it under its snapshot lock (and, at close, its compaction and
- * writer locks too), and restores from it before the store is published (on threads of its own, each restoring whole
- * sections).
+ * <p>Called by one thread at a time: the store writes it under its compaction lock (and, at close, its writer lock),
+ * and restores from it before the store is published (on threads of its own, each restoring whole sections).
  */
 final class IndexSnapshot {
 
@@ -130,17 +129,12 @@ final class IndexSnapshot {
     }
 
     /**
-     * Writes a checkpoint while the store runs: names the sealed {@code segments} and writes the entries of {@code
-     * index} that point into them, skipping the others (those of the segments being appended to, the lower of whose ids
-     * is {@code firstUnnamedId}, or newer: an open after a crash scans them). {@code nextSequence} was the store's when
-     * the segments were chosen, under its writer lock: every record in them has a lower one, every record written since
-     * a higher one, but for the copies of compactions and evictions, which keep their records' (see below). Writers,
-     * compactions and evictions go on meanwhile. An entry a write changes after its table was written is found in the
-     * scanned segments, outranking the restored one. An entry a compaction or eviction moved out of a named segment
-     * points into a scanned one or was written pointing into the named one; either way it is restored from its record:
-     * the copy is found by the scan, and the named segment is gone when the store reopens (its entries dropped) or
-     * still holds the same record (the entry restored, and the copy, with its older sequence, dead; a record moved out
-     * of probation took a new sequence, and its copy wins).
+     * Writes a checkpoint while the store runs: names the sealed {@code segments} and writes the entries of
+     * {@code index} that point into them, skipping the others (those of the segments being appended to, the lower of
+     * whose ids is {@code firstUnnamedId}, or newer: an open after a crash scans them). {@code nextSequence} was the store's when the
+     * segments were chosen, under its writer lock: every record in them has a lower one, every record written since a
+     * higher one. Compaction lock held, so no named segment is compacted or evicted meanwhile; writers go on, and the
+     * entries they change after their table was written are found in the scanned segments.
      *
      * @throws IOException if it could not be written; the one before is left then
      */

@@ -20,14 +20,12 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -429,75 +427,6 @@ class IndexSnapshotTest {
         }
         DiskTestSupport.asAfterACrash(scanned);
         assertSameAsAScan(crashed, scanned, KEYS, false);   // compactions may have taken every named segment
-    }
-
-    /**
-     * A checkpoint holds only its own lock while it writes: between its choice of segments and its writing, another
-     * thread compacts the named segments that are mostly dead, evicts the oldest (its read records copied forward) and
-     * writes on, without waiting for it (with the compaction lock held through a checkpoint, as before, that thread
-     * waited for the whole of it). A crash copy taken afterwards opens from the checkpoint to exactly what the store
-     * held, and to what a full scan of the same files gives.
-     */
-    @Test
-    void compactionsAndEvictionsGoOnWhileACheckpointIsWritten(@TempDir Path crashed, @TempDir Path scanned)
-            throws IOException {
-        byte[][] held = new byte[KEYS][];
-        try (DiskStore store = DiskStore.open(dir, persistentConfig(), new DiskQuota(1L << 30), task -> { })) {
-            for (int i = 0; i < KEYS; i++) {
-                assertTrue(store.put(key(i), segmentOf(value(VALUE_BYTES, i))));
-            }
-            for (int i = 0; i < KEYS; i++) {
-                if (i % 4 != 0) {                      // three records in four of the first segments die
-                    assertTrue(store.put(key(i), segmentOf(value(VALUE_BYTES, 1_000_000 + i))));
-                }
-            }
-            for (int i = 0; i < KEYS; i += 7) {
-                store.read(key(i), true, (bytes, stamp, visited) -> null);   // second chances for the eviction
-            }
-            long compactions = store.stats().compactions();
-            long evictions = store.stats().evictedSegments();
-            AtomicReference<Throwable> failure = new AtomicReference<>();
-            store.checkpoint(() -> {
-                Thread other = Thread.ofPlatform().start(() -> {
-                    try {
-                        store.compact();
-                        store.evictOldest();
-                        for (int i = 2; i < KEYS; i += 10) {
-                            assertTrue(store.put(key(i), segmentOf(value(VALUE_BYTES, 2_000_000 + i))));
-                        }
-                    } catch (Throwable e) {
-                        failure.set(e);
-                    }
-                });
-                assertTrue(joined(other), "the compaction and eviction waited for the checkpoint");
-            });
-            assertNull(failure.get());
-            assertTrue(store.stats().compactions() > compactions, "segments were compacted meanwhile");
-            assertEquals(evictions + 1, store.stats().evictedSegments());
-            for (int i = 0; i < KEYS; i++) {
-                held[i] = store.get(key(i));
-            }
-            copyFiles(dir, crashed);
-            copyFiles(dir, scanned);
-        }
-        DiskTestSupport.asAfterACrash(scanned);
-        assertSameAsAScan(crashed, scanned, KEYS, false);
-        try (DiskStore reopened = DiskTestSupport.openCompactingInline(crashed, persistentConfig(),
-                new DiskQuota(1L << 30))) {
-            for (int i = 0; i < KEYS; i++) {
-                assertArrayEquals(held[i], reopened.get(key(i)), "key " + i);
-            }
-        }
-    }
-
-    /** {@return whether {@code thread} ended within a minute (a bound for a thread that must not block at all)} */
-    private static boolean joined(Thread thread) {
-        try {
-            return thread.join(Duration.ofMinutes(1));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 
     /** Writing segment after segment takes checkpoints on its own, charged to the quota in place of the one before. */
