@@ -196,10 +196,35 @@ class PersistentProbationTest {
     }
 
     /**
+     * A checkpoint taken while a probation segment older than the main log's open one is still being appended to names
+     * neither open segment and tells the open to scan from the older: a crash copy opens from it, not refusing it for
+     * an unnamed segment older than its next id, and finds the probation segment's keys, written before and after.
+     */
+    @Test
+    void aCheckpointNamesNeitherOpenSegment(@TempDir Path crashed) throws IOException {
+        try (DiskStore store = open(dir)) {
+            putAll(store, TRIAL, 4, true);             // the probation segment comes first
+            putAll(store, 0, 3 * PER_SEGMENT, false);  // then three main segments, the last one open
+            long probation = segmentIdOf(store, TRIAL);
+            assertTrue(probation < segmentIdOf(store, 3 * PER_SEGMENT - 1));
+            store.checkpoint();
+            putAll(store, TRIAL + 4, 4, true);
+            assertEquals(probation, segmentIdOf(store, TRIAL + 4), "still appended to");
+            copyFiles(dir, crashed);
+        }
+        try (DiskStore reopened = open(crashed)) {
+            assertTrue(reopened.restoredFromSnapshot());
+            assertPresent(reopened, 0, 3 * PER_SEGMENT);
+            assertPresent(reopened, TRIAL, 8);
+            assertEquals(3 * PER_SEGMENT + 8, reopened.size());
+        }
+    }
+
+    /**
      * Random puts (a share of them on trial, of new keys and held ones, values of 10 B to 4 KiB), removes, reads,
      * evictions and compactions against a map; after each round, a copy of the files as a crash would leave them
-     * (with the last checkpoint) is opened, by a scan and from the checkpoint, and must hold exactly what the store
-     * held; the next round goes on from that copy.
+     * (with the last checkpoint, which names neither open segment) is opened, by a scan and from the checkpoint (never
+     * refused), and must hold exactly what the store held; the next round goes on from that copy.
      */
     @ParameterizedTest(name = "puts on trial: {0}%")
     @ValueSource(ints = {10, 25, 50, 90})
@@ -213,6 +238,7 @@ class PersistentProbationTest {
             try (DiskStore store = DiskTestSupport.openCompactingInline(current, persistentConfig(),
                     new DiskQuota(1L << 30))) {
                 assertHolds(store, model, keys);
+                assertEquals(round > 0, store.restoredFromSnapshot(), "opened from the copy's checkpoint");
                 for (int op = 0; op < 1_500; op++) {
                     step(store, model, random, keys, trialPercent);
                 }
