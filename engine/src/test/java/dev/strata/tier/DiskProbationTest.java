@@ -14,9 +14,11 @@ import dev.strata.tier.disk.DiskStoreStats;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The disk tier's two logs (a transient {@code DiskStore}'s S3-FIFO in segments), seen through a cache: a put of a
+ * The disk tier's two logs (a {@code DiskStore}'s S3-FIFO in segments), seen through a cache: a put of a
  * new key goes to disk on trial, and so does an entry the heap or off-heap tier evicts from its own probation unread;
  * entries they evict from their main queues go to the disk's main log, which a scan of one-off keys does not reach.
  */
@@ -34,15 +36,17 @@ class DiskProbationTest {
     /**
      * 100 keys put and read, then one-off keys six times the quota put and never read: the read keys moved to the main
      * log when their probation segment left, and the scan cycles through probation alone. (With one log the read keys
-     * got one second chance and left with the scan's second pass.)
+     * got one second chance and left with the scan's second pass.) A persistent cache does the same, and a cache of
+     * its name opened after it still holds the read keys.
      */
-    @Test
-    void aScanOfOneOffKeysSixTimesTheQuotaEvictsNoKeyReadBeforeIt() {
+    @ParameterizedTest(name = "persistent={0}")
+    @ValueSource(booleans = {false, true})
+    void aScanOfOneOffKeysSixTimesTheQuotaEvictsNoKeyReadBeforeIt(boolean persistent) {
         int hotKeys = 100;
         int scan = 6 * QUOTA / SIZE;
         try (TestEngine engine = new TestEngine(1 << 20, 0, PAGE, dir, QUOTA)) {
             Cache<Integer, byte[]> cache = engine.caches.newCache("disk", Codecs.int32(), Codecs.bytes())
-                    .tiers(Tier.DISK).build();
+                    .tiers(Tier.DISK).persistent(persistent).build();
             for (int key = 0; key < hotKeys; key++) {
                 cache.put(key, value(key, 1, SIZE));
             }
@@ -58,6 +62,14 @@ class DiskProbationTest {
                 assertArrayEquals(value(key, 1, SIZE), cache.get(key), "hot key " + key + " after the scan");
             }
             cache.close();
+            if (persistent) {
+                Cache<Integer, byte[]> reopened = engine.caches.newCache("disk", Codecs.int32(), Codecs.bytes())
+                        .tiers(Tier.DISK).persistent(true).build();
+                for (int key = 0; key < hotKeys; key++) {
+                    assertArrayEquals(value(key, 1, SIZE), reopened.get(key), "hot key " + key + " reopened");
+                }
+                reopened.close();
+            }
         }
     }
 
