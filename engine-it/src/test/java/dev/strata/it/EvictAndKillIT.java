@@ -14,15 +14,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code kill -9} of a child JVM that puts and removes keys of a persistent disk-only cache whose quota holds about a
- * third of its data, so the disk tier keeps evicting its oldest segment, then a restart in a new child
- * ({@link EvictingWriterScenario}, {@link EvictingRecoverScenario}). Eviction writes no tombstone and a remove of a key
- * already evicted writes none either, so this is where an evicted segment that outlived the kill would bring back a
- * value the writer had removed or replaced. Recovery must return no value older than the key's last acknowledged
- * operation, nothing corrupt or foreign, and files within the quota. A second run does the same with a quota that holds
- * everything, where files are recycled by compaction instead ({@code SpareFiles}). In both the writer takes index
- * checkpoints as its segments seal ({@code IndexSnapshot}), so the restart restores the last one and scans only the
- * segments written after it: no entry it restores may outlive an eviction, a removal or a put made after it.
+ * {@code kill -9} of a child JVM that puts, reads and removes keys of a persistent disk-only cache whose quota holds
+ * about a third of its data, so the disk tier keeps evicting its oldest segment (of its probation log or its main log,
+ * moving or copying forward what was read), then a restart in a new child ({@link EvictingWriterScenario}, {@link
+ * EvictingRecoverScenario}). Eviction writes no tombstone and a remove of a key already evicted writes none either, so
+ * this is where an evicted segment that outlived the kill would bring back a value the writer had removed or replaced.
+ * Recovery must return no value older than the key's last acknowledged operation, nothing corrupt or foreign, and files
+ * within the quota. A second run does the same with a quota that holds everything, where files are recycled by
+ * compaction instead ({@code SpareFiles}). In both the writer takes index checkpoints as its segments seal ({@code
+ * IndexSnapshot}), so the restart restores the last one and scans only the segments written after it: no entry it
+ * restores may outlive an eviction, a removal or a put made after it.
  */
 class EvictAndKillIT {
 

@@ -10,7 +10,9 @@ import java.nio.file.Path;
  * Puts and removes on a persistent disk-only cache whose disk quota is far smaller than its data, until it is killed
  * (run by {@code EvictAndKillIT}, which kills it with {@code SIGKILL}): the disk tier evicts its oldest segment again
  * and again while keys are written and removed. Operation {@code i} works on key {@code i % keys}: a remove when
- * {@link #isRemove} says so, else a put of write {@code i} (see {@link DurableCaches}). After every
+ * {@link #isRemove} says so, else a put of write {@code i} (see {@link DurableCaches}); every other operation then
+ * reads the key before, so the disk tier's evictions find records read in its probation segments, which move to its
+ * main log with new sequences, and records read in its main log, which are copied forward. After every
  * {@value DiskWriterScenario#ACK_EVERY} operations it prints {@code ack N E}: operations {@code 0..N-1} have
  * returned, and the disk tier has evicted {@code E} entries so far.
  *
@@ -43,6 +45,9 @@ public final class EvictingWriterScenario {
                         cache.remove(key);
                     } else {
                         cache.put(key, DurableCaches.value(op, keys));
+                    }
+                    if (op % 2 == 1) {
+                        cache.get((op - 1) % keys);    // read: moves out of probation when its segment goes
                     }
                     if ((op + 1) % DiskWriterScenario.ACK_EVERY == 0) {
                         System.out.println("ack " + (op + 1) + " " + cache.stats().tier(Tier.DISK).evictions());
