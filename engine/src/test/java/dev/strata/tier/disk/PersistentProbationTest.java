@@ -1,6 +1,12 @@
 package dev.strata.tier.disk;
 
 import static dev.strata.tier.disk.DiskTestSupport.key;
+import static dev.strata.tier.disk.ProbationKeys.PER_SEGMENT;
+import static dev.strata.tier.disk.ProbationKeys.TRIAL;
+import static dev.strata.tier.disk.ProbationKeys.VALUE_BYTES;
+import static dev.strata.tier.disk.ProbationKeys.assertPresent;
+import static dev.strata.tier.disk.ProbationKeys.putAll;
+import static dev.strata.tier.disk.ProbationKeys.segmentIdOf;
 import static dev.strata.tier.disk.DiskTestSupport.persistentConfig;
 import static dev.strata.tier.disk.DiskTestSupport.segmentOf;
 import static dev.strata.tier.disk.DiskTestSupport.value;
@@ -36,14 +42,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  * a record moving from probation to the main log takes a new sequence.
  */
 class PersistentProbationTest {
-
-    private static final int VALUE_BYTES = 1000;
-    /** Keys are "key-NNNNN" (9 bytes): every record is 21 + 9 + 1000 bytes. */
-    private static final int RECORD_BYTES = RecordFormat.recordBytes(9, VALUE_BYTES);
-    /** Records of one 64 KiB segment (after its 16-byte header). */
-    private static final int PER_SEGMENT = (int) ((DiskTestSupport.SMALL_SEGMENT - 16) / RECORD_BYTES);
-    /** Keys 0.. are put to the main log, keys from here on trial. */
-    private static final int TRIAL = 10_000;
 
     @TempDir
     Path dir;
@@ -336,24 +334,7 @@ class PersistentProbationTest {
         return records;
     }
 
-    private static void putAll(DiskStore store, int first, int count, boolean onTrial) {
-        for (int k = first; k < first + count; k++) {
-            assertTrue(store.put(key(k), segmentOf(value(VALUE_BYTES, k)), onTrial));
-        }
-    }
 
-    /** {@return the id of the segment holding {@code k}'s current record} */
-    private static long segmentIdOf(DiskStore store, int k) {
-        long stamp = store.stampOf(key(k));
-        assertNotEquals(DiskStore.NO_STAMP, stamp, "key " + k + " is held");
-        return stamp >>> 32;
-    }
-
-    private static void assertPresent(DiskStore store, int first, int count) {
-        for (int k = first; k < first + count; k++) {
-            assertValue(store, k, value(VALUE_BYTES, k));
-        }
-    }
 
     private static void assertValue(DiskStore store, int k, byte[] expected) {
         assertArrayEquals(expected, store.get(key(k)), "key " + k);
