@@ -115,7 +115,7 @@ import java.util.stream.Stream;
  * loss (and makes a transient store write each record at once too). A transient store's newest records wait in its
  * buffers until they fill: a restart deletes its files, so no crash could have kept them. A persistent store's
  * close writes its index to one file, a checkpoint that every later open reads instead of the records of the segments
- * it names ({@link IndexSnapshot}: about 16 bytes plus the key per entry); an open then scans only the segment files
+ * it names ({@link IndexSnapshot}: about 8 bytes plus the key per entry); an open then scans only the segment files
  * created after it (none after a clean close). While it runs, the compactor replaces it with a checkpoint of the
  * sealed segments whenever four segments' worth (and at least eight snapshots' worth) were sealed since the last
  * ({@link #checkpoint}), so an open after a crash scans about that much. An open that finds no snapshot, or one that

@@ -26,15 +26,16 @@ import java.util.zip.CRC32C;
 /**
  * A persistent store's index written to one file when the store closes, so that the next open reads where each key's
  * record is instead of scanning every record of every segment file ({@link Recovery}): a restart then reads about
- * 16 bytes plus the key per entry, not the values.
+ * 8 bytes plus the key per entry, not the values.
  *
  * <pre>
  *   index.snapshot, little-endian:
  *     header    magic "STRATAIX" (8) | format (4) | segment count (4) | 0 (8) | next sequence (8)
  *               | next segment id (8) | section count (4) | 0 (4)
  *     segments  id (8) | length (8) | dead bytes (8)                                      one per segment, id order
- *     sections  entries: segment ordinal (4) | offset (4, unsigned) | V (1 bit) + record length (31)
- *               | key length (4) | key bytes                                            one per key the index holds
+ *     sections  entries: segment ordinal | offset | record length &lt;&lt; 1 + V | key length, each a varint
+ *               (7 bits a byte, low bits first, a set top bit for more; 1 to 5 bytes) | key bytes
+ *                                                                                     one per key the index holds
  *     directory start (8) | entry count (8)                                                         one per section
  *     trailer   CRC32C of every byte before it (4)
  * </pre>
@@ -82,17 +83,20 @@ final class IndexSnapshot {
     static final String TEMP_NAME = "index.snapshot.tmp";
     /** "STRATAIX", read little-endian. */
     static final long MAGIC = 0x5849_4154_4152_5453L;
-    /** The layout above; a snapshot of another format is not used (1: with an entry count in its header). */
-    static final int FORMAT = 2;
+    /**
+     * The layout above; a snapshot of another format is not used (1: with an entry count in its header; 2: each entry's
+     * four fields in 4 bytes each, 16 bytes where these take 7 to 9 for records of up to 16 KiB in 64 MiB segments).
+     */
+    static final int FORMAT = 3;
     static final int HEADER_BYTES = 48;
     static final int SEGMENT_BYTES = 24;
-    static final int ENTRY_BYTES = 16;
+    /** The most an entry's four varints take. */
+    static final int MAX_ENTRY_FIELD_BYTES = 4 * 5;
     static final int SECTION_BYTES = 16;
     static final int TRAILER_BYTES = 4;
     /** How many of the index's tables one section holds: 16 sections of 64. */
     static final int TABLES_PER_SECTION = 64;
     static final int SECTIONS = DiskIndex.STRIPES / TABLES_PER_SECTION;
-    private static final int VISITED = 1 << 31;
     private static final int BUFFER_BYTES = 1 << 20;
 
     private IndexSnapshot() {
@@ -208,12 +212,41 @@ final class IndexSnapshot {
                 }
                 throw new IOException("an entry points into segment " + segment.id() + ", not one of the store's");
             }
-            out.room(ENTRY_BYTES).putInt(ordinal).putInt((int) offset).putInt(recordBytes | (visited ? VISITED : 0))
-                    .putInt(keyLength);
+            ByteBuffer fields = out.room(MAX_ENTRY_FIELD_BYTES);
+            putVarint(fields, ordinal);
+            putVarint(fields, (int) offset);
+            putVarint(fields, recordBytes << 1 | (visited ? 1 : 0));
+            putVarint(fields, keyLength);
             out.put(keys, keyStart, keyLength);
             written[0]++;
         });
         return written[0];
+    }
+
+    /** Puts {@code value}, read as unsigned, 7 bits a byte, low bits first, a set top bit where more follow. */
+    static void putVarint(ByteBuffer buffer, int value) {
+        while ((value & ~0x7F) != 0) {
+            buffer.put((byte) (value & 0x7F | 0x80));
+            value >>>= 7;
+        }
+        buffer.put((byte) value);
+    }
+
+    /**
+     * {@return the varint at {@code buffer}'s position (see {@link #putVarint}), as the unsigned bits of an int}
+     *
+     * @throws Unusable if it takes more than 5 bytes, or the buffer ends within it
+     */
+    static int getVarint(ByteBuffer buffer) throws Unusable {
+        int value = 0;
+        for (int shift = 0; shift < 35 && buffer.hasRemaining(); shift += 7) {
+            byte b = buffer.get();
+            value |= (b & 0x7F) << shift;
+            if (b >= 0) {
+                return value;
+            }
+        }
+        throw new Unusable("a field does not end within 5 bytes, or the snapshot ends within it");
     }
 
     /** A buffered, checksummed writer of little-endian fields. */
@@ -518,12 +551,11 @@ final class IndexSnapshot {
     /** Restores one entry, unless its segment is gone. */
     private static void restoreEntry(Input in, List<Segment> ordered, DiskIndex index, long sequence)
             throws IOException {
-        ByteBuffer fields = in.next(ENTRY_BYTES);
-        int ordinal = fields.getInt();
-        long offset = Integer.toUnsignedLong(fields.getInt());
-        int lengthAndVisited = fields.getInt();
-        int keyLength = fields.getInt();
-        int recordBytes = lengthAndVisited & ~VISITED;
+        int ordinal = in.varint();
+        long offset = Integer.toUnsignedLong(in.varint());
+        int lengthAndVisited = in.varint();
+        int keyLength = in.varint();
+        int recordBytes = lengthAndVisited >>> 1;
         if (ordinal < 0 || ordinal >= ordered.size() || keyLength < 0) {
             throw new Unusable("an entry names segment ordinal " + ordinal + " of " + ordered.size() + ", a key of "
                     + keyLength + " bytes");
@@ -538,7 +570,7 @@ final class IndexSnapshot {
             throw new Unusable("an entry of segment " + segment.id() + " at " + offset + ", " + recordBytes
                     + " bytes, key " + keyLength + " bytes, does not fit its " + segment.length() + " bytes");
         }
-        boolean visited = (lengthAndVisited & VISITED) != 0;
+        boolean visited = (lengthAndVisited & 1) != 0;
         if (!index.restore(key, new Location(segment, offset, recordBytes), visited, sequence)) {
             throw new Unusable("a key is named twice");
         }
@@ -576,6 +608,14 @@ final class IndexSnapshot {
             ByteBuffer fields = buffer.slice(buffer.position(), bytes).order(ByteOrder.LITTLE_ENDIAN);
             buffer.position(buffer.position() + bytes);
             return fields;
+        }
+
+        /** {@return the next varint (see {@link #putVarint}), as the unsigned bits of an int} */
+        int varint() throws IOException {
+            if (buffer.remaining() < 5) {
+                fill((int) Math.min(5, end - position + buffer.remaining()));
+            }
+            return getVarint(buffer);
         }
 
         /** {@return the next {@code length} bytes, valid until the next call} */

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -427,6 +428,27 @@ class IndexSnapshotTest {
         }
         DiskTestSupport.asAfterACrash(scanned);
         assertSameAsAScan(crashed, scanned, KEYS, false);   // compactions may have taken every named segment
+    }
+
+    /**
+     * An entry's fields are varints: 1 byte up to 127, 5 for the largest (an offset of 2^28 or more in a segment of up
+     * to 1 GiB), read back as the unsigned bits they were; one that runs past 5 bytes or past the end is refused.
+     */
+    @Test
+    void entryFieldsAreVarintsOfOneToFiveBytes() throws IOException {
+        int[] values = {0, 1, 127, 128, 16_383, 16_384, (1 << 28) - 1, 1 << 28, Integer.MAX_VALUE, -1, Integer.MIN_VALUE};
+        int[] sizes = {1, 1, 1, 2, 2, 3, 4, 5, 5, 5, 5};
+        for (int i = 0; i < values.length; i++) {
+            ByteBuffer buffer = ByteBuffer.allocate(5);
+            IndexSnapshot.putVarint(buffer, values[i]);
+            assertEquals(sizes[i], buffer.position(), "bytes of " + values[i]);
+            assertEquals(values[i], IndexSnapshot.getVarint(buffer.flip()));
+            assertFalse(buffer.hasRemaining());
+        }
+        ByteBuffer tooLong = ByteBuffer.wrap(new byte[] {-1, -1, -1, -1, -1, 1});
+        assertThrows(IndexSnapshot.Unusable.class, () -> IndexSnapshot.getVarint(tooLong));
+        ByteBuffer cut = ByteBuffer.wrap(new byte[] {-1, -1});
+        assertThrows(IndexSnapshot.Unusable.class, () -> IndexSnapshot.getVarint(cut));
     }
 
     /** Writing segment after segment takes checkpoints on its own, charged to the quota in place of the one before. */
