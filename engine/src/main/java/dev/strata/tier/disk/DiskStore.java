@@ -682,11 +682,12 @@ public final class DiskStore implements AutoCloseable {
      * none): then it is the oldest of those, whose read records all move to the main log (see <b>Eviction</b> in the
      * class comment). A segment holding only dead records or tombstones is deleted all the same, dropping no key.
      *
-     * <p>No tombstone is written, also by a persistent store: no segment of its log is older than the one dropped,
-     * and a key's records lie in the segments of one log in the order they were written, so no older record can stand
-     * in for a dropped one after a reopen (see <b>Eviction</b> in the class comment). The file leaves the directory before this returns (reads in flight finish through the open file, whose
-     * bytes return to the {@link DiskQuota} when the last of them ends), so a process crash afterwards cannot bring an
-     * evicted key back; with {@code fsyncOnWrite} the directory is forced too, against power loss.
+     * <p>No tombstone is written, also by a persistent store: no segment of its log is older than the one dropped, and
+     * a key's records lie in the segments of one log in the order they were written, so no older record can stand in
+     * for a dropped one after a reopen (see <b>Eviction</b> in the class comment). The file leaves the directory before
+     * this returns (reads in flight finish through the open file, whose bytes return to the {@link DiskQuota} when the
+     * last of them ends), so a process crash afterwards cannot bring an evicted key back; with {@code fsyncOnWrite} the
+     * directory is forced too, against power loss.
      *
      * <p>Thread-safe: runs under the compaction lock (waiting for a running compaction, and holding back the next,
      * never compacting the segment it evicts) and takes the writer lock only to seal the segment if writes or copies
@@ -2096,12 +2097,12 @@ public final class DiskStore implements AutoCloseable {
         }
 
         /**
-         * A transient store's copy: written to the compactor's own segment without the writer lock (writes never
-         * wait for a compaction), then swapped in by compare-and-set, so a write or removal racing with the copy
-         * wins and leaves the copy dead. A persistent store cannot do this: a tombstone is dropped once no segment
-         * older than its own is left, which is safe only while a key's records lie in the segments of its log in the
-         * order they were written. A copy in a second segment appended alongside that log's open one breaks that
-         * order: a removed key's old copy could outlive its tombstone and come back on recovery. A record whose value has expired
+         * A transient store's copy: written to the compactor's own segment without the writer lock (writes never wait
+         * for a compaction), then swapped in by compare-and-set, so a write or removal racing with the copy wins and
+         * leaves the copy dead. A persistent store cannot do this: a tombstone is dropped once no segment older than
+         * its own is left, which is safe only while a key's records lie in the segments of its log in the order they
+         * were written. A copy in a second segment appended alongside that log's open one breaks that order: a removed
+         * key's old copy could outlive its tombstone and come back on recovery. A record whose value has expired
          * ({@link #dropExpiredWhenCompacting}) is dropped instead of copied.
          *
          * @return {@code false} if compaction must stop (store closed or cleared)

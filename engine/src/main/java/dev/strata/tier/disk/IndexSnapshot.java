@@ -133,11 +133,11 @@ final class IndexSnapshot {
     }
 
     /**
-     * Writes a checkpoint while the store runs: names the sealed {@code segments} and writes the entries of
-     * {@code index} that point into them, skipping the others (those of the segments being appended to, the lower of
-     * whose ids is {@code firstUnnamedId}, or newer: an open after a crash scans them). {@code nextSequence} was the store's when the
-     * segments were chosen, under its writer lock: every record in them has a lower one, every record written since a
-     * higher one. Compaction lock held, so no named segment is compacted or evicted meanwhile; writers go on, and the
+     * Writes a checkpoint while the store runs: names the sealed {@code segments} and writes the entries of {@code
+     * index} that point into them, skipping the others (those of the segments being appended to, the lower of whose ids
+     * is {@code firstUnnamedId}, or newer: an open after a crash scans them). {@code nextSequence} was the store's when
+     * the segments were chosen, under its writer lock: every record in them has a lower one, every record written since
+     * a higher one. Compaction lock held, so no named segment is compacted or evicted meanwhile; writers go on, and the
      * entries they change after their table was written are found in the scanned segments.
      *
      * @throws IOException if it could not be written; the one before is left then

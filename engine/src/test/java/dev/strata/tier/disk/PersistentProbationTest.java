@@ -270,8 +270,8 @@ class PersistentProbationTest {
     }
 
     /**
-     * Opens the segment files of {@code store}, in {@code directory}, as a crash would leave them, with no snapshot, and checks the scan
-     * finds exactly what the store holds among keys 0 to {@code keys} - 1.
+     * Opens the segment files of {@code store}, in {@code directory}, as a crash would leave them, with no snapshot,
+     * and checks the scan finds exactly what the store holds among keys 0 to {@code keys} - 1.
      */
     private void assertSameAfterACrash(Path directory, DiskStore store, int keys) throws IOException {
         Path scanned = Files.createTempDirectory(dir, "scanned");
