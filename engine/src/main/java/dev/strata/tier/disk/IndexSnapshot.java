@@ -90,8 +90,10 @@ final class IndexSnapshot {
     static final int FORMAT = 3;
     static final int HEADER_BYTES = 48;
     static final int SEGMENT_BYTES = 24;
+    /** The most a varint of 32 bits takes: 7 bits a byte. */
+    static final int MAX_VARINT_BYTES = 5;
     /** The most an entry's four varints take. */
-    static final int MAX_ENTRY_FIELD_BYTES = 4 * 5;
+    static final int MAX_ENTRY_FIELD_BYTES = 4 * MAX_VARINT_BYTES;
     static final int SECTION_BYTES = 16;
     static final int TRAILER_BYTES = 4;
     /** How many of the index's tables one section holds: 16 sections of 64. */
@@ -239,7 +241,7 @@ final class IndexSnapshot {
      */
     static int getVarint(ByteBuffer buffer) throws Unusable {
         int value = 0;
-        for (int shift = 0; shift < 35 && buffer.hasRemaining(); shift += 7) {
+        for (int shift = 0; shift < 7 * MAX_VARINT_BYTES && buffer.hasRemaining(); shift += 7) {
             byte b = buffer.get();
             value |= (b & 0x7F) << shift;
             if (b >= 0) {
@@ -612,8 +614,8 @@ final class IndexSnapshot {
 
         /** {@return the next varint (see {@link #putVarint}), as the unsigned bits of an int} */
         int varint() throws IOException {
-            if (buffer.remaining() < 5) {
-                fill((int) Math.min(5, end - position + buffer.remaining()));
+            if (buffer.remaining() < MAX_VARINT_BYTES) {
+                fill((int) Math.min(MAX_VARINT_BYTES, end - position + buffer.remaining()));
             }
             return getVarint(buffer);
         }

@@ -147,14 +147,10 @@ final class Segment {
     }
 
     /**
-     * Creates a new segment file with its header. The caller has reserved {@link RecordFormat#SEGMENT_HEADER_BYTES}
-     * in {@code quota}; from now on the segment owns that reservation.
+     * Creates a new segment file with its header, flagged as the probation log's if {@code probation}. The caller
+     * has reserved {@link RecordFormat#SEGMENT_HEADER_BYTES} in {@code quota}; from now on the segment owns that
+     * reservation.
      */
-    static Segment create(Path directory, long id, DiskQuota quota, boolean fsync) throws IOException {
-        return create(directory, id, false, quota, fsync);
-    }
-
-    /** Creates a new segment as {@link #create(Path, long, DiskQuota, boolean)} does, of the probation log if asked. */
     static Segment create(Path directory, long id, boolean probation, DiskQuota quota, boolean fsync)
             throws IOException {
         Segment segment = holdingInterrupt(() -> createFile(directory, id, probation, quota, fsync));
@@ -182,22 +178,16 @@ final class Segment {
     }
 
     /**
-     * Creates a new segment in the file of {@code spare}, whose bytes stay reserved in {@code quota} and pass to the
-     * segment. The caller has reserved {@link RecordFormat#SEGMENT_HEADER_BYTES} as for {@link #create}; that
-     * reservation is released, since the header overwrites the spare's first bytes. The header is written (and
-     * forced, with {@code fsync}) while the file still has its spare's name, and only then is the file renamed: a
-     * crash before the rename leaves a spare, which the store deletes when it opens, and after it a segment whose old
-     * records fail its CRC mask.
+     * Creates a new segment in the file of {@code spare}, of the probation log if {@code probation}, whose bytes stay
+     * reserved in {@code quota} and pass to the segment. The caller has reserved {@link
+     * RecordFormat#SEGMENT_HEADER_BYTES} as for {@link #create}; that reservation is released, since the header
+     * overwrites the spare's first bytes. The header is written (and forced, with {@code fsync}) while the file still
+     * has its spare's name, and only then is the file renamed: a crash before the rename leaves a spare, which the
+     * store deletes when it opens, and after it a segment whose old records fail its CRC mask.
      *
      * @throws IOException if the spare is shorter than a header, or could not be opened, written or renamed; it is
      *     then under its spare name, for the caller to discard
      */
-    static Segment reuse(Path directory, long id, DiskQuota quota, SpareFiles.Spare spare, boolean fsync)
-            throws IOException {
-        return reuse(directory, id, false, quota, spare, fsync);
-    }
-
-    /** Creates a segment in a spare file as {@link #reuse} does above, of the probation log if asked. */
     static Segment reuse(Path directory, long id, boolean probation, DiskQuota quota, SpareFiles.Spare spare,
                          boolean fsync) throws IOException {
         Segment segment = holdingInterrupt(() -> reuseFile(directory, id, probation, quota, spare, fsync));

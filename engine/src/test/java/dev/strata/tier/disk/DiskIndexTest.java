@@ -49,7 +49,7 @@ class DiskIndexTest {
     void createSegments() throws IOException {
         for (int id = 1; id <= 3; id++) {
             quota.forceReserve(RecordFormat.SEGMENT_HEADER_BYTES);
-            segments.add(Segment.create(directory, id, quota, false));
+            segments.add(Segment.create(directory, id, false, quota, false));
         }
     }
 

@@ -42,7 +42,7 @@ final class DiskTestSupport {
     /** {@return a new segment {@code id} in {@code directory}, its header reserved in {@code quota}} */
     static Segment newSegment(Path directory, DiskQuota quota, long id) throws IOException {
         quota.forceReserve(RecordFormat.SEGMENT_HEADER_BYTES);
-        return Segment.create(directory, id, quota, false);
+        return Segment.create(directory, id, false, quota, false);
     }
 
     static MemorySegment key(String text) {

@@ -38,7 +38,7 @@ class SegmentTest {
     void aRetiredFileLeavesTheDirectoryAtOnceAndItsBytesTheQuotaWithTheLastReader() throws IOException {
         DiskQuota quota = new DiskQuota(1 << 20);
         quota.forceReserve(RecordFormat.SEGMENT_HEADER_BYTES);
-        Segment segment = Segment.create(dir, 1, quota, false);
+        Segment segment = Segment.create(dir, 1, false, quota, false);
         Path file = dir.resolve(Segment.fileName(1));
         assertTrue(segment.tryAcquire(), "a reader in flight");
         segment.retire(true);
@@ -129,7 +129,7 @@ class SegmentTest {
      */
     private Segment heldAndRetired(DiskQuota quota, boolean delete) throws IOException {
         quota.forceReserve(RecordFormat.SEGMENT_HEADER_BYTES);
-        Segment segment = Segment.create(dir, 1, quota, false);
+        Segment segment = Segment.create(dir, 1, false, quota, false);
         assertTrue(segment.tryAcquire());
         segment.retire(delete);
         return segment;
@@ -227,7 +227,7 @@ class SegmentTest {
         long header = RecordFormat.SEGMENT_HEADER_BYTES;
         try (RecordWriter writer = new RecordWriter()) {
             quota.forceReserve(header);
-            Segment old = Segment.create(dir, 1, quota, false);
+            Segment old = Segment.create(dir, 1, false, quota, false);
             for (int i = 0; i < 10; i++) {
                 append(old, writer, i, 300, quota);
             }
@@ -243,7 +243,7 @@ class SegmentTest {
             assertEquals(oldBytes, quota.usedBytes(), "the spare's bytes stay reserved");
 
             quota.forceReserve(header);                                  // as a store reserves a new segment's header
-            Segment reused = Segment.reuse(dir, 2, quota, spares.take(), false);
+            Segment reused = Segment.reuse(dir, 2, false, quota, spares.take(), false);
             assertEquals(header, reused.length());
             assertEquals(oldBytes, reused.fileBytes());
             assertEquals(oldBytes, quota.usedBytes(), "the header's reservation went back: it overwrote the spare's");
@@ -276,14 +276,14 @@ class SegmentTest {
         DiskQuota quota = new DiskQuota(1 << 20);
         try (RecordWriter writer = new RecordWriter()) {
             quota.forceReserve(RecordFormat.SEGMENT_HEADER_BYTES);
-            Segment old = Segment.create(dir, 1, quota, false);
+            Segment old = Segment.create(dir, 1, false, quota, false);
             for (int i = 0; i < 6; i++) {
                 append(old, writer, i, 300, quota);
             }
             SpareFiles spares = new SpareFiles(dir, quota, 1 << 16);
             old.retireToSpares(spares);
             quota.forceReserve(RecordFormat.SEGMENT_HEADER_BYTES);
-            Segment reused = Segment.reuse(dir, 2, quota, spares.take(), false);
+            Segment reused = Segment.reuse(dir, 2, false, quota, spares.take(), false);
             append(reused, writer, 100, 300, quota);                      // ends where an old record starts
             reused.seal();
             assertEquals(List.of(Step.RECORD, Step.REUSED_END), scanFile(2, quota),
@@ -366,7 +366,7 @@ class SegmentTest {
     /** {@return a new segment {@code id} of one record-less payload after its header, drawing mappings from maps} */
     private Segment segmentHolding(long id, byte[] payload, DiskQuota quota, SegmentMaps maps) throws IOException {
         quota.forceReserve(RecordFormat.SEGMENT_HEADER_BYTES + payload.length);
-        Segment segment = Segment.create(dir, id, quota, false);
+        Segment segment = Segment.create(dir, id, false, quota, false);
         segment.mapWith(maps);
         segment.io(channel -> Segment.writeFully(channel, ByteBuffer.wrap(payload), RecordFormat.SEGMENT_HEADER_BYTES));
         segment.advance(payload.length);
