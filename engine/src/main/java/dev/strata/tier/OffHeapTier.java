@@ -122,7 +122,7 @@ final class OffHeapTier {
      * How many quarters of a page of records a recycled page may keep (a probation page promoting every record read
      * excepted), so that each round frees at least the rest. Three, not two: a main page whose records were mostly
      * read keeps more of them, for up to three bytes copied per byte freed instead of one (the hit ratio this gains is
-     * in the README).
+     * in docs/performance.md).
      */
     static final int KEPT_QUARTERS = 3;
 

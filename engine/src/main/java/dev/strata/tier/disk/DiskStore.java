@@ -156,7 +156,7 @@ public final class DiskStore implements AutoCloseable {
     /**
      * How many quarters of a segment of read records an eviction of a main-log segment copies forward at most. Three,
      * not two: a segment mostly read keeps more of them, for up to three bytes copied per byte freed instead of one
-     * (the hit ratio this gains is in the README).
+     * (the hit ratio this gains is in docs/performance.md).
      */
     static final int SECOND_CHANCE_QUARTERS = 3;
 
