@@ -297,8 +297,36 @@ public interface Cache<K, V> extends AutoCloseable {
         Builder<K, V> expireAfterWrite(BiFunction<? super K, ? super V, Duration> timeToLive);
 
         /**
-         * Sets the time source of {@link #expireAfterWrite}'s deadlines; the default is
-         * {@link InstantSource#system()}, wall-clock milliseconds, which keep their meaning in a persistent
+         * Gives every entry a time to idle: an entry expires once it was neither written nor read for
+         * {@code timeToIdle}. Puts start it as {@link #expireAfterWrite(Duration)} does, and so do the methods that
+         * hand a stored value back: {@link Cache#get}, {@link Cache#getAll}, {@link Cache#read}, and
+         * {@link Cache#putIfAbsent} and {@link Cache#computeIfAbsent} when the key had a value;
+         * {@link Cache#containsKey} does not. Everything {@link #expireAfterWrite(Duration)} says of deadlines holds:
+         * an expired entry is absent for every method, it is removed when met, the deadline travels between tiers,
+         * and a persistent cache keeps it across restarts.
+         *
+         * <p>A read renews the deadline where the entry lies: on the heap a new deadline beside the value, off the
+         * heap 8 bytes of the record rewritten in place under the key's lock, on disk the record written again
+         * (records there are never changed in place). So that hits do not write on every read, a read renews the
+         * deadline only once 1/16 of {@code timeToIdle} (at most one second) has passed since it was last set: an
+         * entry expires no sooner than {@code timeToIdle} less that step after its last read, and exactly
+         * {@code timeToIdle} after its last put or renewing read. A renewal that cannot be made at once (a
+         * {@link Cache#read} of another value of the same off-heap page is running, or the disk is full) is left to
+         * the next read.
+         *
+         * <p>A cache has a time to live or a time to idle, not both ({@link #build()} refuses both). A persistent
+         * cache written with either reopens with either: both keep a deadline per entry.
+         *
+         * @param timeToIdle how long an entry lives unread and unwritten, at least one millisecond
+         * @return this builder
+         * @throws NullPointerException if {@code timeToIdle} is null
+         * @throws IllegalArgumentException if {@code timeToIdle} is shorter than one millisecond
+         */
+        Builder<K, V> expireAfterAccess(Duration timeToIdle);
+
+        /**
+         * Sets the time source of {@link #expireAfterWrite}'s and {@link #expireAfterAccess}'s deadlines; the
+         * default is {@link InstantSource#system()}, wall-clock milliseconds, which keep their meaning in a persistent
          * cache's files across restarts. Tests pass a clock they move by hand.
          *
          * @param clock the time source, read on every put and on every hit of a cache with a time to live
@@ -311,8 +339,9 @@ public interface Cache<K, V> extends AutoCloseable {
          * Creates the cache.
          *
          * @return the new cache, open
-         * @throws IllegalArgumentException if persistent without a {@link Tier#DISK} tier, or if a persistent cache's
-         *     files were written with a time to live and this builder has none, or the other way round
+         * @throws IllegalArgumentException if persistent without a {@link Tier#DISK} tier, if both a time to live and
+         *     a time to idle are set, or if a persistent cache's files were written with deadlines (a time to live or
+         *     to idle) and this builder sets none, or the other way round
          * @throws IllegalStateException if the engine is closed, the builder was used already, or a cache of this
          *     name is open
          * @throws java.io.UncheckedIOException if a persistent cache's files cannot be opened

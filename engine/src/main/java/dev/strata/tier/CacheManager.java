@@ -286,6 +286,8 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
         private Duration timeToLive;
         /** Null: entries never expire, or they share one time to live ({@link #timeToLive}). */
         private BiFunction<? super K, ? super V, Duration> timeToLiveOf;
+        /** Null: reads do not renew deadlines. */
+        private Duration timeToIdle;
         private InstantSource clock = InstantSource.system();
         private boolean built;
 
@@ -357,6 +359,16 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
         }
 
         @Override
+        public Cache.Builder<K, V> expireAfterAccess(Duration timeToIdle) {
+            Objects.requireNonNull(timeToIdle, "timeToIdle");
+            if (timeToIdle.compareTo(Duration.ofMillis(1)) < 0) {
+                throw new IllegalArgumentException("timeToIdle: " + timeToIdle + " (expected: at least 1 ms)");
+            }
+            this.timeToIdle = timeToIdle;
+            return this;
+        }
+
+        @Override
         public Cache.Builder<K, V> clock(InstantSource clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;
@@ -371,6 +383,10 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
                 throw new IllegalArgumentException("persistent: true with tiers " + tiers
                         + " (expected: a DISK tier for a persistent cache)");
             }
+            if (timeToIdle != null && (timeToLive != null || timeToLiveOf != null)) {
+                throw new IllegalArgumentException("expireAfterAccess: " + timeToIdle + " with expireAfterWrite: "
+                        + (timeToLive != null ? timeToLive : "per entry") + " (expected: one of them)");
+            }
             built = true;
             return open(name, keyCodec, valueCodec, tiers, promotion, persistent, expiry());
         }
@@ -379,6 +395,9 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
         private Expiry expiry() {
             if (timeToLiveOf != null) {
                 return new Expiry(timeToLiveOf, clock);
+            }
+            if (timeToIdle != null) {
+                return Expiry.afterAccess(timeToIdle, clock);
             }
             return timeToLive == null ? null : new Expiry(timeToLive, clock);
         }

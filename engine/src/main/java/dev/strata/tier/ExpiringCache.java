@@ -15,7 +15,9 @@ import java.util.function.Function;
  * {@link Expiry} when it is put or loaded, and this view hands the user's values in and out. The lookups skip and
  * remove expired values ({@link Lookups}), and eviction drops them instead of moving them down ({@link Tiers},
  * {@link OffHeapPlacement}), so everything the contract of {@link Cache} says of a value holds for an unexpired one.
- * Thread-safe, as the cache it wraps.
+ * With a time to idle, every method that hands a stored value back ({@code get}, {@code getAll}, {@code read}, and
+ * {@code putIfAbsent} and {@code computeIfAbsent} when the key had one) renews its deadline once it is due
+ * ({@link Expiry#renewedDeadline}); {@code containsKey} does not. Thread-safe, as the cache it wraps.
  *
  * @param <K> the key type
  * @param <V> the user's value type
@@ -37,7 +39,7 @@ final class ExpiringCache<K, V> implements Cache<K, V> {
 
     @Override
     public V get(K key) {
-        return valueOf(cache.get(key));
+        return read(key, cache.get(key));
     }
 
     @Override
@@ -49,7 +51,7 @@ final class ExpiringCache<K, V> implements Cache<K, V> {
     @Override
     public V putIfAbsent(K key, V value) {
         Objects.requireNonNull(key, "key");
-        return valueOf(cache.putIfAbsent(key, stamp(key, value)));
+        return read(key, cache.putIfAbsent(key, stamp(key, value)));
     }
 
     @Override
@@ -65,16 +67,16 @@ final class ExpiringCache<K, V> implements Cache<K, V> {
     @Override
     public V computeIfAbsent(K key, Function<? super K, ? extends V> loader) {
         Objects.requireNonNull(loader, "loader");
-        return valueOf(cache.computeIfAbsent(key, k -> {
+        return read(key, cache.computeIfAbsent(key, k -> {
             V loaded = loader.apply(k);
-            return loaded == null ? null : expiry.stamp(k, loaded);   // stamped when the load ends
+            return loaded == null ? null : expiry.stamp(k, loaded);   // stamped when the load ends: not due
         }));
     }
 
     @Override
     public Map<K, V> getAll(Iterable<? extends K> keys) {
         Map<K, V> found = new HashMap<>();
-        cache.getAll(keys).forEach((key, stamped) -> found.put(key, stamped.value()));
+        cache.getAll(keys).forEach((key, stamped) -> found.put(key, read(key, stamped)));
         return found;
     }
 
@@ -91,7 +93,13 @@ final class ExpiringCache<K, V> implements Cache<K, V> {
 
     @Override
     public <R> R read(K key, Function<? super MemorySegment, ? extends R> reader) {
-        return cache.read(key, reader);               // the lookups check the deadline and slice it off
+        if (!expiry.renewedByReads()) {
+            return cache.read(key, reader);           // the lookups check the deadline and slice it off
+        }
+        long[] seen = {Long.MAX_VALUE};
+        R result = cache.read(key, reader, deadline -> seen[0] = deadline);
+        renewIfDue(key, seen[0]);
+        return result;
     }
 
     @Override
@@ -138,7 +146,20 @@ final class ExpiringCache<K, V> implements Cache<K, V> {
         return expiry.stamp(key, Objects.requireNonNull(value, "value"));
     }
 
-    private static <V> V valueOf(Expiring<V> stamped) {
-        return stamped == null ? null : stamped.value();
+    /** {@return the user's value of {@code stamped}, a value of {@code key} handed back to a caller, or null} */
+    private V read(K key, Expiring<V> stamped) {
+        if (stamped == null) {
+            return null;
+        }
+        renewIfDue(key, stamped.expiresAt());
+        return stamped.value();
+    }
+
+    /** Renews the deadline of {@code key}, whose value a caller read with deadline {@code seen}, if it is due. */
+    private void renewIfDue(K key, long seen) {
+        long renewed = expiry.renewedDeadline(seen);
+        if (renewed != seen) {
+            cache.renewDeadline(key, renewed);
+        }
     }
 }

@@ -45,6 +45,11 @@ final class ExpiringCodec<V> implements Codec<Expiring<V>> {
         return encoded.get(DEADLINE, offset);
     }
 
+    /** Sets the deadline of the encoding at {@code offset} of {@code encoded} to {@code expiresAt}. */
+    static void setDeadline(MemorySegment encoded, long offset, long expiresAt) {
+        encoded.set(DEADLINE, offset, expiresAt);
+    }
+
     /** {@return the user's value bytes of {@code encoded}, a whole encoding: a slice, no copy} */
     static MemorySegment valueBytes(MemorySegment encoded) {
         return encoded.asSlice(DEADLINE_BYTES);

@@ -16,6 +16,14 @@ import java.util.function.BiFunction;
  * function. A computed time to live of zero or less stamps a deadline before all time: the value is expired at once,
  * and the cache stores nothing for it ({@link TieredCache}).
  *
+ * <p>A <b>time to idle</b> ({@link #afterAccess}) is a time to live that reads renew as well: a read that finds a value
+ * whose deadline is due for renewal ({@link #renewedDeadline}) has the cache rewrite the deadline where the value lies
+ * ({@link Tiers#renewDeadline}). Rewriting on every read would write to shared memory, off the heap under the key's
+ * stripe monitor and on disk a whole record, for each hit; so a read renews only once at least
+ * {@link #renewalAfterMillis} have passed since the deadline was last set: 1/16 of the time to idle, at most one
+ * second. An entry thus expires no sooner than the time to idle less that step after its last read, and exactly the
+ * time to idle after its last put or renewing read.
+ *
  * <p>Immutable and thread-safe, if the clock and the function are.
  */
 final class Expiry {
@@ -28,8 +36,15 @@ final class Expiry {
      */
     private static final long AT_ONCE = Long.MIN_VALUE;
 
+    /** The longest step between two renewals of a time to idle, in milliseconds. */
+    static final long MAX_RENEWAL_STEP_MILLIS = 1_000;
+
     /** The one time to live of every value, in milliseconds; unused when {@link #timeToLiveOf} is set. */
     private final long timeToLiveMillis;
+    /** Whether reads renew the deadline (a time to idle). */
+    private final boolean renewedByReads;
+    /** How long after its deadline was set a read renews it; 0 when reads do not. */
+    private final long renewalAfterMillis;
     /** Computes each value's time to live from its key and value, or null for one time to live. */
     private final BiFunction<Object, Object, Duration> timeToLiveOf;
     private final InstantSource clock;
@@ -41,9 +56,27 @@ final class Expiry {
      * @param clock the time source of deadlines
      */
     Expiry(Duration timeToLive, InstantSource clock) {
+        this(timeToLive, clock, false);
+    }
+
+    private Expiry(Duration timeToLive, InstantSource clock, boolean renewedByReads) {
         this.timeToLiveMillis = millis(timeToLive);
         this.timeToLiveOf = null;
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.renewedByReads = renewedByReads;
+        this.renewalAfterMillis = renewedByReads
+                ? Math.max(1, Math.min(MAX_RENEWAL_STEP_MILLIS, timeToLiveMillis / 16)) : 0;
+    }
+
+    /**
+     * A time to idle: a value expires {@code timeToIdle} after the put that wrote it or the last read that renewed it.
+     *
+     * @param timeToIdle how long a value lives unread, at least one millisecond
+     * @param clock the time source of deadlines
+     * @return the expiry
+     */
+    static Expiry afterAccess(Duration timeToIdle, InstantSource clock) {
+        return new Expiry(timeToIdle, clock, true);
     }
 
     /**
@@ -57,6 +90,8 @@ final class Expiry {
         this.timeToLiveMillis = 0;
         this.timeToLiveOf = (BiFunction<Object, Object, Duration>) Objects.requireNonNull(timeToLiveOf, "timeToLiveOf");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.renewedByReads = false;
+        this.renewalAfterMillis = 0;
     }
 
     /**
@@ -86,9 +121,36 @@ final class Expiry {
         if (timeToLive == 0) {
             return new Expiring<>(value, AT_ONCE);
         }
-        long now = clock.millis();
+        return new Expiring<>(value, deadlineFrom(clock.millis(), timeToLive));
+    }
+
+    /** {@return {@code now + timeToLive}, saturated: never in the past} */
+    private static long deadlineFrom(long now, long timeToLive) {
         long deadline = now + timeToLive;
-        return new Expiring<>(value, deadline < now ? Long.MAX_VALUE : deadline);   // saturates: never in the past
+        return deadline < now ? Long.MAX_VALUE : deadline;
+    }
+
+    /** {@return whether reads renew deadlines: a time to idle} */
+    boolean renewedByReads() {
+        return renewedByReads;
+    }
+
+    /**
+     * {@return the deadline a read now gives a value of a time-to-idle cache whose deadline is {@code expiresAt}, or
+     * {@code expiresAt} itself if it is not due for renewal} Due once {@link #renewalAfterMillis} have passed since it
+     * was set; never due for a time to live.
+     */
+    long renewedDeadline(long expiresAt) {
+        if (!renewedByReads) {
+            return expiresAt;
+        }
+        long renewed = deadlineFrom(clock.millis(), timeToLiveMillis);
+        return renewed - expiresAt >= renewalAfterMillis ? renewed : expiresAt;
+    }
+
+    /** {@return how long after a deadline was set a read renews it, in milliseconds; 0 for a time to live} */
+    long renewalAfterMillis() {
+        return renewalAfterMillis;
     }
 
     private Duration computed(Object key, Object value) {
@@ -129,6 +191,7 @@ final class Expiry {
 
     @Override
     public String toString() {
-        return "expireAfterWrite=" + (timeToLiveOf == null ? timeToLiveMillis + " ms" : "per entry");
+        return (renewedByReads ? "expireAfterAccess=" : "expireAfterWrite=")
+                + (timeToLiveOf == null ? timeToLiveMillis + " ms" : "per entry");
     }
 }

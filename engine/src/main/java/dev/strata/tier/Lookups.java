@@ -6,6 +6,7 @@ import dev.strata.tier.disk.DiskStore;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.util.function.Function;
+import java.util.function.LongConsumer;
 
 /**
  * Reads of one cache: {@code get}, {@code containsKey} and the zero-copy {@code read}, each first without any lock,
@@ -468,15 +469,24 @@ final class Lookups<K, V> {
      * Calls {@code reader} with a read-only view of {@code key}'s encoded value: the record in place for an off-heap
      * value (its extent pinned meanwhile), the disk store's buffer for a disk value, an encoding for a heap value.
      * {@return the reader's result, or null (counted as a miss) if the key has no value} With a time to live, the
-     * reader sees the value's bytes after the deadline, and is not called for an expired value (which is removed).
+     * reader sees the value's bytes after the deadline, and is not called for an expired value (which is removed);
+     * {@code deadlineSeen}, unless null, is told the deadline of the value the reader is called for.
      */
     @SuppressWarnings("unchecked")
-    <R> R read(K key, Function<? super MemorySegment, ? extends R> reader) {
+    <R> R read(K key, Function<? super MemorySegment, ? extends R> reader, LongConsumer deadlineSeen) {
         if (expiry == null) {
             return find(key, reader);
         }
-        Object result = find(key, view -> expiry.expired(view, 0) ? Expiry.EXPIRED
-                : reader.apply(ExpiringCodec.valueBytes(view)));
+        Object result = find(key, view -> {
+            long deadline = ExpiringCodec.deadline(view, 0);
+            if (expiry.expired(deadline)) {
+                return Expiry.EXPIRED;
+            }
+            if (deadlineSeen != null) {
+                deadlineSeen.accept(deadline);
+            }
+            return reader.apply(ExpiringCodec.valueBytes(view));
+        });
         return result != Expiry.EXPIRED ? (R) result : removeExpired(key);
     }
 

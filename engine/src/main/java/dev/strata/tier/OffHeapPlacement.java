@@ -26,6 +26,9 @@ import java.util.function.Consumer;
 final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTier.Encoder {
 
     private final Tiers<K, V> tiers;
+    /** How long a deadline's renewal waits for a page's pins to drain, in spins, before it leaves it to a next read. */
+    static final int PIN_SPINS = 1 << 12;
+
     /** Whether same-size overwrites are written in place: the value codec cannot fail after sizing. */
     private final boolean overwritesInPlace;
     /**
@@ -166,6 +169,38 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
             tiers.countPut(Tier.OFF_HEAP);
             return true;
         }
+    }
+
+    /**
+     * Rewrites the deadline of the record in slot {@code record} ({@link ExpiringCodec}) to {@code deadline} if it is
+     * earlier, in place, between the two halves of the record's version seqlock, as {@link #overwriteInPlace} writes a
+     * value: lock-free readers that copied the old deadline see the version move and read again. A pinned reader
+     * (a decode that is not a plain copy, or a zero-copy view) reads the deadline unvalidated, so the write waits for
+     * the page's pins to drain: readers that pin meanwhile see the odd version and back off, and a decode holds its
+     * pin for well under a microsecond. A zero-copy view whose callback holds it longer than {@link #PIN_SPINS} spins
+     * makes the renewal give up, left to the next read that finds it due. Stripe held.
+     */
+    void renewDeadline(Stripe stripe, int record, long deadline) {
+        long location = Slots.location(stripe.records.get(record));
+        Extent extent = extents().extentAt(location);
+        int offset = extents().offsetAt(location);
+        MemorySegment header = extent.headerSegment();
+        long deadlineOffset = RecordLayout.valueOffset(offset, RecordLayout.keyLength(header, offset));
+        if (ExpiringCodec.deadline(extent.bytes(deadlineOffset, ExpiringCodec.DEADLINE_BYTES), 0) >= deadline) {
+            return;
+        }
+        int version = RecordLayout.beginOverwrite(header, offset);
+        for (int spin = 0; extent.pins.get() != 0; spin++) {
+            if (spin == PIN_SPINS) {
+                RecordLayout.endOverwrite(header, offset, version);
+                return;
+            }
+            Thread.onSpinWait();
+        }
+        MemorySegment renewed = MemorySegment.ofArray(new byte[ExpiringCodec.DEADLINE_BYTES]);
+        ExpiringCodec.setDeadline(renewed, 0, deadline);
+        extent.copyIn(renewed, 0, deadlineOffset, ExpiringCodec.DEADLINE_BYTES);
+        RecordLayout.endOverwrite(header, offset, version + 2);
     }
 
     /**

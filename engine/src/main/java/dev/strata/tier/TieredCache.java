@@ -15,6 +15,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
+import java.util.function.LongConsumer;
 
 /**
  * The {@link Cache} implementation: a {@link KeyIndex} over the cache's {@link Tiers}, read through {@link Lookups}.
@@ -125,7 +126,36 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
         if (closed) {
             throw closedException();
         }
-        return lookups.read(key, reader);
+        return lookups.read(key, reader, null);
+    }
+
+    /**
+     * {@link #read}, telling {@code deadlineSeen} the deadline of the value it found when the reader ran (a cache with
+     * a time to live). {@return the reader's result, or null}
+     */
+    <R> R read(K key, Function<? super MemorySegment, ? extends R> reader, LongConsumer deadlineSeen) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(reader, "reader");
+        if (closed) {
+            throw closedException();
+        }
+        return lookups.read(key, reader, deadlineSeen);
+    }
+
+    /**
+     * Renews {@code key}'s deadline to {@code deadline} if it is earlier, wherever its value lies: a read of a
+     * time-to-idle cache ({@link Tiers#renewDeadline}). Does nothing once the cache is closed (the read it follows
+     * succeeded all the same).
+     */
+    void renewDeadline(K key, long deadline) {
+        if (!tryEnter()) {
+            return;
+        }
+        try {
+            tiers.renewDeadline(key, KeyIndex.hash(key), deadline);
+        } finally {
+            exit();
+        }
     }
 
     @Override

@@ -10,6 +10,7 @@ import dev.strata.memory.PageAllocator;
 import dev.strata.tier.disk.DiskStore;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -774,6 +775,66 @@ final class Tiers<K, V> {
             MemorySegment encodedKey = disk == null ? null : encodeKey(key, keyLength);
             if (encodedKey != null && diskValueExpired(encodedKey) && removeFromDisk(encodedKey)) {
                 counters.get(Tier.DISK).expirations.increment();
+            }
+        }
+    }
+
+    /**
+     * Renews the deadline of {@code key}'s value to {@code deadline} if it is earlier, whichever tier holds it: a read
+     * of a time-to-idle cache ({@link Expiry#renewedByReads}). Only the deadline changes, and only forward: whatever
+     * value the key holds now (a put may have replaced the one the reader found) was written no earlier than that
+     * read, so it is due the read's deadline too. On the heap the node gets a new {@link Expiring} of the same value;
+     * off the heap the record's deadline is rewritten in place ({@link OffHeapPlacement#renewDeadline}); on disk the
+     * record is written again with the new deadline (records are never rewritten in place there), unless a clear is
+     * running, which could otherwise find the disk empty before the write and leave it behind. A renewal that cannot
+     * be done now (a zero-copy reader holds the record's page, the disk is full or fails) is left to the next read.
+     * Needs an {@link #expiry}; run inside the cache's in-flight guard.
+     */
+    void renewDeadline(K key, int hash, long deadline) {
+        Stripe stripe = index.stripe(hash);
+        synchronized (stripe) {
+            stripe.awaitSpillOf(hash);
+            Node<K, V> node = nodeOf(stripe, key, hash);
+            if (node != null) {
+                renewHeapDeadline(node, deadline);
+                return;
+            }
+            int keyLength = keyCodec.encodedSize(key);
+            int record = recordOf(stripe, key, hash, null, null, 0, keyLength);
+            if (record >= 0) {
+                offHeapPlacement.renewDeadline(stripe, record, deadline);
+            } else if (disk != null && (clearSequence & 1) == 0) {
+                renewDiskDeadline(encodeKey(key, keyLength), deadline);
+            }
+        }
+    }
+
+    /** Gives the heap node's value the later {@code deadline}, as a put of the same value would. Stripe held. */
+    @SuppressWarnings("unchecked")
+    private void renewHeapDeadline(Node<K, V> node, long deadline) {
+        if (node.value instanceof Expiring<?> stamped && stamped.expiresAt() < deadline) {
+            node.version++;                            // a move that read the old deadline refuses, and reads again
+            node.value = (V) new Expiring<>(stamped.value(), deadline);
+        }
+    }
+
+    /** Writes the key's disk record again with the later {@code deadline}, to the store's main log. Stripe held. */
+    private void renewDiskDeadline(MemorySegment encodedKey, long deadline) {
+        byte[] renewed;
+        try {
+            renewed = disk.read(encodedKey, false, (bytes, stamp, visited) ->
+                    ExpiringCodec.deadline(bytes, 0) < deadline ? bytes.toArray(ValueLayout.JAVA_BYTE) : null);
+        } catch (UncheckedIOException e) {
+            errors.increment();                        // a later read meets the error again and drops the key
+            return;
+        }
+        if (renewed != null) {
+            MemorySegment value = MemorySegment.ofArray(renewed);
+            ExpiringCodec.setDeadline(value, 0, deadline);
+            try {
+                disk.put(encodedKey, value, false);   // false: the quota is full; the record stays as it was
+            } catch (UncheckedIOException e) {
+                errors.increment();                    // the previous record stays, with its deadline
             }
         }
     }

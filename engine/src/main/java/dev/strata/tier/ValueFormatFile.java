@@ -39,7 +39,8 @@ final class ValueFormatFile {
         if (hasEntries && !held.equals(wanted)) {
             throw new IllegalArgumentException("cache '" + cacheName + "': its persistent values are " + held + " ("
                     + describe(held) + "), but the cache is built " + (expiring ? "with" : "without")
-                    + " a time to live (expected: the expireAfterWrite setting its files were written with)");
+                    + " a time to live or to idle (expected: the expiry its files were written with: expireAfterWrite"
+                    + " or expireAfterAccess, or neither)");
         }
         if (!wanted.equals(found)) {
             Path next = directory.resolve(FILE_NAME + ".tmp");
@@ -50,8 +51,8 @@ final class ValueFormatFile {
 
     private static String describe(String format) {
         return switch (format) {
-            case DEADLINE -> "written with expireAfterWrite";
-            case PLAIN -> "written without a time to live";
+            case DEADLINE -> "written with expireAfterWrite or expireAfterAccess";
+            case PLAIN -> "written without a time to live or to idle";
             default -> "a format this build does not know";
         };
     }
