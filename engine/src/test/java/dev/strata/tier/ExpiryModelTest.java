@@ -58,6 +58,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  *   <li>The same holds when each entry's time to live is computed from its value
  *       ({@link Cache.Builder#expireAfterWrite(java.util.function.BiFunction)}): entries expire each at its own
  *       deadline, and a write whose time to live is zero or less stores nothing (a put removes the older value).</li>
+ *   <li>The same holds with a time to idle ({@link Cache.Builder#expireAfterAccess(Duration)}), the model renewing a
+ *       deadline on every read that hands the value back, once the renewal step has passed since it was set.</li>
  *   <li>A persistent cache keeps each entry's deadline across close and reopen.</li>
  *   <li>The builder refuses a null time to live or one under a millisecond.</li>
  * </ul>
@@ -150,7 +152,7 @@ class ExpiryModelTest {
     @MethodSource("combinations")
     void randomOperations_matchTheModel(List<Tier> tiers) {
         runModel(new long[] {1, 2}, (engine, clock) -> builder(engine, "model", tiers, clock).build(),
-                tiers.contains(Tier.DISK), value -> TTL_MILLIS, TTL_MILLIS);
+                tiers.contains(Tier.DISK), value -> TTL_MILLIS, TTL_MILLIS, 0);
     }
 
     @ParameterizedTest
@@ -160,20 +162,35 @@ class ExpiryModelTest {
                         Codecs.utf8()).tiers(tiers.toArray(Tier[]::new))
                         .expireAfterWrite((key, value) -> Duration.ofMillis(perEntryMillis(value)))
                         .clock(clock).build(),
-                tiers.contains(Tier.DISK), ExpiryModelTest::perEntryMillis, MAX_PER_ENTRY_MILLIS);
+                tiers.contains(Tier.DISK), ExpiryModelTest::perEntryMillis, MAX_PER_ENTRY_MILLIS, 0);
+    }
+
+    /**
+     * A time to idle ({@link Cache.Builder#expireAfterAccess}) of {@value #TTL_MILLIS} ms: the model renews a key's
+     * deadline on each read that hands its value back once 1/16 of it has passed since it was set, as the cache does.
+     */
+    @ParameterizedTest
+    @MethodSource("combinations")
+    void randomOperations_withATimeToIdle_matchTheModel(List<Tier> tiers) {
+        runModel(new long[] {5, 6}, (engine, clock) -> engine.caches.newCache("idle", Codecs.int32(), Codecs.utf8())
+                        .tiers(tiers.toArray(Tier[]::new)).expireAfterAccess(TTL).clock(clock).build(),
+                tiers.contains(Tier.DISK), value -> TTL_MILLIS, TTL_MILLIS, TTL_MILLIS / 16);
     }
 
     /**
      * Runs 6,000 random operations per seed on a cache {@code open} builds, against the model, then reads every key
-     * and lets every entry expire; {@code timeToLiveMillis} is the time to live the cache gives a value.
+     * and lets every entry expire; {@code timeToLiveMillis} is the time to live the cache gives a value, and
+     * {@code renewalStepMillis}, if positive, how long after its deadline was set a read renews it (a time to idle).
      */
     private void runModel(long[] seeds, BiFunction<TestEngine, ManualClock, Cache<Integer, String>> open,
-                          boolean exact, ToLongFunction<String> timeToLiveMillis, long maxTimeToLiveMillis) {
+                          boolean exact, ToLongFunction<String> timeToLiveMillis, long maxTimeToLiveMillis,
+                          long renewalStepMillis) {
         for (long seed : seeds) {
             ManualClock clock = new ManualClock(START_MILLIS);
             try (TestEngine engine = engine()) {
                 Cache<Integer, String> cache = open.apply(engine, clock);
-                ModelRun run = new ModelRun(cache, clock, exact, seed, engine, timeToLiveMillis, maxTimeToLiveMillis);
+                ModelRun run = new ModelRun(cache, clock, exact, seed, engine, timeToLiveMillis, maxTimeToLiveMillis,
+                        renewalStepMillis);
                 run.operations(6000);
                 run.readAllThenExpireAll();
                 assertTrue(expirations(cache) > 0, () -> "seed " + seed + ": no expiration counted: " + cache.stats());
@@ -200,13 +217,16 @@ class ExpiryModelTest {
         private final ToLongFunction<String> timeToLiveMillis;
         /** The longest time to live {@link #timeToLiveMillis} gives. */
         private final long maxTimeToLiveMillis;
+        /** With a time to idle, how long after a deadline was set a read renews it; 0: reads renew nothing. */
+        private final long renewalStepMillis;
         /** Every key the cache may hold; an expired entry stays here (invisible) until removed or rewritten. */
         private final Map<Integer, Written> model = new HashMap<>();
         private int op;
 
         ModelRun(Cache<Integer, String> cache, ManualClock clock, boolean exact, long seed, TestEngine engine,
-                 ToLongFunction<String> timeToLiveMillis, long maxTimeToLiveMillis) {
+                 ToLongFunction<String> timeToLiveMillis, long maxTimeToLiveMillis, long renewalStepMillis) {
             this.cache = cache;
+            this.renewalStepMillis = renewalStepMillis;
             this.timeToLiveMillis = timeToLiveMillis;
             this.maxTimeToLiveMillis = maxTimeToLiveMillis;
             this.clock = clock;
@@ -302,6 +322,20 @@ class ExpiryModelTest {
             } else if (expected != null) {
                 model.remove(key);                      // dropped by the cache: a cache may
             }
+            if (actual != null) {
+                renew(key);                             // every check is of a read that handed the value back
+            }
+        }
+
+        /** With a time to idle, renews the live key's deadline as a read does once the step has passed. */
+        private void renew(int key) {
+            Written written = model.get(key);
+            if (renewalStepMillis > 0 && live(written)) {
+                long renewed = clock.millis() + timeToLiveMillis.applyAsLong(written.value());
+                if (renewed - written.deadlineMillis() >= renewalStepMillis) {
+                    model.put(key, new Written(written.value(), renewed));
+                }
+            }
         }
 
         /** Records what a write of {@code value} left: the value until its deadline, or nothing if born expired. */
@@ -375,6 +409,7 @@ class ExpiryModelTest {
                 write(key, value);
             } else {
                 assertEquals(expected, result, where("computeIfAbsent without loading", key));
+                renew(key);
             }
         }
 
