@@ -308,9 +308,9 @@ public interface Cache<K, V> extends AutoCloseable {
          * <p>A read renews the deadline where the entry lies: on the heap a new deadline beside the value, off the
          * heap 8 bytes of the record rewritten in place under the key's lock, on disk the record written again
          * (records there are never changed in place). So that hits do not write on every read, a read renews the
-         * deadline only once 1/16 of {@code timeToIdle} (at most one second) has passed since it was last set: an
-         * entry expires no sooner than {@code timeToIdle} less that step after its last read, and exactly
-         * {@code timeToIdle} after its last put or renewing read. A renewal that cannot be made at once (a
+         * deadline only once 1/16 of {@code timeToIdle} has passed since it was last set: an entry expires no sooner
+         * than 15/16 of {@code timeToIdle} after its last read and never later than {@code timeToIdle} after it
+         * (exactly then after its last put or renewing read). A renewal that cannot be made at once (a
          * {@link Cache#read} of another value of the same off-heap page is running, or the disk is full) is left to
          * the next read.
          *

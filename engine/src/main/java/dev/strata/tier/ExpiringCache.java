@@ -39,7 +39,7 @@ final class ExpiringCache<K, V> implements Cache<K, V> {
 
     @Override
     public V get(K key) {
-        return read(key, cache.get(key));
+        return handedBack(key, cache.get(key));
     }
 
     @Override
@@ -51,7 +51,7 @@ final class ExpiringCache<K, V> implements Cache<K, V> {
     @Override
     public V putIfAbsent(K key, V value) {
         Objects.requireNonNull(key, "key");
-        return read(key, cache.putIfAbsent(key, stamp(key, value)));
+        return handedBack(key, cache.putIfAbsent(key, stamp(key, value)));
     }
 
     @Override
@@ -67,7 +67,7 @@ final class ExpiringCache<K, V> implements Cache<K, V> {
     @Override
     public V computeIfAbsent(K key, Function<? super K, ? extends V> loader) {
         Objects.requireNonNull(loader, "loader");
-        return read(key, cache.computeIfAbsent(key, k -> {
+        return handedBack(key, cache.computeIfAbsent(key, k -> {
             V loaded = loader.apply(k);
             return loaded == null ? null : expiry.stamp(k, loaded);   // stamped when the load ends: not due
         }));
@@ -76,7 +76,7 @@ final class ExpiringCache<K, V> implements Cache<K, V> {
     @Override
     public Map<K, V> getAll(Iterable<? extends K> keys) {
         Map<K, V> found = new HashMap<>();
-        cache.getAll(keys).forEach((key, stamped) -> found.put(key, read(key, stamped)));
+        cache.getAll(keys).forEach((key, stamped) -> found.put(key, handedBack(key, stamped)));
         return found;
     }
 
@@ -147,7 +147,7 @@ final class ExpiringCache<K, V> implements Cache<K, V> {
     }
 
     /** {@return the user's value of {@code stamped}, a value of {@code key} handed back to a caller, or null} */
-    private V read(K key, Expiring<V> stamped) {
+    private V handedBack(K key, Expiring<V> stamped) {
         if (stamped == null) {
             return null;
         }

@@ -25,10 +25,10 @@ import java.util.function.Consumer;
  */
 final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTier.Encoder {
 
-    private final Tiers<K, V> tiers;
     /** How long a deadline's renewal waits for a page's pins to drain, in spins, before it leaves it to a next read. */
     static final int PIN_SPINS = 1 << 12;
 
+    private final Tiers<K, V> tiers;
     /** Whether same-size overwrites are written in place: the value codec cannot fail after sizing. */
     private final boolean overwritesInPlace;
     /**

@@ -11,8 +11,10 @@ import org.openjdk.jmh.annotations.Param;
 /**
  * What a time to live costs: {@link CacheWorkload} on a Strata cache of one tier, built with
  * {@code expireAfterWrite(1 h)}, with a time to live computed per entry (1 or 2 h: no entry reaches its deadline
- * during a run either), or without, same data and key streams. With one,
- * every put stamps its value (a small object on the heap, 8 more bytes off it), every hit reads the clock, and an
+ * during a run either), with a time to idle of 1 h ({@code expireAfterAccess}: a hit reads the clock once more, and
+ * renews a key's deadline once 1/16 of that has passed since it was set, where the key lies: not within a run), or
+ * without, same data and key streams. With
+ * one, every put stamps its value (a small object on the heap, 8 more bytes off it), every hit reads the clock, and an
  * off-heap {@code byte[]} hit takes the pinned read instead of the one-pass copy. Runs in the report runner's
  * {@code full} profile, or by name.
  */
@@ -24,7 +26,7 @@ public class ExpiryBenchmark extends CacheWorkload {
     public StrataTier tier;
 
     /** The cache's time to live, if any. */
-    @Param({"NONE", "FIXED", "PER_ENTRY"})
+    @Param({"NONE", "FIXED", "PER_ENTRY", "IDLE"})
     public Expiry expiry;
 
     /** How a benchmarked cache's entries expire. */
@@ -34,7 +36,9 @@ public class ExpiryBenchmark extends CacheWorkload {
         /** {@code expireAfterWrite(1 h)}. */
         FIXED,
         /** {@code expireAfterWrite((key, value) -> ...)}: 1 h or 2 h by the value's length, no allocation. */
-        PER_ENTRY
+        PER_ENTRY,
+        /** {@code expireAfterAccess(1 h)}. */
+        IDLE
     }
 
     private static final Duration ONE_HOUR = Duration.ofHours(1);
@@ -48,6 +52,7 @@ public class ExpiryBenchmark extends CacheWorkload {
             case FIXED -> new StrataAdapter(tier, heapRegion, WorkingSet.CAPACITY_BYTES, false, ONE_HOUR);
             case PER_ENTRY -> new StrataAdapter(tier, heapRegion, WorkingSet.CAPACITY_BYTES,
                     (key, value) -> value.length < 512 ? ONE_HOUR : TWO_HOURS);
+            case IDLE -> StrataAdapter.expiringAfterAccess(tier, heapRegion, WorkingSet.CAPACITY_BYTES, ONE_HOUR);
         };
     }
 }

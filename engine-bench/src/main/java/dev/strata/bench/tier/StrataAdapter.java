@@ -86,6 +86,22 @@ public final class StrataAdapter implements CacheAdapter {
         this(tier, heapRegion, capacityBytes, false, cacheBuilder -> cacheBuilder.expireAfterWrite(timeToLive));
     }
 
+    /**
+     * Creates the engine and the cache, not persistent, whose entries expire once neither read nor written for
+     * {@code timeToIdle}.
+     *
+     * @param tier the single tier
+     * @param heapRegion the engine's on-heap region in bytes
+     * @param capacityBytes the off-heap region, or the disk quota, in bytes
+     * @param timeToIdle the cache's {@code expireAfterAccess}
+     * @return the adapter
+     */
+    public static StrataAdapter expiringAfterAccess(StrataTier tier, long heapRegion, long capacityBytes,
+                                                    Duration timeToIdle) {
+        return new StrataAdapter(tier, heapRegion, capacityBytes, false,
+                cacheBuilder -> cacheBuilder.expireAfterAccess(timeToIdle));
+    }
+
     private StrataAdapter(StrataTier tier, long heapRegion, long capacityBytes, boolean persistent,
                           Consumer<Cache.Builder<ByteKey, byte[]>> expiry) {
         Engine.Builder builder = Engine.builder()
