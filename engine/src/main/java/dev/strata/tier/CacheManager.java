@@ -342,11 +342,7 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
 
         @Override
         public Cache.Builder<K, V> expireAfterWrite(Duration timeToLive) {
-            Objects.requireNonNull(timeToLive, "timeToLive");
-            if (timeToLive.compareTo(Duration.ofMillis(1)) < 0) {
-                throw new IllegalArgumentException("timeToLive: " + timeToLive + " (expected: at least 1 ms)");
-            }
-            this.timeToLive = timeToLive;
+            this.timeToLive = atLeastOneMillisecond("timeToLive", timeToLive);
             this.timeToLiveOf = null;
             return this;
         }
@@ -360,12 +356,17 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
 
         @Override
         public Cache.Builder<K, V> expireAfterAccess(Duration timeToIdle) {
-            Objects.requireNonNull(timeToIdle, "timeToIdle");
-            if (timeToIdle.compareTo(Duration.ofMillis(1)) < 0) {
-                throw new IllegalArgumentException("timeToIdle: " + timeToIdle + " (expected: at least 1 ms)");
-            }
-            this.timeToIdle = timeToIdle;
+            this.timeToIdle = atLeastOneMillisecond("timeToIdle", timeToIdle);
             return this;
+        }
+
+        /** {@return {@code duration}, checked: not null, and at least one millisecond} */
+        private static Duration atLeastOneMillisecond(String name, Duration duration) {
+            Objects.requireNonNull(duration, name);
+            if (duration.compareTo(Duration.ofMillis(1)) < 0) {
+                throw new IllegalArgumentException(name + ": " + duration + " (expected: at least 1 ms)");
+            }
+            return duration;
         }
 
         @Override
