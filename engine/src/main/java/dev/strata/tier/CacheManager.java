@@ -34,7 +34,8 @@ import javax.management.ObjectName;
 /**
  * The engine's caches: creates them over the engine's memory manager, off-heap page allocator and disk quota, and is
  * the engine-wide {@link StorageEvictor}: when execution reclaims storage memory, entries of all caches (taken in
- * turn) move down a tier; they are lost only from a cache's lowest tier.
+ * turn) move down a tier; they are lost only from a cache's lowest tier. Its {@link ExpirySweeper} removes the expired
+ * entries of the caches with expiry from their memory tiers.
  *
  * <p>Caches share the engine's memory: a cache whose tier is refused memory first evicts its own coldest entries, and
  * if it has none, asks the other caches for room ({@link #reclaimFromOthers}).
@@ -55,6 +56,8 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
     final DiskCompactor diskCompactor;
     private final boolean strict;
     private final ConcurrentHashMap<String, TieredCache<?, ?>> caches = new ConcurrentHashMap<>();
+    /** Sweeps expired entries out of the caches with expiry; package-private so a test can see it run. */
+    final ExpirySweeper sweeper = new ExpirySweeper(caches::values, ExpirySweeper.PERIOD_MILLIS);
     private final AtomicInteger cursor = new AtomicInteger();
     private volatile boolean closed;
 
@@ -163,6 +166,9 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
         });
         caches.put(name, cache);
         beanName[0] = PlatformMXBeans.register("Cache", name, new CacheBean(cache));
+        if (expiry != null) {
+            sweeper.start();
+        }
         return cache;
     }
 
@@ -258,8 +264,8 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
     }
 
     /**
-     * Closes every open cache (see {@link Cache#close()}), then stops the disk compactor's thread; later calls to
-     * {@link #newCache} throw. Idempotent.
+     * Closes every open cache (see {@link Cache#close()}), then stops the expiry sweeper's and the disk compactor's
+     * threads; later calls to {@link #newCache} throw. Idempotent.
      */
     @Override
     public void close() {
@@ -267,6 +273,7 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
         for (TieredCache<?, ?> cache : new ArrayList<>(caches.values())) {
             cache.close();
         }
+        sweeper.close();
         if (diskCompactor != null) {
             diskCompactor.close();
         }

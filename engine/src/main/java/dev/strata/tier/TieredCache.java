@@ -49,6 +49,8 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
     private final Runnable onClose;
     private final ConcurrentHashMap<K, Load<V>> loading = new ConcurrentHashMap<>();
     private final LongAdder loads = new LongAdder();
+    /** The first stripe the next {@link #sweepExpired} looks at. Written by one sweeper at a time. */
+    private int sweepCursor;
     private final LongAdder inFlight = new LongAdder();
     private volatile boolean closed;
     private volatile CacheStats finalStats;
@@ -140,6 +142,25 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
             throw closedException();
         }
         return lookups.read(key, reader, deadlineSeen);
+    }
+
+    /**
+     * Removes the expired entries of the memory tiers in the next {@code 1/slices} of the stripes (at least one), for
+     * {@link ExpirySweeper}; a cache without expiry, or closed, does nothing. {@return the entries removed}
+     */
+    int sweepExpired(int slices) {
+        if (tiers.expiry == null || !tryEnter()) {
+            return 0;
+        }
+        try {
+            int stripes = tiers.index.stripes().length;
+            int count = Math.max(1, stripes / slices);
+            int from = sweepCursor;
+            sweepCursor = (from + count) % stripes;
+            return tiers.sweepExpired(from, count);
+        } finally {
+            exit();
+        }
     }
 
     /**

@@ -780,6 +780,67 @@ final class Tiers<K, V> {
     }
 
     /**
+     * Removes the expired entries of the memory tiers in {@code count} stripes from stripe {@code from} on (wrapping
+     * round), each stripe under its monitor once its spills are done, counting each as an expiration in its tier: the
+     * sweep of {@link ExpirySweeper}, for entries that no read, put-if-absent or eviction meets. Disk records are left
+     * to the store's compaction and eviction, which drop expired ones when they meet them (a sweep of the disk would
+     * read every record). Needs an {@link #expiry}; run inside the cache's in-flight guard.
+     *
+     * @return the entries removed
+     */
+    int sweepExpired(int from, int count) {
+        Stripe[] stripes = index.stripes();
+        int removed = 0;
+        for (int i = 0; i < Math.min(count, stripes.length); i++) {
+            Stripe stripe = stripes[Math.floorMod(from + i, stripes.length)];
+            synchronized (stripe) {
+                stripe.awaitNoSpill();
+                removed += sweepHeap(stripe) + sweepOffHeap(stripe);
+            }
+        }
+        return removed;
+    }
+
+    /** Removes the stripe's expired heap nodes. {@return how many} Stripe held. */
+    private int sweepHeap(Stripe stripe) {
+        if (stripe.nodes == null || stripe.nodes.isEmpty()) {
+            return 0;
+        }
+        List<Node<K, V>> nodes = new ArrayList<>();
+        stripe.nodes.copyTo(nodes);
+        int removed = 0;
+        for (Node<K, V> node : nodes) {
+            if (expiry.expired(node.value)) {
+                removeNode(stripe, node);
+                counters.get(Tier.HEAP).expirations.increment();
+                removed++;
+            }
+        }
+        return removed;
+    }
+
+    /** Removes the stripe's expired off-heap records. {@return how many} Stripe held. */
+    private int sweepOffHeap(Stripe stripe) {
+        RecordTable records = stripe.records;
+        if (records == null || records.size() == 0) {
+            return 0;
+        }
+        int removed = 0;
+        for (int i = 0; i < records.capacity(); i++) {
+            long slot = records.get(i);
+            if (Slots.isRecord(slot)) {
+                long location = Slots.location(slot);
+                if (recordExpired(extents.extentAt(location), extents.offsetAt(location))) {
+                    removeRecord(stripe, i, true);
+                    counters.get(Tier.OFF_HEAP).expirations.increment();
+                    removed++;
+                }
+            }
+        }
+        return removed;
+    }
+
+    /**
      * Renews the deadline of {@code key}'s value to {@code deadline} if it is earlier, whichever tier holds it: a read
      * of a time-to-idle cache ({@link Expiry#renewedByReads}). Only the deadline changes, and only forward: whatever
      * value the key holds now (a put may have replaced the one the reader found) was written no earlier than that
