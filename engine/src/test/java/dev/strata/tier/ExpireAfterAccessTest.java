@@ -12,7 +12,6 @@ import dev.strata.cache.Promotion;
 import dev.strata.codec.Codecs;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +22,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -34,9 +32,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * renewal step leaves the deadline as it is, a renewed deadline survives a restart, and renewals never bring back a
  * value that a put replaced or a clear removed. Time is a clock the test moves by hand.
  */
-class ExpireAfterAccessTest {
+class ExpireAfterAccessTest extends ExpiryFixture {
 
-    private static final long REGION = 128 * 1024;
     /** 1.6 s: a read renews once 100 ms passed since the deadline was set. */
     private static final Duration TTI = Duration.ofMillis(1600);
     private static final long STEP = 100;
@@ -48,19 +45,6 @@ class ExpireAfterAccessTest {
      */
     private static final Duration RACE_TTI = Duration.ofSeconds(64_000);
     private static final long RACE_STEP = RACE_TTI.toMillis() / 16;
-
-    @TempDir
-    Path dir;
-
-    private final ExpiryTest.ManualClock clock = new ExpiryTest.ManualClock();
-
-    static Stream<List<Tier>> layouts() {
-        return ExpiryTest.layouts();
-    }
-
-    private TestEngine engine() {
-        return new TestEngine(REGION, REGION, 4096, dir, 64L << 20);
-    }
 
     private Cache<Integer, String> cache(TestEngine engine, String name, List<Tier> tiers) {
         return engine.caches.newCache(name, Codecs.int32(), Codecs.utf8()).tiers(tiers.toArray(Tier[]::new))

@@ -8,16 +8,13 @@ import dev.strata.Tier;
 import dev.strata.cache.Cache;
 import dev.strata.cache.CacheStats;
 import dev.strata.codec.Codecs;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -27,24 +24,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * cache too) and disk records alone, and its thread runs while a cache with expiry is open. Time is a clock the test
  * moves by hand; the sweeper's own thread is checked with a short period and a latch.
  */
-class ExpirySweepTest {
+class ExpirySweepTest extends ExpiryFixture {
 
-    private static final long REGION = 128 * 1024;
     private static final Duration TTL = Duration.ofMillis(1000);
     private static final int KEYS = 200;
-
-    @TempDir
-    Path dir;
-
-    private final ExpiryTest.ManualClock clock = new ExpiryTest.ManualClock();
-
-    static Stream<List<Tier>> layouts() {
-        return ExpiryTest.layouts();
-    }
-
-    private TestEngine engine() {
-        return new TestEngine(REGION, REGION, 4096, dir, 64L << 20);
-    }
 
     private static TieredCache<Integer, ?> stamped(Cache<Integer, String> cache) {
         return ((ExpiringCache<Integer, String>) cache).stamped();

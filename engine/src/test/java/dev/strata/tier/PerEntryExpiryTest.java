@@ -11,15 +11,12 @@ import dev.strata.Tier;
 import dev.strata.cache.Cache;
 import dev.strata.cache.CacheStats;
 import dev.strata.codec.Codecs;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -29,25 +26,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * nothing; a function that throws or returns null changes nothing; and persistent files keep the deadlines. Time is
  * a clock the test moves by hand.
  */
-class PerEntryExpiryTest {
+class PerEntryExpiryTest extends ExpiryFixture {
 
-    private static final long REGION = 128 * 1024;
     /** Key {@code k} lives {@code k * STEP} milliseconds; 0 and below are expired at once. */
     private static final long STEP = 100;
     private static final BiFunction<Integer, String, Duration> BY_KEY = (key, value) -> Duration.ofMillis(key * STEP);
-
-    @TempDir
-    Path dir;
-
-    private final ExpiryTest.ManualClock clock = new ExpiryTest.ManualClock();
-
-    static Stream<List<Tier>> layouts() {
-        return ExpiryTest.layouts();
-    }
-
-    private TestEngine engine() {
-        return new TestEngine(REGION, REGION, 4096, dir, 64L << 20);
-    }
 
     private Cache<Integer, String> cache(TestEngine engine, List<Tier> tiers,
                                          BiFunction<? super Integer, ? super String, Duration> timeToLive) {
