@@ -123,12 +123,7 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
 
     @Override
     public <R> R read(K key, Function<? super MemorySegment, ? extends R> reader) {
-        Objects.requireNonNull(key, "key");
-        Objects.requireNonNull(reader, "reader");
-        if (closed) {
-            throw closedException();
-        }
-        return lookups.read(key, reader, null);
+        return read(key, reader, null);
     }
 
     /**
