@@ -9,6 +9,8 @@ import dev.strata.it.scenario.DiskRecoverScenario;
 import dev.strata.it.scenario.DiskWriterScenario;
 import dev.strata.it.scenario.DurableCaches;
 import dev.strata.it.scenario.ExpiringRecoverScenario;
+import dev.strata.it.scenario.IdleRecoverScenario;
+import dev.strata.it.scenario.IdleRenewScenario;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -26,6 +28,11 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>The same with a time to live: the writer's clock moves 1 ms per write and the restart's clock has passed the
  * deadlines of all but the latest writes ({@link ExpiringRecoverScenario}). No expired value may come back, and the
  * live ones must (all of them with the disk as the only tier).
+ *
+ * <p>And with a time to idle: the writer puts every key, reads every other one once its deadline is due for renewal,
+ * and is killed with everything acknowledged but nothing closed ({@link IdleRenewScenario}); the restart's clock has
+ * passed the puts' deadlines but not the renewed ones ({@link IdleRecoverScenario}). No key left unread may come back,
+ * and with the disk as the only tier every renewed one must.
  */
 class KillAndRecoverIT {
 
@@ -127,6 +134,34 @@ class KillAndRecoverIT {
         assertEquals(0, recovered.exitCode(), recovered::describe);
         assertEquals(0, recovered.longValue("expiry.expiredReturned"), recovered::describe);
         assertTrue(recovered.longValue("expiry.expiredAbsent") > 0, recovered::describe);
+        return recovered;
+    }
+
+    @Test
+    void diskTierKeepsRenewedTimesToIdleAcrossKill9() throws Exception {
+        ChildResult recovered = killAndRecoverIdle("DISK", KEYS, true);
+
+        assertEquals(KEYS / 2, recovered.longValue("idle.renewedFound"), recovered::describe);
+        assertEquals(KEYS / 2, recovered.longValue("idle.unreadAbsent"), recovered::describe);
+    }
+
+    @Test
+    void offHeapAboveDiskReturnsNoUnreadValuePastItsIdleTimeAfterKill9() throws Exception {
+        ChildResult recovered = killAndRecoverIdle("OFF_HEAP,DISK", MORE_KEYS_THAN_OFF_HEAP_HOLDS, false);
+
+        assertEquals(MORE_KEYS_THAN_OFF_HEAP_HOLDS / 2, recovered.longValue("idle.unreadAbsent"), recovered::describe);
+    }
+
+    /** Runs {@link IdleRenewScenario}, kills it once it has read, then {@link IdleRecoverScenario}. */
+    private ChildResult killAndRecoverIdle(String tiers, long keys, boolean mustKeepRenewed) throws Exception {
+        String disk = workDirectory.resolve("disk").toString();
+        ChildJvm.scenario(IdleRenewScenario.class, workDirectory).jvmFlags("-Xmx128m")
+                .args(disk, tiers, Long.toString(keys)).killAfterAcks(keys);
+        ChildResult recovered = ChildJvm.scenario(IdleRecoverScenario.class, workDirectory).jvmFlags("-Xmx128m")
+                .args(disk, tiers, Long.toString(keys), Boolean.toString(mustKeepRenewed)).run();
+        assertEquals("", recovered.value("failedChecks"), recovered::describe);
+        assertEquals(0, recovered.exitCode(), recovered::describe);
+        assertEquals(0, recovered.longValue("idle.unreadReturned"), recovered::describe);
         return recovered;
     }
 

@@ -46,6 +46,12 @@ public final class DurableCaches {
                 .expireAfterWrite(Duration.ofMillis(TTL_MILLIS)).clock(clock).build();
     }
 
+    /** {@return the persistent cache with a time to idle of {@value #TTL_MILLIS} ms on {@code clock}} */
+    static Cache<Long, byte[]> idleCache(Engine engine, InstantSource clock, Tier... tiers) {
+        return engine.newCache(CACHE, Codecs.int64(), Codecs.bytes()).tiers(tiers).persistent(true)
+                .expireAfterAccess(Duration.ofMillis(TTL_MILLIS)).clock(clock).build();
+    }
+
     /** {@return tiers from a comma-separated list such as {@code OFF_HEAP,DISK}} */
     static Tier[] tiers(String list) {
         return Arrays.stream(list.split(",")).map(Tier::valueOf).toArray(Tier[]::new);
