@@ -227,8 +227,10 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
-     * Closes the engine: closes its caches (a persistent disk tier keeps its files), then releases every slab it took
-     * (closing ARENA slabs returns their memory to the operating system at once).
+     * Closes the engine: closes its caches (a persistent disk tier keeps its files), stops its threads (the disk
+     * compactor, and {@code strata-expiry-sweeper}, the daemon thread that removes expired entries from the memory
+     * tiers once a cache with a time to live or to idle is open), then releases every slab it took (closing ARENA
+     * slabs returns their memory to the operating system at once).
      *
      * @throws IllegalStateException in strict mode, if pages are still outstanding (a leak); the engine is closed
      *     all the same
