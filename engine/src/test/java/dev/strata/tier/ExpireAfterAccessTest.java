@@ -10,8 +10,6 @@ import dev.strata.Tier;
 import dev.strata.cache.Cache;
 import dev.strata.cache.Promotion;
 import dev.strata.codec.Codecs;
-import java.lang.foreign.MemorySegment;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,10 +47,6 @@ class ExpireAfterAccessTest extends ExpiryFixture {
     private Cache<Integer, String> cache(TestEngine engine, String name, List<Tier> tiers) {
         return engine.caches.newCache(name, Codecs.int32(), Codecs.utf8()).tiers(tiers.toArray(Tier[]::new))
                 .expireAfterAccess(TTI).clock(clock).build();
-    }
-
-    private static String utf8(MemorySegment bytes) {
-        return new String(bytes.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
     }
 
     @Test
@@ -121,7 +115,7 @@ class ExpireAfterAccessTest extends ExpiryFixture {
                 assertEquals(large, cache.get(1), "read " + read);
             }
             clock.advance(TTI.toMillis() - 1);
-            assertEquals(large, cache.read(1, ExpireAfterAccessTest::utf8));
+            assertEquals(large, cache.read(1, ExpiryTest::utf8));
             clock.advance(TTI.toMillis());
             assertFalse(cache.containsKey(1));
             cache.close();
@@ -134,7 +128,7 @@ class ExpireAfterAccessTest extends ExpiryFixture {
         Map<String, BiConsumer<Cache<Integer, String>, Integer>> methods = Map.of(
                 "get", (cache, key) -> assertEquals("one", cache.get(key)),
                 "getAll", (cache, key) -> assertEquals(Map.of(key, "one"), cache.getAll(List.of(key, 99))),
-                "read", (cache, key) -> assertEquals("one", cache.read(key, ExpireAfterAccessTest::utf8)),
+                "read", (cache, key) -> assertEquals("one", cache.read(key, ExpiryTest::utf8)),
                 "putIfAbsent", (cache, key) -> assertEquals("one", cache.putIfAbsent(key, "other")),
                 "computeIfAbsent", (cache, key) -> assertEquals("one", cache.computeIfAbsent(key, k -> "loaded")));
         layouts().forEach(tiers -> methods.forEach((name, method) -> cases.add(Arguments.of(tiers, name, method))));
@@ -261,10 +255,10 @@ class ExpireAfterAccessTest extends ExpiryFixture {
             cache.put(3, "three");
             clock.advance(1000);
             String seen = cache.read(1, view -> {
-                String before = utf8(view);
+                String before = ExpiryTest.utf8(view);
                 assertEquals("two", cache.get(2));        // due, but the page is pinned by this view
                 assertEquals("three", cache.get(3));
-                assertEquals(before, utf8(view), "the view did not change under its reader");
+                assertEquals(before, ExpiryTest.utf8(view), "the view did not change under its reader");
                 return before;
             });
             assertEquals("one", seen);
@@ -345,7 +339,7 @@ class ExpireAfterAccessTest extends ExpiryFixture {
             for (int op = 0; op < 20_000; op++) {
                 int k = (first + op) % keys;
                 clock.advance(RACE_TTI.toMillis() / (4L * keys));
-                String value = random.nextBoolean() ? cache.get(k) : cache.read(k, ExpireAfterAccessTest::utf8);
+                String value = random.nextBoolean() ? cache.get(k) : cache.read(k, ExpiryTest::utf8);
                 if (value != null) {
                     int version = versionOf(value);
                     if (version < seen[k]) {

@@ -417,7 +417,8 @@ class ExpiryTest {
         }
     }
 
-    private static String utf8(MemorySegment view) {
+    /** {@return the UTF-8 string {@code view} holds} For the expiry tests' zero-copy reads. */
+    static String utf8(MemorySegment view) {
         return new String(view.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
     }
 }
