@@ -140,8 +140,9 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
     }
 
     /**
-     * Removes the expired entries of the memory tiers in the next {@code 1/slices} of the stripes (at least one), for
-     * {@link ExpirySweeper}; a cache without expiry, or closed, does nothing. {@return the entries removed}
+     * Removes the expired entries of the memory tiers in the next {@code 1/slices} of the stripes (at least one), and
+     * hands the disk segments whose records have all expired to compaction ({@link Tiers#compactExpiredSegments}),
+     * for {@link ExpirySweeper}; a cache without expiry, or closed, does nothing. {@return the memory entries removed}
      */
     int sweepExpired(int slices) {
         if (tiers.expiry == null || !tryEnter()) {
@@ -152,6 +153,7 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
             int count = Math.max(1, stripes / slices);
             int from = sweepCursor;
             sweepCursor = (from + count) % stripes;
+            tiers.compactExpiredSegments();
             return tiers.sweepExpired(from, count);
         } finally {
             exit();

@@ -216,6 +216,7 @@ final class Tiers<K, V> {
         this.disk = disk;
         if (disk != null && expiry != null) {
             disk.dropExpiredWhenCompacting(value -> expiry.expired(value, 0));   // the disk store's compaction
+            disk.trackDeadlines(value -> ExpiringCodec.deadline(value, 0));     // and its expired segments
         }
         for (Tier tier : tiers) {
             counters.put(tier, new TierCounters(tier));
@@ -782,9 +783,9 @@ final class Tiers<K, V> {
     /**
      * Removes the expired entries of the memory tiers in {@code count} stripes from stripe {@code from} on (wrapping
      * round), each stripe under its monitor once its spills are done, counting each as an expiration in its tier: the
-     * sweep of {@link ExpirySweeper}, for entries that no read, put-if-absent or eviction meets. Disk records are left
-     * to the store's compaction and eviction, which drop expired ones when they meet them (a sweep of the disk would
-     * read every record). Needs an {@link #expiry}; run inside the cache's in-flight guard.
+     * sweep of {@link ExpirySweeper}, for entries that no read, put-if-absent or eviction meets. Disk records are not
+     * read for it: see {@link #compactExpiredSegments}. Needs an {@link #expiry}; run inside the cache's in-flight
+     * guard.
      *
      * @return the entries removed
      */
@@ -799,6 +800,15 @@ final class Tiers<K, V> {
             }
         }
         return removed;
+    }
+
+    /**
+     * Hands the disk store's sealed segments whose records have all expired to its compaction, which drops them
+     * without this thread reading a record ({@link DiskStore#compactExpiredSegments}). {@return how many} Needs an
+     * {@link #expiry}.
+     */
+    int compactExpiredSegments() {
+        return disk == null ? 0 : disk.compactExpiredSegments(expiry::expired);
     }
 
     /** Removes the stripe's expired heap nodes. {@return how many} Stripe held. */

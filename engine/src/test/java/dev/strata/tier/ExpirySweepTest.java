@@ -126,6 +126,37 @@ class ExpirySweepTest extends ExpiryFixture {
         }
     }
 
+    /**
+     * On disk the sweep reads no record: it hands the sealed segments whose records have all expired to the store's
+     * compaction (on the engine's compactor thread), which drops them. 128 KiB segments; the expired keys fill several.
+     */
+    @Test
+    void aSweep_handsDiskSegmentsWhoseRecordsAllExpiredToCompaction() throws Exception {
+        try (TestEngine engine = new TestEngine(REGION, REGION, 4096, dir, 2L << 20)) {
+            Cache<Integer, String> cache = engine.caches.newCache("disk", Codecs.int32(), Codecs.utf8())
+                    .tiers(Tier.DISK).expireAfterWrite(TTL).clock(clock).build();
+            String large = "x".repeat(1000);
+            for (int k = 0; k < 400; k++) {
+                cache.put(k, large + k);
+            }
+            clock.advance(TTL.toMillis());
+            for (int k = 400; k < 600; k++) {
+                cache.put(k, large + k);                 // seals the expired keys' segments
+            }
+            long diskBefore = cache.size(Tier.DISK);
+            assertEquals(0, stamped(cache).sweepExpired(1), "no memory tier: no memory entry removed");
+            engine.awaitCompactorIdle();
+            CacheStats stats = cache.stats();
+            long expired = stats.tier(Tier.DISK).expirations();
+            assertTrue(expired >= 300, "most of the 400 expired keys left without a read: " + stats);
+            assertEquals(diskBefore - expired, cache.size(Tier.DISK), stats::toString);
+            for (int k = 400; k < 600; k++) {
+                assertEquals(large + k, cache.get(k), "live key " + k);
+            }
+            cache.close();
+        }
+    }
+
     @Test
     void slices_coverEveryStripeInTurn() {
         try (TestEngine engine = engine()) {

@@ -24,7 +24,9 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongConsumer;
+import java.util.function.LongPredicate;
 import java.util.function.Predicate;
+import java.util.function.ToLongFunction;
 import java.util.stream.Stream;
 
 /**
@@ -217,6 +219,8 @@ public final class DiskStore implements AutoCloseable {
     private volatile boolean closed;
     /** Says whether a record's value has expired, for a transient store's compaction to drop it; or null. */
     private volatile Predicate<MemorySegment> expiredValue;
+    /** Reads a value's deadline, or null: segments do not keep their latest ({@link #trackDeadlines}). */
+    private volatile ToLongFunction<MemorySegment> deadlineOf;
 
     private DiskStore(Path directory, DirectoryLock directoryLock, DiskStoreConfig config, DiskQuota quota,
                       Executor compactor, SegmentMaps maps) {
@@ -655,6 +659,47 @@ public final class DiskStore implements AutoCloseable {
     }
 
     /**
+     * Has every segment written from now on keep the latest deadline of the value records appended to it, read by
+     * {@code deadlineOf}, so that {@link #compactExpiredSegments} can find the segments whose records have all expired
+     * without reading them. Segments recovered from their files do not know theirs and are never found that way.
+     *
+     * @param deadlineOf reads a value (read-only, valid during the call) and returns its deadline; called under the
+     *                   writer lock and by the compacting thread, so it must be thread-safe and quick
+     * @throws NullPointerException if {@code deadlineOf} is null
+     */
+    public void trackDeadlines(ToLongFunction<MemorySegment> deadlineOf) {
+        this.deadlineOf = Objects.requireNonNull(deadlineOf, "deadlineOf");
+    }
+
+    /**
+     * Queues for compaction, on the compactor's thread, every sealed segment holding live records whose latest
+     * deadline ({@link #trackDeadlines}) {@code expired} says has passed: every value in it has expired, so its
+     * compaction drops them all ({@link #dropExpiredWhenCompacting}), frees its file, and copies at most the
+     * tombstones a persistent store still needs (which carry no deadline: the segment they go to is not found again
+     * for them). Reads no record. Thread-safe.
+     *
+     * @param expired says whether a deadline has passed
+     * @return how many segments were queued
+     */
+    public int compactExpiredSegments(LongPredicate expired) {
+        Objects.requireNonNull(expired, "expired");
+        int queued = 0;
+        for (Segment segment : segments.values()) {
+            long deadline = segment.latestDeadline();
+            if (!closed && segment.isSealed() && !segment.isRetired() && deadline != Long.MIN_VALUE
+                    && segment.deadBytes() < segment.payloadBytes() && expired.test(deadline)
+                    && segment.claimCompaction()) {
+                compactionQueue.add(segment);
+                queued++;
+            }
+        }
+        if (queued > 0) {
+            handOverCompactions();
+        }
+        return queued;
+    }
+
+    /**
      * Compacts, now and in this thread, every sealed segment whose dead fraction reached the threshold (writes
      * already do this on their own; this is for callers that want it done at a chosen time).
      *
@@ -975,6 +1020,7 @@ public final class DiskStore implements AutoCloseable {
             }
             takeSequence(sequence);
             liveBytes.addAndGet(recordBytes);
+            noteDeadline(location.segment(), value);
             boolean held = current != null && toProbation;   // marked read: see put(key, value, onTrial)
             if (held) {
                 location.segment().noteVisited();
@@ -988,6 +1034,22 @@ public final class DiskStore implements AutoCloseable {
             return Append.DONE;
         } finally {
             writeLock.unlock();
+        }
+    }
+
+    /** Raises {@code segment}'s latest deadline to that of {@code value}, if the store tracks deadlines. */
+    private void noteDeadline(Segment segment, MemorySegment value) {
+        ToLongFunction<MemorySegment> deadline = deadlineOf;
+        if (deadline != null) {
+            segment.noteDeadline(deadline.applyAsLong(value.asReadOnly()));
+        }
+    }
+
+    /** {@link #noteDeadline(Segment, MemorySegment)} for a whole record; a tombstone has no deadline. */
+    private void noteRecordDeadline(Segment segment, MemorySegment record) {
+        if (deadlineOf != null && !RecordFormat.isTombstone(record)) {
+            long valueOffset = RecordFormat.HEADER_BYTES + RecordFormat.keyBytes(record);
+            noteDeadline(segment, record.asSlice(valueOffset, RecordFormat.valueBytes(record)));
         }
     }
 
@@ -2066,6 +2128,7 @@ public final class DiskStore implements AutoCloseable {
                     throw e;
                 }
                 for (int i = first; i < end; i++) {
+                    noteRecordDeadline(target, batch.record(i));
                     installCopy(batch, i, target, at + batch.start(i) - batch.start(first));
                 }
                 first = end;
@@ -2127,6 +2190,7 @@ public final class DiskStore implements AutoCloseable {
             if (copy == null) {
                 return false;
             }
+            noteRecordDeadline(copy.segment(), record);
             install(key, current, copy);
             return true;
         }

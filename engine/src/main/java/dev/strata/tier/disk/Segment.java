@@ -123,6 +123,13 @@ final class Segment {
      * may lose counts (the mapping then comes a few reads later).
      */
     private int unmappedReads;
+    /**
+     * The latest deadline of the value records appended here, in a store that tracks deadlines
+     * ({@link DiskStore#trackDeadlines}): {@link Long#MIN_VALUE} while it holds none, {@link Long#MAX_VALUE} when not
+     * known (a segment recovered from its file). Raised by the segment's one appender at a time (the store's writer
+     * lock, or the compactor writing its own copies).
+     */
+    private volatile long latestDeadline = Long.MIN_VALUE;
 
     private Segment(long id, Path path, FileChannel channel, long length, long slack, DiskQuota quota) {
         this.id = id;
@@ -247,7 +254,9 @@ final class Segment {
         return holdingInterrupt(() -> {
             FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
             try {
-                return new Segment(id, path, channel, channel.size(), 0, quota);
+                Segment segment = new Segment(id, path, channel, channel.size(), 0, quota);
+                segment.latestDeadline = Long.MAX_VALUE;   // its records' deadlines were not seen
+                return segment;
             } catch (IOException | RuntimeException e) {
                 closeQuietly(channel);
                 throw e;
@@ -476,6 +485,18 @@ final class Segment {
     boolean isCompactionDue(double threshold) {
         long payload = payloadBytes();
         return sealed && payload > 0 && deadBytes.get() >= threshold * payload;
+    }
+
+    /** Raises the latest deadline of the value records appended here to {@code deadline}. Appender only. */
+    void noteDeadline(long deadline) {
+        if (deadline > latestDeadline) {
+            latestDeadline = deadline;
+        }
+    }
+
+    /** {@return the latest deadline of the value records appended here; see {@link #noteDeadline}} */
+    long latestDeadline() {
+        return latestDeadline;
     }
 
     /** {@return {@code true} once: claims the right to queue this segment for compaction} */

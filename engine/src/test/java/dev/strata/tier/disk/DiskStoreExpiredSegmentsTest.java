@@ -1,0 +1,149 @@
+package dev.strata.tier.disk;
+
+import static dev.strata.tier.disk.DiskTestSupport.key;
+import static dev.strata.tier.disk.DiskTestSupport.persistentConfig;
+import static dev.strata.tier.disk.DiskTestSupport.segmentOf;
+import static dev.strata.tier.disk.DiskTestSupport.transientConfig;
+import static dev.strata.tier.disk.DiskTestSupport.value;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * {@link DiskStore#compactExpiredSegments}: a store that tracks deadlines finds the sealed segments whose records have
+ * all expired without reading them, and their compaction drops every record (a persistent store keeping what a
+ * reopen needs); a segment with one live record, the segment being written, and segments recovered from their files
+ * are left alone. A value here is a little-endian deadline followed by filler bytes; "now" is a number the test sets.
+ */
+class DiskStoreExpiredSegmentsTest {
+
+    private static final ValueLayout.OfLong DEADLINE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    /** About 64 of these fill one of the test configuration's segments. */
+    private static final int VALUE_BYTES = 1000;
+    private static final int EXPIRING = 300;
+    private static final int LIVE = 100;
+
+    @TempDir
+    Path dir;
+
+    private long now;
+
+    private static byte[] valueOf(int i, long deadline) {
+        byte[] bytes = value(VALUE_BYTES, i);
+        MemorySegment.ofArray(bytes).set(DEADLINE, 0, deadline);
+        return bytes;
+    }
+
+    private DiskStore open(boolean persistent) throws IOException {
+        DiskStore store = DiskTestSupport.openCompactingInline(dir, persistent ? persistentConfig() : transientConfig(),
+                new DiskQuota(1L << 30));
+        store.dropExpiredWhenCompacting(v -> v.get(DEADLINE, 0) <= now);
+        store.trackDeadlines(v -> v.get(DEADLINE, 0));
+        return store;
+    }
+
+    private int compactExpired(DiskStore store) {
+        return store.compactExpiredSegments(deadline -> deadline <= now);
+    }
+
+    /** Keys 0..299 expire at 100 and fill about five segments; keys 1000..1099 live until 1000 and seal them. */
+    private static void write(DiskStore store) {
+        for (int i = 0; i < EXPIRING; i++) {
+            assertTrue(store.put(key(i), segmentOf(valueOf(i, 100))));
+        }
+        for (int i = 1000; i < 1000 + LIVE; i++) {
+            assertTrue(store.put(key(i), segmentOf(valueOf(i, 1000))));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void segmentsWhoseRecordsAllExpired_areCompactedAway_andNothingElse(boolean persistent) throws IOException {
+        try (DiskStore store = open(persistent)) {
+            write(store);
+            now = 99;
+            assertEquals(0, compactExpired(store), "nothing has expired yet");
+            now = 200;
+            long filesBefore = store.fileBytes();
+            int queued = compactExpired(store);
+            assertTrue(queued >= 4, "the sealed segments of the expired keys: " + queued);
+            DiskStoreStats stats = store.stats();
+            long expiredLeft = 0;
+            for (int i = 0; i < EXPIRING; i++) {
+                if (store.containsKey(key(i))) {
+                    expiredLeft++;                           // only in the segment the live keys' writes began in
+                }
+            }
+            assertTrue(expiredLeft < 64, "at most one segment's worth left: " + expiredLeft);
+            assertEquals(EXPIRING - expiredLeft, stats.expiredRecords(), stats::toString);
+            assertEquals(LIVE + expiredLeft, store.size(), stats::toString);
+            assertTrue(store.fileBytes() < filesBefore, store.fileBytes() + " against " + filesBefore);
+            for (int i = 1000; i < 1000 + LIVE; i++) {
+                assertArrayEquals(valueOf(i, 1000), store.get(key(i)), "live key " + i);
+            }
+            assertEquals(0, compactExpired(store), "a segment with one live record stays; nothing is found twice");
+        }
+    }
+
+    @Test
+    void aPersistentStoreReopens_withoutTheExpiredKeys_andDoesNotKnowItsSegmentsDeadlines() throws IOException {
+        try (DiskStore store = open(true)) {
+            write(store);
+            now = 200;
+            compactExpired(store);
+        }
+        try (DiskStore store = open(true)) {
+            int left = 0;
+            for (int i = 0; i < EXPIRING; i++) {
+                left += store.containsKey(key(i)) ? 1 : 0;
+            }
+            assertTrue(left < 64, "the expired keys stayed gone: " + left + " left");
+            for (int i = 1000; i < 1000 + LIVE; i++) {
+                assertArrayEquals(valueOf(i, 1000), store.get(key(i)), "live key " + i);
+            }
+            now = 5000;
+            assertEquals(0, compactExpired(store), "recovered segments do not know their deadlines");
+        }
+    }
+
+    /**
+     * A key's earlier record, live until 5000, lies in the first segment (which it keeps from being found); its later
+     * record, expired at 100, lies in a later segment of expired records. Compacting that segment away must leave a
+     * tombstone in a persistent store, or the earlier value would come back on reopening.
+     */
+    @Test
+    void anEarlierRecordOfAnExpiredKey_doesNotComeBackOnReopening() throws IOException {
+        try (DiskStore store = open(true)) {
+            assertTrue(store.put(key("k"), segmentOf(valueOf(7, 5000))));
+            for (int i = 0; i < 70; i++) {
+                assertTrue(store.put(key(i), segmentOf(valueOf(i, 100))));       // past the end of segment 1
+            }
+            assertTrue(store.put(key("k"), segmentOf(valueOf(8, 100))));          // in segment 2, over it
+            for (int i = 70; i < 210; i++) {
+                assertTrue(store.put(key(i), segmentOf(valueOf(i, 100))));       // segments 2 and 3, sealed
+            }
+            for (int i = 1000; i < 1000 + LIVE; i++) {
+                assertTrue(store.put(key(i), segmentOf(valueOf(i, 5000))));
+            }
+            now = 200;
+            assertTrue(compactExpired(store) >= 2, "segments 2 and 3");
+            assertNull(store.get(key("k")));
+        }
+        try (DiskStore store = open(true)) {
+            now = 200;
+            assertNull(store.get(key("k")), "the earlier record stayed down");
+            assertArrayEquals(valueOf(1050, 5000), store.get(key(1050)), "the live keys are there");
+        }
+    }
+}
