@@ -66,7 +66,7 @@ final class ExpirySweeper implements AutoCloseable {
     }
 
     /** One period's sweep: the next slice of every open cache that has expiry. */
-    void sweepAll() {
+    private void sweepAll() {
         for (TieredCache<?, ?> cache : caches.get()) {
             try {
                 cache.sweepExpired(SLICES);
