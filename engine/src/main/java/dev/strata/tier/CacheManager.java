@@ -175,7 +175,8 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
     private DiskStore openDisk(String name, boolean persistent, boolean expiring) {
         long segmentBytes = Math.clamp(Long.highestOneBit(Math.max(1, diskQuota.limitBytes() / SEGMENTS_PER_QUOTA)),
                 DiskStoreConfig.MIN_SEGMENT_BYTES, MAX_DISK_SEGMENT);
-        DiskStoreConfig config = DiskStoreConfig.defaults().withSegmentBytes(segmentBytes).withPersistent(persistent);
+        DiskStoreConfig config = DiskStoreConfig.defaults().withSegmentBytes(segmentBytes).withPersistent(persistent)
+                .withDeadlines(expiring ? value -> ExpiringCodec.deadline(value, 0) : null);   // found by the sweeper
         DiskStore store;
         try {
             store = DiskStore.open(diskDirectory.resolve(name), config, diskQuota, diskCompactor);

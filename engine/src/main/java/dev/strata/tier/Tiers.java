@@ -215,8 +215,7 @@ final class Tiers<K, V> {
         this.index = new KeyIndex(tiers.contains(Tier.HEAP), extents);
         this.disk = disk;
         if (disk != null && expiry != null) {
-            disk.dropExpiredWhenCompacting(value -> expiry.expired(value, 0));   // the disk store's compaction
-            disk.trackDeadlines(value -> ExpiringCodec.deadline(value, 0));     // and its expired segments
+            disk.dropExpiredWhenCompacting(value -> expiry.expired(value, 0));   // compaction drops them
         }
         for (Tier tier : tiers) {
             counters.put(tier, new TierCounters(tier));

@@ -8,6 +8,7 @@ import dev.strata.Tier;
 import dev.strata.cache.Cache;
 import dev.strata.cache.CacheStats;
 import dev.strata.codec.Codecs;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -17,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The expiry sweep ({@link ExpirySweeper}): it removes the expired entries of the heap and off-heap tiers that nothing
@@ -155,6 +157,52 @@ class ExpirySweepTest extends ExpiryFixture {
             }
             cache.close();
         }
+    }
+
+    /**
+     * A persistent cache reopened, with nothing read or written since, still finds the segments whose records have all
+     * expired: their deadlines come back from the index snapshot its close wrote, or, after a crash (no snapshot),
+     * from the open's scan of every record.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void aSweepAfterARestart_findsThePersistentCachesExpiredSegments(boolean crashed) throws Exception {
+        String large = "x".repeat(1000);
+        try (TestEngine engine = new TestEngine(REGION, REGION, 4096, dir, 2L << 20)) {
+            Cache<Integer, String> cache = persistentDiskCache(engine);
+            for (int k = 0; k < 400; k++) {
+                cache.put(k, large + k);
+            }
+            clock.advance(TTL.toMillis() / 2);
+            for (int k = 400; k < 600; k++) {
+                cache.put(k, large + k);
+            }
+            cache.close();
+        }
+        if (crashed) {
+            Files.delete(dir.resolve("restart").resolve("index.snapshot"));   // a crash leaves none
+        }
+        clock.advance(TTL.toMillis() / 2);                // the first 400 expired, the last 200 have 500 ms left
+        try (TestEngine engine = new TestEngine(REGION, REGION, 4096, dir, 2L << 20)) {
+            Cache<Integer, String> cache = persistentDiskCache(engine);
+            long diskBefore = cache.size(Tier.DISK);
+            assertEquals(600, diskBefore);
+            stamped(cache).sweepExpired(1);
+            engine.awaitCompactorIdle();
+            CacheStats stats = cache.stats();
+            long expired = stats.tier(Tier.DISK).expirations();
+            assertTrue(expired >= 300, "most of the 400 expired keys left without a read: " + stats);
+            assertEquals(diskBefore - expired, cache.size(Tier.DISK), stats::toString);
+            for (int k = 400; k < 600; k++) {
+                assertEquals(large + k, cache.get(k), "live key " + k);
+            }
+            cache.close();
+        }
+    }
+
+    private Cache<Integer, String> persistentDiskCache(TestEngine engine) {
+        return engine.caches.newCache("restart", Codecs.int32(), Codecs.utf8())
+                .tiers(Tier.DISK).persistent(true).expireAfterWrite(TTL).clock(clock).build();
     }
 
     @Test

@@ -219,8 +219,8 @@ public final class DiskStore implements AutoCloseable {
     private volatile boolean closed;
     /** Says whether a record's value has expired, for a transient store's compaction to drop it; or null. */
     private volatile Predicate<MemorySegment> expiredValue;
-    /** Reads a value's deadline, or null: segments do not keep their latest ({@link #trackDeadlines}). */
-    private volatile ToLongFunction<MemorySegment> deadlineOf;
+    /** Reads a value's deadline, or null: segments do not keep their latest ({@link DiskStoreConfig#deadlines}). */
+    private final ToLongFunction<MemorySegment> deadlineOf;
 
     private DiskStore(Path directory, DirectoryLock directoryLock, DiskStoreConfig config, DiskQuota quota,
                       Executor compactor, SegmentMaps maps) {
@@ -233,6 +233,7 @@ public final class DiskStore implements AutoCloseable {
         this.index = new DiskIndex(quota::chargeIndex);
         this.spares = new SpareFiles(directory, quota, config.segmentBytes());
         this.tailArena = config.persistent() || config.fsyncOnWrite() ? null : Arena.ofShared();
+        this.deadlineOf = config.deadlines();
     }
 
     /**
@@ -659,21 +660,8 @@ public final class DiskStore implements AutoCloseable {
     }
 
     /**
-     * Has every segment written from now on keep the latest deadline of the value records appended to it, read by
-     * {@code deadlineOf}, so that {@link #compactExpiredSegments} can find the segments whose records have all expired
-     * without reading them. Segments recovered from their files do not know theirs and are never found that way.
-     *
-     * @param deadlineOf reads a value (read-only, valid during the call) and returns its deadline; called under the
-     *                   writer lock and by the compacting thread, so it must be thread-safe and quick
-     * @throws NullPointerException if {@code deadlineOf} is null
-     */
-    public void trackDeadlines(ToLongFunction<MemorySegment> deadlineOf) {
-        this.deadlineOf = Objects.requireNonNull(deadlineOf, "deadlineOf");
-    }
-
-    /**
      * Queues for compaction, on the compactor's thread, every sealed segment holding live records whose latest
-     * deadline ({@link #trackDeadlines}) {@code expired} says has passed: every value in it has expired, so its
+     * deadline ({@link DiskStoreConfig#deadlines}) {@code expired} says has passed: every value in it has expired, so its
      * compaction drops them all ({@link #dropExpiredWhenCompacting}), frees its file, and copies at most the
      * tombstones a persistent store still needs (which carry no deadline: the segment they go to is not found again
      * for them). Reads no record. Thread-safe.
@@ -845,7 +833,7 @@ public final class DiskStore implements AutoCloseable {
      */
     private void writeSnapshot() {
         try {
-            IndexSnapshot.write(directory, segments.values(), index, nextSequence, nextSegmentId);
+            IndexSnapshot.write(directory, segments.values(), index, nextSequence, nextSegmentId, deadlineOf != null);
             if (config.fsyncOnWrite()) {
                 Segment.forceDirectory(directory);
             }
@@ -900,7 +888,7 @@ public final class DiskStore implements AutoCloseable {
         IndexSnapshot.Restored restored = IndexSnapshot.restore(directory, index, segments, quota,
                 cause -> LOG.log(Level.INFO, "not using the index snapshot of " + directory + " (" + cause.getMessage()
                         + "); scanning its segment files", cause instanceof IndexSnapshot.Unusable ? null : cause));
-        Recovery recovery = new Recovery(index, segments, counters);
+        Recovery recovery = new Recovery(index, segments, counters, deadlineOf);
         if (restored != null) {
             quota.forceReserve(restored.fileBytes());         // the snapshot stays on disk while the store is open
             snapshotCharge = restored.fileBytes();
@@ -1039,17 +1027,15 @@ public final class DiskStore implements AutoCloseable {
 
     /** Raises {@code segment}'s latest deadline to that of {@code value}, if the store tracks deadlines. */
     private void noteDeadline(Segment segment, MemorySegment value) {
-        ToLongFunction<MemorySegment> deadline = deadlineOf;
-        if (deadline != null) {
-            segment.noteDeadline(deadline.applyAsLong(value.asReadOnly()));
+        if (deadlineOf != null) {
+            segment.noteDeadline(deadlineOf.applyAsLong(value.asReadOnly()));
         }
     }
 
     /** {@link #noteDeadline(Segment, MemorySegment)} for a whole record; a tombstone has no deadline. */
     private void noteRecordDeadline(Segment segment, MemorySegment record) {
-        if (deadlineOf != null && !RecordFormat.isTombstone(record)) {
-            long valueOffset = RecordFormat.HEADER_BYTES + RecordFormat.keyBytes(record);
-            noteDeadline(segment, record.asSlice(valueOffset, RecordFormat.valueBytes(record)));
+        if (deadlineOf != null) {
+            segment.noteDeadlineOf(record, deadlineOf);
         }
     }
 
@@ -1541,7 +1527,7 @@ public final class DiskStore implements AutoCloseable {
             } finally {
                 writeLock.unlock();
             }
-            IndexSnapshot.checkpoint(directory, named, index, sequence, firstUnnamed);
+            IndexSnapshot.checkpoint(directory, named, index, sequence, firstUnnamed, deadlineOf != null);
             chargeSnapshot();
         } catch (IOException | RuntimeException e) {
             counters.ioErrors.increment();

@@ -1,5 +1,8 @@
 package dev.strata.tier.disk;
 
+import java.lang.foreign.MemorySegment;
+import java.util.function.ToLongFunction;
+
 /**
  * Settings of one {@link DiskStore}; validated at construction.
  *
@@ -15,8 +18,15 @@ package dev.strata.tier.disk;
  * @param fsyncOnWrite         {@code true}: force every record to the device before {@code put}/{@code remove}
  *                             returns (survives power loss); {@code false}: a record is in the OS page cache when the
  *                             call returns (survives a process crash, including {@code kill -9})
+ * @param deadlines            reads a value's deadline (its argument is read-only and valid only during the call), so
+ *                             that every segment keeps the latest deadline of its values, found by
+ *                             {@link DiskStore#compactExpiredSegments} without reading a record; or {@code null} for
+ *                             values without one. A persistent store also learns it for the segments it reopens: from
+ *                             its index snapshot, or from each record its open scans. Called by writers, the
+ *                             compacting thread and the open's scanning threads, so it must be thread-safe and quick
  */
-public record DiskStoreConfig(long segmentBytes, boolean persistent, double compactionThreshold, boolean fsyncOnWrite) {
+public record DiskStoreConfig(long segmentBytes, boolean persistent, double compactionThreshold, boolean fsyncOnWrite,
+                              ToLongFunction<MemorySegment> deadlines) {
 
     /** Smallest allowed {@link #segmentBytes()}: 64 KiB. */
     public static final long MIN_SEGMENT_BYTES = 64L * 1024;
@@ -44,10 +54,10 @@ public record DiskStoreConfig(long segmentBytes, boolean persistent, double comp
     }
 
     /**
-     * {@return 64 MiB segments, not persistent, compaction at 50% dead bytes, no fsync per write}
+     * {@return 64 MiB segments, not persistent, compaction at 50% dead bytes, no fsync per write, no deadlines}
      */
     public static DiskStoreConfig defaults() {
-        return new DiskStoreConfig(DEFAULT_SEGMENT_BYTES, false, DEFAULT_COMPACTION_THRESHOLD, false);
+        return new DiskStoreConfig(DEFAULT_SEGMENT_BYTES, false, DEFAULT_COMPACTION_THRESHOLD, false, null);
     }
 
     /**
@@ -57,7 +67,7 @@ public record DiskStoreConfig(long segmentBytes, boolean persistent, double comp
      * @throws IllegalArgumentException if out of range (see the record description)
      */
     public DiskStoreConfig withSegmentBytes(long segmentBytes) {
-        return new DiskStoreConfig(segmentBytes, persistent, compactionThreshold, fsyncOnWrite);
+        return new DiskStoreConfig(segmentBytes, persistent, compactionThreshold, fsyncOnWrite, deadlines);
     }
 
     /**
@@ -66,7 +76,7 @@ public record DiskStoreConfig(long segmentBytes, boolean persistent, double comp
      * @param persistent whether files are kept and recovered
      */
     public DiskStoreConfig withPersistent(boolean persistent) {
-        return new DiskStoreConfig(segmentBytes, persistent, compactionThreshold, fsyncOnWrite);
+        return new DiskStoreConfig(segmentBytes, persistent, compactionThreshold, fsyncOnWrite, deadlines);
     }
 
     /**
@@ -76,7 +86,7 @@ public record DiskStoreConfig(long segmentBytes, boolean persistent, double comp
      * @throws IllegalArgumentException if out of range (see the record description)
      */
     public DiskStoreConfig withCompactionThreshold(double compactionThreshold) {
-        return new DiskStoreConfig(segmentBytes, persistent, compactionThreshold, fsyncOnWrite);
+        return new DiskStoreConfig(segmentBytes, persistent, compactionThreshold, fsyncOnWrite, deadlines);
     }
 
     /**
@@ -85,6 +95,15 @@ public record DiskStoreConfig(long segmentBytes, boolean persistent, double comp
      * @param fsyncOnWrite whether every write is forced to the device
      */
     public DiskStoreConfig withFsyncOnWrite(boolean fsyncOnWrite) {
-        return new DiskStoreConfig(segmentBytes, persistent, compactionThreshold, fsyncOnWrite);
+        return new DiskStoreConfig(segmentBytes, persistent, compactionThreshold, fsyncOnWrite, deadlines);
+    }
+
+    /**
+     * {@return a copy with {@code deadlines} replaced}
+     *
+     * @param deadlines reads a value's deadline, or {@code null} for values without one (see the record description)
+     */
+    public DiskStoreConfig withDeadlines(ToLongFunction<MemorySegment> deadlines) {
+        return new DiskStoreConfig(segmentBytes, persistent, compactionThreshold, fsyncOnWrite, deadlines);
     }
 }

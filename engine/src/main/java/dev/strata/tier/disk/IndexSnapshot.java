@@ -32,7 +32,7 @@ import java.util.zip.CRC32C;
  *   index.snapshot, little-endian:
  *     header    magic "STRATAIX" (8) | format (4) | segment count (4) | 0 (8) | next sequence (8)
  *               | next segment id (8) | section count (4) | 0 (4)
- *     segments  id (8) | length (8) | dead bytes (8)                                      one per segment, id order
+ *     segments  id (8) | length (8) | dead bytes (8) | latest deadline (8)               one per segment, id order
  *     sections  entries: segment ordinal | offset | record length &lt;&lt; 1 + V | key length, each a varint
  *               (7 bits a byte, low bits first, a set top bit for more; 1 to 5 bytes) | key bytes
  *                                                                                     one per key the index holds
@@ -85,11 +85,12 @@ final class IndexSnapshot {
     static final long MAGIC = 0x5849_4154_4152_5453L;
     /**
      * The layout above; a snapshot of another format is not used (1: with an entry count in its header; 2: each entry's
-     * four fields in 4 bytes each, 16 bytes where these take 7 to 9 for records of up to 16 KiB in 64 MiB segments).
+     * four fields in 4 bytes each, 16 bytes where these take 7 to 9 for records of up to 16 KiB in 64 MiB segments;
+     * 3: no deadline per segment).
      */
-    static final int FORMAT = 3;
+    static final int FORMAT = 4;
     static final int HEADER_BYTES = 48;
-    static final int SEGMENT_BYTES = 24;
+    static final int SEGMENT_BYTES = 32;
     /** The most a varint of 32 bits takes: 7 bits a byte. */
     static final int MAX_VARINT_BYTES = 5;
     /** The most an entry's four varints take. */
@@ -130,8 +131,8 @@ final class IndexSnapshot {
      * @throws IOException if it could not be written; the one before is left then
      */
     static void write(Path directory, Collection<Segment> segments, DiskIndex index, long nextSequence,
-                      long nextSegmentId) throws IOException {
-        write(directory, segments, index, nextSequence, nextSegmentId, index.size());
+                      long nextSegmentId, boolean deadlinesTracked) throws IOException {
+        write(directory, segments, index, nextSequence, nextSegmentId, index.size(), deadlinesTracked);
     }
 
     /**
@@ -145,17 +146,21 @@ final class IndexSnapshot {
      * @throws IOException if it could not be written; the one before is left then
      */
     static void checkpoint(Path directory, Collection<Segment> segments, DiskIndex index, long nextSequence,
-                           long firstUnnamedId) throws IOException {
-        write(directory, segments, index, nextSequence, firstUnnamedId, -1);
+                           long firstUnnamedId, boolean deadlinesTracked) throws IOException {
+        write(directory, segments, index, nextSequence, firstUnnamedId, -1, deadlinesTracked);
     }
 
-    /** Writes the file; {@code entries} is how many the index must give, or -1 to skip those of unnamed segments. */
+    /**
+     * Writes the file; {@code entries} is how many the index must give, or -1 to skip those of unnamed segments. Each
+     * segment's latest deadline is written if {@code deadlinesTracked} (the store's {@link DiskStoreConfig#deadlines}),
+     * else {@link Long#MAX_VALUE}: not known.
+     */
     private static void write(Path directory, Collection<Segment> segments, DiskIndex index, long nextSequence,
-                              long nextSegmentId, long entries) throws IOException {
+                              long nextSegmentId, long entries, boolean deadlinesTracked) throws IOException {
         Path temp = directory.resolve(TEMP_NAME);
         try {
             Segment.holdingInterrupt(() -> {
-                writeFile(temp, segments, index, nextSequence, nextSegmentId, entries);
+                writeFile(temp, segments, index, nextSequence, nextSegmentId, entries, deadlinesTracked);
                 return null;
             });
             Files.move(temp, directory.resolve(FILE_NAME), StandardCopyOption.ATOMIC_MOVE,
@@ -167,7 +172,7 @@ final class IndexSnapshot {
     }
 
     private static void writeFile(Path temp, Collection<Segment> segments, DiskIndex index, long nextSequence,
-                                  long nextSegmentId, long entries) throws IOException {
+                                  long nextSegmentId, long entries, boolean deadlinesTracked) throws IOException {
         try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE,
                 StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
             Output out = new Output(channel);
@@ -176,7 +181,8 @@ final class IndexSnapshot {
             Map<Segment, Integer> ordinals = new IdentityHashMap<>();
             for (Segment segment : segments) {
                 ordinals.put(segment, ordinals.size());
-                out.room(SEGMENT_BYTES).putLong(segment.id()).putLong(segment.length()).putLong(segment.deadBytes());
+                out.room(SEGMENT_BYTES).putLong(segment.id()).putLong(segment.length()).putLong(segment.deadBytes())
+                        .putLong(deadlinesTracked ? segment.latestDeadline() : Long.MAX_VALUE);
             }
             long[] starts = new long[SECTIONS];
             long[] counts = new long[SECTIONS];
@@ -509,6 +515,7 @@ final class IndexSnapshot {
             long id = fields.getLong();
             long length = fields.getLong();
             long deadBytes = fields.getLong();
+            long latestDeadline = fields.getLong();
             if (!named.add(id)) {
                 throw new Unusable("segment " + id + " named twice");
             }
@@ -517,6 +524,7 @@ final class IndexSnapshot {
                 segments.put(id, segment);
                 segment.seal();
                 segment.addDeadBytes(deadBytes);
+                segment.recoverDeadline(latestDeadline);
             }
             ordered.add(segment);
         }

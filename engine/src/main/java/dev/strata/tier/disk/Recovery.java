@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.NavigableMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToLongFunction;
 import java.util.stream.Stream;
 
 /**
@@ -41,11 +42,15 @@ final class Recovery {
     private final StoreCounters counters;
     private final AtomicLong maxSequence = new AtomicLong();
     private long maxSegmentId;
+    /** Reads a value's deadline, for each segment to keep its latest; null when the store does not track them. */
+    private final ToLongFunction<MemorySegment> deadlineOf;
 
-    Recovery(DiskIndex index, NavigableMap<Long, Segment> segments, StoreCounters counters) {
+    Recovery(DiskIndex index, NavigableMap<Long, Segment> segments, StoreCounters counters,
+             ToLongFunction<MemorySegment> deadlineOf) {
         this.index = index;
         this.segments = segments;
         this.counters = counters;
+        this.deadlineOf = deadlineOf;
     }
 
     /** {@return the segment files in {@code directory}, in id order} */
@@ -106,6 +111,9 @@ final class Recovery {
         if (!hasValidHeader(segment)) {
             segment.retire(true);
             return;
+        }
+        if (deadlineOf != null) {
+            segment.recoverDeadline(Long.MIN_VALUE);   // its scan notes each value's
         }
         maxSequence.accumulateAndGet(scan(segment), Math::max);
         segment.seal();
@@ -231,6 +239,9 @@ final class Recovery {
                 scanner.recordBytes(), sequence);
         if (loser != null) {
             loser.segment().addDeadBytes(loser.recordBytes());
+        }
+        if (deadlineOf != null) {
+            segment.noteDeadlineOf(record, deadlineOf);
         }
         return sequence;
     }

@@ -16,6 +16,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToLongFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -125,9 +126,10 @@ final class Segment {
     private int unmappedReads;
     /**
      * The latest deadline of the value records appended here, in a store that tracks deadlines
-     * ({@link DiskStore#trackDeadlines}): {@link Long#MIN_VALUE} while it holds none, {@link Long#MAX_VALUE} when not
-     * known (a segment recovered from its file). Raised by the segment's one appender at a time (the store's writer
-     * lock, or the compactor writing its own copies).
+     * ({@link DiskStoreConfig#deadlines}): {@link Long#MIN_VALUE} while it holds none, {@link Long#MAX_VALUE} when not
+     * known (a segment reopened by a store that does not track them, or named by a snapshot of one). Raised by the
+     * segment's one appender at a time (the store's writer lock, the compactor writing its own copies, or the one
+     * thread scanning it at open).
      */
     private volatile long latestDeadline = Long.MIN_VALUE;
 
@@ -255,7 +257,7 @@ final class Segment {
             FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
             try {
                 Segment segment = new Segment(id, path, channel, channel.size(), 0, quota);
-                segment.latestDeadline = Long.MAX_VALUE;   // its records' deadlines were not seen
+                segment.latestDeadline = Long.MAX_VALUE;   // its records' deadlines not seen yet: recoverDeadline
                 return segment;
             } catch (IOException | RuntimeException e) {
                 closeQuietly(channel);
@@ -492,6 +494,26 @@ final class Segment {
         if (deadline > latestDeadline) {
             latestDeadline = deadline;
         }
+    }
+
+    /**
+     * Raises the latest deadline to that of {@code record}'s value, read by {@code deadlineOf}, unless it is a
+     * tombstone (which has none). Appender only.
+     */
+    void noteDeadlineOf(MemorySegment record, ToLongFunction<MemorySegment> deadlineOf) {
+        if (!RecordFormat.isTombstone(record)) {
+            long valueOffset = RecordFormat.HEADER_BYTES + RecordFormat.keyBytes(record);
+            noteDeadline(deadlineOf.applyAsLong(record.asSlice(valueOffset, RecordFormat.valueBytes(record))
+                    .asReadOnly()));
+        }
+    }
+
+    /**
+     * Sets the latest deadline of a segment reopened from its file, before it is published: {@link Long#MIN_VALUE}
+     * before a scan notes its records', or what a snapshot says.
+     */
+    void recoverDeadline(long deadline) {
+        latestDeadline = deadline;
     }
 
     /** {@return the latest deadline of the value records appended here; see {@link #noteDeadline}} */

@@ -14,17 +14,20 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@link DiskStore#compactExpiredSegments}: a store that tracks deadlines finds the sealed segments whose records have
  * all expired without reading them, and their compaction drops every record (a persistent store keeping what a
- * reopen needs); a segment with one live record, the segment being written, and segments recovered from their files
- * are left alone. A value here is a little-endian deadline followed by filler bytes; "now" is a number the test sets.
+ * reopen needs); a segment with one live record and the segment being written are left alone. A persistent store
+ * reopened knows its segments' deadlines, from its snapshot or its scan, unless they were written without. A value here
+ * is a little-endian deadline followed by filler bytes; "now" is a number the test sets.
  */
 class DiskStoreExpiredSegmentsTest {
 
@@ -45,12 +48,34 @@ class DiskStoreExpiredSegmentsTest {
         return bytes;
     }
 
+    /** How a persistent store is reopened. */
+    enum Reopening {
+        /** From the snapshot its close wrote. */
+        AFTER_CLOSE,
+        /** From its files alone, every record scanned. */
+        AFTER_CRASH,
+        /** From a copy of its files taken while it ran, after a checkpoint and more writes: both ways at once. */
+        AFTER_CRASH_SINCE_CHECKPOINT
+    }
+
     private DiskStore open(boolean persistent) throws IOException {
-        DiskStore store = DiskTestSupport.openCompactingInline(dir, persistent ? persistentConfig() : transientConfig(),
-                new DiskQuota(1L << 30));
+        return open(dir, persistent, true);
+    }
+
+    private DiskStore open(Path directory, boolean persistent, boolean deadlines) throws IOException {
+        DiskStoreConfig config = persistent ? persistentConfig() : transientConfig();
+        DiskStore store = DiskTestSupport.openCompactingInline(directory,
+                deadlines ? config.withDeadlines(v -> v.get(DEADLINE, 0)) : config, new DiskQuota(1L << 30));
         store.dropExpiredWhenCompacting(v -> v.get(DEADLINE, 0) <= now);
-        store.trackDeadlines(v -> v.get(DEADLINE, 0));
         return store;
+    }
+
+    private int expiredLeft(DiskStore store) {
+        int left = 0;
+        for (int i = 0; i < EXPIRING; i++) {
+            left += store.containsKey(key(i)) ? 1 : 0;
+        }
+        return left;
     }
 
     private int compactExpired(DiskStore store) {
@@ -79,12 +104,7 @@ class DiskStoreExpiredSegmentsTest {
             int queued = compactExpired(store);
             assertTrue(queued >= 4, "the sealed segments of the expired keys: " + queued);
             DiskStoreStats stats = store.stats();
-            long expiredLeft = 0;
-            for (int i = 0; i < EXPIRING; i++) {
-                if (store.containsKey(key(i))) {
-                    expiredLeft++;                           // only in the segment the live keys' writes began in
-                }
-            }
+            long expiredLeft = expiredLeft(store);           // only in the segment the live keys' writes began in
             assertTrue(expiredLeft < 64, "at most one segment's worth left: " + expiredLeft);
             assertEquals(EXPIRING - expiredLeft, stats.expiredRecords(), stats::toString);
             assertEquals(LIVE + expiredLeft, store.size(), stats::toString);
@@ -97,23 +117,86 @@ class DiskStoreExpiredSegmentsTest {
     }
 
     @Test
-    void aPersistentStoreReopens_withoutTheExpiredKeys_andDoesNotKnowItsSegmentsDeadlines() throws IOException {
+    void aPersistentStoreReopens_withoutTheExpiredKeys() throws IOException {
         try (DiskStore store = open(true)) {
             write(store);
             now = 200;
             compactExpired(store);
         }
         try (DiskStore store = open(true)) {
-            int left = 0;
-            for (int i = 0; i < EXPIRING; i++) {
-                left += store.containsKey(key(i)) ? 1 : 0;
-            }
+            int left = expiredLeft(store);
             assertTrue(left < 64, "the expired keys stayed gone: " + left + " left");
             for (int i = 1000; i < 1000 + LIVE; i++) {
                 assertArrayEquals(valueOf(i, 1000), store.get(key(i)), "live key " + i);
             }
+        }
+    }
+
+    /**
+     * Nothing expires before the store is reopened; then its segments, every one sealed by the open, are found as
+     * those of a store that never closed: the expired ones at 200, all at 5000.
+     */
+    @ParameterizedTest
+    @EnumSource(Reopening.class)
+    void aReopenedStore_knowsItsSegmentsDeadlines(Reopening reopening) throws IOException {
+        Path reopened = reopening == Reopening.AFTER_CRASH_SINCE_CHECKPOINT ? dir.resolve("copy") : dir;
+        Path original = reopened == dir ? dir : dir.resolve("original");
+        try (DiskStore store = open(original, true, true)) {
+            for (int i = 0; i < EXPIRING; i++) {
+                assertTrue(store.put(key(i), segmentOf(valueOf(i, 100))));
+                if (i == EXPIRING / 2 && reopening == Reopening.AFTER_CRASH_SINCE_CHECKPOINT) {
+                    store.checkpoint();                // names the sealed segments of the first half
+                }
+            }
+            for (int i = 1000; i < 1000 + LIVE; i++) {
+                assertTrue(store.put(key(i), segmentOf(valueOf(i, 1000))));
+            }
+            if (reopening == Reopening.AFTER_CRASH_SINCE_CHECKPOINT) {
+                DiskTestSupport.copySegmentFiles(original, reopened);
+                Files.copy(original.resolve(IndexSnapshot.FILE_NAME), reopened.resolve(IndexSnapshot.FILE_NAME));
+            }
+        }
+        if (reopening == Reopening.AFTER_CRASH) {
+            DiskTestSupport.asAfterACrash(dir);
+        }
+        try (DiskStore store = open(reopened, true, true)) {
+            assertEquals(reopening != Reopening.AFTER_CRASH, store.restoredFromSnapshot());
+            assertEquals(EXPIRING + LIVE, store.size());
+            now = 99;
+            assertEquals(0, compactExpired(store), "nothing has expired yet");
+            now = 200;
+            assertTrue(compactExpired(store) >= 4, "the segments of the expired keys");
+            int left = expiredLeft(store);
+            assertTrue(left < 64, "at most one segment's worth left: " + left);
+            assertEquals(LIVE + left, store.size());
+            for (int i = 1000; i < 1000 + LIVE; i++) {
+                assertArrayEquals(valueOf(i, 1000), store.get(key(i)), "live key " + i);
+            }
             now = 5000;
-            assertEquals(0, compactExpired(store), "recovered segments do not know their deadlines");
+            assertTrue(compactExpired(store) >= 2, "the rest");
+            assertEquals(0, store.size(), () -> store.stats().toString());
+        }
+    }
+
+    /**
+     * A store that did not track deadlines wrote none to its snapshot: a store that does, reopening its files from it,
+     * does not know them and compacts nothing by deadline; reopening them by a scan, it reads each record's.
+     */
+    @Test
+    void segmentsWrittenWithoutDeadlines_areNotFoundUntilAScanReadsThem() throws IOException {
+        try (DiskStore store = open(dir, true, false)) {
+            write(store);
+        }
+        try (DiskStore store = open(dir, true, true)) {
+            now = 5000;
+            assertEquals(0, compactExpired(store), "the snapshot named no deadline");
+            assertEquals(EXPIRING + LIVE, store.size());
+        }
+        DiskTestSupport.asAfterACrash(dir);
+        try (DiskStore store = open(dir, true, true)) {
+            now = 5000;
+            assertTrue(compactExpired(store) >= 6, "every segment, scanned");
+            assertEquals(0, store.size());
         }
     }
 

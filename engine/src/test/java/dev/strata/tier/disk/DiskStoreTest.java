@@ -335,9 +335,9 @@ class DiskStoreTest {
     @Test
     void badConfigurationIsRejectedWithTheValueAndTheRule() {
         IllegalArgumentException small = assertThrows(IllegalArgumentException.class,
-                () -> new DiskStoreConfig(1000, true, 0.5, false));
+                () -> new DiskStoreConfig(1000, true, 0.5, false, null));
         assertTrue(small.getMessage().startsWith("segmentBytes: 1000 (expected: from 65536"), small.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> new DiskStoreConfig(2L << 30, true, 0.5, false));
+        assertThrows(IllegalArgumentException.class, () -> new DiskStoreConfig(2L << 30, true, 0.5, false, null));
         assertThrows(IllegalArgumentException.class, () -> DiskStoreConfig.defaults().withCompactionThreshold(0));
         assertThrows(IllegalArgumentException.class, () -> DiskStoreConfig.defaults().withCompactionThreshold(1.5));
         IllegalArgumentException nan = assertThrows(IllegalArgumentException.class,
