@@ -661,8 +661,8 @@ public final class DiskStore implements AutoCloseable {
 
     /**
      * Queues for compaction, on the compactor's thread, every sealed segment holding live records whose latest
-     * deadline ({@link DiskStoreConfig#deadlines}) {@code expired} says has passed: every value in it has expired, so its
-     * compaction drops them all ({@link #dropExpiredWhenCompacting}), frees its file, and copies at most the
+     * deadline ({@link DiskStoreConfig#deadlines}) {@code expired} says has passed: every value in it has expired, so
+     * its compaction drops them all ({@link #dropExpiredWhenCompacting}), frees its file, and copies at most the
      * tombstones a persistent store still needs (which carry no deadline: the segment they go to is not found again
      * for them). Reads no record. Thread-safe.
      *
