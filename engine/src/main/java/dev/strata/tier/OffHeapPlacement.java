@@ -2,7 +2,6 @@ package dev.strata.tier;
 
 import dev.strata.Tier;
 import dev.strata.codec.Codec;
-import dev.strata.codec.Codecs;
 import dev.strata.tier.disk.DiskStore;
 import java.lang.foreign.MemorySegment;
 import java.util.function.Consumer;
@@ -39,17 +38,7 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
 
     OffHeapPlacement(Tiers<K, V> tiers, Codec<V> valueCodec) {
         this.tiers = tiers;
-        this.overwritesInPlace = failsOnlyInSizing(valueCodec);
-    }
-
-    /**
-     * {@return whether {@code codec} is a built-in one (or one with a deadline ahead of a built-in one), whose encode
-     * cannot fail once encodedSize has answered}
-     */
-    private static boolean failsOnlyInSizing(Codec<?> codec) {
-        Object c = ExpiringCodec.unwrapped(codec);        // the deadline's bytes cannot fail
-        return c == Codecs.bytes() || c == Codecs.utf8() || c == Codecs.int64() || c == Codecs.int32()
-                || c == Codecs.float64();
+        this.overwritesInPlace = Tiers.failsOnlyInSizing(valueCodec);
     }
 
     private ExtentTable extents() {

@@ -16,6 +16,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
 
 /**
  * One cache's tiers and every movement between them: placing a value in a tier, moving entries down (demotion,
@@ -177,6 +178,11 @@ final class Tiers<K, V> {
     final Expiry expiry;
     /** Whether values are {@code Codecs.bytes()}'s: a {@code byte[]} is its own encoding. */
     private final boolean valuesAreBytes;
+    /**
+     * Whether a value goes to the disk store as a {@link dev.strata.tier.disk.ValueWriter} that encodes it straight
+     * into the store's record: for the other codecs that cannot fail once sized ({@link #failsOnlyInSizing}).
+     */
+    private final boolean encodesIntoDiskRecords;
     private final Map<Tier, TierCounters> counters = new EnumMap<>(Tier.class);
     /** Taken by {@link #clear}, so that clears run one at a time and {@link #clearSequence} is odd while one runs. */
     private final Object clearLock = new Object();
@@ -211,6 +217,7 @@ final class Tiers<K, V> {
                 : new OffHeapTier(memory, allocator, offHeapCapacity, offHeapPlacement);
         this.extents = offHeap == null ? null : offHeap.extents();
         this.valuesAreBytes = (Object) valueCodec == Codecs.bytes();
+        this.encodesIntoDiskRecords = !valuesAreBytes && failsOnlyInSizing(valueCodec);
         this.reads = offHeap == null ? null : new OffHeapReads<>(extents, keyCodec, valueCodec, copyOnly(valueCodec));
         this.index = new KeyIndex(tiers.contains(Tier.HEAP), extents);
         this.disk = disk;
@@ -541,7 +548,7 @@ final class Tiers<K, V> {
     private Install placeDisk(K key, int hash, V value, int keyLength, int valueLength, boolean ifAbsent,
                               Source source) {
         MemorySegment encodedKey = encodeKey(key, keyLength);
-        MemorySegment encodedValue = encodeForDisk(value, valueLength);
+        MemorySegment encodedValue = encodesIntoDiskRecords ? null : encodeForDisk(value, valueLength);
         Stripe stripe = index.stripe(hash);
         for (int round = 0; ; round++) {
             synchronized (stripe) {
@@ -557,8 +564,10 @@ final class Tiers<K, V> {
                     stripe.beginMove();
                 }
                 try {
-                    Install written = diskWrite(encodedKey, encodedValue,
-                            source == null ? node == null && record < 0 : source.unread());
+                    boolean onTrial = source == null ? node == null && record < 0 : source.unread();
+                    Install written = encodedValue != null ? diskWrite(encodedKey, encodedValue, onTrial)
+                            : diskWrite(() -> disk.put(encodedKey, valueLength,
+                                    target -> valueCodec.encode(value, target, 0), onTrial));
                     if (written == Install.DONE) {
                         Runnable hook = afterDiskPutOverMemory;
                         if (move && hook != null) {
@@ -589,9 +598,21 @@ final class Tiers<K, V> {
     }
 
     /**
+     * {@return whether {@code codec} is a built-in one (or one with a deadline ahead of a built-in one), whose encode
+     * cannot fail once encodedSize has answered} Such a value may be encoded where a failure half-way would leave a
+     * record half written: over an off-heap record in place, or straight into the disk store's record.
+     */
+    static boolean failsOnlyInSizing(Codec<?> codec) {
+        Object c = ExpiringCodec.unwrapped(codec);        // the deadline's bytes cannot fail
+        return c == Codecs.bytes() || c == Codecs.utf8() || c == Codecs.int64() || c == Codecs.int32()
+                || c == Codecs.float64();
+    }
+
+    /**
      * {@return {@code value}'s encoding, for the disk store to copy into its write buffer} A {@code Codecs.bytes()}
      * value is its own encoding, so the array itself is handed over, with no copy and no allocation; the store copies
-     * it (and checksums the copy) under its writer lock.
+     * it (and checksums the copy) under its writer lock. A value of another codec is encoded into a new array (a
+     * built-in codec's is not: it is encoded into the store's record, see {@link #encodesIntoDiskRecords}).
      */
     private MemorySegment encodeForDisk(V value, int valueLength) {
         if (valuesAreBytes) {
@@ -617,8 +638,13 @@ final class Tiers<K, V> {
      * {@code onTrial}. {@return DONE, DISK_FULL or FAILED (counted and logged)}
      */
     Install diskWrite(MemorySegment key, MemorySegment value, boolean onTrial) {
+        return diskWrite(() -> disk.put(key, value, onTrial));
+    }
+
+    /** {@link #diskWrite(MemorySegment, MemorySegment, boolean)} for a put to the store that {@code put} makes. */
+    private Install diskWrite(BooleanSupplier put) {
         try {
-            return disk.put(key, value, onTrial) ? Install.DONE : Install.DISK_FULL;
+            return put.getAsBoolean() ? Install.DONE : Install.DISK_FULL;
         } catch (UncheckedIOException e) {
             moveFailed("disk write failed", e);
             return Install.FAILED;

@@ -316,8 +316,43 @@ public final class DiskStore implements AutoCloseable {
     public boolean put(MemorySegment key, MemorySegment value, boolean onTrial) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(value, "value");
+        return put(key, RecordFormat.recordBytes(key.byteSize(), value.byteSize()), new ValueBytes(value), onTrial);
+    }
+
+    /**
+     * Stores a value of {@code valueBytes} under {@code key} like {@link #put(MemorySegment, MemorySegment, boolean)},
+     * the value written by {@code value} straight into the record being assembled (in the append buffer of a store
+     * that is not persistent, else in the store's write buffer), with no array of its own. A record too large for the
+     * write buffer (about 256 KiB) has its value written into a new array first.
+     *
+     * @param key        the key bytes
+     * @param valueBytes the value's size in bytes
+     * @param value      writes the value; see {@link ValueWriter#write} for what it must do
+     * @param onTrial    as {@link #put(MemorySegment, MemorySegment, boolean)} says
+     * @return {@code true} if stored; {@code false} as {@link #put(MemorySegment, MemorySegment)} says
+     * @throws NullPointerException     if {@code key} or {@code value} is null
+     * @throws IllegalArgumentException if {@code valueBytes} is negative, or key and value together exceed the largest
+     *                                  record (about 2 GiB)
+     * @throws IllegalStateException    if the store is closed
+     * @throws UncheckedIOException     if the write failed (for example, disk full); the previous value stays
+     */
+    public boolean put(MemorySegment key, int valueBytes, ValueWriter value, boolean onTrial) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(value, "value");
+        if (valueBytes < 0) {
+            throw new IllegalArgumentException("valueBytes: " + valueBytes + " (expected: >= 0)");
+        }
+        int recordBytes = RecordFormat.recordBytes(key.byteSize(), valueBytes);
+        if (!RecordWriter.assemblesWhole(recordBytes)) {
+            MemorySegment array = MemorySegment.ofArray(new byte[valueBytes]);
+            value.write(array);
+            return put(key, array, onTrial);
+        }
+        return put(key, recordBytes, new WrittenValue(valueBytes, value), onTrial);
+    }
+
+    private boolean put(MemorySegment key, int recordBytes, PutValue value, boolean onTrial) {
         ensureOpen();
-        int recordBytes = RecordFormat.recordBytes(key.byteSize(), value.byteSize());
         long keyCharge = IndexTable.keyCharge(key.byteSize());
         boolean probation = onTrial && (config.persistent() || !index.containsKey(key))   // a persistent store looks
                 && !ghost.remove(DiskIndex.hash(key));                     // the key up under its writer lock
@@ -988,7 +1023,7 @@ public final class DiskStore implements AutoCloseable {
         }
     }
 
-    private Append appendValue(MemorySegment key, MemorySegment value, int recordBytes, long keyCharge,
+    private Append appendValue(MemorySegment key, PutValue value, int recordBytes, long keyCharge,
                                boolean probation) {
         writeLock.lock();
         try {
@@ -1000,15 +1035,15 @@ public final class DiskStore implements AutoCloseable {
             Location current = config.persistent() ? index.get(key) : null;
             boolean toProbation = current != null ? current.segment().isProbation() : probation;
             Location location = appendLocked(recordBytes, false, toProbation,
-                    (w, channel, at, mask, marker) -> w.write(channel, at, mask, marker, (byte) 0, sequence, key, value,
+                    (w, channel, at, mask, marker) -> value.write(w, channel, at, mask, marker, sequence, key,
                             recordBytes),
-                    (record, mask) -> RecordWriter.fill(record, mask, (byte) 0, sequence, key, value));
+                    (record, mask) -> value.fill(record, mask, sequence, key));
             if (location == null) {
                 return Append.NO_SPACE;
             }
             takeSequence(sequence);
             liveBytes.addAndGet(recordBytes);
-            noteDeadline(location.segment(), value);
+            noteDeadline(location.segment(), value.written());
             boolean held = current != null && toProbation;   // marked read: see put(key, value, onTrial)
             if (held) {
                 location.segment().noteVisited();
@@ -1022,6 +1057,61 @@ public final class DiskStore implements AutoCloseable {
             return Append.DONE;
         } finally {
             writeLock.unlock();
+        }
+    }
+
+    /** A put's value as {@link #appendValue} writes it into a record: bytes at hand, or a {@link ValueWriter}. */
+    private interface PutValue {
+        /** Writes the record at {@code at} of {@code channel}, as {@link Encoder#write} does. */
+        void write(RecordWriter writer, FileChannel channel, long at, int crcMask, int markerBytes, long sequence,
+                   MemorySegment key, int recordBytes) throws IOException;
+
+        /** Assembles the record in {@code record}, as {@link Filler#fill} does. */
+        void fill(MemorySegment record, int crcMask, long sequence, MemorySegment key);
+
+        /** {@return the value as the last write or fill wrote it; valid under the writer lock until the next append} */
+        MemorySegment written();
+    }
+
+    /** A value already in bytes. */
+    private record ValueBytes(MemorySegment written) implements PutValue {
+        @Override
+        public void write(RecordWriter writer, FileChannel channel, long at, int crcMask, int markerBytes,
+                          long sequence, MemorySegment key, int recordBytes) throws IOException {
+            writer.write(channel, at, crcMask, markerBytes, (byte) 0, sequence, key, written, recordBytes);
+        }
+
+        @Override
+        public void fill(MemorySegment record, int crcMask, long sequence, MemorySegment key) {
+            RecordWriter.fill(record, crcMask, (byte) 0, sequence, key, written);
+        }
+    }
+
+    /** A value its {@link ValueWriter} writes into a record that {@linkplain RecordWriter#assemblesWhole fits whole}. */
+    private static final class WrittenValue implements PutValue {
+        private final int valueBytes;
+        private final ValueWriter value;
+        private MemorySegment written;
+
+        WrittenValue(int valueBytes, ValueWriter value) {
+            this.valueBytes = valueBytes;
+            this.value = value;
+        }
+
+        @Override
+        public void write(RecordWriter writer, FileChannel channel, long at, int crcMask, int markerBytes,
+                          long sequence, MemorySegment key, int recordBytes) throws IOException {
+            written = writer.write(channel, at, crcMask, markerBytes, sequence, key, valueBytes, value, recordBytes);
+        }
+
+        @Override
+        public void fill(MemorySegment record, int crcMask, long sequence, MemorySegment key) {
+            written = RecordWriter.fill(record, crcMask, sequence, key, valueBytes, value);
+        }
+
+        @Override
+        public MemorySegment written() {
+            return written;
         }
     }
 

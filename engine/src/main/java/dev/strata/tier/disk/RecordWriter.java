@@ -46,8 +46,7 @@ final class RecordWriter implements AutoCloseable {
         MemorySegment buffer = buffer();
         if (recordBytes + markerBytes <= BUFFER_BYTES) {
             fill(buffer.asSlice(0, recordBytes), crcMask, flags, sequence, key, value);
-            RecordFormat.writeEndMarker(buffer.asSlice(recordBytes, markerBytes), crcMask);
-            Segment.writeFully(target, buffer.asSlice(0, recordBytes + markerBytes).asByteBuffer(), at);
+            writeAssembled(target, at, crcMask, recordBytes, markerBytes);
             return;
         }
         RecordFormat.writeRecordHeader(buffer, flags, (int) key.byteSize(), (int) value.byteSize(), sequence);
@@ -62,6 +61,52 @@ final class RecordWriter implements AutoCloseable {
         append(value);
         flush();
         writeEndMarker(target, at + recordBytes, crcMask, markerBytes);
+    }
+
+    /**
+     * {@return whether a record of {@code recordBytes} is assembled whole in this writer's buffer, end marker included}
+     * Only such a record can take its value from a {@link ValueWriter}.
+     */
+    static boolean assemblesWhole(long recordBytes) {
+        return recordBytes + RecordFormat.HEADER_BYTES <= BUFFER_BYTES;
+    }
+
+    /**
+     * Writes one value record like {@link #write(FileChannel, long, int, int, byte, long, MemorySegment, MemorySegment,
+     * int)}, its value written into the buffer by {@code value}; the record must be one that
+     * {@linkplain #assemblesWhole assembles whole}. {@return the value as written, valid until this writer's next
+     * write}
+     *
+     * @throws IOException if the write failed; bytes may have reached the file after {@code at}
+     */
+    MemorySegment write(FileChannel target, long at, int crcMask, int markerBytes, long sequence, MemorySegment key,
+                        int valueBytes, ValueWriter value, int recordBytes) throws IOException {
+        MemorySegment written = fill(buffer().asSlice(0, recordBytes), crcMask, sequence, key, valueBytes, value);
+        writeAssembled(target, at, crcMask, recordBytes, markerBytes);
+        return written;
+    }
+
+    /** Writes the record assembled at the buffer's start, followed by the first {@code markerBytes} of the end marker. */
+    private void writeAssembled(FileChannel target, long at, int crcMask, int recordBytes, int markerBytes)
+            throws IOException {
+        MemorySegment buffer = buffer();
+        RecordFormat.writeEndMarker(buffer.asSlice(recordBytes, markerBytes), crcMask);
+        Segment.writeFully(target, buffer.asSlice(0, recordBytes + markerBytes).asByteBuffer(), at);
+    }
+
+    /**
+     * Assembles one value record in {@code record}, exactly header + key + value bytes long, like
+     * {@link #fill(MemorySegment, int, byte, long, MemorySegment, MemorySegment)}, its value written by {@code value}.
+     * {@return the value as written}
+     */
+    static MemorySegment fill(MemorySegment record, int crcMask, long sequence, MemorySegment key, int valueBytes,
+                              ValueWriter value) {
+        RecordFormat.writeRecordHeader(record, (byte) 0, (int) key.byteSize(), valueBytes, sequence);
+        MemorySegment.copy(key, 0, record, RecordFormat.HEADER_BYTES, key.byteSize());
+        MemorySegment written = record.asSlice(RecordFormat.HEADER_BYTES + key.byteSize(), valueBytes);
+        value.write(written);
+        RecordFormat.sealCrc(record, crcMask);
+        return written;
     }
 
     /**
