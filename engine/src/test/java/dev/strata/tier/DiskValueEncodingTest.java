@@ -58,7 +58,7 @@ class DiskValueEncodingTest {
         try (TestEngine engine = new TestEngine(REGION, REGION, 4096, dir.resolve(name), 64L << 20)) {
             Cache.Builder<Integer, V> builder = engine.caches.newCache(name, Codecs.int32(), codec)
                     .tiers(tiers.toArray(Tier[]::new));
-            Cache<Integer, V> cache = expiring ? builder.expireAfterWrite(Duration.ofHours(1)).build() : builder.build();
+            Cache<Integer, V> cache = (expiring ? builder.expireAfterWrite(Duration.ofHours(1)) : builder).build();
             int keys = 4000;                                   // over 3 times what the heap region holds
             for (int k = 0; k < keys; k++) {
                 cache.put(k, valueOf.apply(k));

@@ -127,11 +127,11 @@ import java.util.stream.Stream;
  * exists that might hold a record it shadows.
  *
  * <h2>Quota and failures</h2>
- * Record bytes are reserved in the shared {@link DiskQuota} before they are written; when the quota refuses, the
- * store deletes spare files (any store's), then compacts segments with dead bytes, the most dead first, until the record
+ * Record bytes are reserved in the shared {@link DiskQuota} before they are written; when the quota refuses, the store
+ * deletes spare files (any store's), then compacts segments with dead bytes, the most dead first, until the record
  * fits, in the writing thread (after the compactions the compactor is running), and tries once more, then {@code put}
- * returns {@code false}. So writes
- * that outrun the compactor slow down to its pace once the dead bytes fill the quota, and the files never exceed it.
+ * returns {@code false}. So writes that outrun the compactor slow down to its pace once the dead bytes fill the quota,
+ * and the files never exceed it.
  * A store that {@linkplain #evictAhead evicts ahead} gets here only when its writes outrun the compactor's evictions.
  * Tombstones and compaction copies are charged even above the limit (a remove must not fail for space, and a
  * compaction frees more than it copies). An I/O failure during an append truncates the file back to its previous end,
@@ -558,8 +558,8 @@ public final class DiskStore implements AutoCloseable {
     /**
      * Passes every key to {@code action}, in no particular order: a walk for checks and tools (the cache never walks
      * its disk keys). Each key is a read-only view of the index's own copy, to be read inside the call (a key put or
-     * removed meanwhile may or may not be seen). The action must not change this store: the keys of one index stripe are passed with it locked.
-     * With {@code threads} above 1 the calling thread waits while that many threads (named
+     * removed meanwhile may or may not be seen). The action must not change this store: the keys of one index stripe
+     * are passed with it locked. With {@code threads} above 1 the calling thread waits while that many threads (named
      * {@code strata-disk-keys-N}, ended before this returns) share the work, so the action must be thread-safe.
      *
      * @param threads how many threads call {@code action}: 1 for the calling thread alone
@@ -1087,7 +1087,7 @@ public final class DiskStore implements AutoCloseable {
         }
     }
 
-    /** A value its {@link ValueWriter} writes into a record that {@linkplain RecordWriter#assemblesWhole fits whole}. */
+    /** A value its {@link ValueWriter} writes into a record that fits whole ({@link RecordWriter#assemblesWhole}). */
     private static final class WrittenValue implements PutValue {
         private final int valueBytes;
         private final ValueWriter value;

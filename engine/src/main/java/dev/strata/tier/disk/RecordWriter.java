@@ -86,7 +86,7 @@ final class RecordWriter implements AutoCloseable {
         return written;
     }
 
-    /** Writes the record assembled at the buffer's start, followed by the first {@code markerBytes} of the end marker. */
+    /** Writes the record assembled at the buffer's start, then the first {@code markerBytes} of the end marker. */
     private void writeAssembled(FileChannel target, long at, int crcMask, int recordBytes, int markerBytes)
             throws IOException {
         MemorySegment buffer = buffer();
