@@ -147,15 +147,24 @@ class ExpirySweepTest extends ExpiryFixture {
             }
             long diskBefore = cache.size(Tier.DISK);
             assertEquals(0, stamped(cache).sweepExpired(1), "no memory tier: no memory entry removed");
-            engine.awaitCompactorIdle();
-            CacheStats stats = cache.stats();
-            long expired = stats.tier(Tier.DISK).expirations();
-            assertTrue(expired >= 300, "most of the 400 expired keys left without a read: " + stats);
-            assertEquals(diskBefore - expired, cache.size(Tier.DISK), stats::toString);
-            for (int k = 400; k < 600; k++) {
-                assertEquals(large + k, cache.get(k), "live key " + k);
-            }
+            assertExpiredKeysLeftWithoutARead(engine, cache, diskBefore, large);
             cache.close();
+        }
+    }
+
+    /**
+     * Once the compactions a sweep queued have run, most of keys 0..399 (expired) left the disk tier, counted as
+     * expirations, and keys 400..599 (live, {@code large} + key) read back.
+     */
+    private static void assertExpiredKeysLeftWithoutARead(TestEngine engine, Cache<Integer, String> cache,
+                                                          long diskBefore, String large) throws InterruptedException {
+        engine.awaitCompactorIdle();
+        CacheStats stats = cache.stats();
+        long expired = stats.tier(Tier.DISK).expirations();
+        assertTrue(expired >= 300, "most of the 400 expired keys left without a read: " + stats);
+        assertEquals(diskBefore - expired, cache.size(Tier.DISK), stats::toString);
+        for (int k = 400; k < 600; k++) {
+            assertEquals(large + k, cache.get(k), "live key " + k);
         }
     }
 
@@ -188,14 +197,7 @@ class ExpirySweepTest extends ExpiryFixture {
             long diskBefore = cache.size(Tier.DISK);
             assertEquals(600, diskBefore);
             stamped(cache).sweepExpired(1);
-            engine.awaitCompactorIdle();
-            CacheStats stats = cache.stats();
-            long expired = stats.tier(Tier.DISK).expirations();
-            assertTrue(expired >= 300, "most of the 400 expired keys left without a read: " + stats);
-            assertEquals(diskBefore - expired, cache.size(Tier.DISK), stats::toString);
-            for (int k = 400; k < 600; k++) {
-                assertEquals(large + k, cache.get(k), "live key " + k);
-            }
+            assertExpiredKeysLeftWithoutARead(engine, cache, diskBefore, large);
             cache.close();
         }
     }
