@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.strata.MemoryManagerKind;
 import dev.strata.MemoryMode;
+import dev.strata.testing.Latches;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -192,7 +193,7 @@ class ExecutionFairnessTest {
         cache.beforeEviction = () -> {
             cache.beforeEviction = () -> { };
             evicting.countDown();
-            await(proceed);
+            Latches.await(proceed, "proceed");
         };
         FutureTask<Long> first = startAcquire(manager, 200, 1, ON_HEAP);        // asks the evictor for all 200
         assertTrue(evicting.await(HANG_GUARD.toSeconds(), TimeUnit.SECONDS));
@@ -236,17 +237,6 @@ class ExecutionFairnessTest {
             assertEquals(10, manager.acquireExecutionMemory(10, 1, ON_HEAP));
         } finally {
             assertTrue(Thread.interrupted(), "the interrupt status is kept");
-        }
-    }
-
-    private static void await(CountDownLatch latch) {
-        try {
-            if (!latch.await(HANG_GUARD.toSeconds(), TimeUnit.SECONDS)) {
-                throw new AssertionError("latch not opened");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
         }
     }
 

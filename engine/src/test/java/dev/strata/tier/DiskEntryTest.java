@@ -15,6 +15,7 @@ import dev.strata.cache.Cache;
 import dev.strata.cache.CacheStats;
 import dev.strata.cache.Promotion;
 import dev.strata.codec.Codecs;
+import dev.strata.testing.Latches;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -236,12 +237,12 @@ class DiskEntryTest {
             impl.lookupsImpl().afterMemoryMiss = () -> {
                 if (readerMissed.getCount() > 0) {
                     readerMissed.countDown();
-                    await(diskWritten);
+                    Latches.await(diskWritten, "diskWritten");
                 }
             };
             impl.tiersImpl().afterDiskPutOverMemory = () -> {
                 diskWritten.countDown();
-                await(readerDone);
+                Latches.await(readerDone, "readerDone");
             };
             int[] seen = new int[2];
             AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -293,15 +294,6 @@ class DiskEntryTest {
             assertTrue(stats.tier(Tier.HEAP).demotions() > 1000, "most entries moved to disk");
             assertEquals(0, stats.errors());
             cache.close();
-        }
-    }
-
-    private static void await(CountDownLatch latch) {
-        try {
-            assertTrue(latch.await(10, TimeUnit.SECONDS), "a hook waited too long");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
         }
     }
 }

@@ -10,6 +10,7 @@ import dev.strata.Tier;
 import dev.strata.cache.Cache;
 import dev.strata.cache.Promotion;
 import dev.strata.codec.Codecs;
+import dev.strata.testing.Latches;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -296,7 +297,7 @@ class ExpireAfterAccessTest extends ExpiryFixture {
             }
             clock.advance(RACE_STEP);                     // every key is due from the first read on
             Thread writer = Thread.ofPlatform().start(() -> {
-                await(start);
+                Latches.await(start, "start");
                 ThreadLocalRandom random = ThreadLocalRandom.current();
                 for (int op = 0; op < 20_000; op++) {
                     int k = random.nextInt(keys);
@@ -331,7 +332,7 @@ class ExpireAfterAccessTest extends ExpiryFixture {
     /** Reads the keys round and round, moving the clock so that reads are due to renew ({@link #RACE_TTI}). */
     private void read(Cache<Integer, String> cache, int keys, CountDownLatch start,
                       AtomicReference<Throwable> failure) {
-        await(start);
+        Latches.await(start, "start");
         int[] seen = new int[keys];
         ThreadLocalRandom random = ThreadLocalRandom.current();
         try {
@@ -376,7 +377,7 @@ class ExpireAfterAccessTest extends ExpiryFixture {
                 List<Thread> readers = new ArrayList<>();
                 for (int r = 0; r < 2; r++) {
                     readers.add(Thread.ofPlatform().start(() -> {
-                        await(start);
+                        Latches.await(start, "start");
                         int first = ThreadLocalRandom.current().nextInt(keys);
                         try {
                             for (int op = 0; op < 4_000; op++) {
@@ -421,15 +422,6 @@ class ExpireAfterAccessTest extends ExpiryFixture {
 
     private static int versionOf(String value) {
         return Integer.parseInt(value.substring(value.indexOf(':') + 1));
-    }
-
-    private static void await(CountDownLatch latch) {
-        try {
-            latch.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 
     private static Tier tierOf(Cache<Integer, String> cache) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.strata.testing.Latches;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -464,7 +465,7 @@ class DiskIndexTest {
         CountDownLatch start = new CountDownLatch(1);
         List<Thread> threads = new ArrayList<>();
         threads.add(Thread.ofPlatform().start(() -> {         // fills and empties: tables grow, shrink, pack keys
-            await(start);
+            Latches.await(start, "start");
             try {
                 for (int cycle = 0; cycle < 8; cycle++) {
                     for (int i = stable; i < stable + churning; i++) {
@@ -482,7 +483,7 @@ class DiskIndexTest {
             }
         }));
         threads.add(Thread.ofPlatform().start(() -> {         // overwrites stable keys, replaces churning ones
-            await(start);
+            Latches.await(start, "start");
             Random random = new Random(7);
             for (int version = 1; writing.get(); version++) {
                 int i = random.nextInt(stable);
@@ -498,7 +499,7 @@ class DiskIndexTest {
         for (int r = 0; r < 2; r++) {
             int seed = 100 + r;
             threads.add(Thread.ofPlatform().start(() -> {
-                await(start);
+                Latches.await(start, "start");
                 Random random = new Random(seed);
                 while (writing.get()) {
                     int i = random.nextInt(stable + churning);
@@ -649,13 +650,5 @@ class DiskIndexTest {
 
     private static int keyOf(Location location) {
         return (int) (location.offset() / 100_000);
-    }
-
-    private static void await(CountDownLatch latch) {
-        try {
-            latch.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

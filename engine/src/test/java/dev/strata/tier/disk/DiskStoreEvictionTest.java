@@ -15,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.strata.testing.Latches;
 import java.io.IOException;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
@@ -261,7 +262,7 @@ class DiskStoreEvictionTest {
                 try {
                     readerSaw.set(store.read(key(30), false, (value, stamp, visited) -> {
                         inside.countDown();
-                        await(release);
+                        Latches.await(release, "release");
                         return value.toArray(ValueLayout.JAVA_BYTE);
                     }));
                 } catch (RuntimeException | Error e) {
@@ -444,14 +445,5 @@ class DiskStoreEvictionTest {
     private static DiskStore openHoldingCompactions(DiskStoreConfig config, DiskQuota quota, Path directory)
             throws IOException {
         return DiskStore.open(directory, config, quota, task -> { });
-    }
-
-    private static void await(CountDownLatch latch) {
-        try {
-            latch.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 }
