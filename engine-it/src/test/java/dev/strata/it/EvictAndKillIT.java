@@ -20,8 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  * EvictingRecoverScenario}). Eviction writes no tombstone and a remove of a key already evicted writes none either, so
  * this is where an evicted segment that outlived the kill would bring back a value the writer had removed or replaced.
  * Recovery must return no value older than the key's last acknowledged operation, nothing corrupt or foreign, and files
- * within the quota but for one segment (what a kill during a compaction may leave; see
- * {@link EvictingRecoverScenario}). A second run does the same with a quota that holds everything, where files are recycled by
+ * within the quota but for one segment (what a kill during a compaction may leave; see {@link
+ * EvictingRecoverScenario}). A second run does the same with a quota that holds everything, where files are recycled by
  * compaction instead ({@code SpareFiles}). In both the writer takes index checkpoints as its segments seal ({@code
  * IndexSnapshot}), so the restart restores the last one and scans only the segments written after it: no entry it
  * restores may outlive an eviction, a removal or a put made after it.
