@@ -256,11 +256,11 @@ public interface Cache<K, V> extends AutoCloseable {
          * {@code computeIfAbsent} loads. Expired entries are removed when a read or a put-if-absent meets them,
          * eviction drops them (counted in {@link CacheStats.TierStats#expirations()}) instead of moving them down a
          * tier, and the engine's sweeper thread removes those on the heap and off it within about 16 seconds, and on
-         * disk those in a segment whose records have all expired; until then, and on disk until a compaction or
-         * eviction meets them, they still count in {@link Cache#size()} and take their space. The deadline travels
-         * with the entry between tiers (8 bytes ahead of its encoded value off the heap and on disk), and a
-         * persistent cache keeps it across restarts, as milliseconds of the {@link #clock clock}. By default entries
-         * never expire.
+         * disk those in a segment whose records have all expired or make up half its bytes; until then, and on disk
+         * until a compaction or eviction meets them, they still count in {@link Cache#size()} and take their space.
+         * The deadline travels with the entry between tiers (8 bytes ahead of its encoded value off the heap and on
+         * disk), and a persistent cache keeps it across restarts, as milliseconds of the {@link #clock clock}. By
+         * default entries never expire.
          *
          * <p>A persistent cache must be reopened with or without a time to live as it was written: its files hold
          * the deadlines or do not ({@link #build()} refuses the other).

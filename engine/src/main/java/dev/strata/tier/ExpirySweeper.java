@@ -11,9 +11,10 @@ import java.util.function.Supplier;
  * next {@code 1/}{@value #SLICES} of its stripes ({@link TieredCache#sweepExpired}), so each stripe's heap and off-heap
  * entries are looked at every {@value #SLICES} periods and an expired one leaves within about that long of its
  * deadline, its memory back in the pools and {@code size()} down. Without it an expired entry kept its space until a
- * read, a put-if-absent or an eviction met it. On disk each sweep hands the sealed segments whose records have all
- * expired to the store's compaction, which drops them (by the segment's latest deadline: no record is read for it);
- * a disk record in a segment that still holds a live one waits for a read, compaction or eviction to meet it.
+ * read, a put-if-absent or an eviction met it. On disk each sweep hands to the store's compaction, which drops the
+ * expired records, the segments whose records have all expired (by their latest deadline) and those where the expired
+ * ones make up the compaction threshold (by their bytes by deadline): no record is read for it. A disk record in a
+ * segment mostly live waits for a read, compaction or eviction to meet it.
  *
  * <p>One daemon thread per engine ({@value #THREAD_NAME}), started when the first cache with expiry opens and stopped
  * when the engine closes; a sweep holds one stripe's monitor at a time, as long as it takes to look at that stripe's

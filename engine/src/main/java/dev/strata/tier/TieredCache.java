@@ -141,8 +141,9 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
 
     /**
      * Removes the expired entries of the memory tiers in the next {@code 1/slices} of the stripes (at least one), and
-     * hands the disk segments whose records have all expired to compaction ({@link Tiers#compactExpiredSegments}),
-     * for {@link ExpirySweeper}; a cache without expiry, or closed, does nothing. {@return the memory entries removed}
+     * hands the disk segments whose records have all or mostly expired to compaction
+     * ({@link Tiers#compactExpiredSegments}), for {@link ExpirySweeper}; a cache without expiry, or closed, does
+     * nothing. {@return the memory entries removed}
      */
     int sweepExpired(int slices) {
         if (tiers.expiry == null || !tryEnter()) {

@@ -828,9 +828,9 @@ final class Tiers<K, V> {
     }
 
     /**
-     * Hands the disk store's sealed segments whose records have all expired to its compaction, which drops them
-     * without this thread reading a record ({@link DiskStore#compactExpiredSegments}). {@return how many} Needs an
-     * {@link #expiry}.
+     * Hands the disk store's segments whose records have all expired, or make up its compaction threshold, to its
+     * compaction, which drops them without this thread reading a record ({@link DiskStore#compactExpiredSegments}).
+     * {@return how many} Needs an {@link #expiry}.
      */
     int compactExpiredSegments() {
         return disk == null ? 0 : disk.compactExpiredSegments(expiry::expired);

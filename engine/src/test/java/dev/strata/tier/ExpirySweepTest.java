@@ -153,6 +153,36 @@ class ExpirySweepTest extends ExpiryFixture {
     }
 
     /**
+     * A time to live computed per key, a second for two keys of three and a day for the third: no segment's records
+     * all expire for a day, but after a second two thirds of every segment have, and the sweep hands the sealed ones to
+     * compaction by their bytes by deadline. The keys that live a day stay, every one.
+     */
+    @Test
+    void aSweep_handsDiskSegmentsMostlyExpiredToCompaction_whenTimesToLiveDiffer() throws Exception {
+        try (TestEngine engine = new TestEngine(REGION, REGION, 4096, dir, 2L << 20)) {
+            Cache<Integer, String> cache = engine.caches.newCache("mixed", Codecs.int32(), Codecs.utf8())
+                    .tiers(Tier.DISK).expireAfterWrite((k, v) -> k % 3 == 2 ? Duration.ofDays(1) : TTL).clock(clock)
+                    .build();
+            String large = "x".repeat(1000);
+            for (int k = 0; k < 600; k++) {
+                cache.put(k, large + k);
+            }
+            clock.advance(TTL.toMillis());
+            long diskBefore = cache.size(Tier.DISK);
+            stamped(cache).sweepExpired(1);
+            engine.awaitCompactorIdle();
+            CacheStats stats = cache.stats();
+            long expired = stats.tier(Tier.DISK).expirations();
+            assertTrue(expired >= 300 && expired <= 400, "most of the 400 expired keys left without a read: " + stats);
+            assertEquals(diskBefore - expired, cache.size(Tier.DISK), stats::toString);
+            for (int k = 2; k < 600; k += 3) {
+                assertEquals(large + k, cache.get(k), "live key " + k);
+            }
+            cache.close();
+        }
+    }
+
+    /**
      * Once the compactions a sweep queued have run, most of keys 0..399 (expired) left the disk tier, counted as
      * expirations, and keys 400..599 (live, {@code large} + key) read back.
      */

@@ -695,22 +695,32 @@ public final class DiskStore implements AutoCloseable {
     }
 
     /**
-     * Queues for compaction, on the compactor's thread, every sealed segment holding live records whose latest
-     * deadline ({@link DiskStoreConfig#deadlines}) {@code expired} says has passed: every value in it has expired, so
-     * its compaction drops them all ({@link #dropExpiredWhenCompacting}), frees its file, and copies at most the
-     * tombstones a persistent store still needs (which carry no deadline: the segment they go to is not found again
-     * for them). Reads no record. Thread-safe.
+     * Queues for compaction, on the compactor's thread, every sealed segment holding live records that {@code expired}
+     * says have expired: those whose latest deadline ({@link DiskStoreConfig#deadlines}) has passed, so that every
+     * value in them has, and those where the records whose deadline has passed, by the segment's {@link
+     * DeadlineHistogram} of bytes by deadline, make up the compaction threshold of its payload (with its dead bytes:
+     * whichever is more, {@link Segment#reclaimableBytes}). Compaction drops the expired records
+     * ({@link #dropExpiredWhenCompacting}) and copies the live ones; a segment whose values have all expired it frees
+     * copying at most the tombstones a persistent store still needs (which carry no deadline: the segment they go to
+     * is not found again for them). A segment still appended to (a log's active one, a compaction's output) is sealed
+     * first once every value in it has expired, unless a compaction holds the lock (then the next call does it). The
+     * expired bytes found are kept with each segment, so that a writer short of quota compacts the segments that free
+     * the most first. Reads no record, and does nothing before {@link #dropExpiredWhenCompacting} was called (the
+     * compactions would copy the expired records, to be found again). Thread-safe.
      *
-     * @param expired says whether a deadline has passed
+     * @param expired says whether a deadline has passed; it must say so of every deadline before one it says so of, as
+     *                a clock's "now is at or past it" does
      * @return how many segments were queued
      */
     public int compactExpiredSegments(LongPredicate expired) {
         Objects.requireNonNull(expired, "expired");
+        if (expiredValue == null) {
+            return 0;
+        }
+        sealWrittenAndExpired(expired);
         int queued = 0;
         for (Segment segment : segments.values()) {
-            long deadline = segment.latestDeadline();
-            if (!closed && segment.isSealed() && !segment.isRetired() && deadline != Long.MIN_VALUE
-                    && segment.deadBytes() < segment.payloadBytes() && expired.test(deadline)
+            if (!closed && segment.isSealed() && !segment.isRetired() && holdsExpired(segment, expired)
                     && segment.claimCompaction()) {
                 compactionQueue.add(segment);
                 queued++;
@@ -723,8 +733,44 @@ public final class DiskStore implements AutoCloseable {
     }
 
     /**
-     * Compacts, now and in this thread, every sealed segment whose dead fraction reached the threshold (writes
-     * already do this on their own; this is for callers that want it done at a chosen time).
+     * Seals the segments being appended to whose every value has expired and that hold a live record, as nothing may
+     * be written to them for long (no write since a time to live, say), unless the compaction lock is taken now: the
+     * next sweep tries again.
+     */
+    private void sealWrittenAndExpired(LongPredicate expired) {
+        if (!compactionLock.tryLock()) {
+            return;
+        }
+        try {
+            writeLock.lock();
+            try {
+                if (!closed) {
+                    sealBeingWritten(segment -> allExpired(segment, expired));
+                }
+            } finally {
+                writeLock.unlock();
+            }
+        } finally {
+            compactionLock.unlock();
+        }
+    }
+
+    /** {@return whether sealed {@code segment}'s expired records are due for compaction; notes their bytes} */
+    private boolean holdsExpired(Segment segment, LongPredicate expired) {
+        segment.noteExpiredBytes(expired);
+        return allExpired(segment, expired) || segment.isCompactionDue(config.compactionThreshold());
+    }
+
+    /** {@return whether every value in {@code segment} has expired, and a record there is live} */
+    private static boolean allExpired(Segment segment, LongPredicate expired) {
+        long latest = segment.latestDeadline();
+        return latest != Long.MIN_VALUE && expired.test(latest) && segment.deadBytes() < segment.payloadBytes();
+    }
+
+    /**
+     * Compacts, now and in this thread, every sealed segment queued for it: whose reclaimable fraction reached the
+     * threshold ({@link Segment#reclaimableBytes}), or found by {@link #compactExpiredSegments} (the compactor already
+     * does this on its own; this is for callers that want it done at a chosen time).
      *
      * @throws IllegalStateException if the store is closed
      */
@@ -1043,7 +1089,7 @@ public final class DiskStore implements AutoCloseable {
             }
             takeSequence(sequence);
             liveBytes.addAndGet(recordBytes);
-            noteDeadline(location.segment(), value.written());
+            noteDeadline(location.segment(), value.written(), recordBytes);
             boolean held = current != null && toProbation;   // marked read: see put(key, value, onTrial)
             if (held) {
                 location.segment().noteVisited();
@@ -1115,14 +1161,17 @@ public final class DiskStore implements AutoCloseable {
         }
     }
 
-    /** Raises {@code segment}'s latest deadline to that of {@code value}, if the store tracks deadlines. */
-    private void noteDeadline(Segment segment, MemorySegment value) {
+    /**
+     * Notes the deadline of {@code value}, of a record of {@code recordBytes} appended to {@code segment}, if the store
+     * tracks deadlines ({@link Segment#noteDeadline}).
+     */
+    private void noteDeadline(Segment segment, MemorySegment value, int recordBytes) {
         if (deadlineOf != null) {
-            segment.noteDeadline(deadlineOf.applyAsLong(value.asReadOnly()));
+            segment.noteDeadline(deadlineOf.applyAsLong(value.asReadOnly()), recordBytes);
         }
     }
 
-    /** {@link #noteDeadline(Segment, MemorySegment)} for a whole record; a tombstone has no deadline. */
+    /** {@link #noteDeadline(Segment, MemorySegment, int)} for a whole record; a tombstone has no deadline. */
     private void noteRecordDeadline(Segment segment, MemorySegment record) {
         if (deadlineOf != null) {
             segment.noteDeadlineOf(record, deadlineOf);
@@ -1703,10 +1752,26 @@ public final class DiskStore implements AutoCloseable {
     }
 
     /**
-     * Quota pressure: seals the active segments if they hold dead bytes, then compacts the segments holding dead bytes,
-     * the most dead first, until the quota has room for {@code wantedBytes} (the put's record, and a new segment's
-     * header). The most dead segment frees the most quota for the bytes its compaction copies; one that is barely dead
-     * is compacted only when nothing else frees enough.
+     * Seals the segments being appended to that {@code sealing} picks: the logs' active segments and a transient
+     * store's compaction outputs. Compaction and writer locks held.
+     */
+    private void sealBeingWritten(Predicate<Segment> sealing) {
+        if (active != null && !active.isSealed() && sealing.test(active)) {
+            seal(active);
+        }
+        if (probationActive != null && !probationActive.isSealed() && sealing.test(probationActive)) {
+            seal(probationActive);
+        }
+        copies.sealIf(sealing);
+        probationCopies.sealIf(sealing);
+    }
+
+    /**
+     * Quota pressure: seals the active segments if they hold dead bytes, then compacts the segments holding dead bytes
+     * or records the expiry sweeper found expired ({@link Segment#reclaimableBytes}), the most first, until the quota
+     * has room for {@code wantedBytes} (the put's record, and a new segment's header). The segment that frees the most
+     * frees the most quota for the bytes its compaction copies; one that frees little is compacted only when nothing
+     * else frees enough.
      */
     private void reclaimSpace(long wantedBytes) {
         compactionLock.lock();
@@ -1714,26 +1779,19 @@ public final class DiskStore implements AutoCloseable {
             writeLock.lock();
             try {
                 ensureOpen();
-                if (active != null && active.deadBytes() > 0) {
-                    seal(active);
-                }
-                if (probationActive != null && probationActive.deadBytes() > 0) {
-                    seal(probationActive);
-                }
-                copies.sealIfAnyDead();
-                probationCopies.sealIfAnyDead();
+                sealBeingWritten(segment -> segment.deadBytes() > 0);
             } finally {
                 writeLock.unlock();
             }
-            List<Map.Entry<Segment, Long>> holdingDead = new ArrayList<>();
+            List<Map.Entry<Segment, Long>> reclaimable = new ArrayList<>();
             for (Segment segment : segments.values()) {
-                long dead = segment.deadBytes();       // a snapshot: writers keep adding dead bytes meanwhile
-                if (segment.isSealed() && dead > 0) {
-                    holdingDead.add(Map.entry(segment, dead));
+                long bytes = segment.reclaimableBytes();   // a snapshot: writers keep adding dead bytes meanwhile
+                if (segment.isSealed() && bytes > 0) {
+                    reclaimable.add(Map.entry(segment, bytes));
                 }
             }
-            holdingDead.sort(Map.Entry.<Segment, Long>comparingByValue().reversed());
-            for (Map.Entry<Segment, Long> candidate : holdingDead) {
+            reclaimable.sort(Map.Entry.<Segment, Long>comparingByValue().reversed());
+            for (Map.Entry<Segment, Long> candidate : reclaimable) {
                 if (closed || quota.hasRoomFor(wantedBytes)) {
                     break;
                 }
@@ -2371,9 +2429,9 @@ public final class DiskStore implements AutoCloseable {
             }
         }
 
-        /** Quota pressure (writer lock held): seals the output if it holds dead copies, so they can be compacted. */
-        void sealIfAnyDead() {
-            if (target != null && target.deadBytes() > 0) {
+        /** Seals the output if {@code sealing} picks it, so that it can be compacted; writer lock held. */
+        void sealIf(Predicate<Segment> sealing) {
+            if (target != null && !target.isSealed() && sealing.test(target)) {
                 seal(target);
             }
         }

@@ -19,10 +19,11 @@ import java.util.function.ToLongFunction;
  *                             returns (survives power loss); {@code false}: a record is in the OS page cache when the
  *                             call returns (survives a process crash, including {@code kill -9})
  * @param deadlines            reads a value's deadline (its argument is read-only and valid only during the call), so
- *                             that every segment keeps the latest deadline of its values, found by
- *                             {@link DiskStore#compactExpiredSegments} without reading a record; or {@code null} for
- *                             values without one. A persistent store also learns it for the segments it reopens: from
- *                             its index snapshot, or from each record its open scans. Called by writers, the
+ *                             that every segment keeps the latest deadline of its values and their bytes by deadline
+ *                             ({@link DeadlineHistogram}), by which {@link DiskStore#compactExpiredSegments} finds
+ *                             the expired ones without reading a record; or {@code null} for values without one. A
+ *                             persistent store also learns them for the segments it reopens: from its index snapshot,
+ *                             or from each record its open scans. Called by writers, the
  *                             compacting thread and the open's scanning threads, so it must be thread-safe and quick
  */
 public record DiskStoreConfig(long segmentBytes, boolean persistent, double compactionThreshold, boolean fsyncOnWrite,

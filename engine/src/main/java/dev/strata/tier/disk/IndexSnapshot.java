@@ -32,7 +32,8 @@ import java.util.zip.CRC32C;
  *   index.snapshot, little-endian:
  *     header    magic "STRATAIX" (8) | format (4) | segment count (4) | 0 (8) | next sequence (8)
  *               | next segment id (8) | section count (4) | 0 (4)
- *     segments  id (8) | length (8) | dead bytes (8) | latest deadline (8)               one per segment, id order
+ *     segments  id (8) | length (8) | dead bytes (8) | latest deadline (8) | bucket count (8)      one per segment,
+ *               | buckets: earliest deadline (8) | latest deadline (8) | bytes (8), in order        in id order
  *     sections  entries: segment ordinal | offset | record length &lt;&lt; 1 + V | key length, each a varint
  *               (7 bits a byte, low bits first, a set top bit for more; 1 to 5 bytes) | key bytes
  *                                                                                     one per key the index holds
@@ -86,11 +87,14 @@ final class IndexSnapshot {
     /**
      * The layout above; a snapshot of another format is not used (1: with an entry count in its header; 2: each entry's
      * four fields in 4 bytes each, 16 bytes where these take 7 to 9 for records of up to 16 KiB in 64 MiB segments;
-     * 3: no deadline per segment).
+     * 3: no deadline per segment; 4: no bytes by deadline per segment).
      */
-    static final int FORMAT = 4;
+    static final int FORMAT = 5;
     static final int HEADER_BYTES = 48;
-    static final int SEGMENT_BYTES = 32;
+    /** A segment's fields before its buckets. */
+    static final int SEGMENT_BYTES = 40;
+    /** One bucket of a segment's {@link DeadlineHistogram}. */
+    static final int BUCKET_BYTES = 24;
     /** The most a varint of 32 bits takes: 7 bits a byte. */
     static final int MAX_VARINT_BYTES = 5;
     /** The most an entry's four varints take. */
@@ -152,8 +156,8 @@ final class IndexSnapshot {
 
     /**
      * Writes the file; {@code entries} is how many the index must give, or -1 to skip those of unnamed segments. Each
-     * segment's latest deadline is written if {@code deadlinesTracked} (the store's {@link DiskStoreConfig#deadlines}),
-     * else {@link Long#MAX_VALUE}: not known.
+     * segment's latest deadline and bytes by deadline are written if {@code deadlinesTracked} (the store's {@link
+     * DiskStoreConfig#deadlines}), else {@link Long#MAX_VALUE}, not known, and no bucket ({@link #writeSegment}).
      */
     private static void write(Path directory, Collection<Segment> segments, DiskIndex index, long nextSequence,
                               long nextSegmentId, long entries, boolean deadlinesTracked) throws IOException {
@@ -181,8 +185,7 @@ final class IndexSnapshot {
             Map<Segment, Integer> ordinals = new IdentityHashMap<>();
             for (Segment segment : segments) {
                 ordinals.put(segment, ordinals.size());
-                out.room(SEGMENT_BYTES).putLong(segment.id()).putLong(segment.length()).putLong(segment.deadBytes())
-                        .putLong(deadlinesTracked ? segment.latestDeadline() : Long.MAX_VALUE);
+                writeSegment(out, segment, deadlinesTracked);
             }
             long[] starts = new long[SECTIONS];
             long[] counts = new long[SECTIONS];
@@ -200,6 +203,21 @@ final class IndexSnapshot {
             }
             out.finish();
             channel.force(true);
+        }
+    }
+
+    /**
+     * Writes a named segment's fields: with {@code deadlinesTracked}, its latest deadline and its bytes by deadline (it
+     * is sealed, or the store's writer lock is held, so they stay still meanwhile); else "not known" and no bucket.
+     */
+    private static void writeSegment(Output out, Segment segment, boolean deadlinesTracked) throws IOException {
+        DeadlineHistogram deadlineBytes = segment.deadlineBytes();
+        int buckets = deadlinesTracked ? deadlineBytes.buckets() : 0;
+        out.room(SEGMENT_BYTES).putLong(segment.id()).putLong(segment.length()).putLong(segment.deadBytes())
+                .putLong(deadlinesTracked ? segment.latestDeadline() : Long.MAX_VALUE).putLong(buckets);
+        for (int i = 0; i < buckets; i++) {
+            long[] bucket = deadlineBytes.bucket(i);
+            out.room(BUCKET_BYTES).putLong(bucket[0]).putLong(bucket[1]).putLong(bucket[2]);
         }
     }
 
@@ -516,19 +534,48 @@ final class IndexSnapshot {
             long length = fields.getLong();
             long deadBytes = fields.getLong();
             long latestDeadline = fields.getLong();
+            long[][] buckets = readBuckets(in, fields.getLong(), id);
             if (!named.add(id)) {
                 throw new Unusable("segment " + id + " named twice");
             }
             Segment segment = openSegment(directory, id, length, quota);
             if (segment != null) {
                 segments.put(id, segment);
-                segment.seal();
                 segment.addDeadBytes(deadBytes);
                 segment.recoverDeadline(latestDeadline);
+                for (long[] bucket : buckets) {
+                    segment.recoverDeadlineBytes(bucket[0], bucket[1], bucket[2]);
+                }
+                segment.seal();
             }
             ordered.add(segment);
         }
         return ordered;
+    }
+
+    /**
+     * {@return segment {@code id}'s {@code count} buckets of bytes by deadline, each as earliest deadline, latest
+     * deadline, bytes}
+     *
+     * @throws Unusable if there are more than a {@link DeadlineHistogram} keeps, or a bucket ends before it begins or
+     *                  before the one before it ends, or its bytes are negative
+     */
+    private static long[][] readBuckets(Input in, long count, long id) throws IOException {
+        if (count < 0 || count > DeadlineHistogram.BUCKETS) {
+            throw new Unusable("segment " + id + " has " + count + " deadline buckets (expected: 0 to "
+                    + DeadlineHistogram.BUCKETS + ")");
+        }
+        long[][] buckets = new long[(int) count][];
+        for (int b = 0; b < count; b++) {
+            ByteBuffer fields = in.next(BUCKET_BYTES);
+            long[] bucket = {fields.getLong(), fields.getLong(), fields.getLong()};
+            if (bucket[1] < bucket[0] || bucket[2] < 0 || b > 0 && bucket[0] <= buckets[b - 1][1]) {
+                throw new Unusable("segment " + id + ": deadline bucket " + b + " (" + bucket[0] + " to " + bucket[1]
+                        + ", " + bucket[2] + " bytes) is out of order or negative");
+            }
+            buckets[b] = bucket;
+        }
+        return buckets;
     }
 
     /** {@return segment {@code id}, checked against its file; null if it has none} */

@@ -16,6 +16,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongPredicate;
 import java.util.function.ToLongFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -132,6 +133,14 @@ final class Segment {
      * thread scanning it at open).
      */
     private volatile long latestDeadline = Long.MIN_VALUE;
+    /** The bytes of the value records appended here by deadline, in a store that tracks deadlines. Appender only. */
+    private final DeadlineHistogram deadlineBytes = new DeadlineHistogram();
+    /**
+     * The bytes of records here whose values had expired when the expiry sweeper last looked ({@link
+     * #noteExpiredBytes}), at least: those of the {@link #deadlineBytes} buckets past their deadline. Expiry only ever
+     * grows, so an older figure is still a lower bound.
+     */
+    private volatile long expiredBytes;
 
     private Segment(long id, Path path, FileChannel channel, long length, long slack, DiskQuota quota) {
         this.id = id;
@@ -483,42 +492,91 @@ final class Segment {
         return maybeVisited;
     }
 
-    /** {@return whether this sealed segment's dead fraction reached {@code threshold}} */
+    /**
+     * {@return whether this sealed segment's reclaimable fraction ({@link #reclaimableBytes()} of its payload) reached
+     * {@code threshold}}
+     */
     boolean isCompactionDue(double threshold) {
         long payload = payloadBytes();
-        return sealed && payload > 0 && deadBytes.get() >= threshold * payload;
-    }
-
-    /** Raises the latest deadline of the value records appended here to {@code deadline}. Appender only. */
-    void noteDeadline(long deadline) {
-        if (deadline > latestDeadline) {
-            latestDeadline = deadline;
-        }
+        return sealed && payload > 0 && reclaimableBytes() >= threshold * payload;
     }
 
     /**
-     * Raises the latest deadline to that of {@code record}'s value, read by {@code deadlineOf}, unless it is a
-     * tombstone (which has none). Appender only.
+     * {@return the bytes a compaction of this segment would free at least: its dead bytes, or the bytes of its records
+     * the expiry sweeper last found expired, whichever is more} Not their sum, as a record may be both.
+     */
+    long reclaimableBytes() {
+        return Math.max(deadBytes.get(), expiredBytes);
+    }
+
+    /**
+     * Notes that a record of {@code recordBytes} whose value expires at {@code deadline} was appended here: raises the
+     * latest deadline to it and counts its bytes by deadline. Appender only.
+     */
+    void noteDeadline(long deadline, int recordBytes) {
+        if (deadline > latestDeadline) {
+            latestDeadline = deadline;
+        }
+        deadlineBytes.add(deadline, recordBytes);
+    }
+
+    /**
+     * {@link #noteDeadline(long, int) Notes} the deadline of {@code record}'s value, read by {@code deadlineOf}, unless
+     * it is a tombstone (which has none). Appender only.
      */
     void noteDeadlineOf(MemorySegment record, ToLongFunction<MemorySegment> deadlineOf) {
         if (!RecordFormat.isTombstone(record)) {
-            long valueOffset = RecordFormat.HEADER_BYTES + RecordFormat.keyBytes(record);
-            noteDeadline(deadlineOf.applyAsLong(record.asSlice(valueOffset, RecordFormat.valueBytes(record))
-                    .asReadOnly()));
+            int keyBytes = RecordFormat.keyBytes(record);
+            int valueBytes = RecordFormat.valueBytes(record);
+            long deadline = deadlineOf.applyAsLong(record.asSlice(RecordFormat.HEADER_BYTES + keyBytes, valueBytes)
+                    .asReadOnly());
+            noteDeadline(deadline, RecordFormat.recordBytes(keyBytes, valueBytes));
         }
     }
 
     /**
      * Sets the latest deadline of a segment reopened from its file, before it is published: {@link Long#MIN_VALUE}
-     * before a scan notes its records', or what a snapshot says.
+     * before a scan notes its records', or what a snapshot says (whose buckets it then {@linkplain
+     * #recoverDeadlineBytes restores}).
      */
     void recoverDeadline(long deadline) {
         latestDeadline = deadline;
     }
 
+    /**
+     * Restores a bucket of {@link #deadlineBytes()} as a snapshot names it, in deadline order, before the segment is
+     * published; the latest deadline is {@linkplain #recoverDeadline restored} on its own.
+     */
+    void recoverDeadlineBytes(long earliest, long latest, long bytes) {
+        deadlineBytes.add(earliest, latest, bytes);
+    }
+
     /** {@return the latest deadline of the value records appended here; see {@link #noteDeadline}} */
     long latestDeadline() {
         return latestDeadline;
+    }
+
+    /**
+     * {@return the bytes of the value records appended here by deadline} Read it once the segment is sealed, or as its
+     * appender ({@link DeadlineHistogram}).
+     */
+    DeadlineHistogram deadlineBytes() {
+        return deadlineBytes;
+    }
+
+    /**
+     * Notes the bytes of the records here whose deadline {@code expired} says has passed, as far as the sealed
+     * segment's {@link #deadlineBytes()} tell: what {@link #reclaimableBytes()} counts from now on. The expiry sweep's;
+     * {@code expired} must hold for every deadline before one it holds for. {@return the bytes; 0 for a segment not
+     * sealed, whose buckets its appender may be changing}
+     */
+    long noteExpiredBytes(LongPredicate expired) {
+        if (!sealed) {
+            return 0;                                  // its appender may be adding to the buckets
+        }
+        long bytes = deadlineBytes.bytesExpired(expired);
+        expiredBytes = bytes;
+        return bytes;
     }
 
     /** {@return {@code true} once: claims the right to queue this segment for compaction} */

@@ -16,6 +16,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.IntToLongFunction;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,9 +26,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * {@link DiskStore#compactExpiredSegments}: a store that tracks deadlines finds the sealed segments whose records have
  * all expired without reading them, and their compaction drops every record (a persistent store keeping what a
- * reopen needs); a segment with one live record and the segment being written are left alone. A persistent store
- * reopened knows its segments' deadlines, from its snapshot or its scan, unless they were written without. A value here
- * is a little-endian deadline followed by filler bytes; "now" is a number the test sets.
+ * reopen needs); a segment with one live record is left alone, and so is the segment being written until every value
+ * in it has expired. It also finds the segments where the expired records make up the compaction threshold, by their
+ * bytes by deadline, which a compaction for quota goes by below it. A persistent store reopened knows its segments'
+ * deadlines, from its snapshot or its scan, unless they were written without. A value here is a little-endian
+ * deadline followed by filler bytes; "now" is a number the test sets.
  */
 class DiskStoreExpiredSegmentsTest {
 
@@ -92,6 +95,122 @@ class DiskStoreExpiredSegmentsTest {
         }
     }
 
+    /** Two keys of three expire at 100, the third lives until 5000. */
+    private static long twoOfThreeExpiring(int i) {
+        return i % 3 == 2 ? 5000 : 100;
+    }
+
+    /** Writes keys {@code 0..count-1}, each with the deadline {@code deadlineOf} gives it. */
+    private static void write(DiskStore store, int count, IntToLongFunction deadlineOf) {
+        for (int i = 0; i < count; i++) {
+            assertTrue(store.put(key(i), segmentOf(valueOf(i, deadlineOf.applyAsLong(i)))));
+        }
+    }
+
+    /**
+     * {@return how many of keys {@code 0..count-1} whose deadline is before {@code now} are still held} Checks that
+     * every other one reads back.
+     */
+    private int expiredLeft(DiskStore store, int count, IntToLongFunction deadlineOf) {
+        int left = 0;
+        for (int i = 0; i < count; i++) {
+            long deadline = deadlineOf.applyAsLong(i);
+            if (deadline > now) {
+                assertArrayEquals(valueOf(i, deadline), store.get(key(i)), "live key " + i);
+            } else {
+                left += store.containsKey(key(i)) ? 1 : 0;
+            }
+        }
+        return left;
+    }
+
+    /**
+     * Every segment holds keys that live on, so none has a latest deadline that passed; two thirds of each expired,
+     * past the compaction threshold of half, and the sealed ones are found by their bytes by deadline.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void segmentsMostlyExpired_areCompacted_keepingTheirLiveRecords(boolean persistent) throws IOException {
+        try (DiskStore store = open(persistent)) {
+            write(store, EXPIRING, DiskStoreExpiredSegmentsTest::twoOfThreeExpiring);
+            now = 99;
+            assertEquals(0, compactExpired(store), "nothing has expired yet");
+            now = 200;
+            assertTrue(compactExpired(store) >= 4, "the sealed segments");
+            int left = expiredLeft(store, EXPIRING, DiskStoreExpiredSegmentsTest::twoOfThreeExpiring);
+            assertTrue(left < 64, "at most the segment being written keeps some: " + left);
+            DiskStoreStats stats = store.stats();
+            assertEquals(2 * EXPIRING / 3 - left, stats.expiredRecords(), stats::toString);
+            assertEquals(EXPIRING / 3 + left, store.size(), stats::toString);
+        }
+    }
+
+    /**
+     * One key in three expired: under the threshold, so the sweep compacts nothing, but it notes the bytes, and a put
+     * that finds the quota full compacts those segments to make room instead of being refused. Nobody else compacts.
+     */
+    @Test
+    void expiredBytesUnderTheThreshold_areWhatAFullQuotaCompacts() throws IOException {
+        IntToLongFunction oneOfThreeExpiring = i -> i % 3 == 0 ? 100 : 5000;
+        int perSegment = (int) ((DiskStoreConfig.MIN_SEGMENT_BYTES - RecordFormat.SEGMENT_HEADER_BYTES)
+                / RecordFormat.recordBytes(key(0).byteSize(), VALUE_BYTES));
+        DiskStoreConfig config = transientConfig().withDeadlines(v -> v.get(DEADLINE, 0));
+        try (DiskStore store = DiskStore.open(dir, config, new DiskQuota(7 * DiskStoreConfig.MIN_SEGMENT_BYTES),
+                task -> { })) {
+            store.dropExpiredWhenCompacting(v -> v.get(DEADLINE, 0) <= now);
+            int keys = 5 * perSegment;
+            write(store, keys, oneOfThreeExpiring);
+            now = 200;
+            assertEquals(0, compactExpired(store), "a third is under the threshold");
+            int next = keys;
+            while (store.stats().compactions() == 0) {        // new keys until a put finds the quota full
+                assertTrue(next < keys + 3 * perSegment, "the quota never filled");
+                assertTrue(store.put(key(next), segmentOf(valueOf(next, 5000))), "key " + next);
+                next++;
+            }
+            DiskStoreStats stats = store.stats();
+            assertEquals(0, stats.quotaRefusals(), stats.toString());
+            assertEquals(0, stats.evictedRecords(), stats.toString());
+            assertTrue(stats.expiredRecords() > 0, stats.toString());
+            int written = next;
+            assertEquals(keys / 3 - stats.expiredRecords(), expiredLeft(store, written,
+                    i -> i < keys ? oneOfThreeExpiring.applyAsLong(i) : 5000));
+        }
+    }
+
+    /**
+     * After the mostly expired segments went, everything expires: the segments still appended to (a persistent
+     * store's active one, a transient store's compaction output holding the copies) are sealed and compacted too.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void onceEveryValueExpired_noneIsLeft_alsoWhereTheStoreStillAppends(boolean persistent) throws IOException {
+        try (DiskStore store = open(persistent)) {
+            write(store, EXPIRING, DiskStoreExpiredSegmentsTest::twoOfThreeExpiring);
+            now = 200;
+            assertTrue(compactExpired(store) >= 4, "the sealed segments");
+            now = 5000;
+            assertTrue(compactExpired(store) >= 1, "the rest");
+            assertEquals(0, store.size(), () -> store.stats().toString());
+            assertEquals(EXPIRING, store.stats().expiredRecords(), () -> store.stats().toString());
+            assertTrue(store.put(key("after"), segmentOf(valueOf(1, 9000))), "the store goes on");
+            assertArrayEquals(valueOf(1, 9000), store.get(key("after")));
+        }
+    }
+
+    /** Its compactions would copy the expired records, and the next sweep would find them again, and again. */
+    @Test
+    void aStoreNotToldToDropExpiredValues_compactsNothingByDeadline() throws IOException {
+        DiskStoreConfig config = transientConfig().withDeadlines(v -> v.get(DEADLINE, 0));
+        try (DiskStore store = DiskTestSupport.openCompactingInline(dir, config, new DiskQuota(1L << 30))) {
+            write(store);
+            now = 5000;
+            assertEquals(0, compactExpired(store));
+            assertEquals(EXPIRING + LIVE, store.size());
+            assertEquals(0, store.stats().compactions());
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
     void segmentsWhoseRecordsAllExpired_areCompactedAway_andNothingElse(boolean persistent) throws IOException {
@@ -133,17 +252,15 @@ class DiskStoreExpiredSegmentsTest {
     }
 
     /**
-     * Nothing expires before the store is reopened; then its segments, every one sealed by the open, are found as
-     * those of a store that never closed: the expired ones at 200, all at 5000.
+     * Writes keys 0..299 with the deadlines {@code deadlineOf} gives them, then keys 1000..1099 live until 1000, into a
+     * persistent store, and reopens it as {@code reopening} says. {@return the reopened store}
      */
-    @ParameterizedTest
-    @EnumSource(Reopening.class)
-    void aReopenedStore_knowsItsSegmentsDeadlines(Reopening reopening) throws IOException {
+    private DiskStore writeAndReopen(Reopening reopening, IntToLongFunction deadlineOf) throws IOException {
         Path reopened = reopening == Reopening.AFTER_CRASH_SINCE_CHECKPOINT ? dir.resolve("copy") : dir;
         Path original = reopened == dir ? dir : dir.resolve("original");
         try (DiskStore store = open(original, true, true)) {
             for (int i = 0; i < EXPIRING; i++) {
-                assertTrue(store.put(key(i), segmentOf(valueOf(i, 100))));
+                assertTrue(store.put(key(i), segmentOf(valueOf(i, deadlineOf.applyAsLong(i)))));
                 if (i == EXPIRING / 2 && reopening == Reopening.AFTER_CRASH_SINCE_CHECKPOINT) {
                     store.checkpoint();                // names the sealed segments of the first half
                 }
@@ -159,9 +276,20 @@ class DiskStoreExpiredSegmentsTest {
         if (reopening == Reopening.AFTER_CRASH) {
             DiskTestSupport.asAfterACrash(dir);
         }
-        try (DiskStore store = open(reopened, true, true)) {
-            assertEquals(reopening != Reopening.AFTER_CRASH, store.restoredFromSnapshot());
-            assertEquals(EXPIRING + LIVE, store.size());
+        DiskStore store = open(reopened, true, true);
+        assertEquals(reopening != Reopening.AFTER_CRASH, store.restoredFromSnapshot());
+        assertEquals(EXPIRING + LIVE, store.size());
+        return store;
+    }
+
+    /**
+     * Nothing expires before the store is reopened; then its segments, every one sealed by the open, are found as
+     * those of a store that never closed: the expired ones at 200, all at 5000.
+     */
+    @ParameterizedTest
+    @EnumSource(Reopening.class)
+    void aReopenedStore_knowsItsSegmentsDeadlines(Reopening reopening) throws IOException {
+        try (DiskStore store = writeAndReopen(reopening, i -> 100)) {
             now = 99;
             assertEquals(0, compactExpired(store), "nothing has expired yet");
             now = 200;
@@ -175,6 +303,24 @@ class DiskStoreExpiredSegmentsTest {
             now = 5000;
             assertTrue(compactExpired(store) >= 2, "the rest");
             assertEquals(0, store.size(), () -> store.stats().toString());
+        }
+    }
+
+    /**
+     * The same with two keys of three expiring at 100 and the third at 5000: the segments' bytes by deadline come back
+     * from the snapshot, or the scan, and the sweep finds the mostly expired ones.
+     */
+    @ParameterizedTest
+    @EnumSource(Reopening.class)
+    void aReopenedStore_knowsItsSegmentsBytesByDeadline(Reopening reopening) throws IOException {
+        try (DiskStore store = writeAndReopen(reopening, DiskStoreExpiredSegmentsTest::twoOfThreeExpiring)) {
+            now = 99;
+            assertEquals(0, compactExpired(store), "nothing has expired yet");
+            now = 200;
+            assertTrue(compactExpired(store) >= 4, "the segments of the expiring keys");
+            int left = expiredLeft(store, EXPIRING, DiskStoreExpiredSegmentsTest::twoOfThreeExpiring);
+            assertTrue(left < 64, "at most one segment's worth left: " + left);
+            assertEquals(EXPIRING / 3 + LIVE + left, store.size(), () -> store.stats().toString());
         }
     }
 
