@@ -80,7 +80,7 @@ public final class ReopenTime {
                 firstClose = System.nanoTime();
             }
             System.out.printf(Locale.ROOT, "filled; first close %d ms; files: %,d bytes%n",
-                    (System.nanoTime() - firstClose) / 1_000_000, bytesUnder(directory));
+                    (System.nanoTime() - firstClose) / 1_000_000, BenchFiles.bytesUnder(directory));
             for (int open = 1; open <= opens; open++) {
                 if (crash) {
                     BenchFiles.deleteQuietly(directory);
@@ -158,16 +158,6 @@ public final class ReopenTime {
                     throw new IOException("dd could not drop " + file + " from the page cache");
                 }
             }
-        }
-    }
-
-    private static long bytesUnder(Path directory) throws IOException {
-        try (Stream<Path> files = Files.walk(directory)) {
-            long total = 0;
-            for (Path file : files.filter(Files::isRegularFile).toList()) {
-                total += Files.size(file);
-            }
-            return total;
         }
     }
 

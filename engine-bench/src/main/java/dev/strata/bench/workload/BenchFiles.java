@@ -50,6 +50,23 @@ public final class BenchFiles {
         }
     }
 
+    /**
+     * {@return the bytes of the regular files under {@code directory}, its subdirectories' included: their sizes, as
+     * {@code du --apparent-size} counts them}
+     *
+     * @param directory the directory
+     * @throws IOException if the files could not be listed or their sizes read
+     */
+    public static long bytesUnder(Path directory) throws IOException {
+        try (Stream<Path> files = Files.walk(directory)) {
+            long total = 0;
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                total += Files.size(file);
+            }
+            return total;
+        }
+    }
+
     private static Path root() {
         String configured = System.getProperty("strata.bench.dir");
         if (configured != null) {
