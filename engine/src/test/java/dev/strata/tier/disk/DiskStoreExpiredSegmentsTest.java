@@ -126,11 +126,13 @@ class DiskStoreExpiredSegmentsTest {
 
     /**
      * Every segment holds keys that live on, so none has a latest deadline that passed; two thirds of each expired,
-     * past the compaction threshold of half, and the sealed ones are found by their bytes by deadline.
+     * past the compaction threshold of half, and the sealed ones are found by their bytes by deadline. Then everything
+     * expires: the segments still appended to (a persistent store's active one, a transient store's compaction output
+     * holding the copies) are sealed and compacted too, and nothing is left.
      */
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
-    void segmentsMostlyExpired_areCompacted_keepingTheirLiveRecords(boolean persistent) throws IOException {
+    void segmentsMostlyExpired_areCompacted_andTheRestOnceExpired(boolean persistent) throws IOException {
         try (DiskStore store = open(persistent)) {
             write(store, EXPIRING, DiskStoreExpiredSegmentsTest::twoOfThreeExpiring);
             now = 99;
@@ -142,6 +144,12 @@ class DiskStoreExpiredSegmentsTest {
             DiskStoreStats stats = store.stats();
             assertEquals(2 * EXPIRING / 3 - left, stats.expiredRecords(), stats::toString);
             assertEquals(EXPIRING / 3 + left, store.size(), stats::toString);
+            now = 5000;
+            assertTrue(compactExpired(store) >= 1, "the rest");
+            assertEquals(0, store.size(), () -> store.stats().toString());
+            assertEquals(EXPIRING, store.stats().expiredRecords(), () -> store.stats().toString());
+            assertTrue(store.put(key("after"), segmentOf(valueOf(1, 9000))), "the store goes on");
+            assertArrayEquals(valueOf(1, 9000), store.get(key("after")));
         }
     }
 
@@ -175,26 +183,6 @@ class DiskStoreExpiredSegmentsTest {
             int written = next;
             assertEquals(keys / 3 - stats.expiredRecords(), expiredLeft(store, written,
                     i -> i < keys ? oneOfThreeExpiring.applyAsLong(i) : 5000));
-        }
-    }
-
-    /**
-     * After the mostly expired segments went, everything expires: the segments still appended to (a persistent
-     * store's active one, a transient store's compaction output holding the copies) are sealed and compacted too.
-     */
-    @ParameterizedTest
-    @ValueSource(booleans = {false, true})
-    void onceEveryValueExpired_noneIsLeft_alsoWhereTheStoreStillAppends(boolean persistent) throws IOException {
-        try (DiskStore store = open(persistent)) {
-            write(store, EXPIRING, DiskStoreExpiredSegmentsTest::twoOfThreeExpiring);
-            now = 200;
-            assertTrue(compactExpired(store) >= 4, "the sealed segments");
-            now = 5000;
-            assertTrue(compactExpired(store) >= 1, "the rest");
-            assertEquals(0, store.size(), () -> store.stats().toString());
-            assertEquals(EXPIRING, store.stats().expiredRecords(), () -> store.stats().toString());
-            assertTrue(store.put(key("after"), segmentOf(valueOf(1, 9000))), "the store goes on");
-            assertArrayEquals(valueOf(1, 9000), store.get(key("after")));
         }
     }
 
