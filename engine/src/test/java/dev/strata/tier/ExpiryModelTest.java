@@ -47,12 +47,14 @@ import org.junit.jupiter.params.provider.MethodSource;
  *       and {@code read} (whose reader an expired entry never reaches); {@code putIfAbsent} installs and
  *       {@code computeIfAbsent} loads over an expired entry; a write renews the deadline. With a disk tier nothing is
  *       dropped, so the cache matches the model exactly; without one it may drop entries but never returns an expired,
- *       stale or foreign value. Reading every key once expired empties the cache.</li>
+ *       stale or foreign value. Reading every key once expired empties the cache. Expiry sweeps run among the
+ *       operations ({@link #sweep}), their disk compactions on the compactor's thread while the operations go on.</li>
  *   <li>An eviction drops an expired entry instead of moving it down a tier: each tier counts as expired exactly the
  *       entries it held when they expired.</li>
  *   <li>Threads racing with a clock that another thread moves never get a value that had expired before their call
  *       began, and (with a disk tier) a write still certainly live is never lost, though other threads' reads remove
- *       expired values of the same keys meanwhile. A write's deadline is the clock at some instant inside the write
+ *       expired values of the same keys meanwhile, and the thread that moves the clock sweeps, compacting disk segments
+ *       under the others' writes. A write's deadline is the clock at some instant inside the write
  *       plus the time to live, so the test brackets each write between the clock read before it and after it returns,
  *       and fails only when even the latest possible deadline had passed (or the earliest had not).</li>
  *   <li>The same holds when each entry's time to live is computed from its value
@@ -104,8 +106,19 @@ class ExpiryModelTest {
         return engine(REGION);
     }
 
+    /** A disk quota of 16 MiB: segments of 1 MiB, so the expiry sweeps find sealed ones to compact. */
     private TestEngine engine(long region) {
-        return new TestEngine(region, region, 4096, dir, 256L << 20);
+        return new TestEngine(region, region, 4096, dir, 16L << 20);
+    }
+
+    /**
+     * Runs the expiry sweep over a random share of {@code cache}'s stripes, as the engine's sweeper thread does once a
+     * second: it removes expired memory entries, and hands the disk segments whose records have all or mostly expired
+     * (and the segments still appended to once all theirs have) to the compactor's thread, which drops the expired
+     * records while the callers go on.
+     */
+    private static void sweep(Cache<Integer, String> cache, Random random) {
+        ((ExpiringCache<Integer, String>) cache).stamped().sweepExpired(1 + random.nextInt(ExpirySweeper.SLICES));
     }
 
     private static Cache.Builder<Integer, String> builder(TestEngine engine, String name, List<Tier> tiers,
@@ -265,6 +278,8 @@ class ExpiryModelTest {
                 } else if (dice < 970 && random.nextInt(4) == 0) {
                     cache.invalidateAll();
                     model.clear();
+                } else if (dice >= 970 && dice < 976) {
+                    sweep(cache, random);
                 } else {
                     check(key, cache.get(key), "get");
                 }
@@ -609,7 +624,7 @@ class ExpiryModelTest {
      *       disk tier, a write certainly still live must be found, whatever the other threads' reads removed);</li>
      *   <li>keys another thread owns: only read, racing with the owner's writes; recorded as for shared keys.</li>
      * </ul>
-     * Thread 0 also moves the clock.
+     * Thread 0 also moves the clock, and sweeps after half its moves, at random.
      */
     private static final class Worker {
 
@@ -637,6 +652,9 @@ class ExpiryModelTest {
             for (sequence = 0; sequence < RACE_OPERATIONS; sequence++) {
                 if (id == 0 && random.nextInt(25) == 0) {
                     clock.advance(random.nextInt(401));
+                    if (random.nextBoolean()) {
+                        sweep(cache, random);
+                    }
                     continue;
                 }
                 int kind = random.nextInt(5);
