@@ -277,6 +277,14 @@ class ExpireAfterAccessTest extends ExpiryFixture {
      * Readers renew while one writer puts newer versions: no reader ever sees a key's version go back (a renewal that
      * wrote the value it had read over a newer one would), and each key ends at its last version (or, with no disk
      * tier below, dropped by eviction).
+     *
+     * <p>The readers move the clock, a quarter of a round of the keys' reads at a time, and between two reads of a key
+     * (by either reader) it moves half the time to idle at most, so every key is renewed in time. A put stamps its
+     * deadline before it installs the value, though: a writer held up in between (the machine's other threads ran)
+     * installs a deadline the clock may nearly have reached, and a read then finds the value expired. So a key may end
+     * absent only if its last put took half the time to idle or more on the clock. Before this allowance, 63 of the
+     * 64 keys were found once in about 25 runs of the test classes around it; a count of the longest put per case then
+     * saw one of 59,750 s (a time to idle is 64,000 s here) in 24 cases.
      */
     @ParameterizedTest
     @MethodSource("layouts")
@@ -286,6 +294,7 @@ class ExpireAfterAccessTest extends ExpiryFixture {
             Cache<Integer, String> cache = engine.caches.newCache("race", Codecs.int32(), Codecs.utf8())
                     .tiers(tiers.toArray(Tier[]::new)).expireAfterAccess(RACE_TTI).clock(clock).build();
             int[] last = new int[keys];
+            long[] lastPutMillis = new long[keys];          // the clock time the key's last put took
             for (int k = 0; k < keys; k++) {
                 cache.put(k, versioned(k, 0));
             }
@@ -301,7 +310,9 @@ class ExpireAfterAccessTest extends ExpiryFixture {
                 ThreadLocalRandom random = ThreadLocalRandom.current();
                 for (int op = 0; op < 20_000; op++) {
                     int k = random.nextInt(keys);
+                    long before = clock.millis();
                     cache.put(k, versioned(k, ++last[k]));
+                    lastPutMillis[k] = clock.millis() - before;
                 }
             });
             start.countDown();
@@ -318,11 +329,12 @@ class ExpireAfterAccessTest extends ExpiryFixture {
                 if (value != null) {
                     present++;
                     assertEquals(versioned(k, last[k]), value, "key " + k);
+                } else if (tiers.contains(Tier.DISK)) {
+                    assertTrue(lastPutMillis[k] >= RACE_TTI.toMillis() / 2, "key " + k + " was read within the time "
+                            + "to idle, and its last put took " + lastPutMillis[k] + " ms on the clock");
                 }
             }
-            if (tiers.contains(Tier.DISK)) {
-                assertEquals(keys, present, "every key was read within the time to idle");
-            } else {
+            if (!tiers.contains(Tier.DISK)) {
                 assertTrue(present > keys / 2, "with no disk below, eviction may drop keys: " + present);
             }
             cache.close();
