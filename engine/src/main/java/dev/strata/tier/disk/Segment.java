@@ -567,16 +567,13 @@ final class Segment {
     /**
      * Notes the bytes of the records here whose deadline {@code expired} says has passed, as far as the sealed
      * segment's {@link #deadlineBytes()} tell: what {@link #reclaimableBytes()} counts from now on. The expiry sweep's;
-     * {@code expired} must hold for every deadline before one it holds for. {@return the bytes; 0 for a segment not
-     * sealed, whose buckets its appender may be changing}
+     * {@code expired} must hold for every deadline before one it holds for. Does nothing to a segment not sealed,
+     * whose buckets its appender may be changing.
      */
-    long noteExpiredBytes(LongPredicate expired) {
-        if (!sealed) {
-            return 0;                                  // its appender may be adding to the buckets
+    void noteExpiredBytes(LongPredicate expired) {
+        if (sealed) {
+            expiredBytes = deadlineBytes.bytesExpired(expired);
         }
-        long bytes = deadlineBytes.bytesExpired(expired);
-        expiredBytes = bytes;
-        return bytes;
     }
 
     /** {@return {@code true} once: claims the right to queue this segment for compaction} */
