@@ -81,8 +81,8 @@ public final class ExpiredDiskSpace {
                 }
             }
             long written = System.nanoTime();
-            System.out.printf(Locale.ROOT, "%,d entries of %d B written in %d ms; %,d of them live %d ms, the rest %s%n",
-                    entries, valueSize, (written - start) / 1_000_000, entries - entries / longEvery,
+            System.out.printf(Locale.ROOT, "%,d entries of %d B written in %d ms; %,d of them live %d ms, the rest "
+                    + "%s%n", entries, valueSize, (written - start) / 1_000_000, entries - entries / longEvery,
                     shortTtl.toMillis(), LONG_TTL);
             for (int tick = 0; tick <= 2 * watchSeconds; tick++) {
                 Thread.sleep(Math.max(0, (written + tick * HALF_SECOND - System.nanoTime()) / 1_000_000));
