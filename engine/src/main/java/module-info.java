@@ -6,6 +6,7 @@
  */
 module dev.strata.engine {
     requires java.management;
+    requires jdk.jfr;
     requires jdk.management;
     requires org.agrona;
     requires static chronicle.bytes;

@@ -1645,8 +1645,10 @@ public final class DiskStore implements AutoCloseable {
             return;
         }
         compactionLock.lock();
+        DiskEvents.Checkpoint event = new DiskEvents.Checkpoint();
+        event.begin();
+        List<Segment> named = new ArrayList<>();
         try {
-            List<Segment> named = new ArrayList<>();
             long sequence;
             long firstUnnamed;
             writeLock.lock();
@@ -1668,11 +1670,17 @@ public final class DiskStore implements AutoCloseable {
             }
             IndexSnapshot.checkpoint(directory, named, index, sequence, firstUnnamed, deadlineOf != null);
             chargeSnapshot();
+            event.written = true;
         } catch (IOException | RuntimeException e) {
             counters.ioErrors.increment();
             LOG.log(Level.WARNING, "could not write an index checkpoint of " + directory + "; the one before stays", e);
         } finally {
             compactionLock.unlock();
+        }
+        if (event.shouldCommit()) {
+            event.store = directory.toString();
+            event.segments = named.size();
+            event.commit();
         }
     }
 
@@ -1791,11 +1799,22 @@ public final class DiskStore implements AutoCloseable {
                 }
             }
             reclaimable.sort(Map.Entry.<Segment, Long>comparingByValue().reversed());
+            DiskEvents.QuotaReclaim event = new DiskEvents.QuotaReclaim();
+            event.begin();
+            int compactions = 0;
             for (Map.Entry<Segment, Long> candidate : reclaimable) {
                 if (closed || quota.hasRoomFor(wantedBytes)) {
                     break;
                 }
                 new Compaction(candidate.getKey()).run();
+                compactions++;
+            }
+            if (event.shouldCommit()) {
+                event.store = directory.toString();
+                event.wantedBytes = wantedBytes;
+                event.compactions = compactions;
+                event.roomMade = quota.hasRoomFor(wantedBytes);
+                event.commit();
             }
             drainCompactionQueue();
         } finally {
@@ -1823,13 +1842,25 @@ public final class DiskStore implements AutoCloseable {
                 return -1;
             }
             if (oldest.tryAcquire()) {                     // else cleared meanwhile (and gone from segments)
+                DiskEvents.Eviction event = new DiskEvents.Eviction();
+                event.begin();
+                long dropped;
                 try {
                     ghost.fit(index.size());               // remember about as many keys as the store holds
                     new Compaction(oldest, true).keepVisited();
-                    return evict(oldest);
+                    dropped = evict(oldest);
                 } finally {
                     oldest.release();
                 }
+                if (event.shouldCommit()) {
+                    event.store = directory.toString();
+                    event.segment = oldest.id();
+                    event.probation = oldest.isProbation();
+                    event.payloadBytes = oldest.payloadBytes();
+                    event.droppedRecords = dropped;
+                    event.commit();
+                }
+                return dropped;
             }
         }
     }
@@ -2061,12 +2092,28 @@ public final class DiskStore implements AutoCloseable {
             if (segment.isRetired()) {                     // evicted (or cleared) after it was queued
                 return;
             }
+            DiskEvents.Compaction event = new DiskEvents.Compaction();
+            event.begin();
+            long reclaimable = segment.reclaimableBytes();
+            boolean freed = compact();
+            if (event.shouldCommit()) {
+                event.store = directory.toString();
+                event.segment = segment.id();
+                event.payloadBytes = segment.payloadBytes();
+                event.reclaimableBytes = reclaimable;
+                event.completed = freed;
+                event.commit();
+            }
+        }
+
+        /** {@return whether the segment was freed} If not, it may be queued again. */
+        private boolean compact() {
             if (segment.deadBytes() >= segment.payloadBytes()) {
                 finish();
-                return;
+                return true;
             }
             if (!segment.tryAcquire()) {
-                return;
+                return false;
             }
             boolean complete = false;
             try (SegmentScanner scanner = new SegmentScanner(segment);
@@ -2085,6 +2132,7 @@ public final class DiskStore implements AutoCloseable {
             } else {
                 segment.unclaimCompaction();
             }
+            return complete;
         }
 
         /** {@return {@code false} if compaction must stop (store closed or cleared)} */
