@@ -125,6 +125,21 @@ class DiskStoreExpiredSegmentsTest {
     }
 
     /**
+     * Checks, for a store holding keys 0..299 of which two in three expire at 100 ({@link #twoOfThreeExpiring}), that
+     * a sweep finds nothing at 99 and their sealed segments at 200, and that the live keys read back. {@return how many
+     * expired keys are left: at most the segment being written holds some}
+     */
+    private int assertMostlyExpiredSegmentsFound(DiskStore store) {
+        now = 99;
+        assertEquals(0, compactExpired(store), "nothing has expired yet");
+        now = 200;
+        assertTrue(compactExpired(store) >= 4, "the sealed segments of the expiring keys");
+        int left = expiredLeft(store, EXPIRING, DiskStoreExpiredSegmentsTest::twoOfThreeExpiring);
+        assertTrue(left < 64, "at most the segment being written keeps some: " + left);
+        return left;
+    }
+
+    /**
      * Every segment holds keys that live on, so none has a latest deadline that passed; two thirds of each expired,
      * past the compaction threshold of half, and the sealed ones are found by their bytes by deadline. Then everything
      * expires: the segments still appended to (a persistent store's active one, a transient store's compaction output
@@ -135,12 +150,7 @@ class DiskStoreExpiredSegmentsTest {
     void segmentsMostlyExpired_areCompacted_andTheRestOnceExpired(boolean persistent) throws IOException {
         try (DiskStore store = open(persistent)) {
             write(store, EXPIRING, DiskStoreExpiredSegmentsTest::twoOfThreeExpiring);
-            now = 99;
-            assertEquals(0, compactExpired(store), "nothing has expired yet");
-            now = 200;
-            assertTrue(compactExpired(store) >= 4, "the sealed segments");
-            int left = expiredLeft(store, EXPIRING, DiskStoreExpiredSegmentsTest::twoOfThreeExpiring);
-            assertTrue(left < 64, "at most the segment being written keeps some: " + left);
+            int left = assertMostlyExpiredSegmentsFound(store);
             DiskStoreStats stats = store.stats();
             assertEquals(2 * EXPIRING / 3 - left, stats.expiredRecords(), stats::toString);
             assertEquals(EXPIRING / 3 + left, store.size(), stats::toString);
@@ -302,12 +312,7 @@ class DiskStoreExpiredSegmentsTest {
     @EnumSource(Reopening.class)
     void aReopenedStore_knowsItsSegmentsBytesByDeadline(Reopening reopening) throws IOException {
         try (DiskStore store = writeAndReopen(reopening, DiskStoreExpiredSegmentsTest::twoOfThreeExpiring)) {
-            now = 99;
-            assertEquals(0, compactExpired(store), "nothing has expired yet");
-            now = 200;
-            assertTrue(compactExpired(store) >= 4, "the segments of the expiring keys");
-            int left = expiredLeft(store, EXPIRING, DiskStoreExpiredSegmentsTest::twoOfThreeExpiring);
-            assertTrue(left < 64, "at most one segment's worth left: " + left);
+            int left = assertMostlyExpiredSegmentsFound(store);
             assertEquals(EXPIRING / 3 + LIVE + left, store.size(), () -> store.stats().toString());
         }
     }
