@@ -202,10 +202,20 @@ public abstract sealed class MemoryManager permits StaticMemoryManager, UnifiedM
             long grant = Math.min(wanted, pools.executionFreeBytes());
             if (grant < bytes && held + grant < minPerTask && mayWait(pools, taskId)) {
                 counters.executionWaits.increment();
+                ManagerEvents.ExecutionWait event = new ManagerEvents.ExecutionWait();
+                event.begin();
                 try {
                     pools.memoryReleased.await();
                 } finally {
                     pools.crossWaiters.remove(taskId);
+                }
+                if (event.shouldCommit()) {
+                    event.mode = pools.mode.name();
+                    event.taskId = taskId;
+                    event.askedBytes = bytes;
+                    event.heldBytes = held;
+                    event.activeTasks = tasks;
+                    event.commit();
                 }
                 evictionRounds = 0;
                 continue;
@@ -243,9 +253,17 @@ public abstract sealed class MemoryManager permits StaticMemoryManager, UnifiedM
         pools.evictionInFlightBytes += request;
         counters.evictionCalls.increment();
         long freed = 0;
+        ManagerEvents.StorageEviction event = new ManagerEvents.StorageEviction();
         pools.lock.unlock();
         try {
+            event.begin();
             freed = storageEvictor.evictStorage(pools.mode, request);
+            if (event.shouldCommit()) {
+                event.mode = pools.mode.name();
+                event.requestedBytes = request;
+                event.freedBytes = freed;
+                event.commit();
+            }
         } finally {
             pools.lock.lock();
             pools.evictionInFlightBytes -= request;

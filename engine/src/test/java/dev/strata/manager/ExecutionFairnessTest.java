@@ -37,7 +37,8 @@ class ExecutionFairnessTest {
         return MemoryManager.create(kind, 1000, 1000, 0.0);
     }
 
-    private static void awaitUntil(LongSupplier value, long atLeast) {
+    /** Spins until {@code value} reaches {@code atLeast}; fails after {@link Latches#HANG_GUARD}. */
+    static void awaitUntil(LongSupplier value, long atLeast) {
         long deadline = System.nanoTime() + HANG_GUARD.toNanos();
         while (value.getAsLong() < atLeast) {
             if (System.nanoTime() > deadline) {

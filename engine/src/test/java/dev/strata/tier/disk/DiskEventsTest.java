@@ -9,14 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import jdk.jfr.Recording;
+import dev.strata.testing.FlightRecordings;
 import jdk.jfr.consumer.RecordedEvent;
-import jdk.jfr.consumer.RecordingFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,24 +34,8 @@ class DiskEventsTest {
     Path dir;
 
     /** Runs {@code work} under a recording of the store events. {@return the events of {@code type} it recorded} */
-    private List<RecordedEvent> recorded(String type, ThrowingRunnable work) throws IOException {
-        Path file = dir.resolve(type + ".jfr");
-        try (Recording recording = new Recording()) {
-            for (String name : List.of(COMPACTION, EVICTION, QUOTA_RECLAIM, CHECKPOINT)) {
-                recording.enable(name);
-            }
-            recording.start();
-            work.run();
-            recording.stop();
-            recording.dump(file);
-        }
-        return RecordingFile.readAllEvents(file).stream().filter(e -> e.getEventType().getName().equals(type))
-                .toList();
-    }
-
-    /** What a test does under a recording. */
-    private interface ThrowingRunnable {
-        void run() throws IOException;
+    private List<RecordedEvent> recorded(String type, FlightRecordings.Work work) throws Exception {
+        return FlightRecordings.record(dir, List.of(type), work);
     }
 
     private static Path storeDirectory(Path dir) {
@@ -61,7 +43,7 @@ class DiskEventsTest {
     }
 
     @Test
-    void eachCompaction_isRecordedWithItsSegment() throws IOException {
+    void eachCompaction_isRecordedWithItsSegment() throws Exception {
         Set<Long> compacted = new TreeSet<>();
         long[] counted = new long[1];
         List<RecordedEvent> events = recorded(COMPACTION, () -> {
@@ -90,7 +72,7 @@ class DiskEventsTest {
     }
 
     @Test
-    void anEviction_isRecordedWithTheKeysItDropped() throws IOException {
+    void anEviction_isRecordedWithTheKeysItDropped() throws Exception {
         long[] dropped = new long[1];
         List<RecordedEvent> events = recorded(EVICTION, () -> {
             try (DiskStore store = DiskTestSupport.openCompactingInline(storeDirectory(dir), transientConfig(),
@@ -115,7 +97,7 @@ class DiskEventsTest {
      * compactions it ran. Nobody else compacts here.
      */
     @Test
-    void aPutThatFindsTheQuotaFull_recordsItsReclaim() throws IOException {
+    void aPutThatFindsTheQuotaFull_recordsItsReclaim() throws Exception {
         int perSegment = (int) ((DiskStoreConfig.MIN_SEGMENT_BYTES - RecordFormat.SEGMENT_HEADER_BYTES)
                 / RecordFormat.recordBytes(9, 1000));
         List<RecordedEvent> events = recorded(QUOTA_RECLAIM, () -> {
@@ -144,7 +126,7 @@ class DiskEventsTest {
     }
 
     @Test
-    void aCheckpoint_isRecordedWithTheSegmentsItNames() throws IOException {
+    void aCheckpoint_isRecordedWithTheSegmentsItNames() throws Exception {
         int[] sealed = new int[1];
         List<RecordedEvent> events = recorded(CHECKPOINT, () -> {
             try (DiskStore store = DiskTestSupport.openCompactingInline(storeDirectory(dir), persistentConfig(),
