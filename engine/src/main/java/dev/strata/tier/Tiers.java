@@ -517,17 +517,42 @@ final class Tiers<K, V> {
 
     /** {@return whether {@code weight} of heap storage memory was taken, evicting or reclaiming for it if needed} */
     private boolean reserveHeap(long weight) {
+        if (heapCredit.acquire(weight)) {
+            return true;                               // credit left from the last trip to the manager
+        }
+        TierEvents.HeapReclaim event = new TierEvents.HeapReclaim();
+        event.begin();
+        boolean reserved = reclaimHeapFor(weight, event);
+        if (event.shouldCommit()) {
+            event.wantedBytes = weight;
+            event.reserved = reserved;
+            event.commit();
+        }
+        return reserved;
+    }
+
+    /**
+     * {@link #reserveHeap} once the credit fell short: has entries moved down (any cache's, else this one's) and tries
+     * again, up to {@link #HEAP_ROUNDS} times, adding what each round freed to {@code event}.
+     */
+    private boolean reclaimHeapFor(long weight, TierEvents.HeapReclaim event) {
+        if (weight > memory.maxStorageBytes(MemoryMode.ON_HEAP)) {
+            return false;
+        }
         for (int round = 0; round < HEAP_ROUNDS; round++) {
-            if (heapCredit.acquire(weight)) {
+            if (round > 0 && heapCredit.acquire(weight)) {
                 return true;
             }
-            if (round == 0 && weight > memory.maxStorageBytes(MemoryMode.ON_HEAP)) {
-                return false;
-            }
             long batch = weight + heapCredit.chunk();  // the rest stays as credit: the next puts need no eviction
-            if (neighbours.reclaim(null, MemoryMode.ON_HEAP, batch) == 0 && evictHeap(batch) == 0) {
+            long freed = neighbours.reclaim(null, MemoryMode.ON_HEAP, batch);
+            if (freed == 0) {
+                freed = evictHeap(batch);
+            }
+            if (freed == 0) {
                 return false;
             }
+            event.freedBytes += freed;
+            event.rounds++;
         }
         return false;
     }
