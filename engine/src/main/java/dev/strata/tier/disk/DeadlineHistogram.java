@@ -39,38 +39,44 @@ final class DeadlineHistogram {
      * @throws IllegalArgumentException if {@code recordBytes} is negative
      */
     void add(long deadline, long recordBytes) {
-        add(deadline, deadline, recordBytes);
-    }
-
-    /**
-     * Adds {@code recordBytes} of records whose deadlines lie from {@code earliest} to {@code latest}: a bucket as
-     * {@link #bucket} gave it, restored.
-     *
-     * @throws IllegalArgumentException if {@code recordBytes} is negative or {@code latest} is before {@code earliest}
-     */
-    void add(long earliest, long latest, long recordBytes) {
-        if (recordBytes < 0 || latest < earliest) {
-            throw new IllegalArgumentException("deadlines " + earliest + " to " + latest + ", recordBytes "
-                    + recordBytes + " (expected: earliest <= latest, recordBytes >= 0)");
+        if (recordBytes < 0) {
+            throw new IllegalArgumentException("deadline " + deadline + ", recordBytes " + recordBytes
+                    + " (expected: recordBytes >= 0)");
         }
-        int at = firstEndingAtOrAfter(earliest);
-        if (at < count && this.earliest[at] <= earliest && latest <= this.latest[at]) {
+        int at = firstEndingAtOrAfter(deadline);
+        if (at < count && earliest[at] <= deadline) {
             bytes[at] += recordBytes;                   // within the bucket's span
             return;
         }
-        if (at < count && this.earliest[at] <= latest) {
-            mergeInto(at, earliest, latest, recordBytes);   // overlaps it (a restored bucket only)
-            return;
-        }
-        System.arraycopy(this.earliest, at, this.earliest, at + 1, count - at);
-        System.arraycopy(this.latest, at, this.latest, at + 1, count - at);
+        System.arraycopy(earliest, at, earliest, at + 1, count - at);
+        System.arraycopy(latest, at, latest, at + 1, count - at);
         System.arraycopy(bytes, at, bytes, at + 1, count - at);
-        this.earliest[at] = earliest;
-        this.latest[at] = latest;
+        earliest[at] = deadline;
+        latest[at] = deadline;
         bytes[at] = recordBytes;
         if (++count > BUCKETS) {
             mergeNarrowestPair();
         }
+    }
+
+    /**
+     * Restores a bucket as {@link #bucket} gave it: {@code recordBytes} of records whose deadlines lie from {@code
+     * earliest} to {@code latest}, after every bucket restored so far.
+     *
+     * @throws IllegalArgumentException if {@code recordBytes} is negative, {@code latest} is before {@code earliest},
+     *                                  the bucket does not begin after the last one ends, or there are
+     *                                  {@value #BUCKETS} already
+     */
+    void restore(long earliest, long latest, long recordBytes) {
+        if (recordBytes < 0 || latest < earliest || count > 0 && earliest <= this.latest[count - 1]
+                || count == BUCKETS) {
+            throw new IllegalArgumentException("deadlines " + earliest + " to " + latest + ", recordBytes "
+                    + recordBytes + " after " + count + " buckets (expected: earliest <= latest, recordBytes >= 0, "
+                    + "after the last bucket, at most " + BUCKETS + " buckets)");
+        }
+        this.earliest[count] = earliest;
+        this.latest[count] = latest;
+        bytes[count++] = recordBytes;
     }
 
     /**
@@ -84,6 +90,11 @@ final class DeadlineHistogram {
             sum += bytes[i];
         }
         return sum;
+    }
+
+    /** {@return the latest deadline of any record added: the last bucket's; {@link Long#MIN_VALUE} if none was} */
+    long latest() {
+        return count == 0 ? Long.MIN_VALUE : latest[count - 1];
     }
 
     /** {@return how many buckets there are} */
@@ -108,16 +119,6 @@ final class DeadlineHistogram {
         return at;
     }
 
-    /** Widens bucket {@code at} to span {@code from} to {@code to} as well, merging the buckets it then overlaps. */
-    private void mergeInto(int at, long from, long to, long recordBytes) {
-        earliest[at] = Math.min(earliest[at], from);
-        latest[at] = Math.max(latest[at], to);
-        bytes[at] += recordBytes;
-        while (at + 1 < count && earliest[at + 1] <= latest[at]) {
-            merge(at);
-        }
-    }
-
     /** Makes the two neighbours that together span the least time one bucket. */
     private void mergeNarrowestPair() {
         int narrowest = 0;
@@ -136,7 +137,7 @@ final class DeadlineHistogram {
 
     /** Makes buckets {@code i} and {@code i + 1} one. */
     private void merge(int i) {
-        latest[i] = Math.max(latest[i], latest[i + 1]);   // the first may have grown past the second (mergeInto)
+        latest[i] = latest[i + 1];
         bytes[i] += bytes[i + 1];
         int after = count - i - 2;
         System.arraycopy(earliest, i + 2, earliest, i + 1, after);

@@ -542,10 +542,10 @@ final class IndexSnapshot {
             if (segment != null) {
                 segments.put(id, segment);
                 segment.addDeadBytes(deadBytes);
-                segment.recoverDeadline(latestDeadline);
-                for (long[] bucket : buckets) {
-                    segment.recoverDeadlineBytes(bucket[0], bucket[1], bucket[2]);
+                if (latestDeadline != Long.MAX_VALUE || buckets.length > 0) {   // else written without deadlines
+                    segment.recoverDeadlines();
                 }
+                restoreBuckets(segment, buckets);
                 segment.seal();
             }
             ordered.add(segment);
@@ -555,10 +555,9 @@ final class IndexSnapshot {
 
     /**
      * {@return segment {@code id}'s {@code count} buckets of bytes by deadline, each as earliest deadline, latest
-     * deadline, bytes}
+     * deadline, bytes} Their order is checked as they are restored ({@link #restoreBuckets}).
      *
-     * @throws Unusable if there are more than a {@link DeadlineHistogram} keeps, or a bucket ends before it begins or
-     *                  before the one before it ends, or its bytes are negative
+     * @throws Unusable if there are more than a {@link DeadlineHistogram} keeps
      */
     private static long[][] readBuckets(Input in, long count, long id) throws IOException {
         if (count < 0 || count > DeadlineHistogram.BUCKETS) {
@@ -568,14 +567,24 @@ final class IndexSnapshot {
         long[][] buckets = new long[(int) count][];
         for (int b = 0; b < count; b++) {
             ByteBuffer fields = in.next(BUCKET_BYTES);
-            long[] bucket = {fields.getLong(), fields.getLong(), fields.getLong()};
-            if (bucket[1] < bucket[0] || bucket[2] < 0 || b > 0 && bucket[0] <= buckets[b - 1][1]) {
-                throw new Unusable("segment " + id + ": deadline bucket " + b + " (" + bucket[0] + " to " + bucket[1]
-                        + ", " + bucket[2] + " bytes) is out of order or negative");
-            }
-            buckets[b] = bucket;
+            buckets[b] = new long[] {fields.getLong(), fields.getLong(), fields.getLong()};
         }
         return buckets;
+    }
+
+    /**
+     * Gives {@code segment} back its bytes by deadline.
+     *
+     * @throws Unusable if a bucket ends before it begins or before the one before it ends, or its bytes are negative
+     */
+    private static void restoreBuckets(Segment segment, long[][] buckets) throws Unusable {
+        try {
+            for (long[] bucket : buckets) {
+                segment.recoverDeadlineBytes(bucket[0], bucket[1], bucket[2]);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new Unusable("segment " + segment.id() + ": " + e.getMessage());
+        }
     }
 
     /** {@return segment {@code id}, checked against its file; null if it has none} */

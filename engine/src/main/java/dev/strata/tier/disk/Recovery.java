@@ -113,7 +113,7 @@ final class Recovery {
             return;
         }
         if (deadlineOf != null) {
-            segment.recoverDeadline(Long.MIN_VALUE);   // its scan notes each value's
+            segment.recoverDeadlines();                // its scan notes each value's
         }
         maxSequence.accumulateAndGet(scan(segment), Math::max);
         segment.seal();

@@ -126,15 +126,16 @@ final class Segment {
      */
     private int unmappedReads;
     /**
-     * The latest deadline of the value records appended here, in a store that tracks deadlines
-     * ({@link DiskStoreConfig#deadlines}): {@link Long#MIN_VALUE} while it holds none, {@link Long#MAX_VALUE} when not
-     * known (a segment reopened by a store that does not track them, or named by a snapshot of one). Raised by the
-     * segment's one appender at a time (the store's writer lock, the compactor writing its own copies, or the one
-     * thread scanning it at open).
+     * The bytes of the value records appended here by deadline, in a store that tracks deadlines
+     * ({@link DiskStoreConfig#deadlines}); filled by the segment's one appender at a time (the store's writer lock, the
+     * compactor writing its own copies, or the one thread scanning it at open).
      */
-    private volatile long latestDeadline = Long.MIN_VALUE;
-    /** The bytes of the value records appended here by deadline, in a store that tracks deadlines. Appender only. */
     private final DeadlineHistogram deadlineBytes = new DeadlineHistogram();
+    /**
+     * Whether {@link #deadlineBytes} covers every value record here: false for a segment reopened by a store that does
+     * not track deadlines, or named by a snapshot of one. Set before the segment is published, never changed.
+     */
+    private boolean deadlinesKnown = true;
     /**
      * The bytes of records here whose values had expired when the expiry sweeper last looked ({@link
      * #noteExpiredBytes}), at least: those of the {@link #deadlineBytes} buckets past their deadline. Expiry only ever
@@ -266,7 +267,7 @@ final class Segment {
             FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
             try {
                 Segment segment = new Segment(id, path, channel, channel.size(), 0, quota);
-                segment.latestDeadline = Long.MAX_VALUE;   // its records' deadlines not seen yet: recoverDeadline
+                segment.deadlinesKnown = false;            // its records' deadlines not seen yet: recoverDeadlines
                 return segment;
             } catch (IOException | RuntimeException e) {
                 closeQuietly(channel);
@@ -510,13 +511,10 @@ final class Segment {
     }
 
     /**
-     * Notes that a record of {@code recordBytes} whose value expires at {@code deadline} was appended here: raises the
-     * latest deadline to it and counts its bytes by deadline. Appender only.
+     * Notes that a record of {@code recordBytes} whose value expires at {@code deadline} was appended here: counts its
+     * bytes by deadline. Appender only.
      */
     void noteDeadline(long deadline, int recordBytes) {
-        if (deadline > latestDeadline) {
-            latestDeadline = deadline;
-        }
         deadlineBytes.add(deadline, recordBytes);
     }
 
@@ -535,25 +533,25 @@ final class Segment {
     }
 
     /**
-     * Sets the latest deadline of a segment reopened from its file, before it is published: {@link Long#MIN_VALUE}
-     * before a scan notes its records', or what a snapshot says (whose buckets it then {@linkplain
-     * #recoverDeadlineBytes restores}).
+     * Makes a segment reopened from its file, before it is published, know its deadlines: a scan is about to note its
+     * records', or a snapshot of a store that tracks them named it (whose buckets then {@linkplain
+     * #recoverDeadlineBytes come back}).
      */
-    void recoverDeadline(long deadline) {
-        latestDeadline = deadline;
+    void recoverDeadlines() {
+        deadlinesKnown = true;
+    }
+
+    /** Restores a bucket of {@link #deadlineBytes()} as a snapshot names it, in deadline order, before publication. */
+    void recoverDeadlineBytes(long earliest, long latest, long bytes) {
+        deadlineBytes.restore(earliest, latest, bytes);
     }
 
     /**
-     * Restores a bucket of {@link #deadlineBytes()} as a snapshot names it, in deadline order, before the segment is
-     * published; the latest deadline is {@linkplain #recoverDeadline restored} on its own.
+     * {@return the latest deadline of the value records appended here: {@link Long#MIN_VALUE} while it holds none,
+     * {@link Long#MAX_VALUE} when not known} Read it once the segment is sealed, or as its appender.
      */
-    void recoverDeadlineBytes(long earliest, long latest, long bytes) {
-        deadlineBytes.add(earliest, latest, bytes);
-    }
-
-    /** {@return the latest deadline of the value records appended here; see {@link #noteDeadline}} */
     long latestDeadline() {
-        return latestDeadline;
+        return deadlinesKnown ? deadlineBytes.latest() : Long.MAX_VALUE;
     }
 
     /**

@@ -147,15 +147,26 @@ class DeadlineHistogramTest {
     }
 
     @Test
-    void aRestoredBucket_overlappingOthers_mergesWithThem() {
-        DeadlineHistogram histogram = new DeadlineHistogram();
-        histogram.add(100, 1);
-        histogram.add(200, 2);
-        histogram.add(300, 4);
-        histogram.add(150, 350, 8);
-        assertEquals(2, histogram.buckets());
-        assertArrayEquals(new long[] {100, 100, 1}, histogram.bucket(0));
-        assertArrayEquals(new long[] {150, 350, 14}, histogram.bucket(1));
+    void restoredBuckets_comeBackAsTheyWere_andOnlyInOrder() {
+        DeadlineHistogram written = new DeadlineHistogram();
+        assertEquals(Long.MIN_VALUE, written.latest(), "no record: no deadline");
+        for (long deadline = 0; deadline < 1000; deadline += 7) {
+            written.add(deadline, deadline % 5);
+        }
+        DeadlineHistogram restored = new DeadlineHistogram();
+        for (int i = 0; i < written.buckets(); i++) {
+            long[] bucket = written.bucket(i);
+            restored.restore(bucket[0], bucket[1], bucket[2]);
+        }
+        assertEquals(written.buckets(), restored.buckets());
+        for (int i = 0; i < written.buckets(); i++) {
+            assertArrayEquals(written.bucket(i), restored.bucket(i));
+        }
+        assertEquals(994, restored.latest());
+        IllegalArgumentException overlapping = assertThrows(IllegalArgumentException.class,
+                () -> restored.restore(990, 2000, 1));
+        assertTrue(overlapping.getMessage().contains("deadlines 990 to 2000"), overlapping.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> restored.restore(5000, 6000, 1), "a seventeenth bucket");
     }
 
     @Test
@@ -164,7 +175,7 @@ class DeadlineHistogramTest {
         IllegalArgumentException negative = assertThrows(IllegalArgumentException.class, () -> histogram.add(5, -3));
         assertTrue(negative.getMessage().contains("recordBytes -3"), negative.getMessage());
         IllegalArgumentException backwards = assertThrows(IllegalArgumentException.class,
-                () -> histogram.add(9, 8, 1));
+                () -> histogram.restore(9, 8, 1));
         assertTrue(backwards.getMessage().contains("deadlines 9 to 8"), backwards.getMessage());
         assertEquals(0, histogram.buckets());
     }
