@@ -1,5 +1,6 @@
 package dev.strata.cache;
 
+import dev.strata.DataSize;
 import dev.strata.Tier;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
@@ -228,6 +229,40 @@ public interface Cache<K, V> extends AutoCloseable {
         Builder<K, V> tiers(Tier... tiers);
 
         /**
+         * Bounds what this cache may hold in {@code tier}, out of the memory or disk quota it shares with the engine's
+         * other caches. By default a tier of a cache is bounded only by the engine's: its region of that memory mode,
+         * or its disk quota, which every cache draws on, so one busy cache can hold all of it. With a maximum, a put
+         * that would take the tier past it moves that tier's coldest entries of this cache down a tier (the lowest
+         * tier evicts them), as when the engine's memory runs short, and takes nothing from the other caches for it.
+         * What {@link CacheStats.TierStats#reservedBytes()} reports for the tier stays within the maximum:
+         * <ul>
+         *   <li>{@link Tier#HEAP}: the heap weight of the cache's heap entries (their encoded key and value sizes plus
+         *       a fixed overhead per entry, as {@link Cache#bytes(Tier)} reports them), charged to the engine's
+         *       on-heap storage memory;</li>
+         *   <li>{@link Tier#OFF_HEAP}: the pages of the off-heap tier, so the size is rounded down to whole pages of
+         *       the engine's page size;</li>
+         *   <li>{@link Tier#DISK}: the tier's files, which count in the engine's disk quota too; as with the quota, a
+         *       compaction may pass the maximum for a moment by the live records it is copying (freed when the old
+         *       segment is deleted), and a persistent cache reopened with a smaller maximum than its files keeps them
+         *       and evicts ahead of its writers until they fit. The tier's segment files are a sixteenth of the
+         *       smaller of the maximum and the engine's quota.</li>
+         * </ul>
+         * A tier with a tier below it takes no entry larger than an eighth of its maximum (such an entry goes below);
+         * the lowest tier takes entries up to its maximum. A maximum larger than the engine's region or quota changes
+         * nothing. Other caches may still take memory this cache does not use: a maximum is a bound, not a
+         * reservation. Setting a tier's maximum again replaces it.
+         *
+         * @param tier the tier, one of the cache's {@link #tiers tiers} (checked by {@link #build()})
+         * @param size the most the cache may hold there: for {@link Tier#HEAP} at least 1 byte, for
+         *     {@link Tier#OFF_HEAP} at least one page, for {@link Tier#DISK} at least 1 MiB (16 segments of the
+         *     smallest size, 64 KiB)
+         * @return this builder
+         * @throws NullPointerException if {@code tier} or {@code size} is null
+         * @throws IllegalArgumentException if {@code size} is below the tier's smallest maximum
+         */
+        Builder<K, V> maximumSize(Tier tier, DataSize size);
+
+        /**
          * Sets when a lower-tier hit moves the entry up; the default is {@link Promotion#ON_SECOND_HIT}.
          *
          * @param promotion the policy
@@ -341,7 +376,8 @@ public interface Cache<K, V> extends AutoCloseable {
          * Creates the cache.
          *
          * @return the new cache, open
-         * @throws IllegalArgumentException if persistent without a {@link Tier#DISK} tier, if both a time to live and
+         * @throws IllegalArgumentException if persistent without a {@link Tier#DISK} tier, if a maximum size is set for
+         *     a tier the cache does not have, if both a time to live and
          *     a time to idle are set, or if a persistent cache's files were written with deadlines (a time to live or
          *     to idle) and this builder sets none, or the other way round
          * @throws IllegalStateException if the engine is closed, the builder was used already, or a cache of this

@@ -1,5 +1,6 @@
 package dev.strata.tier;
 
+import dev.strata.DataSize;
 import dev.strata.MemoryMode;
 import dev.strata.Tier;
 import dev.strata.cache.Cache;
@@ -47,6 +48,8 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
     private static final long MAX_DISK_SEGMENT = 64L << 20;
     private static final int SEGMENTS_PER_QUOTA = 16;
+    /** The smallest maximum disk size a cache takes: {@value #SEGMENTS_PER_QUOTA} segments of the smallest size. */
+    private static final long MIN_MAXIMUM_DISK_BYTES = SEGMENTS_PER_QUOTA * DiskStoreConfig.MIN_SEGMENT_BYTES;
 
     private final MemoryManager memory;
     private final PageAllocator offHeap;
@@ -140,25 +143,26 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
 
     /** Opens a cache: its tiers hold the values themselves, or, with a time to live, {@link Expiring} ones. */
     private synchronized <K, V> Cache<K, V> open(String name, Codec<K> keyCodec, Codec<V> valueCodec,
-                                                 List<Tier> tiers, Promotion promotion, boolean persistent,
-                                                 Expiry expiry) {
+                                                 List<Tier> tiers, Map<Tier, Long> maximumSizes,
+                                                 Promotion promotion, boolean persistent, Expiry expiry) {
         if (expiry == null) {
-            return openTiered(name, keyCodec, valueCodec, tiers, promotion, persistent, null);
+            return openTiered(name, keyCodec, valueCodec, tiers, maximumSizes, promotion, persistent, null);
         }
-        return new ExpiringCache<>(openTiered(name, keyCodec, new ExpiringCodec<>(valueCodec), tiers, promotion,
-                persistent, expiry), expiry);
+        return new ExpiringCache<>(openTiered(name, keyCodec, new ExpiringCodec<>(valueCodec), tiers, maximumSizes,
+                promotion, persistent, expiry), expiry);
     }
 
     private <K, V> TieredCache<K, V> openTiered(String name, Codec<K> keyCodec, Codec<V> valueCodec,
-                                                List<Tier> tiers, Promotion promotion, boolean persistent,
-                                                Expiry expiry) {
+                                                List<Tier> tiers, Map<Tier, Long> maximumSizes,
+                                                Promotion promotion, boolean persistent, Expiry expiry) {
         checkOpen();
         if (caches.containsKey(name)) {
             throw new IllegalStateException("cache '" + name + "' is already open (expected: a unique name)");
         }
-        DiskStore disk = tiers.contains(Tier.DISK) ? openDisk(name, persistent, expiry != null) : null;
+        Long diskMaximum = maximumSizes.get(Tier.DISK);
+        DiskStore disk = tiers.contains(Tier.DISK) ? openDisk(name, persistent, expiry != null, diskMaximum) : null;
         Tiers<K, V> tierSet = new Tiers<>(name, tiers, keyCodec, valueCodec, memory, offHeap, disk,
-                diskQuota == null ? 0 : diskQuota.limitBytes(), this::reclaimFromOthers, expiry);
+                diskQuota == null ? 0 : diskQuota.limitBytes(), maximumSizes, this::reclaimFromOthers, expiry);
         ObjectName[] beanName = new ObjectName[1];
         TieredCache<K, V> cache = new TieredCache<>(tierSet, promotion, persistent, strict, () -> {
             PlatformMXBeans.unregister(beanName[0]);
@@ -172,14 +176,20 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
         return cache;
     }
 
-    private DiskStore openDisk(String name, boolean persistent, boolean expiring) {
-        long segmentBytes = Math.clamp(Long.highestOneBit(Math.max(1, diskQuota.limitBytes() / SEGMENTS_PER_QUOTA)),
+    /**
+     * Opens a cache's disk store, on the engine's quota or, with a {@code maximum} of its own, on a child of it; its
+     * segments are a sixteenth of the smaller of the two (from 64 KiB to 64 MiB, a power of two).
+     */
+    private DiskStore openDisk(String name, boolean persistent, boolean expiring, Long maximum) {
+        DiskQuota quota = maximum == null ? diskQuota : diskQuota.limitedTo(maximum);
+        long limit = Math.min(diskQuota.limitBytes(), quota.limitBytes());
+        long segmentBytes = Math.clamp(Long.highestOneBit(Math.max(1, limit / SEGMENTS_PER_QUOTA)),
                 DiskStoreConfig.MIN_SEGMENT_BYTES, MAX_DISK_SEGMENT);
         DiskStoreConfig config = DiskStoreConfig.defaults().withSegmentBytes(segmentBytes).withPersistent(persistent)
                 .withDeadlines(expiring ? value -> ExpiringCodec.deadline(value, 0) : null);   // found by the sweeper
         DiskStore store;
         try {
-            store = DiskStore.open(diskDirectory.resolve(name), config, diskQuota, diskCompactor);
+            store = DiskStore.open(diskDirectory.resolve(name), config, quota, diskCompactor);
         } catch (IOException e) {
             throw new UncheckedIOException("cache '" + name + "': cannot open its disk tier in "
                     + diskDirectory.resolve(name), e);
@@ -297,6 +307,8 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
         /** Null: reads do not renew deadlines. */
         private Duration timeToIdle;
         private InstantSource clock = InstantSource.system();
+        /** The maximum size of each tier named, in bytes. */
+        private final Map<Tier, Long> maximumSizes = new EnumMap<>(Tier.class);
         private boolean built;
 
         Builder(String name, Codec<K> keyCodec, Codec<V> valueCodec) {
@@ -334,6 +346,36 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
             }
             this.tiers = List.copyOf(list);
             return this;
+        }
+
+        @Override
+        public Cache.Builder<K, V> maximumSize(Tier tier, DataSize size) {
+            Objects.requireNonNull(tier, "tier");
+            Objects.requireNonNull(size, "size");
+            long minimum = minimumSize(tier);
+            if (size.bytes() < minimum) {
+                throw new IllegalArgumentException("maximumSize: " + tier + " " + size + " (expected: at least "
+                        + DataSize.ofBytes(minimum) + minimumRule(tier) + ")");
+            }
+            maximumSizes.put(tier, size.bytes());
+            return this;
+        }
+
+        /** {@return the smallest maximum size {@code tier} takes} */
+        private long minimumSize(Tier tier) {
+            return switch (tier) {
+                case HEAP -> 1;
+                case OFF_HEAP -> offHeap == null ? 1 : offHeap.pageSize();
+                case DISK -> MIN_MAXIMUM_DISK_BYTES;
+            };
+        }
+
+        private static String minimumRule(Tier tier) {
+            return switch (tier) {
+                case HEAP -> "";
+                case OFF_HEAP -> ", one page";
+                case DISK -> ", " + SEGMENTS_PER_QUOTA + " segments of the smallest size";
+            };
         }
 
         @Override
@@ -396,8 +438,14 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
                 throw new IllegalArgumentException("expireAfterAccess: " + timeToIdle + " with expireAfterWrite: "
                         + (timeToLive != null ? timeToLive : "per entry") + " (expected: one of them)");
             }
+            for (Tier tier : maximumSizes.keySet()) {
+                if (!tiers.contains(tier)) {
+                    throw new IllegalArgumentException("maximumSize: " + tier + " with tiers " + tiers
+                            + " (expected: a tier of the cache)");
+                }
+            }
             built = true;
-            return open(name, keyCodec, valueCodec, tiers, promotion, persistent, expiry());
+            return open(name, keyCodec, valueCodec, tiers, Map.copyOf(maximumSizes), promotion, persistent, expiry());
         }
 
         /** {@return the cache's expiry, or null if its entries never expire} */

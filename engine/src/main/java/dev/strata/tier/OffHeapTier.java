@@ -158,12 +158,23 @@ final class OffHeapTier {
     private final WritePages probationPages = new WritePages();
     private final GhostHashes ghost = new GhostHashes();
     private final AtomicLong pages = new AtomicLong();
+    /** The cache's maximum off-heap size in pages: {@link #allocatePage} refuses a page past it. */
+    private final long maxPages;
 
-    OffHeapTier(MemoryManager memory, PageAllocator allocator, long capacityBytes, Evacuation evacuation) {
+    /**
+     * Creates the tier of a cache.
+     *
+     * @param capacityBytes the most memory it can ever hold (its region's, or the cache's maximum off-heap size)
+     * @param maxPages      the most pages it may hold at once: its cache's maximum off-heap size in whole pages, or
+     *                      {@link Long#MAX_VALUE} when only the memory manager limits it
+     */
+    OffHeapTier(MemoryManager memory, PageAllocator allocator, long capacityBytes, long maxPages,
+                Evacuation evacuation) {
         this.memory = memory;
         this.allocator = allocator;
         this.pageSize = allocator.pageSize();
         this.extents = new ExtentTable(pageSize, Math.max(1, capacityBytes / pageSize));
+        this.maxPages = maxPages;
         this.evacuation = evacuation;
     }
 
@@ -330,17 +341,35 @@ final class OffHeapTier {
         return page == null ? null : extents.create(new Page[] {page});
     }
 
+    /**
+     * {@return a new page, or null if the cache's maximum, the manager or the allocator refuses one} The page is counted
+     * before the manager is asked, so that racing writers never take the tier past {@link #maxPages}.
+     */
     private Page allocatePage() {
+        if (!countPage()) {
+            return null;
+        }
         if (!memory.acquireStorageMemory(pageSize, MemoryMode.OFF_HEAP)) {
+            pages.decrementAndGet();
             return null;
         }
         Page page = allocator.tryAllocate(this);
         if (page == null) {
             memory.releaseStorageMemory(pageSize, MemoryMode.OFF_HEAP);
+            pages.decrementAndGet();
             return null;
         }
-        pages.incrementAndGet();
         return page;
+    }
+
+    /** {@return whether one more page was counted in {@link #pages}, staying within {@link #maxPages}} */
+    private boolean countPage() {
+        for (long held = pages.get(); held < maxPages; held = pages.get()) {
+            if (pages.compareAndSet(held, held + 1)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void freePage(Page page) {

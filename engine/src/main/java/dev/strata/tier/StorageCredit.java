@@ -12,7 +12,13 @@ import java.util.concurrent.atomic.AtomicLong;
  *   manager storage used  =  Σ heap entry weights  +  credit        (0 ≤ credit ≤ 2 × chunk after every call)
  *   acquire(w): credit ≥ w ? credit -= w : manager.acquire(w + chunk), credit += chunk   (else manager.acquire(w))
  *   release(w): credit += w; above 2 × chunk, all but one chunk goes back to the manager
+ *   granted     =  Σ heap entry weights  +  credit  ≤  limit          (the cache's maximum heap size, if it has one)
  * </pre>
+ *
+ * <p><b>Limit.</b> A cache with a maximum heap size ({@code Cache.Builder.maximumSize}) gets a credit with a limit:
+ * a trip to the manager that would take {@link #granted()} past it is refused before the manager is asked
+ * ({@link #wouldPassLimit}), so the cache's heap entries never weigh more than the limit. Its chunk is at most 1/16 of
+ * the limit, so the credit's float takes little of it.
  *
  * <p><b>Accounting stays honest:</b> the credit is reserved storage memory as far as the manager, the memory plan and
  * other caches are concerned; it is at most two chunks per cache ({@code chunk} is 1/256 of the heap region, at most
@@ -24,16 +30,29 @@ final class StorageCredit {
 
     private static final long MAX_CHUNK = 1 << 20;
     private static final int REGION_SHARE = 256;
+    /** Limited credits: a chunk is at most this share of the limit. */
+    private static final int LIMIT_SHARE = 16;
 
     private final MemoryManager memory;
     private final MemoryMode mode;
     private final long chunk;
+    private final long limit;
     private final AtomicLong credit = new AtomicLong();
+    /** Bytes taken from the manager and not given back: the entries' weights plus the credit. */
+    private final AtomicLong granted = new AtomicLong();
 
+    /** A credit with no limit but the manager's. */
     StorageCredit(MemoryManager memory, MemoryMode mode) {
+        this(memory, mode, Long.MAX_VALUE);
+    }
+
+    /** A credit that never holds more than {@code limit} bytes taken from the manager ({@link Long#MAX_VALUE}: none). */
+    StorageCredit(MemoryManager memory, MemoryMode mode, long limit) {
         this.memory = memory;
         this.mode = mode;
-        this.chunk = Math.min(MAX_CHUNK, memory.state(mode).regionBytes() / REGION_SHARE);
+        this.limit = limit;
+        this.chunk = Math.min(Math.min(MAX_CHUNK, memory.state(mode).regionBytes() / REGION_SHARE),
+                limit / LIMIT_SHARE);
     }
 
     /** {@return true if {@code bytes} were charged, from the credit or the manager} */
@@ -43,11 +62,40 @@ final class StorageCredit {
                 return true;
             }
         }
-        if (chunk > 0 && memory.acquireStorageMemory(bytes + chunk, mode)) {
+        if (chunk > 0 && take(bytes + chunk)) {
             credit.addAndGet(chunk);
             return true;
         }
-        return memory.acquireStorageMemory(bytes, mode);
+        return take(bytes);
+    }
+
+    /** {@return whether {@code bytes} were taken from the manager, within the limit} */
+    private boolean take(long bytes) {
+        if (limit == Long.MAX_VALUE) {
+            if (!memory.acquireStorageMemory(bytes, mode)) {
+                return false;
+            }
+            granted.addAndGet(bytes);
+            return true;
+        }
+        long before;
+        do {
+            before = granted.get();
+            if (bytes > limit - before) {
+                return false;
+            }
+        } while (!granted.compareAndSet(before, before + bytes));
+        if (memory.acquireStorageMemory(bytes, mode)) {
+            return true;
+        }
+        granted.addAndGet(-bytes);
+        return false;
+    }
+
+    /** Gives {@code bytes} of credit back to the manager. */
+    private void giveBack(long bytes) {
+        granted.addAndGet(-bytes);
+        memory.releaseStorageMemory(bytes, mode);
     }
 
     /** Gives back {@code bytes} charged by {@link #acquire}; returns surplus credit to the manager. */
@@ -56,7 +104,7 @@ final class StorageCredit {
         if (now > 2 * chunk) {
             long surplus = now - chunk;
             if (credit.compareAndSet(now, chunk)) {
-                memory.releaseStorageMemory(surplus, mode);
+                giveBack(surplus);
             }
         }
     }
@@ -65,9 +113,27 @@ final class StorageCredit {
     long drain() {
         long taken = credit.getAndSet(0);
         if (taken > 0) {
-            memory.releaseStorageMemory(taken, mode);
+            giveBack(taken);
         }
         return taken;
+    }
+
+    /**
+     * {@return whether charging {@code bytes} more than the credit holds would pass the limit} Then the cache must free
+     * its own heap entries: memory the manager or other caches free does not help. False without a limit.
+     */
+    boolean wouldPassLimit(long bytes) {
+        return limit != Long.MAX_VALUE && bytes - credit.get() > limit - granted.get();
+    }
+
+    /** {@return the bytes taken from the manager and not given back: the charged entries' weights plus the credit} */
+    long granted() {
+        return granted.get();
+    }
+
+    /** {@return the limit on {@link #granted()}, {@link Long#MAX_VALUE} for none} */
+    long limit() {
+        return limit;
     }
 
     /** {@return the bytes one trip to the manager adds to the credit} */

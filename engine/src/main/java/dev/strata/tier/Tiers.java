@@ -197,8 +197,15 @@ final class Tiers<K, V> {
     /** Per tier ordinal: the tier's position in {@link #tiers}, or -1. */
     private final int[] positions = new int[Tier.values().length];
 
+    /**
+     * Creates a cache's tiers.
+     *
+     * @param diskCapacity the most its disk tier can hold: the engine's quota or the cache's maximum disk size
+     * @param maximumSizes the cache's maximum size per tier, in bytes; a tier not named has none of its own
+     */
     Tiers(String cacheName, List<Tier> tiers, Codec<K> keyCodec, Codec<V> valueCodec, MemoryManager memory,
-          PageAllocator allocator, DiskStore disk, long diskCapacity, Neighbours neighbours, Expiry expiry) {
+          PageAllocator allocator, DiskStore disk, long diskCapacity, Map<Tier, Long> maximumSizes,
+          Neighbours neighbours, Expiry expiry) {
         this.cacheName = cacheName;
         this.tiers = List.copyOf(tiers);
         this.keyCodec = keyCodec;
@@ -209,12 +216,18 @@ final class Tiers<K, V> {
         this.heapOverhead = ENTRY_OVERHEAD_BYTES + (expiry == null ? 0 : EXPIRING_HOLDER_BYTES);
         this.heapQueue = tiers.contains(Tier.HEAP)
                 ? new HeapQueue(HeapQueue.segmentsFor(Runtime.getRuntime().availableProcessors())) : null;
-        this.heapCredit = new StorageCredit(memory, MemoryMode.ON_HEAP);
+        long heapMaximum = maximumSizes.getOrDefault(Tier.HEAP, Long.MAX_VALUE);
+        this.heapCredit = new StorageCredit(memory, MemoryMode.ON_HEAP, heapMaximum);
+        long offHeapMaximum = maximumSizes.getOrDefault(Tier.OFF_HEAP, Long.MAX_VALUE);
+        long offHeapMaxPages = offHeapMaximum == Long.MAX_VALUE ? Long.MAX_VALUE
+                : offHeapMaximum / allocator.pageSize();
         long offHeapCapacity = tiers.contains(Tier.OFF_HEAP)
-                ? Math.min(memory.state(MemoryMode.OFF_HEAP).regionBytes(), allocator.config().budgetBytes()) : 0;
+                ? Math.min(Math.min(memory.state(MemoryMode.OFF_HEAP).regionBytes(), allocator.config().budgetBytes()),
+                        offHeapMaxPages == Long.MAX_VALUE ? Long.MAX_VALUE : offHeapMaxPages * allocator.pageSize())
+                : 0;
         this.offHeapPlacement = tiers.contains(Tier.OFF_HEAP) ? new OffHeapPlacement<>(this, valueCodec) : null;
         this.offHeap = offHeapPlacement == null ? null
-                : new OffHeapTier(memory, allocator, offHeapCapacity, offHeapPlacement);
+                : new OffHeapTier(memory, allocator, offHeapCapacity, offHeapMaxPages, offHeapPlacement);
         this.extents = offHeap == null ? null : offHeap.extents();
         this.valuesAreBytes = (Object) valueCodec == Codecs.bytes();
         this.encodesIntoDiskRecords = !valuesAreBytes && failsOnlyInSizing(valueCodec);
@@ -234,9 +247,9 @@ final class Tiers<K, V> {
         for (Tier tier : Tier.values()) {
             positions[tier.ordinal()] = this.tiers.indexOf(tier);
         }
-        capacity.put(Tier.HEAP, memory.state(MemoryMode.ON_HEAP).regionBytes());
+        capacity.put(Tier.HEAP, Math.min(memory.state(MemoryMode.ON_HEAP).regionBytes(), heapMaximum));
         capacity.put(Tier.OFF_HEAP, offHeapCapacity);
-        capacity.put(Tier.DISK, diskCapacity);
+        capacity.put(Tier.DISK, Math.min(diskCapacity, maximumSizes.getOrDefault(Tier.DISK, Long.MAX_VALUE)));
         long fits = 0;
         for (Tier tier : this.tiers) {
             long limit = capacity.get(tier);
@@ -532,11 +545,12 @@ final class Tiers<K, V> {
     }
 
     /**
-     * {@link #reserveHeap} once the credit fell short: has entries moved down (any cache's, else this one's) and tries
-     * again, up to {@link #HEAP_ROUNDS} times, adding what each round freed to {@code event}.
+     * {@link #reserveHeap} once the credit fell short: has entries moved down (any cache's, else this one's; only this
+     * one's when the cache's maximum heap size is what refused) and tries again, up to {@link #HEAP_ROUNDS} times,
+     * adding what each round freed to {@code event}.
      */
     private boolean reclaimHeapFor(long weight, TierEvents.HeapReclaim event) {
-        if (weight > memory.maxStorageBytes(MemoryMode.ON_HEAP)) {
+        if (weight > Math.min(memory.maxStorageBytes(MemoryMode.ON_HEAP), heapCredit.limit())) {
             return false;
         }
         for (int round = 0; round < HEAP_ROUNDS; round++) {
@@ -544,7 +558,7 @@ final class Tiers<K, V> {
                 return true;
             }
             long batch = weight + heapCredit.chunk();  // the rest stays as credit: the next puts need no eviction
-            long freed = neighbours.reclaim(null, MemoryMode.ON_HEAP, batch);
+            long freed = heapCredit.wouldPassLimit(weight) ? 0 : neighbours.reclaim(null, MemoryMode.ON_HEAP, batch);
             if (freed == 0) {
                 freed = evictHeap(batch);
             }

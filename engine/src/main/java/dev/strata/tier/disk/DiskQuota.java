@@ -28,12 +28,19 @@ import java.util.concurrent.atomic.AtomicLong;
  * ({@link SpareFiles}); their bytes count here, as files of the store. A store the quota refuses deletes spares, its
  * own or another store's ({@link #dropSpare()}), before it gives up.
  *
+ * <p><b>A cache's own limit.</b> A cache with a maximum disk size opens its store on a {@link #limitedTo child} of
+ * the engine's quota: the child counts that store's files against the cache's limit, and every reservation, release
+ * and index charge passes on to the engine's quota, so a child's file bytes count in both and a reservation either
+ * fits both or changes neither.
+ *
  * <p>Thread-safe; reservations are lock-free.
  */
 public final class DiskQuota {
 
     private final long limitBytes;
     private final long indexLimitBytes;
+    /** The engine's quota, for a {@link #limitedTo child}; null for the engine's own. */
+    private final DiskQuota parent;
     private final AtomicLong usedBytes = new AtomicLong();
     private final AtomicLong indexBytes = new AtomicLong();
     private final Set<SpareFiles> spares = ConcurrentHashMap.newKeySet();
@@ -64,6 +71,32 @@ public final class DiskQuota {
         }
         this.limitBytes = limitBytes;
         this.indexLimitBytes = indexLimitBytes;
+        this.parent = null;
+    }
+
+    private DiskQuota(DiskQuota parent, long limitBytes) {
+        this.limitBytes = limitBytes;
+        this.indexLimitBytes = parent.indexLimitBytes;
+        this.parent = parent;
+    }
+
+    /**
+     * {@return a quota for one store that keeps its files under {@code limitBytes} as well as under this quota} Its
+     * reservations are reserved here too, its index charges are this quota's, and {@link #dropSpare()} on it deletes
+     * its own spare files first, then any store's.
+     *
+     * @param limitBytes the most bytes the store may keep in segment files, at least 1
+     * @throws IllegalArgumentException if {@code limitBytes} is below 1
+     * @throws IllegalStateException if this quota is itself a child
+     */
+    public DiskQuota limitedTo(long limitBytes) {
+        if (limitBytes < 1) {
+            throw new IllegalArgumentException("limitBytes: " + limitBytes + " (expected: >= 1)");
+        }
+        if (parent != null) {
+            throw new IllegalStateException("limitedTo: a child quota (expected: the engine's quota)");
+        }
+        return new DiskQuota(this, limitBytes);
     }
 
     /**
@@ -82,6 +115,10 @@ public final class DiskQuota {
                 return false;
             }
         } while (!usedBytes.compareAndSet(used, used + bytes));
+        if (parent != null && !parent.tryReserve(bytes)) {
+            usedBytes.addAndGet(-bytes);
+            return false;
+        }
         return true;
     }
 
@@ -99,12 +136,18 @@ public final class DiskQuota {
             usedBytes.addAndGet(bytes);
             throw new IllegalStateException("release: " + bytes + " bytes (expected: <= reserved " + (after + bytes) + ")");
         }
+        if (parent != null) {
+            parent.release(bytes);
+        }
     }
 
     /** Reserves {@code bytes} even above the limit; used for bytes that already exist on disk or are freed at once. */
     void forceReserve(long bytes) {
         checkNotNegative(bytes);
         usedBytes.addAndGet(bytes);
+        if (parent != null) {
+            parent.forceReserve(bytes);
+        }
     }
 
     /**
@@ -124,21 +167,30 @@ public final class DiskQuota {
     /** Registers a store's spare files, which {@link #dropSpare()} may delete until {@link #forget}. */
     void register(SpareFiles files) {
         spares.add(files);
+        if (parent != null) {
+            parent.register(files);
+        }
     }
 
     /** Stops offering {@code files} to {@link #dropSpare()}: their store closed. */
     void forget(SpareFiles files) {
         spares.remove(files);
+        if (parent != null) {
+            parent.forget(files);
+        }
     }
 
-    /** Deletes one spare file of any registered store, releasing its bytes. {@return whether there was one} */
+    /**
+     * Deletes one spare file of any registered store (a child's own first, then the engine's), releasing its bytes.
+     * {@return whether there was one}
+     */
     boolean dropSpare() {
         for (SpareFiles files : spares) {
             if (files.dropOne()) {
                 return true;
             }
         }
-        return false;
+        return parent != null && parent.dropSpare();
     }
 
     /**
@@ -146,6 +198,9 @@ public final class DiskQuota {
      * index charges the key when it takes it.
      */
     boolean indexAdmits(long bytes) {
+        if (parent != null) {
+            return parent.indexAdmits(bytes);
+        }
         return bytes <= indexLimitBytes - indexBytes.get();
     }
 
@@ -155,6 +210,9 @@ public final class DiskQuota {
      * that evicts ahead ({@link DiskStore#evictAhead}).
      */
     boolean nearlyFull(long headroomBytes) {
+        if (parent != null) {
+            return !ownRoomFor(headroomBytes) || parent.nearlyFull(headroomBytes);
+        }
         if (!hasRoomFor(headroomBytes)) {
             return true;
         }
@@ -170,6 +228,10 @@ public final class DiskQuota {
      * them when it needs their bytes)} A check, not a reservation.
      */
     boolean hasRoomFor(long bytes) {
+        return ownRoomFor(bytes) && (parent == null || parent.hasRoomFor(bytes));
+    }
+
+    private boolean ownRoomFor(long bytes) {
         long free = limitBytes - usedBytes.get();
         return free >= bytes || free + spareBytes() >= bytes;
     }
@@ -184,6 +246,10 @@ public final class DiskQuota {
 
     /** Adds {@code delta} (negative when keys leave) to the charges of the indexes. */
     void chargeIndex(long delta) {
+        if (parent != null) {
+            parent.chargeIndex(delta);
+            return;
+        }
         long after = indexBytes.addAndGet(delta);
         if (after < 0) {
             indexBytes.addAndGet(-delta);
@@ -194,7 +260,7 @@ public final class DiskQuota {
 
     /** {@return the bytes the keys of all stores sharing this quota are charged in their indexes} */
     public long indexBytes() {
-        return indexBytes.get();
+        return parent != null ? parent.indexBytes() : indexBytes.get();
     }
 
     /** {@return the index limit given at construction ({@link Long#MAX_VALUE} for none)} */
