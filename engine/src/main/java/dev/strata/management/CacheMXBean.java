@@ -37,6 +37,12 @@ public interface CacheMXBean {
     /** {@return memory or disk held per tier (HEAP, OFF_HEAP, DISK)} */
     long[] getReservedBytes();
 
+    /**
+     * {@return the cache's own maximum size per tier (HEAP, OFF_HEAP, DISK) in bytes, off the heap in whole pages; 0
+     * where it has none (the engine's region or disk quota bounds it) or lacks the tier}
+     */
+    long[] getMaximumSizes();
+
     /** {@return entries moved down per tier (HEAP, OFF_HEAP, DISK)} */
     long[] getDemotions();
 

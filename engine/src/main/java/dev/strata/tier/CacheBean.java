@@ -60,6 +60,15 @@ final class CacheBean implements CacheMXBean {
     }
 
     @Override
+    public long[] getMaximumSizes() {
+        long[] values = new long[Tier.values().length];
+        for (Tier tier : cache.tiers()) {
+            values[tier.ordinal()] = cache.tiersImpl().maximumSize(tier);
+        }
+        return values;
+    }
+
+    @Override
     public long[] getDemotions() {
         return perTier(CacheStats.TierStats::demotions);
     }

@@ -354,8 +354,8 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
             Objects.requireNonNull(size, "size");
             long minimum = minimumSize(tier);
             if (size.bytes() < minimum) {
-                throw new IllegalArgumentException("maximumSize: " + tier + " " + size + " (expected: at least "
-                        + DataSize.ofBytes(minimum) + minimumRule(tier) + ")");
+                throw new IllegalArgumentException("maximumSize: " + tier + " " + size.bytes() + " bytes (expected: "
+                        + "at least " + minimum + (minimum == 1 ? " byte" : " bytes") + minimumRule(tier) + ")");
             }
             maximumSizes.put(tier, size.bytes());
             return this;
@@ -374,7 +374,7 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
             return switch (tier) {
                 case HEAP -> "";
                 case OFF_HEAP -> ", one page";
-                case DISK -> ", " + SEGMENTS_PER_QUOTA + " segments of the smallest size";
+                case DISK -> ", " + SEGMENTS_PER_QUOTA + " segments of the smallest size, 1 MiB";
             };
         }
 

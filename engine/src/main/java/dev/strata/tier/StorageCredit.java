@@ -119,11 +119,11 @@ final class StorageCredit {
     }
 
     /**
-     * {@return whether charging {@code bytes} more than the credit holds would pass the limit} Then the cache must free
-     * its own heap entries: memory the manager or other caches free does not help. False without a limit.
+     * {@return whether taking {@code bytes} from the manager would pass the limit} Then the cache must free its own heap
+     * entries: memory the manager or other caches free does not help. False without a limit.
      */
     boolean wouldPassLimit(long bytes) {
-        return limit != Long.MAX_VALUE && bytes - credit.get() > limit - granted.get();
+        return limit != Long.MAX_VALUE && bytes > limit - granted.get();
     }
 
     /** {@return the bytes taken from the manager and not given back: the charged entries' weights plus the credit} */

@@ -189,6 +189,8 @@ final class Tiers<K, V> {
     /** Written under {@link #clearLock} only; read lock-free. */
     private volatile int clearSequence;
     private final Map<Tier, Long> capacity = new EnumMap<>(Tier.class);
+    /** The cache's own maximum size per tier, in bytes (off the heap, in whole pages); absent where it has none. */
+    private final Map<Tier, Long> maximumSizes = new EnumMap<>(Tier.class);
     private final Neighbours neighbours;
     /** Per tier ordinal: the largest entry (in {@link #entryBytes} terms) the tier admits. */
     private final long[] admitLimit = new long[Tier.values().length];
@@ -216,6 +218,7 @@ final class Tiers<K, V> {
         this.heapOverhead = ENTRY_OVERHEAD_BYTES + (expiry == null ? 0 : EXPIRING_HOLDER_BYTES);
         this.heapQueue = tiers.contains(Tier.HEAP)
                 ? new HeapQueue(HeapQueue.segmentsFor(Runtime.getRuntime().availableProcessors())) : null;
+        this.maximumSizes.putAll(maximumSizes);
         long heapMaximum = maximumSizes.getOrDefault(Tier.HEAP, Long.MAX_VALUE);
         this.heapCredit = new StorageCredit(memory, MemoryMode.ON_HEAP, heapMaximum);
         long offHeapMaximum = maximumSizes.getOrDefault(Tier.OFF_HEAP, Long.MAX_VALUE);
@@ -228,6 +231,9 @@ final class Tiers<K, V> {
         this.offHeapPlacement = tiers.contains(Tier.OFF_HEAP) ? new OffHeapPlacement<>(this, valueCodec) : null;
         this.offHeap = offHeapPlacement == null ? null
                 : new OffHeapTier(memory, allocator, offHeapCapacity, offHeapMaxPages, offHeapPlacement);
+        if (offHeapMaxPages != Long.MAX_VALUE) {
+            this.maximumSizes.put(Tier.OFF_HEAP, offHeapMaxPages * allocator.pageSize());
+        }
         this.extents = offHeap == null ? null : offHeap.extents();
         this.valuesAreBytes = (Object) valueCodec == Codecs.bytes();
         this.encodesIntoDiskRecords = !valuesAreBytes && failsOnlyInSizing(valueCodec);
@@ -326,6 +332,11 @@ final class Tiers<K, V> {
                     .append(" bytes");
         }
         return limits.toString();
+    }
+
+    /** {@return the cache's own maximum size in {@code tier}, in bytes (off the heap, in whole pages), 0 for none} */
+    long maximumSize(Tier tier) {
+        return maximumSizes.getOrDefault(tier, 0L);
     }
 
     long maxCapacity() {
