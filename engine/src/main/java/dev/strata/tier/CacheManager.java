@@ -38,8 +38,10 @@ import javax.management.ObjectName;
  * turn) move down a tier; they are lost only from a cache's lowest tier. Its {@link ExpirySweeper} removes the expired
  * entries of the caches with expiry from their memory tiers.
  *
- * <p>Caches share the engine's memory: a cache whose tier is refused memory first evicts its own coldest entries, and
- * if it has none, asks the other caches for room ({@link #reclaimFromOthers}).
+ * <p>Caches share the engine's memory by equal shares under contention ({@link #reclaimForShare}): a cache whose heap
+ * or off-heap tier is refused memory takes room from the caches holding more than an equal share of what the caches
+ * hold in that mode, if it holds less; otherwise it moves its own coldest entries down. So a cache that floods the
+ * engine with entries nobody reads pushes the others down to an equal share at most, not out.
  *
  * <p>Thread-safe.
  */
@@ -162,7 +164,7 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
         Long diskMaximum = maximumSizes.get(Tier.DISK);
         DiskStore disk = tiers.contains(Tier.DISK) ? openDisk(name, persistent, expiry != null, diskMaximum) : null;
         Tiers<K, V> tierSet = new Tiers<>(name, tiers, keyCodec, valueCodec, memory, offHeap, disk,
-                diskQuota == null ? 0 : diskQuota.limitBytes(), maximumSizes, this::reclaimFromOthers, expiry);
+                diskQuota == null ? 0 : diskQuota.limitBytes(), maximumSizes, this::reclaimForShare, expiry);
         ObjectName[] beanName = new ObjectName[1];
         TieredCache<K, V> cache = new TieredCache<>(tierSet, promotion, persistent, strict, () -> {
             PlatformMXBeans.unregister(beanName[0]);
@@ -221,6 +223,57 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
     @Override
     public long evictStorage(MemoryMode mode, long bytes) {
         return reclaimFromOthers(null, mode, bytes);
+    }
+
+    /**
+     * Frees up to {@code bytes} of storage memory in {@code mode} for {@code requester}, a cache's tiers refused memory
+     * there, from the caches that hold more than an equal share of what the caches hold in {@code mode} (counted among
+     * the caches holding any, the requester included), the most above it first and none below it, if the requester
+     * holds less than that share. {@return bytes freed; 0 when the requester holds its share already (it must then move
+     * its own entries down) or no cache holds more}
+     */
+    long reclaimForShare(Tiers<?, ?> requester, MemoryMode mode, long bytes) {
+        List<TieredCache<?, ?>> all = new ArrayList<>(caches.values());
+        long[] held = new long[all.size()];
+        long total = 0;
+        int holders = 0;
+        long requesterHolds = 0;
+        for (int i = 0; i < all.size(); i++) {
+            held[i] = all.get(i).tiersImpl().heldBytes(mode);
+            total += held[i];
+            holders += held[i] > 0 ? 1 : 0;
+            requesterHolds = all.get(i).tiersImpl() == requester ? held[i] : requesterHolds;
+        }
+        if (requesterHolds == 0) {
+            holders++;
+        }
+        long share = holders == 0 ? 0 : total / holders;
+        if (requesterHolds >= share) {
+            return 0;
+        }
+        long freed = 0;
+        while (freed < bytes) {
+            int most = -1;
+            for (int i = 0; i < all.size(); i++) {
+                if (all.get(i).tiersImpl() != requester && held[i] > share && (most < 0 || held[i] > held[most])) {
+                    most = i;
+                }
+            }
+            if (most < 0) {
+                break;
+            }
+            long wanted = Math.min(bytes - freed, held[most] - share);
+            held[most] = share;                        // asked once: what it frees is what it can
+            TieredCache<?, ?> cache = all.get(most);
+            if (cache.tryEnter()) {
+                try {
+                    freed += cache.tiersImpl().reclaim(mode, wanted);
+                } finally {
+                    cache.exitEvictor();
+                }
+            }
+        }
+        return freed;
     }
 
     /** Frees up to {@code bytes} in {@code mode} from caches other than {@code requester}; {@return bytes freed} */

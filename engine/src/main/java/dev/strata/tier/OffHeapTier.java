@@ -12,6 +12,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongUnaryOperator;
 
 /**
  * One cache's off-heap tier: two logs of pages from the engine's {@link PageAllocator}, recycled a page at a time.
@@ -118,6 +119,8 @@ final class OffHeapTier {
     static final int PROBATION_SHARE = 10;
     /** A tier holds a spare page for recycling only from this many pages on; a smaller one evicts whole pages. */
     static final int SPARE_MIN_PAGES = 4;
+    /** Pages a writer refused a page asks other caches to free at once, when this tier holds less than its share. */
+    static final int SHARE_PAGES = 4;
     /**
      * How many quarters of a page of records a recycled page may keep (a probation page promoting every record read
      * excepted), so that each round frees at least the rest. Three, not two: a main page whose records were mostly
@@ -160,6 +163,8 @@ final class OffHeapTier {
     private final AtomicLong pages = new AtomicLong();
     /** The cache's maximum off-heap size in pages: {@link #allocatePage} refuses a page past it. */
     private final long maxPages;
+    /** Frees off-heap memory in other caches for this one while it holds less than an equal share. */
+    private final LongUnaryOperator fromOthers;
 
     /**
      * Creates the tier of a cache.
@@ -167,9 +172,12 @@ final class OffHeapTier {
      * @param capacityBytes the most memory it can ever hold (its region's, or the cache's maximum off-heap size)
      * @param maxPages      the most pages it may hold at once: its cache's maximum off-heap size in whole pages, or
      *                      {@link Long#MAX_VALUE} when only the memory manager limits it
+     * @param fromOthers    asked for bytes when the manager refuses a page: frees them from other caches holding more
+     *                      than an equal share, and answers the bytes freed (0 when this tier holds its share)
      */
     OffHeapTier(MemoryManager memory, PageAllocator allocator, long capacityBytes, long maxPages,
-                Evacuation evacuation) {
+                Evacuation evacuation, LongUnaryOperator fromOthers) {
+        this.fromOthers = fromOthers;
         this.memory = memory;
         this.allocator = allocator;
         this.pageSize = allocator.pageSize();
@@ -218,6 +226,9 @@ final class OffHeapTier {
                 return target;
             }
             Extent fresh = newPage();
+            if (fresh == null && pages.get() < maxPages && fromOthers.applyAsLong(SHARE_PAGES * pageSize) > 0) {
+                fresh = newPage();                     // room taken from a cache holding more than its share
+            }
             if (fresh != null && spare == null && offerSpare(fresh)) {
                 continue;                              // set the spare aside while the manager still grants pages
             }

@@ -92,12 +92,15 @@ final class Tiers<K, V> {
     private static final System.Logger LOG = System.getLogger(Tiers.class.getName());
 
     /**
-     * Frees memory across the engine's caches, taking them in turn (this one included), so a new cache can grow at the
-     * expense of older ones instead of only recycling its own room.
+     * Frees memory across the engine's caches for a cache holding less than an equal share, so a new cache can grow at
+     * the expense of older ones, and a cache that floods the engine cannot push the others below an equal share.
      */
     interface Neighbours {
-        /** {@return bytes freed by caches other than {@code requester} (null: any cache)} */
-        long reclaim(Object requester, MemoryMode mode, long bytes);
+        /**
+         * {@return bytes freed for {@code requester} by caches holding more than an equal share; 0 when the requester
+         * holds its share (it moves its own entries down instead)}
+         */
+        long reclaim(Tiers<?, ?> requester, MemoryMode mode, long bytes);
     }
 
     /** The outcome of placing a value ({@link #put}, {@link #move}) or of one disk write. */
@@ -230,7 +233,8 @@ final class Tiers<K, V> {
                 : 0;
         this.offHeapPlacement = tiers.contains(Tier.OFF_HEAP) ? new OffHeapPlacement<>(this, valueCodec) : null;
         this.offHeap = offHeapPlacement == null ? null
-                : new OffHeapTier(memory, allocator, offHeapCapacity, offHeapMaxPages, offHeapPlacement);
+                : new OffHeapTier(memory, allocator, offHeapCapacity, offHeapMaxPages, offHeapPlacement,
+                        this::reclaimOffHeapForShare);
         if (offHeapMaxPages != Long.MAX_VALUE) {
             this.maximumSizes.put(Tier.OFF_HEAP, offHeapMaxPages * allocator.pageSize());
         }
@@ -556,9 +560,10 @@ final class Tiers<K, V> {
     }
 
     /**
-     * {@link #reserveHeap} once the credit fell short: has entries moved down (any cache's, else this one's; only this
-     * one's when the cache's maximum heap size is what refused) and tries again, up to {@link #HEAP_ROUNDS} times,
-     * adding what each round freed to {@code event}.
+     * {@link #reserveHeap} once the credit fell short: has entries moved down (other caches', while this one holds
+     * less than an equal share of the caches' heap, else this one's; only this one's when the cache's maximum heap size
+     * is what refused) and tries again, up to {@link #HEAP_ROUNDS} times, adding what each round freed to
+     * {@code event}.
      */
     private boolean reclaimHeapFor(long weight, TierEvents.HeapReclaim event) {
         if (weight > Math.min(memory.maxStorageBytes(MemoryMode.ON_HEAP), heapCredit.limit())) {
@@ -569,7 +574,7 @@ final class Tiers<K, V> {
                 return true;
             }
             long batch = weight + heapCredit.chunk();  // the rest stays as credit: the next puts need no eviction
-            long freed = heapCredit.wouldPassLimit(weight) ? 0 : neighbours.reclaim(null, MemoryMode.ON_HEAP, batch);
+            long freed = heapCredit.wouldPassLimit(weight) ? 0 : neighbours.reclaim(this, MemoryMode.ON_HEAP, batch);
             if (freed == 0) {
                 freed = evictHeap(batch);
             }
@@ -1124,6 +1129,22 @@ final class Tiers<K, V> {
             }
             case OFF_HEAP -> offHeap == null ? 0 : offHeap.evictBytes(bytes);
         };
+    }
+
+    /**
+     * {@return the storage memory this cache holds in {@code mode}: its heap entries' weight and credit, or its
+     * off-heap pages}
+     */
+    long heldBytes(MemoryMode mode) {
+        return switch (mode) {
+            case ON_HEAP -> heapQueue == null ? 0 : heapCredit.granted();
+            case OFF_HEAP -> offHeap == null ? 0 : offHeap.pages() * offHeap.pageSize();
+        };
+    }
+
+    /** {@return bytes freed for this cache's off-heap tier by caches holding more than an equal share of pages} */
+    long reclaimOffHeapForShare(long bytes) {
+        return neighbours.reclaim(this, MemoryMode.OFF_HEAP, bytes);
     }
 
     /** Returns this cache's unspent heap storage credit to the manager (at close, after every entry is gone). */
