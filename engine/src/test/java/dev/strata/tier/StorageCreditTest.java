@@ -7,19 +7,26 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.strata.MemoryManagerKind;
 import dev.strata.MemoryMode;
 import dev.strata.manager.MemoryManager;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
  * {@link StorageCredit}: the manager always sees charged bytes plus the credit, the credit stays within two chunks,
- * refusals still happen at the region's limit, and draining returns everything.
+ * refusals still happen at the region's limit, and draining returns everything. A credit with a limit never holds
+ * more than the limit from the manager ({@link StorageCredit#granted()}, which is what the manager counts) and refuses
+ * past it while the manager has room, keeps a chunk of at most a sixteenth of it, says when a charge would pass it
+ * ({@link StorageCredit#wouldPassLimit}), gets room back from releases, and stays within it under two threads.
  */
 class StorageCreditTest {
 
     private static final long REGION = 1 << 20;            // chunk = REGION / 256 = 4 KiB
+    private static final long LIMIT = 32 * 1024;           // a limited credit's chunk: LIMIT / 16 = 2 KiB
 
     private static long used(MemoryManager memory) {
         return memory.state(MemoryMode.ON_HEAP).storageUsedBytes();
@@ -86,6 +93,200 @@ class StorageCreditTest {
         }
         assertEquals(credit.bytes(), used(memory));
         credit.drain();
+        assertEquals(0, used(memory));
+    }
+
+    @Test
+    void aLimitedCreditRefusesPastItsLimitWhileTheManagerHasRoom() {
+        MemoryManager memory = MemoryManager.create(MemoryManagerKind.UNIFIED, REGION, 0, 0.5);
+        StorageCredit credit = new StorageCredit(memory, MemoryMode.ON_HEAP, LIMIT);
+        assertEquals(LIMIT, credit.limit());
+        long charged = 0;
+        while (credit.acquire(100)) {
+            charged += 100;
+            assertTrue(credit.granted() <= LIMIT, "granted " + credit.granted());
+            assertTrue(charged <= LIMIT, "charged " + charged);
+        }
+        assertTrue(charged > LIMIT - 200, "refused only at the limit: charged " + charged);
+        assertEquals(charged + credit.bytes(), credit.granted());
+        assertEquals(credit.granted(), used(memory), "nothing taken for the refused charge");
+        assertTrue(used(memory) + 100 <= REGION, "the manager had room");
+        assertTrue(memory.acquireStorageMemory(100, MemoryMode.ON_HEAP), "and gives it to whoever asks it");
+        memory.releaseStorageMemory(100, MemoryMode.ON_HEAP);
+        assertTrue(credit.wouldPassLimit(100), "the refusal was the limit's");
+
+        credit.release(charged);
+        credit.drain();
+        assertEquals(0, credit.granted());
+        assertEquals(0, used(memory));
+    }
+
+    @Test
+    void aLimitedCreditsChunkIsAtMostASixteenthOfTheLimit() {
+        MemoryManager memory = MemoryManager.create(MemoryManagerKind.UNIFIED, REGION, 0, 0.5);
+        assertEquals(4096, new StorageCredit(memory, MemoryMode.ON_HEAP).chunk(), "the region's share, unlimited");
+        StorageCredit credit = new StorageCredit(memory, MemoryMode.ON_HEAP, LIMIT);
+        assertTrue(credit.chunk() > 0 && credit.chunk() <= LIMIT / 16, "chunk " + credit.chunk());
+        assertEquals(0, new StorageCredit(memory, MemoryMode.ON_HEAP, 15).chunk(), "a limit below 16: no chunk");
+
+        long charged = 0;
+        for (int i = 0; i < 200; i++) {
+            if (credit.acquire(1 + i % 150)) {
+                charged += 1 + i % 150;
+            }
+            assertTrue(credit.bytes() <= 2 * LIMIT / 16, "credit " + credit.bytes());
+        }
+        while (charged >= 100) {                       // releases grow the credit up to two chunks
+            credit.release(100);
+            charged -= 100;
+            assertTrue(credit.bytes() <= 2 * LIMIT / 16, "credit " + credit.bytes());
+        }
+        credit.release(charged);
+        credit.drain();
+        assertEquals(0, used(memory));
+    }
+
+    @Test
+    void grantedIsWhatTheManagerCounts() {
+        for (long limit : new long[] {LIMIT, Long.MAX_VALUE}) {
+            MemoryManager memory = MemoryManager.create(MemoryManagerKind.UNIFIED, REGION, 0, 0.5);
+            StorageCredit credit = new StorageCredit(memory, MemoryMode.ON_HEAP, limit);
+            SplittableRandom random = new SplittableRandom(limit);
+            ArrayDeque<Long> charges = new ArrayDeque<>();
+            long charged = 0;
+            for (int op = 0; op < 5000; op++) {
+                int choice = random.nextInt(10);
+                if (choice < 6 || charges.isEmpty()) {
+                    long bytes = 1 + random.nextInt(3000);
+                    if (credit.acquire(bytes)) {
+                        charges.add(bytes);
+                        charged += bytes;
+                    }
+                } else if (choice < 9) {
+                    long bytes = charges.poll();
+                    credit.release(bytes);
+                    charged -= bytes;
+                } else {
+                    credit.drain();
+                }
+                assertEquals(used(memory), credit.granted(), "limit " + limit + ", op " + op);
+                assertEquals(charged + credit.bytes(), credit.granted(), "limit " + limit + ", op " + op);
+                assertTrue(credit.granted() <= limit, "limit " + limit + ", op " + op);
+            }
+            credit.release(charged);
+            credit.drain();
+            assertEquals(0, credit.granted());
+            assertEquals(0, used(memory));
+        }
+    }
+
+    @Test
+    void wouldPassLimitExactlyWhenTheBytesBeyondTheCreditPassTheLimit() {
+        MemoryManager memory = MemoryManager.create(MemoryManagerKind.UNIFIED, REGION, 0, 0.5);
+        StorageCredit unlimited = new StorageCredit(memory, MemoryMode.ON_HEAP);
+        assertFalse(unlimited.wouldPassLimit(10 * REGION), "no limit, nothing passes it");
+        StorageCredit credit = new StorageCredit(memory, MemoryMode.ON_HEAP, LIMIT);
+        SplittableRandom random = new SplittableRandom(7);
+        long charged = 0;
+        for (int step = 0; step < 300; step++) {
+            long bytes = 1 + random.nextInt(400);
+            if (credit.acquire(bytes)) {
+                charged += bytes;
+            } else {
+                credit.release(charged / 2);
+                charged -= charged / 2;
+            }
+            long fits = LIMIT - credit.granted() + credit.bytes();      // the most the credit and the limit hold
+            assertFalse(credit.wouldPassLimit(fits), "step " + step + ", granted " + credit.granted());
+            assertTrue(credit.wouldPassLimit(fits + 1), "step " + step);
+            assertTrue(credit.wouldPassLimit(LIMIT + 1), "step " + step);
+
+            long granted = credit.granted();
+            long held = credit.bytes();
+            assertFalse(credit.acquire(fits + 1), "what would pass the limit is refused, step " + step);
+            assertEquals(granted, credit.granted(), "and changes nothing");
+            assertEquals(held, credit.bytes());
+        }
+        credit.release(charged);
+        credit.drain();
+        assertEquals(0, used(memory));
+    }
+
+    @Test
+    void releasingBringsRoomUnderTheLimitBackAndDrainReturnsEverything() {
+        MemoryManager memory = MemoryManager.create(MemoryManagerKind.UNIFIED, REGION, 0, 0.5);
+        StorageCredit credit = new StorageCredit(memory, MemoryMode.ON_HEAP, LIMIT);
+        long charged = 0;
+        while (credit.acquire(1000)) {
+            charged += 1000;
+        }
+        assertFalse(credit.acquire(1000));
+        credit.release(1000);
+        charged -= 1000;
+        assertTrue(credit.acquire(1000), "the released bytes are room again");
+        charged += 1000;
+        assertTrue(credit.granted() <= LIMIT);
+        credit.release(3000);
+        charged -= 3000;
+        assertTrue(credit.acquire(2500));
+        charged += 2500;
+        assertTrue(credit.granted() <= LIMIT);
+
+        credit.release(charged);
+        long held = credit.bytes();
+        assertTrue(held > 0, "a release keeps a chunk as credit");
+        assertEquals(held, credit.granted(), "no entry charged: only the credit is granted");
+        assertEquals(held, credit.drain());
+        assertEquals(0, credit.bytes());
+        assertEquals(0, credit.granted());
+        assertEquals(0, used(memory));
+        assertEquals(0, credit.drain(), "a second drain has nothing to return");
+    }
+
+    @Test
+    void concurrentChargesOfALimitedCreditNeverPassItAndBalanceOut() throws Exception {
+        MemoryManager memory = MemoryManager.create(MemoryManagerKind.UNIFIED, REGION, 0, 0.5);
+        StorageCredit credit = new StorageCredit(memory, MemoryMode.ON_HEAP, LIMIT);
+        CyclicBarrier start = new CyclicBarrier(2);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        AtomicLong stillCharged = new AtomicLong();
+        AtomicLong refusals = new AtomicLong();
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < 2; t++) {
+            SplittableRandom random = new SplittableRandom(t);
+            threads.add(Thread.ofPlatform().start(() -> TieredCacheModelTest.guarded(failure, () -> {
+                ArrayDeque<Long> charges = new ArrayDeque<>();
+                start.await();
+                for (int op = 0; op < 100_000; op++) {
+                    if (charges.isEmpty() || random.nextInt(3) > 0) {
+                        long bytes = 1 + random.nextInt(700);
+                        if (credit.acquire(bytes)) {
+                            charges.add(bytes);
+                            long granted = credit.granted();
+                            assertTrue(granted <= LIMIT, "granted " + granted);
+                        } else {
+                            refusals.incrementAndGet();
+                        }
+                    } else {
+                        credit.release(charges.poll());
+                    }
+                }
+                stillCharged.addAndGet(charges.stream().mapToLong(Long::longValue).sum());
+            })));
+        }
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        if (failure.get() != null) {
+            throw new AssertionError(failure.get());
+        }
+        assertTrue(refusals.get() > 1000, "the limit was reached: " + refusals.get() + " refusals");
+        assertTrue(used(memory) < REGION, "by the limit, not the region");
+        assertEquals(stillCharged.get() + credit.bytes(), credit.granted());
+        assertEquals(credit.granted(), used(memory));
+        credit.release(stillCharged.get());
+        credit.drain();
+        assertEquals(0, credit.granted());
         assertEquals(0, used(memory));
     }
 }
