@@ -180,14 +180,21 @@ class StorageCreditTest {
         }
     }
 
+    /**
+     * {@code wouldPassLimit(b)} says whether taking {@code b} from the manager would pass the limit, so that a cache
+     * whose credit is short knows whether other caches' memory could help: a charge larger than the credit is refused
+     * exactly when it says so (a first version counted the credit too, and then sent a cache the limit had refused to
+     * take other caches' entries).
+     */
     @Test
-    void wouldPassLimitExactlyWhenTheBytesBeyondTheCreditPassTheLimit() {
+    void wouldPassLimitExactlyWhenTakingTheBytesFromTheManagerPassesTheLimit() {
         MemoryManager memory = MemoryManager.create(MemoryManagerKind.UNIFIED, REGION, 0, 0.5);
         StorageCredit unlimited = new StorageCredit(memory, MemoryMode.ON_HEAP);
         assertFalse(unlimited.wouldPassLimit(10 * REGION), "no limit, nothing passes it");
         StorageCredit credit = new StorageCredit(memory, MemoryMode.ON_HEAP, LIMIT);
         SplittableRandom random = new SplittableRandom(7);
         long charged = 0;
+        int refusedByTheLimit = 0;
         for (int step = 0; step < 300; step++) {
             long bytes = 1 + random.nextInt(400);
             if (credit.acquire(bytes)) {
@@ -196,17 +203,24 @@ class StorageCreditTest {
                 credit.release(charged / 2);
                 charged -= charged / 2;
             }
-            long fits = LIMIT - credit.granted() + credit.bytes();      // the most the credit and the limit hold
+            long fits = LIMIT - credit.granted();                        // the most the manager may still give
             assertFalse(credit.wouldPassLimit(fits), "step " + step + ", granted " + credit.granted());
             assertTrue(credit.wouldPassLimit(fits + 1), "step " + step);
             assertTrue(credit.wouldPassLimit(LIMIT + 1), "step " + step);
 
+            long wanted = Math.max(credit.bytes() + 1, 1 + random.nextInt(600));   // more than the credit holds
+            boolean passes = credit.wouldPassLimit(wanted);
             long granted = credit.granted();
-            long held = credit.bytes();
-            assertFalse(credit.acquire(fits + 1), "what would pass the limit is refused, step " + step);
-            assertEquals(granted, credit.granted(), "and changes nothing");
-            assertEquals(held, credit.bytes());
+            if (credit.acquire(wanted)) {
+                assertFalse(passes, "a charge it said would pass the limit was taken, step " + step);
+                charged += wanted;
+            } else {
+                assertTrue(passes, "refused with " + (LIMIT - granted) + " bytes under the limit, step " + step);
+                assertEquals(granted, credit.granted(), "a refusal changes nothing");
+                refusedByTheLimit++;
+            }
         }
+        assertTrue(refusedByTheLimit > 0, "the limit refused some charges");
         credit.release(charged);
         credit.drain();
         assertEquals(0, used(memory));

@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p><b>Spare files.</b> Transient stores keep a few files of compacted segments to write new segments into
  * ({@link SpareFiles}); their bytes count here, as files of the store. A store the quota refuses deletes spares, its
- * own or another store's ({@link #dropSpare()}), before it gives up.
+ * own or another store's ({@link #dropSpare}), before it gives up.
  *
  * <p><b>A cache's own limit.</b> A cache with a maximum disk size opens its store on a {@link #limitedTo child} of
  * the engine's quota: the child counts that store's files against the cache's limit, and every reservation, release
@@ -82,8 +82,8 @@ public final class DiskQuota {
 
     /**
      * {@return a quota for one store that keeps its files under {@code limitBytes} as well as under this quota} Its
-     * reservations are reserved here too, its index charges are this quota's, and {@link #dropSpare()} on it deletes
-     * its own spare files first, then any store's.
+     * reservations are reserved here too, its index charges are this quota's, and {@link #dropSpare} on it deletes
+     * its own spare files first, then, if the engine's quota is what is short, any store's.
      *
      * @param limitBytes the most bytes the store may keep in segment files, at least 1
      * @throws IllegalArgumentException if {@code limitBytes} is below 1
@@ -164,7 +164,7 @@ public final class DiskQuota {
         return limitBytes;
     }
 
-    /** Registers a store's spare files, which {@link #dropSpare()} may delete until {@link #forget}. */
+    /** Registers a store's spare files, which {@link #dropSpare} may delete until {@link #forget}. */
     void register(SpareFiles files) {
         spares.add(files);
         if (parent != null) {
@@ -172,7 +172,7 @@ public final class DiskQuota {
         }
     }
 
-    /** Stops offering {@code files} to {@link #dropSpare()}: their store closed. */
+    /** Stops offering {@code files} to {@link #dropSpare}: their store closed. */
     void forget(SpareFiles files) {
         spares.remove(files);
         if (parent != null) {
@@ -181,16 +181,26 @@ public final class DiskQuota {
     }
 
     /**
-     * Deletes one spare file of any registered store (a child's own first, then the engine's), releasing its bytes.
-     * {@return whether there was one}
+     * Deletes one spare file that may help a reservation of {@code wantedBytes}, releasing its bytes: any registered
+     * store's; on a child, its own store's first, and another store's (through the engine's quota) only while the
+     * child's own limit has room for {@code wantedBytes}, so that only the engine's quota can be short: another store's
+     * file would make no room under the child's limit. {@return whether one was deleted}
      */
-    boolean dropSpare() {
+    boolean dropSpare(long wantedBytes) {
         for (SpareFiles files : spares) {
             if (files.dropOne()) {
                 return true;
             }
         }
-        return parent != null && parent.dropSpare();
+        return parent != null && wantedBytes <= limitBytes - usedBytes.get() && parent.dropSpare(wantedBytes);
+    }
+
+    /**
+     * {@return whether more bytes are reserved than the limit allows, here or in the engine's quota} Compaction charges
+     * its copies above the limit; the file it empties is then deleted rather than kept as a spare.
+     */
+    boolean overLimit() {
+        return usedBytes.get() > limitBytes || (parent != null && parent.overLimit());
     }
 
     /**
@@ -270,8 +280,8 @@ public final class DiskQuota {
 
     @Override
     public String toString() {
-        return "DiskQuota[used=" + usedBytes.get() + ", limit=" + limitBytes + ", index=" + indexBytes.get()
-                + ", indexLimit=" + indexLimitBytes + "]";
+        return "DiskQuota[used=" + usedBytes.get() + ", limit=" + limitBytes + ", index=" + indexBytes()
+                + ", indexLimit=" + indexLimitBytes + (parent == null ? "" : ", of " + parent) + "]";
     }
 
     private static void checkNotNegative(long bytes) {

@@ -1269,7 +1269,7 @@ public final class DiskStore implements AutoCloseable {
      */
     private boolean reserveDroppingSpares(long bytes) {
         while (!quota.tryReserve(bytes)) {
-            if (!quota.dropSpare()) {
+            if (!quota.dropSpare(bytes)) {
                 return false;
             }
         }

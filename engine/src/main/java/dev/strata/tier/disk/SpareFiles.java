@@ -26,7 +26,7 @@ import java.util.regex.Pattern;
  * <p>Accounting: a spare's bytes stay reserved in the {@link DiskQuota} (they are a file of the store's), and pass to
  * the segment that takes it, which counts the old records beyond its end as slack ({@link Segment#fileBytes()}). At
  * most {@link #CAPACITY} spares are kept, each no larger than a segment is meant to be; a write the quota refuses
- * first deletes a spare, its store's or another's ({@link DiskQuota#dropSpare()}), so spares never cost a store an
+ * first deletes a spare, its store's or another's ({@link DiskQuota#dropSpare}), so spares never cost a store an
  * entry. Only compaction makes spares: an evicted segment's file is deleted, since eviction is there to free quota.
  *
  * <p>Thread-safe: every method that reads or changes the spares kept synchronizes on this object.
@@ -75,10 +75,11 @@ final class SpareFiles {
     /**
      * Takes the file at {@code path}, named by {@link #newName} and {@code bytes} long (reserved in the quota), as a
      * spare if there is room, keeping its reservation. {@return whether it did} If not, the caller deletes the file
-     * and releases the bytes.
+     * and releases the bytes. Not while the quota is over its limit (a compaction's copies are charged above it): the
+     * file's bytes then go back at once.
      */
     synchronized boolean offer(Path path, long bytes) {
-        if (closed || spares.size() >= CAPACITY || bytes > largestFile) {
+        if (closed || spares.size() >= CAPACITY || bytes > largestFile || quota.overLimit()) {
             return false;
         }
         spares.add(new Spare(path, bytes));
