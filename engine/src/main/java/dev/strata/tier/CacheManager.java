@@ -222,7 +222,7 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
      */
     @Override
     public long evictStorage(MemoryMode mode, long bytes) {
-        return reclaimFromOthers(null, mode, bytes);
+        return reclaimInTurn(mode, bytes);
     }
 
     /**
@@ -276,8 +276,8 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
         return freed;
     }
 
-    /** Frees up to {@code bytes} in {@code mode} from caches other than {@code requester}; {@return bytes freed} */
-    long reclaimFromOthers(Object requester, MemoryMode mode, long bytes) {
+    /** Frees up to {@code bytes} in {@code mode} from every cache, taken in turn; {@return bytes freed} */
+    private long reclaimInTurn(MemoryMode mode, long bytes) {
         List<TieredCache<?, ?>> all = new ArrayList<>(caches.values());
         if (all.isEmpty()) {
             return 0;
@@ -286,7 +286,7 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
         long freed = 0;
         for (int i = 0; i < all.size() && freed < bytes; i++) {
             TieredCache<?, ?> cache = all.get((start + i) % all.size());
-            if (cache.tiersImpl() == requester || !cache.tryEnter()) {
+            if (!cache.tryEnter()) {
                 continue;
             }
             try {
