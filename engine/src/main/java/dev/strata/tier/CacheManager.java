@@ -233,6 +233,9 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
      * its own entries down) or no cache holds more}
      */
     long reclaimForShare(Tiers<?, ?> requester, MemoryMode mode, long bytes) {
+        if (caches.size() < 2) {
+            return 0;                                  // alone: its share is all (an off-heap tier asks once a page)
+        }
         List<TieredCache<?, ?>> all = new ArrayList<>(caches.values());
         long[] held = new long[all.size()];
         long total = 0;
