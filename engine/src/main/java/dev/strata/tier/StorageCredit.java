@@ -92,10 +92,14 @@ final class StorageCredit {
         return false;
     }
 
-    /** Gives {@code bytes} of credit back to the manager. */
+    /**
+     * Gives {@code bytes} of credit back to the manager, and only then stops counting them: the other order would let
+     * a racing {@link #take} get them from the manager before they are back, and the manager count the cache past its
+     * limit for a moment (a racing test saw 33,333 bytes under a 32 KiB limit).
+     */
     private void giveBack(long bytes) {
-        granted.addAndGet(-bytes);
         memory.releaseStorageMemory(bytes, mode);
+        granted.addAndGet(-bytes);
     }
 
     /** Gives back {@code bytes} charged by {@link #acquire}; returns surplus credit to the manager. */
