@@ -63,6 +63,18 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
     private final ConcurrentHashMap<String, TieredCache<?, ?>> caches = new ConcurrentHashMap<>();
     /** Sweeps expired entries out of the caches with expiry; package-private so a test can see it run. */
     final ExpirySweeper sweeper = new ExpirySweeper(caches::values, ExpirySweeper.PERIOD_MILLIS);
+    /** How a cache refused memory or disk quota takes it from the others, by equal shares. */
+    private final Tiers.Neighbours neighbours = new Tiers.Neighbours() {
+        @Override
+        public long reclaim(Tiers<?, ?> requester, MemoryMode mode, long bytes) {
+            return reclaimForShare(requester, mode, bytes);
+        }
+
+        @Override
+        public boolean evictDisk(Tiers<?, ?> requester) {
+            return evictDiskForShare(requester);
+        }
+    };
     private final AtomicInteger cursor = new AtomicInteger();
     private volatile boolean closed;
 
@@ -164,7 +176,7 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
         Long diskMaximum = maximumSizes.get(Tier.DISK);
         DiskStore disk = tiers.contains(Tier.DISK) ? openDisk(name, persistent, expiry != null, diskMaximum) : null;
         Tiers<K, V> tierSet = new Tiers<>(name, tiers, keyCodec, valueCodec, memory, offHeap, disk,
-                diskQuota == null ? 0 : diskQuota.limitBytes(), maximumSizes, this::reclaimForShare, expiry);
+                diskQuota == null ? 0 : diskQuota.limitBytes(), maximumSizes, neighbours, expiry);
         ObjectName[] beanName = new ObjectName[1];
         TieredCache<K, V> cache = new TieredCache<>(tierSet, promotion, persistent, strict, () -> {
             PlatformMXBeans.unregister(beanName[0]);
@@ -227,56 +239,60 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
 
     /**
      * Frees up to {@code bytes} of storage memory in {@code mode} for {@code requester}, a cache's tiers refused memory
-     * there, from the caches that hold more than an equal share of what the caches hold in {@code mode} (counted among
-     * the caches holding any, the requester included), the most above it first and none below it, if the requester
-     * holds less than that share. {@return bytes freed; 0 when the requester holds its share already (it must then move
-     * its own entries down) or no cache holds more}
+     * there, from the caches that hold more than an equal share of what the caches hold in {@code mode} ({@link
+     * Shares}), the most above it first and none below it, if the requester holds less than that share. {@return bytes
+     * freed; 0 when the requester holds its share already (it must then move its own entries down) or no cache holds
+     * more}
      */
     long reclaimForShare(Tiers<?, ?> requester, MemoryMode mode, long bytes) {
         if (caches.size() < 2) {
             return 0;                                  // alone: its share is all (an off-heap tier asks once a page)
         }
-        List<TieredCache<?, ?>> all = new ArrayList<>(caches.values());
-        long[] held = new long[all.size()];
-        long total = 0;
-        int holders = 0;
-        long requesterHolds = 0;
-        for (int i = 0; i < all.size(); i++) {
-            held[i] = all.get(i).tiersImpl().heldBytes(mode);
-            total += held[i];
-            holders += held[i] > 0 ? 1 : 0;
-            requesterHolds = all.get(i).tiersImpl() == requester ? held[i] : requesterHolds;
-        }
-        if (requesterHolds == 0) {
-            holders++;
-        }
-        long share = holders == 0 ? 0 : total / holders;
-        if (requesterHolds >= share) {
+        Shares shares = new Shares(caches.values(), requester, tiers -> tiers.heldBytes(mode));
+        if (!shares.requesterBelowShare()) {
             return 0;
         }
         long freed = 0;
-        while (freed < bytes) {
-            int most = -1;
-            for (int i = 0; i < all.size(); i++) {
-                if (all.get(i).tiersImpl() != requester && held[i] > share && (most < 0 || held[i] > held[most])) {
-                    most = i;
-                }
-            }
-            if (most < 0) {
-                break;
-            }
-            long wanted = Math.min(bytes - freed, held[most] - share);
-            held[most] = share;                        // asked once: what it frees is what it can
-            TieredCache<?, ?> cache = all.get(most);
-            if (cache.tryEnter()) {
+        for (Shares.Above above = shares.nextAboveShare(); above != null && freed < bytes;
+             above = shares.nextAboveShare()) {
+            long wanted = Math.min(bytes - freed, above.excessBytes());
+            if (above.cache().tryEnter()) {
                 try {
-                    freed += cache.tiersImpl().reclaim(mode, wanted);
+                    freed += above.cache().tiersImpl().reclaim(mode, wanted);
                 } finally {
-                    cache.exitEvictor();
+                    above.cache().exitEvictor();
                 }
             }
         }
         return freed;
+    }
+
+    /**
+     * Evicts the oldest disk segment of the cache holding the most disk files above an equal share of the caches' files
+     * ({@link Shares}), for {@code requester}, whose disk write found the engine's quota full or nearly full, if it
+     * holds less than that share. {@return whether a segment was evicted; false when the requester holds its share (it
+     * must then evict its own) or no cache above the share had one}
+     */
+    boolean evictDiskForShare(Tiers<?, ?> requester) {
+        if (caches.size() < 2) {
+            return false;
+        }
+        Shares shares = new Shares(caches.values(), requester, Tiers::diskFileBytes);
+        if (!shares.requesterBelowShare()) {
+            return false;
+        }
+        for (Shares.Above above = shares.nextAboveShare(); above != null; above = shares.nextAboveShare()) {
+            if (above.cache().tryEnter()) {
+                try {
+                    if (above.cache().tiersImpl().evictOwnDisk()) {
+                        return true;
+                    }
+                } finally {
+                    above.cache().exitEvictor();
+                }
+            }
+        }
+        return false;
     }
 
     /** Frees up to {@code bytes} in {@code mode} from every cache, taken in turn; {@return bytes freed} */

@@ -101,6 +101,12 @@ final class Tiers<K, V> {
          * holds its share (it moves its own entries down instead)}
          */
         long reclaim(Tiers<?, ?> requester, MemoryMode mode, long bytes);
+
+        /**
+         * {@return whether a cache holding more than an equal share of the disk files evicted a segment for
+         * {@code requester}; false when the requester holds its share (it evicts its own instead)}
+         */
+        boolean evictDisk(Tiers<?, ?> requester);
     }
 
     /** The outcome of placing a value ({@link #put}, {@link #move}) or of one disk write. */
@@ -251,7 +257,8 @@ final class Tiers<K, V> {
             counters.put(tier, new TierCounters(tier));
         }
         if (disk != null) {                            // its writers then seldom evict themselves
-            disk.evictAhead(evicted -> counters.get(Tier.DISK).evictions.add(evicted));
+            disk.evictAhead(evicted -> counters.get(Tier.DISK).evictions.add(evicted),
+                    () -> neighbours.evictDisk(this));
         }
         this.accessCounters = new AccessCounters(tiers.size());
         for (Tier tier : Tier.values()) {
@@ -1098,11 +1105,23 @@ final class Tiers<K, V> {
     }
 
     /**
-     * Evicts a disk segment ({@link DiskStore#evictOldest()}: the oldest of its probation or main log, after the
-     * second chance) for a write that found the quota full, which happens when writes outrun the evictions the store
-     * runs ahead on the compactor. No monitor held. {@return whether anything was freed}
+     * Frees disk quota for a write that found it full, which happens when writes outrun the evictions the stores run
+     * ahead on the compactor: another cache evicts a segment if this one holds less than an equal share of the caches'
+     * disk files and its own maximum is not what is full, else this one does ({@link #evictOwnDisk}). No monitor held.
+     * {@return whether anything was freed}
      */
     boolean evictDisk() {
+        if (disk != null && !disk.atOwnLimit() && neighbours.evictDisk(this)) {
+            return true;
+        }
+        return evictOwnDisk();
+    }
+
+    /**
+     * Evicts this cache's oldest disk segment ({@link DiskStore#evictOldest()}: the oldest of its probation or main log,
+     * after the second chance). No monitor held. {@return whether anything was freed}
+     */
+    boolean evictOwnDisk() {
         if (disk == null) {
             return false;
         }
@@ -1140,6 +1159,11 @@ final class Tiers<K, V> {
             case ON_HEAP -> heapQueue == null ? 0 : heapCredit.granted();
             case OFF_HEAP -> offHeap == null ? 0 : offHeap.pages() * offHeap.pageSize();
         };
+    }
+
+    /** {@return the bytes of this cache's disk files, 0 without a disk tier} */
+    long diskFileBytes() {
+        return disk == null ? 0 : disk.fileBytes();
     }
 
     /** {@return bytes freed for this cache's off-heap tier by caches holding more than an equal share of pages} */

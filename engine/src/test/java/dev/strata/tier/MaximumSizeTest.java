@@ -210,6 +210,35 @@ class MaximumSizeTest {
         }
     }
 
+    /**
+     * A cache at its own disk maximum evicts its own segments, even while it holds less than an equal share of the
+     * engine's quota: another cache's segments would make no room under its maximum.
+     */
+    @Test
+    void aCacheAtItsDiskMaximumEvictsItsOwnSegmentsNotAnothersCache() throws Exception {
+        try (TestEngine engine = new TestEngine(REGION, 0, PAGE, dir, 8L << 20)) {
+            Cache<Integer, byte[]> other = engine.caches.newCache("other", Codecs.int32(), Codecs.bytes())
+                    .tiers(Tier.DISK).build();
+            for (int key = 0; key < 5000; key++) {
+                other.put(key, value(key, 1000));          // about 5 MB of the 8 MiB quota
+            }
+            engine.awaitCompactorIdle();
+            long otherEntries = other.size();
+            Cache<Integer, byte[]> bounded = engine.caches.newCache("bounded", Codecs.int32(), Codecs.bytes())
+                    .tiers(Tier.DISK).maximumSize(Tier.DISK, DataSize.ofMebibytes(1)).build();
+            for (int key = 0; key < 10_000; key++) {
+                bounded.put(key, value(key, 1000));
+            }
+            engine.awaitCompactorIdle();
+            assertEquals(otherEntries, other.size(), "the other cache's entries");
+            assertEquals(0, other.stats().tier(Tier.DISK).evictions());
+            assertTrue(reserved(bounded, Tier.DISK) <= 1L << 20, () -> "" + bounded.stats());
+            assertTrue(bounded.stats().tier(Tier.DISK).evictions() > 5000, () -> "" + bounded.stats());
+            bounded.close();
+            other.close();
+        }
+    }
+
     @Test
     void aPersistentCacheReopensWithinItsDiskMaximum() throws Exception {
         long maximum = 2L << 20;

@@ -241,6 +241,14 @@ public final class DiskQuota {
         return ownRoomFor(bytes) && (parent == null || parent.hasRoomFor(bytes));
     }
 
+    /**
+     * {@return whether this is a child whose own limit has less than {@code headroomBytes} free, spare files counted as
+     * free} False for the engine's quota: a store on it that finds it nearly full may have other stores evict.
+     */
+    boolean ownLimitNearlyFull(long headroomBytes) {
+        return parent != null && !ownRoomFor(headroomBytes);
+    }
+
     private boolean ownRoomFor(long bytes) {
         long free = limitBytes - usedBytes.get();
         return free >= bytes || free + spareBytes() >= bytes;

@@ -21,6 +21,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongConsumer;
@@ -179,6 +180,8 @@ public final class DiskStore implements AutoCloseable {
     private final AtomicLong sealedSinceCheckpoint = new AtomicLong();
     /** Gets the keys each eviction ahead dropped; null while the store evicts only when asked ({@link #evictAhead}). */
     private volatile LongConsumer evictedAhead;
+    /** Asked before an eviction ahead of this store: true if another store evicted a segment instead. */
+    private volatile BooleanSupplier evictElsewhere = () -> false;
     private final DiskIndex index;
     /** The files of compacted segments kept to write new ones into. */
     private final SpareFiles spares;
@@ -838,7 +841,33 @@ public final class DiskStore implements AutoCloseable {
      * @throws NullPointerException if {@code evicted} is null
      */
     public void evictAhead(LongConsumer evicted) {
+        evictAhead(evicted, () -> false);
+    }
+
+    /**
+     * {@link #evictAhead(LongConsumer)}, where another store may give up a segment instead: when the quota is nearly
+     * full but this store's own limit is not ({@link #atOwnLimit}), the compactor first asks {@code elsewhere}, and
+     * evicts none of this store's segments if it answers true (another store evicted one). The cache manager answers
+     * for a cache holding less than an equal share of the caches' disk files.
+     *
+     * @param evicted   as for {@link #evictAhead(LongConsumer)}
+     * @param elsewhere asked on the compactor's thread, with no lock of this store held; it must not throw
+     * @throws NullPointerException if an argument is null
+     */
+    public void evictAhead(LongConsumer evicted, BooleanSupplier elsewhere) {
+        this.evictElsewhere = Objects.requireNonNull(elsewhere, "elsewhere");
         this.evictedAhead = Objects.requireNonNull(evicted, "evicted");
+    }
+
+    /**
+     * {@return whether this store's own limit (a cache's maximum disk size, a child of the engine's quota) has less free
+     * than a segment and the headroom of an eviction ahead, so that its own evictions are what must make room} False for
+     * a store on the engine's quota itself. A segment more than the headroom: an eviction of this store's own, on the
+     * compactor or by another writer, may have just freed one, and the write it refused must not then take another
+     * store's segment.
+     */
+    public boolean atOwnLimit() {
+        return quota.ownLimitNearlyFull(config.segmentBytes() + headroomBytes());
     }
 
     /**
@@ -1718,8 +1747,8 @@ public final class DiskStore implements AutoCloseable {
      */
     private void evictAheadHandedOver(LongConsumer evicted) {
         try {
-            if (!closed && quota.nearlyFull(headroomBytes())) {
-                long dropped = evictOldestUnderLock();
+            if (!closed && quota.nearlyFull(headroomBytes()) && (atOwnLimit() || !evictElsewhere.getAsBoolean())) {
+                long dropped = evictOldestUnderLock();     // no other store gave up a segment instead
                 if (dropped >= 0) {                        // else no segment holds a record
                     counters.evictedAhead.increment();
                     evicted.accept(dropped);
