@@ -4,10 +4,12 @@ import dev.strata.DataSize;
 import dev.strata.Engine;
 import dev.strata.OffHeapBackend;
 import dev.strata.Tier;
+import dev.strata.bench.workload.BenchFiles;
 import dev.strata.bench.workload.Options;
 import dev.strata.bench.workload.ZipfianIndices;
 import dev.strata.cache.Cache;
 import dev.strata.codec.Codecs;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -30,7 +32,8 @@ import java.util.Map;
  * MiB (default 4); beside {@code idle}, a cache filled with twice the region in such entries before the first get and
  * not used after (a cache a service stopped using, whose entries nobody reads); and beside {@code idle} with that
  * maximum. {@code --tier OFF_HEAP} keeps both caches' entries off the heap instead, in an off-heap region of the same
- * size. Prints {@code sessions}' hit ratio and what each cache holds at the end.
+ * size, and {@code --tier DISK} on disk, under a disk quota of that size (files under {@code target/bench-disk},
+ * deleted afterwards). Prints {@code sessions}' hit ratio and what each cache holds at the end.
  */
 public final class NoisyNeighbour {
 
@@ -45,7 +48,7 @@ public final class NoisyNeighbour {
     public static void main(String[] args) {
         Map<String, String> options = Options.parse(args,
                 "--requests N, --keys N, --value BYTES, --flood-value BYTES, --heap MIB, --flood-maximum MIB, "
-                        + "--tier HEAP|OFF_HEAP");
+                        + "--tier HEAP|OFF_HEAP|DISK");
         int requests = Integer.parseInt(options.getOrDefault("--requests", "2000000"));
         int keys = Integer.parseInt(options.getOrDefault("--keys", "200000"));
         int valueSize = Integer.parseInt(options.getOrDefault("--value", "200"));
@@ -84,10 +87,13 @@ public final class NoisyNeighbour {
     /** One setup: the tier both caches keep their entries in, its region, the other cache and its maximum (or null). */
     private record Setup(Tier tier, DataSize region, Neighbour neighbour, DataSize maximum) {
 
-        Engine engine() {
+        Engine engine(Path directory) {
             Engine.Builder builder = Engine.builder().name("noisy-neighbour");
-            return tier == Tier.HEAP ? builder.heap(region).build()
-                    : builder.heap(DataSize.ofMebibytes(16)).offHeap(region, OffHeapBackend.ARENA).build();
+            return switch (tier) {
+                case HEAP -> builder.heap(region).build();
+                case OFF_HEAP -> builder.heap(DataSize.ofMebibytes(16)).offHeap(region, OffHeapBackend.ARENA).build();
+                case DISK -> builder.heap(DataSize.ofMebibytes(16)).disk(directory, region).build();
+            };
         }
 
         Cache<Integer, byte[]> cache(Engine engine, String name, DataSize maximum) {
@@ -99,7 +105,8 @@ public final class NoisyNeighbour {
     private static void run(String setup, int[] trace, int valueSize, int floodValueSize, Setup with) {
         byte[] value = new byte[valueSize];
         byte[] floodValue = new byte[floodValueSize];
-        try (Engine engine = with.engine();
+        Path directory = BenchFiles.newScratchDirectory("strata-noisy-neighbour-");
+        try (Engine engine = with.engine(directory);
              Cache<Integer, byte[]> sessions = with.cache(engine, "sessions", null);
              Cache<Integer, byte[]> other = with.neighbour() == Neighbour.NONE ? null
                      : with.cache(engine, with.neighbour().name().toLowerCase(Locale.ROOT), with.maximum())) {
@@ -125,6 +132,8 @@ public final class NoisyNeighbour {
                     / trace.length, sessions.size(), DataSize.format(sessions.bytes(with.tier())), other == null
                     ? "-" : String.format(Locale.ROOT, "%,d entries, %s", other.size(),
                     DataSize.format(other.bytes(with.tier()))));
+        } finally {
+            BenchFiles.deleteQuietly(directory);
         }
     }
 }
