@@ -105,7 +105,10 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
-     * Starts configuring a cache that shares this engine's memory and disk with every other cache of the engine.
+     * Starts configuring a cache that shares this engine's memory and disk with every other cache of the engine. When
+     * caches contend for a region or the disk quota, each may hold an equal share: a cache refused room takes it from
+     * the caches holding more than that, if it holds less, and otherwise moves its own coldest entries down. A cache
+     * may also be bounded in each tier ({@link Cache.Builder#maximumSize}).
      *
      * {@snippet :
      * Cache<String, byte[]> cache = engine.newCache("blobs", Codecs.utf8(), Codecs.bytes())
