@@ -226,7 +226,7 @@ final class OffHeapTier {
                 return target;
             }
             Extent fresh = newPage();
-            if (fresh == null && pages.get() < maxPages && fromOthers.applyAsLong(SHARE_PAGES * pageSize) > 0) {
+            if (fresh == null && roomFromOthers(SHARE_PAGES)) {
                 fresh = newPage();                     // room taken from a cache holding more than its share
             }
             if (fresh != null && spare == null && offerSpare(fresh)) {
@@ -308,7 +308,7 @@ final class OffHeapTier {
             Page page = allocatePage();
             if (page != null) {
                 taken.add(page);
-            } else if (round++ >= MAX_ROUNDS || !evictOldest()) {
+            } else if (round++ >= MAX_ROUNDS || !(roomFromOthers(count - taken.size()) || evictOldest())) {
                 taken.forEach(this::freePage);
                 return null;
             }
@@ -316,6 +316,15 @@ final class OffHeapTier {
         Extent chain = extents.create(taken.toArray(Page[]::new));
         chain.probation = probation;
         return chain;
+    }
+
+    /**
+     * {@return whether other caches freed memory for {@code wantedPages} pages of this tier} They do while it holds
+     * less than an equal share of the caches' off-heap memory ({@link #fromOthers}); never past this cache's maximum,
+     * which only its own pages can make room under.
+     */
+    private boolean roomFromOthers(long wantedPages) {
+        return pages.get() < maxPages && fromOthers.applyAsLong(wantedPages * pageSize) > 0;
     }
 
     /**

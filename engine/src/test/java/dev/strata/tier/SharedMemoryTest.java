@@ -49,6 +49,15 @@ class SharedMemoryTest {
         }
     }
 
+    /** Values larger than a page take chains of pages, which take their share as single pages do. */
+    @Test
+    void aCacheOfValuesLargerThanAPageTakesItsShareOfTheOffHeapRegion() throws Exception {
+        try (TestEngine engine = new TestEngine(REGION, 2 * REGION, PAGE, null, 0)) {
+            assertFloodLeavesAShare(engine, Tier.OFF_HEAP,
+                    () -> engine.memory.state(MemoryMode.OFF_HEAP).storageUsedBytes(), 2 * REGION, 3 * PAGE / 2);
+        }
+    }
+
     /** On disk: a store the quota refuses, or whose writes leave it nearly full, has one above its share evict. */
     @Test
     void aFloodingCacheLeavesTheOtherAnEqualShareOfTheDiskQuota() throws Exception {
@@ -65,6 +74,11 @@ class SharedMemoryTest {
      */
     private static void assertFloodLeavesAShare(TestEngine engine, Tier tier, LongSupplier used, long limit)
             throws InterruptedException {
+        assertFloodLeavesAShare(engine, tier, used, limit, 400);
+    }
+
+    private static void assertFloodLeavesAShare(TestEngine engine, Tier tier, LongSupplier used, long limit,
+                                                int floodValueBytes) throws InterruptedException {
         Cache<Integer, byte[]> steady = engine.caches.newCache("steady", Codecs.int32(), Codecs.bytes())
                 .tiers(tier).build();
         long region = limit;
@@ -76,8 +90,8 @@ class SharedMemoryTest {
         int steadyKeys = key;
         Cache<Integer, byte[]> flood = engine.caches.newCache("flood", Codecs.int32(), Codecs.bytes())
                 .tiers(tier).build();
-        for (int k = 0; k < 10 * region / 400; k++) {
-            flood.put(k, value(k, 400));
+        for (int k = 0; k < 10 * region / floodValueBytes; k++) {
+            flood.put(k, value(k, floodValueBytes));
         }
         if (tier == Tier.DISK) {
             engine.awaitCompactorIdle();               // the evictions ahead handed over by the last puts
