@@ -29,6 +29,7 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
+import java.util.function.ToLongFunction;
 import java.util.regex.Pattern;
 import javax.management.ObjectName;
 
@@ -256,13 +257,7 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
         for (Shares.Above above = shares.nextAboveShare(); above != null && freed < bytes;
              above = shares.nextAboveShare()) {
             long wanted = Math.min(bytes - freed, above.excessBytes());
-            if (above.cache().tryEnter()) {
-                try {
-                    freed += above.cache().tiersImpl().reclaim(mode, wanted);
-                } finally {
-                    above.cache().exitEvictor();
-                }
-            }
+            freed += asEvictor(above.cache(), tiers -> tiers.reclaim(mode, wanted));
         }
         return freed;
     }
@@ -282,14 +277,8 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
             return false;
         }
         for (Shares.Above above = shares.nextAboveShare(); above != null; above = shares.nextAboveShare()) {
-            if (above.cache().tryEnter()) {
-                try {
-                    if (above.cache().tiersImpl().evictOwnDisk()) {
-                        return true;
-                    }
-                } finally {
-                    above.cache().exitEvictor();
-                }
+            if (asEvictor(above.cache(), tiers -> tiers.evictOwnDisk() ? 1 : 0) > 0) {
+                return true;
             }
         }
         return false;
@@ -305,16 +294,22 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
         long freed = 0;
         for (int i = 0; i < all.size() && freed < bytes; i++) {
             TieredCache<?, ?> cache = all.get((start + i) % all.size());
-            if (!cache.tryEnter()) {
-                continue;
-            }
-            try {
-                freed += cache.tiersImpl().reclaim(mode, bytes - freed);
-            } finally {
-                cache.exitEvictor();
-            }
+            long wanted = bytes - freed;
+            freed += asEvictor(cache, tiers -> tiers.reclaim(mode, wanted));
         }
         return freed;
+    }
+
+    /** {@return what {@code work} on {@code cache}'s tiers answered, run as the engine's evictor; 0 if it is closed} */
+    private static long asEvictor(TieredCache<?, ?> cache, ToLongFunction<Tiers<?, ?>> work) {
+        if (!cache.tryEnter()) {
+            return 0;
+        }
+        try {
+            return work.applyAsLong(cache.tiersImpl());
+        } finally {
+            cache.exitEvictor();
+        }
     }
 
     /** {@return the bytes each tier holds, summed over the open caches (see {@link Cache#bytes(Tier)})} */
@@ -429,7 +424,8 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
                 throw new IllegalArgumentException("maximumSize: " + tier + " " + size.bytes() + " bytes (expected: "
                         + "at least " + minimum + (minimum == 1 ? " byte" : " bytes") + minimumRule(tier) + ")");
             }
-            maximumSizes.put(tier, size.bytes());
+            long pageSize = tier == Tier.OFF_HEAP ? minimum : 1;
+            maximumSizes.put(tier, size.bytes() / pageSize * pageSize);   // off the heap, in whole pages
             return this;
         }
 

@@ -71,13 +71,6 @@ final class StorageCredit {
 
     /** {@return whether {@code bytes} were taken from the manager, within the limit} */
     private boolean take(long bytes) {
-        if (limit == Long.MAX_VALUE) {
-            if (!memory.acquireStorageMemory(bytes, mode)) {
-                return false;
-            }
-            granted.addAndGet(bytes);
-            return true;
-        }
         long before;
         do {
             before = granted.get();

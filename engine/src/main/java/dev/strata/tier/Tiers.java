@@ -212,7 +212,8 @@ final class Tiers<K, V> {
      * Creates a cache's tiers.
      *
      * @param diskCapacity the most its disk tier can hold: the engine's quota or the cache's maximum disk size
-     * @param maximumSizes the cache's maximum size per tier, in bytes; a tier not named has none of its own
+     * @param maximumSizes the cache's maximum size per tier, in bytes (off the heap, whole pages); a tier not named has
+     *                     none of its own
      */
     Tiers(String cacheName, List<Tier> tiers, Codec<K> keyCodec, Codec<V> valueCodec, MemoryManager memory,
           PageAllocator allocator, DiskStore disk, long diskCapacity, Map<Tier, Long> maximumSizes,
@@ -232,18 +233,13 @@ final class Tiers<K, V> {
         this.heapCredit = new StorageCredit(memory, MemoryMode.ON_HEAP, heapMaximum);
         long offHeapMaximum = maximumSizes.getOrDefault(Tier.OFF_HEAP, Long.MAX_VALUE);
         long offHeapMaxPages = offHeapMaximum == Long.MAX_VALUE ? Long.MAX_VALUE
-                : offHeapMaximum / allocator.pageSize();
-        long offHeapCapacity = tiers.contains(Tier.OFF_HEAP)
-                ? Math.min(Math.min(memory.state(MemoryMode.OFF_HEAP).regionBytes(), allocator.config().budgetBytes()),
-                        offHeapMaxPages == Long.MAX_VALUE ? Long.MAX_VALUE : offHeapMaxPages * allocator.pageSize())
-                : 0;
+                : offHeapMaximum / allocator.pageSize();   // whole pages already (the builder rounds it down)
+        long offHeapCapacity = tiers.contains(Tier.OFF_HEAP) ? Math.min(Math.min(
+                memory.state(MemoryMode.OFF_HEAP).regionBytes(), allocator.config().budgetBytes()), offHeapMaximum) : 0;
         this.offHeapPlacement = tiers.contains(Tier.OFF_HEAP) ? new OffHeapPlacement<>(this, valueCodec) : null;
         this.offHeap = offHeapPlacement == null ? null
                 : new OffHeapTier(memory, allocator, offHeapCapacity, offHeapMaxPages, offHeapPlacement,
                         this::reclaimOffHeapForShare);
-        if (offHeapMaxPages != Long.MAX_VALUE) {
-            this.maximumSizes.put(Tier.OFF_HEAP, offHeapMaxPages * allocator.pageSize());
-        }
         this.extents = offHeap == null ? null : offHeap.extents();
         this.valuesAreBytes = (Object) valueCodec == Codecs.bytes();
         this.encodesIntoDiskRecords = !valuesAreBytes && failsOnlyInSizing(valueCodec);
