@@ -112,17 +112,31 @@ final class NodeTable {
         }
     }
 
-    /** Copies the live nodes into a table at most half full (more than a quarter when it grew) and publishes it. */
+    /**
+     * {@return the length of a rebuilt table for {@code entries}: the least power of two, from {@code minLength}, at
+     * least twice the entries, doubled once more when the entries would fill more than 7/16 of it} A table is rebuilt
+     * once its entries and tombstones fill half of it, so a rebuild must leave room: one that left the table (nearly)
+     * half full, as a table whose entries stay a little under half of it does when inserts and removals of other keys
+     * churn it, would be rebuilt again a few inserts later, copying the whole table each time (a full off-heap tier of
+     * {@code Long} keys and values took 40-50 s per million puts so). Leaving a sixteenth of the table free means at
+     * least that many inserts between two rebuilds of a table of the same size.
+     */
+    static int tableLength(int entries, int minLength) {
+        int length = minLength;
+        while (length < entries * 2) {
+            length <<= 1;
+        }
+        return (long) entries * 16 > (long) length * 7 ? length << 1 : length;
+    }
+
+    /** Copies the live nodes into a table of {@link #tableLength} slots and publishes it. */
     private void rebuild() {
         rebuild(live);
     }
 
-    /** Copies the live nodes into a table of at least twice {@code room} slots and publishes it. */
+    /** Copies the live nodes into a table of {@link #tableLength} slots for {@code room} nodes and publishes it. */
     private void rebuild(int room) {
-        int length = INITIAL_SLOTS;
-        while (length < room * 2) {
-            length <<= 1;
-        }
+        int length = tableLength(room, INITIAL_SLOTS);
         Node<?, ?>[] fresh = new Node<?, ?>[length];
         int mask = length - 1;
         for (Node<?, ?> node : table) {

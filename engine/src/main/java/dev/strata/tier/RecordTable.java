@@ -195,12 +195,12 @@ final class RecordTable {
         }
     }
 
-    /** Copies the records into a table at most half full (more than a quarter when it grew) and publishes it. */
+    /**
+     * Copies the records into a table of {@link NodeTable#tableLength} slots (at most 7/16 full, at least 7/32 when it
+     * grew) and publishes it.
+     */
     private void rebuild() {
-        int length = INITIAL_SLOTS;
-        while (length < live * 2) {
-            length <<= 1;
-        }
+        int length = NodeTable.tableLength(live, INITIAL_SLOTS);
         long[] fresh = new long[length];
         int mask = length - 1;
         for (long slot : table) {
