@@ -68,7 +68,7 @@ public final class Engine implements AutoCloseable {
         this.diskQuota = config.diskDirectory() == null ? null
                 : new DiskQuota(config.diskQuotaBytes(), config.diskIndexBytes());
         this.caches = CacheManager.create(memoryManager, offHeapPages, config.diskDirectory(), diskQuota,
-                config.strict());
+                config.offHeapRegionBytes() == 0 ? Long.MAX_VALUE : config.offHeapTableBytes(), config.strict());
         this.tasks = new TaskMemoryFactory(memoryManager, heapPages, offHeapPages, spillDirectory(config),
                 config.strict());
     }
@@ -176,7 +176,8 @@ public final class Engine implements AutoCloseable {
         Map<Tier, Long> tierBytes = caches.tierBytes();
         return new EngineStats(pools, allocators, manager, tasks.stats(), tierBytes, config.diskQuotaBytes(),
                 diskQuota == null ? 0 : diskQuota.usedBytes(), config.diskIndexBytes(),
-                diskQuota == null ? 0 : diskQuota.indexBytes(), caches.offHeapTableBytes());
+                diskQuota == null ? 0 : diskQuota.indexBytes(), caches.offHeapTableBytes(),
+                config.offHeapTableBytes());
     }
 
     /**
@@ -208,6 +209,7 @@ public final class Engine implements AutoCloseable {
                 .offHeap(DataSize.ofBytes(config.offHeapRegionBytes())).storageFraction(config.storageFraction())
                 .memoryManager(config.memoryManager()).diskIndex(DataSize.ofBytes(config.diskIndexBytes()))
                 .liveDiskIndex(diskQuota == null ? 0 : diskQuota.indexBytes())
+                .offHeapTables(DataSize.ofBytes(config.offHeapTableBytes()))
                 .liveOffHeapTables(caches.offHeapTableBytes())
                 .live(memoryManager.state(MemoryMode.ON_HEAP), memoryManager.state(MemoryMode.OFF_HEAP)).build();
     }
@@ -290,6 +292,7 @@ public final class Engine implements AutoCloseable {
         private Path diskDirectory;
         private DataSize diskQuota = DataSize.ZERO;
         private DataSize diskIndex;
+        private DataSize offHeapTables;
         private Boolean strict;
 
         private Builder() {
@@ -434,6 +437,30 @@ public final class Engine implements AutoCloseable {
         }
 
         /**
+         * Sets the most heap the off-heap tiers' record tables may take, together. The records are off the heap, but
+         * each has an 8-byte slot in its cache's table on the heap, and a table is at most half full, so small records
+         * need much heap for their size: a {@code Long} key and value make a 32-byte record, whose slot takes 16 to 32
+         * bytes of heap, and a region full of them would need more heap for its tables than the region holds. Once
+         * the tables take more than half this limit no off-heap tier takes a new page: a tier that needs room recycles
+         * its own pages (its coldest records move down a tier, as when the region is full). The other half is room
+         * for the tables to grow in, since a table grows by doubling and the stripes' tables grow at nearly the same
+         * moment; so the tables stay within the limit unless the pages already taken come to hold many more records
+         * than they held (smaller records replacing larger ones). The tables live on the heap outside
+         * the engine's region, in user memory (see {@link MemoryPlan}); by default they may take half of what the
+         * disk indexes leave of it (so a quarter beside a disk, half without), and at least 1 MiB.
+         * {@link EngineStats} shows the limit and what the tables take; the plan shows both in the user memory
+         * section.
+         *
+         * @param limit the limit, from 1 byte to the user memory (with {@link #diskIndexMemory}, both together)
+         * @return this builder
+         * @throws NullPointerException if {@code limit} is null
+         */
+        public Builder offHeapTableMemory(DataSize limit) {
+            this.offHeapTables = Objects.requireNonNull(limit, "limit");
+            return this;
+        }
+
+        /**
          * Turns strict mode on or off. In strict mode closing an engine, cache or task with pages still outstanding
          * throws; otherwise the leak is logged with its owner. Default: the system property {@code strata.strict}
          * (off when unset; the project's tests set it).
@@ -452,13 +479,14 @@ public final class Engine implements AutoCloseable {
          * @return a new engine
          * @throws IllegalArgumentException if settings conflict or exceed what the JVM can give, with the numbers
          *     and the rule (for example an off-heap {@code DIRECT_BUFFER} region above {@code MaxDirectMemorySize}, a
-         *     {@code HUGE_PAGES} region in a JVM without native access for the engine, or a disk index limit without a
-         *     disk or above the user memory)
+         *     {@code HUGE_PAGES} region in a JVM without native access for the engine, a disk index limit without a
+         *     disk or above the user memory, or an off-heap table limit without an off-heap region or above it)
          */
         public Engine build() {
             boolean strictMode = strict != null ? strict : Boolean.getBoolean("strata.strict");
             EngineConfig config = EngineConfig.validate(name, memoryManager, heap, offHeap, offHeapBackend, pageSize,
-                    slabSize, storageFraction, diskDirectory, diskQuota, diskIndex, strictMode, JvmLimits.current());
+                    slabSize, storageFraction, diskDirectory, diskQuota, diskIndex, offHeapTables, strictMode,
+                    JvmLimits.current());
             Engine engine = new Engine(config);
             engine.mxBeanName = PlatformMXBeans.register("Engine", config.name(), new EngineBean(engine));
             return engine;

@@ -89,6 +89,11 @@ final class EngineBean implements EngineMXBean {
     }
 
     @Override
+    public long getOffHeapTableLimitBytes() {
+        return engine.stats().offHeapTableLimitBytes();
+    }
+
+    @Override
     public long getStorageRefusals() {
         return engine.stats().manager().storageRefusals();
     }

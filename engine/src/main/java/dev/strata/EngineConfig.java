@@ -18,13 +18,15 @@ import java.nio.file.Path;
  * @param diskDirectory the disk directory, or null for none
  * @param diskQuotaBytes the disk quota, 0 when there is no disk
  * @param diskIndexBytes the most heap the disk tiers' indexes may be charged, 0 when there is no disk
+ * @param offHeapTableBytes the most heap the off-heap tiers' record tables may take before the tiers stop taking
+ *     pages, 0 when there is no off-heap region
  * @param strict whether leaks throw
  * @param limits the JVM limits the settings were checked against
  */
 record EngineConfig(String name, MemoryManagerKind memoryManager, long heapRegionBytes, long offHeapRegionBytes,
                     OffHeapBackend offHeapBackend, long pageSizeBytes, long offHeapSlabBytes, long heapSlabBytes,
                     double storageFraction, Path diskDirectory, long diskQuotaBytes, long diskIndexBytes,
-                    boolean strict, JvmLimits limits) {
+                    long offHeapTableBytes, boolean strict, JvmLimits limits) {
 
     /** Smallest page: 4 KiB. */
     static final long MIN_PAGE_SIZE = 4L << 10;
@@ -54,8 +56,8 @@ record EngineConfig(String name, MemoryManagerKind memoryManager, long heapRegio
 
     static EngineConfig validate(String name, MemoryManagerKind kind, DataSize heap, DataSize offHeap,
                                  OffHeapBackend backend, DataSize pageSize, DataSize slabSize, double storageFraction,
-                                 Path diskDirectory, DataSize diskQuota, DataSize diskIndex, boolean strict,
-                                 JvmLimits limits) {
+                                 Path diskDirectory, DataSize diskQuota, DataSize diskIndex, DataSize offHeapTables,
+                                 boolean strict, JvmLimits limits) {
         long page = pageSize.bytes();
         long usableHeap = limits.maxHeapBytes() - reservedHeap(limits.maxHeapBytes());
         long heapRegion = heap != null ? heap.bytes() : (long) (usableHeap * DEFAULT_HEAP_FRACTION) / page * page;
@@ -85,19 +87,22 @@ record EngineConfig(String name, MemoryManagerKind memoryManager, long heapRegio
         if (diskDirectory != null && diskQuota.bytes() <= 0) {
             throw new IllegalArgumentException("disk quota: " + diskQuota + " for " + diskDirectory + " (expected: > 0)");
         }
-        long diskIndexBytes = diskIndex(diskDirectory, diskIndex, usableHeap - heapRegion);
+        long userMemory = usableHeap - heapRegion;
+        long diskIndexBytes = diskIndex(diskDirectory, diskIndex, offHeapTables, userMemory);
+        long offHeapTableBytes = offHeapTables(offHeapRegion, offHeapTables, diskIndex, diskIndexBytes, userMemory);
         return new EngineConfig(name, kind, heapRegion, offHeapRegion, backend, page, offHeapSlab, heapSlab,
-                storageFraction, diskDirectory, diskDirectory == null ? 0 : diskQuota.bytes(), diskIndexBytes, strict,
-                limits);
+                storageFraction, diskDirectory, diskDirectory == null ? 0 : diskQuota.bytes(), diskIndexBytes,
+                offHeapTableBytes, strict, limits);
     }
 
     /**
      * {@return the disk index limit: {@code requested}, or by default {@link MemoryPlan#defaultDiskIndex}; 0 without a
      * disk} The indexes live on the heap outside the engine's region, so a requested limit must fit in user memory.
      */
-    private static long diskIndex(Path diskDirectory, DataSize requested, long userMemory) {
+    private static long diskIndex(Path diskDirectory, DataSize requested, DataSize offHeapTables, long userMemory) {
         if (requested == null) {
-            return diskDirectory == null ? 0 : MemoryPlan.defaultDiskIndex(userMemory);
+            return diskDirectory == null ? 0
+                    : MemoryPlan.defaultDiskIndex(userMemory - (offHeapTables == null ? 0 : offHeapTables.bytes()));
         }
         if (diskDirectory == null) {
             throw new IllegalArgumentException("diskIndexMemory: " + requested + " without a disk (expected: set with"
@@ -108,6 +113,35 @@ record EngineConfig(String name, MemoryManagerKind memoryManager, long heapRegio
             throw new IllegalArgumentException("diskIndexMemory: " + both[0] + " (expected: from 1 byte to the user"
                     + " memory " + both[1] + ", the heap outside the engine's region and the reserved memory, where the"
                     + " disk indexes live)");
+        }
+        return requested.bytes();
+    }
+
+    /**
+     * {@return the off-heap table limit: {@code requested}, or by default {@link MemoryPlan#defaultOffHeapTables}; 0
+     * without an off-heap region} The tables live on the heap outside the engine's region, beside the disk indexes, so
+     * a requested limit must fit in user memory, and with a requested disk index limit, both together must.
+     */
+    private static long offHeapTables(long offHeapRegion, DataSize requested, DataSize requestedDiskIndex,
+                                      long diskIndexBytes, long userMemory) {
+        if (requested == null) {
+            return offHeapRegion == 0 ? 0 : MemoryPlan.defaultOffHeapTables(userMemory - diskIndexBytes);
+        }
+        if (offHeapRegion == 0) {
+            throw new IllegalArgumentException("offHeapTableMemory: " + requested + " without an off-heap region"
+                    + " (expected: set with offHeap(size, backend))");
+        }
+        if (requested.bytes() < 1 || requested.bytes() > userMemory) {
+            String[] both = sizes(requested.bytes(), userMemory);
+            throw new IllegalArgumentException("offHeapTableMemory: " + both[0] + " (expected: from 1 byte to the"
+                    + " user memory " + both[1] + ", the heap outside the engine's region and the reserved memory,"
+                    + " where the off-heap tiers' record tables live)");
+        }
+        if (requestedDiskIndex != null && requested.bytes() + diskIndexBytes > userMemory) {
+            throw new IllegalArgumentException("offHeapTableMemory " + DataSize.format(requested.bytes())
+                    + " + diskIndexMemory " + DataSize.format(diskIndexBytes) + " = "
+                    + DataSize.format(requested.bytes() + diskIndexBytes) + " (expected: at most the user memory "
+                    + DataSize.format(userMemory) + ", where both live)");
         }
         return requested.bytes();
     }

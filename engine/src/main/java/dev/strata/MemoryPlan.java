@@ -20,8 +20,10 @@ import java.util.Objects;
  * <li>user memory = jvmHeap − reserved − M: heap the engine does not manage;
  * <li>disk indexes = given, by default {@link #defaultDiskIndex max(user memory / 2, 1 MiB)}, when the engine has a
  *     disk: the part of user memory the disk tiers' key indexes may be charged (they live on the heap, outside M);
- * <li>off-heap tables, in the engine's live plan only: the heap the off-heap tiers' record tables take now (one
- *     {@code long} per slot), also in user memory, bounded by the off-heap region's records, not by a limit of its own;
+ * <li>off-heap tables = given, by default {@link #defaultOffHeapTables max((user memory − disk indexes) / 2, 1 MiB)},
+ *     when the engine has an off-heap region: the part of user memory the off-heap tiers' record tables (one
+ *     {@code long} per slot) may take; the tiers stop taking pages at half of it, the rest being room for the tables
+ *     to double in;
  * <li>in each region, storage = {@code floor(region × storageFraction)} (default fraction 0.5) and execution = the
  *     rest; with the unified manager that storage share is the protected region R and only the initial split;
  * <li>overhead = given, by default {@code max(384 MiB, jvmHeap / 10)}, the 10 % truncated to a whole byte (Spark
@@ -45,8 +47,11 @@ import java.util.Objects;
 public final class MemoryPlan {
 
     private static final long MIB = 1L << 20;
-    /** The least default disk index limit: 1 MiB, so a disk tier holds keys even when the region takes all. */
-    private static final long MIN_DEFAULT_DISK_INDEX_BYTES = MIB;
+    /**
+     * The least default disk index limit and off-heap table limit: 1 MiB, so a disk or off-heap tier holds keys even
+     * when the region takes all.
+     */
+    private static final long MIN_DEFAULT_INDEX_BYTES = MIB;
     /** The most heap reserved for the JVM and the application: 300 MiB, as Spark. */
     private static final long RESERVED_HEAP_BYTES = 300 * MIB;
     /** The smallest default overhead: 384 MiB, as Spark. */
@@ -63,6 +68,7 @@ public final class MemoryPlan {
     private final long externalProcessesBytes;
     private final long diskIndexBytes;
     private final long liveDiskIndexBytes;
+    private final long offHeapTableBytes;
     /** The off-heap record tables' heap now, or -1 in a plan without live state. */
     private final long liveOffHeapTableBytes;
     private final long overheadBytes;
@@ -70,7 +76,8 @@ public final class MemoryPlan {
     private final PoolState liveOnHeap;
     private final PoolState liveOffHeap;
 
-    private MemoryPlan(Builder b, long heapRegionBytes, long overheadBytes, long containerBytes) {
+    private MemoryPlan(Builder b, long heapRegionBytes, long offHeapTableBytes, long overheadBytes,
+                       long containerBytes) {
         this.jvmHeapBytes = b.jvmHeap;
         this.reservedBytes = reservedHeap(b.jvmHeap);
         this.heapRegionBytes = heapRegionBytes;
@@ -80,6 +87,7 @@ public final class MemoryPlan {
         this.externalProcessesBytes = b.externalProcesses;
         this.diskIndexBytes = b.diskIndex;
         this.liveDiskIndexBytes = b.liveDiskIndex;
+        this.offHeapTableBytes = offHeapTableBytes;
         this.liveOffHeapTableBytes = b.liveOffHeapTables;
         this.overheadBytes = overheadBytes;
         this.containerBytes = containerBytes;
@@ -115,7 +123,18 @@ public final class MemoryPlan {
      * @return the default limit of the disk tiers' index charges, in bytes
      */
     static long defaultDiskIndex(long userMemoryBytes) {
-        return Math.max(userMemoryBytes / 2, MIN_DEFAULT_DISK_INDEX_BYTES);
+        return Math.max(userMemoryBytes / 2, MIN_DEFAULT_INDEX_BYTES);
+    }
+
+    /**
+     * The one rule for the default off-heap table limit: half of the user memory the disk indexes leave (a quarter of
+     * it beside default disk indexes, half without a disk), and at least 1 MiB.
+     *
+     * @param userMemoryLeftBytes the user memory less the disk index limit
+     * @return the default limit of the heap the off-heap tiers' record tables may take, in bytes
+     */
+    static long defaultOffHeapTables(long userMemoryLeftBytes) {
+        return Math.max(userMemoryLeftBytes / 2, MIN_DEFAULT_INDEX_BYTES);
     }
 
     /** {@return the JVM's max heap} */
@@ -144,6 +163,14 @@ public final class MemoryPlan {
      */
     public long diskIndexBytes() {
         return diskIndexBytes;
+    }
+
+    /**
+     * {@return the most heap the off-heap tiers' record tables may take before the tiers stop taking pages, part of
+     * user memory; 0 without an off-heap region} See {@code Engine.Builder.offHeapTableMemory}.
+     */
+    public long offHeapTableBytes() {
+        return offHeapTableBytes;
     }
 
     /** {@return the on-heap storage pool's initial (static: fixed) size} */
@@ -232,6 +259,7 @@ public final class MemoryPlan {
         private long externalProcesses;
         private long diskIndex;
         private long liveDiskIndex;
+        private long offHeapTables = -1;
         private long liveOffHeapTables = -1;
         private long overhead = -1;
         private PoolState liveOnHeap;
@@ -332,6 +360,19 @@ public final class MemoryPlan {
             return this;
         }
 
+        /**
+         * Sets the heap the off-heap tiers' record tables may take, a part of user memory; by default
+         * {@code max((user memory − disk indexes) / 2, 1 MiB)} with an off-heap region, else 0.
+         *
+         * @param size the off-heap table limit
+         * @return this builder
+         * @throws NullPointerException if {@code size} is null
+         */
+        public Builder offHeapTables(DataSize size) {
+            offHeapTables = Objects.requireNonNull(size, "size").bytes();
+            return this;
+        }
+
         /** Adds what the disk indexes are charged now; for the engine, which owns the disk quota. */
         Builder liveDiskIndex(long usedBytes) {
             liveDiskIndex = usedBytes;
@@ -393,7 +434,9 @@ public final class MemoryPlan {
                 throw new IllegalArgumentException("container size overflows a long: jvmHeap " + jvmHeap + " + overhead "
                         + over + " + offHeap " + offHeap + " + externalProcesses " + externalProcesses + " bytes", e);
             }
-            return new MemoryPlan(this, region, over, container);
+            long tables = offHeapTables >= 0 ? offHeapTables
+                    : offHeap == 0 ? 0 : defaultOffHeapTables(usable - region - diskIndex);
+            return new MemoryPlan(this, region, tables, over, container);
         }
 
         private static void checkLive(PoolState live, MemoryMode mode, long region) {
@@ -429,10 +472,11 @@ public final class MemoryPlan {
                 row("    disk indexes", p.diskIndexBytes, p.userMemoryBytes(), live,
                         "the disk tiers' key indexes: at most this much, else the oldest disk segment goes");
             }
-            if (p.liveOffHeapTableBytes >= 0 && p.offHeapBytes > 0) {
-                row("    off-heap tables", p.liveOffHeapTableBytes, p.userMemoryBytes(),
-                        new String[] {"", DataSize.format(p.liveOffHeapTableBytes), ""},
-                        "the off-heap tiers' record tables: 8 B per slot, at most half full; no limit of their own");
+            if (p.offHeapTableBytes > 0) {
+                String[] live = p.liveOffHeapTableBytes < 0 ? null : new String[] {
+                        DataSize.format(p.offHeapTableBytes), DataSize.format(p.liveOffHeapTableBytes), ""};
+                row("    off-heap tables", p.offHeapTableBytes, p.userMemoryBytes(), live,
+                        "the off-heap tiers' record tables: past half of this the tiers take no more pages");
             }
             row("  heap region M", p.heapRegionBytes, p.jvmHeapBytes, null, "on-heap storage + execution, one region");
             pools(p.heapRegionBytes, p.onHeapStorageBytes(), onHeap, unified);

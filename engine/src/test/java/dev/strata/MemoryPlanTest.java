@@ -38,15 +38,17 @@ class MemoryPlanTest {
         assertEquals(1024 * MIB, plan.offHeapStorageBytes());
         assertEquals(1024 * MIB, plan.protectedStorageBytes(MemoryMode.OFF_HEAP));
         assertEquals(plan.onHeapStorageBytes(), plan.protectedStorageBytes(MemoryMode.ON_HEAP));
+        assertEquals(plan.userMemoryBytes() / 2, plan.offHeapTableBytes(), "no disk: half of user memory");
 
         String table = plan.toString();
         assertContains(table, "UNIFIED", "JVM heap", "4 GiB", "reserved", "300 MiB", "user memory", "heap region M",
                 "storage (R)", "execution", "off-heap region", "2 GiB", "overhead", "409.6 MiB", "external processes",
-                "1 GiB", "container", "7.4 GiB", "7577.6 MiB (7945689497 bytes)", "Python", "share: of the enclosing section");
+                "1 GiB", "container", "7.4 GiB", "7577.6 MiB (7945689497 bytes)", "Python",
+                "share: of the enclosing section", "off-heap tables");
         List<String> lines = table.lines().toList();
-        assertEquals(15, lines.size(), table);                 // title, header, 12 rows, legend
+        assertEquals(16, lines.size(), table);                 // title, header, 13 rows, legend
         int sizeColumnEnd = lines.get(1).indexOf("size") + "size".length();
-        for (String line : lines.subList(2, 14)) {
+        for (String line : lines.subList(2, 15)) {
             assertEquals(' ', line.charAt(sizeColumnEnd), () -> "sizes right-aligned in one column:\n" + table);
         }
     }
@@ -107,5 +109,23 @@ class MemoryPlanTest {
         assertEquals("size", assertThrows(NullPointerException.class, () -> MemoryPlan.builder().offHeap(null)).getMessage());
         assertThrows(IllegalArgumentException.class, () -> MemoryPlan.builder().jvmHeap(DataSize.ofBytes(Long.MAX_VALUE / 2))
                 .offHeap(DataSize.ofBytes(Long.MAX_VALUE / 2)).externalProcesses(DataSize.ofGibibytes(1)).build());
+    }
+
+    @Test
+    void offHeapTablesTakeHalfOfWhatTheDiskIndexesLeaveUnlessGiven() {
+        MemoryPlan besideDisk = MemoryPlan.builder().jvmHeap(DataSize.ofGibibytes(4)).offHeap(DataSize.ofGibibytes(2))
+                .diskIndex(DataSize.ofMebibytes(512)).build();
+        assertEquals((besideDisk.userMemoryBytes() - 512 * MIB) / 2, besideDisk.offHeapTableBytes());
+        MemoryPlan given = MemoryPlan.builder().jvmHeap(DataSize.ofGibibytes(4)).offHeap(DataSize.ofGibibytes(2))
+                .offHeapTables(DataSize.ofMebibytes(64)).build();
+        assertEquals(64 * MIB, given.offHeapTableBytes());
+        assertContains(given.toString(), "off-heap tables", "64 MiB", "past half of this the tiers take no more pages");
+        MemoryPlan tiny = MemoryPlan.builder().jvmHeap(DataSize.ofMebibytes(16)).heapRegion(DataSize.ofMebibytes(12))
+                .offHeap(DataSize.ofMebibytes(64)).build();
+        assertEquals(MIB, tiny.offHeapTableBytes(), "at least 1 MiB");
+        assertEquals(0, MemoryPlan.builder().jvmHeap(DataSize.ofGibibytes(4)).build().offHeapTableBytes(),
+                "no off-heap region, no tables");
+        assertEquals("size", assertThrows(NullPointerException.class, () -> MemoryPlan.builder().offHeapTables(null))
+                .getMessage());
     }
 }

@@ -50,6 +50,12 @@ public interface EngineMXBean {
     /** {@return the heap the off-heap tiers' record tables take (heap in user memory)} */
     long getOffHeapTableBytes();
 
+    /**
+     * {@return the most heap the off-heap tiers' record tables may take before the tiers stop taking pages (0 without
+     * an off-heap region)}
+     */
+    long getOffHeapTableLimitBytes();
+
     /** {@return storage requests the memory manager refused (the caches then moved entries down a tier)} */
     long getStorageRefusals();
 

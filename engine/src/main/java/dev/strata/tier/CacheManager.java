@@ -61,6 +61,8 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
     /** Runs the disk stores' compactions and evictions ahead; package-private so a test can wait for it. */
     final DiskCompactor diskCompactor;
     private final boolean strict;
+    /** The heap the caches' off-heap record tables take, and its limit. */
+    private final TableMemory tables;
     private final ConcurrentHashMap<String, TieredCache<?, ?>> caches = new ConcurrentHashMap<>();
     /** Sweeps expired entries out of the caches with expiry; package-private so a test can see it run. */
     final ExpirySweeper sweeper = new ExpirySweeper(caches::values, ExpirySweeper.PERIOD_MILLIS);
@@ -80,8 +82,9 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
     private volatile boolean closed;
 
     private CacheManager(MemoryManager memory, PageAllocator offHeap, Path diskDirectory, DiskQuota diskQuota,
-                         boolean strict) {
+                         long offHeapTableLimitBytes, boolean strict) {
         this.memory = memory;
+        this.tables = new TableMemory(offHeapTableLimitBytes);
         this.offHeap = offHeap;
         this.diskDirectory = diskDirectory;
         this.diskQuota = diskQuota;
@@ -97,19 +100,23 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
      * @param offHeap the page allocator of the off-heap region, or null if the engine has none
      * @param diskDirectory where caches keep their disk tiers (one sub-directory per cache), or null for no disk
      * @param diskQuota the quota all disk tiers share; null exactly when {@code diskDirectory} is null
+     * @param offHeapTableLimitBytes the most heap the off-heap tiers' record tables may take, together, before the
+     *     tiers stop taking pages ({@link Long#MAX_VALUE}: no limit)
      * @param strict whether leaks found at close throw (tests) instead of being logged
      * @return the manager
      * @throws NullPointerException if {@code memory} is null
-     * @throws IllegalArgumentException if only one of {@code diskDirectory} and {@code diskQuota} is given
+     * @throws IllegalArgumentException if only one of {@code diskDirectory} and {@code diskQuota} is given, or the
+     *     table limit is less than 1 byte
      */
     public static CacheManager create(MemoryManager memory, PageAllocator offHeap, Path diskDirectory,
-                                      DiskQuota diskQuota, boolean strict) {
+                                      DiskQuota diskQuota, long offHeapTableLimitBytes, boolean strict) {
         Objects.requireNonNull(memory, "memory");
         if ((diskDirectory == null) != (diskQuota == null)) {
             throw new IllegalArgumentException("diskDirectory: " + diskDirectory + ", diskQuota: " + diskQuota
                     + " (expected: both or neither)");
         }
-        CacheManager manager = new CacheManager(memory, offHeap, diskDirectory, diskQuota, strict);
+        CacheManager manager = new CacheManager(memory, offHeap, diskDirectory, diskQuota, offHeapTableLimitBytes,
+                strict);
         memory.setStorageEvictor(manager);
         return manager;
     }
@@ -177,7 +184,7 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
         Long diskMaximum = maximumSizes.get(Tier.DISK);
         DiskStore disk = tiers.contains(Tier.DISK) ? openDisk(name, persistent, expiry != null, diskMaximum) : null;
         Tiers<K, V> tierSet = new Tiers<>(name, tiers, keyCodec, valueCodec, memory, offHeap, disk,
-                diskQuota == null ? 0 : diskQuota.limitBytes(), maximumSizes, neighbours, expiry);
+                diskQuota == null ? 0 : diskQuota.limitBytes(), maximumSizes, neighbours, expiry, tables);
         ObjectName[] beanName = new ObjectName[1];
         TieredCache<K, V> cache = new TieredCache<>(tierSet, promotion, persistent, strict, () -> {
             PlatformMXBeans.unregister(beanName[0]);
@@ -329,11 +336,15 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
      * full; it lives outside the engine's heap region, in user memory}
      */
     public long offHeapTableBytes() {
-        long total = 0;
-        for (TieredCache<?, ?> cache : caches.values()) {
-            total += cache.tiersImpl().offHeapTableBytes();
-        }
-        return total;
+        return tables.bytes();
+    }
+
+    /**
+     * {@return the most heap the off-heap record tables may take before the off-heap tiers stop taking pages and
+     * recycle their own instead; {@link Long#MAX_VALUE} for no limit}
+     */
+    public long offHeapTableLimitBytes() {
+        return tables.limitBytes();
     }
 
     /** {@return a snapshot of every open cache's statistics} */

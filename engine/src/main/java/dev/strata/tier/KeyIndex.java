@@ -25,13 +25,14 @@ final class KeyIndex {
     /**
      * @param hasNodes whether the cache has a heap tier
      * @param extents the off-heap tier's extents, or null if the cache has none
+     * @param tables the engine's account of record-table heap, charged for the stripes' record tables
      */
-    KeyIndex(boolean hasNodes, ExtentTable extents) {
+    KeyIndex(boolean hasNodes, ExtentTable extents, TableMemory tables) {
         int wanted = Math.max(MIN_STRIPES, Runtime.getRuntime().availableProcessors() * STRIPES_PER_PROCESSOR);
         int count = Math.min(MAX_STRIPES, Integer.highestOneBit(wanted - 1) << 1);
         this.stripes = new Stripe[count];
         for (int i = 0; i < count; i++) {
-            stripes[i] = new Stripe(hasNodes, extents);
+            stripes[i] = new Stripe(hasNodes, extents, tables);
         }
         this.shift = Integer.SIZE - Integer.numberOfTrailingZeros(count);
     }

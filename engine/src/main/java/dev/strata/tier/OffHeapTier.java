@@ -165,6 +165,8 @@ final class OffHeapTier {
     private final long maxPages;
     /** Frees off-heap memory in other caches for this one while it holds less than an equal share. */
     private final LongUnaryOperator fromOthers;
+    /** The heap of the engine's record tables: past half its limit, {@link #allocatePage} refuses pages. */
+    private final TableMemory tables;
 
     /**
      * Creates the tier of a cache.
@@ -174,10 +176,12 @@ final class OffHeapTier {
      *                      {@link Long#MAX_VALUE} when only the memory manager limits it
      * @param fromOthers    asked for bytes when the manager refuses a page: frees them from other caches holding more
      *                      than an equal share, and answers the bytes freed (0 when this tier holds its share)
+     * @param tables        the engine's record tables' heap and its limit: no page is taken past half of it
      */
     OffHeapTier(MemoryManager memory, PageAllocator allocator, long capacityBytes, long maxPages,
-                Evacuation evacuation, LongUnaryOperator fromOthers) {
+                Evacuation evacuation, LongUnaryOperator fromOthers, TableMemory tables) {
         this.fromOthers = fromOthers;
+        this.tables = tables;
         this.memory = memory;
         this.allocator = allocator;
         this.pageSize = allocator.pageSize();
@@ -321,10 +325,11 @@ final class OffHeapTier {
     /**
      * {@return whether other caches freed memory for {@code wantedPages} pages of this tier} They do while it holds
      * less than an equal share of the caches' off-heap memory ({@link #fromOthers}); never past this cache's maximum,
-     * which only its own pages can make room under.
+     * which only its own pages can make room under, nor while the record tables stop pages, which the memory freed
+     * would not change.
      */
     private boolean roomFromOthers(long wantedPages) {
-        return pages.get() < maxPages && fromOthers.applyAsLong(wantedPages * pageSize) > 0;
+        return pages.get() < maxPages && !tables.stopsPages() && fromOthers.applyAsLong(wantedPages * pageSize) > 0;
     }
 
     /**
@@ -362,11 +367,12 @@ final class OffHeapTier {
     }
 
     /**
-     * {@return a new page, or null if the cache's maximum, the manager or the allocator refuses one} The page is counted
-     * before the manager is asked, so that racing writers never take the tier past {@link #maxPages}.
+     * {@return a new page, or null if the record tables' heap limit, the cache's maximum, the manager or the allocator
+     * refuses one} The page is counted before the manager is asked, so that racing writers never take the tier past
+     * {@link #maxPages}.
      */
     private Page allocatePage() {
-        if (!countPage()) {
+        if (tables.stopsPages() || !countPage()) {
             return null;
         }
         if (!memory.acquireStorageMemory(pageSize, MemoryMode.OFF_HEAP)) {

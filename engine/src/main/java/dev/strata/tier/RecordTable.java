@@ -20,22 +20,35 @@ import java.lang.invoke.VarHandle;
  * record they read against its extent's life. Readers may set a slot's visited bit by compare-and-set; writers replace
  * slots with release stores, so a visited bit racing with a replacement is simply lost. Tombstones and rebuilds work as
  * in {@link NodeTable}: a replaced table is never written again.
+ *
+ * <p><b>Heap.</b> The table is the off-heap tier's only per-record heap: 8 bytes per slot, at most half full after an
+ * insert and, once it has grown past its first size, at least an eighth full before one (a sparser table is rebuilt
+ * smaller first, and after a clear). Every table made or rebuilt is charged to the engine's {@link TableMemory}, so the
+ * engine knows, and bounds, what the tables of all its caches take.
  */
 final class RecordTable {
 
     private static final int INITIAL_SLOTS = 8;
+    /** A table grown past its first size is rebuilt smaller before an insert once under 1/this of it are records. */
+    private static final int SPARSE_SHARE = 8;
     private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(long[].class);
 
     private final ExtentTable extents;
+    private final TableMemory memory;
     /** Replaced, never written again, when it grows or sheds its tombstones. */
     private volatile long[] table = new long[INITIAL_SLOTS];
     /** Records. Guarded by the stripe. */
     private int live;
     /** Records plus tombstones. Guarded by the stripe. */
     private int used;
+    /** Set when the cache closes: the table's charge was given back. Guarded by the stripe. */
+    private boolean released;
 
-    RecordTable(ExtentTable extents) {
+    /** Creates an empty table, charged to {@code memory}. */
+    RecordTable(ExtentTable extents, TableMemory memory) {
         this.extents = extents;
+        this.memory = memory;
+        memory.charge(heapBytes());
     }
 
     /** {@return the current table, for a lock-free probe} */
@@ -163,6 +176,7 @@ final class RecordTable {
 
     /** Inserts {@code slot} for a key with {@code hash} that has no slot here. */
     void insert(int hash, long slot) {
+        shrinkIfSparse();
         long[] slots = table;
         int mask = slots.length - 1;
         int i = hash & mask;
@@ -196,8 +210,31 @@ final class RecordTable {
     }
 
     /**
+     * Rebuilds the table smaller when it has grown past its first size and fewer than 1/{@value #SPARSE_SHARE} of its
+     * slots are records: after evictions, expiries and clears, so its heap follows the records down. Never while a
+     * caller walks the slots by index (a clear or a sweep calls it after its walk).
+     */
+    void shrinkIfSparse() {
+        long[] slots = table;
+        if (slots.length > INITIAL_SLOTS && (long) live * SPARSE_SHARE < slots.length) {
+            rebuild();
+        }
+    }
+
+    /**
+     * Gives the table's charge back, when its cache closes (after its clear): the table takes no more heap once the
+     * cache is dropped. Idempotent; a table is not written after it.
+     */
+    void release() {
+        if (!released) {
+            released = true;
+            memory.charge(-heapBytes());
+        }
+    }
+
+    /**
      * Copies the records into a table of {@link NodeTable#tableLength} slots (at most 7/16 full, at least 7/32 when it
-     * grew) and publishes it.
+     * grew) and publishes it, charging the difference in heap.
      */
     private void rebuild() {
         int length = NodeTable.tableLength(live, INITIAL_SLOTS);
@@ -213,6 +250,10 @@ final class RecordTable {
             }
         }
         used = live;
+        long grownBytes = (long) (length - table.length) * Long.BYTES;
+        if (!released) {
+            memory.charge(grownBytes);
+        }
         table = fresh;                                 // volatile: publishes the filled copy
     }
 

@@ -47,9 +47,10 @@ final class Stripe {
     /** How many keys of this stripe are being spilled. Guarded by this monitor. */
     private int spills;
 
-    Stripe(boolean hasNodes, ExtentTable extents) {
+    /** Creates a stripe; its record table, if the cache has an off-heap tier ({@code extents}), charges tables. */
+    Stripe(boolean hasNodes, ExtentTable extents, TableMemory tables) {
         this.nodes = hasNodes ? new NodeTable() : null;
-        this.records = extents != null ? new RecordTable(extents) : null;
+        this.records = extents != null ? new RecordTable(extents, tables) : null;
     }
 
     /**

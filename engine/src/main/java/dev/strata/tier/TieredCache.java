@@ -499,6 +499,7 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
             }
             tiers.clear(true);
             tiers.releaseCredit();
+            tiers.releaseTables();
             if (tiers.offHeap != null) {
                 tiers.offHeap.close();
             }

@@ -214,10 +214,11 @@ final class Tiers<K, V> {
      * @param diskCapacity the most its disk tier can hold: the engine's quota or the cache's maximum disk size
      * @param maximumSizes the cache's maximum size per tier, in bytes (off the heap, whole pages); a tier not named has
      *                     none of its own
+     * @param tables the engine's account of the heap its off-heap record tables take, with its limit
      */
     Tiers(String cacheName, List<Tier> tiers, Codec<K> keyCodec, Codec<V> valueCodec, MemoryManager memory,
           PageAllocator allocator, DiskStore disk, long diskCapacity, Map<Tier, Long> maximumSizes,
-          Neighbours neighbours, Expiry expiry) {
+          Neighbours neighbours, Expiry expiry, TableMemory tables) {
         this.cacheName = cacheName;
         this.tiers = List.copyOf(tiers);
         this.keyCodec = keyCodec;
@@ -239,12 +240,12 @@ final class Tiers<K, V> {
         this.offHeapPlacement = tiers.contains(Tier.OFF_HEAP) ? new OffHeapPlacement<>(this, valueCodec) : null;
         this.offHeap = offHeapPlacement == null ? null
                 : new OffHeapTier(memory, allocator, offHeapCapacity, offHeapMaxPages, offHeapPlacement,
-                        this::reclaimOffHeapForShare);
+                        this::reclaimOffHeapForShare, tables);
         this.extents = offHeap == null ? null : offHeap.extents();
         this.valuesAreBytes = (Object) valueCodec == Codecs.bytes();
         this.encodesIntoDiskRecords = !valuesAreBytes && failsOnlyInSizing(valueCodec);
         this.reads = offHeap == null ? null : new OffHeapReads<>(extents, keyCodec, valueCodec, copyOnly(valueCodec));
-        this.index = new KeyIndex(tiers.contains(Tier.HEAP), extents);
+        this.index = new KeyIndex(tiers.contains(Tier.HEAP), extents, tables);
         this.disk = disk;
         if (disk != null && expiry != null) {
             disk.dropExpiredWhenCompacting(value -> expiry.expired(value, 0));   // compaction drops them
@@ -930,6 +931,7 @@ final class Tiers<K, V> {
                 }
             }
         }
+        records.shrinkIfSparse();
         return removed;
     }
 
@@ -1259,10 +1261,13 @@ final class Tiers<K, V> {
                         removeNode(stripe, node);
                     }
                 }
-                for (int i = 0; stripe.records != null && i < stripe.records.capacity(); i++) {
-                    if (Slots.isRecord(stripe.records.get(i))) {
-                        removeRecord(stripe, i, true);
+                if (stripe.records != null) {
+                    for (int i = 0; i < stripe.records.capacity(); i++) {
+                        if (Slots.isRecord(stripe.records.get(i))) {
+                            removeRecord(stripe, i, true);
+                        }
                     }
+                    stripe.records.shrinkIfSparse();
                 }
                 stripe.endMove();
             }
@@ -1275,6 +1280,20 @@ final class Tiers<K, V> {
         }
         TierCounters c = counters.get(tier);
         return c == null ? 0 : c.entries.sum();
+    }
+
+    /**
+     * Gives back the heap charge of the off-heap tier's record tables, when the cache closes, after its last clear:
+     * each stripe under its monitor.
+     */
+    void releaseTables() {
+        for (Stripe stripe : index.stripes()) {
+            if (stripe.records != null) {
+                synchronized (stripe) {
+                    stripe.records.release();
+                }
+            }
+        }
     }
 
     /** {@return the heap the off-heap tier's record tables take, over every stripe (0 without an off-heap tier)} */

@@ -55,7 +55,7 @@ class RecordTableTest {
     @Test
     void collidingKeysAreTellApartByTheirBytesAndProbePastTombstones() {
         try (RecordPages pages = new RecordPages()) {
-            RecordTable table = new RecordTable(pages.extents);
+            RecordTable table = new RecordTable(pages.extents, TableMemory.unlimited());
             long[] slots = new long[6];
             for (int id = 0; id < 6; id++) {
                 slots[id] = pages.write(7, key(id), value(id));    // one hash for all: one probe chain, one tag
@@ -85,7 +85,7 @@ class RecordTableTest {
         for (int seed = 0; seed < 5; seed++) {
             try (RecordPages pages = new RecordPages()) {
                 Random random = new Random(seed);
-                RecordTable table = new RecordTable(pages.extents);
+                RecordTable table = new RecordTable(pages.extents, TableMemory.unlimited());
                 Map<Integer, Long> model = new HashMap<>();
                 int hashes = 1 + random.nextInt(50);
                 for (int step = 0; step < 3_000; step++) {
@@ -123,7 +123,7 @@ class RecordTableTest {
     @Test
     void lockFreeProbesNeverMissAPresentKeyWhileTheTableIsRebuilt() throws Exception {
         try (RecordPages pages = new RecordPages()) {
-            RecordTable table = new RecordTable(pages.extents);
+            RecordTable table = new RecordTable(pages.extents, TableMemory.unlimited());
             OffHeapReads<byte[], byte[]> reads = new OffHeapReads<>(pages.extents, Codecs.bytes(), Codecs.bytes(), true);
             int stable = 300;
             for (int id = 0; id < stable; id++) {
@@ -188,7 +188,7 @@ class RecordTableTest {
     @Test
     void aSlotOfAnOlderLifeIsRetriedNotTrusted() {
         try (RecordPages pages = new RecordPages()) {
-            RecordTable table = new RecordTable(pages.extents);
+            RecordTable table = new RecordTable(pages.extents, TableMemory.unlimited());
             OffHeapReads<byte[], byte[]> reads = new OffHeapReads<>(pages.extents, Codecs.bytes(), Codecs.bytes(), true);
             long slot = pages.write(5, key(1), value(1));
             insert(table, 5, slot);
@@ -214,7 +214,7 @@ class RecordTableTest {
     @Test
     void aTableChurnedJustUnderHalfFullIsRebuiltRarely() {
         try (RecordPages pages = new RecordPages()) {
-            RecordTable table = new RecordTable(pages.extents);
+            RecordTable table = new RecordTable(pages.extents, TableMemory.unlimited());
             int[] hashes = new Random(42).ints(6_000).toArray();
             int held = 254;                                  // 512 slots would be 49.6% full
             ArrayDeque<Integer> ids = new ArrayDeque<>();
@@ -250,6 +250,47 @@ class RecordTableTest {
             assertTrue(entries * 16L <= length * 7L, entries + " entries leave a sixteenth of " + length + " free");
             assertTrue(length == 8 || length / 2 < 2 * entries || entries * 16L > (length / 2) * 7L,
                     "half of " + length + " would do for " + entries);
+        }
+    }
+
+    /**
+     * The engine's account of record-table heap follows the table exactly: charged as it is made and grows, credited
+     * as it shrinks (a table mostly emptied is rebuilt smaller at its next insert, and when asked after a clear), and
+     * given back once at close.
+     */
+    @Test
+    void theHeapAccountFollowsTheTableAsItGrowsShrinksAndIsReleased() {
+        try (RecordPages pages = new RecordPages()) {
+            TableMemory account = TableMemory.unlimited();
+            RecordTable table = new RecordTable(pages.extents, account);
+            assertEquals(table.heapBytes(), account.bytes(), "an empty table is charged its first slots");
+            List<Integer> hashes = new ArrayList<>();
+            for (int id = 0; id < 2_000; id++) {
+                hashes.add(id * 0x9E3779B1);
+                insert(table, hashes.get(id), pages.write(hashes.get(id), key(id), value(id)));
+                assertEquals(table.heapBytes(), account.bytes(), "after insert " + id);
+            }
+            long grown = table.heapBytes();
+            for (int id = 0; id < 1_990; id++) {
+                remove(table, indexOf(table, hashes.get(id), id));
+            }
+            assertEquals(grown, table.heapBytes(), "removals alone do not rebuild");
+            insert(table, 5, pages.write(5, key(5_000), value(5_000)));
+            assertTrue(table.heapBytes() < grown / 8, table.heapBytes() + " bytes after the insert, " + grown
+                    + " before");
+            assertEquals(table.heapBytes(), account.bytes(), "the shrink is credited");
+            for (int id = 1_990; id < 2_000; id++) {
+                remove(table, indexOf(table, hashes.get(id), id));
+            }
+            remove(table, indexOf(table, 5, 5_000));
+            synchronized (table) {
+                table.shrinkIfSparse();
+                assertEquals(64, table.heapBytes(), "an empty table is back to its first 8 slots");
+                assertEquals(64, account.bytes());
+                table.release();
+                table.release();
+            }
+            assertEquals(0, account.bytes(), "released once, however often asked");
         }
     }
 }

@@ -24,11 +24,16 @@ final class TestEngine implements AutoCloseable {
     final CacheManager caches;
 
     TestEngine(long heapRegion, long offHeapRegion, long pageSize, Path diskDir, long diskBytes) {
+        this(heapRegion, offHeapRegion, pageSize, diskDir, diskBytes, TableMemory.NO_LIMIT);
+    }
+
+    /** An engine whose off-heap record tables may take at most {@code tableLimit} bytes of heap. */
+    TestEngine(long heapRegion, long offHeapRegion, long pageSize, Path diskDir, long diskBytes, long tableLimit) {
         memory = MemoryManager.create(MemoryManagerKind.UNIFIED, heapRegion, offHeapRegion, 0.5);
         allocator = offHeapRegion == 0 ? null : PageAllocator.create(new PageAllocatorConfig("test-" + System.nanoTime(),
                 SlabSourceKind.ARENA, pageSize, offHeapRegion, offHeapRegion, true, false));
         quota = diskDir == null ? null : new DiskQuota(diskBytes);
-        caches = CacheManager.create(memory, allocator, diskDir, quota, true);
+        caches = CacheManager.create(memory, allocator, diskDir, quota, tableLimit, true);
     }
 
     /**
@@ -54,6 +59,7 @@ final class TestEngine implements AutoCloseable {
     @Override
     public void close() {
         caches.close();
+        assertEquals(0, caches.offHeapTableBytes(), "off-heap record tables' heap after close");
         assertEquals(0, memory.state(MemoryMode.ON_HEAP).storageUsedBytes(), "heap storage after close");
         assertEquals(0, memory.state(MemoryMode.OFF_HEAP).storageUsedBytes(), "off-heap storage after close");
         if (allocator != null) {

@@ -1,0 +1,98 @@
+package dev.strata.tier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.strata.Tier;
+import dev.strata.cache.Cache;
+import dev.strata.codec.Codecs;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The engine's account of the off-heap record tables' heap, under real caches: it equals what their tables take; past
+ * half its limit the tiers take no page, so entries move down a tier instead and read back; caches share the limit; a
+ * clear shrinks the tables and a close gives their heap back.
+ */
+class TableMemoryTest {
+
+    private static final long HEAP = 4L << 20;
+    private static final long REGION = 16L << 20;
+    private static final int PAGE = 4096;
+    private static final long LIMIT = 512L << 10;
+
+    @TempDir
+    Path dir;
+
+    private static long tableBytes(Cache<?, ?> cache) {
+        return ((TieredCache<?, ?>) cache).tiersImpl().offHeapTableBytes();
+    }
+
+    @Test
+    void pastHalfTheLimitEntriesMoveToDiskAndEveryValueReadsBack() {
+        try (TestEngine engine = new TestEngine(HEAP, REGION, PAGE, dir, 256L << 20, LIMIT)) {
+            Cache<Long, Long> cache = engine.caches.newCache("ids", Codecs.int64(), Codecs.int64())
+                    .tiers(Tier.OFF_HEAP, Tier.DISK).build();
+            int keys = 200_000;                            // 6.4 MB of 32-byte records; 3-7 MiB of tables unbounded
+            for (long key = 0; key < keys; key++) {
+                cache.put(key, -key);
+                if (key % 1_000 == 0) {
+                    assertTrue(engine.caches.offHeapTableBytes() <= LIMIT, "tables " + engine.caches.offHeapTableBytes()
+                            + " bytes after " + key + " puts");
+                }
+            }
+            assertEquals(tableBytes(cache), engine.caches.offHeapTableBytes(), "the account is the tables' heap");
+            assertTrue(cache.size(Tier.DISK) > keys / 2, "moved down: " + cache.size(Tier.DISK));
+            assertTrue(engine.allocator.stats().pagesUsed() * PAGE < REGION / 2,
+                    "the tier stopped taking pages: " + engine.allocator.stats().pagesUsed());
+            for (long key = 0; key < keys; key++) {
+                assertEquals(-key, cache.get(key), "key " + key);
+            }
+            assertEquals(keys, cache.size());
+            engine.checkPools();
+            cache.close();
+        }
+    }
+
+    @Test
+    void cachesShareTheLimitAndAClearShrinksTheTablesAndACloseGivesThemBack() {
+        try (TestEngine engine = new TestEngine(HEAP, REGION, PAGE, null, 0, LIMIT)) {
+            Cache<Long, Long> first = engine.caches.newCache("first", Codecs.int64(), Codecs.int64())
+                    .tiers(Tier.OFF_HEAP).build();
+            Cache<Long, Long> second = engine.caches.newCache("second", Codecs.int64(), Codecs.int64())
+                    .tiers(Tier.OFF_HEAP).build();
+            long emptyTables = engine.caches.offHeapTableBytes();
+            for (long key = 0; key < 150_000; key++) {
+                first.put(key, key);
+                second.put(key, key);
+            }
+            assertEquals(tableBytes(first) + tableBytes(second), engine.caches.offHeapTableBytes());
+            assertTrue(engine.caches.offHeapTableBytes() <= LIMIT, "tables " + engine.caches.offHeapTableBytes());
+            assertTrue(first.size() > 1_000 && second.size() > 1_000, first.size() + " and " + second.size());
+            first.invalidateAll();
+            assertEquals(emptyTables / 2, tableBytes(first), "a cleared cache's tables are back to their first size");
+            assertEquals(emptyTables / 2 + tableBytes(second), engine.caches.offHeapTableBytes());
+            first.close();
+            assertEquals(tableBytes(second), engine.caches.offHeapTableBytes(),
+                    "a closed cache's tables are given back");
+            second.close();
+            assertEquals(0, engine.caches.offHeapTableBytes());
+        }
+    }
+
+    @Test
+    void theAccountRefusesABadLimitAndAReleaseOfMoreThanWasCharged() {
+        IllegalArgumentException zero = assertThrows(IllegalArgumentException.class, () -> new TableMemory(0));
+        assertEquals("off-heap table limit: 0 bytes (expected: >= 1)", zero.getMessage());
+        TableMemory account = new TableMemory(100);
+        account.charge(50);
+        assertTrue(!account.stopsPages(), "half the limit still takes pages");
+        account.charge(1);
+        assertTrue(account.stopsPages(), "past half the limit no page is taken");
+        IllegalStateException twice = assertThrows(IllegalStateException.class, () -> account.charge(-52));
+        assertEquals("off-heap table charge -52 bytes (expected: at least -51, the bytes charged)", twice.getMessage());
+        assertEquals(51, account.bytes(), "a refused release changes nothing");
+    }
+}
