@@ -18,8 +18,8 @@ import java.nio.file.Path;
  * @param diskDirectory the disk directory, or null for none
  * @param diskQuotaBytes the disk quota, 0 when there is no disk
  * @param diskIndexBytes the most heap the disk tiers' indexes may be charged, 0 when there is no disk
- * @param offHeapTableBytes the most heap the off-heap tiers' record tables may take before the tiers stop taking
- *     pages, 0 when there is no off-heap region
+ * @param offHeapTableBytes the most heap the off-heap tiers' record tables may take (the tiers stop taking pages at
+ *     half of it), 0 when there is no off-heap region
  * @param strict whether leaks throw
  * @param limits the JVM limits the settings were checked against
  */

@@ -23,8 +23,8 @@ import java.util.Objects;
  * @param diskIndexBytes what the keys on disk are charged in the disk tiers' indexes now
  * @param offHeapTableBytes the heap the off-heap tiers' record tables take now (one {@code long} per slot, tables at
  *                          most half full), outside the heap region
- * @param offHeapTableLimitBytes the most heap the off-heap tiers' record tables may take before the tiers stop taking
- *                               pages, 0 without an off-heap region
+ * @param offHeapTableLimitBytes the most heap the off-heap tiers' record tables may take (the tiers stop taking pages
+ *                               at half of it), 0 without an off-heap region
  */
 public record EngineStats(List<Pool> pools, List<Allocator> allocators, Manager manager, ExecutionStats execution,
                           Map<Tier, Long> tierBytes, long diskQuotaBytes, long diskUsedBytes,

@@ -166,8 +166,8 @@ public final class MemoryPlan {
     }
 
     /**
-     * {@return the most heap the off-heap tiers' record tables may take before the tiers stop taking pages, part of
-     * user memory; 0 without an off-heap region} See {@code Engine.Builder.offHeapTableMemory}.
+     * {@return the most heap the off-heap tiers' record tables may take, part of user memory (the tiers stop taking
+     * pages at half of it); 0 without an off-heap region} See {@code Engine.Builder.offHeapTableMemory}.
      */
     public long offHeapTableBytes() {
         return offHeapTableBytes;

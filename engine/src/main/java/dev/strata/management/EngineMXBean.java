@@ -51,8 +51,8 @@ public interface EngineMXBean {
     long getOffHeapTableBytes();
 
     /**
-     * {@return the most heap the off-heap tiers' record tables may take before the tiers stop taking pages (0 without
-     * an off-heap region)}
+     * {@return the most heap the off-heap tiers' record tables may take (the tiers stop taking pages at half of it; 0
+     * without an off-heap region)}
      */
     long getOffHeapTableLimitBytes();
 

@@ -100,8 +100,8 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
      * @param offHeap the page allocator of the off-heap region, or null if the engine has none
      * @param diskDirectory where caches keep their disk tiers (one sub-directory per cache), or null for no disk
      * @param diskQuota the quota all disk tiers share; null exactly when {@code diskDirectory} is null
-     * @param offHeapTableLimitBytes the most heap the off-heap tiers' record tables may take, together, before the
-     *     tiers stop taking pages ({@link Long#MAX_VALUE}: no limit)
+     * @param offHeapTableLimitBytes the most heap the off-heap tiers' record tables may take, together: the tiers stop
+     *     taking pages at half of it ({@link Long#MAX_VALUE}: no limit)
      * @param strict whether leaks found at close throw (tests) instead of being logged
      * @return the manager
      * @throws NullPointerException if {@code memory} is null
@@ -337,14 +337,6 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
      */
     public long offHeapTableBytes() {
         return tables.bytes();
-    }
-
-    /**
-     * {@return the most heap the off-heap record tables may take before the off-heap tiers stop taking pages and
-     * recycle their own instead; {@link Long#MAX_VALUE} for no limit}
-     */
-    public long offHeapTableLimitBytes() {
-        return tables.limitBytes();
     }
 
     /** {@return a snapshot of every open cache's statistics} */

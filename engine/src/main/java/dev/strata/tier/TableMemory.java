@@ -78,11 +78,6 @@ final class TableMemory {
         return chargedBytes.get();
     }
 
-    /** {@return the most heap the record tables may take (tiers stop taking pages at half of it), or NO_LIMIT} */
-    long limitBytes() {
-        return limitBytes;
-    }
-
     @Override
     public String toString() {
         return "TableMemory[charged=" + chargedBytes.get() + ", limit=" + limitBytes + "]";
