@@ -444,8 +444,9 @@ public final class Engine implements AutoCloseable {
          * the tables take more than half this limit no off-heap tier takes a new page: a tier that needs room recycles
          * its own pages (its coldest records move down a tier, as when the region is full). The other half is room
          * for the tables to grow in, since a table grows by doubling and the stripes' tables grow at nearly the same
-         * moment; so the tables stay within the limit unless the pages already taken come to hold many more records
-         * than they held (smaller records replacing larger ones). The tables live on the heap outside
+         * moment; so the tables stay within the limit but for a new cache's first, empty tables, the few pages a cache
+         * holding fewer than four may still take, and records the pages already taken come to hold beyond those they
+         * held (smaller records replacing larger ones). The tables live on the heap outside
          * the engine's region, in user memory (see {@link MemoryPlan}); by default they may take half of what the
          * disk indexes leave of it (so a quarter beside a disk, half without), and at least 1 MiB.
          * {@link EngineStats} shows the limit and what the tables take; the plan shows both in the user memory

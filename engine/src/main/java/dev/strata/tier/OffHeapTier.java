@@ -122,6 +122,11 @@ final class OffHeapTier {
     /** Pages a writer refused a page asks other caches to free at once, when this tier holds less than its share. */
     static final int SHARE_PAGES = 4;
     /**
+     * A tier holding fewer pages than this takes a page even while the record tables stop pages ({@link TableMemory}):
+     * a cache opened after the others' tables reached the limit still holds a few pages of entries, not none.
+     */
+    static final int FLOOR_PAGES = 4;
+    /**
      * How many quarters of a page of records a recycled page may keep (a probation page promoting every record read
      * excepted), so that each round frees at least the rest. Three, not two: a main page whose records were mostly
      * read keeps more of them, for up to three bytes copied per byte freed instead of one (the hit ratio this gains is
@@ -325,11 +330,19 @@ final class OffHeapTier {
     /**
      * {@return whether other caches freed memory for {@code wantedPages} pages of this tier} They do while it holds
      * less than an equal share of the caches' off-heap memory ({@link #fromOthers}); never past this cache's maximum,
-     * which only its own pages can make room under, nor while the record tables stop pages, which the memory freed
-     * would not change.
+     * which only its own pages can make room under, nor while the record tables stop its pages
+     * ({@link #tablesAllowPage}), which the memory freed would not change.
      */
     private boolean roomFromOthers(long wantedPages) {
-        return pages.get() < maxPages && !tables.stopsPages() && fromOthers.applyAsLong(wantedPages * pageSize) > 0;
+        return pages.get() < maxPages && tablesAllowPage() && fromOthers.applyAsLong(wantedPages * pageSize) > 0;
+    }
+
+    /**
+     * {@return whether the record tables let this tier take a page: while they take at most half their limit, or
+     * while the tier holds fewer than {@value #FLOOR_PAGES} pages}
+     */
+    private boolean tablesAllowPage() {
+        return !tables.stopsPages() || pages.get() < FLOOR_PAGES;
     }
 
     /**
@@ -367,12 +380,12 @@ final class OffHeapTier {
     }
 
     /**
-     * {@return a new page, or null if the record tables' heap limit, the cache's maximum, the manager or the allocator
-     * refuses one} The page is counted before the manager is asked, so that racing writers never take the tier past
-     * {@link #maxPages}.
+     * {@return a new page, or null if the record tables' heap limit (unless the tier holds fewer than
+     * {@value #FLOOR_PAGES} pages), the cache's maximum, the manager or the allocator refuses one} The page is counted
+     * before the manager is asked, so that racing writers never take the tier past {@link #maxPages}.
      */
     private Page allocatePage() {
-        if (tables.stopsPages() || !countPage()) {
+        if (!tablesAllowPage() || !countPage()) {
             return null;
         }
         if (!memory.acquireStorageMemory(pageSize, MemoryMode.OFF_HEAP)) {

@@ -21,6 +21,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * new page the records cannot grow much (only by packing the pages recycled more densely), and a table holding the same
  * records doubles at most once. A tier that needs room past that point recycles its own pages, as when its region is
  * full. A table left sparse shrinks at its next insert, and at a clear, so the charge follows the records down too.
+ * The tables pass the limit only by what it does not cover: a new cache's first, empty tables, the records of the few
+ * pages a tier holding almost none may still take ({@code OffHeapTier.FLOOR_PAGES}), and records the pages already
+ * taken come to hold beyond those they held.
  *
  * <p>Thread-safe (lock-free).
  */

@@ -82,6 +82,42 @@ class TableMemoryTest {
         }
     }
 
+    /**
+     * A cache opened after another's tables took the limit's half still gets its few floor pages: it keeps entries, not
+     * none (it got no page at all before the floor). Its tables, empty ones and those of its floor's records, come on
+     * top of the limit; the first cache's stay within it.
+     */
+    @Test
+    void aCacheOpenedAfterTheTablesStopPagesStillKeepsAFewPagesOfEntries() {
+        try (TestEngine engine = new TestEngine(HEAP, REGION, PAGE, null, 0, LIMIT)) {
+            Cache<Long, Long> first = engine.caches.newCache("first", Codecs.int64(), Codecs.int64())
+                    .tiers(Tier.OFF_HEAP).build();
+            for (long key = 0; key < 100_000; key++) {
+                first.put(key, key);
+            }
+            Cache<Long, Long> late = engine.caches.newCache("late", Codecs.int64(), Codecs.int64())
+                    .tiers(Tier.OFF_HEAP).build();
+            for (long key = 0; key < 10_000; key++) {
+                late.put(key, -key);
+            }
+            long kept = 0;
+            for (long key = 0; key < 10_000; key++) {
+                Long found = late.get(key);
+                if (found != null) {
+                    assertEquals(-key, found, "key " + key);
+                    kept++;
+                }
+            }
+            assertTrue(kept >= PAGE / 32, kept + " entries kept in the late cache");
+            assertEquals(tableBytes(first), engine.caches.offHeapTableBytes() - tableBytes(late));
+            assertTrue(tableBytes(first) <= LIMIT, "the first cache's tables " + tableBytes(first));
+            assertTrue(tableBytes(late) <= 64L << 10, "the late cache's tables, past the limit: " + tableBytes(late));
+            assertTrue(first.size() > 10_000, "the first cache keeps its entries: " + first.size());
+            first.close();
+            late.close();
+        }
+    }
+
     @Test
     void theAccountRefusesABadLimitAndAReleaseOfMoreThanWasCharged() {
         IllegalArgumentException zero = assertThrows(IllegalArgumentException.class, () -> new TableMemory(0));
