@@ -100,7 +100,14 @@ class EngineOffHeapTablesTest {
      */
     @Test
     void smallRecordsFarPastTheLimitKeepTheTablesWithinItAndTheTierRecycles() throws Exception {
-        long limit = MIB;
+        long emptyTables;                                  // a cache's first tables: more stripes on more processors
+        try (Engine probe = Engine.builder().heap(DataSize.ofMebibytes(4))
+                .offHeap(DataSize.ofMebibytes(1), OffHeapBackend.ARENA).build();
+             Cache<Long, Long> cache = probe.newCache("probe", Codecs.int64(), Codecs.int64())
+                     .tiers(Tier.OFF_HEAP).build()) {
+            emptyTables = probe.stats().offHeapTableBytes();
+        }
+        long limit = MIB + 2 * emptyTables;
         try (Engine engine = Engine.builder().name("off-heap-tables-test").heap(DataSize.ofMebibytes(4))
                 .offHeap(DataSize.ofMebibytes(32), OffHeapBackend.ARENA).pageSize(DataSize.ofKibibytes(16))
                 .offHeapTableMemory(DataSize.ofBytes(limit)).build()) {
