@@ -108,12 +108,7 @@ record EngineConfig(String name, MemoryManagerKind memoryManager, long heapRegio
             throw new IllegalArgumentException("diskIndexMemory: " + requested + " without a disk (expected: set with"
                     + " disk(directory, quota))");
         }
-        if (requested.bytes() < 1 || requested.bytes() > userMemory) {
-            String[] both = sizes(requested.bytes(), userMemory);
-            throw new IllegalArgumentException("diskIndexMemory: " + both[0] + " (expected: from 1 byte to the user"
-                    + " memory " + both[1] + ", the heap outside the engine's region and the reserved memory, where the"
-                    + " disk indexes live)");
-        }
+        checkInUserMemory("diskIndexMemory", requested, userMemory, "the disk indexes");
         return requested.bytes();
     }
 
@@ -131,12 +126,7 @@ record EngineConfig(String name, MemoryManagerKind memoryManager, long heapRegio
             throw new IllegalArgumentException("offHeapTableMemory: " + requested + " without an off-heap region"
                     + " (expected: set with offHeap(size, backend))");
         }
-        if (requested.bytes() < 1 || requested.bytes() > userMemory) {
-            String[] both = sizes(requested.bytes(), userMemory);
-            throw new IllegalArgumentException("offHeapTableMemory: " + both[0] + " (expected: from 1 byte to the"
-                    + " user memory " + both[1] + ", the heap outside the engine's region and the reserved memory,"
-                    + " where the off-heap tiers' record tables live)");
-        }
+        checkInUserMemory("offHeapTableMemory", requested, userMemory, "the off-heap tiers' record tables");
         if (requestedDiskIndex != null && requested.bytes() + diskIndexBytes > userMemory) {
             throw new IllegalArgumentException("offHeapTableMemory " + DataSize.format(requested.bytes())
                     + " + diskIndexMemory " + DataSize.format(diskIndexBytes) + " = "
@@ -144,6 +134,21 @@ record EngineConfig(String name, MemoryManagerKind memoryManager, long heapRegio
                     + DataSize.format(userMemory) + ", where both live)");
         }
         return requested.bytes();
+    }
+
+    /**
+     * Checks that a limit on heap outside the engine's region, {@code requested} for {@code setting}, is from 1 byte to
+     * the user memory, where {@code whatLives} live.
+     *
+     * @throws IllegalArgumentException if it is not, naming the setting, both sizes and the rule
+     */
+    private static void checkInUserMemory(String setting, DataSize requested, long userMemory, String whatLives) {
+        if (requested.bytes() < 1 || requested.bytes() > userMemory) {
+            String[] both = sizes(requested.bytes(), userMemory);
+            throw new IllegalArgumentException(setting + ": " + both[0] + " (expected: from 1 byte to the user memory "
+                    + both[1] + ", the heap outside the engine's region and the reserved memory, where " + whatLives
+                    + " live)");
+        }
     }
 
     /**
