@@ -43,6 +43,12 @@ public interface CacheMXBean {
      */
     long[] getMaximumSizes();
 
+    /**
+     * {@return the heap this cache's off-heap record tables take: 8 bytes per slot (0 without an off-heap tier); the
+     * engine's {@code OffHeapTableBytes} is the sum over its caches, under the engine's limit}
+     */
+    long getOffHeapTableBytes();
+
     /** {@return entries moved down per tier (HEAP, OFF_HEAP, DISK)} */
     long[] getDemotions();
 

@@ -69,6 +69,11 @@ final class CacheBean implements CacheMXBean {
     }
 
     @Override
+    public long getOffHeapTableBytes() {
+        return cache.tiersImpl().offHeapTableBytes();
+    }
+
+    @Override
     public long[] getDemotions() {
         return perTier(CacheStats.TierStats::demotions);
     }

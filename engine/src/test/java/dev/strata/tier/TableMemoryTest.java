@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.strata.Tier;
 import dev.strata.cache.Cache;
 import dev.strata.codec.Codecs;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
+import javax.management.ObjectName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -60,7 +62,7 @@ class TableMemoryTest {
     }
 
     @Test
-    void cachesShareTheLimitAndAClearShrinksTheTablesAndACloseGivesThemBack() {
+    void cachesShareTheLimitAndAClearShrinksTheTablesAndACloseGivesThemBack() throws Exception {
         try (TestEngine engine = new TestEngine(HEAP, REGION, PAGE, null, 0, LIMIT)) {
             Cache<Long, Long> first = engine.caches.newCache("first", Codecs.int64(), Codecs.int64())
                     .tiers(Tier.OFF_HEAP).build();
@@ -72,6 +74,8 @@ class TableMemoryTest {
                 second.put(key, key);
             }
             assertEquals(tableBytes(first) + tableBytes(second), engine.caches.offHeapTableBytes());
+            assertEquals(tableBytes(first), ManagementFactory.getPlatformMBeanServer()
+                    .getAttribute(new ObjectName("dev.strata:type=Cache,name=first"), "OffHeapTableBytes"));
             assertTrue(engine.caches.offHeapTableBytes() <= LIMIT, "tables " + engine.caches.offHeapTableBytes());
             assertTrue(first.size() > 1_000 && second.size() > 1_000, first.size() + " and " + second.size());
             first.invalidateAll();
