@@ -198,7 +198,8 @@ public final class Engine implements AutoCloseable {
     /**
      * {@return the engine's memory layout as a readable table: reserved and user memory, the heap region with its
      * storage, execution and protected storage R, the off-heap region, memory outside the JVM's pools and the
-     * container size it adds up to, with what each pool uses now}
+     * container size it adds up to, with what each pool uses now and, under each storage pool, every cache's own
+     * maximum size in that mode with what the cache holds there}
      *
      * @throws IllegalStateException if the engine is closed
      */
@@ -209,7 +210,7 @@ public final class Engine implements AutoCloseable {
                 .offHeap(DataSize.ofBytes(config.offHeapRegionBytes())).storageFraction(config.storageFraction())
                 .memoryManager(config.memoryManager()).diskIndex(DataSize.ofBytes(config.diskIndexBytes()))
                 .liveDiskIndex(diskQuota == null ? 0 : diskQuota.indexBytes())
-                .offHeapTables(DataSize.ofBytes(config.offHeapTableBytes()))
+                .offHeapTables(DataSize.ofBytes(config.offHeapTableBytes())).cacheMaximums(caches.memoryMaximums())
                 .liveOffHeapTables(caches.offHeapTableBytes())
                 .live(memoryManager.state(MemoryMode.ON_HEAP), memoryManager.state(MemoryMode.OFF_HEAP)).build();
     }

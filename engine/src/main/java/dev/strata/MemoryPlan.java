@@ -2,6 +2,7 @@ package dev.strata;
 
 import dev.strata.manager.MemoryManager;
 import dev.strata.manager.PoolState;
+import dev.strata.tier.CacheMaximum;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -31,6 +32,8 @@ import java.util.Objects;
  *     adds up to the byte);
  * <li>container = jvmHeap + overhead + off-heap + external processes (Spark's container request).
  * </ul>
+ * An engine's live plan ({@code Engine.plan()}) also lists, under each storage pool, every cache's own maximum size in
+ * that mode ({@code Cache.Builder.maximumSize}) with what the cache holds there.
  *
  * <p>Instances are immutable and thread-safe.
  *
@@ -75,6 +78,8 @@ public final class MemoryPlan {
     private final long containerBytes;
     private final PoolState liveOnHeap;
     private final PoolState liveOffHeap;
+    /** The caches' own maximums in the memory tiers (live plans only). */
+    private final List<CacheMaximum> cacheMaximums;
 
     private MemoryPlan(Builder b, long heapRegionBytes, long offHeapTableBytes, long overheadBytes,
                        long containerBytes) {
@@ -93,6 +98,7 @@ public final class MemoryPlan {
         this.containerBytes = containerBytes;
         this.liveOnHeap = b.liveOnHeap;
         this.liveOffHeap = b.liveOffHeap;
+        this.cacheMaximums = b.cacheMaximums;
     }
 
     /** {@return a builder with the defaults above; only the JVM heap must be set} */
@@ -261,6 +267,7 @@ public final class MemoryPlan {
         private long liveDiskIndex;
         private long offHeapTables = -1;
         private long liveOffHeapTables = -1;
+        private List<CacheMaximum> cacheMaximums = List.of();
         private long overhead = -1;
         private PoolState liveOnHeap;
         private PoolState liveOffHeap;
@@ -379,6 +386,12 @@ public final class MemoryPlan {
             return this;
         }
 
+        /** Adds the caches' own maximum sizes in the memory tiers, with what they hold; for the engine. */
+        Builder cacheMaximums(List<CacheMaximum> maximums) {
+            cacheMaximums = List.copyOf(maximums);
+            return this;
+        }
+
         /** Adds the heap the off-heap record tables take now; for the engine, which owns the caches. */
         Builder liveOffHeapTables(long usedBytes) {
             liveOffHeapTables = usedBytes;
@@ -479,9 +492,9 @@ public final class MemoryPlan {
                         "the off-heap tiers' record tables: past half of this the tiers take no more pages");
             }
             row("  heap region M", p.heapRegionBytes, p.jvmHeapBytes, null, "on-heap storage + execution, one region");
-            pools(p.heapRegionBytes, p.onHeapStorageBytes(), onHeap, unified);
+            pools(p.heapRegionBytes, p.onHeapStorageBytes(), onHeap, unified, MemoryMode.ON_HEAP);
             row("off-heap region", p.offHeapBytes, p.containerBytes, null, "native memory, invisible to the GC");
-            pools(p.offHeapBytes, p.offHeapStorageBytes(), offHeap, unified);
+            pools(p.offHeapBytes, p.offHeapStorageBytes(), offHeap, unified, MemoryMode.OFF_HEAP);
             row("overhead", p.overheadBytes, p.containerBytes, null, "thread stacks, metaspace, code cache, native libraries: max(384 MiB, heap/10)");
             row("external processes", p.externalProcessesBytes, p.containerBytes, null, "e.g. Python workers");
             row("container", p.containerBytes, p.containerBytes, null, "heap + overhead + off-heap + external processes = "
@@ -490,17 +503,30 @@ public final class MemoryPlan {
                     + " sizes are the initial split" + (unified ? ", the boundary then moves" : "") + "\n";
         }
 
-        private void pools(long region, long storage, PoolState live, boolean unified) {
+        private void pools(long region, long storage, PoolState live, boolean unified, MemoryMode mode) {
             String[] storageLive = live == null ? null
                     : cells(live.storagePoolBytes(), live.storageUsedBytes(), live.storageBorrowedBytes());
             String[] executionLive = live == null ? null
                     : cells(live.executionPoolBytes(), live.executionUsedBytes(), live.executionBorrowedBytes());
             if (unified) {
                 row("    storage (R)", storage, region, storageLive, "cached data; protected R, borrows free execution memory");
+                cacheMaximums(mode, storage);
                 row("    execution", region - storage, region, executionLive, "task working memory; takes free storage, evicts above R");
             } else {
                 row("    storage", storage, region, storageLive, "cached data; fixed, evicts only its own entries");
+                cacheMaximums(mode, storage);
                 row("    execution", region - storage, region, executionLive, "task working memory; fixed, tasks spill");
+            }
+        }
+
+        /** One row per cache with a maximum size of its own in {@code mode}, its share of the storage pool. */
+        private void cacheMaximums(MemoryMode mode, long storage) {
+            for (CacheMaximum maximum : plan.cacheMaximums) {
+                if (maximum.mode() == mode) {
+                    row("      cache " + maximum.cache(), maximum.maximumBytes(), storage, onHeap == null ? null
+                            : new String[] {"", DataSize.format(maximum.heldBytes()), ""},
+                            "the cache's own maximum here (maximumSize): past it, it moves its own entries down");
+                }
             }
         }
 

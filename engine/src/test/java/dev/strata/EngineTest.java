@@ -80,6 +80,42 @@ class EngineTest {
     }
 
     @Test
+    void planListsEachCacheMaximumUnderItsModesStoragePoolWithWhatTheCacheHolds() {
+        try (Engine engine = Engine.builder().heap(DataSize.ofMebibytes(16))
+                .offHeap(DataSize.ofMebibytes(32), OffHeapBackend.ARENA).build()) {
+            Cache<Long, byte[]> bounded = engine.newCache("bounded", Codecs.int64(), Codecs.bytes())
+                    .tiers(Tier.HEAP, Tier.OFF_HEAP).maximumSize(Tier.HEAP, DataSize.ofMebibytes(2))
+                    .maximumSize(Tier.OFF_HEAP, DataSize.ofMebibytes(3)).build();
+            engine.newCache("free", Codecs.int64(), Codecs.bytes()).tiers(Tier.HEAP, Tier.OFF_HEAP).build();
+            for (long k = 0; k < 20_000; k++) {
+                bounded.put(k, new byte[200]);
+            }
+            List<String> lines = engine.plan().toString().lines().toList();
+            int heapStorage = indexOf(lines, "    storage (R)", 0);
+            int heapRow = indexOf(lines, "      cache bounded", heapStorage);
+            int offHeapRegion = indexOf(lines, "off-heap region", 0);
+            int offHeapRow = indexOf(lines, "      cache bounded", offHeapRegion);
+            assertTrue(heapRow == heapStorage + 1 && heapRow < offHeapRegion, String.join("\n", lines));
+            assertTrue(lines.get(heapRow).contains("2 MiB"), lines.get(heapRow));
+            assertTrue(lines.get(offHeapRow).contains("3 MiB"), lines.get(offHeapRow));
+            assertTrue(lines.get(offHeapRow).contains("maximumSize"), lines.get(offHeapRow));
+            assertTrue(lines.stream().noneMatch(line -> line.contains("cache free")), "no maximum, no row");
+            String heldOffHeap = DataSize.format(bounded.stats().tier(Tier.OFF_HEAP).reservedBytes());
+            assertTrue(lines.get(offHeapRow).contains(heldOffHeap), heldOffHeap + " in " + lines.get(offHeapRow));
+        }
+    }
+
+    private static int indexOf(List<String> lines, String prefix, int from) {
+        for (int i = from; i < lines.size(); i++) {
+            if (lines.get(i).startsWith(prefix)) {
+                return i;
+            }
+        }
+        throw new AssertionError("no line starting with '" + prefix + "' from line " + from + ":\n"
+                + String.join("\n", lines));
+    }
+
+    @Test
     void theOffHeapRecordTablesHeapShowsInStatsTheMXBeanAndThePlan() throws Exception {
         try (Engine engine = Engine.builder().name("tables-test").heap(DataSize.ofMebibytes(4))
                 .offHeap(DataSize.ofMebibytes(16), OffHeapBackend.ARENA).build()) {

@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -317,6 +318,25 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
         } finally {
             cache.exitEvictor();
         }
+    }
+
+    /**
+     * {@return the open caches' own maximum sizes in the memory tiers, with what each holds there now, by cache name
+     * and then heap before off-heap; caches without a maximum in a memory tier are left out}
+     */
+    public List<CacheMaximum> memoryMaximums() {
+        List<CacheMaximum> maximums = new ArrayList<>();
+        for (TieredCache<?, ?> cache : caches.values()) {
+            Tiers<?, ?> tiers = cache.tiersImpl();
+            for (Tier tier : List.of(Tier.HEAP, Tier.OFF_HEAP)) {
+                MemoryMode mode = tier == Tier.HEAP ? MemoryMode.ON_HEAP : MemoryMode.OFF_HEAP;
+                if (tiers.maximumSize(tier) > 0) {
+                    maximums.add(new CacheMaximum(cache.name(), mode, tiers.maximumSize(tier), tiers.heldBytes(mode)));
+                }
+            }
+        }
+        maximums.sort(Comparator.comparing(CacheMaximum::cache).thenComparing(CacheMaximum::mode));
+        return maximums;
     }
 
     /** {@return the bytes each tier holds, summed over the open caches (see {@link Cache#bytes(Tier)})} */
