@@ -440,7 +440,7 @@ public final class Engine implements AutoCloseable {
         /**
          * Sets the most heap the off-heap tiers' record tables may take, together. The records are off the heap, but
          * each has an 8-byte slot in its cache's table on the heap, and a table is at most half full, so small records
-         * need much heap for their size: a {@code Long} key and value make a 32-byte record, whose slot takes 16 to 32
+         * need much heap for their size: a {@code Long} key and value make a 32-byte record, whose slot takes 16 to 36
          * bytes of heap, and a region full of them would need more heap for its tables than the region holds. Once
          * the tables take more than half this limit no off-heap tier takes a new page: a tier that needs room recycles
          * its own pages (its coldest records move down a tier, as when the region is full). The other half is room

@@ -2,6 +2,7 @@ package dev.strata.it.scenario;
 
 import dev.strata.DataSize;
 import dev.strata.Engine;
+import dev.strata.MemoryMode;
 import dev.strata.OffHeapBackend;
 import dev.strata.Tier;
 import dev.strata.cache.Cache;
@@ -53,7 +54,7 @@ public final class OffHeapTablesScenario {
                 report.put("entries", cache.size());
                 report.put("tableLimitBytes", engine.stats().offHeapTableLimitBytes());
                 report.put("mostTableBytes", Math.max(most, engine.stats().offHeapTableBytes()));
-                report.put("offHeapUsedBytes", engine.stats().pool(dev.strata.MemoryMode.OFF_HEAP).storageUsedBytes());
+                report.put("offHeapUsedBytes", engine.stats().pool(MemoryMode.OFF_HEAP).storageUsedBytes());
                 report.put("regionBytes", regionMib << 20);
                 long sampled = 0;
                 long found = 0;
