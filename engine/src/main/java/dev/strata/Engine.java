@@ -15,6 +15,7 @@ import dev.strata.memory.SlabSourceKind;
 import dev.strata.tier.CacheManager;
 import dev.strata.tier.disk.DiskQuota;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -68,7 +69,8 @@ public final class Engine implements AutoCloseable {
         this.diskQuota = config.diskDirectory() == null ? null
                 : new DiskQuota(config.diskQuotaBytes(), config.diskIndexBytes());
         this.caches = CacheManager.create(memoryManager, offHeapPages, config.diskDirectory(), diskQuota,
-                config.offHeapRegionBytes() == 0 ? Long.MAX_VALUE : config.offHeapTableBytes(), config.strict());
+                config.offHeapRegionBytes() == 0 ? Long.MAX_VALUE : config.offHeapTableBytes(), config.idleCacheAfter(),
+                System::nanoTime, config.strict());
         this.tasks = new TaskMemoryFactory(memoryManager, heapPages, offHeapPages, spillDirectory(config),
                 config.strict());
     }
@@ -294,6 +296,7 @@ public final class Engine implements AutoCloseable {
         private DataSize diskQuota = DataSize.ZERO;
         private DataSize diskIndex;
         private DataSize offHeapTables;
+        private Duration idleCacheAfter;
         private Boolean strict;
 
         private Builder() {
@@ -463,6 +466,31 @@ public final class Engine implements AutoCloseable {
         }
 
         /**
+         * Sets how long a cache must see no get or put (nothing counted in its hits, misses or puts) to count as
+         * idle; default one minute. Caches share a contended memory mode, and the disk quota, by equal shares of what
+         * they hold; an idle cache has no share: a cache in use that is refused memory or quota takes what an idle
+         * one holds (its entries move down its tiers, and leave its lowest), and execution reclaims storage from the
+         * idle caches first. Without it a cache a service stopped using kept an equal share until it was closed.
+         * The engine looks at the caches' counts when one is refused memory or quota, at most every sixteenth of
+         * this time, so a cache counts as idle this long after the first such look that follows its last operation,
+         * never sooner, and as in use again from the next look after one; a cache's MXBean shows what the last look
+         * found ({@link dev.strata.management.CacheMXBean#isIdle()}).
+         *
+         * @param idleTime the time without a get or put; {@code Duration.ofDays(365_000)} or more never comes
+         * @return this builder
+         * @throws NullPointerException if {@code idleTime} is null
+         * @throws IllegalArgumentException if {@code idleTime} is zero or negative
+         */
+        public Builder idleCacheAfter(Duration idleTime) {
+            Objects.requireNonNull(idleTime, "idleTime");
+            if (idleTime.isZero() || idleTime.isNegative()) {
+                throw new IllegalArgumentException("idleCacheAfter: " + idleTime + " (expected: > 0)");
+            }
+            this.idleCacheAfter = idleTime;
+            return this;
+        }
+
+        /**
          * Turns strict mode on or off. In strict mode closing an engine, cache or task with pages still outstanding
          * throws; otherwise the leak is logged with its owner. Default: the system property {@code strata.strict}
          * (off when unset; the project's tests set it).
@@ -487,8 +515,8 @@ public final class Engine implements AutoCloseable {
         public Engine build() {
             boolean strictMode = strict != null ? strict : Boolean.getBoolean("strata.strict");
             EngineConfig config = EngineConfig.validate(name, memoryManager, heap, offHeap, offHeapBackend, pageSize,
-                    slabSize, storageFraction, diskDirectory, diskQuota, diskIndex, offHeapTables, strictMode,
-                    JvmLimits.current());
+                    slabSize, storageFraction, diskDirectory, diskQuota, diskIndex, offHeapTables, idleCacheAfter,
+                    strictMode, JvmLimits.current());
             Engine engine = new Engine(config);
             engine.mxBeanName = PlatformMXBeans.register("Engine", config.name(), new EngineBean(engine));
             return engine;

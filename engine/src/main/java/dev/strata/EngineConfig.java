@@ -2,6 +2,7 @@ package dev.strata;
 
 import dev.strata.memory.hugepage.HugePageSlabSource;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * The validated settings of one engine: every rule that ties settings to each other or to the JVM lives here.
@@ -20,13 +21,14 @@ import java.nio.file.Path;
  * @param diskIndexBytes the most heap the disk tiers' indexes may be charged, 0 when there is no disk
  * @param offHeapTableBytes the most heap the off-heap tiers' record tables may take (the tiers stop taking pages at
  *     half of it), 0 when there is no off-heap region
+ * @param idleCacheAfter how long a cache must see no get or put to have no share of contended memory or quota
  * @param strict whether leaks throw
  * @param limits the JVM limits the settings were checked against
  */
 record EngineConfig(String name, MemoryManagerKind memoryManager, long heapRegionBytes, long offHeapRegionBytes,
                     OffHeapBackend offHeapBackend, long pageSizeBytes, long offHeapSlabBytes, long heapSlabBytes,
                     double storageFraction, Path diskDirectory, long diskQuotaBytes, long diskIndexBytes,
-                    long offHeapTableBytes, boolean strict, JvmLimits limits) {
+                    long offHeapTableBytes, Duration idleCacheAfter, boolean strict, JvmLimits limits) {
 
     /** Smallest page: 4 KiB. */
     static final long MIN_PAGE_SIZE = 4L << 10;
@@ -39,6 +41,8 @@ record EngineConfig(String name, MemoryManagerKind memoryManager, long heapRegio
      * in engine-it). Huge-page slabs are mappings of their own whatever their size; 64 MiB is 32 huge pages.
      */
     static final long MAX_DEFAULT_SLAB = 64L << 20;
+    /** Default time without a get or put after which a cache has no share of contended memory: a minute. */
+    static final Duration DEFAULT_IDLE_CACHE_AFTER = Duration.ofMinutes(1);
     /** Default share of the usable heap given to the engine's heap region, as Spark's memory fraction. */
     static final double DEFAULT_HEAP_FRACTION = 0.6;
 
@@ -57,7 +61,7 @@ record EngineConfig(String name, MemoryManagerKind memoryManager, long heapRegio
     static EngineConfig validate(String name, MemoryManagerKind kind, DataSize heap, DataSize offHeap,
                                  OffHeapBackend backend, DataSize pageSize, DataSize slabSize, double storageFraction,
                                  Path diskDirectory, DataSize diskQuota, DataSize diskIndex, DataSize offHeapTables,
-                                 boolean strict, JvmLimits limits) {
+                                 Duration idleCacheAfter, boolean strict, JvmLimits limits) {
         long page = pageSize.bytes();
         long usableHeap = limits.maxHeapBytes() - reservedHeap(limits.maxHeapBytes());
         long heapRegion = heap != null ? heap.bytes() : (long) (usableHeap * DEFAULT_HEAP_FRACTION) / page * page;
@@ -92,7 +96,8 @@ record EngineConfig(String name, MemoryManagerKind memoryManager, long heapRegio
         long offHeapTableBytes = offHeapTables(offHeapRegion, offHeapTables, diskIndex, diskIndexBytes, userMemory);
         return new EngineConfig(name, kind, heapRegion, offHeapRegion, backend, page, offHeapSlab, heapSlab,
                 storageFraction, diskDirectory, diskDirectory == null ? 0 : diskQuota.bytes(), diskIndexBytes,
-                offHeapTableBytes, strict, limits);
+                offHeapTableBytes, idleCacheAfter != null ? idleCacheAfter : DEFAULT_IDLE_CACHE_AFTER, strict,
+                limits);
     }
 
     /**

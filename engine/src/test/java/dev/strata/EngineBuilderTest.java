@@ -29,7 +29,7 @@ class EngineBuilderTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EngineConfig.validate("t",
                 MemoryManagerKind.UNIFIED, DataSize.ofMebibytes(64), DataSize.ofMebibytes(512),
                 OffHeapBackend.DIRECT_BUFFER, DataSize.ofKibibytes(64), null, 0.5, null, DataSize.ZERO, null, null,
-                true, limits));
+                null, true, limits));
         assertEquals("off-heap 512 MiB exceeds MaxDirectMemorySize 256 MiB for backend DIRECT_BUFFER", e.getMessage());
     }
 
@@ -39,7 +39,7 @@ class EngineBuilderTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EngineConfig.validate("t",
                 MemoryManagerKind.UNIFIED, DataSize.ofMebibytes(64), DataSize.ofMebibytes(128),
                 OffHeapBackend.DIRECT_BUFFER, DataSize.ofKibibytes(64), null, 0.5, null, DataSize.ZERO, null, null,
-                true, limits));
+                null, true, limits));
         assertEquals("off-heap 128 MiB (134217728 bytes) exceeds MaxDirectMemorySize 128.0 MiB (134213632 bytes)"
                 + " for backend DIRECT_BUFFER", e.getMessage());
     }
@@ -49,7 +49,7 @@ class EngineBuilderTest {
         JvmLimits limits = new JvmLimits(1L << 30, 256L << 20, true);
         EngineConfig config = EngineConfig.validate("t", MemoryManagerKind.UNIFIED, DataSize.ofMebibytes(64),
                 DataSize.ofMebibytes(512), OffHeapBackend.ARENA, DataSize.ofKibibytes(64), null, 0.5, null,
-                DataSize.ZERO, null, null, true, limits);
+                DataSize.ZERO, null, null, null, true, limits);
         assertEquals(512L << 20, config.offHeapRegionBytes());
     }
 

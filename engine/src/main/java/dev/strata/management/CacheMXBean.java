@@ -49,6 +49,13 @@ public interface CacheMXBean {
      */
     long getOffHeapTableBytes();
 
+    /**
+     * {@return whether the engine's last look found this cache idle: no get or put for the engine's idle time (see
+     * {@code Engine.Builder.idleCacheAfter}), so that it has no share of contended memory or disk quota and the
+     * caches in use take what it holds}
+     */
+    boolean isIdle();
+
     /** {@return entries moved down per tier (HEAP, OFF_HEAP, DISK)} */
     long[] getDemotions();
 

@@ -160,6 +160,21 @@ final class AccessCounters {
         return sum(2 * tiers + position);
     }
 
+    /** {@return every hit, miss and put counted, in all tiers: a cache's operations, for {@link IdleCaches}} */
+    synchronized long operations() {
+        long sum = 0;
+        for (int index = 0; index < retired.length; index++) {
+            sum += retired[index] + shared[index].sum();
+        }
+        for (int slot = 0; slot < owners.length; slot++) {
+            int base = (slot + 1) * stride;
+            for (int index = 0; index < retired.length; index++) {
+                sum += (long) CELL.getOpaque(cells, base + index);
+            }
+        }
+        return sum;
+    }
+
     private synchronized long sum(int index) {
         long sum = retired[index] + shared[index].sum();
         for (int slot = 0; slot < owners.length; slot++) {

@@ -3,15 +3,19 @@ package dev.strata.tier;
 import dev.strata.Tier;
 import dev.strata.cache.CacheStats;
 import dev.strata.management.CacheMXBean;
+import java.util.function.BooleanSupplier;
 import java.util.function.ToLongFunction;
 
 /** The {@link CacheMXBean} of one cache: reads {@link TieredCache#stats()} on each call. Thread-safe. */
 final class CacheBean implements CacheMXBean {
 
     private final TieredCache<?, ?> cache;
+    private final BooleanSupplier idle;
 
-    CacheBean(TieredCache<?, ?> cache) {
+    /** @param idle whether the engine's last look found the cache idle */
+    CacheBean(TieredCache<?, ?> cache, BooleanSupplier idle) {
         this.cache = cache;
+        this.idle = idle;
     }
 
     @Override
@@ -71,6 +75,11 @@ final class CacheBean implements CacheMXBean {
     @Override
     public long getOffHeapTableBytes() {
         return cache.tiersImpl().offHeapTableBytes();
+    }
+
+    @Override
+    public boolean isIdle() {
+        return idle.getAsBoolean();
     }
 
     @Override

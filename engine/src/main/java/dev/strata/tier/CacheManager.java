@@ -30,20 +30,23 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
+import java.util.function.LongSupplier;
 import java.util.function.ToLongFunction;
 import java.util.regex.Pattern;
 import javax.management.ObjectName;
 
 /**
  * The engine's caches: creates them over the engine's memory manager, off-heap page allocator and disk quota, and is
- * the engine-wide {@link StorageEvictor}: when execution reclaims storage memory, entries of all caches (taken in
- * turn) move down a tier; they are lost only from a cache's lowest tier. Its {@link ExpirySweeper} removes the expired
- * entries of the caches with expiry from their memory tiers.
+ * the engine-wide {@link StorageEvictor}: when execution reclaims storage memory, entries of all caches (the idle ones
+ * first, the others taken in turn) move down a tier; they are lost only from a cache's lowest tier. Its {@link
+ * ExpirySweeper} removes the expired entries of the caches with expiry from their memory tiers.
  *
  * <p>Caches share the engine's memory by equal shares under contention ({@link #reclaimForShare}): a cache whose heap
  * or off-heap tier is refused memory takes room from the caches holding more than an equal share of what the caches
  * hold in that mode, if it holds less; otherwise it moves its own coldest entries down. So a cache that floods the
- * engine with entries nobody reads pushes the others down to an equal share at most, not out.
+ * engine with entries nobody reads pushes the others down to an equal share at most, not out. An idle cache (no get or
+ * put for the engine's idle time, {@link IdleCaches}) has no share: the caches in use take what it holds, and
+ * execution reclaims from it first.
  *
  * <p>Thread-safe.
  */
@@ -79,12 +82,15 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
             return evictDiskForShare(requester);
         }
     };
+    /** Which caches have seen no get or put for the idle time, and so have no share. */
+    private final IdleCaches idle;
     private final AtomicInteger cursor = new AtomicInteger();
     private volatile boolean closed;
 
     private CacheManager(MemoryManager memory, PageAllocator offHeap, Path diskDirectory, DiskQuota diskQuota,
-                         long offHeapTableLimitBytes, boolean strict) {
+                         long offHeapTableLimitBytes, IdleCaches idle, boolean strict) {
         this.memory = memory;
+        this.idle = idle;
         this.tables = new TableMemory(offHeapTableLimitBytes);
         this.offHeap = offHeap;
         this.diskDirectory = diskDirectory;
@@ -103,21 +109,25 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
      * @param diskQuota the quota all disk tiers share; null exactly when {@code diskDirectory} is null
      * @param offHeapTableLimitBytes the most heap the off-heap tiers' record tables may take, together: the tiers stop
      *     taking pages at half of it ({@link Long#MAX_VALUE}: no limit)
+     * @param idleCacheAfter how long a cache must see no get or put to have no share of contended memory or quota
+     * @param nanoTime the time source of that, in nanoseconds ({@code System::nanoTime}; tests move one by hand)
      * @param strict whether leaks found at close throw (tests) instead of being logged
      * @return the manager
-     * @throws NullPointerException if {@code memory} is null
-     * @throws IllegalArgumentException if only one of {@code diskDirectory} and {@code diskQuota} is given, or the
-     *     table limit is less than 1 byte
+     * @throws NullPointerException if {@code memory}, {@code idleCacheAfter} or {@code nanoTime} is null
+     * @throws IllegalArgumentException if only one of {@code diskDirectory} and {@code diskQuota} is given, the table
+     *     limit is less than 1 byte or the idle time is not positive
      */
     public static CacheManager create(MemoryManager memory, PageAllocator offHeap, Path diskDirectory,
-                                      DiskQuota diskQuota, long offHeapTableLimitBytes, boolean strict) {
+                                      DiskQuota diskQuota, long offHeapTableLimitBytes, Duration idleCacheAfter,
+                                      LongSupplier nanoTime, boolean strict) {
         Objects.requireNonNull(memory, "memory");
         if ((diskDirectory == null) != (diskQuota == null)) {
             throw new IllegalArgumentException("diskDirectory: " + diskDirectory + ", diskQuota: " + diskQuota
                     + " (expected: both or neither)");
         }
+        IdleCaches idle = new IdleCaches(Objects.requireNonNull(idleCacheAfter, "idleCacheAfter"), nanoTime);
         CacheManager manager = new CacheManager(memory, offHeap, diskDirectory, diskQuota, offHeapTableLimitBytes,
-                strict);
+                idle, strict);
         memory.setStorageEvictor(manager);
         return manager;
     }
@@ -192,7 +202,7 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
             caches.remove(name);
         });
         caches.put(name, cache);
-        beanName[0] = PlatformMXBeans.register("Cache", name, new CacheBean(cache));
+        beanName[0] = PlatformMXBeans.register("Cache", name, new CacheBean(cache, () -> isIdle(cache)));
         if (expiry != null) {
             sweeper.start();
         }
@@ -233,9 +243,9 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
     }
 
     /**
-     * Execution reclaim: moves entries of all caches, taken in turn, down a tier until {@code bytes} of storage memory
-     * in {@code mode} are freed (and released to the manager) or nothing more can move. Called by the memory manager
-     * without its lock.
+     * Execution reclaim: moves entries of all caches, the idle ones first and then the others taken in turn, down a
+     * tier until {@code bytes} of storage memory in {@code mode} are freed (and released to the manager) or nothing
+     * more can move. Called by the memory manager without its lock.
      *
      * @param mode the memory mode whose storage must shrink
      * @param bytes how many bytes are wanted
@@ -248,19 +258,16 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
 
     /**
      * Frees up to {@code bytes} of storage memory in {@code mode} for {@code requester}, a cache's tiers refused memory
-     * there, from the caches that hold more than an equal share of what the caches hold in {@code mode} ({@link
-     * Shares}), the most above it first and none below it, if the requester holds less than that share. {@return bytes
-     * freed; 0 when the requester holds its share already (it must then move its own entries down) or no cache holds
-     * more}
+     * there: from the idle caches ({@link IdleCaches}), and then, if the requester holds less than an equal share of
+     * what the caches in use hold in {@code mode} ({@link Shares}), from those holding more, the most above it first
+     * and none below it. {@return bytes freed; 0 when no cache is idle and the requester holds its share already (it
+     * must then move its own entries down) or no cache holds more}
      */
     long reclaimForShare(Tiers<?, ?> requester, MemoryMode mode, long bytes) {
         if (caches.size() < 2) {
             return 0;                                  // alone: its share is all (an off-heap tier asks once a page)
         }
-        Shares shares = new Shares(caches.values(), requester, tiers -> tiers.heldBytes(mode));
-        if (!shares.requesterBelowShare()) {
-            return 0;
-        }
+        Shares shares = shares(requester, tiers -> tiers.heldBytes(mode));
         long freed = 0;
         for (Shares.Above above = shares.nextAboveShare(); above != null && freed < bytes;
              above = shares.nextAboveShare()) {
@@ -271,19 +278,17 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
     }
 
     /**
-     * Evicts the oldest disk segment of the cache holding the most disk files above an equal share of the caches' files
-     * ({@link Shares}), for {@code requester}, whose disk write found the engine's quota full or nearly full, if it
-     * holds less than that share. {@return whether a segment was evicted; false when the requester holds its share (it
-     * must then evict its own) or no cache above the share had one}
+     * Evicts the oldest disk segment of an idle cache holding disk files, else of the cache holding the most disk files
+     * above an equal share of the caches' files ({@link Shares}) if the requester holds less than that share, for
+     * {@code requester}, whose disk write found the engine's quota full or nearly full. {@return whether a segment was
+     * evicted; false when no idle cache has one and the requester holds its share (it must then evict its own) or no
+     * cache above the share had one}
      */
     boolean evictDiskForShare(Tiers<?, ?> requester) {
         if (caches.size() < 2) {
             return false;
         }
-        Shares shares = new Shares(caches.values(), requester, Tiers::diskFileBytes);
-        if (!shares.requesterBelowShare()) {
-            return false;
-        }
+        Shares shares = shares(requester, Tiers::diskFileBytes);
         for (Shares.Above above = shares.nextAboveShare(); above != null; above = shares.nextAboveShare()) {
             if (asEvictor(above.cache(), tiers -> tiers.evictOwnDisk() ? 1 : 0) > 0) {
                 return true;
@@ -292,18 +297,42 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
         return false;
     }
 
-    /** Frees up to {@code bytes} in {@code mode} from every cache, taken in turn; {@return bytes freed} */
+    /** Looks for idle caches, if a look is due ({@link IdleCaches#look}); package-private so a test can make one. */
+    void lookForIdleCaches() {
+        idle.look(caches.values());
+    }
+
+    /** {@return whether the last look found {@code cache} idle} */
+    boolean isIdle(TieredCache<?, ?> cache) {
+        return idle.isIdle(cache);
+    }
+
+    /** {@return the shares of what {@code holds} measures, for {@code requester}, after a look for idle caches} */
+    private Shares shares(Tiers<?, ?> requester, ToLongFunction<Tiers<?, ?>> holds) {
+        lookForIdleCaches();
+        return new Shares(caches.values(), requester, holds, this::isIdle);
+    }
+
+    /**
+     * Frees up to {@code bytes} in {@code mode} from every cache: the idle ones first, then the others taken in turn.
+     * {@return bytes freed}
+     */
     private long reclaimInTurn(MemoryMode mode, long bytes) {
+        lookForIdleCaches();
         List<TieredCache<?, ?>> all = new ArrayList<>(caches.values());
         if (all.isEmpty()) {
             return 0;
         }
         int start = Math.floorMod(cursor.getAndIncrement(), all.size());
+        List<TieredCache<?, ?>> order = new ArrayList<>(all.size());
+        for (int i = 0; i < all.size(); i++) {
+            order.add(all.get((start + i) % all.size()));
+        }
+        order.sort(Comparator.comparing(cache -> !isIdle(cache)));    // stable: idle first, each in turn
         long freed = 0;
-        for (int i = 0; i < all.size() && freed < bytes; i++) {
-            TieredCache<?, ?> cache = all.get((start + i) % all.size());
+        for (int i = 0; i < order.size() && freed < bytes; i++) {
             long wanted = bytes - freed;
-            freed += asEvictor(cache, tiers -> tiers.reclaim(mode, wanted));
+            freed += asEvictor(order.get(i), tiers -> tiers.reclaim(mode, wanted));
         }
         return freed;
     }

@@ -410,7 +410,7 @@ class ExpiryTest {
             cache.put(1, "one");
             clock.advance(TTL.toMillis());
             assertNull(cache.get(1));
-            CacheBean bean = new CacheBean(((ExpiringCache<Integer, String>) cache).stamped());
+            CacheBean bean = new CacheBean(((ExpiringCache<Integer, String>) cache).stamped(), () -> false);
             assertEquals(1, bean.getExpirations()[Tier.HEAP.ordinal()]);
             assertEquals(0, bean.getExpirations()[Tier.OFF_HEAP.ordinal()]);
             cache.close();

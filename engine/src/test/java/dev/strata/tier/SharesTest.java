@@ -11,13 +11,15 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
  * {@link Shares}, the arithmetic of max-min fairness between caches, on real caches with given holdings: the share is
  * the total over the caches holding any (the requester counted even if it holds none), a requester at or above it takes
  * nothing even while another cache is above it, and one below it is offered the caches above it, the most above first,
- * each once and only for its excess.
+ * each once and only for its excess. An idle cache has no share: it is offered first, for all it holds, even to a
+ * requester at or above the share, which the caches in use divide among themselves.
  */
 class SharesTest {
 
@@ -32,11 +34,17 @@ class SharesTest {
     }
 
     private static Shares shares(List<TieredCache<?, ?>> caches, int requester, long... held) {
+        return shares(caches, Set.of(), requester, held);
+    }
+
+    /** Shares where the caches at the positions {@code idle} holds are idle. */
+    private static Shares shares(List<TieredCache<?, ?>> caches, Set<Integer> idle, int requester, long... held) {
         Map<Tiers<?, ?>, Long> holds = new IdentityHashMap<>();
         for (int i = 0; i < caches.size(); i++) {
             holds.put(caches.get(i).tiersImpl(), held[i]);
         }
-        return new Shares(caches, caches.get(requester).tiersImpl(), holds::get);
+        return new Shares(caches, caches.get(requester).tiersImpl(), holds::get,
+                cache -> idle.contains(caches.indexOf(cache)));
     }
 
     @Test
@@ -65,6 +73,44 @@ class SharesTest {
             assertTrue(shares(caches, 2, 450, 400, 150).requesterBelowShare(), "150 against 333");
             caches.forEach(TieredCache::close);
         }
+    }
+
+    @Test
+    void idleCachesHaveNoShare_aRequesterAboveTheShareIsStillOfferedAllTheyHold_mostFirst() {
+        try (TestEngine engine = new TestEngine(REGION, 0, 4096, null, 0)) {
+            List<TieredCache<?, ?>> caches = caches(engine, 4);
+            // in use: 0 and 3 (the requester) hold 500 + 400; idle: 1 and 2 hold 100 + 300. Share: 1,300 / 2 = 650
+            Shares shares = shares(caches, Set.of(1, 2), 3, 500, 100, 300, 400);
+            assertTrue(shares.requesterBelowShare(), "idle caches do not count among the holders: 400 < 650");
+            assertOffered(shares, caches.get(2), 300);
+            assertOffered(shares, caches.get(1), 100);
+            assertNull(shares.nextAboveShare(), "cache 0 holds 500, below the share of 650");
+
+            Shares above = shares(caches, Set.of(1, 2), 0, 900, 100, 300, 200);    // share 700: 0 holds more
+            assertFalse(above.requesterBelowShare());
+            assertOffered(above, caches.get(2), 300);
+            assertOffered(above, caches.get(1), 100);
+            assertNull(above.nextAboveShare(), "at or above its share, it takes nothing from the caches in use");
+            caches.forEach(TieredCache::close);
+        }
+    }
+
+    @Test
+    void theRequesterNeverCountsAsIdle_andAnIdleCacheHoldingNothingIsNotOffered() {
+        try (TestEngine engine = new TestEngine(REGION, 0, 4096, null, 0)) {
+            List<TieredCache<?, ?>> caches = caches(engine, 3);
+            Shares shares = shares(caches, Set.of(0, 1), 0, 200, 0, 600);        // share: 800 over 2 holders
+            assertTrue(shares.requesterBelowShare());
+            assertOffered(shares, caches.get(2), 200);
+            assertNull(shares.nextAboveShare(), "the idle cache 1 holds nothing; the requester is never offered");
+            caches.forEach(TieredCache::close);
+        }
+    }
+
+    private static void assertOffered(Shares shares, TieredCache<?, ?> cache, long bytes) {
+        Shares.Above above = shares.nextAboveShare();
+        assertSame(cache, above.cache());
+        assertEquals(bytes, above.excessBytes());
     }
 
     @Test

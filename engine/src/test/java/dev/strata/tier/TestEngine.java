@@ -12,8 +12,10 @@ import dev.strata.memory.PageAllocatorConfig;
 import dev.strata.memory.SlabSourceKind;
 import dev.strata.tier.disk.DiskQuota;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** Real parts for cache tests: a unified memory manager, an arena page allocator, a disk quota and a cache manager. */
 final class TestEngine implements AutoCloseable {
@@ -22,6 +24,13 @@ final class TestEngine implements AutoCloseable {
     final PageAllocator allocator;
     final DiskQuota quota;
     final CacheManager caches;
+    /**
+     * The cache manager's clock, in nanoseconds, moved only by hand: caches count as idle after {@link #IDLE_AFTER}
+     * of it, so none does unless a test moves it.
+     */
+    final AtomicLong nanos = new AtomicLong();
+    /** How long a cache must see no get or put to count as idle, on {@link #nanos}. */
+    static final Duration IDLE_AFTER = Duration.ofSeconds(60);
 
     TestEngine(long heapRegion, long offHeapRegion, long pageSize, Path diskDir, long diskBytes) {
         this(heapRegion, offHeapRegion, pageSize, diskDir, diskBytes, TableMemory.NO_LIMIT);
@@ -33,7 +42,7 @@ final class TestEngine implements AutoCloseable {
         allocator = offHeapRegion == 0 ? null : PageAllocator.create(new PageAllocatorConfig("test-" + System.nanoTime(),
                 SlabSourceKind.ARENA, pageSize, offHeapRegion, offHeapRegion, true, false));
         quota = diskDir == null ? null : new DiskQuota(diskBytes);
-        caches = CacheManager.create(memory, allocator, diskDir, quota, tableLimit, true);
+        caches = CacheManager.create(memory, allocator, diskDir, quota, tableLimit, IDLE_AFTER, nanos::get, true);
     }
 
     /**

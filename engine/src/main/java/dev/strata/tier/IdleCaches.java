@@ -1,0 +1,113 @@
+package dev.strata.tier;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.LongSupplier;
+
+/**
+ * Which of an engine's caches are idle: nothing counted in their hits, misses or puts since a look at least the idle
+ * time ago. An idle cache's share of a contended memory mode or of the disk quota is zero ({@link Shares}), so the
+ * caches still in use take what it holds, and its entries move down its tiers, instead of it keeping an equal share
+ * until it is closed.
+ *
+ * <p>Nothing is written on a get or a put for it: a look sums each cache's counts ({@link AccessCounters}) and
+ * remembers when they last changed. The engine looks when a cache is refused memory or quota, at most every
+ * 1/{@value #LOOKS_PER_IDLE} of the idle time, so a cache counts as idle from the idle time after the first look that
+ * follows its last operation, never earlier: with contention going on, within a sixteenth of the idle time of its due;
+ * a cache nobody contends with is never looked at (and needs no share taken from it). A cache used again counts as
+ * active from the next look.
+ *
+ * <pre>
+ *   counts: 1,204   1,204   1,204   1,204                       (looks at t0 &lt; t1 &lt; t2 &lt; t3)
+ *   seen changed at t0 ------------------------ t3 - t0 &gt;= idle: idle at t3
+ * </pre>
+ *
+ * <p>Thread-safe: looks are serialised on this object's monitor; {@link #isIdle} reads what the last look saw.
+ */
+final class IdleCaches {
+
+    /** Looks per idle time, at most. */
+    static final int LOOKS_PER_IDLE = 16;
+
+    private final long idleNanos;
+    private final long lookEveryNanos;
+    private final LongSupplier nanoTime;
+    /** When the next look is due; read without the lock to skip one. */
+    private volatile long nextLookAt;
+    private volatile boolean looked;
+    /** Each open cache's count and when a look first saw it. Guarded by this. */
+    private Map<TieredCache<?, ?>, Seen> seen = new IdentityHashMap<>();
+    /** The caches the last look found idle. Replaced by each look, never changed. */
+    private volatile Map<TieredCache<?, ?>, Boolean> idle = Map.of();
+
+    /**
+     * @param idleAfter how long a cache must see no get or put to count as idle; positive
+     * @param nanoTime the time source, in nanoseconds ({@code System::nanoTime}; tests move one by hand)
+     * @throws IllegalArgumentException if {@code idleAfter} is not positive
+     */
+    IdleCaches(Duration idleAfter, LongSupplier nanoTime) {
+        if (idleAfter.isNegative() || idleAfter.isZero()) {
+            throw new IllegalArgumentException("idleCacheAfter: " + idleAfter + " (expected: > 0)");
+        }
+        this.idleNanos = saturatedNanos(idleAfter);
+        this.lookEveryNanos = idleNanos / LOOKS_PER_IDLE;
+        this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
+    }
+
+    private static long saturatedNanos(Duration duration) {
+        try {
+            return duration.toNanos();
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;                     // over 292 years: never idle
+        }
+    }
+
+    /** {@return how long a cache must see no get or put to count as idle, in nanoseconds} */
+    long idleNanos() {
+        return idleNanos;
+    }
+
+    /**
+     * Looks at {@code open}'s counts, if a look is due: a cache whose count changed since the last look, or that is new
+     * to it, is active from now on; one whose count stayed since a look at least the idle time ago is idle. Closed
+     * caches, no longer in {@code open}, are forgotten.
+     */
+    void look(Collection<TieredCache<?, ?>> open) {
+        long now = nanoTime.getAsLong();
+        if (looked && now - nextLookAt < 0) {
+            return;
+        }
+        synchronized (this) {
+            if (looked && now - nextLookAt < 0) {
+                return;                                // another thread looked meanwhile
+            }
+            Map<TieredCache<?, ?>, Seen> next = new IdentityHashMap<>();
+            Map<TieredCache<?, ?>, Boolean> idleNow = new IdentityHashMap<>();
+            for (TieredCache<?, ?> cache : open) {
+                long operations = cache.tiersImpl().accessCounters.operations();
+                Seen before = seen.get(cache);
+                Seen current = before != null && before.operations == operations ? before : new Seen(operations, now);
+                next.put(cache, current);
+                if (now - current.since >= idleNanos) {
+                    idleNow.put(cache, Boolean.TRUE);
+                }
+            }
+            seen = next;
+            idle = idleNow;
+            nextLookAt = now + lookEveryNanos;
+            looked = true;
+        }
+    }
+
+    /** {@return whether the last look found {@code cache} idle} Lock-free. */
+    boolean isIdle(TieredCache<?, ?> cache) {
+        return idle.containsKey(cache);
+    }
+
+    /** A cache's count of operations and the time of the first look that saw it. */
+    private record Seen(long operations, long since) {
+    }
+}

@@ -1,0 +1,85 @@
+package dev.strata;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.strata.cache.Cache;
+import dev.strata.codec.Codecs;
+import dev.strata.management.CacheMXBean;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.time.Duration;
+import javax.management.JMX;
+import javax.management.ObjectName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Idle caches through the public entry points: the builder's rules for the idle time, and an engine whose idle time is
+ * one nanosecond (so a cache not used between two looks is idle, with the real clock and no waiting), where a cache in
+ * use takes all the heap an unused one holds, whose entries move to its disk tier, and the MXBeans say which is which.
+ */
+class EngineIdleCachesTest {
+
+    private static final long REGION = 4L << 20;
+    private static final int VALUE_BYTES = 400;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void theIdleTimeMustBePositive() {
+        Engine.Builder builder = Engine.builder();
+        IllegalArgumentException zero = assertThrows(IllegalArgumentException.class,
+                () -> builder.idleCacheAfter(Duration.ZERO));
+        assertEquals("idleCacheAfter: PT0S (expected: > 0)", zero.getMessage());
+        IllegalArgumentException negative = assertThrows(IllegalArgumentException.class,
+                () -> builder.idleCacheAfter(Duration.ofMillis(-5)));
+        assertEquals("idleCacheAfter: PT-0.005S (expected: > 0)", negative.getMessage());
+        assertThrows(NullPointerException.class, () -> builder.idleCacheAfter(null));
+        builder.idleCacheAfter(Duration.ofSeconds(Long.MAX_VALUE));   // never comes: accepted
+    }
+
+    @Test
+    void aCacheInUseTakesTheHeapAnUnusedOneHolds_whoseEntriesMoveToItsDiskTier() throws Exception {
+        try (Engine engine = Engine.builder().name("idle-caches-test").heap(DataSize.ofBytes(REGION))
+                .disk(dir, DataSize.ofMebibytes(64)).idleCacheAfter(Duration.ofNanos(1)).build();
+             Cache<Integer, byte[]> unused = engine.newCache("unused", Codecs.int32(), Codecs.bytes())
+                     .tiers(Tier.HEAP, Tier.DISK).build();
+             Cache<Integer, byte[]> busy = engine.newCache("busy", Codecs.int32(), Codecs.bytes())
+                     .tiers(Tier.HEAP).build()) {
+            int unusedKeys = (int) (REGION / 2 / VALUE_BYTES);
+            for (int k = 0; k < unusedKeys; k++) {
+                unused.put(k, value(k));
+            }
+            assertTrue(unused.bytes(Tier.HEAP) > REGION / 4, "on the heap: " + unused.bytes(Tier.HEAP));
+            for (int k = 0; k < 4 * REGION / VALUE_BYTES; k++) {
+                busy.put(k, value(k));
+            }
+            assertTrue(unused.bytes(Tier.HEAP) <= REGION / 64, "left on the heap: " + unused.bytes(Tier.HEAP));
+            assertTrue(busy.bytes(Tier.HEAP) > REGION / 2, "busy: " + busy.bytes(Tier.HEAP));
+            assertTrue(bean("unused").isIdle());
+            assertFalse(bean("busy").isIdle());
+            for (int k = 0; k < unusedKeys; k++) {
+                assertArrayEquals(value(k), unused.get(k), "key " + k);
+            }
+            assertEquals(unusedKeys, unused.size(), "every entry moved down, none lost");
+        }
+    }
+
+    private static CacheMXBean bean(String cache) throws Exception {
+        return JMX.newMXBeanProxy(ManagementFactory.getPlatformMBeanServer(),
+                new ObjectName("dev.strata:type=Cache,name=" + cache), CacheMXBean.class);
+    }
+
+    private static byte[] value(int key) {
+        byte[] value = new byte[VALUE_BYTES];
+        for (int i = 0; i < value.length; i++) {
+            value[i] = (byte) (key * 31 + i);
+        }
+        return value;
+    }
+}
