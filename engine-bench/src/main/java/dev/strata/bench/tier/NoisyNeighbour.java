@@ -10,6 +10,7 @@ import dev.strata.bench.workload.ZipfianIndices;
 import dev.strata.cache.Cache;
 import dev.strata.codec.Codecs;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -20,7 +21,7 @@ import java.util.Map;
  *
  * <pre>
  * java -cp engine-bench/target/benchmarks.jar dev.strata.bench.tier.NoisyNeighbour [--requests N] [--keys N]
- *     [--value BYTES] [--flood-value BYTES] [--heap MIB] [--flood-maximum MIB]
+ *     [--value BYTES] [--flood-value BYTES] [--heap MIB] [--flood-maximum MIB] [--tier TIER] [--idle-after MS]
  * </pre>
  *
  * <p>Two heap-only caches share an engine with a {@code --heap} MiB region (default 32). {@code sessions} is read
@@ -33,7 +34,9 @@ import java.util.Map;
  * not used after (a cache a service stopped using, whose entries nobody reads); and beside {@code idle} with that
  * maximum. {@code --tier OFF_HEAP} keeps both caches' entries off the heap instead, in an off-heap region of the same
  * size, and {@code --tier DISK} on disk, under a disk quota of that size (files under {@code target/bench-disk},
- * deleted afterwards). Prints {@code sessions}' hit ratio and what each cache holds at the end.
+ * deleted afterwards). {@code --idle-after} sets the engine's {@code idleCacheAfter} in milliseconds (default: the
+ * engine's, a minute, longer than a run): from then on a cache that saw no get or put has no share, so {@code sessions}
+ * takes what {@code idle} holds. Prints {@code sessions}' hit ratio and what each cache holds at the end.
  */
 public final class NoisyNeighbour {
 
@@ -41,14 +44,14 @@ public final class NoisyNeighbour {
     }
 
     /**
-     * Runs the three setups and prints what each measured.
+     * Runs the five setups and prints what each measured.
      *
      * @param args see the class comment
      */
     public static void main(String[] args) {
         Map<String, String> options = Options.parse(args,
                 "--requests N, --keys N, --value BYTES, --flood-value BYTES, --heap MIB, --flood-maximum MIB, "
-                        + "--tier HEAP|OFF_HEAP|DISK");
+                        + "--tier HEAP|OFF_HEAP|DISK, --idle-after MS");
         int requests = Integer.parseInt(options.getOrDefault("--requests", "2000000"));
         int keys = Integer.parseInt(options.getOrDefault("--keys", "200000"));
         int valueSize = Integer.parseInt(options.getOrDefault("--value", "200"));
@@ -56,21 +59,26 @@ public final class NoisyNeighbour {
         DataSize region = DataSize.ofMebibytes(Long.parseLong(options.getOrDefault("--heap", "32")));
         Tier tier = Tier.valueOf(options.getOrDefault("--tier", "HEAP"));
         DataSize floodMaximum = DataSize.ofMebibytes(Long.parseLong(options.getOrDefault("--flood-maximum", "4")));
+        Duration idleAfter = options.containsKey("--idle-after")
+                ? Duration.ofMillis(Long.parseLong(options.get("--idle-after"))) : null;
         int[] trace = new int[requests];
         ZipfianIndices zipf = new ZipfianIndices(keys, ZipfianIndices.DEFAULT_EXPONENT, 42);
         for (int i = 0; i < requests; i++) {
             trace[i] = zipf.next();
         }
         System.out.printf(Locale.ROOT, "%,d gets of %,d keys (Zipf 0.99), %d B values; flood: one put of %d B per get; "
-                + "%s region %s%n", requests, keys, valueSize, floodValueSize, tier, region);
+                + "%s region %s; idle after %s%n", requests, keys, valueSize, floodValueSize, tier, region,
+                idleAfter == null ? "the engine's default" : idleAfter);
         System.out.println("| setup | sessions hit ratio | sessions holds | the other cache holds |");
         System.out.println("|---|---:|---:|---:|");
-        run("sessions alone", trace, valueSize, floodValueSize, new Setup(tier, region, Neighbour.NONE, null));
+        run("sessions alone", trace, valueSize, floodValueSize,
+                new Setup(tier, region, Neighbour.NONE, null, idleAfter));
         for (Neighbour neighbour : List.of(Neighbour.FLOOD, Neighbour.IDLE)) {
             String name = neighbour.name().toLowerCase(Locale.ROOT);
-            run("beside " + name, trace, valueSize, floodValueSize, new Setup(tier, region, neighbour, null));
+            run("beside " + name, trace, valueSize, floodValueSize,
+                    new Setup(tier, region, neighbour, null, idleAfter));
             run("beside " + name + ", its maximum " + floodMaximum, trace, valueSize, floodValueSize,
-                    new Setup(tier, region, neighbour, floodMaximum));
+                    new Setup(tier, region, neighbour, floodMaximum, idleAfter));
         }
     }
 
@@ -84,11 +92,17 @@ public final class NoisyNeighbour {
         IDLE
     }
 
-    /** One setup: the tier both caches keep their entries in, its region, the other cache and its maximum (or null). */
-    private record Setup(Tier tier, DataSize region, Neighbour neighbour, DataSize maximum) {
+    /**
+     * One setup: the tier both caches keep their entries in, its region, the other cache and its maximum (or null), and
+     * the engine's idle time (or null for its default).
+     */
+    private record Setup(Tier tier, DataSize region, Neighbour neighbour, DataSize maximum, Duration idleAfter) {
 
         Engine engine(Path directory) {
             Engine.Builder builder = Engine.builder().name("noisy-neighbour");
+            if (idleAfter != null) {
+                builder.idleCacheAfter(idleAfter);
+            }
             return switch (tier) {
                 case HEAP -> builder.heap(region).build();
                 case OFF_HEAP -> builder.heap(DataSize.ofMebibytes(16)).offHeap(region, OffHeapBackend.ARENA).build();
