@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 
@@ -194,6 +195,48 @@ public interface Cache<K, V> extends AutoCloseable {
     /** {@return the tiers this cache uses, highest first} */
     List<Tier> tiers();
 
+    /**
+     * Sets, or changes, this cache's own maximum size in one of its tiers while it runs, with the meaning
+     * {@link Builder#maximumSize} gives it at build (what counts, whole pages off the heap, the largest entry a tier
+     * with a tier below admits). A maximum below what the tier holds moves the tier's coldest entries down a tier (from
+     * the lowest tier they leave the cache; on disk its oldest segments are evicted) in the calling thread before this
+     * returns, until the tier holds no more; off the heap the pages being written to (a few per writing thread) stay
+     * until they fill, and then the tier recycles its own pages. A larger maximum lets the tier grow, up to the
+     * engine's region or quota. Puts, gets and other caches go on meanwhile; two changes of one cache's maximums take
+     * turns.
+     *
+     * @param tier the tier, one of the cache's {@link #tiers tiers}
+     * @param size the most the cache may hold there: on the heap at least 1 byte; off the heap at least one page; on
+     *     disk at least four of the tier's segment files, whose size was fixed when the cache opened (a sixteenth of
+     *     the smaller of its maximum at build and the engine's quota, from 64 KiB to 64 MiB: a cache may shrink its
+     *     disk tier to a quarter of that; one built with a small disk maximum can take finer steps)
+     * @throws NullPointerException if {@code tier} or {@code size} is null
+     * @throws IllegalArgumentException if the cache has no such tier, or {@code size} is below the tier's smallest
+     *     maximum (the message names it)
+     * @throws IllegalStateException if the cache is closed
+     */
+    void setMaximumSize(Tier tier, DataSize size);
+
+    /**
+     * Removes this cache's own maximum size in one of its tiers, if it has one: the tier is bounded by the engine's
+     * region or quota again, which it shares with the other caches by equal shares under contention.
+     *
+     * @param tier the tier, one of the cache's {@link #tiers tiers}
+     * @throws NullPointerException if {@code tier} is null
+     * @throws IllegalArgumentException if the cache has no such tier
+     * @throws IllegalStateException if the cache is closed
+     */
+    void removeMaximumSize(Tier tier);
+
+    /**
+     * {@return this cache's own maximum size in {@code tier} (off the heap in whole pages), set at build or since, or
+     * empty if it has none there} Also after close.
+     *
+     * @param tier the tier
+     * @throws NullPointerException if {@code tier} is null
+     */
+    Optional<DataSize> maximumSize(Tier tier);
+
     /** {@return a snapshot of this cache's counters; also works after close (the final numbers)} */
     CacheStats stats();
 
@@ -250,7 +293,8 @@ public interface Cache<K, V> extends AutoCloseable {
          * A tier with a tier below it takes no entry larger than an eighth of its maximum (such an entry goes below);
          * the lowest tier takes entries up to its maximum. A maximum larger than the engine's region or quota changes
          * nothing. Other caches may still take memory this cache does not use: a maximum is a bound, not a
-         * reservation. Setting a tier's maximum again replaces it.
+         * reservation. Setting a tier's maximum again replaces it; {@link Cache#setMaximumSize} changes it while the
+         * cache runs.
          *
          * @param tier the tier, one of the cache's {@link #tiers tiers} (checked by {@link #build()})
          * @param size the most the cache may hold there: for {@link Tier#HEAP} at least 1 byte, for

@@ -210,11 +210,12 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
     }
 
     /**
-     * Opens a cache's disk store, on the engine's quota or, with a {@code maximum} of its own, on a child of it; its
-     * segments are a sixteenth of the smaller of the two (from 64 KiB to 64 MiB, a power of two).
+     * Opens a cache's disk store on a child of the engine's quota, limited to the cache's {@code maximum} or, without
+     * one, to the engine's quota (so a maximum can be set later, {@link Tiers#setMaximum}); its segments are a
+     * sixteenth of the smaller of the two (from 64 KiB to 64 MiB, a power of two).
      */
     private DiskStore openDisk(String name, boolean persistent, boolean expiring, Long maximum) {
-        DiskQuota quota = maximum == null ? diskQuota : diskQuota.limitedTo(maximum);
+        DiskQuota quota = diskQuota.limitedTo(maximum == null ? diskQuota.limitBytes() : maximum);
         long limit = Math.min(diskQuota.limitBytes(), quota.limitBytes());
         long segmentBytes = Math.clamp(Long.highestOneBit(Math.max(1, limit / SEGMENTS_PER_QUOTA)),
                 DiskStoreConfig.MIN_SEGMENT_BYTES, MAX_DISK_SEGMENT);

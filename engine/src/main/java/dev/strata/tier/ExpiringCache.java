@@ -1,5 +1,6 @@
 package dev.strata.tier;
 
+import dev.strata.DataSize;
 import dev.strata.Tier;
 import dev.strata.cache.Cache;
 import dev.strata.cache.CacheStats;
@@ -8,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -120,6 +122,21 @@ final class ExpiringCache<K, V> implements Cache<K, V> {
     @Override
     public List<Tier> tiers() {
         return cache.tiers();
+    }
+
+    @Override
+    public void setMaximumSize(Tier tier, DataSize size) {
+        cache.setMaximumSize(tier, size);
+    }
+
+    @Override
+    public void removeMaximumSize(Tier tier) {
+        cache.removeMaximumSize(tier);
+    }
+
+    @Override
+    public Optional<DataSize> maximumSize(Tier tier) {
+        return cache.maximumSize(tier);
     }
 
     @Override

@@ -166,8 +166,11 @@ final class OffHeapTier {
     private final WritePages probationPages = new WritePages();
     private final GhostHashes ghost = new GhostHashes();
     private final AtomicLong pages = new AtomicLong();
-    /** The cache's maximum off-heap size in pages: {@link #allocatePage} refuses a page past it. */
-    private final long maxPages;
+    /**
+     * The cache's maximum off-heap size in pages: {@link #allocatePage} refuses a page past it. Replaced by
+     * {@link #shrinkTo} when the maximum changes.
+     */
+    private volatile long maxPages;
     /** Frees off-heap memory in other caches for this one while it holds less than an equal share. */
     private final LongUnaryOperator fromOthers;
     /** The heap of the engine's record tables: past half its limit, {@link #allocatePage} refuses pages. */
@@ -176,7 +179,7 @@ final class OffHeapTier {
     /**
      * Creates the tier of a cache.
      *
-     * @param capacityBytes the most memory it can ever hold (its region's, or the cache's maximum off-heap size)
+     * @param capacityBytes the most memory it can ever hold: its region's (a maximum may be raised up to it)
      * @param maxPages      the most pages it may hold at once: its cache's maximum off-heap size in whole pages, or
      *                      {@link Long#MAX_VALUE} when only the memory manager limits it
      * @param fromOthers    asked for bytes when the manager refuses a page: frees them from other caches holding more
@@ -707,6 +710,24 @@ final class OffHeapTier {
         empty(oldest, Keep.NONE, null, 0);
         free(oldest);
         return true;
+    }
+
+    /**
+     * Sets the most pages the tier may hold ({@link Long#MAX_VALUE}: as many as the manager grants), then, past it,
+     * frees the spare and the oldest whole extents, their records moved down (as {@link #evictBytes}), until it holds
+     * no more or only pages being written to are left. {@return the bytes freed}
+     */
+    long shrinkTo(long maxPages) {
+        this.maxPages = maxPages;
+        long freed = 0;
+        for (long over = pages.get() - maxPages; over > 0; over = pages.get() - maxPages) {
+            long step = evictBytes(over * pageSize);
+            if (step == 0) {
+                break;
+            }
+            freed += step;
+        }
+        return freed;
     }
 
     /**

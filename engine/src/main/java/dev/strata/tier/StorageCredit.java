@@ -35,8 +35,10 @@ final class StorageCredit {
 
     private final MemoryManager memory;
     private final MemoryMode mode;
-    private final long chunk;
-    private final long limit;
+    /** Replaced with {@link #limit} by {@link #setLimit}. */
+    private volatile long chunk;
+    /** Replaced by {@link #setLimit}, when the cache's maximum heap size changes. */
+    private volatile long limit;
     private final AtomicLong credit = new AtomicLong();
     /** Bytes taken from the manager and not given back: the entries' weights plus the credit. */
     private final AtomicLong granted = new AtomicLong();
@@ -50,9 +52,18 @@ final class StorageCredit {
     StorageCredit(MemoryManager memory, MemoryMode mode, long limit) {
         this.memory = memory;
         this.mode = mode;
-        this.limit = limit;
+        setLimit(limit);
+    }
+
+    /**
+     * Sets a new limit ({@link Long#MAX_VALUE}: none), and the chunk with it. A limit below {@link #granted()} refuses
+     * every trip to the manager until the cache's entries have been moved down below it; the surplus credit goes back
+     * at the next {@link #drain}.
+     */
+    void setLimit(long limit) {
         this.chunk = Math.min(Math.min(MAX_CHUNK, memory.state(mode).regionBytes() / REGION_SHARE),
                 limit / LIMIT_SHARE);
+        this.limit = limit;
     }
 
     /** {@return true if {@code bytes} were charged, from the credit or the manager} */
@@ -62,8 +73,9 @@ final class StorageCredit {
                 return true;
             }
         }
-        if (chunk > 0 && take(bytes + chunk)) {
-            credit.addAndGet(chunk);
+        long chunkNow = chunk;                         // one read: the credit gets what was taken
+        if (chunkNow > 0 && take(bytes + chunkNow)) {
+            credit.addAndGet(chunkNow);
             return true;
         }
         return take(bytes);
@@ -98,9 +110,10 @@ final class StorageCredit {
     /** Gives back {@code bytes} charged by {@link #acquire}; returns surplus credit to the manager. */
     void release(long bytes) {
         long now = credit.addAndGet(bytes);
-        if (now > 2 * chunk) {
-            long surplus = now - chunk;
-            if (credit.compareAndSet(now, chunk)) {
+        long chunkNow = chunk;
+        if (now > 2 * chunkNow) {
+            long surplus = now - chunkNow;
+            if (credit.compareAndSet(now, chunkNow)) {
                 giveBack(surplus);
             }
         }

@@ -1,5 +1,6 @@
 package dev.strata.tier;
 
+import dev.strata.DataSize;
 import dev.strata.Tier;
 import dev.strata.cache.Cache;
 import dev.strata.cache.CacheStats;
@@ -10,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -442,6 +444,50 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
     @Override
     public List<Tier> tiers() {
         return tiers.tiers;
+    }
+
+    @Override
+    public void setMaximumSize(Tier tier, DataSize size) {
+        Objects.requireNonNull(tier, "tier");
+        Objects.requireNonNull(size, "size");
+        checkHasTier(tier, "setMaximumSize");
+        long smallest = tiers.smallestMaximum(tier);
+        if (size.bytes() < smallest) {
+            throw new IllegalArgumentException("setMaximumSize: " + tier + " " + size.bytes() + " bytes (expected: at "
+                    + "least " + smallest + (smallest == 1 ? " byte" : " bytes") + smallestRule(tier) + ")");
+        }
+        long bytes = tier == Tier.OFF_HEAP ? size.bytes() / smallest * smallest : size.bytes();   // whole pages
+        guarded(() -> tiers.setMaximum(tier, bytes));
+    }
+
+    private String smallestRule(Tier tier) {
+        return switch (tier) {
+            case HEAP -> "";
+            case OFF_HEAP -> ", one page";
+            case DISK -> ", " + Tiers.MIN_DISK_SEGMENTS + " of its segments of " + tiers.smallestMaximum(tier)
+                    / Tiers.MIN_DISK_SEGMENTS + " bytes";
+        };
+    }
+
+    @Override
+    public void removeMaximumSize(Tier tier) {
+        Objects.requireNonNull(tier, "tier");
+        checkHasTier(tier, "removeMaximumSize");
+        guarded(() -> tiers.setMaximum(tier, null));
+    }
+
+    @Override
+    public Optional<DataSize> maximumSize(Tier tier) {
+        Objects.requireNonNull(tier, "tier");
+        long bytes = tiers.maximumSize(tier);
+        return bytes == 0 ? Optional.empty() : Optional.of(DataSize.ofBytes(bytes));
+    }
+
+    private void checkHasTier(Tier tier, String method) {
+        if (!tiers.tiers.contains(tier)) {
+            throw new IllegalArgumentException(method + ": " + tier + " with tiers " + tiers.tiers
+                    + " (expected: a tier of the cache)");
+        }
     }
 
     @Override

@@ -83,7 +83,12 @@ final class Tiers<K, V> {
      */
     static final long EXPIRING_HOLDER_BYTES = 16;
     /** Upper tiers take entries up to 1/this of their capacity. */
-    static final int LARGE_ENTRY_FRACTION = 8;
+    static final int LARGE_ENTRY_FRACTION = TierLimits.LARGE_ENTRY_FRACTION;
+    /**
+     * A maximum disk size set while a cache runs spans at least this many of its segments, whose size was fixed when it
+     * opened: a sixteenth of its maximum at build, or of the engine's quota, so such a cache can shrink to a quarter.
+     */
+    static final int MIN_DISK_SEGMENTS = 4;
     /** Disk record bytes beyond key and value (the disk store's header), for limit checks. */
     static final long DISK_RECORD_OVERHEAD = 32;
     private static final int HEAP_ROUNDS = 16;
@@ -197,21 +202,20 @@ final class Tiers<K, V> {
     private final Object clearLock = new Object();
     /** Written under {@link #clearLock} only; read lock-free. */
     private volatile int clearSequence;
-    private final Map<Tier, Long> capacity = new EnumMap<>(Tier.class);
-    /** The cache's own maximum size per tier, in bytes (off the heap, in whole pages); absent where it has none. */
-    private final Map<Tier, Long> maximumSizes = new EnumMap<>(Tier.class);
+    /** Each tier's capacity and admission limit; replaced whole when a maximum changes ({@link #setMaximum}). */
+    private volatile TierLimits limits;
+    /** Taken by {@link #setMaximum}: one change of a maximum at a time. */
+    private final Object maximumLock = new Object();
+    /** What the disk tier may hold without a maximum of the cache's own: the engine's quota. */
+    private final long diskRoom;
     private final Neighbours neighbours;
-    /** Per tier ordinal: the largest entry (in {@link #entryBytes} terms) the tier admits. */
-    private final long[] admitLimit = new long[Tier.values().length];
-    /** Key plus value lengths up to this fit some tier whole ({@link #tooLarge} needs no walk). */
-    private final long alwaysFits;
     /** Per tier ordinal: the tier's position in {@link #tiers}, or -1. */
     private final int[] positions = new int[Tier.values().length];
 
     /**
      * Creates a cache's tiers.
      *
-     * @param diskCapacity the most its disk tier can hold: the engine's quota or the cache's maximum disk size
+     * @param diskCapacity the most its disk tier can hold without a maximum of the cache's own: the engine's quota
      * @param maximumSizes the cache's maximum size per tier, in bytes (off the heap, whole pages); a tier not named has
      *                     none of its own
      * @param tables the engine's account of the heap its off-heap record tables take, with its limit
@@ -229,17 +233,16 @@ final class Tiers<K, V> {
         this.heapOverhead = ENTRY_OVERHEAD_BYTES + (expiry == null ? 0 : EXPIRING_HOLDER_BYTES);
         this.heapQueue = tiers.contains(Tier.HEAP)
                 ? new HeapQueue(HeapQueue.segmentsFor(Runtime.getRuntime().availableProcessors())) : null;
-        this.maximumSizes.putAll(maximumSizes);
         long heapMaximum = maximumSizes.getOrDefault(Tier.HEAP, Long.MAX_VALUE);
         this.heapCredit = new StorageCredit(memory, MemoryMode.ON_HEAP, heapMaximum);
         long offHeapMaximum = maximumSizes.getOrDefault(Tier.OFF_HEAP, Long.MAX_VALUE);
         long offHeapMaxPages = offHeapMaximum == Long.MAX_VALUE ? Long.MAX_VALUE
                 : offHeapMaximum / allocator.pageSize();   // whole pages already (the builder rounds it down)
-        long offHeapCapacity = tiers.contains(Tier.OFF_HEAP) ? Math.min(Math.min(
-                memory.state(MemoryMode.OFF_HEAP).regionBytes(), allocator.config().budgetBytes()), offHeapMaximum) : 0;
+        long offHeapRoom = tiers.contains(Tier.OFF_HEAP) ? Math.min(memory.state(MemoryMode.OFF_HEAP).regionBytes(),
+                allocator.config().budgetBytes()) : 0;
         this.offHeapPlacement = tiers.contains(Tier.OFF_HEAP) ? new OffHeapPlacement<>(this, valueCodec) : null;
         this.offHeap = offHeapPlacement == null ? null
-                : new OffHeapTier(memory, allocator, offHeapCapacity, offHeapMaxPages, offHeapPlacement,
+                : new OffHeapTier(memory, allocator, offHeapRoom, offHeapMaxPages, offHeapPlacement,
                         this::reclaimOffHeapForShare, tables);
         this.extents = offHeap == null ? null : offHeap.extents();
         this.valuesAreBytes = (Object) valueCodec == Codecs.bytes();
@@ -261,17 +264,13 @@ final class Tiers<K, V> {
         for (Tier tier : Tier.values()) {
             positions[tier.ordinal()] = this.tiers.indexOf(tier);
         }
-        capacity.put(Tier.HEAP, Math.min(memory.state(MemoryMode.ON_HEAP).regionBytes(), heapMaximum));
-        capacity.put(Tier.OFF_HEAP, offHeapCapacity);
-        capacity.put(Tier.DISK, Math.min(diskCapacity, maximumSizes.getOrDefault(Tier.DISK, Long.MAX_VALUE)));
-        long fits = 0;
-        for (Tier tier : this.tiers) {
-            long limit = capacity.get(tier);
-            admitLimit[tier.ordinal()] = below(tier) != null ? limit / LARGE_ENTRY_FRACTION : limit;
-            long room = tier == Tier.OFF_HEAP ? Math.min(limit, offHeap.pageSize()) : limit;
-            fits = Math.max(fits, Math.min(room, Integer.MAX_VALUE) - heapOverhead);
-        }
-        this.alwaysFits = fits;
+        long[] room = new long[Tier.values().length];
+        room[Tier.HEAP.ordinal()] = memory.state(MemoryMode.ON_HEAP).regionBytes();
+        room[Tier.OFF_HEAP.ordinal()] = offHeapRoom;
+        room[Tier.DISK.ordinal()] = diskCapacity;
+        this.diskRoom = diskCapacity;
+        this.limits = new TierLimits(this.tiers, room, maximumSizes, offHeap == null ? 0 : offHeap.pageSize(),
+                heapOverhead);
     }
 
     /**
@@ -321,34 +320,37 @@ final class Tiers<K, V> {
     }
 
     private boolean admits(Tier tier, long keyLength, long valueLength) {
-        return entryBytes(tier, keyLength, valueLength) <= admitLimit[tier.ordinal()]
+        return entryBytes(tier, keyLength, valueLength) <= limits.admitLimit(tier)
                 && (tier == Tier.HEAP || RecordLayout.alignedBytesExact(keyLength, valueLength) <= Integer.MAX_VALUE);
     }
 
     /** {@return null if some tier could ever hold the entry, else a description of the limits} */
     String tooLarge(long keyLength, long valueLength) {
-        if (keyLength + valueLength <= alwaysFits) {
+        TierLimits now = limits;
+        if (keyLength + valueLength <= now.alwaysFits()) {
             return null;                               // the per-put fast path: no tier walk, no builder
         }
-        StringBuilder limits = new StringBuilder();
+        StringBuilder tooSmall = new StringBuilder();
         for (Tier tier : tiers) {
-            if (entryBytes(tier, keyLength, valueLength) <= capacity.get(tier)
+            if (entryBytes(tier, keyLength, valueLength) <= now.capacity(tier)
                     && RecordLayout.alignedBytesExact(keyLength, valueLength) <= Integer.MAX_VALUE) {
                 return null;
             }
-            limits.append(limits.isEmpty() ? "" : ", ").append(tier).append(' ').append(capacity.get(tier))
+            tooSmall.append(tooSmall.isEmpty() ? "" : ", ").append(tier).append(' ').append(now.capacity(tier))
                     .append(" bytes");
         }
-        return limits.toString();
+        return tooSmall.toString();
     }
 
     /** {@return the cache's own maximum size in {@code tier}, in bytes (off the heap, in whole pages), 0 for none} */
     long maximumSize(Tier tier) {
-        return maximumSizes.getOrDefault(tier, 0L);
+        TierLimits now = limits;
+        return now.hasMaximum(tier) ? now.maximum(tier) : 0;
     }
 
     long maxCapacity() {
-        return tiers.stream().mapToLong(capacity::get).max().orElse(0);
+        TierLimits now = limits;
+        return tiers.stream().mapToLong(now::capacity).max().orElse(0);
     }
 
     // ---- placing a value: prepared with no monitor held, installed under the stripe's ----
@@ -1146,6 +1148,77 @@ final class Tiers<K, V> {
             }
             case OFF_HEAP -> offHeap == null ? 0 : offHeap.evictBytes(bytes);
         };
+    }
+
+    /**
+     * Sets the cache's own maximum size in a tier it has ({@code null}: none; off the heap in whole pages; on disk at
+     * least {@value #MIN_DISK_SEGMENTS} of its segments), as {@code Cache.Builder.maximumSize} does at build: from now
+     * on the tier takes no memory or quota past it and admits entries by it. Past a smaller maximum, moves the tier's
+     * coldest entries down a tier (or out of the lowest: on disk, its oldest segments) in the calling thread until the
+     * tier holds no more, or nothing more can move (off the heap the pages being written to stay until they fill). One
+     * change at a time. {@return the bytes freed}
+     */
+    long setMaximum(Tier tier, Long bytes) {
+        long maximum = bytes == null ? Long.MAX_VALUE : bytes;
+        synchronized (maximumLock) {
+            TierLimits changed = limits.withMaximum(tier, bytes);
+            return switch (tier) {
+                case HEAP -> {
+                    heapCredit.setLimit(maximum);
+                    limits = changed;
+                    yield shrinkHeapTo(maximum);
+                }
+                case OFF_HEAP -> {
+                    limits = changed;
+                    yield offHeap.shrinkTo(maximum == Long.MAX_VALUE ? Long.MAX_VALUE : maximum / offHeap.pageSize());
+                }
+                case DISK -> {
+                    disk.limitFiles(Math.min(maximum, diskRoom));
+                    limits = changed;
+                    yield shrinkDiskTo(maximum);
+                }
+            };
+        }
+    }
+
+    /**
+     * Evicts this cache's oldest disk segments until its files take at most {@code maximum}, or no segment holds a
+     * record; a round whose second chance copied what it freed counts too, so at most four rounds per segment.
+     */
+    private long shrinkDiskTo(long maximum) {
+        long before = disk.fileBytes();
+        long rounds = 4 * (before / disk.segmentBytes() + 1);
+        for (long round = 0; round < rounds && disk.fileBytes() > maximum; round++) {
+            if (!evictOwnDisk()) {
+                break;
+            }
+        }
+        return Math.max(0, before - disk.fileBytes());
+    }
+
+    /**
+     * {@return the smallest maximum {@code tier} takes while the cache runs: on the heap 1 byte, off the heap a page,
+     * on disk {@value #MIN_DISK_SEGMENTS} of its segments (its segment size was fixed when it opened)}
+     */
+    long smallestMaximum(Tier tier) {
+        return switch (tier) {
+            case HEAP -> 1;
+            case OFF_HEAP -> offHeap.pageSize();
+            case DISK -> MIN_DISK_SEGMENTS * disk.segmentBytes();
+        };
+    }
+
+    /** Moves heap entries down, the coldest first, until the heap credit holds at most {@code maximum}. */
+    private long shrinkHeapTo(long maximum) {
+        long freed = 0;
+        for (long over = heapCredit.granted() - maximum; over > 0; over = heapCredit.granted() - maximum) {
+            long step = reclaim(MemoryMode.ON_HEAP, over);
+            if (step == 0) {
+                break;
+            }
+            freed += step;
+        }
+        return freed;
     }
 
     /**

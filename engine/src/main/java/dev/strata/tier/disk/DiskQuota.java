@@ -37,7 +37,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class DiskQuota {
 
-    private final long limitBytes;
+    /** Fixed for the engine's quota; a child's follows its cache's maximum ({@link #setLimitBytes}). */
+    private volatile long limitBytes;
     private final long indexLimitBytes;
     /** The engine's quota, for a {@link #limitedTo child}; null for the engine's own. */
     private final DiskQuota parent;
@@ -157,11 +158,27 @@ public final class DiskQuota {
         return usedBytes.get();
     }
 
-    /**
-     * {@return the limit given at construction}
-     */
+    /** {@return the limit: given at construction, or by {@link #setLimitBytes} on a child} */
     public long limitBytes() {
         return limitBytes;
+    }
+
+    /**
+     * Sets a child's limit, when its cache's maximum disk size changes. Below what the child holds, its reservations
+     * are refused, and its store evicts ahead of its writers, until it holds no more.
+     *
+     * @param limitBytes the most bytes the store may keep in segment files, at least 1
+     * @throws IllegalArgumentException if {@code limitBytes} is below 1
+     * @throws IllegalStateException if this is the engine's quota (its limit is fixed)
+     */
+    public void setLimitBytes(long limitBytes) {
+        if (limitBytes < 1) {
+            throw new IllegalArgumentException("limitBytes: " + limitBytes + " (expected: >= 1)");
+        }
+        if (parent == null) {
+            throw new IllegalStateException("setLimitBytes: the engine's quota (expected: a child quota)");
+        }
+        this.limitBytes = limitBytes;
     }
 
     /** Registers a store's spare files, which {@link #dropSpare} may delete until {@link #forget}. */
@@ -193,6 +210,11 @@ public final class DiskQuota {
             }
         }
         return parent != null && wantedBytes <= limitBytes - usedBytes.get() && parent.dropSpare(wantedBytes);
+    }
+
+    /** {@return whether more bytes are reserved here than this quota's own limit allows} */
+    boolean overOwnLimit() {
+        return usedBytes.get() > limitBytes;
     }
 
     /**

@@ -870,6 +870,29 @@ public final class DiskStore implements AutoCloseable {
         return quota.ownLimitNearlyFull(config.segmentBytes() + headroomBytes());
     }
 
+    /** {@return the size of this store's segment files, from its config} */
+    public long segmentBytes() {
+        return config.segmentBytes();
+    }
+
+    /**
+     * Changes the most bytes of files this store may keep, when its cache's maximum disk size changes: its quota, a
+     * child of the engine's ({@link DiskQuota#limitedTo}), takes the new limit, and spare files past it are deleted.
+     * Past a smaller limit the store keeps what it holds until its segments are evicted ({@link #evictOldest()}, or
+     * ahead of its writers).
+     *
+     * @param bytes the new limit, at least 1
+     * @throws IllegalArgumentException if {@code bytes} is below 1
+     * @throws IllegalStateException if the store's quota is the engine's own, or the store is closed
+     */
+    public void limitFiles(long bytes) {
+        ensureOpen();
+        quota.setLimitBytes(bytes);
+        while (quota.overOwnLimit() && spares.dropOne()) {
+            // each spare dropped gives its bytes back to the quota
+        }
+    }
+
     /**
      * Removes every entry and deletes every segment file (also of a persistent store).
      *
