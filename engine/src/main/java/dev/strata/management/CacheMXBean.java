@@ -6,7 +6,9 @@ package dev.strata.management;
  *
  * <p>Each getter reads the cache's current numbers; two getters called one after the other may see different
  * instants. Tier-indexed getters return arrays in the order HEAP, OFF_HEAP, DISK with 0 for tiers the cache does not
- * use. Implementations are thread-safe.
+ * use. The two operations change the cache's maximum sizes, as {@code Cache.setMaximumSize} and
+ * {@code Cache.removeMaximumSize} do, so an operator can resize a running cache from a JMX console. Implementations
+ * are thread-safe.
  */
 public interface CacheMXBean {
 
@@ -55,6 +57,27 @@ public interface CacheMXBean {
      * caches in use take what it holds}
      */
     boolean isIdle();
+
+    /**
+     * Sets or changes the cache's own maximum size in one of its tiers, as {@code Cache.setMaximumSize} does: a
+     * smaller one moves the tier's coldest entries down before this returns.
+     *
+     * @param tier {@code HEAP}, {@code OFF_HEAP} or {@code DISK}, one of the cache's tiers
+     * @param bytes the maximum, with that method's smallest sizes
+     * @throws IllegalArgumentException if the tier is not one of the cache's, or {@code bytes} is below its smallest
+     *     maximum (the message names the value and the rule)
+     * @throws IllegalStateException if the cache is closed
+     */
+    void setMaximumSize(String tier, long bytes);
+
+    /**
+     * Removes the cache's own maximum size in one of its tiers, as {@code Cache.removeMaximumSize} does.
+     *
+     * @param tier {@code HEAP}, {@code OFF_HEAP} or {@code DISK}, one of the cache's tiers
+     * @throws IllegalArgumentException if the tier is not one of the cache's
+     * @throws IllegalStateException if the cache is closed
+     */
+    void removeMaximumSize(String tier);
 
     /** {@return entries moved down per tier (HEAP, OFF_HEAP, DISK)} */
     long[] getDemotions();

@@ -1,8 +1,10 @@
 package dev.strata.tier;
 
+import dev.strata.DataSize;
 import dev.strata.Tier;
 import dev.strata.cache.CacheStats;
 import dev.strata.management.CacheMXBean;
+import java.util.Arrays;
 import java.util.function.BooleanSupplier;
 import java.util.function.ToLongFunction;
 
@@ -100,6 +102,30 @@ final class CacheBean implements CacheMXBean {
     @Override
     public long[] getExpirations() {
         return perTier(CacheStats.TierStats::expirations);
+    }
+
+    @Override
+    public void setMaximumSize(String tier, long bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("setMaximumSize: " + tier + " " + bytes + " bytes (expected: >= 0)");
+        }
+        cache.setMaximumSize(tier(tier), DataSize.ofBytes(bytes));
+    }
+
+    @Override
+    public void removeMaximumSize(String tier) {
+        cache.removeMaximumSize(tier(tier));
+    }
+
+    /** {@return the tier named {@code name}} */
+    private static Tier tier(String name) {
+        for (Tier tier : Tier.values()) {
+            if (tier.name().equals(name)) {
+                return tier;
+            }
+        }
+        throw new IllegalArgumentException("tier: '" + name + "' (expected: one of " + Arrays.toString(Tier.values())
+                + ")");
     }
 
     private long[] perTier(ToLongFunction<CacheStats.TierStats> field) {

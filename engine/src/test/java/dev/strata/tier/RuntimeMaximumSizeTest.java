@@ -18,7 +18,9 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.AtomicReference;
+import javax.management.MBeanServer;
 import javax.management.ObjectName;
+import javax.management.RuntimeMBeanException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -198,6 +200,33 @@ class RuntimeMaximumSizeTest {
             assertTrue(reserved(cache, Tier.OFF_HEAP) <= 16 * PAGE, "off-heap: " + reserved(cache, Tier.OFF_HEAP));
             assertAllReadBack(cache, 2 * perThread + 1000);
             engine.checkPools();
+            cache.close();
+        }
+    }
+
+    /** An operator resizes a running cache through its MXBean's operations. */
+    @Test
+    void theCacheMXBeanOperationsSetAndRemoveAMaximum() throws Exception {
+        try (TestEngine engine = new TestEngine(REGION, 0, PAGE, dir, 256L << 20)) {
+            Cache<Integer, byte[]> cache = engine.caches.newCache("runtime-jmx", Codecs.int32(), Codecs.bytes())
+                    .tiers(Tier.HEAP, Tier.DISK).build();
+            putRange(cache, 0, 3000);
+            MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+            ObjectName name = new ObjectName("dev.strata:type=Cache,name=runtime-jmx");
+            String[] signature = {String.class.getName(), long.class.getName()};
+            server.invoke(name, "setMaximumSize", new Object[] {"HEAP", 32_768L}, signature);
+            assertEquals(Optional.of(DataSize.ofKibibytes(32)), cache.maximumSize(Tier.HEAP));
+            assertTrue(reserved(cache, Tier.HEAP) <= 32_768, "heap: " + reserved(cache, Tier.HEAP));
+            assertArrayEquals(new long[] {32_768, 0, 0}, (long[]) server.getAttribute(name, "MaximumSizes"));
+            RuntimeMBeanException badTier = assertThrows(RuntimeMBeanException.class, () -> server.invoke(name,
+                    "setMaximumSize", new Object[] {"RAM", 32_768L}, signature));
+            assertEquals("tier: 'RAM' (expected: one of [HEAP, OFF_HEAP, DISK])", badTier.getCause().getMessage());
+            RuntimeMBeanException negative = assertThrows(RuntimeMBeanException.class, () -> server.invoke(name,
+                    "setMaximumSize", new Object[] {"HEAP", -1L}, signature));
+            assertEquals("setMaximumSize: HEAP -1 bytes (expected: >= 0)", negative.getCause().getMessage());
+            server.invoke(name, "removeMaximumSize", new Object[] {"HEAP"}, new String[] {String.class.getName()});
+            assertEquals(Optional.empty(), cache.maximumSize(Tier.HEAP));
+            assertAllReadBack(cache, 3000);
             cache.close();
         }
     }
