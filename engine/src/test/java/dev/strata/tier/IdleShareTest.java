@@ -13,7 +13,6 @@ import dev.strata.management.CacheMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import javax.management.JMX;
@@ -35,10 +34,7 @@ class IdleShareTest {
     private static final long PAST_IDLE = TestEngine.IDLE_AFTER.toNanos() + TimeUnit.SECONDS.toNanos(1);
 
     private static byte[] value(int key) {
-        byte[] bytes = new byte[VALUE_BYTES];
-        new Random(key).nextBytes(bytes);
-        bytes[0] = (byte) key;
-        return bytes;
+        return TestValues.seeded(key, VALUE_BYTES);
     }
 
     @TempDir

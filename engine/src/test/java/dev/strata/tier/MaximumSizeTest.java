@@ -42,10 +42,7 @@ class MaximumSizeTest {
     }
 
     private static byte[] value(int key, int length) {
-        byte[] bytes = new byte[length];
-        new Random(key).nextBytes(bytes);
-        bytes[0] = (byte) key;
-        return bytes;
+        return TestValues.seeded(key, length);
     }
 
     private static long reserved(Cache<?, ?> cache, Tier tier) {

@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Random;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.management.MBeanServer;
@@ -39,10 +38,7 @@ class RuntimeMaximumSizeTest {
     Path dir;
 
     private static byte[] value(int key) {
-        byte[] bytes = new byte[VALUE_BYTES];
-        new Random(key).nextBytes(bytes);
-        bytes[0] = (byte) key;
-        return bytes;
+        return TestValues.seeded(key, VALUE_BYTES);
     }
 
     private static long reserved(Cache<?, ?> cache, Tier tier) {

@@ -8,7 +8,6 @@ import dev.strata.Tier;
 import dev.strata.cache.Cache;
 import dev.strata.codec.Codecs;
 import java.nio.file.Path;
-import java.util.Random;
 import java.util.function.LongSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,10 +23,7 @@ class SharedMemoryTest {
     private static final int PAGE = 4096;
 
     private static byte[] value(int key, int length) {
-        byte[] bytes = new byte[length];
-        new Random(key).nextBytes(bytes);
-        bytes[0] = (byte) key;
-        return bytes;
+        return TestValues.seeded(key, length);
     }
 
     @TempDir

@@ -24,11 +24,7 @@ class TierMovementTest {
     Path dir;
 
     private static byte[] value(int key, int length) {
-        byte[] bytes = new byte[length];
-        Random random = new Random(key);
-        random.nextBytes(bytes);
-        bytes[0] = (byte) key;
-        return bytes;
+        return TestValues.seeded(key, length);
     }
 
     private static int length(int key) {
