@@ -326,10 +326,12 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
         }
         int start = Math.floorMod(cursor.getAndIncrement(), all.size());
         List<TieredCache<?, ?>> order = new ArrayList<>(all.size());
+        List<TieredCache<?, ?>> inUse = new ArrayList<>(all.size());
         for (int i = 0; i < all.size(); i++) {
-            order.add(all.get((start + i) % all.size()));
+            TieredCache<?, ?> cache = all.get((start + i) % all.size());
+            (isIdle(cache) ? order : inUse).add(cache);        // asked once each: a look may change the answer
         }
-        order.sort(Comparator.comparing(cache -> !isIdle(cache)));    // stable: idle first, each in turn
+        order.addAll(inUse);                                   // idle first, then the others in turn
         long freed = 0;
         for (int i = 0; i < order.size() && freed < bytes; i++) {
             long wanted = bytes - freed;
