@@ -310,7 +310,7 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
                 if (from.probation && keep == OffHeapTier.Keep.VISITED) {
                     tiers.offHeap.ghost().add(hash);   // left probation, not for main: remembered if it comes back
                 }
-                if (!toDisk || round > Tiers.DISK_ROUNDS) {
+                if (!toDisk || round > tiers.diskRounds()) {
                     drop(stripe, record);
                     return 0;
                 }
@@ -320,7 +320,7 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
                 return 0;
             }
             if (!tiers.evictDisk()) {
-                round = Tiers.DISK_ROUNDS;
+                round = Integer.MAX_VALUE - 1;         // nothing left to evict: the next full answer drops it
             }
         }
     }

@@ -93,6 +93,8 @@ final class Tiers<K, V> {
     static final long DISK_RECORD_OVERHEAD = 32;
     private static final int HEAP_ROUNDS = 16;
     static final int DISK_ROUNDS = 4;
+    /** At most this many rounds more, one per segment ({@link #diskRounds}). */
+    private static final int MAX_DISK_ROUNDS = 1024;
     private static final int VICTIM_SCAN_LIMIT = 4096;
     private static final System.Logger LOG = System.getLogger(Tiers.class.getName());
 
@@ -642,8 +644,11 @@ final class Tiers<K, V> {
                         counted(Tier.DISK, source);
                         return Install.DONE;
                     }
-                    if (written == Install.FAILED || round >= DISK_ROUNDS) {
-                        dropPlace(stripe, node, record, encodedKey, source == null ? tiers.getLast() : source.tier());
+                    if (written == Install.FAILED || round >= diskRounds()) {
+                        Tier from = source == null ? tiers.getLast() : source.tier();
+                        if (!dropPlace(stripe, node, record, encodedKey, from) && written == Install.DISK_FULL) {
+                            counters.get(from).evictions.increment();    // the new value, evicted at once
+                        }
                         return Install.DONE;
                     }
                 } finally {
@@ -653,9 +658,21 @@ final class Tiers<K, V> {
                 }
             }
             if (!evictDisk()) {
-                round = DISK_ROUNDS;
+                round = Integer.MAX_VALUE - 1;         // nothing left to evict: the next full answer drops the entry
             }
         }
+    }
+
+    /**
+     * {@return how many times a write that finds the disk full evicts a segment and tries again before it drops its
+     * entry} {@value #DISK_ROUNDS}, plus one per segment the tier can hold: evicting the oldest probation segment frees
+     * nothing when every record in it was read (they all move to the main log), so a few rounds in a row may free
+     * nothing, but not more than the probation log holds segments (it then takes no more than a tenth of the bytes, and
+     * the main log's oldest segment goes, keeping at most three quarters of it). With {@value #DISK_ROUNDS} alone, a
+     * disk-only cache whose every entry was read once dropped 3 of 200,000 puts into a full 8 MiB quota.
+     */
+    int diskRounds() {
+        return DISK_ROUNDS + (int) Math.min(limits.capacity(Tier.DISK) / disk.segmentBytes(), MAX_DISK_ROUNDS);
     }
 
     /**
@@ -785,17 +802,18 @@ final class Tiers<K, V> {
 
     /**
      * Drops the key's place ({@code node}, the record at {@code record}, or else its disk record, looked up by
-     * {@code encodedKey}), counting an eviction in {@code tier}. Stripe held.
+     * {@code encodedKey}), counting an eviction in {@code tier}. Stripe held. {@return whether it had one}
      */
-    private void dropPlace(Stripe stripe, Node<K, V> node, int record, MemorySegment encodedKey, Tier tier) {
+    private boolean dropPlace(Stripe stripe, Node<K, V> node, int record, MemorySegment encodedKey, Tier tier) {
         if (node != null) {
             removeNode(stripe, node);
         } else if (record >= 0) {
             removeRecord(stripe, record, true);
         } else if (disk == null || !removeFromDisk(encodedKey)) {
-            return;
+            return false;
         }
         counters.get(tier).evictions.increment();
+        return true;
     }
 
     /** Removes {@code key}. {@return whether it had a value} */
