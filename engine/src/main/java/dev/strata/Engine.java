@@ -466,17 +466,20 @@ public final class Engine implements AutoCloseable {
         }
 
         /**
-         * Sets how long a cache must see no get or put (nothing counted in its hits, misses or puts) to count as
-         * idle; default one minute. Caches share a contended memory mode, and the disk quota, by equal shares of what
-         * they hold; an idle cache has no share: a cache in use that is refused memory or quota takes what an idle
-         * one holds (its entries move down its tiers, and leave its lowest), and execution reclaims storage from the
-         * idle caches first. Without it a cache a service stopped using kept an equal share until it was closed.
-         * The engine looks at the caches' counts when one is refused memory or quota, at most every sixteenth of
-         * this time, so a cache counts as idle this long after the first such look that follows its last operation,
-         * never sooner, and as in use again from the next look after one; a cache's MXBean shows what the last look
-         * found ({@link dev.strata.management.CacheMXBean#isIdle()}).
+         * Sets how long none of a cache's entries may be read (no hit, in any of its tiers) before it counts as idle;
+         * default one minute. That is a cache a service stopped using, or one whose entries are written and not read
+         * again (a log, an import, one-off results, a cache-aside whose keys never come back): what it holds serves
+         * nobody. Caches share a contended memory mode, and the disk quota, by equal shares of what they hold; an idle
+         * cache has no share: a cache in use that is refused memory or quota takes all an idle one holds (its entries
+         * move down its tiers, and leave its lowest), an idle cache refused memory takes only from other idle caches
+         * above an equal share of theirs (else it moves its own entries down), and execution reclaims storage from the
+         * idle caches first. Without it such a cache kept an equal share until it was closed. The engine looks at the
+         * caches' hit counts when one is refused memory or quota, at most every sixteenth of this time, with no cost
+         * on a get; so a cache counts as idle this long after the first such look that follows its last hit, never
+         * sooner, and as in use again from the next look after a hit; a cache's MXBean shows what the last look found
+         * ({@link dev.strata.management.CacheMXBean#isIdle()}).
          *
-         * @param idleTime the time without a get or put; {@code Duration.ofDays(365_000)} or more never comes
+         * @param idleTime the time without a hit; {@code Duration.ofDays(365_000)} or more never comes
          * @return this builder
          * @throws NullPointerException if {@code idleTime} is null
          * @throws IllegalArgumentException if {@code idleTime} is zero or negative

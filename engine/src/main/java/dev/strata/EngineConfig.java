@@ -21,7 +21,7 @@ import java.time.Duration;
  * @param diskIndexBytes the most heap the disk tiers' indexes may be charged, 0 when there is no disk
  * @param offHeapTableBytes the most heap the off-heap tiers' record tables may take (the tiers stop taking pages at
  *     half of it), 0 when there is no off-heap region
- * @param idleCacheAfter how long a cache must see no get or put to have no share of contended memory or quota
+ * @param idleCacheAfter how long a cache must see no hit to have no share of contended memory or quota
  * @param strict whether leaks throw
  * @param limits the JVM limits the settings were checked against
  */
@@ -41,7 +41,7 @@ record EngineConfig(String name, MemoryManagerKind memoryManager, long heapRegio
      * in engine-it). Huge-page slabs are mappings of their own whatever their size; 64 MiB is 32 huge pages.
      */
     static final long MAX_DEFAULT_SLAB = 64L << 20;
-    /** Default time without a get or put after which a cache has no share of contended memory: a minute. */
+    /** Default time without a hit after which a cache has no share of contended memory: a minute. */
     static final Duration DEFAULT_IDLE_CACHE_AFTER = Duration.ofMinutes(1);
     /** Default share of the usable heap given to the engine's heap region, as Spark's memory fraction. */
     static final double DEFAULT_HEAP_FRACTION = 0.6;

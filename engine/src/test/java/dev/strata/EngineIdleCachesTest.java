@@ -58,6 +58,7 @@ class EngineIdleCachesTest {
             assertTrue(unused.bytes(Tier.HEAP) > REGION / 4, "on the heap: " + unused.bytes(Tier.HEAP));
             for (int k = 0; k < 4 * REGION / VALUE_BYTES; k++) {
                 busy.put(k, value(k));
+                assertArrayEquals(value(k), busy.get(k), "a hit: busy is in use");
             }
             assertTrue(unused.bytes(Tier.HEAP) <= REGION / 64, "left on the heap: " + unused.bytes(Tier.HEAP));
             assertTrue(busy.bytes(Tier.HEAP) > REGION / 2, "busy: " + busy.bytes(Tier.HEAP));

@@ -52,7 +52,7 @@ public interface CacheMXBean {
     long getOffHeapTableBytes();
 
     /**
-     * {@return whether the engine's last look found this cache idle: no get or put for the engine's idle time (see
+     * {@return whether the engine's last look found this cache idle: no hit for the engine's idle time (see
      * {@code Engine.Builder.idleCacheAfter}), so that it has no share of contended memory or disk quota and the
      * caches in use take what it holds}
      */

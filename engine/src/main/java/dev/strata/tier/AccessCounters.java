@@ -160,15 +160,15 @@ final class AccessCounters {
         return sum(2 * tiers + position);
     }
 
-    /** {@return every hit, miss and put counted, in all tiers: a cache's operations, for {@link IdleCaches}} */
-    synchronized long operations() {
+    /** {@return the hits counted in all tiers: how often the cache's entries were read, for {@link IdleCaches}} */
+    synchronized long allHits() {
         long sum = 0;
-        for (int index = 0; index < retired.length; index++) {
+        for (int index = 0; index < tiers; index++) {  // a slot's cells start with its hits, one per tier
             sum += retired[index] + shared[index].sum();
         }
         for (int slot = 0; slot < owners.length; slot++) {
             int base = (slot + 1) * stride;
-            for (int index = 0; index < retired.length; index++) {
+            for (int index = 0; index < tiers; index++) {
                 sum += (long) CELL.getOpaque(cells, base + index);
             }
         }

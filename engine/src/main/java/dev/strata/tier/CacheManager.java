@@ -44,9 +44,9 @@ import javax.management.ObjectName;
  * <p>Caches share the engine's memory by equal shares under contention ({@link #reclaimForShare}): a cache whose heap
  * or off-heap tier is refused memory takes room from the caches holding more than an equal share of what the caches
  * hold in that mode, if it holds less; otherwise it moves its own coldest entries down. So a cache that floods the
- * engine with entries nobody reads pushes the others down to an equal share at most, not out. An idle cache (no get or
- * put for the engine's idle time, {@link IdleCaches}) has no share: the caches in use take what it holds, and
- * execution reclaims from it first.
+ * engine with entries nobody reads pushes the others down to an equal share at most, not out, and once none of its
+ * entries has been read for the engine's idle time it is idle ({@link IdleCaches}) and has no share: the caches in use
+ * take what it holds, and execution reclaims from it first.
  *
  * <p>Thread-safe.
  */
@@ -82,7 +82,7 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
             return evictDiskForShare(requester);
         }
     };
-    /** Which caches have seen no get or put for the idle time, and so have no share. */
+    /** Which caches have seen no hit for the idle time, and so have no share. */
     private final IdleCaches idle;
     private final AtomicInteger cursor = new AtomicInteger();
     private volatile boolean closed;
@@ -109,7 +109,7 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
      * @param diskQuota the quota all disk tiers share; null exactly when {@code diskDirectory} is null
      * @param offHeapTableLimitBytes the most heap the off-heap tiers' record tables may take, together: the tiers stop
      *     taking pages at half of it ({@link Long#MAX_VALUE}: no limit)
-     * @param idleCacheAfter how long a cache must see no get or put to have no share of contended memory or quota
+     * @param idleCacheAfter how long a cache must see no hit to have no share of contended memory or quota
      * @param nanoTime the time source of that, in nanoseconds ({@code System::nanoTime}; tests move one by hand)
      * @param strict whether leaks found at close throw (tests) instead of being logged
      * @return the manager

@@ -8,20 +8,22 @@ import java.util.Objects;
 import java.util.function.LongSupplier;
 
 /**
- * Which of an engine's caches are idle: nothing counted in their hits, misses or puts since a look at least the idle
- * time ago. An idle cache's share of a contended memory mode or of the disk quota is zero ({@link Shares}), so the
- * caches still in use take what it holds, and its entries move down its tiers, instead of it keeping an equal share
- * until it is closed.
+ * Which of an engine's caches are idle: none of their entries was read (no hit, in any tier) since a look at least the
+ * idle time ago. That covers a cache a service stopped using and one whose entries are written and never read again
+ * (a log, an import, one-off results, a cache-aside whose keys never come back): memory they hold serves nobody. An
+ * idle cache's share of a contended memory mode or of the disk quota is zero ({@link Shares}), so the caches in use
+ * take what it holds, and its entries move down its tiers, instead of it keeping an equal share until it is closed;
+ * refused memory itself, it takes only from other idle caches above an equal share of what they hold.
  *
- * <p>Nothing is written on a get or a put for it: a look sums each cache's counts ({@link AccessCounters}) and
- * remembers when they last changed. The engine looks when a cache is refused memory or quota, at most every
+ * <p>Nothing is written on a get for it: a look sums each cache's hit counts ({@link AccessCounters}) and remembers
+ * when they last changed. The engine looks when a cache is refused memory or quota, at most every
  * 1/{@value #LOOKS_PER_IDLE} of the idle time, so a cache counts as idle from the idle time after the first look that
- * follows its last operation, never earlier: with contention going on, within a sixteenth of the idle time of its due;
- * a cache nobody contends with is never looked at (and needs no share taken from it). A cache used again counts as
- * active from the next look.
+ * follows its last hit, never earlier: with contention going on, within a sixteenth of the idle time of its due; a
+ * cache nobody contends with is never looked at (and needs no share taken from it). A cache read again counts as in
+ * use from the next look.
  *
  * <pre>
- *   counts: 1,204   1,204   1,204   1,204                       (looks at t0 &lt; t1 &lt; t2 &lt; t3)
+ *   hits:   1,204   1,204   1,204   1,204                       (looks at t0 &lt; t1 &lt; t2 &lt; t3)
  *   seen changed at t0 ------------------------ t3 - t0 &gt;= idle: idle at t3
  * </pre>
  *
@@ -44,7 +46,7 @@ final class IdleCaches {
     private volatile Map<TieredCache<?, ?>, Boolean> idle = Map.of();
 
     /**
-     * @param idleAfter how long a cache must see no get or put to count as idle; positive
+     * @param idleAfter how long a cache must see no hit to count as idle; positive
      * @param nanoTime the time source, in nanoseconds ({@code System::nanoTime}; tests move one by hand)
      * @throws IllegalArgumentException if {@code idleAfter} is not positive
      */
@@ -65,14 +67,14 @@ final class IdleCaches {
         }
     }
 
-    /** {@return how long a cache must see no get or put to count as idle, in nanoseconds} */
+    /** {@return how long a cache must see no hit to count as idle, in nanoseconds} */
     long idleNanos() {
         return idleNanos;
     }
 
     /**
-     * Looks at {@code open}'s counts, if a look is due: a cache whose count changed since the last look, or that is new
-     * to it, is active from now on; one whose count stayed since a look at least the idle time ago is idle. Closed
+     * Looks at {@code open}'s hit counts, if a look is due: a cache whose count changed since the last look, or that is
+     * new to it, is in use from now on; one whose count stayed since a look at least the idle time ago is idle. Closed
      * caches, no longer in {@code open}, are forgotten.
      */
     void look(Collection<TieredCache<?, ?>> open) {
@@ -87,9 +89,9 @@ final class IdleCaches {
             Map<TieredCache<?, ?>, Seen> next = new IdentityHashMap<>();
             Map<TieredCache<?, ?>, Boolean> idleNow = new IdentityHashMap<>();
             for (TieredCache<?, ?> cache : open) {
-                long operations = cache.tiersImpl().accessCounters.operations();
+                long hits = cache.tiersImpl().accessCounters.allHits();
                 Seen before = seen.get(cache);
-                Seen current = before != null && before.operations == operations ? before : new Seen(operations, now);
+                Seen current = before != null && before.hits == hits ? before : new Seen(hits, now);
                 next.put(cache, current);
                 if (now - current.since >= idleNanos) {
                     idleNow.put(cache, Boolean.TRUE);
@@ -107,7 +109,7 @@ final class IdleCaches {
         return idle.containsKey(cache);
     }
 
-    /** A cache's count of operations and the time of the first look that saw it. */
-    private record Seen(long operations, long since) {
+    /** A cache's count of hits and the time of the first look that saw it. */
+    private record Seen(long hits, long since) {
     }
 }

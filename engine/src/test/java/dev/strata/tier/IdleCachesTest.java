@@ -56,24 +56,42 @@ class IdleCachesTest {
     }
 
     @Test
-    void everyGetHitGetMissAndPutMakesItActiveAgainFromTheNextLook() {
+    void everyHitMakesItInUseAgainFromTheNextLook() {
         try (TestEngine engine = new TestEngine(1 << 20, 0, 4096, null, 0)) {
             TieredCache<Integer, String> cache = cache(engine, "c");
             cache.put(1, "one");
             List<TieredCache<?, ?>> caches = List.of(cache);
-            List<Consumer<Cache<Integer, String>>> uses = List.of(c -> c.get(1), c -> c.get(2), c -> c.put(3, "three"),
-                    c -> c.computeIfAbsent(4, k -> "four"));
+            List<Consumer<Cache<Integer, String>>> hits = List.of(c -> c.get(1), c -> c.computeIfAbsent(1, k -> "no"),
+                    c -> c.read(1, view -> view.byteSize()));
             lookAfter(0, caches);
-            for (Consumer<Cache<Integer, String>> use : uses) {
+            for (Consumer<Cache<Integer, String>> hit : hits) {
                 lookAfter(IDLE, caches);
                 assertTrue(idle.isIdle(cache));
-                use.accept(cache);
+                hit.accept(cache);
                 assertTrue(idle.isIdle(cache), "until the next look");
                 lookAfter(LOOK_EVERY, caches);
-                assertFalse(idle.isIdle(cache), "active from the look that saw its counts change");
+                assertFalse(idle.isIdle(cache), "in use from the look that saw its hits change");
                 lookAfter(IDLE - 1, caches);
                 assertFalse(idle.isIdle(cache), "one nanosecond short of the idle time since that look");
             }
+            cache.close();
+        }
+    }
+
+    /** Entries written and never read serve nobody: misses and puts leave a cache idle. */
+    @Test
+    void missesAndPutsLeaveItIdle() {
+        try (TestEngine engine = new TestEngine(1 << 20, 0, 4096, null, 0)) {
+            TieredCache<Integer, String> cache = cache(engine, "c");
+            List<TieredCache<?, ?>> caches = List.of(cache);
+            lookAfter(0, caches);
+            for (int key = 0; key < 1000; key++) {
+                cache.put(key, "value " + key);
+                cache.get(-key - 1);
+                cache.computeIfAbsent(-key - 1, k -> null);
+            }
+            lookAfter(IDLE, caches);
+            assertTrue(idle.isIdle(cache), "1,000 puts and 2,000 misses, no hit");
             cache.close();
         }
     }
@@ -87,6 +105,7 @@ class IdleCachesTest {
             lookAfter(IDLE, caches);
             assertTrue(idle.isIdle(cache));
             cache.put(1, "one");
+            cache.get(1);
             lookAfter(LOOK_EVERY - 1, caches);
             assertTrue(idle.isIdle(cache), "no look is due yet: the last one stands");
             lookAfter(1, caches);

@@ -21,10 +21,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A cache that sees no get or put for the engine's idle time has no share of contended memory or disk quota: a cache in
- * use takes all it holds, on the heap, off it and on disk, and its entries move down its tiers (nothing of them is lost
- * while a tier below has room); used again, it takes an equal share back; execution reclaims from it first. The
- * engine's clock ({@link TestEngine#nanos}) is moved by hand.
+ * A cache none of whose entries is read for the engine's idle time has no share of contended memory or disk quota: a
+ * cache in use takes all it holds, on the heap, off it and on disk, and its entries move down its tiers (nothing of
+ * them is lost while a tier below has room); read again, it takes an equal share back; execution reclaims from it
+ * first. The engine's clock ({@link TestEngine#nanos}) is moved by hand.
  */
 class IdleShareTest {
 
@@ -101,26 +101,28 @@ class IdleShareTest {
         }
         engine.checkPools();
 
+        idle.put(-1, value(-1));
+        assertArrayEquals(value(-1), idle.get(-1), "a hit: read again");
         engine.nanos.addAndGet(PAST_IDLE / IdleCaches.LOOKS_PER_IDLE);
-        for (int k = 0; k < 10 * limit / VALUE_BYTES; k++) {
-            idle.put(idleKeys + k, value(k));
-        }
-        if (tier == Tier.DISK) {
-            engine.awaitCompactorIdle();
-        }
-        assertFalse(engine.caches.isIdle((TieredCache<?, ?>) idle), "used again");
-        assertAboutHalfEach(idle, busy, tier, "the idle cache used again");
+        putMany(engine, idle, tier, idleKeys, limit);
+        assertFalse(engine.caches.isIdle((TieredCache<?, ?>) idle), "read again");
+        assertAboutHalfEach(idle, busy, tier, "the idle cache read again");
         engine.checkPools();
         busy.close();
         idle.close();
     }
 
-    /** Has {@code cache} put ten times {@code limit} in new entries from key {@code from}; {@return the next key} */
+    /**
+     * Has {@code cache} put ten times {@code limit} in new entries from key {@code from}, reading each back (hits: the
+     * cache is in use; on disk a share of a few segments may have its probation segment evicted between a put and its
+     * read, see docs/limits.md, so the reads are not checked here); {@return the next key}
+     */
     private static int putMany(TestEngine engine, Cache<Integer, byte[]> cache, Tier tier, int from, long limit)
             throws InterruptedException {
         int to = from + (int) (10 * limit / VALUE_BYTES);
         for (int k = from; k < to; k++) {
             cache.put(k, value(k));
+            cache.get(k);
         }
         if (tier == Tier.DISK) {
             engine.awaitCompactorIdle();               // the evictions ahead handed over by the last puts
@@ -164,6 +166,7 @@ class IdleShareTest {
                 for (int k = 0; k < 3 * REGION / 8 / (VALUE_BYTES + 200); k++) {
                     idle.put(k, value(k));              // what it lost back, for the next round
                 }
+                idle.get(0);                            // a hit: in use at the next look
                 engine.nanos.addAndGet(PAST_IDLE / IdleCaches.LOOKS_PER_IDLE);
                 engine.caches.lookForIdleCaches();     // sees it used: idle again the idle time after this look
                 assertFalse(engine.caches.isIdle((TieredCache<?, ?>) idle));

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
  * the total over the caches holding any (the requester counted even if it holds none), a requester at or above it takes
  * nothing even while another cache is above it, and one below it is offered the caches above it, the most above first,
  * each once and only for its excess. An idle cache has no share: it is offered first, for all it holds, even to a
- * requester at or above the share, which the caches in use divide among themselves.
+ * requester at or above the share, which the caches in use divide among themselves; an idle requester is offered
+ * only the other idle caches above an equal share of what they hold.
  */
 class SharesTest {
 
@@ -96,13 +97,29 @@ class SharesTest {
     }
 
     @Test
-    void theRequesterNeverCountsAsIdle_andAnIdleCacheHoldingNothingIsNotOffered() {
+    void anIdleRequesterTakesOnlyFromIdleCachesAboveAnEqualShareOfWhatTheyHold() {
+        try (TestEngine engine = new TestEngine(REGION, 0, 4096, null, 0)) {
+            List<TieredCache<?, ?>> caches = caches(engine, 4);
+            // idle: 0 (the requester), 1 and 2 hold 100 + 500 + 300 = 900, a share of 300; in use: 3 holds 5,000
+            Shares shares = shares(caches, Set.of(0, 1, 2), 0, 100, 500, 300, 5_000);
+            assertTrue(shares.requesterBelowShare());
+            assertOffered(shares, caches.get(1), 200);
+            assertNull(shares.nextAboveShare(), "cache 2 is at the share; the cache in use is never offered");
+            Shares alone = shares(caches, Set.of(0), 0, 0, 0, 0, 5_000);
+            assertFalse(alone.requesterBelowShare(), "its group holds nothing");
+            assertNull(alone.nextAboveShare(), "no idle cache holds any: nothing to take");
+            caches.forEach(TieredCache::close);
+        }
+    }
+
+    @Test
+    void anIdleCacheHoldingNothingIsNotOffered() {
         try (TestEngine engine = new TestEngine(REGION, 0, 4096, null, 0)) {
             List<TieredCache<?, ?>> caches = caches(engine, 3);
-            Shares shares = shares(caches, Set.of(0, 1), 0, 200, 0, 600);        // share: 800 over 2 holders
+            Shares shares = shares(caches, Set.of(1), 0, 200, 0, 600);           // share: 800 over 2 holders
             assertTrue(shares.requesterBelowShare());
             assertOffered(shares, caches.get(2), 200);
-            assertNull(shares.nextAboveShare(), "the idle cache 1 holds nothing; the requester is never offered");
+            assertNull(shares.nextAboveShare(), "the idle cache 1 holds nothing");
             caches.forEach(TieredCache::close);
         }
     }

@@ -35,8 +35,9 @@ import java.util.Map;
  * maximum. {@code --tier OFF_HEAP} keeps both caches' entries off the heap instead, in an off-heap region of the same
  * size, and {@code --tier DISK} on disk, under a disk quota of that size (files under {@code target/bench-disk},
  * deleted afterwards). {@code --idle-after} sets the engine's {@code idleCacheAfter} in milliseconds (default: the
- * engine's, a minute, longer than a run): from then on a cache that saw no get or put has no share, so {@code sessions}
- * takes what {@code idle} holds. Prints {@code sessions}' hit ratio and what each cache holds at the end.
+ * engine's, a minute, longer than a run): from then on a cache none of whose entries was read for that long has no
+ * share, so {@code sessions} takes what {@code idle} holds, and what {@code flood} holds too, whose entries nobody
+ * reads. Prints {@code sessions}' hit ratio and what each cache holds at the end.
  */
 public final class NoisyNeighbour {
 
