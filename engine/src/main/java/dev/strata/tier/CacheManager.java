@@ -261,8 +261,8 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
      * Frees up to {@code bytes} of storage memory in {@code mode} for {@code requester}, a cache's tiers refused memory
      * there: from the idle caches ({@link IdleCaches}), and then, if the requester holds less than an equal share of
      * what the caches in use hold in {@code mode} ({@link Shares}), from those holding more, the most above it first
-     * and none below it. {@return bytes freed; 0 when no cache is idle and the requester holds its share already (it
-     * must then move its own entries down) or no cache holds more}
+     * and none below it; an idle requester only from other idle caches above an equal share of theirs. {@return bytes
+     * freed; 0 when nothing is offered (the requester must then move its own entries down)}
      */
     long reclaimForShare(Tiers<?, ?> requester, MemoryMode mode, long bytes) {
         if (caches.size() < 2) {
@@ -279,11 +279,11 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
     }
 
     /**
-     * Evicts the oldest disk segment of an idle cache holding disk files, else of the cache holding the most disk files
-     * above an equal share of the caches' files ({@link Shares}) if the requester holds less than that share, for
-     * {@code requester}, whose disk write found the engine's quota full or nearly full. {@return whether a segment was
-     * evicted; false when no idle cache has one and the requester holds its share (it must then evict its own) or no
-     * cache above the share had one}
+     * Evicts the oldest disk segment of a cache {@link Shares} offers, for {@code requester}, whose disk write found the
+     * engine's quota full or nearly full: an idle cache holding disk files, else the cache holding the most above an
+     * equal share of the caches' files if the requester holds less than that share (an idle requester: only idle
+     * caches above an equal share of theirs). {@return whether a segment was evicted; false when nothing was offered
+     * (the requester must then evict its own) or no cache offered had a segment}
      */
     boolean evictDiskForShare(Tiers<?, ?> requester) {
         if (caches.size() < 2) {
