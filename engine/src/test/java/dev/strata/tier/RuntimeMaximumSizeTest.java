@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Random;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.management.MBeanServer;
@@ -197,6 +198,38 @@ class RuntimeMaximumSizeTest {
             assertAllReadBack(cache, 2 * perThread + 1000);
             engine.checkPools();
             cache.close();
+        }
+    }
+
+    /**
+     * The model test ({@link TieredCacheModelTest#runModel}) with a disk large enough that nothing is dropped, while
+     * every 250 operations each memory tier's maximum is set anew (from one page or 4 KiB to the whole region) or
+     * removed: the cache matches the model exactly, with no error.
+     */
+    @Test
+    void maximumsChangedAsTheModelRunsLoseNothing() {
+        for (List<Tier> tiers : List.of(List.of(Tier.HEAP, Tier.DISK), List.of(Tier.OFF_HEAP, Tier.DISK),
+                List.of(Tier.HEAP, Tier.OFF_HEAP, Tier.DISK))) {
+            try (TestEngine engine = new TestEngine(128 * 1024, 128 * 1024, PAGE, dir.resolve(tiers.toString()),
+                    256L << 20)) {
+                Cache<Integer, String> cache = engine.caches.newCache("model", Codecs.int32(), Codecs.utf8())
+                        .tiers(tiers.toArray(Tier[]::new)).build();
+                int[] changes = {0};
+                TieredCacheModelTest.runModel(cache, new Random(tiers.size()), 0, 400, 8000, true, "r", engine,
+                        random -> {
+                            for (Tier tier : tiers.subList(0, tiers.size() - 1)) {
+                                if (random.nextInt(4) == 0) {
+                                    cache.removeMaximumSize(tier);
+                                } else {
+                                    cache.setMaximumSize(tier, DataSize.ofBytes(PAGE * (1 + random.nextInt(32))));
+                                }
+                                changes[0]++;
+                            }
+                        });
+                assertTrue(changes[0] >= 32, "maximums changed " + changes[0] + " times");
+                assertEquals(0, cache.stats().errors(), "errors");
+                cache.close();
+            }
         }
     }
 

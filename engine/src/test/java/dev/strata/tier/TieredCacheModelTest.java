@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -140,8 +141,17 @@ class TieredCacheModelTest {
     /** Runs random operations on keys [from, from + keys) against a private model. */
     static void runModel(Cache<Integer, String> cache, Random random, int from, int keys, int operations,
                          boolean exact, String tag, TestEngine engine) {
+        runModel(cache, random, from, keys, operations, exact, tag, engine, null);
+    }
+
+    /** {@link #runModel} that also runs {@code every250} (if not null) every 250 operations, with the random. */
+    static void runModel(Cache<Integer, String> cache, Random random, int from, int keys, int operations,
+                         boolean exact, String tag, TestEngine engine, Consumer<Random> every250) {
         Map<Integer, String> model = new HashMap<>();
         for (int op = 0; op < operations; op++) {
+            if (every250 != null && op % 250 == 249) {
+                every250.accept(random);
+            }
             int key = from + random.nextInt(keys);
             String expected = model.get(key);
             switch (random.nextInt(10)) {
