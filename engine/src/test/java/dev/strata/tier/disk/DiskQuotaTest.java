@@ -65,6 +65,27 @@ class DiskQuotaTest {
         assertEquals(100, parent.usedBytes());
     }
 
+    /** A child's limit follows its cache's maximum: below what it holds it refuses until releases bring it under. */
+    @Test
+    void aChildsLimitCanChange_theEnginesCannot() {
+        DiskQuota parent = new DiskQuota(1000);
+        DiskQuota child = parent.limitedTo(100);
+        assertTrue(child.tryReserve(80));
+        child.setLimitBytes(50);
+        assertEquals(50, child.limitBytes());
+        assertFalse(child.tryReserve(1), "80 held against a limit of 50");
+        child.release(40);
+        assertTrue(child.tryReserve(10), "40 held: room for 10 more");
+        assertFalse(child.tryReserve(1));
+        child.setLimitBytes(500);
+        assertTrue(child.tryReserve(450), "raised: 50 + 450");
+        assertEquals(500, parent.usedBytes(), "every reservation reached the parent");
+        IllegalArgumentException zero = assertThrows(IllegalArgumentException.class, () -> child.setLimitBytes(0));
+        assertEquals("limitBytes: 0 (expected: >= 1)", zero.getMessage());
+        IllegalStateException engines = assertThrows(IllegalStateException.class, () -> parent.setLimitBytes(2000));
+        assertEquals("setLimitBytes: the engine's quota (expected: a child quota)", engines.getMessage());
+    }
+
     @Test
     void aReservationTheParentRefusesLeavesTheChildUnchanged() {
         DiskQuota parent = new DiskQuota(100);
