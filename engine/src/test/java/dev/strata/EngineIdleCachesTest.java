@@ -41,6 +41,37 @@ class EngineIdleCachesTest {
         assertEquals("idleCacheAfter: PT-0.005S (expected: > 0)", negative.getMessage());
         assertThrows(NullPointerException.class, () -> builder.idleCacheAfter(null));
         builder.idleCacheAfter(Duration.ofSeconds(Long.MAX_VALUE));   // never comes: accepted
+        try (Engine engine = Engine.builder().name("idle-caches-rules").heap(DataSize.ofMebibytes(4)).build()) {
+            Cache.Builder<Integer, byte[]> cache = engine.newCache("c", Codecs.int32(), Codecs.bytes());
+            IllegalArgumentException own = assertThrows(IllegalArgumentException.class,
+                    () -> cache.idleCacheAfter(Duration.ofSeconds(-1)));
+            assertEquals("idleCacheAfter: PT-1S (expected: > 0)", own.getMessage());
+            assertThrows(NullPointerException.class, () -> cache.idleCacheAfter(null));
+        }
+    }
+
+    /** A cache given an idle time of its own that never comes keeps its share unread; one without loses it. */
+    @Test
+    void aCacheWithAnIdleTimeOfItsOwnThatNeverComesKeepsItsShare() {
+        try (Engine engine = Engine.builder().name("idle-caches-own").heap(DataSize.ofBytes(REGION))
+                .idleCacheAfter(Duration.ofNanos(1)).build();
+             Cache<Integer, byte[]> unused = engine.newCache("unused", Codecs.int32(), Codecs.bytes()).build();
+             Cache<Integer, byte[]> kept = engine.newCache("kept", Codecs.int32(), Codecs.bytes())
+                     .idleCacheAfter(Duration.ofDays(365_000)).build();
+             Cache<Integer, byte[]> busy = engine.newCache("busy", Codecs.int32(), Codecs.bytes()).build()) {
+            for (int k = 0; k < REGION / 3 / VALUE_BYTES; k++) {
+                unused.put(k, value(k));
+                kept.put(k, value(k));
+            }
+            for (int k = 0; k < 4 * REGION / VALUE_BYTES; k++) {
+                busy.put(k, value(k));
+                assertArrayEquals(value(k), busy.get(k), "a hit: busy is in use");
+            }
+            long keptHolds = kept.bytes(Tier.HEAP);
+            long busyHolds = busy.bytes(Tier.HEAP);
+            assertTrue(unused.bytes(Tier.HEAP) <= REGION / 64, "unused keeps " + unused.bytes(Tier.HEAP));
+            assertTrue(keptHolds >= (keptHolds + busyHolds) * 2 / 5, "kept " + keptHolds + ", busy " + busyHolds);
+        }
     }
 
     @Test

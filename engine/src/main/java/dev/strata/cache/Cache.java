@@ -307,6 +307,22 @@ public interface Cache<K, V> extends AutoCloseable {
         Builder<K, V> maximumSize(Tier tier, DataSize size);
 
         /**
+         * Gives this cache an idle time of its own instead of the engine's ({@code Engine.Builder.idleCacheAfter}, a
+         * minute by default): how long none of its entries may be read (no hit) before it counts as idle and has no
+         * share of contended memory or disk quota, the caches in use taking what it holds. A longer one keeps the
+         * share of a cache read seldom but dear to rebuild, or of one filled ahead of its first reads
+         * ({@code Duration.ofDays(365_000)} or more: never idle); a shorter one gives back sooner the memory of a
+         * cache whose entries are seldom read again. The engine still looks at most every sixteenth of its own idle
+         * time, so a shorter one is met to within that.
+         *
+         * @param idleTime the time without a hit
+         * @return this builder
+         * @throws NullPointerException if {@code idleTime} is null
+         * @throws IllegalArgumentException if {@code idleTime} is zero or negative
+         */
+        Builder<K, V> idleCacheAfter(Duration idleTime);
+
+        /**
          * Sets when a lower-tier hit moves the entry up; the default is {@link Promotion#ON_SECOND_HIT}.
          *
          * @param promotion the policy

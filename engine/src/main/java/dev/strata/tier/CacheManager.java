@@ -177,12 +177,22 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
     /** Opens a cache: its tiers hold the values themselves, or, with a time to live, {@link Expiring} ones. */
     private synchronized <K, V> Cache<K, V> open(String name, Codec<K> keyCodec, Codec<V> valueCodec,
                                                  List<Tier> tiers, Map<Tier, Long> maximumSizes,
-                                                 Promotion promotion, boolean persistent, Expiry expiry) {
+                                                 Promotion promotion, boolean persistent, Expiry expiry,
+                                                 Duration idleTime) {
         if (expiry == null) {
-            return openTiered(name, keyCodec, valueCodec, tiers, maximumSizes, promotion, persistent, null);
+            return withIdleTime(openTiered(name, keyCodec, valueCodec, tiers, maximumSizes, promotion, persistent,
+                    null), idleTime);
         }
-        return new ExpiringCache<>(openTiered(name, keyCodec, new ExpiringCodec<>(valueCodec), tiers, maximumSizes,
-                promotion, persistent, expiry), expiry);
+        return new ExpiringCache<>(withIdleTime(openTiered(name, keyCodec, new ExpiringCodec<>(valueCodec), tiers,
+                maximumSizes, promotion, persistent, expiry), idleTime), expiry);
+    }
+
+    /** {@return {@code cache}, given an idle time of its own if {@code idleTime} is not null} */
+    private <C extends TieredCache<?, ?>> C withIdleTime(C cache, Duration idleTime) {
+        if (idleTime != null) {
+            idle.setIdleTime(cache, idleTime);
+        }
+        return cache;
     }
 
     private <K, V> TieredCache<K, V> openTiered(String name, Codec<K> keyCodec, Codec<V> valueCodec,
@@ -431,6 +441,8 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
         private InstantSource clock = InstantSource.system();
         /** The maximum size of each tier named, in bytes. */
         private final Map<Tier, Long> maximumSizes = new EnumMap<>(Tier.class);
+        /** Null: the engine's idle time. */
+        private Duration idleTime;
         private boolean built;
 
         Builder(String name, Codec<K> keyCodec, Codec<V> valueCodec) {
@@ -502,6 +514,13 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
         }
 
         @Override
+        public Cache.Builder<K, V> idleCacheAfter(Duration idleTime) {
+            IdleCaches.checkPositive(Objects.requireNonNull(idleTime, "idleTime"));
+            this.idleTime = idleTime;
+            return this;
+        }
+
+        @Override
         public Cache.Builder<K, V> promotion(Promotion promotion) {
             this.promotion = Objects.requireNonNull(promotion, "promotion");
             return this;
@@ -568,7 +587,8 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
                 }
             }
             built = true;
-            return open(name, keyCodec, valueCodec, tiers, Map.copyOf(maximumSizes), promotion, persistent, expiry());
+            return open(name, keyCodec, valueCodec, tiers, Map.copyOf(maximumSizes), promotion, persistent, expiry(),
+                    idleTime);
         }
 
         /** {@return the cache's expiry, or null if its entries never expire} */

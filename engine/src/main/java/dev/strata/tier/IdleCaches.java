@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
 /**
@@ -44,6 +45,8 @@ final class IdleCaches {
     private Map<TieredCache<?, ?>, Seen> seen = new IdentityHashMap<>();
     /** The caches the last look found idle. Replaced by each look, never changed. */
     private volatile Map<TieredCache<?, ?>, Boolean> idle = Map.of();
+    /** Caches with an idle time of their own ({@code Cache.Builder.idleCacheAfter}), in nanoseconds. */
+    private final Map<TieredCache<?, ?>, Long> ownIdleNanos = new ConcurrentHashMap<>();
 
     /**
      * @param idleAfter how long a cache must see no hit to count as idle; positive
@@ -51,12 +54,17 @@ final class IdleCaches {
      * @throws IllegalArgumentException if {@code idleAfter} is not positive
      */
     IdleCaches(Duration idleAfter, LongSupplier nanoTime) {
-        if (idleAfter.isNegative() || idleAfter.isZero()) {
-            throw new IllegalArgumentException("idleCacheAfter: " + idleAfter + " (expected: > 0)");
-        }
+        checkPositive(idleAfter);
         this.idleNanos = saturatedNanos(idleAfter);
         this.lookEveryNanos = idleNanos / LOOKS_PER_IDLE;
         this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
+    }
+
+    /** @throws IllegalArgumentException if {@code idleAfter} is zero or negative, naming it and the rule */
+    static void checkPositive(Duration idleAfter) {
+        if (idleAfter.isNegative() || idleAfter.isZero()) {
+            throw new IllegalArgumentException("idleCacheAfter: " + idleAfter + " (expected: > 0)");
+        }
     }
 
     private static long saturatedNanos(Duration duration) {
@@ -70,6 +78,22 @@ final class IdleCaches {
     /** {@return how long a cache must see no hit to count as idle, in nanoseconds} */
     long idleNanos() {
         return idleNanos;
+    }
+
+    /**
+     * Gives {@code cache} an idle time of its own instead of the engine's; looks still come at most every sixteenth
+     * of the engine's. Forgotten once the cache is closed.
+     *
+     * @throws IllegalArgumentException if {@code idleAfter} is not positive
+     */
+    void setIdleTime(TieredCache<?, ?> cache, Duration idleAfter) {
+        checkPositive(idleAfter);
+        ownIdleNanos.put(cache, saturatedNanos(idleAfter));
+    }
+
+    /** {@return the idle time of {@code cache}, in nanoseconds: its own, or the engine's} */
+    long idleNanosOf(TieredCache<?, ?> cache) {
+        return ownIdleNanos.getOrDefault(cache, idleNanos);
     }
 
     /**
@@ -93,10 +117,11 @@ final class IdleCaches {
                 Seen before = seen.get(cache);
                 Seen current = before != null && before.hits == hits ? before : new Seen(hits, now);
                 next.put(cache, current);
-                if (now - current.since >= idleNanos) {
+                if (now - current.since >= idleNanosOf(cache)) {
                     idleNow.put(cache, Boolean.TRUE);
                 }
             }
+            ownIdleNanos.keySet().removeIf(TieredCache::isClosed);
             seen = next;
             idle = idleNow;
             nextLookAt = now + lookEveryNanos;

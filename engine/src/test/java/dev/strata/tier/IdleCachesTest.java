@@ -131,6 +131,36 @@ class IdleCachesTest {
         }
     }
 
+    /** A cache's own idle time replaces the engine's for it, shorter or longer; closed, it is forgotten. */
+    @Test
+    void aCacheMayHaveAnIdleTimeOfItsOwn() {
+        try (TestEngine engine = new TestEngine(1 << 20, 0, 4096, null, 0)) {
+            TieredCache<Integer, String> shorter = cache(engine, "shorter");
+            TieredCache<Integer, String> longer = cache(engine, "longer");
+            TieredCache<Integer, String> engines = cache(engine, "engines");
+            idle.setIdleTime(shorter, Duration.ofNanos(IDLE / 2));
+            idle.setIdleTime(longer, Duration.ofNanos(4 * IDLE));
+            List<TieredCache<?, ?>> caches = List.of(shorter, longer, engines);
+            lookAfter(0, caches);
+            lookAfter(IDLE / 2, caches);
+            assertTrue(idle.isIdle(shorter));
+            assertFalse(idle.isIdle(engines));
+            lookAfter(IDLE / 2, caches);
+            assertTrue(idle.isIdle(engines));
+            assertFalse(idle.isIdle(longer));
+            lookAfter(3 * IDLE - 1, caches);
+            assertFalse(idle.isIdle(longer), "one nanosecond short of its own idle time");
+            lookAfter(LOOK_EVERY, caches);
+            assertTrue(idle.isIdle(longer));
+            longer.close();
+            lookAfter(LOOK_EVERY, List.of(shorter, engines));
+            assertEquals(IDLE, idle.idleNanosOf(longer), "closed: its own idle time is forgotten");
+            assertEquals(IDLE / 2, idle.idleNanosOf(shorter));
+            shorter.close();
+            engines.close();
+        }
+    }
+
     @Test
     void anIdleTimeOfCenturiesNeverComes_andOneNotPositiveIsRefused() {
         try (TestEngine engine = new TestEngine(1 << 20, 0, 4096, null, 0)) {
