@@ -78,7 +78,8 @@ final class TierTour {
         }
     }
 
-    private static Path scratch() {
+    /** {@return a new scratch directory for a tour's disk tier} */
+    static Path scratch() {
         try {
             return Files.createTempDirectory("strata-tour-");
         } catch (IOException e) {
@@ -86,7 +87,8 @@ final class TierTour {
         }
     }
 
-    private static void delete(Path dir) {
+    /** Deletes {@code dir} and everything in it. */
+    static void delete(Path dir) {
         try (Stream<Path> files = Files.walk(dir)) {
             files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
         } catch (IOException e) {

@@ -48,6 +48,7 @@ public final class Tour {
                 () -> fill(SlabSourceKind.HUGE_PAGES));
         fill(SlabSourceKind.DIRECT_BUFFER);                // last: only a GC frees it, which would blur the others
         TierTour.run();
+        SharingTour.run();
     }
 
     private static void fill(SlabSourceKind backend) {
