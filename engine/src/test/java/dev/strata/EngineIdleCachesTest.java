@@ -12,6 +12,13 @@ import dev.strata.management.CacheMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.management.JMX;
 import javax.management.ObjectName;
 import org.junit.jupiter.api.Test;
@@ -100,6 +107,76 @@ class EngineIdleCachesTest {
             }
             assertEquals(unusedKeys, unused.size(), "every entry moved down, none lost");
         }
+    }
+
+    /**
+     * Three threads, each on a cache of its own (heap, then a disk large enough that nothing is dropped), with an idle
+     * time of 1 ns, so that the caches flip between idle and in use as their threads pause their reads: memory moves
+     * between them all the time, and every value each thread reads is the last it wrote.
+     */
+    @Test
+    void cachesFlippingBetweenIdleAndInUseUnderConcurrentUseLoseNoValue() throws Exception {
+        int threads = 3;
+        try (Engine engine = Engine.builder().name("idle-caches-racing").heap(DataSize.ofBytes(REGION))
+                .disk(dir, DataSize.ofMebibytes(256)).idleCacheAfter(Duration.ofNanos(1)).build()) {
+            List<Cache<Integer, byte[]>> caches = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                caches.add(engine.newCache("racing-" + t, Codecs.int32(), Codecs.bytes())
+                        .tiers(Tier.HEAP, Tier.DISK).build());
+            }
+            CyclicBarrier start = new CyclicBarrier(threads);
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            List<Thread> workers = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                Cache<Integer, byte[]> cache = caches.get(t);
+                long seed = t;
+                workers.add(Thread.ofPlatform().start(() -> {
+                    try {
+                        start.await();
+                        runModel(cache, new Random(seed));
+                    } catch (Throwable e) {
+                        failure.compareAndSet(null, e);
+                    }
+                }));
+            }
+            for (Thread worker : workers) {
+                worker.join();
+            }
+            assertEquals(null, failure.get());
+            for (Cache<Integer, byte[]> cache : caches) {
+                assertEquals(0, cache.stats().errors(), cache.name());
+                cache.close();
+            }
+        }
+    }
+
+    /** Puts and reads 6,000 keys in phases, some with no read at all (the cache then goes idle), checking each read. */
+    private static void runModel(Cache<Integer, byte[]> cache, Random random) {
+        int keys = 6_000;
+        Map<Integer, Integer> versions = new HashMap<>();
+        for (int phase = 0; phase < 12; phase++) {
+            boolean reads = phase % 3 != 1;            // every third phase only writes
+            for (int op = 0; op < 4_000; op++) {
+                int key = random.nextInt(keys);
+                if (reads && random.nextBoolean()) {
+                    Integer version = versions.get(key);
+                    assertArrayEquals(version == null ? null : versioned(key, version), cache.get(key), "key " + key);
+                } else {
+                    int version = versions.merge(key, 1, Integer::sum);
+                    cache.put(key, versioned(key, version));
+                }
+            }
+        }
+        for (Map.Entry<Integer, Integer> entry : versions.entrySet()) {
+            assertArrayEquals(versioned(entry.getKey(), entry.getValue()), cache.get(entry.getKey()));
+        }
+    }
+
+    private static byte[] versioned(int key, int version) {
+        byte[] value = value(key);
+        value[0] = (byte) version;
+        value[1] = (byte) (version >>> 8);
+        return value;
     }
 
     private static CacheMXBean bean(String cache) throws Exception {
