@@ -201,8 +201,9 @@ public interface Cache<K, V> extends AutoCloseable {
      * with a tier below admits). A maximum below what the tier holds moves the tier's coldest entries down a tier (from
      * the lowest tier they leave the cache; on disk its oldest segments are evicted) in the calling thread before this
      * returns, until the tier holds no more; off the heap the pages being written to (a few per writing thread) stay
-     * until they fill, and then the tier recycles its own pages. A larger maximum lets the tier grow, up to the
-     * engine's region or quota. Puts, gets and other caches go on meanwhile; two changes of one cache's maximums take
+     * until they fill, and then the tier recycles its own pages. On disk each segment evicted is scanned first (50-94
+     * ms for a warm 64 MiB one), so shrinking a large disk tier by much takes that per segment. A larger maximum lets
+     * the tier grow, up to the engine's region or quota. Puts, gets and other caches go on meanwhile; two changes of one cache's maximums take
      * turns.
      *
      * @param tier the tier, one of the cache's {@link #tiers tiers}
