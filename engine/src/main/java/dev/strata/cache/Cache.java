@@ -203,8 +203,8 @@ public interface Cache<K, V> extends AutoCloseable {
      * returns, until the tier holds no more; off the heap the pages being written to (a few per writing thread) stay
      * until they fill, and then the tier recycles its own pages. On disk each segment evicted is scanned first (50-94
      * ms for a warm 64 MiB one), so shrinking a large disk tier by much takes that per segment. A larger maximum lets
-     * the tier grow, up to the engine's region or quota. Puts, gets and other caches go on meanwhile; two changes of one cache's maximums take
-     * turns.
+     * the tier grow, up to the engine's region or quota. Thread-safe: puts, gets and other caches go on meanwhile, and
+     * two changes of one cache's maximums take turns.
      *
      * @param tier the tier, one of the cache's {@link #tiers tiers}
      * @param size the most the cache may hold there: on the heap at least 1 byte; off the heap at least one page; on

@@ -289,9 +289,9 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
     }
 
     /**
-     * Evicts the oldest disk segment of a cache {@link Shares} offers, for {@code requester}, whose disk write found the
-     * engine's quota full or nearly full: an idle cache holding disk files, else the cache holding the most above an
-     * equal share of the caches' files if the requester holds less than that share (an idle requester: only idle
+     * Evicts the oldest disk segment of a cache {@link Shares} offers, for {@code requester}, whose disk write found
+     * the engine's quota full or nearly full: an idle cache holding disk files, else the cache holding the most above
+     * an equal share of the caches' files if the requester holds less than that share (an idle requester: only idle
      * caches above an equal share of theirs). {@return whether a segment was evicted; false when nothing was offered
      * (the requester must then evict its own) or no cache offered had a segment}
      */
