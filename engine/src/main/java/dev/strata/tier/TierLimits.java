@@ -78,6 +78,11 @@ final class TierLimits {
         return maximumSizes.containsKey(tier);
     }
 
+    /** {@return what {@code tier} could hold without a maximum of the cache's own: its region, or the disk quota} */
+    long room(Tier tier) {
+        return room[tier.ordinal()];
+    }
+
     /** {@return what {@code tier} may hold: its room, bounded by the cache's maximum} */
     long capacity(Tier tier) {
         return capacity[tier.ordinal()];

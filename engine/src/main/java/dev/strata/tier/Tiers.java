@@ -63,9 +63,10 @@ import java.util.function.BooleanSupplier;
  * sizes stand in for object sizes (close for byte arrays and Latin-1 strings) and the constant covers the node
  * (48 B), its table slots, its ghost slots in the heap's {@link NodeQueue} (4 to 8 B) and the key and value
  * objects' headers; with a time to live, {@value #EXPIRING_HOLDER_BYTES}
- * more for the {@link Expiring} holder (its deadline is in the encoded size). <b>Admission.</b> A tier with a lower
- * tier below it does not take an entry larger than 1/{@value #LARGE_ENTRY_FRACTION} of its capacity (so one huge value
- * cannot flush the tier); the lowest tier takes entries up to its whole capacity. <b>Heap memory</b> is charged
+ * more for the {@link Expiring} holder (its deadline is in the encoded size). <b>Admission</b> ({@link TierLimits}):
+ * a tier with a lower tier below it does not take an entry larger than 1/{@value TierLimits#LARGE_ENTRY_FRACTION} of
+ * its capacity (so one huge value cannot flush the tier); the lowest tier takes entries up to its whole capacity, and
+ * the capacities follow the cache's maximums as they change. <b>Heap memory</b> is charged
  * through a {@link StorageCredit}: the manager's lock is taken once per chunk, not once per put; and a put that finds
  * the heap full evicts a chunk more than it needs, kept as credit, so the puts after it neither ask the manager nor
  * evict (one miss in two took the manager's lock twice, and two threads churning a full heap queued on it).
@@ -82,8 +83,6 @@ final class Tiers<K, V> {
      * size): the {@link Expiring} holder's object header and value reference.
      */
     static final long EXPIRING_HOLDER_BYTES = 16;
-    /** Upper tiers take entries up to 1/this of their capacity. */
-    static final int LARGE_ENTRY_FRACTION = TierLimits.LARGE_ENTRY_FRACTION;
     /**
      * A maximum disk size set while a cache runs spans at least this many of its segments, whose size was fixed when it
      * opened: a sixteenth of its maximum at build, or of the engine's quota, so such a cache can shrink to a quarter.
@@ -208,8 +207,6 @@ final class Tiers<K, V> {
     private volatile TierLimits limits;
     /** Taken by {@link #setMaximum}: one change of a maximum at a time. */
     private final Object maximumLock = new Object();
-    /** What the disk tier may hold without a maximum of the cache's own: the engine's quota. */
-    private final long diskRoom;
     private final Neighbours neighbours;
     /** Per tier ordinal: the tier's position in {@link #tiers}, or -1. */
     private final int[] positions = new int[Tier.values().length];
@@ -270,7 +267,6 @@ final class Tiers<K, V> {
         room[Tier.HEAP.ordinal()] = memory.state(MemoryMode.ON_HEAP).regionBytes();
         room[Tier.OFF_HEAP.ordinal()] = offHeapRoom;
         room[Tier.DISK.ordinal()] = diskCapacity;
-        this.diskRoom = diskCapacity;
         this.limits = new TierLimits(this.tiers, room, maximumSizes, offHeap == null ? 0 : offHeap.pageSize(),
                 heapOverhead);
     }
@@ -1191,7 +1187,7 @@ final class Tiers<K, V> {
                     yield offHeap.shrinkTo(maximum == Long.MAX_VALUE ? Long.MAX_VALUE : maximum / offHeap.pageSize());
                 }
                 case DISK -> {
-                    disk.limitFiles(Math.min(maximum, diskRoom));
+                    disk.limitFiles(Math.min(maximum, limits.room(Tier.DISK)));
                     limits = changed;
                     yield shrinkDiskTo(maximum);
                 }

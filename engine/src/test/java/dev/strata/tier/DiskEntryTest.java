@@ -173,7 +173,7 @@ class DiskEntryTest {
                     .tiers(Tier.HEAP, Tier.DISK).promotion(Promotion.ON_HIT).persistent(true).build();
             Tiers<Integer, byte[]> tiers = ((TieredCache<Integer, byte[]>) cache).tiersImpl();
             int large = (int) (engine.memory.state(dev.strata.MemoryMode.ON_HEAP).regionBytes()
-                    / Tiers.LARGE_ENTRY_FRACTION);
+                    / TierLimits.LARGE_ENTRY_FRACTION);
             int hash = KeyIndex.hash(0);
             cache.put(0, value(0, 0, SIZE));
             CyclicBarrier start = new CyclicBarrier(1 + readers);
@@ -230,7 +230,7 @@ class DiskEntryTest {
                     .tiers(Tier.HEAP, Tier.DISK).build();
             TieredCache<Integer, byte[]> impl = (TieredCache<Integer, byte[]>) cache;
             int large = (int) (engine.memory.state(dev.strata.MemoryMode.ON_HEAP).regionBytes()
-                    / Tiers.LARGE_ENTRY_FRACTION);
+                    / TierLimits.LARGE_ENTRY_FRACTION);
             CountDownLatch readerMissed = new CountDownLatch(1);
             CountDownLatch diskWritten = new CountDownLatch(1);
             CountDownLatch readerDone = new CountDownLatch(1);

@@ -122,7 +122,7 @@ class OptimisticReadTest {
         try (TestEngine engine = new TestEngine(64 * 1024, REGION, 4096, null, 0)) {
             Cache<Integer, byte[]> cache = engine.caches.newCache("moving", Codecs.int32(), Codecs.bytes())
                     .tiers(Tier.HEAP, Tier.OFF_HEAP).promotion(dev.strata.cache.Promotion.NEVER).build();
-            int heapLimit = (int) (64 * 1024 / Tiers.LARGE_ENTRY_FRACTION - Tiers.ENTRY_OVERHEAD_BYTES - 4);
+            int heapLimit = (int) (64 * 1024 / TierLimits.LARGE_ENTRY_FRACTION - Tiers.ENTRY_OVERHEAD_BYTES - 4);
             cache.put(0, value(0, 0, 100));
             int writes = 40_000;
             CyclicBarrier start = new CyclicBarrier(1 + READERS);
