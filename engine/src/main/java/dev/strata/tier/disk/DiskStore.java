@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -222,6 +223,10 @@ public final class DiskStore implements AutoCloseable {
     private volatile boolean closed;
     /** Says whether a record's value has expired, for a transient store's compaction to drop it; or null. */
     private volatile Predicate<MemorySegment> expiredValue;
+    /** Told of each live record the store drops by itself ({@link #reportDrops}); null: none. */
+    private volatile Dropped dropped;
+    /** Run by the compactor after its work, with no lock held ({@link #reportDrops}); null: nothing. */
+    private volatile Runnable afterBackgroundDrops;
     /** Reads a value's deadline, or null: segments do not keep their latest ({@link DiskStoreConfig#deadlines}). */
     private final ToLongFunction<MemorySegment> deadlineOf;
 
@@ -317,6 +322,33 @@ public final class DiskStore implements AutoCloseable {
      * @throws UncheckedIOException     if the write failed (for example, disk full); the previous value stays
      */
     public boolean put(MemorySegment key, MemorySegment value, boolean onTrial) {
+        return store(key, value, onTrial) != Stored.REFUSED;
+    }
+
+    /** What a {@code store} did with the record it was given. */
+    public enum Stored {
+        /** Written; the key had no record. */
+        ADDED,
+        /** Written over the key's record, which the index pointed to until then (checked under the writer lock). */
+        REPLACED,
+        /** Not written: the quota or the index limit refused it (as {@code put}'s false). */
+        REFUSED
+    }
+
+    /**
+     * {@link #put(MemorySegment, MemorySegment, boolean)}, telling whether the key had a record that this one replaced:
+     * a caller that read the old value before knows from it whether an eviction or a clear dropped that record first.
+     *
+     * @param key     the key bytes
+     * @param value   the value bytes
+     * @param onTrial as {@link #put(MemorySegment, MemorySegment, boolean)} says
+     * @return what was done
+     * @throws NullPointerException     if {@code key} or {@code value} is null
+     * @throws IllegalArgumentException if key and value together exceed the largest record (about 2 GiB)
+     * @throws IllegalStateException    if the store is closed
+     * @throws UncheckedIOException     if the write failed (for example, disk full); the previous value stays
+     */
+    public Stored store(MemorySegment key, MemorySegment value, boolean onTrial) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(value, "value");
         return put(key, RecordFormat.recordBytes(key.byteSize(), value.byteSize()), new ValueBytes(value), onTrial);
@@ -340,6 +372,25 @@ public final class DiskStore implements AutoCloseable {
      * @throws UncheckedIOException     if the write failed (for example, disk full); the previous value stays
      */
     public boolean put(MemorySegment key, int valueBytes, ValueWriter value, boolean onTrial) {
+        return store(key, valueBytes, value, onTrial) != Stored.REFUSED;
+    }
+
+    /**
+     * {@link #put(MemorySegment, int, ValueWriter, boolean)}, telling whether the key had a record that this one
+     * replaced, as {@link #store(MemorySegment, MemorySegment, boolean)} does.
+     *
+     * @param key        the key bytes
+     * @param valueBytes the value's size in bytes
+     * @param value      writes the value; see {@link ValueWriter#write} for what it must do
+     * @param onTrial    as {@link #put(MemorySegment, MemorySegment, boolean)} says
+     * @return what was done
+     * @throws NullPointerException     if {@code key} or {@code value} is null
+     * @throws IllegalArgumentException if {@code valueBytes} is negative, or key and value together exceed the largest
+     *                                  record (about 2 GiB)
+     * @throws IllegalStateException    if the store is closed
+     * @throws UncheckedIOException     if the write failed (for example, disk full); the previous value stays
+     */
+    public Stored store(MemorySegment key, int valueBytes, ValueWriter value, boolean onTrial) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(value, "value");
         if (valueBytes < 0) {
@@ -349,12 +400,12 @@ public final class DiskStore implements AutoCloseable {
         if (!RecordWriter.assemblesWhole(recordBytes)) {
             MemorySegment array = MemorySegment.ofArray(new byte[valueBytes]);
             value.write(array);
-            return put(key, array, onTrial);
+            return store(key, array, onTrial);
         }
         return put(key, recordBytes, new WrittenValue(valueBytes, value), onTrial);
     }
 
-    private boolean put(MemorySegment key, int recordBytes, PutValue value, boolean onTrial) {
+    private Stored put(MemorySegment key, int recordBytes, PutValue value, boolean onTrial) {
         ensureOpen();
         long keyCharge = IndexTable.keyCharge(key.byteSize());
         boolean probation = onTrial && (config.persistent() || !index.containsKey(key))   // a persistent store looks
@@ -364,20 +415,22 @@ public final class DiskStore implements AutoCloseable {
             reclaimSpace(recordBytes + RecordFormat.SEGMENT_HEADER_BYTES);
             appended = appendValue(key, value, recordBytes, keyCharge, probation);
         }
-        if (appended != Append.DONE) {
+        if (appended == Append.NO_SPACE || appended == Append.NO_INDEX_ROOM) {
             (appended == Append.NO_SPACE ? counters.quotaRefusals : counters.indexRefusals).increment();
-            return false;
+            return Stored.REFUSED;
         }
         handOverCompactions();
         handOverEvictionIfNearlyFull();
         handOverCheckpointIfDue();
-        return true;
+        return appended == Append.REPLACED ? Stored.REPLACED : Stored.ADDED;
     }
 
     /** What {@link #appendValue} did. */
     private enum Append {
-        /** The record is written and indexed. */
+        /** The record is written and indexed; the key had no record. */
         DONE,
+        /** The record is written and indexed in place of the key's record. */
+        REPLACED,
         /** The quota had no room for the record's bytes. */
         NO_SPACE,
         /** The key is new and the index limit is reached; compaction cannot help, only fewer keys. */
@@ -684,6 +737,58 @@ public final class DiskStore implements AutoCloseable {
     }
 
     /**
+     * Told of a live record (the key's current one) that the store dropped by itself, or that {@link #clear(Dropped)}
+     * removed.
+     */
+    @FunctionalInterface
+    public interface Dropped {
+
+        /**
+         * Called once per record dropped, by the thread that dropped it, holding the store's compaction lock (and,
+         * for a clear, its writer lock): it must not call this store.
+         *
+         * @param key     the record's key: read-only, valid only during the call
+         * @param value   the record's value: read-only, valid only during the call
+         * @param expired whether compaction dropped it because its value had expired
+         *                ({@link #dropExpiredWhenCompacting}); false for an eviction or a clear
+         */
+        void dropped(MemorySegment key, MemorySegment value, boolean expired);
+    }
+
+    /**
+     * Tells {@code dropped} of every live record the store drops by itself from now on: evicted (with its segment,
+     * {@link #evictOldest} and the evictions ahead) or found expired by a compaction. Records dropped because they
+     * were corrupt, or those of a segment that could not be scanned when it was evicted (its entries are then dropped
+     * by index, unread), are not told. Each dropped record is one the index pointed to: a key written again or removed
+     * meanwhile is not reported (compare-and-remove decides which one won).
+     *
+     * @param dropped told of each record, or null for none
+     * @param afterwards run by the compactor's thread after each eviction ahead or run of compactions it made, once it
+     *                   holds no lock of this store, so that what {@code dropped} was told may be acted on there; or
+     *                   null
+     */
+    public void reportDrops(Dropped dropped, Runnable afterwards) {
+        this.dropped = dropped;
+        this.afterBackgroundDrops = afterwards;
+    }
+
+    private void afterBackgroundWork() {
+        Runnable afterwards = afterBackgroundDrops;
+        if (afterwards != null) {
+            afterwards.run();
+        }
+    }
+
+    private void reportDropped(MemorySegment key, MemorySegment record, boolean expired) {
+        Dropped report = dropped;
+        if (report != null) {
+            long valueOffset = RecordFormat.HEADER_BYTES + RecordFormat.keyBytes(record);
+            report.dropped(key.asReadOnly(), record.asSlice(valueOffset, RecordFormat.valueBytes(record)).asReadOnly(),
+                    expired);
+        }
+    }
+
+    /**
      * Lets compaction drop a live record instead of copying it when {@code expired} says its value has expired: the
      * key leaves the store (compare-and-remove, as eviction does; a write racing with it wins) and is counted in
      * {@link DiskStoreStats#expiredRecords()}. A persistent store writes a tombstone in the record's place while an
@@ -906,6 +1011,45 @@ public final class DiskStore implements AutoCloseable {
             retireAllSegments(true);
         } finally {
             writeLock.unlock();
+        }
+    }
+
+    /**
+     * Removes every entry and deletes every segment file like {@link #clear()}, first telling {@code removed} of each
+     * key's value. Holds the compaction lock and the writer lock throughout, so no write, eviction or compaction runs
+     * meanwhile and every entry removed is told once; reads the records one by one (the cost of a read per key).
+     * A record that cannot be read (corrupt, or an I/O error, counted) is removed untold.
+     *
+     * @param removed told of each entry ({@code expired} false)
+     * @throws NullPointerException  if {@code removed} is null
+     * @throws IllegalStateException if the store is closed
+     */
+    public void clear(Dropped removed) {
+        Objects.requireNonNull(removed, "removed");
+        compactionLock.lock();
+        try {
+            writeLock.lock();
+            try {
+                ensureOpen();
+                List<byte[]> keys = new ArrayList<>();
+                index.forEachKey(1, key -> keys.add(key.toArray(ValueLayout.JAVA_BYTE)));
+                for (byte[] key : keys) {
+                    MemorySegment encoded = MemorySegment.ofArray(key);
+                    try {
+                        read(encoded, false, (value, stamp, visited) -> {
+                            removed.dropped(encoded.asReadOnly(), value, false);
+                            return Boolean.TRUE;
+                        });
+                    } catch (UncheckedIOException e) {
+                        LOG.log(Level.WARNING, "could not read a record of " + directory + " to report it cleared", e);
+                    }
+                }
+                clear();
+            } finally {
+                writeLock.unlock();
+            }
+        } finally {
+            compactionLock.unlock();
         }
     }
 
@@ -1151,6 +1295,7 @@ public final class DiskStore implements AutoCloseable {
             Location old = index.put(key, location, held);
             if (old != null) {
                 markDead(old);
+                return Append.REPLACED;
             }
             return Append.DONE;
         } finally {
@@ -1787,6 +1932,7 @@ public final class DiskStore implements AutoCloseable {
             evictionHandedOver.set(false);
         }
         handOverCompactions();
+        afterBackgroundWork();
     }
 
     /**
@@ -1802,6 +1948,7 @@ public final class DiskStore implements AutoCloseable {
                 compactionLock.unlock();
             }
         }
+        afterBackgroundWork();
     }
 
     private void drainCompactionQueue() {
@@ -2019,6 +2166,7 @@ public final class DiskStore implements AutoCloseable {
                         if (index.remove(key, new Location(doomed, scanner.offset(), scanner.recordBytes()))) {
                             liveBytes.addAndGet(-scanner.recordBytes());
                             dropped[0]++;
+                            reportDropped(key, record, false);
                             if (doomed.isProbation()) {
                                 ghost.add(DiskIndex.hash(key));     // left probation unread: main if put again
                             }
@@ -2275,6 +2423,7 @@ public final class DiskStore implements AutoCloseable {
             }
             markDead(current);
             counters.expiredRecords.increment();
+            reportDropped(key, record, true);
             if (!isTombstoneNeeded(key)) {
                 return true;
             }
@@ -2416,6 +2565,7 @@ public final class DiskStore implements AutoCloseable {
                 if (index.remove(key, current)) {
                     markDead(current);
                     counters.expiredRecords.increment();
+                    reportDropped(key, record, true);
                 }
                 return true;
             }
