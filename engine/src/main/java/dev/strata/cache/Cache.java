@@ -8,6 +8,8 @@ import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 
@@ -88,7 +90,8 @@ public interface Cache<K, V> extends AutoCloseable {
 
     /**
      * Removes the value cached for {@code key}, from whichever tier holds it. Returns whether something was removed
-     * rather than the old value, so removing a disk entry costs no read.
+     * rather than the old value, so removing a disk entry costs no read (unless the cache has a
+     * {@linkplain Builder#removalListener removal listener}, which is told the value).
      *
      * @param key the key
      * @return true if a value was cached for {@code key} and is now removed
@@ -432,6 +435,36 @@ public interface Cache<K, V> extends AutoCloseable {
          * @throws NullPointerException if {@code clock} is null
          */
         Builder<K, V> clock(InstantSource clock);
+
+        /**
+         * Tells {@code listener} of every entry that leaves the cache, on {@link ForkJoinPool#commonPool()}: as
+         * {@link #removalListener(RemovalListener, Executor)} does with that executor.
+         *
+         * @param listener told of each removal; see {@link RemovalListener} for which are reported and when
+         * @return this builder
+         * @throws NullPointerException if {@code listener} is null
+         */
+        Builder<K, V> removalListener(RemovalListener<? super K, ? super V> listener);
+
+        /**
+         * Tells {@code listener} of every entry that leaves the cache: removed, replaced, expired or evicted from its
+         * lowest tier ({@link RemovalCause}), with its key and value. Each removal is handed to {@code executor} after
+         * the operation that made it has let go of the cache's locks, in the thread that made it: a caller's, the
+         * expiry sweeper's, or the disk tier's background thread's. A direct executor ({@code Runnable::run}) runs
+         * the listener there, before the caller's operation returns; it may then call the cache, but not
+         * {@link Cache#computeIfAbsent} for a key the operation is loading. A removal made by another cache's
+         * operation (which took this cache's memory) or by execution's reclaim is handed over by that thread. A
+         * listener set again replaces the one before.
+         *
+         * <p>Without a listener nothing is decoded or read for it: a cache pays for the listener only when it has one.
+         * With one, a remove or a put of a key whose value is on disk reads that value first, under the key's lock.
+         *
+         * @param listener told of each removal; see {@link RemovalListener} for which are reported
+         * @param executor runs the listener; a rejected task is logged and its removal not reported
+         * @return this builder
+         * @throws NullPointerException if {@code listener} or {@code executor} is null
+         */
+        Builder<K, V> removalListener(RemovalListener<? super K, ? super V> listener, Executor executor);
 
         /**
          * Creates the cache.

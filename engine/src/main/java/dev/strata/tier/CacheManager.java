@@ -6,6 +6,7 @@ import dev.strata.Tier;
 import dev.strata.cache.Cache;
 import dev.strata.cache.CacheStats;
 import dev.strata.cache.Promotion;
+import dev.strata.cache.RemovalListener;
 import dev.strata.codec.Codec;
 import dev.strata.manager.MemoryManager;
 import dev.strata.manager.StorageEvictor;
@@ -28,6 +29,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
 import java.util.function.LongSupplier;
@@ -82,6 +85,8 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
             return evictDiskForShare(requester);
         }
     };
+    /** The removals of every cache, waiting to be handed to the caches' listeners. */
+    private final RemovalQueue removalQueue = new RemovalQueue();
     /** Which caches have seen no hit for the idle time, and so have no share. */
     private final IdleCaches idle;
     private final AtomicInteger cursor = new AtomicInteger();
@@ -178,13 +183,13 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
     private synchronized <K, V> Cache<K, V> open(String name, Codec<K> keyCodec, Codec<V> valueCodec,
                                                  List<Tier> tiers, Map<Tier, Long> maximumSizes,
                                                  Promotion promotion, boolean persistent, Expiry expiry,
-                                                 Duration idleTime) {
+                                                 Duration idleTime, Removals.Listening listening) {
         if (expiry == null) {
             return withIdleTime(openTiered(name, keyCodec, valueCodec, tiers, maximumSizes, promotion, persistent,
-                    null), idleTime);
+                    null, listening), idleTime);
         }
         return new ExpiringCache<>(withIdleTime(openTiered(name, keyCodec, new ExpiringCodec<>(valueCodec), tiers,
-                maximumSizes, promotion, persistent, expiry), idleTime), expiry);
+                maximumSizes, promotion, persistent, expiry, listening), idleTime), expiry);
     }
 
     /** {@return {@code cache}, given an idle time of its own if {@code idleTime} is not null} */
@@ -197,7 +202,8 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
 
     private <K, V> TieredCache<K, V> openTiered(String name, Codec<K> keyCodec, Codec<V> valueCodec,
                                                 List<Tier> tiers, Map<Tier, Long> maximumSizes,
-                                                Promotion promotion, boolean persistent, Expiry expiry) {
+                                                Promotion promotion, boolean persistent, Expiry expiry,
+                                                Removals.Listening listening) {
         checkOpen();
         if (caches.containsKey(name)) {
             throw new IllegalStateException("cache '" + name + "' is already open (expected: a unique name)");
@@ -205,7 +211,8 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
         Long diskMaximum = maximumSizes.get(Tier.DISK);
         DiskStore disk = tiers.contains(Tier.DISK) ? openDisk(name, persistent, expiry != null, diskMaximum) : null;
         Tiers<K, V> tierSet = new Tiers<>(name, tiers, keyCodec, valueCodec, memory, offHeap, disk,
-                diskQuota == null ? 0 : diskQuota.limitBytes(), maximumSizes, neighbours, expiry, tables);
+                diskQuota == null ? 0 : diskQuota.limitBytes(), maximumSizes, neighbours, expiry, tables, removalQueue,
+                listening);
         ObjectName[] beanName = new ObjectName[1];
         TieredCache<K, V> cache = new TieredCache<>(tierSet, promotion, persistent, strict, () -> {
             PlatformMXBeans.unregister(beanName[0]);
@@ -264,7 +271,11 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
      */
     @Override
     public long evictStorage(MemoryMode mode, long bytes) {
-        return reclaimInTurn(mode, bytes);
+        try {
+            return reclaimInTurn(mode, bytes);
+        } finally {
+            removalQueue.deliver();                    // the entries it evicted, to their caches' listeners
+        }
     }
 
     /**
@@ -443,6 +454,8 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
         private final Map<Tier, Long> maximumSizes = new EnumMap<>(Tier.class);
         /** Null: the engine's idle time. */
         private Duration idleTime;
+        /** Null: no removal listener. */
+        private Removals.Listening listening;
         private boolean built;
 
         Builder(String name, Codec<K> keyCodec, Codec<V> valueCodec) {
@@ -521,6 +534,19 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
         }
 
         @Override
+        public Cache.Builder<K, V> removalListener(RemovalListener<? super K, ? super V> listener) {
+            return removalListener(listener, ForkJoinPool.commonPool());
+        }
+
+        @Override
+        public Cache.Builder<K, V> removalListener(RemovalListener<? super K, ? super V> listener,
+                                                   Executor executor) {
+            this.listening = new Removals.Listening(Objects.requireNonNull(listener, "listener"),
+                    Objects.requireNonNull(executor, "executor"));
+            return this;
+        }
+
+        @Override
         public Cache.Builder<K, V> promotion(Promotion promotion) {
             this.promotion = Objects.requireNonNull(promotion, "promotion");
             return this;
@@ -588,7 +614,7 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
             }
             built = true;
             return open(name, keyCodec, valueCodec, tiers, Map.copyOf(maximumSizes), promotion, persistent, expiry(),
-                    idleTime);
+                    idleTime, listening);
         }
 
         /** {@return the cache's expiry, or null if its entries never expire} */

@@ -1,6 +1,7 @@
 package dev.strata.tier;
 
 import dev.strata.Tier;
+import dev.strata.cache.RemovalCause;
 import dev.strata.codec.Codec;
 import dev.strata.tier.disk.DiskStore;
 import java.lang.foreign.MemorySegment;
@@ -140,10 +141,14 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
             if (oldBytes != recordBytes || RecordLayout.keyLength(header, offset) != keyLength) {
                 return false;
             }
+            V old = tiers.removals == null ? null : tiers.removals.recordValue(extent, offset);   // before it goes
             int version = RecordLayout.beginOverwrite(header, offset);
             if (extent.pins.get() != 0) {
                 RecordLayout.endOverwrite(header, offset, version);
                 return false;
+            }
+            if (old != null) {
+                tiers.removals.removed(key, old, RemovalCause.REPLACED);
             }
             RecordLayout.setValueLength(header, offset, valueLength);
             long valueOffset = RecordLayout.valueOffset(offset, keyLength);
@@ -220,8 +225,9 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
                 tiers.offHeap.recordLeft(extent, recordBytes);
                 return Tiers.Install.REFUSED;
             }
-            install(stripe, hash, Slots.pack(hash, extent.life(), extents().location(extent, offset)), recordBytes,
-                    node, record, stamp == DiskStore.NO_STAMP ? null : diskKey);
+            install(stripe, key, hash, Slots.pack(hash, extent.life(), extents().location(extent, offset)),
+                    recordBytes, node, record, stamp == DiskStore.NO_STAMP ? null : diskKey,
+                    source == null && tiers.removals != null);
             tiers.counted(Tier.OFF_HEAP, source);
         }
         return Tiers.Install.DONE;
@@ -232,9 +238,15 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
      * inserted before its heap {@code node} or its disk record (keyed {@code diskKey}) is removed, inside one move of
      * the stripe. Stripe held; the key's bytes at {@code diskKey} (in the unpublished record) are stable meanwhile.
      */
-    private void install(Stripe stripe, int hash, long slot, int recordBytes, Node<K, V> node, int record,
-                         MemorySegment diskKey) {
+    private void install(Stripe stripe, K key, int hash, long slot, int recordBytes, Node<K, V> node, int record,
+                         MemorySegment diskKey, boolean reported) {
         RecordTable records = stripe.records;
+        V onDisk = null;
+        if (reported && node != null) {
+            tiers.removals.removed(key, node.value, RemovalCause.REPLACED);
+        } else if (reported) {
+            onDisk = tiers.replacedRecordOrDiskValue(stripe, key, record, diskKey);
+        }
         if (record >= 0) {
             int oldBytes = tiers.recordLeaves(records.get(record));
             records.replace(record, slot);
@@ -249,8 +261,8 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
         tiers.counters(Tier.OFF_HEAP).added(recordBytes);
         if (node != null) {
             tiers.removeNode(stripe, node);
-        } else if (diskKey != null) {
-            tiers.removeFromDisk(diskKey);
+        } else if (diskKey != null && tiers.removeFromDisk(diskKey) && onDisk != null) {
+            tiers.removals.removed(key, onDisk, RemovalCause.REPLACED);
         }
         if (move) {
             stripe.endMove();
@@ -292,8 +304,7 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
                     return 0;                          // dead: overwritten, moved or removed
                 }
                 if (tiers.expiry != null && tiers.recordExpired(from, offset)) {
-                    tiers.removeRecord(stripe, record, false);
-                    tiers.counters(Tier.OFF_HEAP).expirations.increment();
+                    tiers.expireRecord(stripe, null, record, false);
                     return 0;
                 }
                 long slot = stripe.records.get(record);
@@ -311,6 +322,9 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
                     tiers.offHeap.ghost().add(hash);   // left probation, not for main: remembered if it comes back
                 }
                 if (!toDisk || round > tiers.diskRounds()) {
+                    if (tiers.removals != null) {
+                        tiers.removals.removedRecord(null, from, offset, RemovalCause.SIZE);
+                    }
                     drop(stripe, record);
                     return 0;
                 }

@@ -5,6 +5,7 @@ import dev.strata.Tier;
 import dev.strata.cache.Cache;
 import dev.strata.cache.CacheStats;
 import dev.strata.cache.Promotion;
+import dev.strata.cache.RemovalCause;
 import dev.strata.cache.ValueTooLargeException;
 import java.lang.foreign.MemorySegment;
 import java.util.HashMap;
@@ -120,7 +121,19 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
         if (closed) {
             throw closedException();
         }
-        return lookups.get(key, true);
+        try {
+            return lookups.get(key, true);
+        } finally {
+            deliverRemovals();
+        }
+    }
+
+    /**
+     * Hands the engine's queued removals to their listeners ({@link RemovalQueue}): at the end of every operation that
+     * may have removed entries, this cache's or, by taking their memory, others'. No lock held here.
+     */
+    private void deliverRemovals() {
+        tiers.removalQueue.deliver();
     }
 
     @Override
@@ -138,7 +151,11 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
         if (closed) {
             throw closedException();
         }
-        return lookups.read(key, reader, deadlineSeen);
+        try {
+            return lookups.read(key, reader, deadlineSeen);
+        } finally {
+            deliverRemovals();
+        }
     }
 
     /**
@@ -160,6 +177,7 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
             return tiers.sweepExpired(from, count);
         } finally {
             exit();
+            deliverRemovals();
         }
     }
 
@@ -176,6 +194,7 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
             tiers.renewDeadline(key, KeyIndex.hash(key), deadline);
         } finally {
             exit();
+            deliverRemovals();                         // a disk write may have compacted expired records away
         }
     }
 
@@ -185,7 +204,11 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
         if (closed) {
             throw closedException();
         }
-        return lookups.containsKey(key);
+        try {
+            return lookups.containsKey(key);
+        } finally {
+            deliverRemovals();
+        }
     }
 
     @Override
@@ -221,6 +244,14 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
      * {@link OffHeapPlacement#overwriteOnTop}).
      */
     private V write(K key, V value, boolean ifAbsent) {
+        try {
+            return writeUndelivered(key, value, ifAbsent);
+        } finally {
+            deliverRemovals();
+        }
+    }
+
+    private V writeUndelivered(K key, V value, boolean ifAbsent) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(value, "value");
         if (closed) {
@@ -230,7 +261,7 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
         int valueLength = tiers.valueCodec.encodedSize(value);
         checkSize(keyLength, valueLength);
         if (tiers.expiry != null && Expiry.expiredAtOnce(value)) {
-            return expiredAtOnce(key, ifAbsent);
+            return expiredAtOnce(key, value, ifAbsent);
         }
         int hash = KeyIndex.hash(key);
         if (!ifAbsent && replacedInPlace(key, hash, value, keyLength, valueLength)) {
@@ -249,12 +280,23 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
      * removes the key's older value, which it would have replaced, and a put-if-absent leaves the key as it is.
      * {@return the key's value for a put-if-absent, else null}
      */
-    private V expiredAtOnce(K key, boolean ifAbsent) {
+    private V expiredAtOnce(K key, V value, boolean ifAbsent) {
+        V existing;
         if (ifAbsent) {
-            return peek(key);
+            existing = peek(key);
+        } else {
+            enter();
+            try {
+                tiers.remove(key, RemovalCause.REPLACED);
+            } finally {
+                exit();
+            }
+            existing = null;
         }
-        remove(key);
-        return null;
+        if (existing == null && tiers.removals != null) {
+            tiers.removals.removed(key, value, RemovalCause.EXPIRED);   // accepted, and gone at once
+        }
+        return existing;
     }
 
     /** {@return whether a same-sized value of the key in the top tier was replaced in place} Unguarded. */
@@ -281,7 +323,7 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
             }
             if (result == Tiers.Install.NO_ROOM) {
                 if (!ifAbsent) {
-                    tiers.drop(key, hash);             // no tier has room now: the old value must not survive the put
+                    tiers.drop(key, hash, value);      // no tier has room now: the old value must not survive the put
                 }
                 return null;
             }
@@ -308,9 +350,10 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
         Objects.requireNonNull(key, "key");
         enter();
         try {
-            return tiers.remove(key);
+            return tiers.remove(key, RemovalCause.EXPLICIT);
         } finally {
             exit();
+            deliverRemovals();
         }
     }
 
@@ -411,7 +454,7 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
 
     /**
      * Runs {@code action} inside the in-flight guard that {@link #close()} waits for. For cold paths only: the hot
-     * ones (get, put, remove) spell the guard out so that they allocate no lambda.
+     * ones (get, put, remove) spell the guard out so that they allocate no lambda. Delivers the removals it made.
      */
     private <R> R guarded(java.util.function.Supplier<R> action) {
         enter();
@@ -419,6 +462,7 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
             return action.get();
         } finally {
             exit();
+            deliverRemovals();
         }
     }
 
@@ -559,6 +603,7 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
                 finalStats = snapshot(false);
             }
             onClose.run();
+            deliverRemovals();                         // those made before and by the close (a full disk's drops)
         }
     }
 

@@ -3,6 +3,7 @@ package dev.strata.tier;
 import dev.strata.MemoryMode;
 import dev.strata.Tier;
 import dev.strata.cache.CacheStats;
+import dev.strata.cache.RemovalCause;
 import dev.strata.codec.Codec;
 import dev.strata.codec.Codecs;
 import dev.strata.manager.MemoryManager;
@@ -58,6 +59,13 @@ import java.util.function.BooleanSupplier;
  * bytes are, so no codec runs there. An {@link Error} (or a bug's exception) is not dropped: it reaches that
  * operation's caller, and an off-heap page that was being emptied goes back to its tier first (see
  * {@code OffHeapTier.empty}).
+ *
+ * <p><b>Removals.</b> With a removal listener ({@link Removals}), every place where an entry leaves the cache queues
+ * its key and value on the engine's {@link RemovalQueue} where it leaves, under the monitor that decides it: a put's
+ * replaced value (read off a disk record under the key's monitor before the write, and queued only if the disk store
+ * says the write replaced that record: an eviction or a clear may have dropped it first, and told it), a remove's, an
+ * expired one, and the lowest tier's evictions (the disk store tells its own, {@link DiskStore#reportDrops}). A move
+ * between tiers is no removal. The queue is handed to the listeners when the operation ends, outside every lock.
  *
  * <p><b>Heap weight.</b> {@code encodedSize(key) + encodedSize(value) + }{@value #ENTRY_OVERHEAD_BYTES}: encoded
  * sizes stand in for object sizes (close for byte arrays and Latin-1 strings) and the constant covers the node
@@ -210,6 +218,10 @@ final class Tiers<K, V> {
     private final Neighbours neighbours;
     /** Per tier ordinal: the tier's position in {@link #tiers}, or -1. */
     private final int[] positions = new int[Tier.values().length];
+    /** The engine's removals waiting for their listeners, this cache's and others'. */
+    final RemovalQueue removalQueue;
+    /** This cache's removal listener's side, or null without one: then nothing is decoded or read for it. */
+    final Removals<K, V> removals;
 
     /**
      * Creates a cache's tiers.
@@ -218,10 +230,13 @@ final class Tiers<K, V> {
      * @param maximumSizes the cache's maximum size per tier, in bytes (off the heap, whole pages); a tier not named has
      *                     none of its own
      * @param tables the engine's account of the heap its off-heap record tables take, with its limit
+     * @param removalQueue the engine's removals waiting for their listeners
+     * @param listening the cache's removal listener and its executor, or null
      */
     Tiers(String cacheName, List<Tier> tiers, Codec<K> keyCodec, Codec<V> valueCodec, MemoryManager memory,
           PageAllocator allocator, DiskStore disk, long diskCapacity, Map<Tier, Long> maximumSizes,
-          Neighbours neighbours, Expiry expiry, TableMemory tables) {
+          Neighbours neighbours, Expiry expiry, TableMemory tables, RemovalQueue removalQueue,
+          Removals.Listening listening) {
         this.cacheName = cacheName;
         this.tiers = List.copyOf(tiers);
         this.keyCodec = keyCodec;
@@ -254,6 +269,12 @@ final class Tiers<K, V> {
         }
         for (Tier tier : tiers) {
             counters.put(tier, new TierCounters(tier));
+        }
+        this.removalQueue = removalQueue;
+        this.removals = listening == null ? null : new Removals<>(this, listening, removalQueue);
+        if (disk != null && removals != null) {
+            disk.reportDrops((key, value, expired) -> removals.removedEncoded(key, value,
+                    expired ? RemovalCause.EXPIRED : RemovalCause.SIZE), removalQueue::deliver);
         }
         if (disk != null) {                            // its writers then seldom evict themselves
             disk.evictAhead(evicted -> counters.get(Tier.DISK).evictions.add(evicted),
@@ -471,15 +492,24 @@ final class Tiers<K, V> {
                 heapCredit.release(weight);
                 return Install.REFUSED;
             }
+            boolean reported = source == null && removals != null;    // a put's: the value it replaces leaves
             if (node != null) {
                 long oldWeight = heapWeight(node);
                 heapCredit.release(oldWeight);
+                V old = node.value;
                 replaceHeapValue(node, value, keyLength, valueLength);
                 counters.get(Tier.HEAP).replaced(oldWeight, weight);
+                if (reported) {
+                    removals.removed(key, old, RemovalCause.REPLACED);
+                }
             } else {
                 Node<K, V> fresh = newNode(key, hash, keyLength, valueLength);
                 fresh.value = value;
-                insertNode(stripe, fresh, record, stamp == DiskStore.NO_STAMP ? null : encodedKey);
+                MemorySegment diskKey = stamp == DiskStore.NO_STAMP ? null : encodedKey;
+                V onDisk = reported ? replacedRecordOrDiskValue(stripe, key, record, diskKey) : null;
+                if (insertNode(stripe, fresh, record, diskKey) && onDisk != null) {
+                    removals.removed(key, onDisk, RemovalCause.REPLACED);
+                }
             }
             counted(Tier.HEAP, source);
         }
@@ -502,10 +532,29 @@ final class Tiers<K, V> {
             if (node == null || heapWeight(node) != weight) {
                 return false;
             }
+            V old = node.value;
             replaceHeapValue(node, value, keyLength, valueLength);
             countPut(Tier.HEAP);
+            if (removals != null) {
+                removals.removed(key, old, RemovalCause.REPLACED);
+            }
             return true;
         }
+    }
+
+    /**
+     * For a put about to replace the key's off-heap record at {@code record} or its disk record (keyed {@code diskKey},
+     * null if it has none):
+     * queues the record's removal ({@link RemovalCause#REPLACED}) now, decoded while it is stable, or reads the disk
+     * record's value. Stripe held. {@return the disk record's value, to be reported once the disk store said the put
+     * removed that record (an eviction or a clear may have dropped it first, and reported it), or null}
+     */
+    V replacedRecordOrDiskValue(Stripe stripe, K key, int record, MemorySegment diskKey) {
+        if (record >= 0) {
+            removals.removedSlot(key, stripe.records.get(record), RemovalCause.REPLACED);
+            return null;
+        }
+        return diskKey == null ? null : removals.diskValue(disk, diskKey);
     }
 
     /** Replaces the value of a heap node; it keeps its place in the heap queue. Stripe held. */
@@ -527,9 +576,9 @@ final class Tiers<K, V> {
     /**
      * Inserts the heap node {@code fresh} into the stripe's nodes and the heap queue, then removes the key's old place
      * if it has one (the record at {@code record}, or the disk record of {@code diskKey}): the new place before the
-     * old, inside one move of the stripe. Stripe held.
+     * old, inside one move of the stripe. Stripe held. {@return whether a disk record was removed}
      */
-    private void insertNode(Stripe stripe, Node<K, V> fresh, int record, MemorySegment diskKey) {
+    private boolean insertNode(Stripe stripe, Node<K, V> fresh, int record, MemorySegment diskKey) {
         boolean move = record >= 0 || diskKey != null;
         if (move) {
             stripe.beginMove();
@@ -537,14 +586,16 @@ final class Tiers<K, V> {
         stripe.nodes.insert(fresh);
         heapQueue.addNewest(fresh, move);
         counters.get(Tier.HEAP).added(heapWeight(fresh));
+        boolean removedFromDisk = false;
         if (record >= 0) {
             removeRecord(stripe, record, true);
         } else if (diskKey != null) {
-            removeFromDisk(diskKey);
+            removedFromDisk = removeFromDisk(diskKey);
         }
         if (move) {
             stripe.endMove();
         }
+        return removedFromDisk;
     }
 
     /** {@return whether {@code weight} of heap storage memory was taken, evicting or reclaiming for it if needed} */
@@ -624,14 +675,18 @@ final class Tiers<K, V> {
                 }
                 try {
                     boolean onTrial = source == null ? node == null && record < 0 : source.unread();
-                    Install written = encodedValue != null ? diskWrite(encodedKey, encodedValue, onTrial)
-                            : diskWrite(() -> disk.put(encodedKey, valueLength,
-                                    target -> valueCodec.encode(value, target, 0), onTrial));
+                    V onDisk = source == null && removals != null && node == null && record < 0
+                            ? removals.diskValue(disk, encodedKey) : null;   // the value this put may replace
+                    DiskStore.Stored stored = diskStore(encodedKey, encodedValue, value, valueLength, onTrial);
+                    Install written = stored == null ? Install.FAILED
+                            : stored == DiskStore.Stored.REFUSED ? Install.DISK_FULL : Install.DONE;
                     if (written == Install.DONE) {
                         Runnable hook = afterDiskPutOverMemory;
                         if (move && hook != null) {
                             hook.run();
                         }
+                        reportReplaced(stripe, key, node, record, onDisk, stored == DiskStore.Stored.REPLACED,
+                                source);
                         if (node != null) {
                             removeNode(stripe, node);
                         } else if (record >= 0) {
@@ -642,9 +697,12 @@ final class Tiers<K, V> {
                     }
                     if (written == Install.FAILED || round >= diskRounds()) {
                         Tier from = source == null ? tiers.getLast() : source.tier();
-                        if (!dropPlace(stripe, node, record, encodedKey, from) && written == Install.DISK_FULL) {
+                        reportReplaced(stripe, key, node, record, null, false, source);   // before it goes
+                        boolean dropped = dropPlace(stripe, node, record, encodedKey, from);
+                        if (!dropped && written == Install.DISK_FULL) {
                             counters.get(from).evictions.increment();    // the new value, evicted at once
                         }
+                        reportDropped(key, value, onDisk, dropped, written, source);
                         return Install.DONE;
                     }
                 } finally {
@@ -656,6 +714,59 @@ final class Tiers<K, V> {
             if (!evictDisk()) {
                 round = Integer.MAX_VALUE - 1;         // nothing left to evict: the next full answer drops the entry
             }
+        }
+    }
+
+    /**
+     * Writes {@code key}'s value to the disk store: {@code encodedValue} if given, else {@code value} encoded into the
+     * store's record. {@return what the store did, or null if the write failed (counted and logged)}
+     */
+    private DiskStore.Stored diskStore(MemorySegment encodedKey, MemorySegment encodedValue, V value, int valueLength,
+                                       boolean onTrial) {
+        try {
+            return encodedValue != null ? disk.store(encodedKey, encodedValue, onTrial)
+                    : disk.store(encodedKey, valueLength, target -> valueCodec.encode(value, target, 0), onTrial);
+        } catch (UncheckedIOException e) {
+            moveFailed("disk write failed", e);
+            return null;
+        }
+    }
+
+    /**
+     * For a put ({@code source} null) that has just replaced the key's place, or is about to drop it: queues the
+     * removal of the value there ({@link RemovalCause#REPLACED}), its heap {@code node}'s or the record's at
+     * {@code record}, or {@code onDisk}, read before the write, if the store said the write replaced that record
+     * ({@code diskReplaced}). Stripe held, the old place not yet removed.
+     */
+    private void reportReplaced(Stripe stripe, K key, Node<K, V> node, int record, V onDisk, boolean diskReplaced,
+                                Source source) {
+        if (source != null || removals == null) {
+            return;
+        }
+        if (node != null) {
+            removals.removed(key, node.value, RemovalCause.REPLACED);
+        } else if (record >= 0) {
+            removals.removedSlot(key, stripe.records.get(record), RemovalCause.REPLACED);
+        } else if (onDisk != null && diskReplaced) {
+            removals.removed(key, onDisk, RemovalCause.REPLACED);
+        }
+    }
+
+    /**
+     * For a disk write that dropped its entry ({@code written}: the disk failed or stayed full): queues the removal of
+     * the key's old value on disk, {@code onDisk}, if the drop removed its record ({@code dropped}), as replaced by the
+     * put; and of {@code value} ({@link RemovalCause#SIZE}) if the disk stayed full: a put's new value, never stored,
+     * or a move's, dropped from its place. A value lost because the disk failed is not reported.
+     */
+    private void reportDropped(K key, V value, V onDisk, boolean dropped, Install written, Source source) {
+        if (removals == null) {
+            return;
+        }
+        if (source == null && onDisk != null && dropped) {
+            removals.removed(key, onDisk, RemovalCause.REPLACED);
+        }
+        if (written == Install.DISK_FULL && (source == null || dropped)) {
+            removals.removed(key, value, RemovalCause.SIZE);
         }
     }
 
@@ -812,37 +923,69 @@ final class Tiers<K, V> {
         return true;
     }
 
-    /** Removes {@code key}. {@return whether it had a value} */
-    boolean remove(K key) {
+    /**
+     * Removes {@code key}, its value reported to the removal listener as {@code cause} (a remove's
+     * {@link RemovalCause#EXPLICIT}, or {@link RemovalCause#REPLACED} for a put of a value expired at once).
+     * {@return whether it had a value}
+     */
+    boolean remove(K key, RemovalCause cause) {
         int hash = KeyIndex.hash(key);
         Stripe stripe = index.stripe(hash);
         synchronized (stripe) {
             stripe.awaitSpillOf(hash);
             Node<K, V> node = nodeOf(stripe, key, hash);
             if (node != null) {
+                if (removals != null) {
+                    removals.removed(key, node.value, cause);
+                }
                 removeNode(stripe, node);
                 return true;
             }
             int keyLength = keyCodec.encodedSize(key);
             int record = recordOf(stripe, key, hash, null, null, 0, keyLength);
             if (record >= 0) {
+                if (removals != null) {
+                    removals.removedSlot(key, stripe.records.get(record), cause);
+                }
                 removeRecord(stripe, record, true);
                 return true;
             }
-            return disk != null && removeFromDisk(encodeKey(key, keyLength));
+            return disk != null && removeFromDiskReporting(key, encodeKey(key, keyLength), cause);
         }
     }
 
-    /** Drops {@code key}'s value, if any, as an eviction from the lowest tier: a put that no tier had room for. */
-    void drop(K key, int hash) {
+    /**
+     * Removes the key's disk record, reporting its value as {@code cause} when the store removed it (an eviction or a
+     * clear may have dropped it, and reported it, since the value was read). Stripe held. {@return whether it had one}
+     */
+    private boolean removeFromDiskReporting(K key, MemorySegment encodedKey, RemovalCause cause) {
+        V value = removals == null ? null : removals.diskValue(disk, encodedKey);
+        boolean removed = removeFromDisk(encodedKey);
+        if (removed && value != null) {
+            removals.removed(key, value, cause);
+        }
+        return removed;
+    }
+
+    /**
+     * Drops {@code key}'s value, if any, as an eviction from the lowest tier: a put of {@code value} that no tier had
+     * room for. The listener hears of the old value as replaced, and of {@code value}, never stored, as evicted.
+     */
+    void drop(K key, int hash, V value) {
         Stripe stripe = index.stripe(hash);
         synchronized (stripe) {
             stripe.awaitSpillOf(hash);
             Node<K, V> node = nodeOf(stripe, key, hash);
             int keyLength = keyCodec.encodedSize(key);
             int record = node == null ? recordOf(stripe, key, hash, null, null, 0, keyLength) : -1;
-            dropPlace(stripe, node, record, node == null && record < 0 && disk != null ? encodeKey(key, keyLength)
-                    : null, tiers.getLast());
+            MemorySegment diskKey = node == null && record < 0 && disk != null ? encodeKey(key, keyLength) : null;
+            V onDisk = null;
+            if (removals != null) {
+                reportReplaced(stripe, key, node, record, null, false, null);
+                onDisk = diskKey == null ? null : removals.diskValue(disk, diskKey);
+            }
+            boolean dropped = dropPlace(stripe, node, record, diskKey, tiers.getLast());
+            reportDropped(key, value, onDisk, dropped, Install.DISK_FULL, null);
         }
     }
 
@@ -858,8 +1001,7 @@ final class Tiers<K, V> {
             Node<K, V> node = nodeOf(stripe, key, hash);
             if (node != null) {
                 if (expiry.expired(node.value)) {
-                    removeNode(stripe, node);
-                    counters.get(Tier.HEAP).expirations.increment();
+                    expireNode(stripe, node);
                 }
                 return;
             }
@@ -868,13 +1010,13 @@ final class Tiers<K, V> {
             if (record >= 0) {
                 long location = Slots.location(stripe.records.get(record));
                 if (recordExpired(extents.extentAt(location), extents.offsetAt(location))) {
-                    removeRecord(stripe, record, true);
-                    counters.get(Tier.OFF_HEAP).expirations.increment();
+                    expireRecord(stripe, key, record);
                 }
                 return;
             }
             MemorySegment encodedKey = disk == null ? null : encodeKey(key, keyLength);
-            if (encodedKey != null && diskValueExpired(encodedKey) && removeFromDisk(encodedKey)) {
+            if (encodedKey != null && diskValueExpired(encodedKey)
+                    && removeFromDiskReporting(key, encodedKey, RemovalCause.EXPIRED)) {
                 counters.get(Tier.DISK).expirations.increment();
             }
         }
@@ -911,6 +1053,31 @@ final class Tiers<K, V> {
         return disk == null ? 0 : disk.compactExpiredSegments(expiry::expired);
     }
 
+    /** Removes the expired heap {@code node}, counted and reported as expired. Stripe held. */
+    private void expireNode(Stripe stripe, Node<K, V> node) {
+        if (removals != null) {
+            removals.removed(node.key, node.value, RemovalCause.EXPIRED);
+        }
+        removeNode(stripe, node);
+        counters.get(Tier.HEAP).expirations.increment();
+    }
+
+    /**
+     * Removes the expired off-heap record at {@code record} ({@code key}'s, or null if not at hand), counted and
+     * reported as expired; {@code live}: the record's page is not being emptied. Stripe held.
+     */
+    void expireRecord(Stripe stripe, K key, int record, boolean live) {
+        if (removals != null) {
+            removals.removedSlot(key, stripe.records.get(record), RemovalCause.EXPIRED);
+        }
+        removeRecord(stripe, record, live);
+        counters.get(Tier.OFF_HEAP).expirations.increment();
+    }
+
+    private void expireRecord(Stripe stripe, K key, int record) {
+        expireRecord(stripe, key, record, true);
+    }
+
     /** Removes the stripe's expired heap nodes. {@return how many} Stripe held. */
     private int sweepHeap(Stripe stripe) {
         if (stripe.nodes == null || stripe.nodes.isEmpty()) {
@@ -921,8 +1088,7 @@ final class Tiers<K, V> {
         int removed = 0;
         for (Node<K, V> node : nodes) {
             if (expiry.expired(node.value)) {
-                removeNode(stripe, node);
-                counters.get(Tier.HEAP).expirations.increment();
+                expireNode(stripe, node);
                 removed++;
             }
         }
@@ -941,8 +1107,7 @@ final class Tiers<K, V> {
             if (Slots.isRecord(slot)) {
                 long location = Slots.location(slot);
                 if (recordExpired(extents.extentAt(location), extents.offsetAt(location))) {
-                    removeRecord(stripe, i, true);
-                    counters.get(Tier.OFF_HEAP).expirations.increment();
+                    expireRecord(stripe, null, i);
                     removed++;
                 }
             }
@@ -1063,6 +1228,9 @@ final class Tiers<K, V> {
         synchronized (stripe) {
             if (node.removed || node.version != version) {
                 return false;
+            }
+            if (removals != null) {
+                removals.removed(node.key, node.value, expired ? RemovalCause.EXPIRED : RemovalCause.SIZE);
             }
             removeNode(stripe, node);
             (expired ? counters.get(Tier.HEAP).expirations : counters.get(Tier.HEAP).evictions).increment();
@@ -1302,9 +1470,14 @@ final class Tiers<K, V> {
         synchronized (clearLock) {
             clearSequence++;
             try {
-                clearMemory();
+                clearMemory(!keepDisk);
                 if (!keepDisk && disk != null) {
-                    disk.clear();
+                    if (removals != null) {
+                        disk.clear((key, value, expired) -> removals.removedEncoded(key, value,
+                                RemovalCause.EXPLICIT));
+                    } else {
+                        disk.clear();
+                    }
                     awaitMovesDown();
                 }
             } finally {
@@ -1335,8 +1508,13 @@ final class Tiers<K, V> {
         }
     }
 
-    /** Removes every entry of the memory tiers, stripe by stripe, each under its monitor once its spills are done. */
-    private void clearMemory() {
+    /**
+     * Removes every entry of the memory tiers, stripe by stripe, each under its monitor once its spills are done;
+     * reported to the removal listener as {@link RemovalCause#EXPLICIT} if {@code reported} (an invalidateAll, not a
+     * close).
+     */
+    private void clearMemory(boolean reported) {
+        boolean reporting = reported && removals != null;
         for (Stripe stripe : index.stripes()) {
             synchronized (stripe) {
                 stripe.awaitNoSpill();
@@ -1345,12 +1523,18 @@ final class Tiers<K, V> {
                     List<Node<K, V>> nodes = new ArrayList<>();
                     stripe.nodes.copyTo(nodes);
                     for (Node<K, V> node : nodes) {
+                        if (reporting) {
+                            removals.removed(node.key, node.value, RemovalCause.EXPLICIT);
+                        }
                         removeNode(stripe, node);
                     }
                 }
                 if (stripe.records != null) {
                     for (int i = 0; i < stripe.records.capacity(); i++) {
                         if (Slots.isRecord(stripe.records.get(i))) {
+                            if (reporting) {
+                                removals.removedSlot(null, stripe.records.get(i), RemovalCause.EXPLICIT);
+                            }
                             removeRecord(stripe, i, true);
                         }
                     }

@@ -15,4 +15,14 @@ final class TestValues {
         bytes[0] = (byte) key;
         return bytes;
     }
+
+    /** {@return {@code length} lower-case letters seeded by {@code key}, after the key itself and a dash} */
+    static String seededString(int key, int length) {
+        Random random = new Random(key);
+        StringBuilder text = new StringBuilder().append(key).append('-');
+        while (text.length() < length) {
+            text.append((char) ('a' + random.nextInt(26)));
+        }
+        return text.toString();
+    }
 }
