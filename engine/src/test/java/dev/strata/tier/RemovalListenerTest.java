@@ -257,6 +257,28 @@ class RemovalListenerTest extends ExpiryFixture {
         }
     }
 
+    /**
+     * A put no tier has room for (execution holds the heap) stores nothing: the key's old value is told as replaced,
+     * the new one as evicted at once.
+     */
+    @Test
+    void aPutNoTierHasRoomForIsToldEvictedAtOnce() throws InterruptedException {
+        Heard heard = new Heard();
+        try (TestEngine engine = engine()) {
+            Cache<Integer, String> cache = cache(engine, List.of(Tier.HEAP), heard);
+            cache.put(1, "small");
+            long granted = engine.memory.acquireExecutionMemory(REGION, 1, MemoryMode.ON_HEAP);
+            assertTrue(granted > REGION / 2, "granted " + granted);
+            String large = TestValues.seededString(1, 40_000);
+            cache.put(1, large);
+            assertNull(cache.get(1), "nothing stored");
+            assertEquals(List.of(new Told(1, "small", RemovalCause.REPLACED), new Told(1, large, RemovalCause.SIZE)),
+                    heard.take());
+            engine.memory.releaseAllExecutionMemory(1);
+            cache.close();
+        }
+    }
+
     /** With a direct executor the listener runs outside the cache's locks: it may write to this cache and another. */
     @Test
     void aListenerMayCallTheCache() {
