@@ -51,17 +51,32 @@ class RemovalLedgerTest {
         volatile boolean explicitlyRemoved;
         final AtomicReference<RemovalCause> reported = new AtomicReference<>();
 
-        Entry(int key) {
+        /** When it expires, on the test's clock; never without a time to live. */
+        final long deadline;
+
+        Entry(int key, long deadline) {
             this.key = key;
+            this.deadline = deadline;
         }
     }
 
     /** The values accepted, by value; and what went wrong in the listener, if anything. */
     private static final class Ledger {
+        /** The cache's clock, with a time to live; else null. */
+        final ExpiryTest.ManualClock clock;
         final Map<String, Entry> accepted = new ConcurrentHashMap<>();
         final Set<String> unknown = ConcurrentHashMap.newKeySet();
         final List<String> wrong = java.util.Collections.synchronizedList(new ArrayList<>());
         final Map<RemovalCause, java.util.concurrent.atomic.LongAdder> causes = new ConcurrentHashMap<>();
+
+        Ledger(ExpiryTest.ManualClock clock) {
+            this.clock = clock;
+        }
+
+        /** {@return the deadline of a value put now: its time to live from {@link #timeToLive}} */
+        long deadline(String value) {
+            return clock == null ? Long.MAX_VALUE : clock.millis() + timeToLive(value).toMillis();
+        }
 
         void told(Integer key, String value, RemovalCause cause) {
             causes.computeIfAbsent(cause, c -> new java.util.concurrent.atomic.LongAdder()).increment();
@@ -82,8 +97,8 @@ class RemovalLedgerTest {
             if (cause == RemovalCause.EXPLICIT && !entry.explicitlyRemoved) {
                 wrong.add("EXPLICIT but never removed: " + value);
             }
-            if (cause == RemovalCause.EXPIRED) {
-                wrong.add("EXPIRED without a time to live: " + value);
+            if (cause == RemovalCause.EXPIRED && (clock == null || clock.millis() < entry.deadline)) {
+                wrong.add("EXPIRED before its deadline: " + value);
             }
         }
     }
@@ -102,7 +117,7 @@ class RemovalLedgerTest {
          * listener runs before the operation returns); a put ({@code replacing}) supersedes the key's latest value.
          */
         void accepting(int key, String value, boolean replacing) {
-            ledger.accepted.put(value, new Entry(key));
+            ledger.accepted.put(value, new Entry(key, ledger.deadline(value)));
             String before = latest.get(key);
             if (replacing && before != null) {
                 ledger.accepted.get(before).superseded = true;
@@ -151,11 +166,11 @@ class RemovalLedgerTest {
     @ParameterizedTest
     @MethodSource("combinations")
     void everyAcceptedValueIsReportedOnceOnOneThread(List<Tier> tiers) throws Exception {
-        Ledger ledger = new Ledger();
+        Ledger ledger = new Ledger(null);
         try (TestEngine engine = engine()) {
             Cache<Integer, String> cache = cache(engine, tiers, ledger);
             Writer writer = new Writer(ledger);
-            run(cache, writer, new Random(11), 0, 2000, 12_000, tiers, true);
+            run(cache, writer, new Random(11), 0, 2000, 12_000, true, null);
             finish(engine, cache, writer, ledger, tiers);
         }
     }
@@ -163,7 +178,7 @@ class RemovalLedgerTest {
     @ParameterizedTest
     @MethodSource("combinations")
     void everyAcceptedValueIsReportedOnceWithThreeThreads(List<Tier> tiers) throws Exception {
-        Ledger ledger = new Ledger();
+        Ledger ledger = new Ledger(null);
         try (TestEngine engine = engine()) {
             Cache<Integer, String> cache = cache(engine, tiers, ledger);
             Writer[] writers = new Writer[3];
@@ -174,7 +189,7 @@ class RemovalLedgerTest {
                 int from = t * 700;
                 long seed = 40 + t;
                 threads.add(Thread.ofPlatform().start(() -> TieredCacheModelTest.guarded(failure,
-                        () -> run(cache, writer, new Random(seed), from, 700, 6000, tiers, false))));
+                        () -> run(cache, writer, new Random(seed), from, 700, 6000, false, null))));
             }
             for (Thread thread : threads) {
                 thread.join();
@@ -191,13 +206,55 @@ class RemovalLedgerTest {
     }
 
     /**
+     * With a time to live per entry ({@link #timeToLive}: one value in eight expires at once, the others after 400 to
+     * 2800 ms) and a clock moved by 0 to 4 ms before each operation, on one thread: each value is reported once, and
+     * as expired only once its deadline has passed, whoever removed it (a read or write meeting it, the sweep run by
+     * hand one operation in two hundred and by the engine's sweeper thread, a disk compaction, an eviction).
+     */
+    @ParameterizedTest
+    @MethodSource("combinations")
+    void everyAcceptedValueIsReportedOnceWithDeadlines(List<Tier> tiers) throws Exception {
+        ExpiryTest.ManualClock clock = new ExpiryTest.ManualClock();
+        Ledger ledger = new Ledger(clock);
+        try (TestEngine engine = engine()) {
+            Cache.Builder<Integer, String> builder = engine.caches.newCache("ledger", Codecs.int32(), Codecs.utf8())
+                    .tiers(tiers.toArray(Tier[]::new)).expireAfterWrite(RemovalLedgerTest::timeToLive).clock(clock)
+                    .removalListener(ledger::told, Runnable::run);
+            if (tiers.contains(Tier.DISK)) {
+                builder.maximumSize(Tier.DISK, dev.strata.DataSize.ofMebibytes(1));
+            }
+            Cache<Integer, String> cache = builder.build();
+            Writer writer = new Writer(ledger);
+            run(cache, writer, new Random(23), 0, 2000, 12_000, true, clock);
+            finish(engine, cache, writer, ledger, tiers);
+        }
+    }
+
+    /** {@return a value's time to live: zero for one in eight (stored nothing, told expired), else 400-2800 ms} */
+    private static java.time.Duration timeToLive(Integer key, String value) {
+        return timeToLive(value);
+    }
+
+    private static java.time.Duration timeToLive(String value) {
+        int bucket = Math.floorMod(value.hashCode(), 8);
+        return java.time.Duration.ofMillis(400L * bucket);
+    }
+
+    /**
      * Runs {@code operations} random operations on keys {@code from} to {@code from + keys - 1}, which only this
      * writer touches; {@code clears}: whether invalidateAll is one of them (one thread only: a clear removes every
-     * thread's keys).
+     * thread's keys); {@code clock}: moved before each operation, and the expiry sweep run now and then, if not null.
      */
     private static void run(Cache<Integer, String> cache, Writer writer, Random random, int from, int keys,
-                            int operations, List<Tier> tiers, boolean clears) {
+                            int operations, boolean clears, ExpiryTest.ManualClock clock) {
         for (int op = 0; op < operations; op++) {
+            if (clock != null) {
+                clock.advance(random.nextInt(5));
+                if (random.nextInt(200) == 0) {
+                    ((ExpiringCache<Integer, String>) cache).stamped().sweepExpired(
+                            1 + random.nextInt(ExpirySweeper.SLICES));
+                }
+            }
             int key = from + random.nextInt(keys);
             String tag = from + ":" + op;
             int kind = random.nextInt(100);
@@ -263,9 +320,15 @@ class RemovalLedgerTest {
         assertEquals(List.of(), unreported, "accepted values never reported");
         Map<RemovalCause, Long> counts = new EnumMap<>(RemovalCause.class);
         ledger.causes.forEach((cause, n) -> counts.put(cause, n.sum()));
-        assertTrue(counts.getOrDefault(RemovalCause.SIZE, 0L) > 0, () -> "evictions reported: " + counts);
+        if (ledger.clock == null || !tiers.contains(Tier.DISK)) {     // with deadlines the disk never fills
+            assertTrue(counts.getOrDefault(RemovalCause.SIZE, 0L) > 0, () -> "evictions reported: " + counts);
+        }
         assertTrue(counts.getOrDefault(RemovalCause.REPLACED, 0L) > 0, () -> "replacements reported: " + counts);
         assertTrue(counts.getOrDefault(RemovalCause.EXPLICIT, 0L) > 0, () -> "removals reported: " + counts);
-        assertNull(counts.get(RemovalCause.EXPIRED), () -> "expirations reported: " + counts);
+        if (ledger.clock == null) {
+            assertNull(counts.get(RemovalCause.EXPIRED), () -> "expirations reported: " + counts);
+        } else {
+            assertTrue(counts.getOrDefault(RemovalCause.EXPIRED, 0L) > 0, () -> "expirations reported: " + counts);
+        }
     }
 }
