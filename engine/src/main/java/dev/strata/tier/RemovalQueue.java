@@ -13,13 +13,20 @@ import java.util.concurrent.RejectedExecutionException;
  * for a while.
  *
  * <p>Thread-safe and lock-free: any thread queues and delivers; a removal is handed over once, by whichever thread
- * polls it. Without listeners the queue stays empty, and {@link #deliver} is one read.
+ * polls it. {@link #deliver} is one read of a volatile flag while nothing was queued since the last delivery (always,
+ * without listeners), small enough to inline into every cache operation: the queue's own emptiness check is a loop
+ * the JIT would not inline there.
  */
 final class RemovalQueue {
 
     private static final System.Logger LOG = System.getLogger(RemovalQueue.class.getName());
 
     private final ConcurrentLinkedQueue<Removal> pending = new ConcurrentLinkedQueue<>();
+    /**
+     * Set after each removal is queued, cleared before a delivery polls: a removal queued is either polled by a
+     * delivery running then or leaves the flag set for the next one.
+     */
+    private volatile boolean queued;
 
     /** One entry that left a cache, for its listener. */
     record Removal(Removals<?, ?> removals, Object key, Object value, RemovalCause cause) implements Runnable {
@@ -32,13 +39,18 @@ final class RemovalQueue {
     /** Queues {@code removal}, to be handed over by the next {@link #deliver}. */
     void add(Removal removal) {
         pending.add(removal);
+        queued = true;
     }
 
     /** Hands every queued removal to its listener's executor, in the order they were queued. No lock may be held. */
     void deliver() {
-        if (pending.isEmpty()) {
-            return;
+        if (queued) {
+            deliverQueued();
         }
+    }
+
+    private void deliverQueued() {
+        queued = false;
         Removal removal;
         while ((removal = pending.poll()) != null) {
             try {

@@ -244,14 +244,6 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
      * {@link OffHeapPlacement#overwriteOnTop}).
      */
     private V write(K key, V value, boolean ifAbsent) {
-        try {
-            return writeUndelivered(key, value, ifAbsent);
-        } finally {
-            deliverRemovals();
-        }
-    }
-
-    private V writeUndelivered(K key, V value, boolean ifAbsent) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(value, "value");
         if (closed) {
@@ -265,6 +257,9 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
         }
         int hash = KeyIndex.hash(key);
         if (!ifAbsent && replacedInPlace(key, hash, value, keyLength, valueLength)) {
+            if (tiers.removals != null) {
+                deliverRemovals();                     // the value it replaced
+            }
             return null;
         }
         enter();
@@ -272,6 +267,7 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
             return store(key, hash, value, keyLength, valueLength, ifAbsent);
         } finally {
             exit();
+            deliverRemovals();
         }
     }
 
@@ -296,6 +292,7 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
         if (existing == null && tiers.removals != null) {
             tiers.removals.removed(key, value, RemovalCause.EXPIRED);   // accepted, and gone at once
         }
+        deliverRemovals();
         return existing;
     }
 

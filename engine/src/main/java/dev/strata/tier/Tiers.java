@@ -532,22 +532,21 @@ final class Tiers<K, V> {
             if (node == null || heapWeight(node) != weight) {
                 return false;
             }
-            V old = node.value;
+            if (removals != null) {
+                removals.removed(key, node.value, RemovalCause.REPLACED);   // handed over after the put
+            }
             replaceHeapValue(node, value, keyLength, valueLength);
             countPut(Tier.HEAP);
-            if (removals != null) {
-                removals.removed(key, old, RemovalCause.REPLACED);
-            }
             return true;
         }
     }
 
     /**
      * For a put about to replace the key's off-heap record at {@code record} or its disk record (keyed {@code diskKey},
-     * null if it has none):
-     * queues the record's removal ({@link RemovalCause#REPLACED}) now, decoded while it is stable, or reads the disk
-     * record's value. Stripe held. {@return the disk record's value, to be reported once the disk store said the put
-     * removed that record (an eviction or a clear may have dropped it first, and reported it), or null}
+     * null if it has none): queues the record's removal ({@link RemovalCause#REPLACED}) now, decoded while it is stable,
+     * or reads the disk record's value. Stripe held. {@return the disk record's value, to be reported once the disk
+     * store said the put removed that record (an eviction or a clear may have dropped it first, and reported it), or
+     * null}
      */
     V replacedRecordOrDiskValue(Stripe stripe, K key, int record, MemorySegment diskKey) {
         if (record >= 0) {
@@ -1010,7 +1009,7 @@ final class Tiers<K, V> {
             if (record >= 0) {
                 long location = Slots.location(stripe.records.get(record));
                 if (recordExpired(extents.extentAt(location), extents.offsetAt(location))) {
-                    expireRecord(stripe, key, record);
+                    expireRecord(stripe, key, record, true);
                 }
                 return;
             }
@@ -1074,10 +1073,6 @@ final class Tiers<K, V> {
         counters.get(Tier.OFF_HEAP).expirations.increment();
     }
 
-    private void expireRecord(Stripe stripe, K key, int record) {
-        expireRecord(stripe, key, record, true);
-    }
-
     /** Removes the stripe's expired heap nodes. {@return how many} Stripe held. */
     private int sweepHeap(Stripe stripe) {
         if (stripe.nodes == null || stripe.nodes.isEmpty()) {
@@ -1107,7 +1102,7 @@ final class Tiers<K, V> {
             if (Slots.isRecord(slot)) {
                 long location = Slots.location(slot);
                 if (recordExpired(extents.extentAt(location), extents.offsetAt(location))) {
-                    expireRecord(stripe, null, i);
+                    expireRecord(stripe, null, i, true);
                     removed++;
                 }
             }
