@@ -32,6 +32,11 @@ import java.util.function.LongConsumer;
  * value, validate an off-heap record against its life, or read the disk record a writer replaces before returning,
  * no read returns a value older than the last completed put or remove.
  *
+ * <p><b>Removals.</b> Every operation that may have queued removals on the engine's {@link RemovalQueue} (its own
+ * cache's, or another's whose memory it took) hands them to their listeners when it ends, with no lock held: one
+ * volatile read when there are none. A same-sized overwrite in the top tier does so only when its cache has a
+ * listener: it evicts nothing, so the only removal it can make is the value it replaced.
+ *
  * <p><b>Close.</b> Every operation but a lock-free read and a same-sized overwrite in the top tier registers in
  * {@link #inFlight} after checking {@link #closed}; close sets the flag and waits for operations in flight, then frees
  * the tiers, so no page is allocated after it was returned. The overwrite checks the flag under its stripe's monitor,
@@ -273,8 +278,9 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
 
     /**
      * A put of a value that is expired already (its computed time to live was zero or less) stores nothing: a put
-     * removes the key's older value, which it would have replaced, and a put-if-absent leaves the key as it is.
-     * {@return the key's value for a put-if-absent, else null}
+     * removes the key's older value, which it would have replaced, and a put-if-absent leaves the key as it is. A
+     * removal listener is told of the older value as replaced and of this one, when it was accepted (a put, or a
+     * put-if-absent of an absent key), as expired. {@return the key's value for a put-if-absent, else null}
      */
     private V expiredAtOnce(K key, V value, boolean ifAbsent) {
         V existing;

@@ -19,6 +19,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -146,8 +147,14 @@ class RemovalLedgerTest {
 
     /** The cache under test: its disk tier, if any, limited to 1 MiB, so that it evicts too. */
     private static Cache<Integer, String> cache(TestEngine engine, List<Tier> tiers, Ledger ledger) {
-        Cache.Builder<Integer, String> builder = engine.caches.newCache("ledger", Codecs.int32(), Codecs.utf8())
-                .tiers(tiers.toArray(Tier[]::new)).removalListener(ledger::told, Runnable::run);
+        return cache(engine, tiers, ledger, builder -> builder);
+    }
+
+    /** {@link #cache(TestEngine, List, Ledger)}, built further by {@code more} first. */
+    private static Cache<Integer, String> cache(TestEngine engine, List<Tier> tiers, Ledger ledger,
+                                                UnaryOperator<Cache.Builder<Integer, String>> more) {
+        Cache.Builder<Integer, String> builder = more.apply(engine.caches.newCache("ledger", Codecs.int32(),
+                Codecs.utf8()).tiers(tiers.toArray(Tier[]::new)).removalListener(ledger::told, Runnable::run));
         if (tiers.contains(Tier.DISK)) {
             builder.maximumSize(Tier.DISK, dev.strata.DataSize.ofMebibytes(1));
         }
@@ -155,12 +162,7 @@ class RemovalLedgerTest {
     }
 
     private static String value(Random random, int key, String tag) {
-        int length = random.nextInt(10) == 0 ? 1 + random.nextInt(9000) : 1 + random.nextInt(500);
-        StringBuilder text = new StringBuilder("k").append(key).append('-').append(tag).append('-');
-        while (text.length() < length) {
-            text.append((char) ('a' + random.nextInt(26)));
-        }
-        return text.toString();
+        return TieredCacheModelTest.value(random, key, tag, 10, 9000, 500);
     }
 
     @ParameterizedTest
@@ -217,13 +219,8 @@ class RemovalLedgerTest {
         ExpiryTest.ManualClock clock = new ExpiryTest.ManualClock();
         Ledger ledger = new Ledger(clock);
         try (TestEngine engine = engine()) {
-            Cache.Builder<Integer, String> builder = engine.caches.newCache("ledger", Codecs.int32(), Codecs.utf8())
-                    .tiers(tiers.toArray(Tier[]::new)).expireAfterWrite(RemovalLedgerTest::timeToLive).clock(clock)
-                    .removalListener(ledger::told, Runnable::run);
-            if (tiers.contains(Tier.DISK)) {
-                builder.maximumSize(Tier.DISK, dev.strata.DataSize.ofMebibytes(1));
-            }
-            Cache<Integer, String> cache = builder.build();
+            Cache<Integer, String> cache = cache(engine, tiers, ledger,
+                    builder -> builder.expireAfterWrite(RemovalLedgerTest::timeToLive).clock(clock));
             Writer writer = new Writer(ledger);
             run(cache, writer, new Random(23), 0, 2000, 12_000, true, clock);
             finish(engine, cache, writer, ledger, tiers);

@@ -55,7 +55,15 @@ class TieredCacheModelTest {
     }
 
     private static String value(Random random, int key, String tag) {
-        int length = random.nextInt(8) == 0 ? 1 + random.nextInt(6000) : 1 + random.nextInt(400);
+        return value(random, key, tag, 8, 6000, 400);
+    }
+
+    /**
+     * {@return a value of {@code key}: its key and {@code tag}, then random letters up to a length of 1 to
+     * {@code longMax} for one value in {@code longOneIn}, else 1 to {@code shortMax}}
+     */
+    static String value(Random random, int key, String tag, int longOneIn, int longMax, int shortMax) {
+        int length = random.nextInt(longOneIn) == 0 ? 1 + random.nextInt(longMax) : 1 + random.nextInt(shortMax);
         StringBuilder text = new StringBuilder("k").append(key).append('-').append(tag).append('-');
         while (text.length() < length) {
             text.append((char) ('a' + random.nextInt(26)));
