@@ -33,6 +33,12 @@ final class Removals<K, V> {
     record Listening(RemovalListener<?, ?> listener, Executor executor) {
     }
 
+    /**
+     * A test's hook, run by {@link #diskValue} after it read the value (the key's stripe monitor held): a test evicts
+     * the record there, as the disk store's own eviction may; null otherwise.
+     */
+    volatile Runnable afterDiskValueRead;
+
     private final Tiers<K, V> tiers;
     private final RemovalListener<Object, Object> listener;
     private final Executor executor;
@@ -130,7 +136,12 @@ final class Removals<K, V> {
      */
     V diskValue(DiskStore disk, MemorySegment encodedKey) {
         try {
-            return disk.read(encodedKey, false, (bytes, stamp, visited) -> tiers.decodeValue(bytes));
+            V value = disk.read(encodedKey, false, (bytes, stamp, visited) -> tiers.decodeValue(bytes));
+            Runnable hook = afterDiskValueRead;
+            if (hook != null) {
+                hook.run();
+            }
+            return value;
         } catch (UncheckedIOException e) {
             tiers.errors.increment();
             LOG.log(System.Logger.Level.WARNING, "cache '" + tiers.cacheName + "': could not read a disk value to "

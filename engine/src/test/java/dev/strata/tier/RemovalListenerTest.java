@@ -127,6 +127,56 @@ class RemovalListenerTest extends ExpiryFixture {
         }
     }
 
+    /**
+     * The disk store's own eviction, which takes no stripe monitor, may drop a key's record between a put's or a
+     * remove's read of it and their removal of it; the eviction then tells it (SIZE), and the put or remove must not
+     * tell it again. A hook evicts every disk segment right after the read.
+     */
+    @ParameterizedTest
+    @MethodSource("overDisk")
+    void aDiskValueEvictedAfterItWasReadIsToldOnce(List<Tier> tiers) {
+        for (boolean remove : new boolean[] {false, true}) {
+            Heard heard = new Heard();
+            try (TestEngine engine = engine()) {
+                Cache.Builder<Integer, String> builder = engine.caches.newCache("raced", Codecs.int32(),
+                        Codecs.utf8()).tiers(tiers.toArray(Tier[]::new)).promotion(dev.strata.cache.Promotion.NEVER)
+                        .removalListener(heard::onRemoval, Runnable::run);
+                if (tiers.size() > 1) {
+                    builder.maximumSize(tiers.getFirst(), DataSize.ofKibibytes(8));
+                }
+                Cache<Integer, String> cache = builder.build();
+                Tiers<Integer, String> impl = ((TieredCache<Integer, String>) cache).tiersImpl();
+                cache.put(0, "zero");
+                for (int k = 10; k < 200 && tiers.size() > 1; k++) {
+                    cache.put(k, TestValues.seededString(k, 200));
+                }
+                assertTrue(impl.disk().containsKey(impl.encodeKey(0)), "key 0 on disk");
+                heard.take();
+                AtomicBoolean once = new AtomicBoolean();
+                impl.removals.afterDiskValueRead = () -> {
+                    if (once.compareAndSet(false, true)) {
+                        while (impl.disk().evictOldest() >= 0) {
+                            // every segment, key 0's among them
+                        }
+                    }
+                };
+                if (remove) {
+                    assertTrue(!cache.remove(0), "the eviction removed it first");
+                } else {
+                    cache.put(0, "zero again");
+                }
+                impl.removals.afterDiskValueRead = null;
+                List<Told> told = heard.take().stream().filter(t -> t.key() == 0).toList();
+                assertEquals(List.of(new Told(0, "zero", RemovalCause.SIZE)), told, (remove ? "remove" : "put"));
+                cache.close();
+            }
+        }
+    }
+
+    static Stream<List<Tier>> overDisk() {
+        return Stream.of(List.of(Tier.DISK), List.of(Tier.HEAP, Tier.DISK), List.of(Tier.OFF_HEAP, Tier.DISK));
+    }
+
     static Stream<List<Tier>> memoryOverDisk() {
         return Stream.of(List.of(Tier.HEAP, Tier.DISK), List.of(Tier.OFF_HEAP, Tier.DISK));
     }
