@@ -4,13 +4,17 @@ import dev.strata.DataSize;
 import dev.strata.Engine;
 import dev.strata.Tier;
 import dev.strata.cache.Cache;
+import dev.strata.cache.RemovalCause;
 import dev.strata.codec.Codecs;
 import dev.strata.management.CacheMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.LongAdder;
 import javax.management.JMX;
 import javax.management.MalformedObjectNameException;
 import javax.management.ObjectName;
@@ -19,7 +23,8 @@ import javax.management.ObjectName;
  * The sharing part of the tour: two caches in one engine's 16 MiB heap region. {@code reports} (heap, then disk) is
  * filled and then nobody reads it; {@code sessions} (heap only) is read cache-aside. Once the engine finds
  * {@code reports} idle it has no share, and {@code sessions} takes its heap (its entries move to its disk tier, where
- * every one still reads back); then {@code sessions}' heap maximum is set while it runs. The engine's idle time is
+ * every one still reads back); then {@code sessions}' heap maximum is set while it runs. A removal listener on
+ * {@code sessions} counts the entries it evicted (its only tier), by cause. The engine's idle time is
  * 200 ms here (a minute by default) so that the tour waits little; what each step shows depends on the machine's
  * speed (a first look, as the tier part: {@code NoisyNeighbour} measures the sharing).
  */
@@ -38,12 +43,17 @@ final class SharingTour {
                 + "entries of %d B and then not read, 'sessions' read cache-aside:%n", IDLE.toMillis(), REPORTS,
                 VALUE_BYTES);
         Path dir = TierTour.scratch();
+        Map<RemovalCause, LongAdder> told = new EnumMap<>(RemovalCause.class);
+        for (RemovalCause cause : RemovalCause.values()) {
+            told.put(cause, new LongAdder());
+        }
         try (Engine engine = Engine.builder().name("tour-sharing").heap(DataSize.ofMebibytes(16))
                 .disk(dir, DataSize.ofMebibytes(256)).idleCacheAfter(IDLE).build();
              Cache<Integer, byte[]> reports = engine.newCache("reports", Codecs.int32(), Codecs.bytes())
                      .tiers(Tier.HEAP, Tier.DISK).build();
              Cache<Integer, byte[]> sessions = engine.newCache("sessions", Codecs.int32(), Codecs.bytes())
-                     .tiers(Tier.HEAP).build()) {
+                     .tiers(Tier.HEAP).removalListener((key, removed, cause) -> told.get(cause).increment(),
+                             Runnable::run).build()) {
             byte[] value = new byte[VALUE_BYTES];
             for (int i = 0; i < REPORTS; i++) {
                 reports.put(i, value);
@@ -58,6 +68,7 @@ final class SharingTour {
             sessions.setMaximumSize(Tier.HEAP, DataSize.ofMebibytes(4));
             show(String.format(Locale.ROOT, "after sessions.setMaximumSize(HEAP, 4 MiB), which took %.1f ms",
                     (System.nanoTime() - start) / 1e6), reports, sessions);
+            System.out.printf(Locale.ROOT, "  'sessions' removal listener was told: %s%n", told);
         } finally {
             TierTour.delete(dir);
         }

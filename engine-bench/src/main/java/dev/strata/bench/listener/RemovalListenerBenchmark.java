@@ -1,4 +1,4 @@
-package dev.strata.bench.tier;
+package dev.strata.bench.listener;
 
 import dev.strata.DataSize;
 import dev.strata.Engine;
@@ -30,6 +30,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * evicting about one entry, with no listener or with one that counts what it is told on a direct executor (so the
  * cost of decoding the evicted value, queueing the removal and handing it over is all in the put). The values are
  * {@code byte[]} ({@code Codecs.bytes()}), the keys {@code long}. One thread: the listener's cost, not contention.
+ * Runs in the report runner's {@code full} profile, or by name (not in the README's quick and standard reports).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
