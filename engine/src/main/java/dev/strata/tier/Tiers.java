@@ -542,11 +542,11 @@ final class Tiers<K, V> {
     }
 
     /**
-     * For a put about to replace the key's off-heap record at {@code record} or its disk record (keyed {@code diskKey},
-     * null if it has none): queues the record's removal ({@link RemovalCause#REPLACED}) now, decoded while it is stable,
-     * or reads the disk record's value. Stripe held. {@return the disk record's value, to be reported once the disk
-     * store said the put removed that record (an eviction or a clear may have dropped it first, and reported it), or
-     * null}
+     * For a put about to replace the key's off-heap record at {@code record} or its disk record (keyed
+     * {@code diskKey}, null if it has none): queues the record's removal ({@link RemovalCause#REPLACED}) now, decoded
+     * while it is stable, or reads the disk record's value. Stripe held. {@return the disk record's value, to be
+     * reported once the disk store said the put removed that record (an eviction or a clear may have dropped it first,
+     * and reported it), or null}
      */
     V replacedRecordOrDiskValue(Stripe stripe, K key, int record, MemorySegment diskKey) {
         if (record >= 0) {
