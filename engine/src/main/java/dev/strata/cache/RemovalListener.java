@@ -5,9 +5,10 @@ package dev.strata.cache;
  * {@link Cache.Builder#removalListener}.
  *
  * <p>The listener runs on the executor given with it, after the operation that removed the entry has let go of the
- * cache's locks; so it may call the cache. Removals are handed to the executor in the order they happened, but an
- * executor with more than one thread may run them in any order. A value kept off the heap or on disk is decoded for the
- * listener (one decode per removal, and for a replaced or removed entry on disk, one read of its record).
+ * cache's locks; so it may call the cache. Removals are queued in the order they happened and handed over by whichever
+ * thread ends an operation next, so when several threads remove entries, or the executor has more than one thread,
+ * the listener may see them in any order. A value kept off the heap or on disk is decoded for the listener (one decode
+ * per removal, and for a replaced or removed entry on disk, one read of its record).
  *
  * <p>Every value a cache accepted leaves through the listener exactly once, unless the cache is closed with it (a
  * close reports nothing: a persistent cache keeps its entries) or it is lost to a failure, which is logged and counted
