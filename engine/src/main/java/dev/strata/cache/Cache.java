@@ -147,7 +147,9 @@ public interface Cache<K, V> extends AutoCloseable {
     void putAll(Map<? extends K, ? extends V> entries);
 
     /**
-     * Removes every entry from every tier. Entries put concurrently may survive.
+     * Removes every entry from every tier. Entries put concurrently may survive. A
+     * {@linkplain Builder#removalListener removal listener} is told of each entry removed
+     * ({@link RemovalCause#EXPLICIT}); for it the disk tier's records are read, one by one, while its writers wait.
      *
      * @throws IllegalStateException if the cache is closed
      */
@@ -251,7 +253,8 @@ public interface Cache<K, V> extends AutoCloseable {
      * Closes the cache: drops its memory-tier entries and returns all their memory and pages to the engine. A
      * persistent cache first moves its memory-tier entries to disk (as far as the disk quota allows) and keeps its
      * files, so a cache of the same name opened later finds them; a non-persistent cache deletes its files. Operations
-     * racing with close either complete first or throw {@link IllegalStateException}. Idempotent.
+     * racing with close either complete first or throw {@link IllegalStateException}. A removal listener is told of no
+     * entry the close drops or keeps, only of those a persistent cache's moves to a full disk evicted. Idempotent.
      */
     @Override
     void close();
