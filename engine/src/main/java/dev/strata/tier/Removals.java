@@ -130,11 +130,11 @@ final class Removals<K, V> {
 
     /**
      * {@return the value of {@code encodedKey}'s disk record, decoded, or null if it has none or it cannot be read or
-     * decoded (counted and logged)} For a put or a remove that is about to replace or remove it: read under the key's
-     * stripe monitor, so that only the disk store's own evictions and clears can drop the record before the caller
-     * does, which {@link DiskStore.Stored} and {@link DiskStore#remove}'s answer tell.
+     * decoded (counted and logged, as a removal for {@code cause})} For a put or a remove that is about to replace or
+     * remove it: read under the key's stripe monitor, so that only the disk store's own evictions and clears can drop
+     * the record before the caller does, which {@link DiskStore.Stored} and {@link DiskStore#remove}'s answer tell.
      */
-    V diskValue(DiskStore disk, MemorySegment encodedKey) {
+    V diskValue(DiskStore disk, MemorySegment encodedKey, RemovalCause cause) {
         try {
             V value = disk.read(encodedKey, false, (bytes, stamp, visited) -> tiers.decodeValue(bytes));
             Runnable hook = afterDiskValueRead;
@@ -148,7 +148,7 @@ final class Removals<K, V> {
                     + "report its removal", e);
             return null;
         } catch (RuntimeException e) {
-            decodeFailed(RemovalCause.REPLACED, e);
+            decodeFailed(cause, e);
             return null;
         }
     }

@@ -17,7 +17,6 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.BooleanSupplier;
 
 /**
  * One cache's tiers and every movement between them: placing a value in a tier, moving entries down (demotion,
@@ -553,7 +552,7 @@ final class Tiers<K, V> {
             removals.removedSlot(key, stripe.records.get(record), RemovalCause.REPLACED);
             return null;
         }
-        return diskKey == null ? null : removals.diskValue(disk, diskKey);
+        return diskKey == null ? null : removals.diskValue(disk, diskKey, RemovalCause.REPLACED);
     }
 
     /** Replaces the value of a heap node; it keeps its place in the heap queue. Stripe held. */
@@ -674,11 +673,10 @@ final class Tiers<K, V> {
                 }
                 try {
                     boolean onTrial = source == null ? node == null && record < 0 : source.unread();
-                    V onDisk = source == null && removals != null && node == null && record < 0
-                            ? removals.diskValue(disk, encodedKey) : null;   // the value this put may replace
+                    V onDisk = source == null && removals != null && node == null && record < 0   // what it may replace
+                            ? removals.diskValue(disk, encodedKey, RemovalCause.REPLACED) : null;
                     DiskStore.Stored stored = diskStore(encodedKey, encodedValue, value, valueLength, onTrial);
-                    Install written = stored == null ? Install.FAILED
-                            : stored == DiskStore.Stored.REFUSED ? Install.DISK_FULL : Install.DONE;
+                    Install written = installOf(stored);
                     if (written == Install.DONE) {
                         Runnable hook = afterDiskPutOverMemory;
                         if (move && hook != null) {
@@ -822,17 +820,12 @@ final class Tiers<K, V> {
      * {@code onTrial}. {@return DONE, DISK_FULL or FAILED (counted and logged)}
      */
     Install diskWrite(MemorySegment key, MemorySegment value, boolean onTrial) {
-        return diskWrite(() -> disk.put(key, value, onTrial));
+        return installOf(diskStore(key, value, null, 0, onTrial));
     }
 
-    /** {@link #diskWrite(MemorySegment, MemorySegment, boolean)} for a put to the store that {@code put} makes. */
-    private Install diskWrite(BooleanSupplier put) {
-        try {
-            return put.getAsBoolean() ? Install.DONE : Install.DISK_FULL;
-        } catch (UncheckedIOException e) {
-            moveFailed("disk write failed", e);
-            return Install.FAILED;
-        }
+    /** {@return DONE, DISK_FULL or FAILED for what {@link #diskStore} answered} */
+    private static Install installOf(DiskStore.Stored stored) {
+        return stored == null ? Install.FAILED : stored == DiskStore.Stored.REFUSED ? Install.DISK_FULL : Install.DONE;
     }
 
     /**
@@ -958,7 +951,7 @@ final class Tiers<K, V> {
      * clear may have dropped it, and reported it, since the value was read). Stripe held. {@return whether it had one}
      */
     private boolean removeFromDiskReporting(K key, MemorySegment encodedKey, RemovalCause cause) {
-        V value = removals == null ? null : removals.diskValue(disk, encodedKey);
+        V value = removals == null ? null : removals.diskValue(disk, encodedKey, cause);
         boolean removed = removeFromDisk(encodedKey);
         if (removed && value != null) {
             removals.removed(key, value, cause);
@@ -981,7 +974,7 @@ final class Tiers<K, V> {
             V onDisk = null;
             if (removals != null) {
                 reportReplaced(stripe, key, node, record, null, false, null);
-                onDisk = diskKey == null ? null : removals.diskValue(disk, diskKey);
+                onDisk = diskKey == null ? null : removals.diskValue(disk, diskKey, RemovalCause.REPLACED);
             }
             boolean dropped = dropPlace(stripe, node, record, diskKey, tiers.getLast());
             reportDropped(key, value, onDisk, dropped, Install.DISK_FULL, null);

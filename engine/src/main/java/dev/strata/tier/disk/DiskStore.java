@@ -782,9 +782,7 @@ public final class DiskStore implements AutoCloseable {
     private void reportDropped(MemorySegment key, MemorySegment record, boolean expired) {
         Dropped report = dropped;
         if (report != null) {
-            long valueOffset = RecordFormat.HEADER_BYTES + RecordFormat.keyBytes(record);
-            report.dropped(key.asReadOnly(), record.asSlice(valueOffset, RecordFormat.valueBytes(record)).asReadOnly(),
-                    expired);
+            report.dropped(key.asReadOnly(), RecordFormat.value(record), expired);
         }
     }
 
@@ -2597,8 +2595,7 @@ public final class DiskStore implements AutoCloseable {
             if (expired == null) {
                 return false;
             }
-            long valueOffset = RecordFormat.HEADER_BYTES + RecordFormat.keyBytes(record);
-            return expired.test(record.asSlice(valueOffset, RecordFormat.valueBytes(record)).asReadOnly());
+            return expired.test(RecordFormat.value(record));
         }
 
         private boolean isCurrent(MemorySegment key, long offset) {

@@ -185,6 +185,11 @@ final class RecordFormat {
         return record.get(U32, VALUE_LENGTH_OFFSET);
     }
 
+    /** {@return the value bytes of {@code record} (header, key and value), as a read-only slice of it} */
+    static MemorySegment value(MemorySegment record) {
+        return record.asSlice(HEADER_BYTES + keyBytes(record), valueBytes(record)).asReadOnly();
+    }
+
     static long sequence(MemorySegment record) {
         return record.get(U64, SEQUENCE_OFFSET);
     }
