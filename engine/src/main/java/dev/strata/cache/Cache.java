@@ -101,6 +101,103 @@ public interface Cache<K, V> extends AutoCloseable {
     boolean remove(K key);
 
     /**
+     * Replaces the value cached for {@code key} only if it has one, atomically: no put, remove or other conditional
+     * write of the key comes between the look and the write, wherever the value lies. The new value lands as a
+     * {@link #put}'s does. A value on the off-heap tier is decoded, and one on disk read, to be handed back.
+     *
+     * @param key the key
+     * @param value the new value
+     * @return the value replaced, or null if none was cached (nothing was then stored)
+     * @throws NullPointerException if {@code key} or {@code value} is null
+     * @throws ValueTooLargeException if the entry is larger than every tier of this cache can hold
+     * @throws IllegalStateException if the cache is closed
+     */
+    V replace(K key, V value);
+
+    /**
+     * Replaces the value cached for {@code key} only if it is {@code oldValue}, atomically (see
+     * {@link #replace(Object, Object)}). Values are the same when they are equal ({@link java.util.Objects#deepEquals},
+     * so arrays compare by their contents) or the value codec encodes them to the same bytes (so a type that does not
+     * override {@code equals} matches the copy an off-heap or disk tier decodes). The cached value is decoded, or read
+     * from disk, for the comparison, which runs while the key's writers wait; it should be quick.
+     *
+     * @param key the key
+     * @param oldValue the value expected
+     * @param newValue the new value
+     * @return true if the value was {@code oldValue} and is now {@code newValue}
+     * @throws NullPointerException if {@code key}, {@code oldValue} or {@code newValue} is null
+     * @throws ValueTooLargeException if the entry is larger than every tier of this cache can hold
+     * @throws IllegalStateException if the cache is closed
+     * @throws RuntimeException what the comparison, or the value codec decoding the cached value for it, threw;
+     *     nothing was changed
+     */
+    boolean replace(K key, V oldValue, V newValue);
+
+    /**
+     * Removes the value cached for {@code key} only if it is {@code value} (the same as by
+     * {@link #replace(Object, Object, Object)}), atomically.
+     *
+     * @param key the key
+     * @param value the value expected
+     * @return true if the value was {@code value} and is now removed
+     * @throws NullPointerException if {@code key} or {@code value} is null
+     * @throws IllegalStateException if the cache is closed
+     * @throws RuntimeException what the comparison, or the value codec decoding the cached value for it, threw;
+     *     nothing was changed
+     */
+    boolean remove(K key, V value);
+
+    /**
+     * Computes a new value for {@code key} from its cached one (null if none) and caches it, or removes the key if
+     * the result is null. Atomic as a compare-and-set: {@code remapping} runs with no lock held, and the result is
+     * stored only if the key's value is still the one it was given ({@link #putIfAbsent},
+     * {@link #replace(Object, Object, Object)}, {@link #remove(Object, Object)}); else {@code remapping} runs again
+     * with the new value. So under contention it may run more than once (as
+     * {@link java.util.concurrent.ConcurrentMap#compute}'s default does), it should have no side effects, and it may
+     * call this cache. A put that no tier has room for leaves nothing stored, as a put does. Reads count no hit or
+     * miss.
+     *
+     * @param key the key
+     * @param remapping computes the new value from the key and its value, or null to remove it
+     * @return the new value, or null if none is cached now
+     * @throws NullPointerException if {@code key} or {@code remapping} is null
+     * @throws ValueTooLargeException if the new entry is larger than every tier of this cache can hold
+     * @throws IllegalStateException if the cache is closed
+     * @throws RuntimeException what {@code remapping} threw; nothing was changed
+     */
+    V compute(K key, BiFunction<? super K, ? super V, ? extends V> remapping);
+
+    /**
+     * Like {@link #compute}, but only if {@code key} has a value: a key with none is left as it is, and
+     * {@code remapping} is not called.
+     *
+     * @param key the key
+     * @param remapping computes the new value from the key and its value, or null to remove it
+     * @return the new value, or null if none is cached now
+     * @throws NullPointerException if {@code key} or {@code remapping} is null
+     * @throws ValueTooLargeException if the new entry is larger than every tier of this cache can hold
+     * @throws IllegalStateException if the cache is closed
+     * @throws RuntimeException what {@code remapping} threw; nothing was changed
+     */
+    V computeIfPresent(K key, BiFunction<? super K, ? super V, ? extends V> remapping);
+
+    /**
+     * Caches {@code value} for {@code key} if it has none, else the result of {@code remapping} applied to the cached
+     * value and {@code value}, or removes the key if that is null; atomic as {@link #compute} is, and
+     * {@code remapping} may likewise run more than once. A counter: {@code cache.merge(key, 1L, Long::sum)}.
+     *
+     * @param key the key
+     * @param value the value to cache, or to combine with the cached one
+     * @param remapping combines the cached value with {@code value}, or returns null to remove the key
+     * @return the new value, or null if none is cached now
+     * @throws NullPointerException if {@code key}, {@code value} or {@code remapping} is null
+     * @throws ValueTooLargeException if the new entry is larger than every tier of this cache can hold
+     * @throws IllegalStateException if the cache is closed
+     * @throws RuntimeException what {@code remapping} threw; nothing was changed
+     */
+    V merge(K key, V value, BiFunction<? super V, ? super V, ? extends V> remapping);
+
+    /**
      * {@return whether a value is cached for {@code key}} Reads no value and changes no statistic.
      *
      * @param key the key

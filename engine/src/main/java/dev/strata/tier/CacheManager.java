@@ -189,7 +189,7 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
                     null, listening), idleTime);
         }
         return new ExpiringCache<>(withIdleTime(openTiered(name, keyCodec, new ExpiringCodec<>(valueCodec), tiers,
-                maximumSizes, promotion, persistent, expiry, listening), idleTime), expiry);
+                maximumSizes, promotion, persistent, expiry, listening), idleTime), expiry, valueCodec);
     }
 
     /** {@return {@code cache}, given an idle time of its own if {@code idleTime} is not null} */

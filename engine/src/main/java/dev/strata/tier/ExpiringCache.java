@@ -4,12 +4,14 @@ import dev.strata.DataSize;
 import dev.strata.Tier;
 import dev.strata.cache.Cache;
 import dev.strata.cache.CacheStats;
+import dev.strata.codec.Codec;
 import java.lang.foreign.MemorySegment;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
@@ -28,10 +30,13 @@ final class ExpiringCache<K, V> implements Cache<K, V> {
 
     private final TieredCache<K, Expiring<V>> cache;
     private final Expiry expiry;
+    /** The user's value codec, for comparing values ({@link Condition#sameValue}). */
+    private final Codec<V> valueCodec;
 
-    ExpiringCache(TieredCache<K, Expiring<V>> cache, Expiry expiry) {
+    ExpiringCache(TieredCache<K, Expiring<V>> cache, Expiry expiry, Codec<V> valueCodec) {
         this.cache = cache;
         this.expiry = expiry;
+        this.valueCodec = valueCodec;
     }
 
     /** {@return the cache of stamped values this view wraps} For tests. */
@@ -59,6 +64,52 @@ final class ExpiringCache<K, V> implements Cache<K, V> {
     @Override
     public boolean remove(K key) {
         return cache.remove(key);
+    }
+
+    @Override
+    public V replace(K key, V value) {
+        Objects.requireNonNull(key, "key");
+        return unwrapped(cache.replaceIf(key, stamp(key, value), current -> true));   // a write: no renewal
+    }
+
+    @Override
+    public boolean replace(K key, V oldValue, V newValue) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(oldValue, "oldValue");
+        return cache.replaceIf(key, stamp(key, newValue), current -> same(current, oldValue)) != null;
+    }
+
+    @Override
+    public boolean remove(K key, V value) {
+        Objects.requireNonNull(value, "value");
+        return cache.removeIf(key, current -> same(current, value)) != null;
+    }
+
+    @Override
+    public V compute(K key, BiFunction<? super K, ? super V, ? extends V> remapping) {
+        return Remapping.compute(this, this::peek, key, remapping);
+    }
+
+    @Override
+    public V computeIfPresent(K key, BiFunction<? super K, ? super V, ? extends V> remapping) {
+        return Remapping.computeIfPresent(this, this::peek, key, remapping);
+    }
+
+    @Override
+    public V merge(K key, V value, BiFunction<? super V, ? super V, ? extends V> remapping) {
+        return Remapping.merge(this, this::peek, key, value, remapping);
+    }
+
+    private V peek(K key) {
+        return unwrapped(cache.peek(key));
+    }
+
+    private boolean same(Expiring<V> current, V expected) {
+        return Condition.sameValue(valueCodec, current.value(), expected);
+    }
+
+    private static <V> V unwrapped(Expiring<V> stamped) {
+        return stamped == null ? null : stamped.value();
     }
 
     @Override

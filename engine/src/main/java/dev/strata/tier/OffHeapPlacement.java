@@ -51,11 +51,11 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
      * write page's monitor) and publishes it. The reservation is the extent, offset and generation held here, not an
      * object.
      */
-    Tiers.Install place(K key, int hash, V value, int keyLength, int valueLength, boolean ifAbsent,
+    Tiers.Install place(K key, int hash, V value, int keyLength, int valueLength, Condition<V> condition,
                         Tiers.Source source) {
         int recordBytes = RecordLayout.alignedBytes(keyLength, valueLength);
         // on top, the put has tried this already (overwriteOnTop); below, a put the heap had no room for tries it here
-        if (overwritesInPlace && source == null && !ifAbsent && tiers.top() != Tier.OFF_HEAP
+        if (overwritesInPlace && source == null && condition == null && tiers.top() != Tier.OFF_HEAP
                 && overwriteInPlace(key, hash, value, keyLength, valueLength, recordBytes, null)) {
             return Tiers.Install.DONE;
         }
@@ -71,7 +71,7 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
                 continue;                              // another writer took the room first
             }
             Tiers.Install result = publishOffHeap(key, hash, extent, OffHeapTier.offset(reservation),
-                    OffHeapTier.generation(reservation), keyLength, recordBytes, ifAbsent, source);
+                    OffHeapTier.generation(reservation), keyLength, recordBytes, condition, source);
             if (result != Tiers.Install.STALE) {
                 return result;
             }
@@ -205,7 +205,7 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
      * @return DONE, REFUSED (the condition failed) or STALE (the extent was sealed: place again)
      */
     Tiers.Install publishOffHeap(K key, int hash, Extent extent, int offset, int generation, int keyLength,
-                                 int recordBytes, boolean ifAbsent, Tiers.Source source) {
+                                 int recordBytes, Condition<V> condition, Tiers.Source source) {
         Stripe stripe = tiers.index.stripe(hash);
         synchronized (stripe) {
             stripe.awaitSpillOf(hash);
@@ -221,7 +221,7 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
                     : extent.isChain() ? tiers.encodeKey(key, keyLength)
                     : extent.segment.asSlice(RecordLayout.keyOffset(offset), keyLength);
             long stamp = tiers.diskStamp(node, record, diskKey);
-            if (!tiers.mayInstall(node, record, stamp, ifAbsent, source)) {
+            if (!tiers.mayInstall(stripe, node, record, stamp, diskKey, condition, source)) {
                 tiers.offHeap.recordLeft(extent, recordBytes);
                 return Tiers.Install.REFUSED;
             }

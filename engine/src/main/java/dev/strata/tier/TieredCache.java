@@ -17,8 +17,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.LongConsumer;
+import java.util.function.Predicate;
 
 /**
  * The {@link Cache} implementation: a {@link KeyIndex} over the cache's {@link Tiers}, read through {@link Lookups}.
@@ -320,13 +322,14 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
                     return existing;
                 }
             }
-            Tiers.Install result = tiers.put(key, hash, value, keyLength, valueLength, ifAbsent);
+            Tiers.Install result = tiers.put(key, hash, value, keyLength, valueLength,
+                    ifAbsent ? Condition.absent() : null);
             if (result == Tiers.Install.DONE) {
                 return null;
             }
             if (result == Tiers.Install.NO_ROOM) {
                 if (!ifAbsent) {
-                    tiers.drop(key, hash, value);      // no tier has room now: the old value must not survive the put
+                    tiers.drop(key, hash, value, null);   // no tier has room now: the old value must not survive
                 }
                 return null;
             }
@@ -340,6 +343,125 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
             throw new ValueTooLargeException(tiers.cacheName, (long) keyLength + valueLength, tiers.maxCapacity(),
                     limits);
         }
+    }
+
+    @Override
+    public V replace(K key, V value) {
+        return replaceIf(key, value, current -> true);
+    }
+
+    @Override
+    public boolean replace(K key, V oldValue, V newValue) {
+        Objects.requireNonNull(oldValue, "oldValue");
+        return replaceIf(key, newValue, current -> Condition.sameValue(tiers.valueCodec, current, oldValue)) != null;
+    }
+
+    /**
+     * Puts {@code value} if the key has a value (unexpired) for which {@code test} holds, checked under the key's
+     * stripe monitor where the new value is installed ({@link Condition}). Takes the put's slow path: the in-place
+     * overwrites check no condition. When no tier has room for the new value, the old one is dropped all the same, as
+     * a put drops it. {@return the value replaced, or null if the condition did not hold}
+     *
+     * @throws RuntimeException what the test, or the decode of the current value for it, threw (nothing was changed)
+     */
+    V replaceIf(K key, V value, Predicate<? super V> test) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(value, "value");
+        if (closed) {
+            throw closedException();
+        }
+        int keyLength = tiers.keyCodec.encodedSize(key);
+        int valueLength = tiers.valueCodec.encodedSize(value);
+        checkSize(keyLength, valueLength);
+        Condition<V> condition = Condition.present(test);
+        boolean replaced;
+        enter();
+        try {
+            replaced = tiers.expiry != null && Expiry.expiredAtOnce(value)
+                    ? replacedByExpired(key, value, condition)
+                    : replaced(key, KeyIndex.hash(key), value, keyLength, valueLength, condition);
+        } finally {
+            exit();
+            deliverRemovals();
+        }
+        return outcome(condition, replaced);
+    }
+
+    /** Places the value of a conditional put until it is installed or refused. In the in-flight guard. */
+    private boolean replaced(K key, int hash, V value, int keyLength, int valueLength, Condition<V> condition) {
+        while (true) {
+            switch (tiers.put(key, hash, value, keyLength, valueLength, condition)) {
+                case DONE:
+                    return true;
+                case NO_ROOM:
+                    return tiers.drop(key, hash, value, condition);
+                case REFUSED:
+                    return false;
+                default:
+                    // STALE: the record's page was sealed meanwhile, place again
+            }
+        }
+    }
+
+    /**
+     * A conditional put of a value expired already: removes the old value if the condition holds, as a put of it
+     * would ({@link #expiredAtOnce}). In the in-flight guard. {@return whether the condition held}
+     */
+    private boolean replacedByExpired(K key, V value, Condition<V> condition) {
+        boolean removed = tiers.remove(key, RemovalCause.REPLACED, condition);
+        if (removed && tiers.removals != null) {
+            tiers.removals.removed(key, value, RemovalCause.EXPIRED);   // accepted, and gone at once
+        }
+        return removed;
+    }
+
+    @Override
+    public boolean remove(K key, V value) {
+        Objects.requireNonNull(value, "value");
+        return removeIf(key, current -> Condition.sameValue(tiers.valueCodec, current, value)) != null;
+    }
+
+    /**
+     * Removes the key if it has a value (unexpired) for which {@code test} holds, checked under the key's stripe
+     * monitor ({@link Condition}). {@return the value removed, or null if the condition did not hold}
+     *
+     * @throws RuntimeException what the test, or the decode of the current value for it, threw (nothing was changed)
+     */
+    V removeIf(K key, Predicate<? super V> test) {
+        Objects.requireNonNull(key, "key");
+        Condition<V> condition = Condition.present(test);
+        boolean removed;
+        enter();
+        try {
+            removed = tiers.remove(key, RemovalCause.EXPLICIT, condition);
+        } finally {
+            exit();
+            deliverRemovals();
+        }
+        return outcome(condition, removed);
+    }
+
+    /** {@return the value {@code condition} held for, if the operation it guarded happened, else null} */
+    private static <V> V outcome(Condition<V> condition, boolean happened) {
+        if (condition.failure() != null) {
+            throw condition.failure();
+        }
+        return happened ? condition.seen() : null;
+    }
+
+    @Override
+    public V compute(K key, BiFunction<? super K, ? super V, ? extends V> remapping) {
+        return Remapping.compute(this, this::peek, key, remapping);
+    }
+
+    @Override
+    public V computeIfPresent(K key, BiFunction<? super K, ? super V, ? extends V> remapping) {
+        return Remapping.computeIfPresent(this, this::peek, key, remapping);
+    }
+
+    @Override
+    public V merge(K key, V value, BiFunction<? super V, ? super V, ? extends V> remapping) {
+        return Remapping.merge(this, this::peek, key, value, remapping);
     }
 
     @Override
@@ -424,12 +546,15 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
         volatile boolean settling;
     }
 
-    private V peek(K key) {
+    /** {@return the key's value, or null, counted neither as a hit nor as a miss} */
+    V peek(K key) {
+        Objects.requireNonNull(key, "key");
         enter();
         try {
             return lookups.get(key, false);
         } finally {
             exit();
+            deliverRemovals();                         // it may have met an expired value, and removed it
         }
     }
 

@@ -376,11 +376,12 @@ final class Tiers<K, V> {
     /**
      * Puts {@code value} under {@code key}, in the highest tier that admits it and has room.
      *
-     * @param ifAbsent install only if the key has no value when its stripe's monitor is taken
-     * @return DONE; NO_ROOM; STALE (place again); REFUSED (with {@code ifAbsent}: the key has a value)
+     * @param condition what the key's value must be when its stripe's monitor is taken, or null for an unconditional
+     *     put
+     * @return DONE; NO_ROOM; STALE (place again); REFUSED (the condition did not hold)
      */
-    Install put(K key, int hash, V value, int keyLength, int valueLength, boolean ifAbsent) {
-        return place(key, hash, value, keyLength, valueLength, top(), null, ifAbsent, null);
+    Install put(K key, int hash, V value, int keyLength, int valueLength, Condition<V> condition) {
+        return place(key, hash, value, keyLength, valueLength, top(), null, condition, null);
     }
 
     /**
@@ -391,7 +392,7 @@ final class Tiers<K, V> {
      * @return DONE (moved, or dropped because the disk failed or stayed full); NO_ROOM; STALE or REFUSED (not moved)
      */
     Install move(K key, int hash, V value, Tier first, Tier until, Source source) {
-        return place(key, hash, value, keyCodec.encodedSize(key), valueCodec.encodedSize(value), first, until, false,
+        return place(key, hash, value, keyCodec.encodedSize(key), valueCodec.encodedSize(value), first, until, null,
                 source);
     }
 
@@ -400,19 +401,19 @@ final class Tiers<K, V> {
      * each tier's method prepares it with no monitor held and then, under the stripe's monitor, installs it if the
      * condition still holds.
      *
-     * @param ifAbsent a putIfAbsent: install only where the key has no place
+     * @param condition a conditional put's condition on the key's value, or null
      * @param source a move's source, or null for a put
      */
     private Install place(K key, int hash, V value, int keyLength, int valueLength, Tier first, Tier until,
-                          boolean ifAbsent, Source source) {
+                          Condition<V> condition, Source source) {
         for (Tier tier = first; tier != null && tier != until; tier = below(tier)) {
             if (!admits(tier, keyLength, valueLength)) {
                 continue;
             }
             Install result = switch (tier) {
-                case HEAP -> placeHeap(key, hash, value, keyLength, valueLength, ifAbsent, source);
-                case OFF_HEAP -> offHeapPlacement.place(key, hash, value, keyLength, valueLength, ifAbsent, source);
-                case DISK -> placeDisk(key, hash, value, keyLength, valueLength, ifAbsent, source);
+                case HEAP -> placeHeap(key, hash, value, keyLength, valueLength, condition, source);
+                case OFF_HEAP -> offHeapPlacement.place(key, hash, value, keyLength, valueLength, condition, source);
+                case DISK -> placeDisk(key, hash, value, keyLength, valueLength, condition, source);
             };
             if (result != Install.NO_ROOM) {
                 return result;
@@ -450,11 +451,13 @@ final class Tiers<K, V> {
 
     /**
      * {@return whether a value may be installed over the key's current place: its heap {@code node}, its off-heap
-     * {@code record} or its disk record of stamp {@code diskStamp}} Stripe held. A value read on disk moves up only if
-     * no clear has begun since it was read: its stamp alone would let one through between the clear's pass over this
-     * stripe and its clearing of the disk.
+     * {@code record} or its disk record of stamp {@code diskStamp} (keyed {@code diskKey})} Stripe held. A value read
+     * on disk moves up only if no clear has begun since it was read: its stamp alone would let one through between the
+     * clear's pass over this stripe and its clearing of the disk. A put's {@code condition} is checked here, against
+     * the value at that place ({@link #currentValue}).
      */
-    boolean mayInstall(Node<?, ?> node, int record, long diskStamp, boolean ifAbsent, Source source) {
+    boolean mayInstall(Stripe stripe, Node<K, V> node, int record, long diskStamp, MemorySegment diskKey,
+                       Condition<V> condition, Source source) {
         if (source != null) {
             return switch (source.tier()) {
                 case HEAP -> source.node() == node && !node.removed && node.version == source.version();
@@ -463,7 +466,46 @@ final class Tiers<K, V> {
                         && (source.version() & 1) == 0 && clearSequence == source.version();
             };
         }
-        return !ifAbsent || (node == null && record < 0 && diskStamp == DiskStore.NO_STAMP);
+        if (condition == null) {
+            return true;
+        }
+        if (condition.wantsAbsent()) {
+            return node == null && record < 0 && diskStamp == DiskStore.NO_STAMP;
+        }
+        return condition.holds(currentValue(stripe, node, record,
+                diskStamp == DiskStore.NO_STAMP ? null : diskKey, condition));
+    }
+
+    /**
+     * {@return the key's value for {@code condition}'s test: its heap {@code node}'s, its off-heap record's at
+     * {@code record}, decoded, or its disk record's (keyed {@code diskKey}, null when it has none there), read and
+     * decoded; null if it has none, if that value has expired, or if the disk read failed (counted and logged, as a
+     * read would)} A decode that throws becomes the condition's failure. Stripe held: the record cannot change.
+     */
+    private V currentValue(Stripe stripe, Node<K, V> node, int record, MemorySegment diskKey,
+                           Condition<V> condition) {
+        V value;
+        try {
+            if (node != null) {
+                value = node.value;
+            } else if (record >= 0) {
+                long location = Slots.location(stripe.records.get(record));
+                value = reads.decode(extents.extentAt(location), extents.offsetAt(location));
+            } else if (diskKey != null) {
+                value = disk.read(diskKey, false, (bytes, stamp, visited) -> decodeValue(bytes));
+            } else {
+                return null;
+            }
+        } catch (UncheckedIOException e) {
+            errors.increment();
+            LOG.log(System.Logger.Level.WARNING, "cache '" + cacheName + "': could not read a disk value for a "
+                    + "conditional write; taken as absent", e);
+            return null;
+        } catch (RuntimeException e) {
+            condition.failed(e);
+            return null;
+        }
+        return value != null && expiry != null && expiry.expired(value) ? null : value;
     }
 
     /**
@@ -474,7 +516,7 @@ final class Tiers<K, V> {
         return disk == null || node != null || record >= 0 ? DiskStore.NO_STAMP : disk.stampOf(encodedKey);
     }
 
-    private Install placeHeap(K key, int hash, V value, int keyLength, int valueLength, boolean ifAbsent,
+    private Install placeHeap(K key, int hash, V value, int keyLength, int valueLength, Condition<V> condition,
                               Source source) {
         long weight = entryBytes(Tier.HEAP, keyLength, valueLength);
         if (!reserveHeap(weight)) {
@@ -487,7 +529,7 @@ final class Tiers<K, V> {
             Node<K, V> node = nodeOf(stripe, key, hash);
             int record = node == null ? recordOf(stripe, key, hash, source, null, 0, keyLength) : -1;
             long stamp = diskStamp(node, record, encodedKey);
-            if (!mayInstall(node, record, stamp, ifAbsent, source)) {
+            if (!mayInstall(stripe, node, record, stamp, encodedKey, condition, source)) {
                 heapCredit.release(weight);
                 return Install.REFUSED;
             }
@@ -653,7 +695,7 @@ final class Tiers<K, V> {
      * store's main log. A clear that empties the disk after the write does not return before this monitor section
      * ends ({@link #awaitMovesDown}), so no reader finds the value after that clear.
      */
-    private Install placeDisk(K key, int hash, V value, int keyLength, int valueLength, boolean ifAbsent,
+    private Install placeDisk(K key, int hash, V value, int keyLength, int valueLength, Condition<V> condition,
                               Source source) {
         MemorySegment encodedKey = encodeKey(key, keyLength);
         MemorySegment encodedValue = encodesIntoDiskRecords ? null : encodeForDisk(value, valueLength);
@@ -663,8 +705,8 @@ final class Tiers<K, V> {
                 stripe.awaitSpillOf(hash);
                 Node<K, V> node = nodeOf(stripe, key, hash);
                 int record = node == null ? recordOf(stripe, key, hash, source, encodedKey, 0, keyLength) : -1;
-                long stamp = ifAbsent ? diskStamp(node, record, encodedKey) : DiskStore.NO_STAMP;
-                if (!mayInstall(node, record, stamp, ifAbsent, source)) {
+                long stamp = condition != null ? diskStamp(node, record, encodedKey) : DiskStore.NO_STAMP;
+                if (!mayInstall(stripe, node, record, stamp, encodedKey, condition, source)) {
                     return Install.REFUSED;
                 }
                 boolean move = source == null && (node != null || record >= 0);   // a new value below an older one
@@ -921,12 +963,24 @@ final class Tiers<K, V> {
      * {@return whether it had a value}
      */
     boolean remove(K key, RemovalCause cause) {
+        return remove(key, cause, null);
+    }
+
+    /**
+     * Removes {@code key} if its value meets {@code condition} (a present one: see {@link Condition}; null for none),
+     * checked under the key's stripe monitor; see {@link #remove(Object, RemovalCause)}. {@return whether a value was
+     * removed}
+     */
+    boolean remove(K key, RemovalCause cause, Condition<V> condition) {
         int hash = KeyIndex.hash(key);
         Stripe stripe = index.stripe(hash);
         synchronized (stripe) {
             stripe.awaitSpillOf(hash);
             Node<K, V> node = nodeOf(stripe, key, hash);
             if (node != null) {
+                if (condition != null && !condition.holds(currentValue(stripe, node, -1, null, condition))) {
+                    return false;
+                }
                 if (removals != null) {
                     removals.removed(key, node.value, cause);
                 }
@@ -936,13 +990,23 @@ final class Tiers<K, V> {
             int keyLength = keyCodec.encodedSize(key);
             int record = recordOf(stripe, key, hash, null, null, 0, keyLength);
             if (record >= 0) {
+                if (condition != null && !condition.holds(currentValue(stripe, null, record, null, condition))) {
+                    return false;
+                }
                 if (removals != null) {
                     removals.removedSlot(key, stripe.records.get(record), cause);
                 }
                 removeRecord(stripe, record, true);
                 return true;
             }
-            return disk != null && removeFromDiskReporting(key, encodeKey(key, keyLength), cause);
+            if (disk == null) {
+                return false;
+            }
+            MemorySegment diskKey = encodeKey(key, keyLength);
+            if (condition != null && !condition.holds(currentValue(stripe, null, -1, diskKey, condition))) {
+                return false;
+            }
+            return removeFromDiskReporting(key, diskKey, cause);
         }
     }
 
@@ -961,9 +1025,10 @@ final class Tiers<K, V> {
 
     /**
      * Drops {@code key}'s value, if any, as an eviction from the lowest tier: a put of {@code value} that no tier had
-     * room for. The listener hears of the old value as replaced, and of {@code value}, never stored, as evicted.
+     * room for, if its {@code condition} (null for none) holds. The listener hears of the old value as replaced, and of
+     * {@code value}, never stored, as evicted. {@return false if the condition did not hold, else true}
      */
-    void drop(K key, int hash, V value) {
+    boolean drop(K key, int hash, V value, Condition<V> condition) {
         Stripe stripe = index.stripe(hash);
         synchronized (stripe) {
             stripe.awaitSpillOf(hash);
@@ -971,6 +1036,9 @@ final class Tiers<K, V> {
             int keyLength = keyCodec.encodedSize(key);
             int record = node == null ? recordOf(stripe, key, hash, null, null, 0, keyLength) : -1;
             MemorySegment diskKey = node == null && record < 0 && disk != null ? encodeKey(key, keyLength) : null;
+            if (condition != null && !condition.holds(currentValue(stripe, node, record, diskKey, condition))) {
+                return false;
+            }
             V onDisk = null;
             if (removals != null) {
                 reportReplaced(stripe, key, node, record, null, false, null);
@@ -978,6 +1046,7 @@ final class Tiers<K, V> {
             }
             boolean dropped = dropPlace(stripe, node, record, diskKey, tiers.getLast());
             reportDropped(key, value, onDisk, dropped, Install.DISK_FULL, null);
+            return true;
         }
     }
 

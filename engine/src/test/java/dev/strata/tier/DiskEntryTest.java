@@ -93,7 +93,8 @@ class DiskEntryTest {
             tiers.move(3, KeyIndex.hash(3), value(3, 1, SIZE), Tier.DISK, null, null);
 
             assertArrayEquals(value(3, 1, SIZE), cache.putIfAbsent(3, value(3, 2, SIZE)));
-            assertEquals(Tiers.Install.REFUSED, tiers.put(3, KeyIndex.hash(3), value(3, 2, SIZE), 4, SIZE, true),
+            assertEquals(Tiers.Install.REFUSED, tiers.put(3, KeyIndex.hash(3), value(3, 2, SIZE), 4, SIZE,
+                    Condition.absent()),
                     "refused under the monitor too, where the store's index is asked");
             assertTrue(cache.containsKey(3));
             assertArrayEquals(value(3, 1, SIZE), cache.get(3));

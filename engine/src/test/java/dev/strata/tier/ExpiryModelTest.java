@@ -280,6 +280,8 @@ class ExpiryModelTest {
                     model.clear();
                 } else if (dice >= 970 && dice < 976) {
                     sweep(cache, random);
+                } else if (dice >= 976 && dice < 990) {
+                    conditional(key);
                 } else {
                     check(key, cache.get(key), "get");
                 }
@@ -397,6 +399,59 @@ class ExpiryModelTest {
             } else if (exact && live(written)) {
                 assertTrue(removed, where("remove of a live entry", key));
             }                                           // an expired entry: true or false
+        }
+
+        /**
+         * A replace, a replace or remove expecting the visible value or another, or a merge, checked against the
+         * visible value: an expired one counts as none.
+         */
+        private void conditional(int key) {
+            String expected = visible(key);
+            String value = value(random, key, "s" + seed + "." + op);
+            String other = expected != null && random.nextBoolean() ? new String(expected) : value + "-not";
+            switch (random.nextInt(4)) {
+                case 0 -> {
+                    String replaced = cache.replace(key, value);
+                    check(key, replaced, "replace");
+                    if (replaced != null) {
+                        write(key, value);
+                    }
+                }
+                case 1 -> settle(key, cache.replace(key, other, value), other.equals(expected), value, "replace if");
+                case 2 -> settle(key, cache.remove(key, other), other.equals(expected), null, "remove if");
+                default -> {
+                    List<String> seen = new ArrayList<>();
+                    String merged = cache.merge(key, value, (current, given) -> {
+                        seen.add(current);
+                        return current + "+";
+                    });
+                    String current = seen.isEmpty() || merged.equals(value) ? null : seen.getLast();
+                    if (exact) {
+                        assertTrue(seen.size() <= 1, where("merge ran its function " + seen.size() + " times", key));
+                    }
+                    check(key, current, "merge");
+                    assertEquals(current == null ? value : current + "+", merged, where("merge", key));
+                    write(key, merged);
+                }
+            }
+        }
+
+        /**
+         * Checks a conditional write's answer ({@code done}) against whether the visible value was the one it expected
+         * ({@code matched}), and records it: the key now holds {@code value}, or nothing if null.
+         */
+        private void settle(int key, boolean done, boolean matched, String value, String what) {
+            if (exact || done) {
+                assertEquals(matched, done, where(what, key));
+            } else if (matched) {
+                model.remove(key);                      // dropped by the cache: a cache may
+                return;
+            }
+            if (done && value == null) {
+                model.remove(key);
+            } else if (done) {
+                write(key, value);
+            }
         }
 
         private void putIfAbsent(int key) {

@@ -96,6 +96,6 @@ class OffHeapPublishTest {
     private static Tiers.Install publish(Tiers<Integer, byte[]> tiers, Extent extent, long reservation, int key,
                                          byte[] value) {
         return tiers.offHeapPlacement.publishOffHeap(key, KeyIndex.hash(key), extent, OffHeapTier.offset(reservation),
-                OffHeapTier.generation(reservation), 4, RecordLayout.alignedBytes(4, value.length), false, null);
+                OffHeapTier.generation(reservation), 4, RecordLayout.alignedBytes(4, value.length), null, null);
     }
 }

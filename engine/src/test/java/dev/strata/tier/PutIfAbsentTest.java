@@ -30,7 +30,8 @@ class PutIfAbsentTest {
             Tiers<Integer, byte[]> tiers = ((TieredCache<Integer, byte[]>) cache).tiersImpl();
             byte[] first = {1};
             cache.put(1, first);                              // as if it came after putIfAbsent's first look
-            assertEquals(Tiers.Install.REFUSED, tiers.put(1, KeyIndex.hash(1), new byte[] {2}, 4, 1, true));
+            assertEquals(Tiers.Install.REFUSED, tiers.put(1, KeyIndex.hash(1), new byte[] {2}, 4, 1,
+                    Condition.absent()));
             assertArrayEquals(first, cache.get(1));
             assertEquals(1, cache.stats().tier(tier).puts(), "the refused put is not counted");
             assertEquals(1, cache.size());

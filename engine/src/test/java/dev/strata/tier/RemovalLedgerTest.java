@@ -281,6 +281,8 @@ class RemovalLedgerTest {
             } else if (kind < 72) {
                 writer.removing(key);
                 cache.remove(key);
+            } else if (kind < 80) {
+                conditional(cache, writer, random, key, tag);
             } else if (kind < 99 || !clears || random.nextInt(30) != 0) {   // a clear every 3000 operations
                 String found = cache.get(key);
                 assertTrue(found == null || found.startsWith("k" + key + "-"), () -> key + " read " + found);
@@ -290,6 +292,50 @@ class RemovalLedgerTest {
                 }
                 cache.invalidateAll();
             }
+        }
+    }
+
+    /**
+     * One conditional write: a replace, a replace or remove expecting the key's latest value or another, or a merge
+     * (whose stored value is either the one given or a new one made from it).
+     */
+    private static void conditional(Cache<Integer, String> cache, Writer writer, Random random, int key, String tag) {
+        String value = value(random, key, tag);
+        String latest = writer.latest.get(key);
+        String expected = latest != null && random.nextBoolean() ? new String(latest) : value + "-not";
+        switch (random.nextInt(4)) {
+            case 0 -> {
+                writer.accepting(key, value, true);
+                settle(writer, key, value, cache.replace(key, value) != null);
+            }
+            case 1 -> {
+                writer.accepting(key, value, true);
+                settle(writer, key, value, cache.replace(key, expected, value));
+            }
+            case 2 -> {
+                if (expected.equals(latest)) {
+                    writer.removing(key);
+                    cache.remove(key, expected);
+                } else {
+                    assertTrue(!cache.remove(key, expected), "a value never stored was removed");
+                }
+            }
+            default -> {
+                String merged = value + "m";
+                writer.accepting(key, value, true);
+                writer.accepting(key, merged, true);
+                String result = cache.merge(key, value, (current, given) -> merged);
+                writer.refused(result.equals(value) ? merged : value);
+                writer.accepted(key, result);
+            }
+        }
+    }
+
+    private static void settle(Writer writer, int key, String value, boolean done) {
+        if (done) {
+            writer.accepted(key, value);
+        } else {
+            writer.refused(value);
         }
     }
 

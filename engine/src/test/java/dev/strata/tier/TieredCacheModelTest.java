@@ -162,7 +162,7 @@ class TieredCacheModelTest {
             }
             int key = from + random.nextInt(keys);
             String expected = model.get(key);
-            switch (random.nextInt(10)) {
+            switch (random.nextInt(13)) {
                 case 0, 1, 2 -> {
                     String v = value(random, key, tag + op);
                     cache.put(key, v);
@@ -194,7 +194,7 @@ class TieredCacheModelTest {
                         assertEquals(expected, result, "computeIfAbsent " + key);
                     }
                 }
-                default -> {
+                case 9 -> {
                     if (random.nextInt(50) == 0) {
                         Map<Integer, String> batch = new HashMap<>();
                         for (int i = 0; i < 5; i++) {
@@ -214,6 +214,7 @@ class TieredCacheModelTest {
                         }
                     }
                 }
+                default -> conditional(cache, random, key, exact, model, tag + op);
             }
             if (op % 500 == 0 && engine != null) {
                 engine.checkPools();
@@ -224,6 +225,112 @@ class TieredCacheModelTest {
         }
         if (exact && from == 0) {
             assertEquals(model.size(), cache.size(), "size");
+        }
+    }
+
+    /**
+     * One conditional write of {@code key}, checked against the model: a replace, a replace or remove expecting the
+     * key's value or another, or a compute, compute-if-present or merge whose function sees the key's value. Where
+     * the cache may drop entries ({@code exact} false), an answer that says the key has no value drops it from the
+     * model.
+     */
+    private static void conditional(Cache<Integer, String> cache, Random random, int key, boolean exact,
+                                    Map<Integer, String> model, String tag) {
+        String expected = model.get(key);
+        String v = value(random, key, tag);
+        String wrong = value(random, key, tag + "-not");
+        switch (random.nextInt(6)) {
+            case 0 -> {
+                String replaced = cache.replace(key, v);
+                check(replaced, expected, exact, model, key);
+                if (replaced != null) {
+                    model.put(key, v);
+                }
+            }
+            case 1 -> {
+                String old = expected != null && random.nextBoolean() ? new String(expected) : wrong;
+                boolean replaced = cache.replace(key, old, v);
+                settle(replaced, old.equals(expected), exact, model, key, v, "replace " + key);
+            }
+            case 2 -> {
+                String old = expected != null && random.nextBoolean() ? new String(expected) : wrong;
+                boolean removed = cache.remove(key, old);
+                settle(removed, old.equals(expected), exact, model, key, null, "remove " + key + " if");
+            }
+            default -> remap(cache, random, key, exact, model, v);
+        }
+    }
+
+    /**
+     * Checks a conditional write's answer ({@code done}) against whether the model had the value it expected
+     * ({@code matched}), and applies it: the key's value is now {@code value} (null: removed).
+     */
+    private static void settle(boolean done, boolean matched, boolean exact, Map<Integer, String> model, int key,
+                               String value, String what) {
+        if (exact || done) {
+            assertEquals(matched, done, what);
+        } else if (matched) {
+            model.remove(key);                       // dropped by the cache: a cache may
+            return;
+        }
+        if (done) {
+            if (value == null) {
+                model.remove(key);
+            } else {
+                model.put(key, value);
+            }
+        }
+    }
+
+    /**
+     * A compute, compute-if-present or merge of {@code key}: the function must see the model's value (or, where the
+     * cache may drop entries, none), and the key then holds what it returned, or nothing when it returned null. With
+     * one writer per key it runs once, unless the cache dropped the key between its look and its write.
+     */
+    private static void remap(Cache<Integer, String> cache, Random random, int key, boolean exact,
+                              Map<Integer, String> model, String v) {
+        boolean toNull = random.nextInt(4) == 0;
+        List<String> seen = new ArrayList<>();
+        int kind = random.nextInt(3);
+        String result = switch (kind) {
+            case 0 -> cache.compute(key, (k, current) -> {
+                seen.add(current);
+                return toNull ? null : v;
+            });
+            case 1 -> cache.computeIfPresent(key, (k, current) -> {
+                seen.add(current);
+                return toNull ? null : v;
+            });
+            default -> cache.merge(key, v, (current, given) -> {
+                seen.add(current);
+                return toNull ? null : given + "+";
+            });
+        };
+        if (exact) {
+            assertTrue(seen.size() <= 1, "the function ran " + seen.size() + " times");
+        }
+        String current;                              // the value the last round found
+        if (seen.isEmpty()) {
+            current = null;
+        } else if (kind == 0) {
+            current = seen.getLast();
+        } else if (kind == 1) {
+            current = result == null && !toNull ? null : seen.getLast();
+        } else {
+            current = v.equals(result) ? null : seen.getLast();
+        }
+        check(current, model.get(key), exact, model, key);
+        String stored;
+        if (current == null) {
+            stored = kind == 0 ? (toNull ? null : v) : kind == 1 ? null : v;
+        } else {
+            stored = toNull ? null : kind == 2 ? v + "+" : v;
+        }
+        assertEquals(stored, result, "what the remapping left for " + key);
+        if (stored == null) {
+            model.remove(key);
+        } else {
+            model.put(key, stored);
         }
     }
 
