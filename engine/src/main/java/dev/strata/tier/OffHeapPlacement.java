@@ -55,8 +55,9 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
                         Tiers.Source source) {
         int recordBytes = RecordLayout.alignedBytes(keyLength, valueLength);
         // on top, the put has tried this already (overwriteOnTop); below, a put the heap had no room for tries it here
-        if (overwritesInPlace && source == null && condition == null && tiers.top() != Tier.OFF_HEAP
-                && overwriteInPlace(key, hash, value, keyLength, valueLength, recordBytes, null)) {
+        if (overwritesInPlace && source == null && (condition == null || !condition.wantsAbsent())
+                && tiers.top() != Tier.OFF_HEAP
+                && overwriteInPlace(key, hash, value, keyLength, valueLength, recordBytes, condition, null)) {
             return Tiers.Install.DONE;
         }
         boolean probation = entersProbation(key, hash, source);
@@ -102,11 +103,13 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
      * persistent cache, first moves every record to disk under it), and only then frees pages. So a put that sees the
      * cache open writes into a live page, and the record it wrote is the one close saves or clears.
      *
+     * @param condition a conditional put's condition on the key's value (a present one), or null
      * @return whether the value was written; false (also when closed) leaves everything as it was
      */
-    boolean overwriteOnTop(K key, int hash, V value, int keyLength, int valueLength, Lookups.Guard guard) {
+    boolean overwriteOnTop(K key, int hash, V value, int keyLength, int valueLength, Condition<V> condition,
+                           Lookups.Guard guard) {
         return overwritesInPlace && overwriteInPlace(key, hash, value, keyLength, valueLength,
-                RecordLayout.alignedBytes(keyLength, valueLength), guard);
+                RecordLayout.alignedBytes(keyLength, valueLength), condition, guard);
     }
 
     /**
@@ -117,12 +120,14 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
      * record's page (a zero-copy view must not change under its callback). Only for value codecs that cannot fail
      * once {@code encodedSize} has answered (the built-in ones): a failure half-way would lose the old value.
      *
+     * @param condition a conditional put's condition on the key's value (a present one), checked on the record under
+     *     the monitor, or null
      * @param guard the cache's guard when the caller is not registered in it (its closed flag is checked under the
      *     monitor), else null
      * @return whether the value was written; false leaves everything as it was
      */
     private boolean overwriteInPlace(K key, int hash, V value, int keyLength, int valueLength, int recordBytes,
-                                     Lookups.Guard guard) {
+                                     Condition<V> condition, Lookups.Guard guard) {
         Stripe stripe = tiers.index.stripe(hash);
         synchronized (stripe) {
             stripe.awaitSpillOf(hash);
@@ -141,7 +146,15 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
             if (oldBytes != recordBytes || RecordLayout.keyLength(header, offset) != keyLength) {
                 return false;
             }
-            V old = tiers.removals == null ? null : tiers.removals.recordValue(extent, offset);   // before it goes
+            V old = null;                                                                        // before it goes
+            if (condition != null) {
+                if (!condition.holds(tiers.currentValue(stripe, null, record, null, condition))) {
+                    return false;
+                }
+                old = tiers.removals == null ? null : condition.seen();
+            } else if (tiers.removals != null) {
+                old = tiers.removals.recordValue(extent, offset);
+            }
             int version = RecordLayout.beginOverwrite(header, offset);
             if (extent.pins.get() != 0) {
                 RecordLayout.endOverwrite(header, offset, version);

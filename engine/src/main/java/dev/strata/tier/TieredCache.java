@@ -263,7 +263,7 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
             return expiredAtOnce(key, value, ifAbsent);
         }
         int hash = KeyIndex.hash(key);
-        if (!ifAbsent && replacedInPlace(key, hash, value, keyLength, valueLength)) {
+        if (!ifAbsent && replacedInPlace(key, hash, value, keyLength, valueLength, null)) {
             if (tiers.removals != null) {
                 deliverRemovals();                     // the value it replaced
             }
@@ -304,11 +304,17 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
         return existing;
     }
 
-    /** {@return whether a same-sized value of the key in the top tier was replaced in place} Unguarded. */
-    private boolean replacedInPlace(K key, int hash, V value, int keyLength, int valueLength) {
+    /**
+     * {@return whether a same-sized value of the key in the top tier was replaced in place} Unguarded.
+     *
+     * @param condition a conditional put's condition on the key's value (a present one), or null
+     */
+    private boolean replacedInPlace(K key, int hash, V value, int keyLength, int valueLength,
+                                    Condition<V> condition) {
         return switch (tiers.top()) {
-            case HEAP -> tiers.reviseHeapOnTop(key, hash, value, keyLength, valueLength, this);
-            case OFF_HEAP -> tiers.offHeapPlacement.overwriteOnTop(key, hash, value, keyLength, valueLength, this);
+            case HEAP -> tiers.reviseHeapOnTop(key, hash, value, keyLength, valueLength, condition, this);
+            case OFF_HEAP -> tiers.offHeapPlacement.overwriteOnTop(key, hash, value, keyLength, valueLength,
+                    condition, this);
             case DISK -> false;
         };
     }
@@ -358,9 +364,10 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
 
     /**
      * Puts {@code value} if the key has a value (unexpired) for which {@code test} holds, checked under the key's
-     * stripe monitor where the new value is installed ({@link Condition}). Takes the put's slow path: the in-place
-     * overwrites check no condition. When no tier has room for the new value, the old one is dropped all the same, as
-     * a put drops it. {@return the value replaced, or null if the condition did not hold}
+     * stripe monitor where the new value is installed ({@link Condition}): in place when a put would overwrite it
+     * there (a same-sized value in the top tier), else by the put's slow path. When no tier has room for the new
+     * value, the old one is dropped all the same, as a put drops it. {@return the value replaced, or null if the
+     * condition did not hold}
      *
      * @throws RuntimeException what the test, or the decode of the current value for it, threw (nothing was changed)
      */
@@ -374,12 +381,22 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
         int valueLength = tiers.valueCodec.encodedSize(value);
         checkSize(keyLength, valueLength);
         Condition<V> condition = Condition.present(test);
+        int hash = KeyIndex.hash(key);
+        boolean expiredAtOnce = tiers.expiry != null && Expiry.expiredAtOnce(value);
+        if (!expiredAtOnce && replacedInPlace(key, hash, value, keyLength, valueLength, condition)) {
+            if (tiers.removals != null) {
+                deliverRemovals();                     // the value it replaced
+            }
+            return condition.seen();
+        }
+        if (condition.failure() != null) {
+            throw condition.failure();                 // the test threw in place: nothing was changed
+        }
         boolean replaced;
         enter();
         try {
-            replaced = tiers.expiry != null && Expiry.expiredAtOnce(value)
-                    ? replacedByExpired(key, value, condition)
-                    : replaced(key, KeyIndex.hash(key), value, keyLength, valueLength, condition);
+            replaced = expiredAtOnce ? replacedByExpired(key, value, condition)
+                    : replaced(key, hash, value, keyLength, valueLength, condition);
         } finally {
             exit();
             deliverRemovals();

@@ -482,7 +482,7 @@ final class Tiers<K, V> {
      * decoded; null if it has none, if that value has expired, or if the disk read failed (counted and logged, as a
      * read would)} A decode that throws becomes the condition's failure. Stripe held: the record cannot change.
      */
-    private V currentValue(Stripe stripe, Node<K, V> node, int record, MemorySegment diskKey,
+    V currentValue(Stripe stripe, Node<K, V> node, int record, MemorySegment diskKey,
                            Condition<V> condition) {
         V value;
         try {
@@ -563,14 +563,17 @@ final class Tiers<K, V> {
      * in-flight registration. Safe unguarded for the reason {@link OffHeapPlacement#overwriteOnTop} gives: the closed
      * flag is checked under the monitor, which close takes for every stripe before it lets anything go.
      *
+     * @param condition a conditional put's condition on the key's value (a present one), or null
      * @return whether the value was replaced; false leaves everything as it was
      */
-    boolean reviseHeapOnTop(K key, int hash, V value, int keyLength, int valueLength, Lookups.Guard guard) {
+    boolean reviseHeapOnTop(K key, int hash, V value, int keyLength, int valueLength, Condition<V> condition,
+                            Lookups.Guard guard) {
         long weight = entryBytes(Tier.HEAP, keyLength, valueLength);
         Stripe stripe = index.stripe(hash);
         synchronized (stripe) {
             Node<K, V> node = guard.isClosed() ? null : nodeOf(stripe, key, hash);
-            if (node == null || heapWeight(node) != weight) {
+            if (node == null || heapWeight(node) != weight
+                    || condition != null && !condition.holds(currentValue(stripe, node, -1, null, condition))) {
                 return false;
             }
             if (removals != null) {
