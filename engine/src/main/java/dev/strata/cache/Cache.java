@@ -150,12 +150,12 @@ public interface Cache<K, V> extends AutoCloseable {
     /**
      * Computes a new value for {@code key} from its cached one (null if none) and caches it, or removes the key if
      * the result is null. Atomic as a compare-and-set: {@code remapping} runs with no lock held, and the result is
-     * stored only if the key's value is still the one it was given ({@link #putIfAbsent},
-     * {@link #replace(Object, Object, Object)}, {@link #remove(Object, Object)}); else {@code remapping} runs again
-     * with the new value. So under contention it may run more than once (as
-     * {@link java.util.concurrent.ConcurrentMap#compute}'s default does), it should have no side effects, and it may
-     * call this cache. A put that no tier has room for leaves nothing stored, as a put does. Reads count no hit or
-     * miss.
+     * stored only if the key still holds the very value it was given, not written since (compared by where the value
+     * lies and its version, so values need no {@code equals}; a value moved to another tier meanwhile is compared as
+     * {@link #replace(Object, Object, Object)} compares); else {@code remapping} runs again with the new value. So
+     * under contention it may run more than once (as {@link java.util.concurrent.ConcurrentMap#compute}'s default
+     * does), it should have no side effects, and it may call this cache. A put that no tier has room for leaves
+     * nothing stored, as a put does. Reads count no hit or miss.
      *
      * @param key the key
      * @param remapping computes the new value from the key and its value, or null to remove it

@@ -9,9 +9,10 @@ import java.util.function.Predicate;
 /**
  * What a conditional write or remove asks of the key's current value, checked by {@link Tiers} under the key's stripe
  * monitor just before it installs or removes anything, wherever the value lies: no value at all ({@link #absent()}, a
- * put-if-absent), or a value that passes a test ({@link #present}, a replace or a conditional remove). For the test,
- * an off-heap record is decoded and a disk record read and decoded while the monitor keeps them stable; a value
- * whose deadline has passed counts as no value.
+ * put-if-absent); a value that passes a test ({@link #present}, a replace or a conditional remove), for which an
+ * off-heap record is decoded and a disk record read and decoded while the monitor keeps them stable; or the very
+ * value a {@linkplain Tiers#snapshot snapshot} read, still in the place it was read ({@link #unchanged}, a compute),
+ * which compares places and versions, not values. A value whose deadline has passed counts as no value.
  *
  * <p>A present condition remembers the value it last held for ({@link #seen()}), which a replace hands back, and a
  * failure of the decode or of the test ({@link #failure()}), which the operation throws once it holds no monitor.
@@ -23,13 +24,22 @@ final class Condition<V> {
 
     private static final Condition<Object> ABSENT = new Condition<>(null);
 
-    /** Null for the absent condition. */
+    /** Null for the absent condition and for an unchanged place. */
     private final Predicate<? super V> test;
+    /** For {@link #unchanged}: where the value was read; else null. */
+    private final Tiers.Source place;
     private V seen;
     private RuntimeException failure;
 
     private Condition(Predicate<? super V> test) {
         this.test = test;
+        this.place = null;
+    }
+
+    private Condition(Tiers.Source place, V value) {
+        this.test = null;
+        this.place = place;
+        this.seen = value;
     }
 
     /** {@return the condition of a put-if-absent: the key has no place in any tier} */
@@ -41,6 +51,14 @@ final class Condition<V> {
     /** {@return the condition that the key has an unexpired value and {@code test} holds for it} */
     static <V> Condition<V> present(Predicate<? super V> test) {
         return new Condition<>(test);
+    }
+
+    /**
+     * {@return the condition that the key still has {@code value}, unexpired, in the place {@code place} a snapshot
+     * read it: not replaced (even by an equal value), removed or moved to another tier since}
+     */
+    static <V> Condition<V> unchanged(Tiers.Source place, V value) {
+        return new Condition<>(place, value);
     }
 
     /**
@@ -69,7 +87,12 @@ final class Condition<V> {
 
     /** {@return whether this is the put-if-absent condition} */
     boolean wantsAbsent() {
-        return test == null;
+        return test == null && place == null;
+    }
+
+    /** {@return for an {@linkplain #unchanged unchanged} condition, the place the value was read; else null} */
+    Tiers.Source place() {
+        return place;
     }
 
     /**

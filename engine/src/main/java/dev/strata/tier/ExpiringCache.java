@@ -69,39 +69,44 @@ final class ExpiringCache<K, V> implements Cache<K, V> {
     @Override
     public V replace(K key, V value) {
         Objects.requireNonNull(key, "key");
-        return unwrapped(cache.replaceIf(key, stamp(key, value), current -> true));   // a write: no renewal
+        return unwrapped(cache.replaceWhen(key, stamp(key, value), Condition.present(current -> true)));
     }
 
     @Override
     public boolean replace(K key, V oldValue, V newValue) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(oldValue, "oldValue");
-        return cache.replaceIf(key, stamp(key, newValue), current -> same(current, oldValue)) != null;
+        return cache.replaceWhen(key, stamp(key, newValue), Condition.present(current -> same(current, oldValue)))
+                != null;
     }
 
     @Override
     public boolean remove(K key, V value) {
         Objects.requireNonNull(value, "value");
-        return cache.removeIf(key, current -> same(current, value)) != null;
+        return cache.removeWhen(key, Condition.present(current -> same(current, value))) != null;
     }
 
     @Override
     public V compute(K key, BiFunction<? super K, ? super V, ? extends V> remapping) {
-        return Remapping.compute(this, this::peek, key, remapping);
+        return remap(key, Remapping.computing(remapping));
     }
 
     @Override
     public V computeIfPresent(K key, BiFunction<? super K, ? super V, ? extends V> remapping) {
-        return Remapping.computeIfPresent(this, this::peek, key, remapping);
+        return remap(key, Remapping.ifPresent(remapping));
     }
 
     @Override
     public V merge(K key, V value, BiFunction<? super V, ? super V, ? extends V> remapping) {
-        return Remapping.merge(this, this::peek, key, value, remapping);
+        return remap(key, Remapping.merging(value, remapping));
     }
 
-    private V peek(K key) {
-        return unwrapped(cache.peek(key));
+    /** {@link TieredCache#remap} of the user's values: each result stamped with its deadline as a put's value is. */
+    private V remap(K key, BiFunction<K, V, V> function) {
+        return unwrapped(cache.remap(key, (k, stamped) -> {
+            V computed = function.apply(k, unwrapped(stamped));
+            return computed == null ? null : expiry.stamp(k, computed);
+        }));
     }
 
     private boolean same(Expiring<V> current, V expected) {

@@ -148,7 +148,7 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
             }
             V old = null;                                                                        // before it goes
             if (condition != null) {
-                if (!condition.holds(tiers.currentValue(stripe, null, record, null, condition))) {
+                if (!tiers.meets(condition, stripe, null, record, null)) {
                     return false;
                 }
                 old = tiers.removals == null ? null : condition.seen();

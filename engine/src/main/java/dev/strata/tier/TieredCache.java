@@ -20,7 +20,6 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.LongConsumer;
-import java.util.function.Predicate;
 
 /**
  * The {@link Cache} implementation: a {@link KeyIndex} over the cache's {@link Tiers}, read through {@link Lookups}.
@@ -353,25 +352,26 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
 
     @Override
     public V replace(K key, V value) {
-        return replaceIf(key, value, current -> true);
+        return replaceWhen(key, value, Condition.present(current -> true));
     }
 
     @Override
     public boolean replace(K key, V oldValue, V newValue) {
         Objects.requireNonNull(oldValue, "oldValue");
-        return replaceIf(key, newValue, current -> Condition.sameValue(tiers.valueCodec, current, oldValue)) != null;
+        return replaceWhen(key, newValue,
+                Condition.present(current -> Condition.sameValue(tiers.valueCodec, current, oldValue))) != null;
     }
 
     /**
-     * Puts {@code value} if the key has a value (unexpired) for which {@code test} holds, checked under the key's
-     * stripe monitor where the new value is installed ({@link Condition}): in place when a put would overwrite it
-     * there (a same-sized value in the top tier), else by the put's slow path. When no tier has room for the new
+     * Puts {@code value} if the key's value meets {@code condition} (a present or an unchanged one), checked under the
+     * key's stripe monitor where the new value is installed ({@link Condition}): in place when a put would overwrite
+     * it there (a same-sized value in the top tier), else by the put's slow path. When no tier has room for the new
      * value, the old one is dropped all the same, as a put drops it. {@return the value replaced, or null if the
      * condition did not hold}
      *
      * @throws RuntimeException what the test, or the decode of the current value for it, threw (nothing was changed)
      */
-    V replaceIf(K key, V value, Predicate<? super V> test) {
+    V replaceWhen(K key, V value, Condition<V> condition) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(value, "value");
         if (closed) {
@@ -380,7 +380,6 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
         int keyLength = tiers.keyCodec.encodedSize(key);
         int valueLength = tiers.valueCodec.encodedSize(value);
         checkSize(keyLength, valueLength);
-        Condition<V> condition = Condition.present(test);
         int hash = KeyIndex.hash(key);
         boolean expiredAtOnce = tiers.expiry != null && Expiry.expiredAtOnce(value);
         if (!expiredAtOnce && replacedInPlace(key, hash, value, keyLength, valueLength, condition)) {
@@ -435,18 +434,18 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
     @Override
     public boolean remove(K key, V value) {
         Objects.requireNonNull(value, "value");
-        return removeIf(key, current -> Condition.sameValue(tiers.valueCodec, current, value)) != null;
+        return removeWhen(key,
+                Condition.present(current -> Condition.sameValue(tiers.valueCodec, current, value))) != null;
     }
 
     /**
-     * Removes the key if it has a value (unexpired) for which {@code test} holds, checked under the key's stripe
-     * monitor ({@link Condition}). {@return the value removed, or null if the condition did not hold}
+     * Removes the key if its value meets {@code condition} (a present or an unchanged one), checked under the key's
+     * stripe monitor ({@link Condition}). {@return the value removed, or null if the condition did not hold}
      *
      * @throws RuntimeException what the test, or the decode of the current value for it, threw (nothing was changed)
      */
-    V removeIf(K key, Predicate<? super V> test) {
+    V removeWhen(K key, Condition<V> condition) {
         Objects.requireNonNull(key, "key");
-        Condition<V> condition = Condition.present(test);
         boolean removed;
         enter();
         try {
@@ -468,17 +467,54 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
 
     @Override
     public V compute(K key, BiFunction<? super K, ? super V, ? extends V> remapping) {
-        return Remapping.compute(this, this::peek, key, remapping);
+        return remap(key, Remapping.computing(remapping));
     }
 
     @Override
     public V computeIfPresent(K key, BiFunction<? super K, ? super V, ? extends V> remapping) {
-        return Remapping.computeIfPresent(this, this::peek, key, remapping);
+        return remap(key, Remapping.ifPresent(remapping));
     }
 
     @Override
     public V merge(K key, V value, BiFunction<? super V, ? super V, ? extends V> remapping) {
-        return Remapping.merge(this, this::peek, key, value, remapping);
+        return remap(key, Remapping.merging(value, remapping));
+    }
+
+    /**
+     * Sets the key's value to what {@code function} makes of it (null: none), as a compare-and-set loop: take a
+     * {@linkplain Tiers#snapshot snapshot} of the value and its place, run the function with no lock held, then write
+     * its result (a put-if-absent, a replace or a remove) only if the key's value is still that one in that place
+     * ({@link Condition#unchanged}: compared by place and version, not by value); else look again. {@return the value
+     * the function returned in its last round}
+     *
+     * @throws RuntimeException what the function or the value codec threw (nothing was changed)
+     */
+    V remap(K key, BiFunction<? super K, ? super V, ? extends V> function) {
+        Objects.requireNonNull(key, "key");
+        while (true) {
+            Tiers.Snapshot<V> now = snapshot(key);
+            V computed = function.apply(key, now.value());
+            if (now.value() == null) {
+                if (computed == null || putIfAbsent(key, computed) == null) {
+                    return computed;
+                }
+            } else if (computed == null) {
+                if (removeWhen(key, Condition.unchanged(now.place(), now.value())) != null) {
+                    return null;
+                }
+            } else if (replaceWhen(key, computed, Condition.unchanged(now.place(), now.value())) != null) {
+                return computed;
+            }
+        }
+    }
+
+    private Tiers.Snapshot<V> snapshot(K key) {
+        enter();
+        try {
+            return tiers.snapshot(key);
+        } finally {
+            exit();
+        }
     }
 
     @Override

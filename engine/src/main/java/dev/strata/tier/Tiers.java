@@ -472,18 +472,39 @@ final class Tiers<K, V> {
         if (condition.wantsAbsent()) {
             return node == null && record < 0 && diskStamp == DiskStore.NO_STAMP;
         }
-        return condition.holds(currentValue(stripe, node, record,
-                diskStamp == DiskStore.NO_STAMP ? null : diskKey, condition));
+        return meets(condition, stripe, node, record, diskStamp == DiskStore.NO_STAMP ? null : diskKey);
     }
 
     /**
-     * {@return the key's value for {@code condition}'s test: its heap {@code node}'s, its off-heap record's at
-     * {@code record}, decoded, or its disk record's (keyed {@code diskKey}, null when it has none there), read and
-     * decoded; null if it has none, if that value has expired, or if the disk read failed (counted and logged, as a
-     * read would)} A decode that throws becomes the condition's failure. Stripe held: the record cannot change.
+     * {@return whether {@code condition} (a present or an unchanged one) holds for the key's place: its heap
+     * {@code node}, its off-heap record at {@code record}, or its disk record keyed {@code diskKey} (null when it has
+     * none there)} A decode that throws for a present condition's test becomes its failure. Stripe held.
      */
-    V currentValue(Stripe stripe, Node<K, V> node, int record, MemorySegment diskKey,
-                           Condition<V> condition) {
+    boolean meets(Condition<V> condition, Stripe stripe, Node<K, V> node, int record, MemorySegment diskKey) {
+        Source place = condition.place();
+        if (place != null) {
+            return stillAt(place, stripe, node, record, diskKey) ? !expiredAt(stripe, node, record, diskKey)
+                    : stillSameValue(condition, stripe, node, record, diskKey);
+        }
+        V current;
+        try {
+            current = currentValue(stripe, node, record, diskKey);
+        } catch (RuntimeException e) {
+            condition.failed(e);
+            return false;
+        }
+        return condition.holds(current);
+    }
+
+    /**
+     * {@return the key's value: its heap {@code node}'s, its off-heap record's at {@code record}, decoded, or its disk
+     * record's (keyed {@code diskKey}, null when it has none there), read and decoded; null if it has none, if that
+     * value has expired, or if the disk read failed (counted and logged, as a read would)} Stripe held: the record
+     * cannot change.
+     *
+     * @throws RuntimeException what the value codec threw
+     */
+    private V currentValue(Stripe stripe, Node<K, V> node, int record, MemorySegment diskKey) {
         V value;
         try {
             if (node != null) {
@@ -501,11 +522,101 @@ final class Tiers<K, V> {
             LOG.log(System.Logger.Level.WARNING, "cache '" + cacheName + "': could not read a disk value for a "
                     + "conditional write; taken as absent", e);
             return null;
-        } catch (RuntimeException e) {
-            condition.failed(e);
-            return null;
         }
         return value != null && expiry != null && expiry.expired(value) ? null : value;
+    }
+
+    /**
+     * {@return whether the key's place (its heap {@code node}, its record at {@code record}, its disk record keyed
+     * {@code diskKey}) is still {@code place}, as a snapshot read it: the same node at the same version, the same
+     * record at the same version, or the same disk record with no clear begun since} Stripe held.
+     */
+    private boolean stillAt(Source place, Stripe stripe, Node<K, V> node, int record, MemorySegment diskKey) {
+        return switch (place.tier()) {
+            case HEAP -> node != null && place.node() == node && node.version == place.version();
+            case OFF_HEAP -> node == null && record >= 0 && stripe.records.get(record) == place.word()
+                    && reads.versionOf(place.word()) == place.version();
+            case DISK -> node == null && record < 0 && diskKey != null && disk.stampOf(diskKey) == place.word()
+                    && clearSequence == place.version();
+        };
+    }
+
+    /**
+     * {@return whether an unchanged {@code condition} holds though the key's place changed: the key still has the value
+     * read, unexpired, compared ({@link Condition#sameValue}) with the one the snapshot read} Moving a value between
+     * tiers, or within one (a page's evacuation, a disk compaction), changes its place and keeps its value; the write
+     * whose condition this is moves values down itself to make room, and on a small cache it moved the very key it
+     * was writing often enough that a compute ran its function twice on one thread. A value only equal to the one read
+     * because it was written again since is taken as unchanged, as a compare-and-set by value would take it. Stripe
+     * held.
+     */
+    private boolean stillSameValue(Condition<V> condition, Stripe stripe, Node<K, V> node, int record,
+                                   MemorySegment diskKey) {
+        try {
+            V current = currentValue(stripe, node, record, diskKey);
+            return current != null && Condition.sameValue(valueCodec, current, condition.seen());
+        } catch (RuntimeException e) {
+            condition.failed(e);
+            return false;
+        }
+    }
+
+    /** {@return whether the value at the key's place has expired} Reads a disk record for it. Stripe held. */
+    private boolean expiredAt(Stripe stripe, Node<K, V> node, int record, MemorySegment diskKey) {
+        if (expiry == null) {
+            return false;
+        }
+        if (node != null) {
+            return expiry.expired(node.value);
+        }
+        if (record >= 0) {
+            long location = Slots.location(stripe.records.get(record));
+            return recordExpired(extents.extentAt(location), extents.offsetAt(location));
+        }
+        return diskKey != null && diskValueExpired(diskKey);
+    }
+
+    /**
+     * A key's value as read under its stripe's monitor, and where: for a write that must find it there unchanged
+     * ({@link Condition#unchanged}). Both null when the key had no unexpired value.
+     *
+     * @param value the value read
+     * @param place where it was read, with the version it was read at
+     */
+    record Snapshot<V>(V value, Source place) {
+    }
+
+    /**
+     * {@return the key's unexpired value and its place, read under its stripe's monitor (a disk value read and decoded
+     * there)} Counts no hit or miss and moves nothing.
+     *
+     * @throws RuntimeException what the value codec threw
+     */
+    Snapshot<V> snapshot(K key) {
+        int hash = KeyIndex.hash(key);
+        Stripe stripe = index.stripe(hash);
+        synchronized (stripe) {
+            stripe.awaitSpillOf(hash);
+            Node<K, V> node = nodeOf(stripe, key, hash);
+            int keyLength = keyCodec.encodedSize(key);
+            int record = node == null ? recordOf(stripe, key, hash, null, null, 0, keyLength) : -1;
+            MemorySegment diskKey = null;
+            Source place;
+            if (node != null) {
+                place = Source.of(node, node.version);
+            } else if (record >= 0) {
+                long slot = stripe.records.get(record);
+                place = Source.of(slot, reads.versionOf(slot));
+            } else if (disk != null) {
+                diskKey = encodeKey(key, keyLength);
+                long stamp = disk.stampOf(diskKey);
+                place = stamp == DiskStore.NO_STAMP ? null : Source.ofDisk(stamp, clearSequence);
+            } else {
+                place = null;
+            }
+            V value = place == null ? null : currentValue(stripe, node, record, diskKey);
+            return value == null ? new Snapshot<>(null, null) : new Snapshot<>(value, place);
+        }
     }
 
     /**
@@ -573,7 +684,7 @@ final class Tiers<K, V> {
         synchronized (stripe) {
             Node<K, V> node = guard.isClosed() ? null : nodeOf(stripe, key, hash);
             if (node == null || heapWeight(node) != weight
-                    || condition != null && !condition.holds(currentValue(stripe, node, -1, null, condition))) {
+                    || condition != null && !meets(condition, stripe, node, -1, null)) {
                 return false;
             }
             if (removals != null) {
@@ -981,7 +1092,7 @@ final class Tiers<K, V> {
             stripe.awaitSpillOf(hash);
             Node<K, V> node = nodeOf(stripe, key, hash);
             if (node != null) {
-                if (condition != null && !condition.holds(currentValue(stripe, node, -1, null, condition))) {
+                if (condition != null && !meets(condition, stripe, node, -1, null)) {
                     return false;
                 }
                 if (removals != null) {
@@ -993,7 +1104,7 @@ final class Tiers<K, V> {
             int keyLength = keyCodec.encodedSize(key);
             int record = recordOf(stripe, key, hash, null, null, 0, keyLength);
             if (record >= 0) {
-                if (condition != null && !condition.holds(currentValue(stripe, null, record, null, condition))) {
+                if (condition != null && !meets(condition, stripe, null, record, null)) {
                     return false;
                 }
                 if (removals != null) {
@@ -1006,7 +1117,7 @@ final class Tiers<K, V> {
                 return false;
             }
             MemorySegment diskKey = encodeKey(key, keyLength);
-            if (condition != null && !condition.holds(currentValue(stripe, null, -1, diskKey, condition))) {
+            if (condition != null && !meets(condition, stripe, null, -1, diskKey)) {
                 return false;
             }
             return removeFromDiskReporting(key, diskKey, cause);
@@ -1039,7 +1150,7 @@ final class Tiers<K, V> {
             int keyLength = keyCodec.encodedSize(key);
             int record = node == null ? recordOf(stripe, key, hash, null, null, 0, keyLength) : -1;
             MemorySegment diskKey = node == null && record < 0 && disk != null ? encodeKey(key, keyLength) : null;
-            if (condition != null && !condition.holds(currentValue(stripe, node, record, diskKey, condition))) {
+            if (condition != null && !meets(condition, stripe, node, record, diskKey)) {
                 return false;
             }
             V onDisk = null;

@@ -192,6 +192,55 @@ class ConditionalWriteTest extends ExpiryFixture {
         }
     }
 
+    /**
+     * A codec for {@link Box} that writes a fresh sequence number after the box's number each time it encodes: a box
+     * never encodes to the same bytes twice, so, without {@code equals}, no box is ever the same as another, not even
+     * as its own decoded copy.
+     */
+    static final class StampingBoxes implements Codec<Box> {
+        private final java.util.concurrent.atomic.AtomicLong encodes = new java.util.concurrent.atomic.AtomicLong();
+
+        @Override
+        public int encodedSize(Box value) {
+            return 12;
+        }
+
+        @Override
+        public void encode(Box value, MemorySegment target, long offset) {
+            target.set(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, offset, value.n);
+            target.set(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, offset + 4, encodes.incrementAndGet());
+        }
+
+        @Override
+        public Box decode(MemorySegment source, long offset, int length) {
+            return new Box(source.get(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, offset));
+        }
+    }
+
+    /**
+     * A compute compares the key's place and version, not its value: it ends, and counts right, for values that are
+     * never the same as anything, where {@code replace(key, old, new)}, which compares values, finds no match.
+     */
+    @ParameterizedTest
+    @MethodSource("singleTiers")
+    void aComputeNeedsNoEqualValues(List<Tier> tiers) {
+        try (TestEngine engine = engine()) {
+            Cache<Integer, Box> cache = builder(engine, tiers, new StampingBoxes()).build();
+            cache.put(1, new Box(0));
+            for (int i = 1; i <= 100; i++) {
+                assertEquals(i, cache.merge(1, new Box(1), (a, b) -> new Box(a.n + b.n)).n);
+            }
+            assertEquals(101, cache.compute(1, (k, v) -> new Box(v.n + 1)).n);
+            assertEquals(101, cache.get(1).n);
+            Box read = cache.get(1);
+            assertEquals(tiers.getFirst() == Tier.HEAP, cache.replace(1, read, new Box(0)),
+                    "on the heap the value read is the object itself; elsewhere a copy that matches nothing");
+            assertNull(cache.computeIfPresent(1, (k, v) -> null));
+            assertNull(cache.get(1));
+            cache.close();
+        }
+    }
+
     /** A codec whose decodes throw while {@link #failing} is set. */
     static final class FailingDecodes extends DelegatingCodec<String> {
         final AtomicBoolean failing = new AtomicBoolean();
