@@ -8,6 +8,7 @@ import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import java.util.function.BiFunction;
@@ -232,6 +233,28 @@ public interface Cache<K, V> extends AutoCloseable {
      * @throws IllegalStateException if the cache is closed
      */
     Map<K, V> getAll(Iterable<? extends K> keys);
+
+    /**
+     * Returns the values cached for {@code keys}, loading the missing ones in one call of {@code loader}: each key is
+     * read as by {@link #get}, then the keys that had no value are handed to the loader together (a set, in the order
+     * first asked), and each value it returns is cached as by {@link #putIfAbsent}, so a value put meanwhile wins and
+     * is the one returned, as with {@link #computeIfAbsent}. Values the loader returns for keys not asked for are
+     * cached too; keys it returns no value for (or a null value) are left uncached and missing from the result. Bulk
+     * loads are not shared: a concurrent {@code computeIfAbsent} or {@code getAll} of the same key may load it too.
+     * Each value loaded counts as a load in {@link #stats()}.
+     *
+     * @param keys the keys
+     * @param loader given the missing keys (an unmodifiable set), returns the values it found, by key
+     * @return a new map of the keys asked for that have a value, cached or loaded
+     * @throws NullPointerException if {@code keys}, one of its elements or {@code loader} is null, or the loader
+     *     returned null or a null key (values before it are cached)
+     * @throws ValueTooLargeException if a loaded entry is larger than every tier of this cache can hold (values before
+     *     it are cached)
+     * @throws IllegalStateException if the cache is closed
+     * @throws RuntimeException what {@code loader} threw; nothing loaded is cached
+     */
+    Map<K, V> getAll(Iterable<? extends K> keys,
+                     Function<? super Set<K>, ? extends Map<? extends K, ? extends V>> loader);
 
     /**
      * Puts every entry of {@code entries}, each as by {@link #put}; not atomic as a whole.

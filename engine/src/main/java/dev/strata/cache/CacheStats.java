@@ -15,7 +15,7 @@ import java.util.Objects;
  * @param tiers one entry per tier the cache uses, highest first
  * @param hits lookups ({@code get}, {@code read}, {@code getAll}, {@code computeIfAbsent}) that found a value
  * @param misses lookups that found none
- * @param loads values computed by a {@code computeIfAbsent} loader
+ * @param loads values computed by a {@code computeIfAbsent} loader or returned by a bulk {@code getAll} loader
  * @param errors disk I/O errors, corrupt disk records found (by a read, a compaction, or the recovery at open; each
  *     dropped), and codec failures while an entry moved down a tier (each logged; the entry concerned was kept in
  *     memory or dropped)

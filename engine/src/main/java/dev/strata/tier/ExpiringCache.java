@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 
@@ -136,6 +137,12 @@ final class ExpiringCache<K, V> implements Cache<K, V> {
         Map<K, V> found = new HashMap<>();
         cache.getAll(keys).forEach((key, stamped) -> found.put(key, handedBack(key, stamped)));
         return found;
+    }
+
+    @Override
+    public Map<K, V> getAll(Iterable<? extends K> keys,
+                            Function<? super Set<K>, ? extends Map<? extends K, ? extends V>> loader) {
+        return BulkLoad.getAll(this, keys, loader, cache::countLoads);   // each loaded value stamped by putIfAbsent
     }
 
     @Override

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -228,6 +229,17 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
             }
         }
         return found;
+    }
+
+    @Override
+    public Map<K, V> getAll(Iterable<? extends K> keys,
+                            Function<? super Set<K>, ? extends Map<? extends K, ? extends V>> loader) {
+        return BulkLoad.getAll(this, keys, loader, this::countLoads);
+    }
+
+    /** Counts {@code count} values loaded (a bulk load's, or an expiring view's). */
+    void countLoads(long count) {
+        loads.add(count);
     }
 
     // ---- writes ----

@@ -206,12 +206,14 @@ class TieredCacheModelTest {
                     } else if (random.nextInt(200) == 0 && from == 0 && keys > 100) {
                         cache.invalidateAll();
                         model.clear();
-                    } else {
+                    } else if (random.nextBoolean()) {
                         List<Integer> asked = List.of(key, from + random.nextInt(keys), from + random.nextInt(keys));
                         Map<Integer, String> found = cache.getAll(asked);
                         for (Integer k : asked) {
                             check(found.get(k), model.get(k), exact, model, k);
                         }
+                    } else {
+                        bulkLoad(cache, random, from, keys, exact, model, tag + op);
                     }
                 }
                 default -> conditional(cache, random, key, exact, model, tag + op);
@@ -225,6 +227,36 @@ class TieredCacheModelTest {
         }
         if (exact && from == 0) {
             assertEquals(model.size(), cache.size(), "size");
+        }
+    }
+
+    /**
+     * A {@code getAll} with a loader of three keys: the loader must be asked for the keys the model lacks (with
+     * {@code exact}; else at least those), and finds a value for one key in two; the cache then holds what the model
+     * held, or what was loaded.
+     */
+    private static void bulkLoad(Cache<Integer, String> cache, Random random, int from, int keys, boolean exact,
+                                 Map<Integer, String> model, String tag) {
+        List<Integer> asked = List.of(from + random.nextInt(keys), from + random.nextInt(keys),
+                from + random.nextInt(keys));
+        Map<Integer, String> loaded = new HashMap<>();
+        Map<Integer, String> found = cache.getAll(asked, missing -> {
+            for (Integer k : missing) {
+                if (exact) {
+                    assertNull(model.get(k), "the loader was asked for " + k + ", which has a value");
+                }
+                if (random.nextBoolean()) {
+                    loaded.put(k, value(random, k, tag));
+                }
+            }
+            return loaded;
+        });
+        for (Integer k : new java.util.LinkedHashSet<>(asked)) {
+            String expected = loaded.containsKey(k) ? loaded.get(k) : model.get(k);
+            check(found.get(k), expected, exact, model, k);
+            if (loaded.containsKey(k)) {
+                model.put(k, loaded.get(k));
+            }
         }
     }
 
