@@ -5,6 +5,7 @@ import dev.strata.Tier;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -54,7 +55,7 @@ import java.util.function.Function;
  * @param <K> the key type; keys are compared with {@code equals}/{@code hashCode} and must not change while cached
  * @param <V> the value type; the heap tier stores the value object itself, so callers must not mutate it after a put
  */
-public interface Cache<K, V> extends AutoCloseable {
+public interface Cache<K, V> extends AutoCloseable, Iterable<Map.Entry<K, V>> {
 
     /**
      * {@return the value cached for {@code key}, or null if none} A hit below the highest tier decodes the value and
@@ -265,6 +266,24 @@ public interface Cache<K, V> extends AutoCloseable {
      * @throws IllegalStateException if the cache is closed
      */
     void putAll(Map<? extends K, ? extends V> entries);
+
+    /**
+     * {@return an iterator over the cache's entries, in every tier, in no particular order} Weakly consistent: every
+     * key that has a value from the call to the end of the iteration is returned exactly once, however its value
+     * moves between tiers meanwhile; a key put or removed meanwhile may or may not be. Each value is read when the
+     * iterator reaches its key (decoded off the heap, read from disk, with no promotion and no hit or miss counted);
+     * a key whose value expired or went by then is skipped, and a value written since the call may be the one
+     * returned. The entries are immutable; {@link Iterator#remove()} removes the key only if it still holds the value
+     * returned, unchanged.
+     *
+     * <p>For a cache with a disk tier the call copies the disk tier's keys (decoded, with their bytes) to the heap, and
+     * the iteration copies them again, for part of the cache, when keys keep crossing between memory and disk while it
+     * runs. The iterator itself is for one thread; the cache may be used by others meanwhile.
+     *
+     * @throws IllegalStateException if the cache is closed (also from the iterator's methods)
+     */
+    @Override
+    Iterator<Map.Entry<K, V>> iterator();
 
     /**
      * Removes every entry from every tier. Entries put concurrently may survive. A

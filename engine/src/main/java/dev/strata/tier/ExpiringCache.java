@@ -7,6 +7,7 @@ import dev.strata.cache.CacheStats;
 import dev.strata.codec.Codec;
 import java.lang.foreign.MemorySegment;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -149,6 +150,28 @@ final class ExpiringCache<K, V> implements Cache<K, V> {
     public void putAll(Map<? extends K, ? extends V> entries) {
         Objects.requireNonNull(entries, "entries");
         entries.forEach(this::put);
+    }
+
+    @Override
+    public Iterator<Map.Entry<K, V>> iterator() {
+        Iterator<Map.Entry<K, Expiring<V>>> stamped = cache.iterator();
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return stamped.hasNext();
+            }
+
+            @Override
+            public Map.Entry<K, V> next() {
+                Map.Entry<K, Expiring<V>> entry = stamped.next();
+                return Map.entry(entry.getKey(), entry.getValue().value());
+            }
+
+            @Override
+            public void remove() {
+                stamped.remove();
+            }
+        };
     }
 
     @Override

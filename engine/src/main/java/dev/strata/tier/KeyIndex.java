@@ -50,6 +50,11 @@ final class KeyIndex {
         return stripes[hash >>> shift];
     }
 
+    /** {@return the index in {@link #stripes()} of the stripe of keys with spread hash {@code hash}} */
+    int stripeIndex(int hash) {
+        return hash >>> shift;
+    }
+
     /** {@return every stripe, for whole-cache walks (clear, flush)} */
     Stripe[] stripes() {
         return stripes;

@@ -274,8 +274,11 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
         tiers.counters(Tier.OFF_HEAP).added(recordBytes);
         if (node != null) {
             tiers.removeNode(stripe, node);
-        } else if (diskKey != null && tiers.removeFromDisk(diskKey) && onDisk != null) {
-            tiers.removals.removed(key, onDisk, RemovalCause.REPLACED);
+        } else if (diskKey != null) {
+            stripe.diskCrossings++;
+            if (tiers.removeFromDisk(diskKey) && onDisk != null) {
+                tiers.removals.removed(key, onDisk, RemovalCause.REPLACED);
+            }
         }
         if (move) {
             stripe.endMove();
@@ -401,6 +404,7 @@ final class OffHeapPlacement<K, V> implements OffHeapTier.Evacuation, OffHeapTie
         }
         if (written == Tiers.Install.DONE) {
             tiers.removeRecord(stripe, record, true);
+            stripe.diskCrossings++;
             tiers.counters(Tier.OFF_HEAP).demotions.increment();
         } else if (written == Tiers.Install.FAILED) {
             drop(stripe, record);

@@ -42,6 +42,13 @@ final class Stripe {
     final RecordTable records;
     /** Odd while a key moves between the tables; every move adds two. Written under this monitor. */
     volatile int version;
+    /**
+     * How many times a key of this stripe crossed between the memory tables and the disk (a move or a put in either
+     * direction, a spill): an iteration over the cache ({@link EntryWalk}) that took a snapshot of the disk's keys
+     * knows from it whether the snapshot still holds for this stripe. Written under this monitor; read by the
+     * iteration without it too.
+     */
+    volatile int diskCrossings;
     /** The spread hashes of the keys being spilled, in the first {@link #spills} places. Guarded by this monitor. */
     private int[] spillHashes = NO_SPILLS;
     /** How many keys of this stripe are being spilled. Guarded by this monitor. */

@@ -9,6 +9,7 @@ import dev.strata.cache.RemovalCause;
 import dev.strata.cache.ValueTooLargeException;
 import java.lang.foreign.MemorySegment;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -88,6 +89,13 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
         inFlight.increment();
         if (closed) {
             inFlight.decrement();
+            throw closedException();
+        }
+    }
+
+    /** @throws IllegalStateException if the cache is closed */
+    void ensureOpen() {
+        if (closed) {
             throw closedException();
         }
     }
@@ -504,7 +512,7 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
     V remap(K key, BiFunction<? super K, ? super V, ? extends V> function) {
         Objects.requireNonNull(key, "key");
         while (true) {
-            Tiers.Snapshot<V> now = snapshot(key);
+            Tiers.Snapshot<V> now = snapshotOf(key);
             V computed = function.apply(key, now.value());
             if (now.value() == null) {
                 if (computed == null || putIfAbsent(key, computed) == null) {
@@ -520,7 +528,8 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
         }
     }
 
-    private Tiers.Snapshot<V> snapshot(K key) {
+    /** {@return the key's value and its place ({@link Tiers#snapshot}), in the in-flight guard} */
+    Tiers.Snapshot<V> snapshotOf(K key) {
         enter();
         try {
             return tiers.snapshot(key);
@@ -634,6 +643,23 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
                 throw error;
             }
             throw e;
+        }
+    }
+
+    /**
+     * {@inheritDoc} The walk is {@link EntryWalk}'s: a copy of the disk tier's keys, then the cache's stripes one by
+     * one under their monitors.
+     */
+    @Override
+    public Iterator<Map.Entry<K, V>> iterator() {
+        if (closed) {
+            throw closedException();
+        }
+        enter();
+        try {
+            return new EntryWalk<>(this, tiers);
+        } finally {
+            exit();
         }
     }
 

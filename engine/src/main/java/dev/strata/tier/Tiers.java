@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -745,6 +746,7 @@ final class Tiers<K, V> {
             removeRecord(stripe, record, true);
         } else if (diskKey != null) {
             removedFromDisk = removeFromDisk(diskKey);
+            stripe.diskCrossings++;
         }
         if (move) {
             stripe.endMove();
@@ -842,8 +844,10 @@ final class Tiers<K, V> {
                                 source);
                         if (node != null) {
                             removeNode(stripe, node);
+                            stripe.diskCrossings++;
                         } else if (record >= 0) {
                             removeRecord(stripe, record, true);
+                            stripe.diskCrossings++;
                         }
                         counted(Tier.DISK, source);
                         return Install.DONE;
@@ -1247,6 +1251,38 @@ final class Tiers<K, V> {
         }
         removeRecord(stripe, record, live);
         counters.get(Tier.OFF_HEAP).expirations.increment();
+    }
+
+    /**
+     * Adds the keys whose values are in {@code stripe}'s memory tables to {@code keys}: its heap nodes' keys, and its
+     * off-heap records' keys, decoded. Stripe held.
+     */
+    void memoryKeys(Stripe stripe, Set<K> keys) {
+        if (stripe.nodes != null && !stripe.nodes.isEmpty()) {
+            List<Node<K, V>> nodes = new ArrayList<>();
+            stripe.nodes.copyTo(nodes);
+            for (Node<K, V> node : nodes) {
+                keys.add(node.key);
+            }
+        }
+        RecordTable records = stripe.records;
+        if (records != null && records.size() > 0) {
+            for (int i = 0; i < records.capacity(); i++) {
+                long slot = records.get(i);
+                if (Slots.isRecord(slot)) {
+                    long location = Slots.location(slot);
+                    Extent extent = extents.extentAt(location);
+                    int offset = extents.offsetAt(location);
+                    keys.add(decodeKey(extent.bytes(RecordLayout.keyOffset(offset),
+                            RecordLayout.keyLength(extent.headerSegment(), offset))));
+                }
+            }
+        }
+    }
+
+    /** {@return {@code key}'s bytes decoded} */
+    K decodeKey(MemorySegment key) {
+        return keyCodec.decode(key, 0, (int) key.byteSize());
     }
 
     /** Removes the stripe's expired heap nodes. {@return how many} Stripe held. */
