@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import java.util.function.BiFunction;
@@ -284,6 +285,20 @@ public interface Cache<K, V> extends AutoCloseable, Iterable<Map.Entry<K, V>> {
      */
     @Override
     Iterator<Map.Entry<K, V>> iterator();
+
+    /**
+     * {@return this cache as a {@link ConcurrentMap}, for code that takes a map} A view: every method reads or writes
+     * this cache, and what it writes may be evicted as any put's value. Its atomic methods are the cache's
+     * ({@link #putIfAbsent}, {@link #replace(Object, Object, Object)}, {@link #compute}, ...); {@code put} and
+     * {@code remove}, which hand back the old value, run as {@link #compute}s (an off-heap value is decoded, a disk value
+     * read, for it), and {@code replaceAll} as one {@link #computeIfPresent} per key. Its views ({@code entrySet},
+     * {@code keySet}, {@code values}) iterate as {@link #iterator()} does, and {@code size} is {@link #size()}, capped
+     * at {@link Integer#MAX_VALUE}. Null keys and values are refused, as by {@code ConcurrentHashMap}; a key of
+     * another type than the cache's may throw {@link ClassCastException}.
+     *
+     * @throws IllegalStateException if the cache is closed (from the view's methods)
+     */
+    ConcurrentMap<K, V> asMap();
 
     /**
      * Removes every entry from every tier. Entries put concurrently may survive. A

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentMap;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 
@@ -172,6 +173,11 @@ final class ExpiringCache<K, V> implements Cache<K, V> {
                 stamped.remove();
             }
         };
+    }
+
+    @Override
+    public ConcurrentMap<K, V> asMap() {
+        return new CacheMap<>(this);
     }
 
     @Override

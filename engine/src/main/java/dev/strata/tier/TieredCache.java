@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -661,6 +662,11 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
         } finally {
             exit();
         }
+    }
+
+    @Override
+    public ConcurrentMap<K, V> asMap() {
+        return new CacheMap<>(this);
     }
 
     @Override
