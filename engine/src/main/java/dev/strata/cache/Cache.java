@@ -290,8 +290,8 @@ public interface Cache<K, V> extends AutoCloseable, Iterable<Map.Entry<K, V>> {
      * {@return this cache as a {@link ConcurrentMap}, for code that takes a map} A view: every method reads or writes
      * this cache, and what it writes may be evicted as any put's value. Its atomic methods are the cache's
      * ({@link #putIfAbsent}, {@link #replace(Object, Object, Object)}, {@link #compute}, ...); {@code put} and
-     * {@code remove}, which hand back the old value, run as {@link #compute}s (an off-heap value is decoded, a disk value
-     * read, for it), and {@code replaceAll} as one {@link #computeIfPresent} per key. Its views ({@code entrySet},
+     * {@code remove}, which hand back the old value, run as {@link #compute}s (an off-heap value is decoded, a disk
+     * value read, for it), and {@code replaceAll} as one {@link #computeIfPresent} per key. Its views ({@code entrySet},
      * {@code keySet}, {@code values}) iterate as {@link #iterator()} does, and {@code size} is {@link #size()}, capped
      * at {@link Integer#MAX_VALUE}. Null keys and values are refused, as by {@code ConcurrentHashMap}; a key of
      * another type than the cache's may throw {@link ClassCastException}.
