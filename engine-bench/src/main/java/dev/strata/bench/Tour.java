@@ -49,6 +49,7 @@ public final class Tour {
         fill(SlabSourceKind.DIRECT_BUFFER);                // last: only a GC frees it, which would blur the others
         TierTour.run();
         SharingTour.run();
+        CountingTour.run();
     }
 
     private static void fill(SlabSourceKind backend) {
