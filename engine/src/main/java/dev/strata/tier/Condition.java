@@ -12,7 +12,8 @@ import java.util.function.Predicate;
  * put-if-absent); a value that passes a test ({@link #present}, a replace or a conditional remove), for which an
  * off-heap record is decoded and a disk record read and decoded while the monitor keeps them stable; or the very
  * value a {@linkplain Tiers#snapshot snapshot} read, still in the place it was read ({@link #unchanged}, a compute),
- * which compares places and versions, not values. A value whose deadline has passed counts as no value.
+ * which compares places and versions (values only when the value moved). A value whose deadline has passed counts as
+ * no value.
  *
  * <p>A present condition remembers the value it last held for ({@link #seen()}), which a replace hands back, and a
  * failure of the decode or of the test ({@link #failure()}), which the operation throws once it holds no monitor.
@@ -54,8 +55,9 @@ final class Condition<V> {
     }
 
     /**
-     * {@return the condition that the key still has {@code value}, unexpired, in the place {@code place} a snapshot
-     * read it: not replaced (even by an equal value), removed or moved to another tier since}
+     * {@return the condition that the key still has {@code value}, unexpired, where a snapshot read it
+     * ({@code place}): not replaced, even by an equal value, nor removed since} A value moved meanwhile (to another
+     * tier, or within one) is compared with {@code value} instead ({@link #sameValue}).
      */
     static <V> Condition<V> unchanged(Tiers.Source place, V value) {
         return new Condition<>(place, value);
