@@ -228,6 +228,25 @@ class TieredCacheModelTest {
         if (exact && from == 0) {
             assertEquals(model.size(), cache.size(), "size");
         }
+        checkWalk(cache, from, keys, exact, model);
+    }
+
+    /**
+     * Walks the cache: each key once, and each of this run's keys (its range) with the model's value; with
+     * {@code exact}, every one of the model's keys.
+     */
+    private static void checkWalk(Cache<Integer, String> cache, int from, int keys, boolean exact,
+                                  Map<Integer, String> model) {
+        Map<Integer, String> walked = new HashMap<>();
+        for (Map.Entry<Integer, String> entry : cache) {
+            assertNull(walked.put(entry.getKey(), entry.getValue()), () -> "walked twice: " + entry.getKey());
+        }
+        walked.keySet().removeIf(key -> key < from || key >= from + keys);
+        if (exact) {
+            assertEquals(model, walked, "the walk");
+        } else {
+            walked.forEach((key, value) -> assertEquals(model.get(key), value, "walked value of " + key));
+        }
     }
 
     /**
