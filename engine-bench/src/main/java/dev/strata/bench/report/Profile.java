@@ -22,7 +22,7 @@ record Profile(List<String> includes, int forks, int warmupIterations, int warmu
         int measurementSeconds, List<Integer> threadCounts, Map<String, List<String>> params) {
 
     /** Every package of benchmarks in the jar. */
-    static final String ALL = "dev\\.strata\\.bench\\.(tier|peer|raw|memory|codec|exec|disk|listener|conditional)\\..*";
+    static final String ALL = "dev\\.strata\\.bench\\.(tier|peer|raw|memory|codec|exec|disk|listener|conditional|walk)\\..*";
 
     /** The tier ladder, peers, raw limits and the allocator (what the report's tables need). */
     static final String REPORT_SET = "dev\\.strata\\.bench\\.(tier|peer|raw|memory)\\..*";
