@@ -2,14 +2,10 @@ package dev.strata.bench.conditional;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import dev.strata.DataSize;
-import dev.strata.Engine;
-import dev.strata.OffHeapBackend;
 import dev.strata.Tier;
-import dev.strata.bench.workload.BenchFiles;
 import dev.strata.bench.workload.JvmFlags;
+import dev.strata.bench.workload.OneTierEngine;
 import dev.strata.codec.Codecs;
-import java.nio.file.Path;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
@@ -68,24 +64,14 @@ public class ConditionalWriteBenchmark {
         @Param({"GET_PUT", "GET_REPLACE", "MERGE"})
         public Update update;
 
-        private Engine engine;
-        private Path directory;
+        private OneTierEngine engine;
         dev.strata.cache.Cache<Long, Long> cache;
 
         /** Builds the engine and the cache, every counter at zero. */
         @Setup(Level.Trial)
         public void open() {
-            Engine.Builder builder = Engine.builder().name("bench-conditional").heap(DataSize.ofBytes(REGION))
-                    .strict(false);
-            if (tier == Tier.OFF_HEAP) {
-                builder.offHeap(DataSize.ofBytes(REGION), OffHeapBackend.ARENA).pageSize(DataSize.ofKibibytes(64));
-            }
-            if (tier == Tier.DISK) {
-                directory = BenchFiles.newScratchDirectory("strata-conditional-");
-                builder.disk(directory, DataSize.ofBytes(REGION));
-            }
-            engine = builder.build();
-            cache = engine.newCache("counters", Codecs.int64(), Codecs.int64()).tiers(tier).build();
+            engine = OneTierEngine.open("bench-conditional", tier, REGION);
+            cache = engine.engine().newCache("counters", Codecs.int64(), Codecs.int64()).tiers(tier).build();
             for (long key = 0; key < COUNTERS; key++) {
                 cache.put(key, 0L);
             }
@@ -95,9 +81,6 @@ public class ConditionalWriteBenchmark {
         @TearDown(Level.Trial)
         public void close() {
             engine.close();
-            if (directory != null) {
-                BenchFiles.deleteQuietly(directory);
-            }
         }
     }
 

@@ -1,15 +1,11 @@
 package dev.strata.bench.listener;
 
-import dev.strata.DataSize;
-import dev.strata.Engine;
-import dev.strata.OffHeapBackend;
 import dev.strata.Tier;
-import dev.strata.bench.workload.BenchFiles;
 import dev.strata.bench.workload.JvmFlags;
+import dev.strata.bench.workload.OneTierEngine;
 import dev.strata.cache.Cache;
 import dev.strata.cache.RemovalCause;
 import dev.strata.codec.Codecs;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -62,8 +58,7 @@ public class RemovalListenerBenchmark {
 
     private static final long REGION = 64L << 20;
 
-    private Engine engine;
-    private Path directory;
+    private OneTierEngine engine;
     private Cache<Long, byte[]> cache;
     private byte[] value;
     private long nextKey;
@@ -72,16 +67,8 @@ public class RemovalListenerBenchmark {
     /** Builds the engine and the cache, and fills it until it evicts. */
     @Setup(Level.Trial)
     public void open() {
-        Engine.Builder builder = Engine.builder().name("bench-removals").heap(DataSize.ofBytes(REGION)).strict(false);
-        if (tier == Tier.OFF_HEAP) {
-            builder.offHeap(DataSize.ofBytes(REGION), OffHeapBackend.ARENA).pageSize(DataSize.ofKibibytes(64));
-        }
-        if (tier == Tier.DISK) {
-            directory = BenchFiles.newScratchDirectory("strata-removals-");
-            builder.disk(directory, DataSize.ofBytes(REGION));
-        }
-        engine = builder.build();
-        Cache.Builder<Long, byte[]> cacheBuilder = engine.newCache("removals", Codecs.int64(), Codecs.bytes())
+        engine = OneTierEngine.open("bench-removals", tier, REGION);
+        Cache.Builder<Long, byte[]> cacheBuilder = engine.engine().newCache("removals", Codecs.int64(), Codecs.bytes())
                 .tiers(tier);
         if (listener == Listener.COUNTING) {
             cacheBuilder.removalListener((Long key, byte[] removed, RemovalCause cause) -> told++, Runnable::run);
@@ -111,8 +98,5 @@ public class RemovalListenerBenchmark {
     @TearDown(Level.Trial)
     public void close() {
         engine.close();
-        if (directory != null) {
-            BenchFiles.deleteQuietly(directory);
-        }
     }
 }

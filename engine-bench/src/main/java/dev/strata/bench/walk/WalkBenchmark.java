@@ -1,14 +1,10 @@
 package dev.strata.bench.walk;
 
-import dev.strata.DataSize;
-import dev.strata.Engine;
-import dev.strata.OffHeapBackend;
 import dev.strata.Tier;
-import dev.strata.bench.workload.BenchFiles;
 import dev.strata.bench.workload.JvmFlags;
+import dev.strata.bench.workload.OneTierEngine;
 import dev.strata.cache.Cache;
 import dev.strata.codec.Codecs;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -47,23 +43,14 @@ public class WalkBenchmark {
     @Param({"HEAP", "OFF_HEAP", "DISK"})
     public Tier tier;
 
-    private Engine engine;
-    private Path directory;
+    private OneTierEngine engine;
     private Cache<Long, byte[]> cache;
 
     /** Builds the engine and fills the cache. */
     @Setup(Level.Trial)
     public void open() {
-        Engine.Builder builder = Engine.builder().name("bench-walk").heap(DataSize.ofBytes(REGION)).strict(false);
-        if (tier == Tier.OFF_HEAP) {
-            builder.offHeap(DataSize.ofBytes(REGION), OffHeapBackend.ARENA).pageSize(DataSize.ofKibibytes(64));
-        }
-        if (tier == Tier.DISK) {
-            directory = BenchFiles.newScratchDirectory("strata-walk-");
-            builder.disk(directory, DataSize.ofBytes(REGION));
-        }
-        engine = builder.build();
-        cache = engine.newCache("walk", Codecs.int64(), Codecs.bytes()).tiers(tier).build();
+        engine = OneTierEngine.open("bench-walk", tier, REGION);
+        cache = engine.engine().newCache("walk", Codecs.int64(), Codecs.bytes()).tiers(tier).build();
         byte[] value = new byte[100];
         for (long key = 0; key < ENTRIES; key++) {
             cache.put(key, value);
@@ -87,8 +74,5 @@ public class WalkBenchmark {
     @TearDown(Level.Trial)
     public void close() {
         engine.close();
-        if (directory != null) {
-            BenchFiles.deleteQuietly(directory);
-        }
     }
 }
