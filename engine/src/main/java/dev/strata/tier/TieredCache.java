@@ -622,8 +622,7 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
     }
 
     /** {@return the key's value, or null, counted neither as a hit nor as a miss} */
-    V peek(K key) {
-        Objects.requireNonNull(key, "key");
+    private V peek(K key) {
         enter();
         try {
             return lookups.get(key, false);

@@ -6,19 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.strata.DataSize;
 import dev.strata.Tier;
 import dev.strata.cache.Cache;
-import dev.strata.codec.Codecs;
-import java.nio.file.Path;
+import dev.strata.cache.Promotion;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentMap;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -27,32 +23,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code put} and {@code remove} wherever the value lay, the views, {@code replaceAll}, {@code clear}), and random
  * operations through the map checked against a {@code HashMap} where the cache evicts nothing (a disk tier below).
  */
-class CacheMapTest {
-
-    private static final long REGION = 128 * 1024;
-
-    @TempDir
-    Path dir;
-
-    static Stream<List<Tier>> combinations() {
-        return TieredCacheModelTest.combinations();
-    }
-
-    static Stream<List<Tier>> withDisk() {
-        return combinations().filter(tiers -> tiers.contains(Tier.DISK));
-    }
-
-    private TestEngine engine() {
-        return new TestEngine(REGION, REGION, 4096, dir, 256L << 20);
-    }
+class CacheMapTest extends LayoutFixture {
 
     private static Cache<Integer, String> cache(TestEngine engine, List<Tier> tiers) {
-        Cache.Builder<Integer, String> builder = engine.caches.newCache("map", Codecs.int32(), Codecs.utf8())
-                .tiers(tiers.toArray(Tier[]::new));
-        for (Tier tier : tiers.subList(0, tiers.size() - 1)) {
-            builder.maximumSize(tier, DataSize.ofKibibytes(16));
-        }
-        return builder.build();
+        return cache(engine, tiers, Promotion.ON_SECOND_HIT);
     }
 
     @ParameterizedTest

@@ -5,12 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.strata.DataSize;
 import dev.strata.Tier;
 import dev.strata.cache.Cache;
 import dev.strata.cache.Promotion;
 import dev.strata.codec.Codecs;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,9 +19,7 @@ import java.util.NoSuchElementException;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -33,34 +29,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * (reads promoting, puts rewriting, new keys pushing the others down), every key that has a value throughout each
  * iteration is returned, exactly once.
  */
-class EntryWalkTest {
-
-    private static final long REGION = 128 * 1024;
-
-    @TempDir
-    Path dir;
-
-    static Stream<List<Tier>> combinations() {
-        return TieredCacheModelTest.combinations();
-    }
-
-    static Stream<List<Tier>> withDisk() {
-        return combinations().filter(tiers -> tiers.contains(Tier.DISK));
-    }
-
-    private TestEngine engine() {
-        return new TestEngine(REGION, REGION, 4096, dir, 256L << 20);
-    }
-
-    /** {@return the cache of {@code tiers}, every tier but the lowest held to 16 KiB} */
-    private static Cache<Integer, String> cache(TestEngine engine, List<Tier> tiers, Promotion promotion) {
-        Cache.Builder<Integer, String> builder = engine.caches.newCache("walk", Codecs.int32(), Codecs.utf8())
-                .tiers(tiers.toArray(Tier[]::new)).promotion(promotion);
-        for (Tier tier : tiers.subList(0, tiers.size() - 1)) {
-            builder.maximumSize(tier, DataSize.ofKibibytes(16));
-        }
-        return builder.build();
-    }
+class EntryWalkTest extends LayoutFixture {
 
     /** {@return the entries an iteration returned, failing on a key returned twice} */
     private static Map<Integer, String> walk(Cache<Integer, String> cache) {
