@@ -93,10 +93,12 @@ import java.util.stream.Stream;
  * probation segments hold more than a tenth of the bytes in segments ({@code PROBATION_SHARE}) the oldest of them is
  * evicted, every record read in it moving to the main log, the others leaving with their key hashes noted in a {@link
  * GhostHashes ghost}, so a key put again soon after goes to the main log; else the main log's lowest id goes, keeping
- * up to three quarters of a segment of read records ({@code SECOND_CHANCE_QUARTERS}). A scan of one-off keys so passes
- * through probation without touching the main log. A compaction of a probation segment copies into the probation log,
- * so its records stay on trial. A transient store's copies go to segments of the compactor's own, one per log; a
- * persistent store's to the open segment of the log they go to.
+ * up to three quarters of a segment of read records ({@code SECOND_CHANCE_QUARTERS}). Neither segment being written
+ * (the active one, the open probation one) goes while another segment holds a record: a probation log of that one
+ * segment leaves it to fill, and the main log's oldest goes. A scan of one-off keys so passes through probation without
+ * touching the main log. A compaction of a probation segment copies into the probation log, so its records stay on
+ * trial. A transient store's copies go to segments of the compactor's own, one per log; a persistent store's to the
+ * open segment of the log they go to.
  *
  * <p>The eviction writes no tombstone. In a persistent store a key's records lie in the segments of one log in the
  * order they were written (copies included, see above), so every record older than one in a log's oldest segment is in
@@ -900,7 +902,8 @@ public final class DiskStore implements AutoCloseable {
      * DiskStoreStats#evictedRecords()}. The oldest segment is the main log's with the lowest id that holds any
      * record, but in a store whose probation segments hold more than a tenth of its bytes (or whose main log holds
      * none): then it is the oldest of those, whose read records all move to the main log (see <b>Eviction</b> in the
-     * class comment). A segment holding only dead records or tombstones is deleted all the same, dropping no key.
+     * class comment). The segments being written go last, when no other holds a record. A segment holding only dead
+     * records or tombstones is deleted all the same, dropping no key.
      *
      * <p>No tombstone is written, also by a persistent store: no segment of its log is older than the one dropped, and
      * a key's records lie in the segments of one log in the order they were written, so no older record can stand in
@@ -2065,9 +2068,12 @@ public final class DiskStore implements AutoCloseable {
     /**
      * {@return the segment to evict, sealed, or null if no segment holds a record} The oldest probation segment while
      * the probation log holds more than {@code 1 / PROBATION_SHARE} of the bytes in segments (or the main log holds
-     * none), else the oldest segment of the main log (lowest id). Sealing under the writer lock (with the compaction
-     * lock held, so no compaction copies to it either) means no record is added to it afterwards: every index entry
-     * that will ever point into it is installed already.
+     * none), else the oldest segment of the main log (lowest id). The two segments being written (the active one and
+     * the open probation one) go last, only when no other segment holds a record: in a store of fewer than ten
+     * segments the open probation segment alone holds more than a tenth, and taking it would evict the records of puts
+     * just made, before anyone could read them (a put read right after it then missed). Sealing under the
+     * writer lock (with the compaction lock held, so no compaction copies to it either) means no record is added to
+     * it afterwards: every index entry that will ever point into it is installed already.
      */
     private Segment sealOldest() {
         writeLock.lock();
@@ -2075,6 +2081,7 @@ public final class DiskStore implements AutoCloseable {
             ensureOpen();
             Segment oldestMain = null;
             Segment oldestProbation = null;
+            Segment beingWritten = null;
             long probationBytes = 0;
             long allBytes = 0;
             for (Segment segment : segments.values()) {
@@ -2082,8 +2089,10 @@ public final class DiskStore implements AutoCloseable {
                     continue;
                 }
                 allBytes += segment.payloadBytes();
-                if (segment.isProbation()) {
-                    probationBytes += segment.payloadBytes();
+                probationBytes += segment.isProbation() ? segment.payloadBytes() : 0;
+                if (segment == active || segment == probationActive) {
+                    beingWritten = beingWritten == null || segment.isProbation() ? segment : beingWritten;
+                } else if (segment.isProbation()) {
                     oldestProbation = oldestProbation == null ? segment : oldestProbation;
                 } else {
                     oldestMain = oldestMain == null ? segment : oldestMain;
@@ -2091,6 +2100,7 @@ public final class DiskStore implements AutoCloseable {
             }
             boolean probationFirst = oldestMain == null || probationBytes * PROBATION_SHARE > allBytes;
             Segment victim = oldestProbation != null && probationFirst ? oldestProbation : oldestMain;
+            victim = victim != null ? victim : beingWritten;
             if (victim != null) {
                 seal(victim);                          // the compaction lock is held: no copy goes to it now
             }

@@ -303,7 +303,8 @@ class DiskStoreEvictionTest {
 
     /**
      * A transient store's compaction copies into a segment of its own; evicted in its turn while it is the copies'
-     * current segment, it is sealed first, so a later compaction copies into a new one.
+     * current segment (after the older segments, before the active one, which goes last), it is sealed first, so a
+     * later compaction copies into a new one.
      */
     @Test
     void aTransientStoresCompactionOutputIsEvictedInItsTurnAndLaterCopiesGoToANewSegment() throws IOException {
@@ -317,7 +318,8 @@ class DiskStoreEvictionTest {
             overwriteAllButEveryTenth(store, 0, expected);
             store.compact();                                         // segment 1's survivors: copied to the output
             long output = store.stampOf(key(0)) >>> 32;
-            assertTrue(output > 2, "copied out of segment 1: " + output);
+            long writing = store.stampOf(key(PER_SEGMENT - 1)) >>> 32;
+            assertTrue(output > writing, "copied out of segment 1: " + output + ", after " + writing);
             for (int k = 0; k < PER_SEGMENT; k += 10) {
                 assertEquals(output, store.stampOf(key(k)) >>> 32, "key " + k + " copied with the others");
             }
@@ -327,8 +329,11 @@ class DiskStoreEvictionTest {
             assertFalse(Files.exists(dir.resolve(Segment.fileName(output))));
             assertTrue(store.size() < expected.size());
             expected.keySet().removeIf(k -> !store.containsKey(key(k)));
-            assertTrue(expected.keySet().stream().allMatch(k -> store.stampOf(key(k)) >>> 32 > output),
-                    "the output went in id order");
+            assertFalse(expected.isEmpty(), "the active segment stayed");
+            assertTrue(expected.keySet().stream().allMatch(k -> store.stampOf(key(k)) >>> 32 == writing),
+                    "the output went in id order, the active segment last");
+            assertEquals(expected.size(), store.evictOldest(), "then the active segment");
+            expected.clear();
 
             int base = 10 * PER_SEGMENT;                             // a new segment, then most of it dies
             for (int k = base; k < base + PER_SEGMENT; k++) {

@@ -7,6 +7,7 @@ import static dev.strata.tier.disk.ProbationKeys.VALUE_BYTES;
 import static dev.strata.tier.disk.ProbationKeys.assertAbsent;
 import static dev.strata.tier.disk.ProbationKeys.assertPresent;
 import static dev.strata.tier.disk.ProbationKeys.putAll;
+import static dev.strata.tier.disk.ProbationKeys.rollLog;
 import static dev.strata.tier.disk.ProbationKeys.segmentIdOf;
 import static dev.strata.tier.disk.DiskTestSupport.segmentOf;
 import static dev.strata.tier.disk.DiskTestSupport.transientConfig;
@@ -32,12 +33,16 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DiskStoreProbationTest {
 
+    /** Keys from here on are put on trial to seal the probation segment being written. */
+    private static final int ROLLING = 3 * TRIAL;
+
     @TempDir
     Path dir;
 
     /**
-     * Two segments of main keys, then one of keys on trial: the probation segment is the youngest, but it holds a
-     * third of the bytes, so eviction takes it (and only its keys) before the older main segments.
+     * Two segments of main keys, then one of keys on trial, sealed by the next key on trial: the probation segment is
+     * the youngest sealed one, but it holds a third of the bytes, so eviction takes it (and only its keys) before the
+     * older main segments.
      */
     @Test
     void evictionTakesTheProbationSegmentFirstWhileItHoldsMoreThanATenth() throws IOException {
@@ -46,11 +51,53 @@ class DiskStoreProbationTest {
             putAll(store, TRIAL, PER_SEGMENT, true);
             assertNotEquals(segmentIdOf(store, 0), segmentIdOf(store, TRIAL), "trial keys have a segment of their own");
             assertEquals(segmentIdOf(store, TRIAL), segmentIdOf(store, TRIAL + PER_SEGMENT - 1));
+            assertEquals(0, rollLog(store, TRIAL + PER_SEGMENT, true, segmentIdOf(store, TRIAL)), "it was full");
 
             assertEquals(PER_SEGMENT, store.evictOldest());
 
             assertPresent(store, 0, 2 * PER_SEGMENT);
             assertAbsent(store, TRIAL, PER_SEGMENT);
+            assertPresent(store, TRIAL + PER_SEGMENT, 1);
+        }
+    }
+
+    /**
+     * The segments being written go last: in a store of fewer than ten segments the one probation segment, still
+     * being written, holds more than a tenth of the bytes, but eviction takes the main log's oldest and leaves the
+     * keys just put on trial for their first read. (Taking it, a cache's put read right after it missed now and then
+     * when its share of a quota shared with other caches was under ten segments.) Once the probation segment is
+     * sealed, it goes first.
+     */
+    @Test
+    void theProbationSegmentBeingWrittenIsEvictedAfterTheMainLog() throws IOException {
+        try (DiskStore store = open(transientConfig())) {
+            putAll(store, 0, 2 * PER_SEGMENT, false);
+            putAll(store, TRIAL, PER_SEGMENT / 2, true);
+
+            assertEquals(PER_SEGMENT, store.evictOldest(), "the main log's oldest segment");
+            assertAbsent(store, 0, PER_SEGMENT);
+            assertPresent(store, TRIAL, PER_SEGMENT / 2);
+
+            int filled = rollLog(store, TRIAL + PER_SEGMENT / 2, true, segmentIdOf(store, TRIAL));
+            assertEquals(PER_SEGMENT / 2 + filled, store.evictOldest(), "the probation segment, sealed");
+            assertAbsent(store, TRIAL, PER_SEGMENT / 2 + filled);
+            assertPresent(store, PER_SEGMENT, PER_SEGMENT);
+        }
+    }
+
+    /** A store whose every record lies in the segments being written evicts them, the probation one first. */
+    @Test
+    void aStoreOfOnlyTheSegmentsBeingWrittenEvictsThemProbationFirst() throws IOException {
+        try (DiskStore store = open(transientConfig())) {
+            putAll(store, 0, PER_SEGMENT / 2, false);
+            putAll(store, TRIAL, PER_SEGMENT / 2, true);
+
+            assertEquals(PER_SEGMENT / 2, store.evictOldest());
+            assertAbsent(store, TRIAL, PER_SEGMENT / 2);
+            assertPresent(store, 0, PER_SEGMENT / 2);
+            assertEquals(PER_SEGMENT / 2, store.evictOldest());
+            assertEquals(0, store.size());
+            assertEquals(-1, store.evictOldest(), "nothing left to free");
         }
     }
 
@@ -64,6 +111,7 @@ class DiskStoreProbationTest {
         try (DiskStore store = open(transientConfig())) {
             putAll(store, 0, 2 * PER_SEGMENT, false);
             putAll(store, TRIAL, PER_SEGMENT, true);
+            rollLog(store, TRIAL + PER_SEGMENT, true, segmentIdOf(store, TRIAL));
             for (int k = TRIAL; k < TRIAL + PER_SEGMENT; k += 2) {
                 assertNotNull(store.read(key(k), true, (bytes, stamp, visited) -> bytes.byteSize()));
             }
@@ -94,6 +142,7 @@ class DiskStoreProbationTest {
         try (DiskStore store = open(transientConfig())) {
             putAll(store, 0, 2 * PER_SEGMENT, false);
             putAll(store, TRIAL, PER_SEGMENT, true);
+            rollLog(store, ROLLING, true, segmentIdOf(store, TRIAL));
             assertEquals(PER_SEGMENT, store.evictOldest());
             GhostHashes oracle = new GhostHashes();
             for (int k = TRIAL; k < TRIAL + PER_SEGMENT; k++) {
@@ -107,8 +156,10 @@ class DiskStoreProbationTest {
                 remembered += oracle.remove(DiskIndex.hash(key(k))) ? 1 : 0;
             }
             assertTrue(remembered >= returning - 2, remembered + " of " + returning + " remembered");
+            int sealing = rollLog(store, ROLLING + 1, true, segmentIdOf(store, ROLLING)) + 1;
 
-            assertEquals(PER_SEGMENT - remembered, store.evictOldest(), "the probation segment: new keys, forgotten ones");
+            assertEquals(PER_SEGMENT - remembered + sealing, store.evictOldest(),
+                    "the probation segment: new keys, forgotten ones, and those put until it was sealed");
             assertAbsent(store, 2 * TRIAL, PER_SEGMENT - returning);
             oracle = new GhostHashes();
             for (int k = TRIAL; k < TRIAL + PER_SEGMENT; k++) {
@@ -127,6 +178,7 @@ class DiskStoreProbationTest {
             putAll(store, 0, 2 * PER_SEGMENT, false);
             store.put(key(0), segmentOf(value(VALUE_BYTES, 1)), true);
             putAll(store, TRIAL, PER_SEGMENT, true);
+            rollLog(store, ROLLING, true, segmentIdOf(store, TRIAL));
 
             assertNotEquals(segmentIdOf(store, TRIAL), segmentIdOf(store, 0));
             assertEquals(PER_SEGMENT, store.evictOldest(), "the trial keys' segment");

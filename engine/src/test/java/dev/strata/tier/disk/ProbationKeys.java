@@ -33,6 +33,23 @@ final class ProbationKeys {
         }
     }
 
+    /**
+     * Puts keys from {@code first} on, each with its own value, on trial if {@code onTrial}, until one goes to another
+     * segment than {@code writing}, the segment of that log being written: {@code writing} is then sealed, and open to
+     * eviction (a store evicts the segments being written last). {@return how many of the keys went into
+     * {@code writing}}
+     */
+    static int rollLog(DiskStore store, int first, boolean onTrial, long writing) {
+        for (int k = first; ; k++) {
+            assertTrue(store.put(key(k), segmentOf(value(VALUE_BYTES, k)), onTrial), "put " + k);
+            long segment = segmentIdOf(store, k);
+            assertTrue(segment >= writing, "key " + k + " went to the log of segment " + writing);
+            if (segment != writing) {
+                return k - first;
+            }
+        }
+    }
+
     /** {@return the id of the segment holding {@code k}'s current record} */
     static long segmentIdOf(DiskStore store, int k) {
         long stamp = store.stampOf(key(k));
