@@ -27,6 +27,15 @@ public interface CacheMXBean {
     /** {@return hits / (hits + misses), 1.0 before the first lookup} */
     double getHitRate();
 
+    /** {@return values loaded by the cache's loaders ({@code computeIfAbsent}, bulk {@code getAll})} */
+    long getLoads();
+
+    /** {@return loader calls that threw or returned null} */
+    long getLoadFailures();
+
+    /** {@return the time spent in loader calls, in nanoseconds} */
+    long getLoadNanos();
+
     /** {@return disk I/O errors counted} */
     long getErrors();
 

@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
-import java.util.function.LongConsumer;
 
 /**
  * {@link Cache#getAll(Iterable, Function)} for both caches ({@link TieredCache}, {@link ExpiringCache}): the keys are
@@ -25,12 +24,13 @@ final class BulkLoad {
     }
 
     /**
-     * {@return the values of {@code keys} found in {@code cache} or loaded by {@code loader}} Tells {@code loaded} how
-     * many values the loader returned (each counts as a load).
+     * {@return the values of {@code keys} found in {@code cache} or loaded by {@code loader}} Counts the loader's call
+     * in {@code loads}: its time, each value it returned as a load, and the call as a failure if it threw or returned
+     * null.
      */
     static <K, V> Map<K, V> getAll(Cache<K, V> cache, Iterable<? extends K> keys,
                                    Function<? super Set<K>, ? extends Map<? extends K, ? extends V>> loader,
-                                   LongConsumer loaded) {
+                                   LoadCounters loads) {
         Objects.requireNonNull(keys, "keys");
         Objects.requireNonNull(loader, "loader");
         List<K> asked = new ArrayList<>();
@@ -47,7 +47,8 @@ final class BulkLoad {
         if (missing.isEmpty()) {
             return found;
         }
-        Map<? extends K, ? extends V> values = loader.apply(Collections.unmodifiableSet(missing));
+        Set<K> unmodifiable = Collections.unmodifiableSet(missing);
+        Map<? extends K, ? extends V> values = loads.run(() -> loader.apply(unmodifiable));
         Objects.requireNonNull(values, "the loader returned null (expected: a map, empty if it found nothing)");
         long count = 0;
         try {
@@ -64,7 +65,7 @@ final class BulkLoad {
                 }
             }
         } finally {
-            loaded.accept(count);
+            loads.loaded(count);
         }
         return found;
     }

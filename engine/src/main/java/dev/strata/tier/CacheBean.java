@@ -46,6 +46,21 @@ final class CacheBean implements CacheMXBean {
     }
 
     @Override
+    public long getLoads() {
+        return cache.stats().loads();
+    }
+
+    @Override
+    public long getLoadFailures() {
+        return cache.stats().loadFailures();
+    }
+
+    @Override
+    public long getLoadNanos() {
+        return cache.stats().loadNanos();
+    }
+
+    @Override
     public long getErrors() {
         return cache.stats().errors();
     }

@@ -144,7 +144,7 @@ final class ExpiringCache<K, V> implements Cache<K, V> {
     @Override
     public Map<K, V> getAll(Iterable<? extends K> keys,
                             Function<? super Set<K>, ? extends Map<? extends K, ? extends V>> loader) {
-        return BulkLoad.getAll(this, keys, loader, cache::countLoads);   // each loaded value stamped by putIfAbsent
+        return BulkLoad.getAll(this, keys, loader, cache.loads());   // each loaded value stamped by putIfAbsent
     }
 
     @Override

@@ -60,7 +60,7 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
     private final boolean strict;
     private final Runnable onClose;
     private final ConcurrentHashMap<K, Load<V>> loading = new ConcurrentHashMap<>();
-    private final LongAdder loads = new LongAdder();
+    private final LoadCounters loads = new LoadCounters();
     /** The first stripe the next {@link #sweepExpired} looks at. Written by one sweeper at a time. */
     private int sweepCursor;
     private final LongAdder inFlight = new LongAdder();
@@ -243,12 +243,12 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
     @Override
     public Map<K, V> getAll(Iterable<? extends K> keys,
                             Function<? super Set<K>, ? extends Map<? extends K, ? extends V>> loader) {
-        return BulkLoad.getAll(this, keys, loader, this::countLoads);
+        return BulkLoad.getAll(this, keys, loader, loads);
     }
 
-    /** Counts {@code count} values loaded (a bulk load's, or an expiring view's). */
-    void countLoads(long count) {
-        loads.add(count);
+    /** {@return the counters of this cache's loads (a bulk load of an expiring view counts there too)} */
+    LoadCounters loads() {
+        return loads;
     }
 
     // ---- writes ----
@@ -593,9 +593,9 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
             V value = peek(key);
             if (value == null) {
                 mine.settling = false;
-                value = loader.apply(key);
-                loads.increment();
+                value = loads.run(() -> loader.apply(key));
                 if (value != null) {
+                    loads.loaded(1);
                     mine.settling = true;
                     V existing = putIfAbsent(key, value);
                     value = existing != null ? existing : value;
@@ -788,7 +788,8 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
             hits += tier.hits();                       // a hit counts in exactly one tier
         }
         long misses = tierStats.getLast().misses();    // a miss counts in every tier; a hit never in the lowest
-        return new CacheStats(tiers.cacheName, tierStats, hits, misses, loads.sum(), tiers.errorCount());
+        return new CacheStats(tiers.cacheName, tierStats, hits, misses, loads.values(), loads.failures(),
+                loads.nanos(), tiers.errorCount());
     }
 
     @Override
