@@ -583,9 +583,61 @@ public interface Cache<K, V> extends AutoCloseable, Iterable<Map.Entry<K, V>> {
         Builder<K, V> expireAfterAccess(Duration timeToIdle);
 
         /**
-         * Sets the time source of {@link #expireAfterWrite}'s and {@link #expireAfterAccess}'s deadlines; the
-         * default is {@link InstantSource#system()}, wall-clock milliseconds, which keep their meaning in a persistent
-         * cache's files across restarts. Tests pass a clock they move by hand.
+         * Refreshes values in the background, on {@link ForkJoinPool#commonPool()}: as
+         * {@link #refreshAfterWrite(Duration, BiFunction, Executor)} does with that executor.
+         *
+         * @param interval how long after its write a value is refreshed when read, at least one millisecond
+         * @param reloader computes a key's new value from the key and its current value; null removes the entry
+         * @return this builder
+         * @throws NullPointerException if an argument is null
+         * @throws IllegalArgumentException if {@code interval} is shorter than one millisecond
+         */
+        Builder<K, V> refreshAfterWrite(Duration interval, BiFunction<? super K, ? super V, ? extends V> reloader);
+
+        /**
+         * Refreshes values in the background once they are {@code interval} old, so that a value read often is
+         * reloaded before it grows stale, and no reader waits for the reload. A read that finds a value written at
+         * least {@code interval} ago ({@link Cache#get}, {@link Cache#getAll}, {@link Cache#read}, and
+         * {@link Cache#putIfAbsent} and {@link Cache#computeIfAbsent} when the key had a value; not
+         * {@link Cache#containsKey} nor a walk of the cache) returns that value and hands a refresh of the key to
+         * {@code executor}, unless one is running for the key already. The refresh calls {@code reloader} with the key
+         * and its value as it is then, with no lock held, and writes the result only if the key still holds that
+         * value where it was (no put, remove, replace or other write of the key came in between, as for
+         * {@link Cache#compute}); else the result is dropped. The result is written as a put's value is (a new write
+         * time, a new deadline with {@link #expireAfterWrite(Duration)}, the old value told to a removal listener as
+         * replaced); a null result removes the entry under the same condition. A reloader that throws leaves the
+         * value as it was; its exception is logged. Every refresh counts in {@link CacheStats}: its value in
+         * {@link CacheStats#loads()}, a throw or a null in {@link CacheStats#loadFailures()}, its time in
+         * {@link CacheStats#loadNanos()}.
+         *
+         * <p>An entry nobody reads is not refreshed: with a time to live it still expires at its deadline (so an
+         * {@code interval} at least as long as the time to live refreshes nothing). A value's write time is its
+         * deadline less the time to live, so a cache that refreshes has one time to live for every entry
+         * ({@link #expireAfterWrite(Duration)}, at most 365,000 days) or none: then every value carries a deadline
+         * 365,000 days ahead, 8 bytes off the heap and on disk as with a time to live, and a persistent cache's files
+         * hold deadlines (they reopen with a time to live or a refresh, not with neither). {@link #build()} refuses a
+         * refresh with a time to idle or a time to live computed per entry. A persistent cache reopened with another
+         * time to live than it was written with tells write times by the new one: its values are refreshed earlier
+         * (a longer time to live) or later (a shorter one) by the difference.
+         *
+         * <p>Setting a refresh again replaces the one before.
+         *
+         * @param interval how long after its write a value is refreshed when read, at least one millisecond
+         * @param reloader computes a key's new value from the key and its current value; null removes the entry;
+         *                 called on {@code executor}, concurrently for different keys, once at a time per key
+         * @param executor runs the refreshes; a rejected refresh is logged and the value left as it is
+         * @return this builder
+         * @throws NullPointerException if an argument is null
+         * @throws IllegalArgumentException if {@code interval} is shorter than one millisecond
+         */
+        Builder<K, V> refreshAfterWrite(Duration interval, BiFunction<? super K, ? super V, ? extends V> reloader,
+                                        Executor executor);
+
+        /**
+         * Sets the time source of {@link #expireAfterWrite}'s and {@link #expireAfterAccess}'s deadlines and of
+         * {@link #refreshAfterWrite}'s write times; the default is {@link InstantSource#system()}, wall-clock
+         * milliseconds, which keep their meaning in a persistent cache's files across restarts. Tests pass a clock
+         * they move by hand.
          *
          * @param clock the time source, read on every put and on every hit of a cache with a time to live
          * @return this builder
@@ -628,9 +680,10 @@ public interface Cache<K, V> extends AutoCloseable, Iterable<Map.Entry<K, V>> {
          *
          * @return the new cache, open
          * @throws IllegalArgumentException if persistent without a {@link Tier#DISK} tier, if a maximum size is set for
-         *     a tier the cache does not have, if both a time to live and
-         *     a time to idle are set, or if a persistent cache's files were written with deadlines (a time to live or
-         *     to idle) and this builder sets none, or the other way round
+         *     a tier the cache does not have, if both a time to live and a time to idle are set, if a refresh is set
+         *     with a time to idle, a time to live computed per entry or one longer than 365,000 days, or if a
+         *     persistent cache's files were written with deadlines (a time to live or to idle, or a refresh) and this
+         *     builder sets none, or the other way round
          * @throws IllegalStateException if the engine is closed, the builder was used already, or a cache of this
          *     name is open
          * @throws java.io.UncheckedIOException if a persistent cache's files cannot be opened

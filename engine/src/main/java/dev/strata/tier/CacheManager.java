@@ -183,13 +183,14 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
     private synchronized <K, V> Cache<K, V> open(String name, Codec<K> keyCodec, Codec<V> valueCodec,
                                                  List<Tier> tiers, Map<Tier, Long> maximumSizes,
                                                  Promotion promotion, boolean persistent, Expiry expiry,
-                                                 Duration idleTime, Removals.Listening listening) {
+                                                 Refresh<K, V> refresh, Duration idleTime,
+                                                 Removals.Listening listening) {
         if (expiry == null) {
             return withIdleTime(openTiered(name, keyCodec, valueCodec, tiers, maximumSizes, promotion, persistent,
                     null, listening), idleTime);
         }
         return new ExpiringCache<>(withIdleTime(openTiered(name, keyCodec, new ExpiringCodec<>(valueCodec), tiers,
-                maximumSizes, promotion, persistent, expiry, listening), idleTime), expiry, valueCodec);
+                maximumSizes, promotion, persistent, expiry, listening), idleTime), expiry, valueCodec, refresh);
     }
 
     /** {@return {@code cache}, given an idle time of its own if {@code idleTime} is not null} */
@@ -449,6 +450,10 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
         private BiFunction<? super K, ? super V, Duration> timeToLiveOf;
         /** Null: reads do not renew deadlines. */
         private Duration timeToIdle;
+        /** Null: values are not refreshed ({@link #reloader} and {@link #refreshExecutor} unused). */
+        private Duration refreshInterval;
+        private BiFunction<? super K, ? super V, ? extends V> reloader;
+        private Executor refreshExecutor;
         private InstantSource clock = InstantSource.system();
         /** The maximum size of each tier named, in bytes. */
         private final Map<Tier, Long> maximumSizes = new EnumMap<>(Tier.class);
@@ -578,6 +583,23 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
             return this;
         }
 
+        @Override
+        public Cache.Builder<K, V> refreshAfterWrite(Duration interval,
+                                                     BiFunction<? super K, ? super V, ? extends V> reloader) {
+            return refreshAfterWrite(interval, reloader, ForkJoinPool.commonPool());
+        }
+
+        @Override
+        public Cache.Builder<K, V> refreshAfterWrite(Duration interval,
+                                                     BiFunction<? super K, ? super V, ? extends V> reloader,
+                                                     Executor executor) {
+            Duration checked = atLeastOneMillisecond("interval", interval);
+            this.reloader = Objects.requireNonNull(reloader, "reloader");
+            this.refreshExecutor = Objects.requireNonNull(executor, "executor");
+            this.refreshInterval = checked;
+            return this;
+        }
+
         /** {@return {@code duration}, checked: not null, and at least one millisecond} */
         private static Duration atLeastOneMillisecond(String name, Duration duration) {
             Objects.requireNonNull(duration, name);
@@ -606,6 +628,7 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
                 throw new IllegalArgumentException("expireAfterAccess: " + timeToIdle + " with expireAfterWrite: "
                         + (timeToLive != null ? timeToLive : "per entry") + " (expected: one of them)");
             }
+            checkRefresh();
             for (Tier tier : maximumSizes.keySet()) {
                 if (!tiers.contains(tier)) {
                     throw new IllegalArgumentException("maximumSize: " + tier + " with tiers " + tiers
@@ -613,8 +636,38 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
                 }
             }
             built = true;
+            Refresh<K, V> refresh = refreshInterval == null ? null
+                    : new Refresh<>(saturatedMillis(refreshInterval), reloader, refreshExecutor);
             return open(name, keyCodec, valueCodec, tiers, Map.copyOf(maximumSizes), promotion, persistent, expiry(),
-                    idleTime, listening);
+                    refresh, idleTime, listening);
+        }
+
+        /**
+         * Checks that a refresh after write comes with no expiry or one time to live, not longer than
+         * {@link Refresh#NEVER}: a value's write time is then its deadline less that time to live.
+         */
+        private void checkRefresh() {
+            if (refreshInterval == null) {
+                return;
+            }
+            String with = timeToIdle != null ? "expireAfterAccess: " + timeToIdle
+                    : timeToLiveOf != null ? "expireAfterWrite: per entry"
+                    : timeToLive != null && timeToLive.compareTo(Refresh.NEVER) > 0 ? "expireAfterWrite: " + timeToLive
+                    : null;
+            if (with != null) {
+                throw new IllegalArgumentException("refreshAfterWrite: " + refreshInterval + " with " + with
+                        + " (expected: no expiry, or one expireAfterWrite(Duration) of at most "
+                        + Refresh.NEVER.toDays() + " days)");
+            }
+        }
+
+        /** {@return {@code duration} in whole milliseconds, or {@link Long#MAX_VALUE} if it is longer} */
+        private static long saturatedMillis(Duration duration) {
+            try {
+                return duration.toMillis();
+            } catch (ArithmeticException tooLong) {
+                return Long.MAX_VALUE;
+            }
         }
 
         /** {@return the cache's expiry, or null if its entries never expire} */
@@ -624,6 +677,9 @@ public final class CacheManager implements StorageEvictor, AutoCloseable {
             }
             if (timeToIdle != null) {
                 return Expiry.afterAccess(timeToIdle, clock);
+            }
+            if (timeToLive == null && refreshInterval != null) {
+                return new Expiry(Refresh.NEVER, clock);  // deadlines to tell each value's write time by
             }
             return timeToLive == null ? null : new Expiry(timeToLive, clock);
         }

@@ -35,11 +35,15 @@ final class ExpiringCache<K, V> implements Cache<K, V> {
     private final Expiry expiry;
     /** The user's value codec, for comparing values ({@link Condition#sameValue}). */
     private final Codec<V> valueCodec;
+    /** Null: values are not refreshed. */
+    private final Refresh<K, V> refresh;
 
-    ExpiringCache(TieredCache<K, Expiring<V>> cache, Expiry expiry, Codec<V> valueCodec) {
+    /** @param refresh the cache's refresh after write, or null */
+    ExpiringCache(TieredCache<K, Expiring<V>> cache, Expiry expiry, Codec<V> valueCodec, Refresh<K, V> refresh) {
         this.cache = cache;
         this.expiry = expiry;
         this.valueCodec = valueCodec;
+        this.refresh = refresh;
     }
 
     /** {@return the cache of stamped values this view wraps} For tests. */
@@ -187,12 +191,14 @@ final class ExpiringCache<K, V> implements Cache<K, V> {
 
     @Override
     public <R> R read(K key, Function<? super MemorySegment, ? extends R> reader) {
-        if (!expiry.renewedByReads()) {
+        if (!expiry.renewedByReads() && refresh == null) {
             return cache.read(key, reader);           // the lookups check the deadline and slice it off
         }
         long[] seen = {Long.MAX_VALUE};
         R result = cache.read(key, reader, deadline -> seen[0] = deadline);
-        renewIfDue(key, seen[0]);
+        if (seen[0] != Long.MAX_VALUE) {
+            readValue(key, seen[0]);
+        }
         return result;
     }
 
@@ -248,7 +254,7 @@ final class ExpiringCache<K, V> implements Cache<K, V> {
 
     @Override
     public String toString() {
-        return cache + "[" + expiry + "]";
+        return cache + "[" + expiry + (refresh == null ? "" : ", " + refresh) + "]";
     }
 
     private Expiring<V> stamp(K key, V value) {
@@ -260,12 +266,19 @@ final class ExpiringCache<K, V> implements Cache<K, V> {
         if (stamped == null) {
             return null;
         }
-        renewIfDue(key, stamped.expiresAt());
+        readValue(key, stamped.expiresAt());
         return stamped.value();
     }
 
-    /** Renews the deadline of {@code key}, whose value a caller read with deadline {@code seen}, if it is due. */
-    private void renewIfDue(K key, long seen) {
+    /**
+     * After a caller read a value of {@code key} with deadline {@code seen}: renews the deadline if it is due (a time
+     * to idle), or hands a refresh of the value over if one is due.
+     */
+    private void readValue(K key, long seen) {
+        if (refresh != null) {
+            refresh.refreshIfDue(cache, expiry, key, seen);
+            return;                                    // a cache that refreshes has no time to idle
+        }
         long renewed = expiry.renewedDeadline(seen);
         if (renewed != seen) {
             cache.renewDeadline(key, renewed);

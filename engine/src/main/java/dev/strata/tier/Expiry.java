@@ -150,6 +150,15 @@ final class Expiry {
         return renewed - expiresAt >= renewalAfterMillis ? renewed : expiresAt;
     }
 
+    /**
+     * {@return whether a value with deadline {@code expiresAt} was written at least {@code intervalMillis} ago} Its
+     * write time is the deadline less the time to live, so this holds for one time to live shared by every value, not
+     * a computed one nor a time to idle (whose deadlines reads move).
+     */
+    boolean due(long expiresAt, long intervalMillis) {
+        return clock.millis() - (expiresAt - timeToLiveMillis) >= intervalMillis;
+    }
+
     /** {@return how long after a deadline was set a read renews it, in milliseconds; 0 for a time to live} */
     long renewalAfterMillis() {
         return renewalAfterMillis;

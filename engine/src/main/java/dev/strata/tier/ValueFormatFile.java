@@ -39,8 +39,8 @@ final class ValueFormatFile {
         if (hasEntries && !held.equals(wanted)) {
             throw new IllegalArgumentException("cache '" + cacheName + "': its persistent values are " + held + " ("
                     + describe(held) + "), but the cache is built " + (expiring ? "with" : "without")
-                    + " a time to live or to idle (expected: the expiry its files were written with: expireAfterWrite"
-                    + " or expireAfterAccess, or neither)");
+                    + " a time to live or to idle or a refresh (expected: what its files were written with:"
+                    + " expireAfterWrite, expireAfterAccess or refreshAfterWrite, or none of them)");
         }
         if (!wanted.equals(found)) {
             Path next = directory.resolve(FILE_NAME + ".tmp");
@@ -51,8 +51,8 @@ final class ValueFormatFile {
 
     private static String describe(String format) {
         return switch (format) {
-            case DEADLINE -> "written with expireAfterWrite or expireAfterAccess";
-            case PLAIN -> "written without a time to live or to idle";
+            case DEADLINE -> "written with expireAfterWrite, expireAfterAccess or refreshAfterWrite";
+            case PLAIN -> "written without a time to live or to idle or a refresh";
             default -> "a format this build does not know";
         };
     }

@@ -17,13 +17,16 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CyclicBarrier;
@@ -62,6 +65,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  *       deadline, and a write whose time to live is zero or less stores nothing (a put removes the older value).</li>
  *   <li>The same holds with a time to idle ({@link Cache.Builder#expireAfterAccess(Duration)}), the model renewing a
  *       deadline on every read that hands the value back, once the renewal step has passed since it was set.</li>
+ *   <li>The same holds with a refresh after write beside the time to live
+ *       ({@link Cache.Builder#refreshAfterWrite}), its refreshes run now and then among the operations: a read of a
+ *       value written the interval ago queues one refresh of the key, which reloads the value only if the key still
+ *       holds it.</li>
  *   <li>A persistent cache keeps each entry's deadline across close and reopen.</li>
  *   <li>The builder refuses a null time to live or one under a millisecond.</li>
  * </ul>
@@ -76,6 +83,8 @@ class ExpiryModelTest {
     /** Half of the operations go to these keys, so they are often rewritten before they expire. */
     private static final int HOT_KEYS = 50;
     private static final long TTL_MILLIS = 1000;
+    /** The refresh interval of the model run with a refresh: a third of the time to live. */
+    private static final long REFRESH_MILLIS = 333;
     private static final Duration TTL = Duration.ofMillis(TTL_MILLIS);
     /** The longest time to live {@link #perEntryMillis} gives. */
     private static final long MAX_PER_ENTRY_MILLIS = 1400;
@@ -168,6 +177,22 @@ class ExpiryModelTest {
                 tiers.contains(Tier.DISK), value -> TTL_MILLIS, TTL_MILLIS, 0);
     }
 
+    /**
+     * A refresh after write ({@link Cache.Builder#refreshAfterWrite}) of {@value #REFRESH_MILLIS} ms beside the time
+     * to live, its refreshes queued and run now and then among the operations: the model queues one per key on each
+     * read that hands back a value written at least the interval ago (none while one is queued), and when it runs
+     * writes the reloaded value only if the key still holds the value read (by its deadline), as the cache does.
+     */
+    @ParameterizedTest
+    @MethodSource("combinations")
+    void randomOperations_withARefresh_matchTheModel(List<Tier> tiers) {
+        Queue<Runnable> refreshes = new ArrayDeque<>();
+        runModel(new long[] {7, 8}, (engine, clock) -> builder(engine, "refresh", tiers, clock)
+                        .refreshAfterWrite(Duration.ofMillis(REFRESH_MILLIS), (key, value) -> value + "r",
+                                refreshes::add).build(),
+                tiers.contains(Tier.DISK), value -> TTL_MILLIS, TTL_MILLIS, 0, refreshes);
+    }
+
     @ParameterizedTest
     @MethodSource("combinations")
     void randomOperations_withATimeToLivePerEntry_matchTheModel(List<Tier> tiers) {
@@ -198,15 +223,27 @@ class ExpiryModelTest {
     private void runModel(long[] seeds, BiFunction<TestEngine, ManualClock, Cache<Integer, String>> open,
                           boolean exact, ToLongFunction<String> timeToLiveMillis, long maxTimeToLiveMillis,
                           long renewalStepMillis) {
+        runModel(seeds, open, exact, timeToLiveMillis, maxTimeToLiveMillis, renewalStepMillis, null);
+    }
+
+    /** {@link #runModel}, with the queue the cache hands its refreshes to, or null for a cache without refresh. */
+    private void runModel(long[] seeds, BiFunction<TestEngine, ManualClock, Cache<Integer, String>> open,
+                          boolean exact, ToLongFunction<String> timeToLiveMillis, long maxTimeToLiveMillis,
+                          long renewalStepMillis, Queue<Runnable> refreshes) {
         for (long seed : seeds) {
             ManualClock clock = new ManualClock(START_MILLIS);
             try (TestEngine engine = engine()) {
                 Cache<Integer, String> cache = open.apply(engine, clock);
                 ModelRun run = new ModelRun(cache, clock, exact, seed, engine, timeToLiveMillis, maxTimeToLiveMillis,
                         renewalStepMillis);
+                run.refreshes = refreshes;
+                if (refreshes != null) {
+                    refreshes.clear();                  // the last seed's, queued by its final reads
+                }
                 run.operations(6000);
                 run.readAllThenExpireAll();
                 assertTrue(expirations(cache) > 0, () -> "seed " + seed + ": no expiration counted: " + cache.stats());
+                assertTrue(refreshes == null || run.refreshed > 0, () -> "seed " + seed + ": nothing refreshed");
                 engine.checkPools();
                 cache.close();
             }
@@ -234,6 +271,12 @@ class ExpiryModelTest {
         private final long renewalStepMillis;
         /** Every key the cache may hold; an expired entry stays here (invisible) until removed or rewritten. */
         private final Map<Integer, Written> model = new HashMap<>();
+        /** The cache's refreshes handed over and not run, or null for a cache without refresh. */
+        Queue<Runnable> refreshes;
+        /** The model's refreshes not run: each key with the deadline of the value read, in the order queued. */
+        private final Map<Integer, Long> pendingRefreshes = new LinkedHashMap<>();
+        /** The refreshes that reloaded a value in the model. */
+        int refreshed;
         private int op;
 
         ModelRun(Cache<Integer, String> cache, ManualClock clock, boolean exact, long seed, TestEngine engine,
@@ -282,6 +325,8 @@ class ExpiryModelTest {
                     sweep(cache, random);
                 } else if (dice >= 976 && dice < 990) {
                     conditional(key);
+                } else if (refreshes != null && dice >= 995) {
+                    runRefreshes();
                 } else {
                     check(key, cache.get(key), "get");
                 }
@@ -329,30 +374,69 @@ class ExpiryModelTest {
         }
 
         /**
+         * Checks a value a read handed back for {@code key} ({@link #verify}), and, if it found one, renews or queues
+         * a refresh of it as such a read does ({@link #readBack}).
+         */
+        private void check(int key, String actual, String what) {
+            verify(key, actual, what);
+            if (actual != null) {
+                readBack(key);
+            }
+        }
+
+        /**
          * Checks a value the cache returned for {@code key}: with a disk tier it must be the visible value (null when
          * expired or absent); without one it may be null (dropped), but a value must still be the visible one.
          */
-        private void check(int key, String actual, String what) {
+        private void verify(int key, String actual, String what) {
             String expected = visible(key);
             if (exact || actual != null) {
                 assertEquals(expected, actual, where(what, key));
             } else if (expected != null) {
                 model.remove(key);                      // dropped by the cache: a cache may
             }
-            if (actual != null) {
-                renew(key);                             // every check is of a read that handed the value back
-            }
         }
 
-        /** With a time to idle, renews the live key's deadline as a read does once the step has passed. */
-        private void renew(int key) {
+        /**
+         * After a read handed back the live value of {@code key}: with a time to idle, renews its deadline once the
+         * step has passed; with a refresh, queues one if the value was written the interval ago (its deadline less
+         * the time to live) and none is queued for the key.
+         */
+        private void readBack(int key) {
             Written written = model.get(key);
-            if (renewalStepMillis > 0 && live(written)) {
-                long renewed = clock.millis() + timeToLiveMillis.applyAsLong(written.value());
+            if (!live(written)) {
+                return;
+            }
+            long timeToLive = timeToLiveMillis.applyAsLong(written.value());
+            if (renewalStepMillis > 0) {
+                long renewed = clock.millis() + timeToLive;
                 if (renewed - written.deadlineMillis() >= renewalStepMillis) {
                     model.put(key, new Written(written.value(), renewed));
                 }
             }
+            boolean due = clock.millis() - (written.deadlineMillis() - timeToLive) >= REFRESH_MILLIS;
+            if (refreshes != null && due) {
+                pendingRefreshes.putIfAbsent(key, written.deadlineMillis());
+            }
+        }
+
+        /**
+         * Runs the cache's queued refreshes, and the model's: a key still holding the value read gets it reloaded
+         * (the reloader appends "r") with a new deadline; another value, or none, is left as it is.
+         */
+        private void runRefreshes() {
+            assertEquals(pendingRefreshes.size(), refreshes.size(), where("refreshes queued", -1));
+            while (!refreshes.isEmpty()) {
+                refreshes.poll().run();
+            }
+            pendingRefreshes.forEach((key, deadline) -> {
+                Written written = model.get(key);
+                if (live(written) && written.deadlineMillis() == deadline) {
+                    write(key, written.value() + "r");
+                    refreshed++;
+                }
+            });
+            pendingRefreshes.clear();
         }
 
         /** Records what a write of {@code value} left: the value until its deadline, or nothing if born expired. */
@@ -412,7 +496,7 @@ class ExpiryModelTest {
             switch (random.nextInt(4)) {
                 case 0 -> {
                     String replaced = cache.replace(key, value);
-                    check(key, replaced, "replace");
+                    verify(key, replaced, "replace");
                     if (replaced != null) {
                         write(key, value);
                     }
@@ -429,7 +513,7 @@ class ExpiryModelTest {
                     if (exact) {
                         assertTrue(seen.size() <= 1, where("merge ran its function " + seen.size() + " times", key));
                     }
-                    check(key, current, "merge");
+                    verify(key, current, "merge");
                     assertEquals(current == null ? value : current + "+", merged, where("merge", key));
                     write(key, merged);
                 }
@@ -479,7 +563,7 @@ class ExpiryModelTest {
                 write(key, value);
             } else {
                 assertEquals(expected, result, where("computeIfAbsent without loading", key));
-                renew(key);
+                readBack(key);
             }
         }
 

@@ -102,6 +102,23 @@ public final class StrataAdapter implements CacheAdapter {
                 cacheBuilder -> cacheBuilder.expireAfterAccess(timeToIdle));
     }
 
+    /**
+     * Creates the engine and the cache, not persistent, whose entries expire {@code timeToLive} after their put and
+     * are refreshed (to the same value) when read {@code interval} after it.
+     *
+     * @param tier the single tier
+     * @param heapRegion the engine's on-heap region in bytes
+     * @param capacityBytes the off-heap region, or the disk quota, in bytes
+     * @param timeToLive the cache's {@code expireAfterWrite}
+     * @param interval the cache's {@code refreshAfterWrite}
+     * @return the adapter
+     */
+    public static StrataAdapter refreshing(StrataTier tier, long heapRegion, long capacityBytes, Duration timeToLive,
+                                           Duration interval) {
+        return new StrataAdapter(tier, heapRegion, capacityBytes, false, cacheBuilder -> cacheBuilder
+                .expireAfterWrite(timeToLive).refreshAfterWrite(interval, (key, value) -> value));
+    }
+
     private StrataAdapter(StrataTier tier, long heapRegion, long capacityBytes, boolean persistent,
                           Consumer<Cache.Builder<ByteKey, byte[]>> expiry) {
         Engine.Builder builder = Engine.builder()
