@@ -310,6 +310,18 @@ public interface Cache<K, V> extends AutoCloseable, Iterable<Map.Entry<K, V>> {
     void invalidateAll();
 
     /**
+     * Removes the entries of {@code keys}, each as by {@link #remove(Object)}; not atomic as a whole. A
+     * {@linkplain Builder#removalListener removal listener} is told of each entry removed
+     * ({@link RemovalCause#EXPLICIT}).
+     *
+     * @param keys the keys; a repeated key counts once
+     * @return how many removes removed a value, each as {@link #remove(Object)} answers
+     * @throws NullPointerException if {@code keys}, or a key in it, is null (keys before it are removed)
+     * @throws IllegalStateException if the cache is closed
+     */
+    long invalidateAll(Iterable<? extends K> keys);
+
+    /**
      * Reads the encoded value for {@code key} without decoding it: {@code reader} gets a read-only view of the value's
      * bytes (as the value codec wrote them). For an off-heap entry that lies within one page the view is the page
      * memory itself (zero copy); other entries are copied (or, on the heap tier, encoded) into a temporary segment.

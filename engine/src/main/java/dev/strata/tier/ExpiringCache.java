@@ -190,6 +190,11 @@ final class ExpiringCache<K, V> implements Cache<K, V> {
     }
 
     @Override
+    public long invalidateAll(Iterable<? extends K> keys) {
+        return BulkRemoval.removeAll(this, keys);
+    }
+
+    @Override
     public <R> R read(K key, Function<? super MemorySegment, ? extends R> reader) {
         if (!expiry.renewedByReads() && refresh == null) {
             return cache.read(key, reader);           // the lookups check the deadline and slice it off

@@ -676,6 +676,11 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
         });
     }
 
+    @Override
+    public long invalidateAll(Iterable<? extends K> keys) {
+        return BulkRemoval.removeAll(this, keys);
+    }
+
     /**
      * Runs {@code action} inside the in-flight guard that {@link #close()} waits for. For cold paths only: the hot
      * ones (get, put, remove) spell the guard out so that they allocate no lambda. Delivers the removals it made.
