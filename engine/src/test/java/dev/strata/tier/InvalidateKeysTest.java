@@ -65,7 +65,8 @@ class InvalidateKeysTest extends ExpiryFixture {
             }
             assertEquals(held.size() - oddHeld - 1, cache.size());
             assertEquals(oddHeld + 1, told.size());
-            assertTrue(told.stream().allMatch(removal -> removal.endsWith(" " + RemovalCause.EXPLICIT)), told::toString);
+            assertTrue(told.stream().allMatch(removal -> removal.endsWith(" " + RemovalCause.EXPLICIT)),
+                    told::toString);
             cache.close();
         }
     }
