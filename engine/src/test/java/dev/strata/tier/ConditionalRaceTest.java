@@ -10,11 +10,20 @@ import dev.strata.cache.Cache;
 import dev.strata.cache.CacheStats;
 import dev.strata.codec.Codecs;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -54,6 +63,53 @@ class ConditionalRaceTest {
     @ParameterizedTest
     @MethodSource("layouts")
     void concurrentIncrementsAreNeitherLostNorDoubled(List<Tier> tiers) throws Exception {
+        countConcurrently(tiers, builder -> builder);
+    }
+
+    /**
+     * The same with a refresh after 1 ms of the system clock, whose reloader gives the value it was given back (a new
+     * write of the same count), on two executor threads: the reads of the counters hand refreshes over all the time,
+     * and a refresh that wrote over an increment made after it read the counter would lose that increment. Once the
+     * counting threads are done the executor takes no more refreshes (those handed over then are dropped unrun) and the
+     * ones it took end before the counters are checked.
+     */
+    @ParameterizedTest
+    @MethodSource("layouts")
+    void refreshesRacingTheIncrementsLoseNone(List<Tier> tiers) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        AtomicBoolean counted = new AtomicBoolean();
+        Executor refreshes = task -> {
+            if (!counted.get()) {
+                pool.execute(task);
+            }
+        };
+        AtomicLong reloads = new AtomicLong();
+        try {
+            countConcurrently(tiers, builder -> builder.refreshAfterWrite(Duration.ofMillis(1), (key, value) -> {
+                reloads.incrementAndGet();
+                return new String(value);
+            }, refreshes), () -> {
+                counted.set(true);
+                pool.shutdown();
+                return pool.awaitTermination(60, TimeUnit.SECONDS);
+            });
+            assertTrue(reloads.get() > 0, "values were refreshed");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private void countConcurrently(List<Tier> tiers, UnaryOperator<Cache.Builder<Integer, String>> configure)
+            throws Exception {
+        countConcurrently(tiers, configure, () -> true);
+    }
+
+    /**
+     * Runs the counting threads on a cache of {@code tiers} that {@code configure} may add to, runs {@code settle}
+     * once they are done (it must answer true), and checks every counter.
+     */
+    private void countConcurrently(List<Tier> tiers, UnaryOperator<Cache.Builder<Integer, String>> configure,
+                                   Callable<Boolean> settle) throws Exception {
         boolean disk = tiers.contains(Tier.DISK);
         int keys = disk ? 1500 : 48;                  // memory alone must hold every counter: nothing may be evicted
         try (TestEngine engine = new TestEngine(REGION, REGION, 4096, dir, 256L << 20)) {
@@ -62,7 +118,7 @@ class ConditionalRaceTest {
             for (Tier tier : tiers.subList(0, tiers.size() - 1)) {
                 builder.maximumSize(tier, DataSize.ofKibibytes(8));
             }
-            Cache<Integer, String> cache = builder.build();
+            Cache<Integer, String> cache = configure.apply(builder).build();
             long[][] made = new long[THREADS][keys];
             CyclicBarrier start = new CyclicBarrier(THREADS);
             AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -85,6 +141,7 @@ class ConditionalRaceTest {
             if (failure.get() != null) {
                 throw new AssertionError(failure.get());
             }
+            assertTrue(settle.call(), "settled");
             CacheStats stats = cache.stats();
             assertEquals(0, stats.tier(tiers.getLast()).evictions(), () -> "the lowest tier evicted: " + stats);
             assertEquals(0, stats.errors(), stats::toString);
