@@ -15,11 +15,11 @@ import java.util.Objects;
  * @param tiers one entry per tier the cache uses, highest first
  * @param hits lookups ({@code get}, {@code read}, {@code getAll}, {@code computeIfAbsent}) that found a value
  * @param misses lookups that found none
- * @param loads values loaded: each value a {@code computeIfAbsent} loader returned, and each value a bulk
- *     {@code getAll} loader returned
- * @param loadFailures loader calls that loaded nothing: a {@code computeIfAbsent} loader that threw or returned null,
- *     a bulk {@code getAll} loader that threw or returned null instead of a map (a caller that waited for another's
- *     load runs no loader, and counts in neither)
+ * @param loads values loaded: each value a {@code computeIfAbsent} loader returned, each value a bulk {@code getAll}
+ *     loader returned, and each value a refresh's reloader returned ({@code Cache.Builder.refreshAfterWrite})
+ * @param loadFailures loader calls that loaded nothing: a {@code computeIfAbsent} loader or a reloader that threw or
+ *     returned null, a bulk {@code getAll} loader that threw or returned null instead of a map (a caller that waited
+ *     for another's load runs no loader, and counts in neither)
  * @param loadNanos the time spent in loader calls, those that failed included, in nanoseconds ({@code System.nanoTime})
  * @param errors disk I/O errors, corrupt disk records found (by a read, a compaction, or the recovery at open; each
  *     dropped), and codec failures while an entry moved down a tier (each logged; the entry concerned was kept in

@@ -27,7 +27,7 @@ public interface CacheMXBean {
     /** {@return hits / (hits + misses), 1.0 before the first lookup} */
     double getHitRate();
 
-    /** {@return values loaded by the cache's loaders ({@code computeIfAbsent}, bulk {@code getAll})} */
+    /** {@return values loaded by the cache's loaders ({@code computeIfAbsent}, bulk {@code getAll}, refreshes)} */
     long getLoads();
 
     /** {@return loader calls that threw or returned null} */
