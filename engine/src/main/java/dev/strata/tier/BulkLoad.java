@@ -48,7 +48,7 @@ final class BulkLoad {
             return found;
         }
         Set<K> unmodifiable = Collections.unmodifiableSet(missing);
-        Map<? extends K, ? extends V> values = loads.run(() -> loader.apply(unmodifiable));
+        Map<? extends K, ? extends V> values = loads.run(LoadCounters.GET_ALL, () -> loader.apply(unmodifiable));
         Objects.requireNonNull(values, "the loader returned null (expected: a map, empty if it found nothing)");
         long count = 0;
         try {

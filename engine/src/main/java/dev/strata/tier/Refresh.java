@@ -73,7 +73,7 @@ final class Refresh<K, V> {
                 return;                                // removed, expired or written since the read
             }
             LoadCounters loads = cache.loads();
-            V fresh = loads.run(() -> reloader.apply(key, value.value()));
+            V fresh = loads.run(LoadCounters.REFRESH, () -> reloader.apply(key, value.value()));
             Condition<Expiring<V>> unchanged = Condition.unchanged(found.place(), value);
             if (fresh == null) {
                 cache.removeWhen(key, unchanged);

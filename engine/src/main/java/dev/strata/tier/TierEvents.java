@@ -9,10 +9,10 @@ import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
 
 /**
- * The JDK Flight Recorder events of a cache's memory tiers: a put that found no heap storage memory and had entries
- * moved down a tier (its own cache's or another's) before it could take some. Recorded only while a recording has them
- * enabled; otherwise an event is an object made and dropped, once per such put (about one in a heap chunk's worth of
- * puts, 1/256 of the region, once the heap is full).
+ * The JDK Flight Recorder events of a cache's memory tiers and loads: a put that found no heap storage memory and had
+ * entries moved down a tier (its own cache's or another's) before it could take some; a loader call. Recorded only
+ * while a recording has them enabled; otherwise an event is an object made and dropped, once per such put (about one
+ * in a heap chunk's worth of puts, 1/256 of the region, once the heap is full) or load.
  *
  * <p>Thread-safe as JFR events are: each is filled and committed by the thread that made it.
  */
@@ -45,5 +45,25 @@ final class TierEvents {
         @Label("Reserved")
         @Description("Whether the put then had its memory; if not, it went to a lower tier")
         boolean reserved;
+    }
+
+    /** A loader ran: a {@code computeIfAbsent} loader, a bulk {@code getAll} loader, or a refresh's reloader. */
+    @Name("dev.strata.Load")
+    @Label("Strata Load")
+    @Category({"Strata", "Cache"})
+    @Description("A cache's loader ran: its duration is the loader's")
+    @StackTrace(false)
+    static final class Load extends Event {
+        @Label("Cache")
+        @Description("The cache's name")
+        String cache;
+
+        @Label("Kind")
+        @Description("computeIfAbsent, getAll or refreshAfterWrite")
+        String kind;
+
+        @Label("Failed")
+        @Description("Whether the loader threw or returned null")
+        boolean failed;
     }
 }

@@ -60,7 +60,7 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
     private final boolean strict;
     private final Runnable onClose;
     private final ConcurrentHashMap<K, Load<V>> loading = new ConcurrentHashMap<>();
-    private final LoadCounters loads = new LoadCounters();
+    private final LoadCounters loads;
     /** The first stripe the next {@link #sweepExpired} looks at. Written by one sweeper at a time. */
     private int sweepCursor;
     private final LongAdder inFlight = new LongAdder();
@@ -73,6 +73,7 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
         this.persistent = persistent;
         this.strict = strict;
         this.onClose = onClose;
+        this.loads = new LoadCounters(tiers.cacheName);
     }
 
     Tiers<K, V> tiersImpl() {
@@ -593,7 +594,7 @@ final class TieredCache<K, V> implements Cache<K, V>, Lookups.Guard {
             V value = peek(key);
             if (value == null) {
                 mine.settling = false;
-                value = loads.run(() -> loader.apply(key));
+                value = loads.run(LoadCounters.COMPUTE_IF_ABSENT, () -> loader.apply(key));
                 if (value != null) {
                     loads.loaded(1);
                     mine.settling = true;
