@@ -24,7 +24,8 @@ import java.util.function.Function;
  * {@link OffHeapPlacement}), so everything the contract of {@link Cache} says of a value holds for an unexpired one.
  * With a time to idle, every method that hands a stored value back ({@code get}, {@code getAll}, {@code read}, and
  * {@code putIfAbsent} and {@code computeIfAbsent} when the key had one) renews its deadline once it is due
- * ({@link Expiry#renewedDeadline}); {@code containsKey} does not. Thread-safe, as the cache it wraps.
+ * ({@link Expiry#renewedDeadline}); {@code containsKey} does not. With a refresh after write the same methods hand a
+ * refresh of the value over once it is due ({@link Refresh}). Thread-safe, as the cache it wraps.
  *
  * @param <K> the key type
  * @param <V> the user's value type
