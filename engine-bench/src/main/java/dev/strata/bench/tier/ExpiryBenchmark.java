@@ -16,8 +16,8 @@ import org.openjdk.jmh.annotations.Param;
  * {@code expireAfterWrite(1 h)} and a refresh after 2 h (a hit checks whether the value is due: none is within a
  * run), or without, same data and key streams. With
  * one, every put stamps its value (a small object on the heap, 8 more bytes off it), every hit reads the clock, and an
- * off-heap {@code byte[]} hit takes the pinned read instead of the one-pass copy. Runs in the report runner's
- * {@code full} profile, or by name.
+ * off-heap {@code byte[]} hit takes the pinned read instead of the one-pass copy. Runs in every profile of the report
+ * runner ({@code REFRESH} only in the {@code full} one), or by name.
  */
 @Fork(value = 1, jvmArgsAppend = {JvmFlags.PRE_TOUCH, JvmFlags.XMS, JvmFlags.XMX})
 public class ExpiryBenchmark extends CacheWorkload {
