@@ -615,9 +615,10 @@ public interface Cache<K, V> extends AutoCloseable, Iterable<Map.Entry<K, V>> {
          * {@code executor}, unless one is running for the key already. The refresh calls {@code reloader} with the key
          * and its value as it is then, with no lock held, and writes the result only if the key still holds that
          * value where it was (no put, remove, replace or other write of the key came in between, as for
-         * {@link Cache#compute}); else the result is dropped. The result is written as a put's value is (a new write
-         * time, a new deadline with {@link #expireAfterWrite(Duration)}, the old value told to a removal listener as
-         * replaced); a null result removes the entry under the same condition. A reloader that throws leaves the
+         * {@link Cache#compute}); else the result is dropped. The result is written as a put's value is (to the
+         * cache's highest tier whatever the {@link #promotion promotion}, with a new write time, a new deadline with
+         * {@link #expireAfterWrite(Duration)}, the old value told to a removal listener as replaced); a null result
+         * removes the entry under the same condition. A reloader that throws leaves the
          * value as it was; its exception is logged. Every refresh counts in {@link CacheStats}: its value in
          * {@link CacheStats#loads()}, a throw or a null in {@link CacheStats#loadFailures()}, its time in
          * {@link CacheStats#loadNanos()}.

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.strata.DataSize;
 import dev.strata.Tier;
 import dev.strata.cache.Cache;
 import dev.strata.cache.CacheStats;
+import dev.strata.cache.Promotion;
 import dev.strata.cache.RemovalCause;
 import dev.strata.codec.Codecs;
 import java.lang.foreign.MemorySegment;
@@ -212,6 +214,27 @@ class RefreshTest extends ExpiryFixture {
             assertNull(cache.get(2));
             assertEquals("one+", cache.get(1), "lives three intervals from its refresh");
             assertEquals(1, refreshes.size(), "and is due again");
+            cache.close();
+        }
+    }
+
+    /** A refreshed value is written as a put's: to the highest tier, even where reads never promote. */
+    @Test
+    void aRefreshedValueLandsInTheHighestTierAsAPutsDoes() {
+        try (TestEngine engine = engine()) {
+            Cache<Integer, String> cache = builder(engine, List.of(Tier.HEAP, Tier.DISK)).promotion(Promotion.NEVER)
+                    .maximumSize(Tier.HEAP, DataSize.ofKibibytes(16))
+                    .refreshAfterWrite(INTERVAL, (key, value) -> value + "+", refreshes::add).build();
+            cache.put(1, "one");
+            for (int key = 2; key < 200; key++) {      // 200 B each: key 1 leaves the 16 KiB heap tier
+                cache.put(key, "v".repeat(200));
+            }
+            clock.advance(INTERVAL.toMillis());
+            assertEquals("one", cache.get(1));
+            assertEquals(1, cache.stats().tier(Tier.DISK).hits(), "read on disk");
+            runRefreshes();
+            assertEquals("one+", cache.get(1));
+            assertEquals(1, cache.stats().tier(Tier.HEAP).hits(), "the refreshed value is on the heap");
             cache.close();
         }
     }
