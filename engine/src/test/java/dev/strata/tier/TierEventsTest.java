@@ -11,6 +11,7 @@ import dev.strata.testing.FlightRecordings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -65,7 +66,8 @@ class TierEventsTest {
 
     /**
      * Each loader call is recorded, with its cache, its kind and whether it failed, on the thread that ran it (a
-     * refresh's on the executor's); a hit runs no loader and records nothing.
+     * refresh's on the executor's); a hit runs no loader and records nothing. A recording keeps each thread's events
+     * in a buffer of its own, so they are read back in the order they began.
      */
     @Test
     void loaderCalls_areRecordedWithTheirKindAndOutcome() throws Exception {
@@ -89,7 +91,8 @@ class TierEventsTest {
             assertEquals("one+", cache.get(1), "the refresh ran");
             cache.close();
         }
-        List<String> recorded = events.stream().map(event -> event.getString("cache") + " "
+        List<String> recorded = events.stream().sorted(Comparator.comparing(RecordedEvent::getStartTime))
+                .map(event -> event.getString("cache") + " "
                 + event.getString("kind") + (event.getBoolean("failed") ? " failed" : "") + " on "
                 + event.getThread().getJavaName()).toList();
         String caller = Thread.currentThread().getName();
