@@ -50,6 +50,7 @@ public final class Tour {
         TierTour.run();
         SharingTour.run();
         CountingTour.run();
+        RefreshTour.run();
     }
 
     private static void fill(SlabSourceKind backend) {
